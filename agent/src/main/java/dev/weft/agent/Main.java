@@ -1,0 +1,31 @@
+package dev.weft.agent;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code weft} command (the launcher {@code bin/weft} runs this). */
+@Command(name = "weft", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = "Weft overlay network: agent and operator CLI.",
+        subcommands = {VersionCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        return new CommandLine(new Main()).execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"weft " + Version.get()};
+        }
+    }
+}
