@@ -1,0 +1,56 @@
+package dev.weft.e2e.arch;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The allowed dependency directions between Weft modules (DESIGN.md section 1).
+ * Keys are module directories; each maps to the Weft modules its main code may use
+ * (its own module is always allowed).
+ */
+final class ModuleRules {
+    static final String E2E = "e2e";
+
+    /** Module directory -> Java package segment under {@code dev.weft}. */
+    static final Map<String, String> PACKAGE_OF_MODULE = Map.of(
+            "ipam", "ipam",
+            "gossip", "gossip",
+            "datapath", "datapath",
+            "cni-shim", "cni",
+            "k8s", "k8s",
+            "agent", "agent",
+            E2E, "e2e");
+
+    /** Module directory -> modules its main code may depend on. */
+    static final Map<String, Set<String>> ALLOWED = Map.of(
+            "ipam", Set.of(),
+            "gossip", Set.of(),
+            "datapath", Set.of("ipam"),
+            "cni-shim", Set.of(),
+            "k8s", Set.of("ipam"),
+            "agent", Set.of("ipam", "gossip", "datapath", "cni-shim", "k8s"),
+            E2E, Set.of("ipam", "gossip", "datapath", "cni-shim", "k8s", "agent"));
+
+    private ModuleRules() {}
+
+    static Optional<String> moduleOfPackage(String segment) {
+        return PACKAGE_OF_MODULE.entrySet().stream()
+                .filter(e -> e.getValue().equals(segment))
+                .map(Map.Entry::getKey)
+                .findFirst();
+    }
+
+    /** Maven artifactId of a module directory, e.g. {@code cni-shim -> weft-cni-shim}. */
+    static String artifactOf(String module) {
+        return "weft-" + module;
+    }
+
+    static Optional<String> moduleOfArtifact(String artifactId) {
+        return ALLOWED.keySet().stream().filter(m -> artifactOf(m).equals(artifactId)).findFirst();
+    }
+
+    static boolean mayUse(String fromModule, String toModule) {
+        return fromModule.equals(toModule) || ALLOWED.getOrDefault(fromModule, Set.of()).contains(toModule);
+    }
+}
