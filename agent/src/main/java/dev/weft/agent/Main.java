@@ -1,12 +1,14 @@
 package dev.weft.agent;
 
+import dev.weft.agent.config.ConfigException;
+import dev.weft.agent.config.ConfigSources;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the {@code weft} command (the launcher {@code bin/weft} runs this). */
 @Command(name = "weft", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Weft overlay network: agent and operator CLI.",
-        subcommands = {VersionCommand.class})
+        subcommands = {VersionCommand.class, AgentCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -14,7 +16,14 @@ public final class Main implements Runnable {
     }
 
     public static int run(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        try {
+            CommandLine cl = new CommandLine(new Main());
+            cl.setDefaultValueProvider(new ConfigSources(System.getenv(), ConfigSources.configFileFrom(args, System.getenv())));
+            return cl.execute(args);
+        } catch (ConfigException e) {
+            System.err.println("weft: " + e.getMessage());
+            return 2;
+        }
     }
 
     @Override

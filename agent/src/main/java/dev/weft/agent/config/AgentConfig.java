@@ -1,0 +1,58 @@
+package dev.weft.agent.config;
+
+import dev.weft.agent.logging.LogFormat;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The agent's validated, immutable configuration. Built by {@link AgentOptions#toConfig()}; every field has
+ * a default, a flag, a {@code WEFT_*} environment variable and a config-file key (README "Configuration").
+ */
+public record AgentConfig(
+        String nodeName,
+        Path stateDir,
+        Path runDir,
+        String clusterName,
+        String clusterRange,
+        int blockSize,
+        List<String> ipamSeeds,
+        List<String> peers,
+        String bindAddress,
+        String advertiseAddress,
+        int gossipPort,
+        Path secretFile,
+        boolean encryptionRequired,
+        DatapathMode datapath,
+        int vxlanPort,
+        int vni,
+        String vxlanDevice,
+        int mtu,
+        String underlayInterface,
+        int sleevePort,
+        InetSocketAddress httpAddress,
+        LogFormat logFormat,
+        String logLevel,
+        Path cniBinDir,
+        Path cniConfDir) {
+
+    /** How traffic to remote peers is carried. */
+    public enum DatapathMode {
+        /** Kernel VXLAN to every peer. */
+        VXLAN,
+        /** Plain routes to peers on the same L2 segment, VXLAN to the rest (Flannel's DirectRouting). */
+        AUTO;
+
+        public String cliName() {
+            return this == VXLAN ? "vxlan" : "auto";
+        }
+    }
+
+    public Path cliSocket() {
+        return runDir.resolve("weft.sock");
+    }
+
+    public Path cniSocket() {
+        return runDir.resolve("cni.sock");
+    }
+}

@@ -1,0 +1,249 @@
+package dev.weft.agent.config;
+
+import dev.weft.agent.logging.LogFormat;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Option;
+
+/**
+ * The agent's options as picocli flags. Values not given as flags come from {@code WEFT_*} environment
+ * variables or the config file (see {@link ConfigSources}). {@link #toConfig()} validates everything at once
+ * and names each bad option with its allowed values.
+ */
+public final class AgentOptions {
+    private static final Pattern NODE_NAME = Pattern.compile("[a-zA-Z0-9]([-a-zA-Z0-9.]{0,251}[a-zA-Z0-9])?");
+    private static final Pattern CLUSTER_NAME = Pattern.compile("[a-zA-Z0-9][-a-zA-Z0-9_.]{0,62}");
+
+    @Option(names = "--config-file", paramLabel = "FILE",
+            description = "Properties file with option values (keys: long option names without dashes). Env: WEFT_CONFIG_FILE.")
+    Path configFile;
+
+    @Option(names = "--node-name", description = "This node's name (Kubernetes node name). Default: the hostname. Env: WEFT_NODE_NAME.")
+    String nodeName;
+
+    @Option(names = "--state-dir", defaultValue = "/var/lib/weft", description = "Persistent state (peer id, IPAM). Default: ${DEFAULT-VALUE}.")
+    Path stateDir;
+
+    @Option(names = "--run-dir", defaultValue = "/run/weft", description = "Runtime dir for weft.sock and cni.sock. Default: ${DEFAULT-VALUE}.")
+    Path runDir;
+
+    @Option(names = "--cluster-name", defaultValue = "weft", description = "Name bound into every gossip message; clusters with different names never merge. Default: ${DEFAULT-VALUE}.")
+    String clusterName;
+
+    @Option(names = "--cluster-range", defaultValue = "10.32.0.0/12", description = "Pod address range of the whole cluster (CIDR). Default: ${DEFAULT-VALUE}.")
+    String clusterRange;
+
+    @Option(names = "--block-size", defaultValue = "64", description = "Smallest range handed between nodes, in addresses (power of two, 4..65536). Default: ${DEFAULT-VALUE}.")
+    int blockSize;
+
+    @Option(names = "--ipam-seed", split = ",", paramLabel = "NODE", description = "Node names that split the range when the ring is first created (same list on every node). Env: WEFT_IPAM_SEED (comma-separated).")
+    List<String> ipamSeeds = new ArrayList<>();
+
+    @Option(names = "--peers", split = ",", paramLabel = "HOST[:PORT]", description = "Gossip addresses to join through. Env: WEFT_PEERS (comma-separated).")
+    List<String> peers = new ArrayList<>();
+
+    @Option(names = "--bind-address", defaultValue = "0.0.0.0", description = "Address gossip listens on. Default: ${DEFAULT-VALUE}.")
+    String bindAddress;
+
+    @Option(names = "--advertise-address", description = "Underlay address other nodes use to reach this one. Default: the address of the interface with the default route, else the first non-loopback IPv4.")
+    String advertiseAddress;
+
+    @Option(names = "--gossip-port", defaultValue = "6770", description = "Gossip UDP+TCP port. Default: ${DEFAULT-VALUE}.")
+    int gossipPort;
+
+    @Option(names = "--secret-file", paramLabel = "FILE", description = "Cluster secret (one line per key, first is used to send; more keys allow rotation). Enables encryption.")
+    Path secretFile;
+
+    @Option(names = "--encryption", defaultValue = "optional", description = "required|optional: with 'required' a secret must be set. Default: ${DEFAULT-VALUE}.")
+    String encryption;
+
+    @Option(names = "--datapath", defaultValue = "auto", description = "vxlan|auto: auto uses plain routes to peers on the same L2 segment, VXLAN otherwise. Default: ${DEFAULT-VALUE}.")
+    String datapath;
+
+    @Option(names = "--vxlan-port", defaultValue = "4789", description = "VXLAN UDP port. Default: ${DEFAULT-VALUE}.")
+    int vxlanPort;
+
+    @Option(names = "--vni", defaultValue = "4242", description = "VXLAN network identifier (1..16777215). Default: ${DEFAULT-VALUE}.")
+    int vni;
+
+    @Option(names = "--vxlan-device", defaultValue = "weft.vxlan", description = "Name of the VXLAN device (1..15 chars). Default: ${DEFAULT-VALUE}.")
+    String vxlanDevice;
+
+    @Option(names = "--mtu", defaultValue = "0", description = "Pod MTU; 0 = underlay MTU minus 50 (VXLAN overhead). Default: ${DEFAULT-VALUE}.")
+    int mtu;
+
+    @Option(names = "--underlay-interface", description = "Underlay interface. Default: the interface of the advertise address.")
+    String underlayInterface;
+
+    @Option(names = "--sleeve-port", defaultValue = "6771", description = "Encrypted sleeve UDP port. Default: ${DEFAULT-VALUE}.")
+    int sleevePort;
+
+    @Option(names = "--http-address", defaultValue = "0.0.0.0:6772", description = "Address of /metrics, /healthz, /readyz (read-only). Default: ${DEFAULT-VALUE}.")
+    String httpAddress;
+
+    @Option(names = "--log-format", defaultValue = "text", description = "text|json. Default: ${DEFAULT-VALUE}.")
+    String logFormat;
+
+    @Option(names = "--log-level", defaultValue = "info", description = "error|warn|info|debug|trace. Default: ${DEFAULT-VALUE}.")
+    String logLevel;
+
+    @Option(names = "--cni-bin-dir", defaultValue = "/opt/cni/bin", description = "Where the CNI plugin is installed. Default: ${DEFAULT-VALUE}.")
+    Path cniBinDir;
+
+    @Option(names = "--cni-conf-dir", defaultValue = "/etc/cni/net.d", description = "Where the conflist is written. Default: ${DEFAULT-VALUE}.")
+    Path cniConfDir;
+
+    /** Validates every option and returns the config, or throws one {@link ConfigException} naming all problems. */
+    public AgentConfig toConfig() {
+        List<String> bad = new ArrayList<>();
+        String node = nodeName;
+        if (node == null || node.isBlank()) node = hostname();
+        if (!NODE_NAME.matcher(node).matches()) {
+            bad.add(problem("--node-name", node, "a DNS-1123 name: letters, digits, '-', '.'"));
+        }
+        if (!CLUSTER_NAME.matcher(clusterName).matches()) {
+            bad.add(problem("--cluster-name", clusterName, "1..63 of letters, digits, '-', '_', '.'"));
+        }
+        String range = clusterRange.trim();
+        String rangeProblem = CidrCheck.problem(range);
+        if (rangeProblem != null) bad.add(problem("--cluster-range", range, "a CIDR such as 10.32.0.0/12 (" + rangeProblem + ")"));
+        if (blockSize < 4 || blockSize > 65536 || Integer.bitCount(blockSize) != 1) {
+            bad.add(problem("--block-size", String.valueOf(blockSize), "a power of two from 4 to 65536"));
+        }
+        List<String> seeds = clean(ipamSeeds);
+        for (String s : seeds) {
+            if (!NODE_NAME.matcher(s).matches()) bad.add(problem("--ipam-seed", s, "node names"));
+        }
+        List<String> peerList = clean(peers);
+        for (String p : peerList) {
+            String hp = peerProblem(p);
+            if (hp != null) bad.add(problem("--peers", p, "HOST or HOST:PORT (" + hp + ")"));
+        }
+        checkPort(bad, "--gossip-port", gossipPort);
+        checkPort(bad, "--vxlan-port", vxlanPort);
+        checkPort(bad, "--sleeve-port", sleevePort);
+        if (!isIp(bindAddress)) bad.add(problem("--bind-address", bindAddress, "an IP address such as 0.0.0.0"));
+        if (advertiseAddress != null && !advertiseAddress.isBlank() && !isIp(advertiseAddress)) {
+            bad.add(problem("--advertise-address", advertiseAddress, "an IP address"));
+        }
+        boolean required = false;
+        switch (encryption.trim().toLowerCase(Locale.ROOT)) {
+            case "required" -> required = true;
+            case "optional" -> { }
+            default -> bad.add(problem("--encryption", encryption, "required, optional"));
+        }
+        if (required && secretFile == null) {
+            bad.add("--encryption=required needs --secret-file (env WEFT_SECRET_FILE): set a cluster secret or use --encryption=optional");
+        }
+        AgentConfig.DatapathMode mode = null;
+        switch (datapath.trim().toLowerCase(Locale.ROOT)) {
+            case "vxlan" -> mode = AgentConfig.DatapathMode.VXLAN;
+            case "auto" -> mode = AgentConfig.DatapathMode.AUTO;
+            default -> bad.add(problem("--datapath", datapath, "vxlan, auto"));
+        }
+        if (vni < 1 || vni > 0xFFFFFF) bad.add(problem("--vni", String.valueOf(vni), "1..16777215"));
+        if (vxlanDevice.isEmpty() || vxlanDevice.length() > 15 || vxlanDevice.contains("/") || vxlanDevice.contains(" ")) {
+            bad.add(problem("--vxlan-device", vxlanDevice, "an interface name of 1..15 characters without '/' or spaces"));
+        }
+        if (mtu != 0 && (mtu < 576 || mtu > 65535)) bad.add(problem("--mtu", String.valueOf(mtu), "0 (auto) or 576..65535"));
+        InetSocketAddress http = null;
+        try {
+            http = parseHostPort(httpAddress, -1);
+        } catch (IllegalArgumentException e) {
+            bad.add(problem("--http-address", httpAddress, "HOST:PORT such as 0.0.0.0:6772 (" + e.getMessage() + ")"));
+        }
+        LogFormat fmt = null;
+        try {
+            fmt = LogFormat.parse(logFormat);
+        } catch (IllegalArgumentException e) {
+            bad.add(problem("--log-format", logFormat, "text, json"));
+        }
+        String level = logLevel.trim().toLowerCase(Locale.ROOT);
+        if (!Arrays.asList("error", "warn", "info", "debug", "trace").contains(level)) {
+            bad.add(problem("--log-level", logLevel, "error, warn, info, debug, trace"));
+        }
+        if (secretFile != null && !secretFile.toFile().canRead()) {
+            bad.add(problem("--secret-file", secretFile.toString(), "a readable file with the cluster secret"));
+        }
+        if (!bad.isEmpty()) throw new ConfigException(bad);
+        return new AgentConfig(node, stateDir, runDir, clusterName, range, blockSize, seeds, peerList, bindAddress,
+                blank(advertiseAddress), gossipPort, secretFile, required, mode, vxlanPort, vni, vxlanDevice, mtu,
+                blank(underlayInterface), sleevePort, http, fmt, level, cniBinDir, cniConfDir);
+    }
+
+    static String problem(String option, String value, String allowed) {
+        return option + " (env " + ConfigSources.envName(option) + "): '" + value + "' is not valid; allowed: " + allowed;
+    }
+
+    private static void checkPort(List<String> bad, String option, int port) {
+        if (port < 1 || port > 65535) bad.add(problem(option, String.valueOf(port), "1..65535"));
+    }
+
+    private static List<String> clean(List<String> l) {
+        return l == null ? List.of() : l.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static String blank(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    private static String hostname() {
+        String h = System.getenv("HOSTNAME");
+        if (h != null && !h.isBlank()) return h;
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    static boolean isIp(String s) {
+        return s != null && (s.matches("\\d{1,3}(\\.\\d{1,3}){3}") && Arrays.stream(s.split("\\.")).allMatch(p -> Integer.parseInt(p) <= 255)
+                || s.contains(":") && s.matches("[0-9a-fA-F:.]+"));
+    }
+
+    private static String peerProblem(String p) {
+        try {
+            parseHostPort(p, 6770);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** Parses {@code host:port} (or {@code [v6]:port}); without a port uses {@code defaultPort} (or fails if -1). */
+    public static InetSocketAddress parseHostPort(String s, int defaultPort) {
+        String host = s.trim();
+        int port = defaultPort;
+        if (host.startsWith("[")) {
+            int close = host.indexOf(']');
+            if (close < 0) throw new IllegalArgumentException("missing ']'");
+            String rest = host.substring(close + 1);
+            host = host.substring(1, close);
+            if (rest.startsWith(":")) port = parsePort(rest.substring(1));
+        } else if (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) {
+            port = parsePort(host.substring(host.indexOf(':') + 1));
+            host = host.substring(0, host.indexOf(':'));
+        }
+        if (port < 0) throw new IllegalArgumentException("missing port");
+        if (host.isEmpty()) throw new IllegalArgumentException("missing host");
+        return InetSocketAddress.createUnresolved(host, port);
+    }
+
+    private static int parsePort(String p) {
+        try {
+            int v = Integer.parseInt(p);
+            if (v < 1 || v > 65535) throw new IllegalArgumentException("port out of range 1..65535");
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("port '" + p + "' is not a number");
+        }
+    }
+}

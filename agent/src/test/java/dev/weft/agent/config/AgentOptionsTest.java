@@ -1,0 +1,103 @@
+package dev.weft.agent.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.weft.agent.logging.LogFormat;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class AgentOptionsTest {
+
+    private static AgentConfig parse(Map<String, String> env, Path file, String... args) {
+        AgentOptions o = new AgentOptions();
+        CommandLine cl = new CommandLine(new Holder(o));
+        cl.setDefaultValueProvider(new ConfigSources(env, file));
+        cl.parseArgs(args);
+        return o.toConfig();
+    }
+
+    @CommandLine.Command(name = "t")
+    static final class Holder {
+        @CommandLine.Mixin
+        AgentOptions options;
+
+        Holder(AgentOptions o) {
+            this.options = o;
+        }
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        AgentConfig c = parse(Map.of(), null, "--node-name", "node-1");
+        assertThat(c.clusterRange()).isEqualTo("10.32.0.0/12");
+        assertThat(c.gossipPort()).isEqualTo(6770);
+        assertThat(c.vxlanPort()).isEqualTo(4789);
+        assertThat(c.sleevePort()).isEqualTo(6771);
+        assertThat(c.httpAddress().getPort()).isEqualTo(6772);
+        assertThat(c.blockSize()).isEqualTo(64);
+        assertThat(c.stateDir()).isEqualTo(Path.of("/var/lib/weft"));
+        assertThat(c.cliSocket()).isEqualTo(Path.of("/run/weft/weft.sock"));
+        assertThat(c.cniSocket()).isEqualTo(Path.of("/run/weft/cni.sock"));
+        assertThat(c.logFormat()).isEqualTo(LogFormat.TEXT);
+        assertThat(c.datapath()).isEqualTo(AgentConfig.DatapathMode.AUTO);
+    }
+
+    @Test
+    void flagBeatsEnvironmentBeatsFileBeatsDefault(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("weft.conf");
+        Files.writeString(file, "cluster-range=10.40.0.0/16\nvni=7\nlog-format=json\n");
+        Map<String, String> env = Map.of("WEFT_VNI", "8", "WEFT_NODE_NAME", "from-env", "WEFT_PEERS", "192.0.2.1,192.0.2.2:7000");
+        AgentConfig c = parse(env, file, "--log-format", "text");
+        assertThat(c.clusterRange()).isEqualTo("10.40.0.0/16"); // file
+        assertThat(c.vni()).isEqualTo(8); // env beats file
+        assertThat(c.logFormat()).isEqualTo(LogFormat.TEXT); // flag beats file
+        assertThat(c.nodeName()).isEqualTo("from-env");
+        assertThat(c.peers()).containsExactly("192.0.2.1", "192.0.2.2:7000");
+    }
+
+    @Test
+    void everyBadOptionIsNamedWithItsAllowedValues() {
+        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--cluster-range", "10.0.0.0/40",
+                "--log-format", "yaml", "--block-size", "100", "--datapath", "fast", "--vni", "0",
+                "--peers", "192.0.2.1:99999", "--encryption", "required"))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> {
+                    ConfigException ce = (ConfigException) e;
+                    assertThat(ce.problems()).hasSize(7);
+                    assertThat(ce.getMessage())
+                            .contains("--cluster-range (env WEFT_CLUSTER_RANGE): '10.0.0.0/40'")
+                            .contains("allowed: text, json")
+                            .contains("a power of two from 4 to 65536")
+                            .contains("allowed: vxlan, auto")
+                            .contains("1..16777215")
+                            .contains("port out of range")
+                            .contains("--encryption=required needs --secret-file");
+                });
+    }
+
+    @Test
+    void unknownConfigFileKeysAreReported(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("weft.conf");
+        Files.writeString(file, "cluster-rnage=10.40.0.0/16\n");
+        ConfigSources src = new ConfigSources(Map.of(), file);
+        assertThat(src.unknownFileKeys(java.util.Set.of("--cluster-range")))
+                .singleElement().asString().contains("unknown key 'cluster-rnage'").contains("cluster-range");
+    }
+
+    @Test
+    void unreadableConfigFileIsAClearError(@TempDir Path dir) {
+        assertThatThrownBy(() -> new ConfigSources(Map.of(), dir.resolve("missing.conf")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--config-file").hasMessageContaining("missing.conf");
+    }
+
+    @Test
+    void envNamesFollowTheOptionNames() {
+        assertThat(ConfigSources.envName("--cluster-range")).isEqualTo("WEFT_CLUSTER_RANGE");
+        assertThat(ConfigSources.envName("--ipam-seed")).isEqualTo("WEFT_IPAM_SEED");
+    }
+}
