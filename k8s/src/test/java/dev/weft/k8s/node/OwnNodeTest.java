@@ -1,0 +1,103 @@
+package dev.weft.k8s.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.weft.k8s.K8sApiException;
+import dev.weft.k8s.K8sConfig;
+import dev.weft.k8s.Nodes;
+import dev.weft.k8s.TestClock;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@EnableKubernetesMockClient(crud = true)
+class OwnNodeTest {
+    KubernetesClient client;
+    private final TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private OwnNode own;
+
+    @BeforeEach
+    void setUp() {
+        client.nodes().resource(Nodes.node("self", "192.0.2.1", "198.18.4.0/24")).create();
+        own = new OwnNode(client, K8sConfig.defaults("self"), clock);
+    }
+
+    @Test
+    void announcesPeerIdAndVersionOnce() {
+        assertThat(own.announce("00000000000000a1", "0.1.0")).isTrue();
+        Node n = client.nodes().withName("self").get();
+        assertThat(n.getMetadata().getAnnotations())
+                .containsEntry("weft.dev/peer-id", "00000000000000a1")
+                .containsEntry("weft.dev/version", "0.1.0");
+        assertThat(own.announce("00000000000000a1", "0.1.0")).isFalse();
+        assertThat(own.announce("00000000000000a1", "0.2.0")).isTrue();
+        assertThat(client.nodes().withName("self").get().getMetadata().getAnnotations())
+                .containsEntry("weft.dev/version", "0.2.0");
+        assertThatThrownBy(() -> own.announce("not a peer id", "0.1.0")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void marksNetworkAvailableThroughTheStatusSubresource() {
+        assertThat(own.networkCondition()).isEmpty();
+        assertThat(own.markNetworkAvailable()).isTrue();
+        NodeCondition c = own.networkCondition().orElseThrow();
+        assertThat(c.getStatus()).isEqualTo("False");
+        assertThat(c.getReason()).isEqualTo("WeftIsUp");
+        assertThat(c.getLastTransitionTime()).isEqualTo("2026-01-01T00:00:00Z");
+        assertThat(own.markNetworkAvailable()).as("idempotent").isFalse();
+        // The kubelet's condition is untouched.
+        assertThat(client.nodes().withName("self").get().getStatus().getConditions())
+                .extracting(NodeCondition::getType).containsExactly("Ready", "NetworkUnavailable");
+
+        assertThat(own.markNetworkUnavailable("WeftIsDown", "agent stopping")).isTrue();
+        assertThat(own.networkCondition().orElseThrow().getStatus()).isEqualTo("True");
+        assertThat(own.markNetworkAvailable()).isTrue();
+        assertThat(own.networkCondition().orElseThrow().getStatus()).isEqualTo("False");
+        assertThat(client.nodes().withName("self").get().getStatus().getConditions()).hasSize(2);
+    }
+
+    @Test
+    void createsTheConditionListWhenTheNodeHasNone() {
+        client.nodes().withName("self").edit(n -> {
+            n.getStatus().setConditions(List.of());
+            return n;
+        });
+        assertThat(own.markNetworkAvailable()).isTrue();
+        assertThat(own.networkCondition().orElseThrow().getReason()).isEqualTo("WeftIsUp");
+    }
+
+    @Test
+    void readsPodCidrs() {
+        assertThat(own.podCidrs()).containsExactly("198.18.4.0/24");
+        client.nodes().withName("self").edit(n -> {
+            n.getSpec().setPodCIDRs(List.of("198.18.5.0/24", "fd00:1::/64"));
+            return n;
+        });
+        assertThat(own.podCidrs()).containsExactly("198.18.5.0/24", "fd00:1::/64");
+    }
+
+    @Test
+    void missingNodeIsAClearError() {
+        OwnNode ghost = new OwnNode(client, K8sConfig.defaults("ghost"), clock);
+        assertThatThrownBy(ghost::podCidrs)
+                .isInstanceOf(K8sApiException.class)
+                .hasMessageContaining("node=ghost")
+                .hasMessageContaining("WEFT_NODE_NAME");
+        assertThat(((K8sApiException) catchIt(ghost)).httpStatus()).isEqualTo(404);
+    }
+
+    private static Throwable catchIt(OwnNode n) {
+        try {
+            n.markNetworkAvailable();
+            return null;
+        } catch (K8sApiException e) {
+            return e;
+        }
+    }
+}
