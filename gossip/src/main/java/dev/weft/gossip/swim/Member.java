@@ -1,0 +1,29 @@
+package dev.weft.gossip.swim;
+
+import com.google.protobuf.ByteString;
+import java.net.InetSocketAddress;
+
+/** Mutable entry of the member table; owned by the engine thread. */
+final class Member {
+    final String id;
+    InetSocketAddress address;
+    MemberState state;
+    long incarnation;
+    ByteString record = ByteString.EMPTY;
+    long lastHeardNanos;
+    long stateSinceNanos;
+    Suspicion suspicion;
+
+    Member(String id, InetSocketAddress address, MemberState state, long incarnation, long nowNanos) {
+        this.id = id;
+        this.address = address;
+        this.state = state;
+        this.incarnation = incarnation;
+        this.lastHeardNanos = nowNanos;
+        this.stateSinceNanos = nowNanos;
+    }
+
+    MemberView view() {
+        return new MemberView(id, address, state, incarnation, record.toByteArray(), lastHeardNanos, stateSinceNanos);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.weft.gossip.swim;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/** One running suspicion of a member: a deadline that shrinks as independent members confirm it. */
+final class Suspicion {
+    private final long startNanos;
+    private final long minNanos;
+    private final long maxNanos;
+    private final int expected;
+    private final Set<String> confirmers = new HashSet<>();
+    private long deadlineNanos;
+
+    Suspicion(String firstAccuser, long nowNanos, int expected, long minNanos, long maxNanos) {
+        this.startNanos = nowNanos;
+        this.minNanos = minNanos;
+        this.maxNanos = maxNanos;
+        this.expected = expected;
+        confirmers.add(firstAccuser);
+        this.deadlineNanos = nowNanos + Timing.suspicionTimeoutNanos(0, expected, minNanos, maxNanos);
+    }
+
+    /** Adds a confirmation; returns true if it is new (and so worth passing on). */
+    boolean confirm(String accuser) {
+        if (confirmers.size() - 1 >= expected || !confirmers.add(accuser)) {
+            return false;
+        }
+        deadlineNanos = startNanos + Timing.suspicionTimeoutNanos(confirmers.size() - 1, expected, minNanos, maxNanos);
+        return true;
+    }
+
+    long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    int confirmations() {
+        return confirmers.size() - 1;
+    }
+}

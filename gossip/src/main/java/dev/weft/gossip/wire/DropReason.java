@@ -1,0 +1,45 @@
+package dev.weft.gossip.wire;
+
+/**
+ * Why an incoming packet or frame was dropped. Each reason is a counter with a stable name
+ * ({@link #counterName()}), exported as a metric label; names are only ever appended.
+ */
+public enum DropReason {
+    /** Too short for the envelope header, or the plaintext is not a valid {@code Packet}. */
+    MALFORMED("malformed"),
+    /** Larger than the UDP payload cap or the TCP frame cap. */
+    OVERSIZED("oversized"),
+    /** Envelope magic is not ours: not a Weft gossip packet at all. */
+    BAD_MAGIC("bad_magic"),
+    /** Envelope version outside the supported range. */
+    UNSUPPORTED_VERSION("unsupported_version"),
+    /** Cluster tag of another cluster name: the two clusters must never merge. */
+    FOREIGN_CLUSTER("foreign_cluster"),
+    /** Encrypted with a key id that is not in our keyring (other secret, or a rotated-out key). */
+    UNKNOWN_KEY("unknown_key"),
+    /** Sent without a secret while we require one, or with a secret while we have none. */
+    SECURITY_MISMATCH("security_mismatch"),
+    /** AEAD tag did not verify: tampered, corrupted, or forged. */
+    AUTH_FAILED("auth_failed"),
+    /** Nonce (sender instance + counter) already seen. */
+    REPLAYED("replayed"),
+    /** Sender timestamp outside the freshness window (old recording, or a badly skewed clock). */
+    STALE("stale"),
+    /** Authenticated and well-formed, but addressed to another member or otherwise not for us. */
+    MISDIRECTED("misdirected"),
+    /** Authenticated and well-formed, but of a kind the receiving path does not accept (e.g. push-pull over UDP). */
+    UNEXPECTED("unexpected"),
+    /** A registered channel's merge threw on remote state. */
+    CHANNEL_MERGE_FAILED("channel_merge_failed");
+
+    private final String counterName;
+
+    DropReason(String counterName) {
+        this.counterName = counterName;
+    }
+
+    /** Stable metric name suffix, e.g. {@code auth_failed}. */
+    public String counterName() {
+        return counterName;
+    }
+}
