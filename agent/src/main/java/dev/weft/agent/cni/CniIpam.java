@@ -1,0 +1,37 @@
+package dev.weft.agent.cni;
+
+import dev.weft.ipam.addr.IpAddress;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.Optional;
+
+/**
+ * What the CNI server needs from the node's address allocator. Keys are (container id, interface name);
+ * every method is idempotent per key, and an answer is only returned once it is persisted.
+ */
+public interface CniIpam {
+
+    /** The result of {@link #allocate}. */
+    sealed interface Allocation {
+        /** An address for the attachment; {@code fresh} is false when the key already had it (repeated ADD). */
+        record Assigned(IpAddress address, boolean fresh) implements Allocation {}
+
+        /** The node owns no free address yet (it is still asking peers for space); the runtime should retry. */
+        record NoSpaceYet(String reason) implements Allocation {}
+    }
+
+    /** Allocates (or returns the existing) address of the attachment. */
+    Allocation allocate(String containerId, String ifName) throws IOException;
+
+    /** The address of the attachment, if it has one. */
+    Optional<IpAddress> lookup(String containerId, String ifName);
+
+    /** Releases the attachment's address; returns false when it had none (already released). */
+    boolean release(String containerId, String ifName) throws IOException;
+
+    /** Every attachment that currently holds an address (for CNI GC). */
+    Collection<Attachment> attachments();
+
+    /** The key of an allocation. */
+    record Attachment(String containerId, String ifName) {}
+}

@@ -1,0 +1,72 @@
+package dev.weft.agent.cni;
+
+import dev.weft.cni.CniVersions;
+import dev.weft.cni.Json;
+import dev.weft.ipam.addr.IpAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds ADD results in the format of the requested CNI version (0.3.0 to 1.1.0), merged into the
+ * previous plugin's result when Weft is not first in a chain.
+ *
+ * <p>Differences handled: before 1.0.0 each IP carries {@code "version": "4"|"6"}; from 1.1.0 an
+ * interface may carry its {@code mtu}. The pod's route is the default route via the link-local gateway.
+ */
+public final class CniResults {
+
+    /** The link-local next hop every pod uses (DESIGN §5). */
+    public static final String GATEWAY_V4 = "169.254.1.1";
+
+    private CniResults() {}
+
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> addResult(
+            CniNetConf conf, String netns, PodNetwork.Attached att, IpAddress address) {
+        String v = conf.cniVersion();
+        List<Object> interfaces = new ArrayList<>();
+        List<Object> ips = new ArrayList<>();
+        List<Object> routes = new ArrayList<>();
+        Object dns = conf.dns();
+        Map<String, Object> prev = conf.prevResult();
+        if (prev != null) {
+            if (prev.get("interfaces") instanceof List<?> l) interfaces.addAll(l);
+            if (prev.get("ips") instanceof List<?> l) ips.addAll(l);
+            if (prev.get("routes") instanceof List<?> l) routes.addAll(l);
+            if (prev.get("dns") instanceof Map<?, ?> d && !d.isEmpty()) dns = d;
+        }
+        interfaces.add(Json.obj("name", att.hostIfName(), "mac", att.hostMac()));
+        boolean withMtu = CniVersions.atLeast(v, "1.1.0");
+        interfaces.add(Json.obj("name", att.podIfName(), "mac", att.podMac(), "sandbox", netns,
+                "mtu", withMtu ? (Object) att.mtu() : null));
+        int podIndex = interfaces.size() - 1;
+        boolean v4 = address.isIpv4();
+        ips.add(Json.obj(
+                "version", CniVersions.atLeast(v, "1.0.0") ? null : (v4 ? "4" : "6"),
+                "interface", podIndex,
+                "address", address + (v4 ? "/32" : "/128")));
+        if (v4) routes.add(Json.obj("dst", "0.0.0.0/0", "gw", GATEWAY_V4));
+        Map<String, Object> result = Json.obj("cniVersion", v, "interfaces", interfaces, "ips", ips);
+        if (!routes.isEmpty()) result.put("routes", routes);
+        if (dns instanceof Map<?, ?> d && !d.isEmpty()) result.put("dns", d);
+        return result;
+    }
+
+    /** Whether a previous result (CHECK/DEL) lists {@code address} on an interface named {@code ifName}. */
+    public static boolean listsAddress(Map<String, Object> prev, String ifName, String netns, IpAddress address) {
+        if (!(prev.get("ips") instanceof List<?> ips)) return false;
+        List<?> ifs = prev.get("interfaces") instanceof List<?> l ? l : List.of();
+        String want = address.toString() + "/";
+        for (Object o : ips) {
+            if (!(o instanceof Map<?, ?> ip) || !(ip.get("address") instanceof String a) || !a.startsWith(want)) continue;
+            if (ip.get("interface") instanceof Long idx && idx >= 0 && idx < ifs.size()
+                    && ifs.get(idx.intValue()) instanceof Map<?, ?> itf) {
+                if (ifName.equals(itf.get("name"))) return true;
+            } else {
+                return true; // no interface index: the address alone has to do
+            }
+        }
+        return false;
+    }
+}
