@@ -2,13 +2,18 @@ package dev.weft.agent;
 
 import dev.weft.agent.config.ConfigException;
 import dev.weft.agent.config.ConfigSources;
+import dev.weft.agent.cli.DoctorCommand;
+import dev.weft.agent.cli.ReportCommand;
+import dev.weft.agent.cli.RmpeerCommand;
+import dev.weft.agent.cli.StatusCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the {@code weft} command (the launcher {@code bin/weft} runs this). */
 @Command(name = "weft", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Weft overlay network: agent and operator CLI.",
-        subcommands = {VersionCommand.class, AgentCommand.class})
+        subcommands = {VersionCommand.class, AgentCommand.class, StatusCommand.class, ReportCommand.class,
+                RmpeerCommand.class, DoctorCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -1,0 +1,34 @@
+package dev.weft.agent.cli;
+
+import dev.weft.cni.Json;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code weft report --json}: everything the agent knows, machine-readable with stable field names. */
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = "Print the agent's full report (JSON, stable field names; see README 'Report fields').")
+public final class ReportCommand implements Callable<Integer> {
+    @Option(names = "--json", description = "JSON output (the only format; accepted for compatibility with scripts).")
+    boolean json;
+
+    @Option(names = "--socket", defaultValue = "/run/weft/weft.sock", description = "Agent API socket. Default: ${DEFAULT-VALUE}.")
+    Path socket;
+
+    @Override
+    public Integer call() {
+        try {
+            Map<String, Object> r = ReportFormat.map(AgentClient.call(socket, Json.obj("cmd", "report")), "report");
+            System.out.println(Json.write(r));
+            return AgentClient.EXIT_OK;
+        } catch (AgentClient.Unreachable e) {
+            System.err.println("weft report: " + e.getMessage());
+            return AgentClient.EXIT_UNREACHABLE;
+        } catch (AgentClient.Refused e) {
+            System.err.println("weft report: the agent refused: " + e.getMessage());
+            return AgentClient.EXIT_PROBLEM;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.weft.agent.cli;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Renders the agent's report (the JSON of {@code weft report --json}) as the human views of {@code weft status}.
+ * Pure: map in, text out, so each view is unit-tested.
+ */
+public final class ReportFormat {
+    private ReportFormat() {}
+
+    public static String summary(Map<String, Object> r) {
+        Map<String, Object> peer = map(r, "peer");
+        Map<String, Object> cluster = map(r, "cluster");
+        Map<String, Object> enc = map(r, "encryption");
+        Map<String, Object> ipam = map(r, "ipam");
+        Map<String, Object> dp = map(r, "datapath");
+        List<Map<String, Object>> peers = list(r, "peers");
+        long alive = peers.stream().filter(p -> "alive".equals(p.get("state"))).count();
+        long suspect = peers.stream().filter(p -> "suspect".equals(p.get("state"))).count();
+        long dead = peers.stream().filter(p -> "dead".equals(p.get("state"))).count();
+        StringBuilder sb = new StringBuilder();
+        kv(sb, "Version", str(r, "version"));
+        kv(sb, "Peer", str(peer, "nickname") + " (" + str(peer, "id") + ", incarnation " + str(peer, "incarnation") + ")");
+        kv(sb, "Cluster", str(cluster, "name") + ", range " + str(cluster, "range") + ", block " + str(cluster, "blockSize"));
+        kv(sb, "Encryption", Boolean.TRUE.equals(enc.get("enabled"))
+                ? "enabled" + (Boolean.TRUE.equals(enc.get("required")) ? " (required)" : "")
+                : "disabled (no --secret-file; gossip is still bound to the cluster name)");
+        kv(sb, "Status", Boolean.TRUE.equals(r.get("ready")) ? "ready" : "NOT READY");
+        for (Object p : list(r, "readinessProblems")) kv(sb, "", "- " + p);
+        kv(sb, "Peers", peers.size() + " known: " + alive + " alive, " + suspect + " suspect, " + dead + " dead");
+        kv(sb, "IPAM", str(ipam, "owned") + " addresses owned here, " + str(ipam, "allocated") + " in use; cluster "
+                + str(ipam, "range") + " " + str(ipam, "status"));
+        kv(sb, "Datapath", str(dp, "mode") + " on " + str(dp, "device") + " (VNI " + str(dp, "vni") + ", UDP " + str(dp, "port")
+                + ", pod MTU " + str(dp, "mtu") + "), " + str(dp, "routes") + " routes, " + str(dp, "repairs") + " repairs");
+        for (Object w : list(ipam, "warnings")) kv(sb, "Warning", String.valueOf(w));
+        for (Object w : list(r, "warnings")) kv(sb, "Warning", String.valueOf(w));
+        return sb.toString();
+    }
+
+    public static String peers(Map<String, Object> r) {
+        Table t = new Table("PEER", "NICKNAME", "STATE", "ADDRESS", "INCARNATION", "LAST SEEN");
+        for (Map<String, Object> p : ReportFormat.<Map<String, Object>>list(r, "peers")) {
+            t.row(p.get("id"), p.get("nickname"), p.get("state"), p.get("address"), p.get("incarnation"), ago(p.get("lastSeenSecondsAgo")));
+        }
+        return t.render();
+    }
+
+    public static String connections(Map<String, Object> r) {
+        Table t = new Table("PEER", "NICKNAME", "ADDRESS", "DATAPATH", "HEALTH", "LAST SEEN");
+        for (Map<String, Object> c : ReportFormat.<Map<String, Object>>list(r, "connections")) {
+            t.row(c.get("peer"), c.get("nickname"), c.get("address"), c.get("mode"), c.get("health"), ago(c.get("lastSeenSecondsAgo")));
+        }
+        return t.render();
+    }
+
+    public static String ipam(Map<String, Object> r) {
+        Map<String, Object> ipam = map(r, "ipam");
+        Table t = new Table("OWNER", "NICKNAME", "ADDRESSES", "% OF RANGE", "FREE", "REACHABLE", "RANGES");
+        for (Map<String, Object> o : ReportFormat.<Map<String, Object>>list(ipam, "owners")) {
+            List<Object> ranges = listOf(o.get("ranges"));
+            String shown = ranges.size() <= 3 ? join(ranges) : join(ranges.subList(0, 3)) + " (+" + (ranges.size() - 3) + " more)";
+            t.row(o.get("peer"), o.get("nickname"), o.get("size"), String.format("%.1f%%", num(o.get("percent"))), o.get("free"),
+                    Boolean.TRUE.equals(o.get("reachable")) ? "yes" : "NO", shown);
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("Range ").append(str(ipam, "range")).append(": ").append(str(ipam, "status")).append('\n');
+        sb.append(t.render());
+        for (Object w : list(ipam, "warnings")) sb.append("Warning: ").append(w).append('\n');
+        return sb.toString();
+    }
+
+    public static String routes(Map<String, Object> r) {
+        Table t = new Table("DESTINATION", "VIA", "DEVICE", "PEER", "MODE");
+        for (Map<String, Object> x : ReportFormat.<Map<String, Object>>list(r, "routes")) {
+            t.row(x.get("destination"), x.get("via"), x.get("device"), x.get("peer"), x.get("mode"));
+        }
+        return t.render();
+    }
+
+    private static void kv(StringBuilder sb, String k, String v) {
+        sb.append(String.format("%12s  %s%n", k.isEmpty() ? "" : k + ":", v));
+    }
+
+    private static String ago(Object secs) {
+        if (secs == null) return "-";
+        double s = num(secs);
+        if (s < 0) return "-";
+        if (s < 120) return Math.round(s) + "s ago";
+        if (s < 7200) return Math.round(s / 60) + "m ago";
+        return Math.round(s / 3600) + "h ago";
+    }
+
+    private static String join(List<Object> l) {
+        return String.join(",", l.stream().map(String::valueOf).toList());
+    }
+
+    static double num(Object o) {
+        return o instanceof Number n ? n.doubleValue() : 0;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Map<String, Object> m, String k) {
+        Object o = m.get(k);
+        return o instanceof Map ? (Map<String, Object>) o : Map.of();
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> List<T> list(Map<String, Object> m, String k) {
+        Object o = m.get(k);
+        return o instanceof List ? (List<T>) o : List.of();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> listOf(Object o) {
+        return o instanceof List ? (List<Object>) o : List.of();
+    }
+
+    static String str(Map<String, Object> m, String k) {
+        Object o = m.get(k);
+        if (o == null) return "-";
+        if (o instanceof Double d && d == Math.rint(d)) return Long.toString(d.longValue());
+        return String.valueOf(o);
+    }
+}
