@@ -363,6 +363,11 @@ public final class IpAddress implements Comparable<IpAddress> {
     return v4 ? lo == 0xffffffffL : (hi == -1L && lo == -1L);
   }
 
+  /** True if the lowest {@code hostBits} bits are all zero (the address starts a block of 2^hostBits). */
+  public boolean isAligned(int hostBits) {
+    return trailingZeros() >= hostBits;
+  }
+
   /** Same family as {@code other}? */
   public boolean sameFamily(IpAddress other) {
     return v4 == other.v4;
