@@ -1,0 +1,136 @@
+package dev.weft.datapath.pod;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.weft.datapath.netlink.NetlinkNamespace;
+import dev.weft.ipam.addr.IpAddress;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+@Tag("kernel")
+class PodPlumberKernelTest {
+    static final ThreadFactory PLATFORM = Thread.ofPlatform().daemon().name("pod-ns-", 0).factory();
+
+    PodNamespaces namespaces;
+    String node;
+    String podA;
+    String podB;
+    NetlinkNamespace nodeNs;
+    PodPlumber plumber;
+
+    @BeforeEach
+    void setUp() {
+        namespaces = new PodNamespaces();
+        node = namespaces.create("node");
+        podA = namespaces.create("a");
+        podB = namespaces.create("b");
+        nodeNs = NetlinkNamespace.open(PodNamespaces.path(node), PLATFORM);
+        nodeNs.writeSysctl("net/ipv4/ip_forward", "1");
+        PodNamespaces.run("ip", "-n", node, "addr", "add", "192.0.2.1/32", "dev", "lo");
+        plumber = new PodPlumber(nodeNs.netlink(), nodeNs::writeSysctl, PLATFORM);
+    }
+
+    @AfterEach
+    void tearDown() {
+        try {
+            if (nodeNs != null) nodeNs.close();
+        } finally {
+            namespaces.close();
+        }
+    }
+
+    PodSpec spec(String ns, String id, String ip) {
+        return new PodSpec(id, PodNamespaces.path(ns), "eth0", IpAddress.parse(ip), 1400);
+    }
+
+    @Test
+    void podsReachTheNodeAndEachOther() throws Exception {
+        PodSpec a = spec(podA, "containera", "198.18.0.2");
+        PodSpec b = spec(podB, "containerb", "198.18.0.3");
+        PodLinks la = plumber.attach(a);
+        plumber.attach(b);
+        assertThat(la.hostIfName()).hasSizeLessThanOrEqualTo(15).startsWith("weft");
+        assertThat(PodNamespaces.run("ip", "-n", node, "link", "show", la.hostIfName())).contains("mtu 1400");
+        assertThat(PodNamespaces.run("ip", "-n", podA, "-4", "addr", "show", "eth0")).contains("198.18.0.2/32");
+        assertThat(PodNamespaces.run("ip", "-n", podA, "route")).containsPattern("default via 169.254.1.1 dev eth0 .*onlink");
+        assertThat(PodNamespaces.run("ip", "-n", podA, "neigh")).contains("169.254.1.1 dev eth0 lladdr " + la.hostMac())
+                .contains("PERMANENT");
+        assertThat(PodNamespaces.run("ip", "-n", node, "route")).contains("198.18.0.2 dev " + la.hostIfName());
+
+        assertThat(PodNamespaces.in(podA, "ping", "-c", "1", "-W", "2", "192.0.2.1").exit()).isZero();
+        assertThat(PodNamespaces.in(podA, "ping", "-c", "1", "-W", "2", "198.18.0.3").exit()).isZero();
+        assertThat(PodNamespaces.in(podB, "ping", "-c", "1", "-W", "2", "198.18.0.2").exit()).isZero();
+
+        plumber.check(a);
+        plumber.check(b);
+    }
+
+    @Test
+    void addOnAnExistingInterfaceFailsAndKeepsIt() throws Exception {
+        PodSpec a = spec(podA, "containera", "198.18.0.2");
+        plumber.attach(a);
+        assertThatThrownBy(() -> plumber.attach(a)).isInstanceOf(PodPlumbingException.class)
+                .extracting(e -> ((PodPlumbingException) e).kind()).isEqualTo(PodPlumbingException.Kind.INTERFACE_EXISTS);
+        plumber.check(a);
+    }
+
+    @Test
+    void checkNamesWhatIsMissing() throws Exception {
+        PodSpec a = spec(podA, "containera", "198.18.0.2");
+        plumber.attach(a);
+        PodNamespaces.run("ip", "-n", podA, "route", "del", "default");
+        assertThatThrownBy(() -> plumber.check(a)).hasMessageContaining("default route");
+        PodNamespaces.run("ip", "-n", node, "route", "del", "198.18.0.2/32");
+        assertThatThrownBy(() -> plumber.check(a)).hasMessageContaining("route 198.18.0.2/32");
+        assertThatThrownBy(() -> plumber.check(spec(podA, "containera", "198.18.0.9")))
+                .isInstanceOf(PodPlumbingException.class);
+    }
+
+    @Test
+    void detachIsIdempotentAndWorksWithoutTheNamespace() throws Exception {
+        PodSpec a = spec(podA, "containera", "198.18.0.2");
+        PodLinks la = plumber.attach(a);
+        plumber.detach("containera", "eth0");
+        assertThat(PodNamespaces.exec("ip", "-n", node, "link", "show", la.hostIfName()).exit()).isNotZero();
+        assertThat(PodNamespaces.exec("ip", "-n", podA, "link", "show", "eth0").exit()).isNotZero();
+        assertThat(PodNamespaces.run("ip", "-n", node, "route")).doesNotContain("198.18.0.2");
+        plumber.detach("containera", "eth0");
+        plumber.detach("never-existed", "eth0");
+
+        // Namespace deleted before DEL (containerd then sends an empty CNI_NETNS).
+        PodSpec b = spec(podB, "containerb", "198.18.0.3");
+        PodLinks lb = plumber.attach(b);
+        PodNamespaces.run("ip", "netns", "del", podB);
+        plumber.detach("containerb", "eth0");
+        assertThat(PodNamespaces.exec("ip", "-n", node, "link", "show", lb.hostIfName()).exit()).isNotZero();
+    }
+
+    @Test
+    void missingNamespaceIsReportedAsSuch() {
+        PodSpec gone = new PodSpec("x1", Path.of("/run/netns/" + namespaces.prefix + "-absent"), "eth0",
+                IpAddress.parse("198.18.0.5"), 1400);
+        assertThatThrownBy(() -> plumber.attach(gone)).isInstanceOf(PodPlumbingException.class)
+                .extracting(e -> ((PodPlumbingException) e).kind()).isEqualTo(PodPlumbingException.Kind.NETNS_NOT_FOUND);
+        assertThat(PodNamespaces.run("ip", "-n", node, "link")).doesNotContain("weft");
+    }
+
+    @Test
+    void aStaleHostVethIsReplaced() throws Exception {
+        String stale = PodPlumber.hostIfName("containera", "eth0");
+        PodNamespaces.run("ip", "-n", node, "link", "add", stale, "type", "veth", "peer", "name", "tmp0");
+        plumber.attach(spec(podA, "containera", "198.18.0.2"));
+        assertThat(PodNamespaces.in(podA, "ping", "-c", "1", "-W", "2", "192.0.2.1").exit()).isZero();
+    }
+
+    @Test
+    void hostNamesAreShortStableAndDistinct() {
+        assertThat(PodPlumber.hostIfName("abc", "eth0")).isEqualTo(PodPlumber.hostIfName("abc", "eth0")).hasSize(15);
+        assertThat(PodPlumber.hostIfName("abc", "eth0")).isNotEqualTo(PodPlumber.hostIfName("abd", "eth0"));
+        assertThat(PodPlumber.hostIfName("abc", "eth0")).isNotEqualTo(PodPlumber.hostIfName("abc", "net1"));
+    }
+}
