@@ -1,0 +1,50 @@
+package dev.weft.e2e.lab;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code weft lab down}: removes labs made by {@code up} and leftovers of crashed runs. */
+@Command(name = "down", mixinStandardHelpOptions = true,
+        description = {"Remove lab runs: their processes, namespaces and state (logs stay).",
+                "Without RUN ids: every run except those of tests still running (use --all for those too)."})
+final class DownCommand implements Callable<Integer> {
+
+    @ParentCommand
+    LabMain parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--all", description = "Also remove runs whose test JVM is still running.")
+    boolean all;
+
+    @Parameters(paramLabel = "RUN", arity = "0..*", description = "Only these run ids (wftlab + 6 hex digits).")
+    List<String> runIds = List.of();
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        for (String id : runIds) {
+            if (!LabNames.isRunId(id)) {
+                throw new IllegalArgumentException("not a lab run id: '" + id + "' (expected " + LabNames.PREFIX
+                        + " + 6 hex digits; see 'weft lab status')");
+            }
+        }
+        List<String> removed = new LabCleaner(parent.root()).down(all,
+                id -> runIds.isEmpty() || runIds.contains(id));
+        if (removed.isEmpty()) {
+            out.println("nothing to remove");
+        } else {
+            removed.forEach(id -> out.println("removed " + id));
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.weft.e2e.lab;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code weft lab up}: creates a persistent lab and shows its nodes and their reachability. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Create node namespaces on an underlay bridge and show how to use them.")
+final class UpCommand implements Callable<Integer> {
+
+    @ParentCommand
+    LabMain parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--nodes", paramLabel = "N", defaultValue = "3",
+            description = "Number of node namespaces, 1..99 (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--no-check", description = "Do not ping between the nodes after creating them.")
+    boolean noCheck;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Lab lab = Lab.builder().nodes(nodes).root(parent.root()).persistent(true).start();
+        try {
+            printNodes(out, lab);
+            // Extension point: agents per node go here, e.g. lab.startOnEachNode("agent", (node, seeds) -> ...).
+            boolean reachable = noCheck || printReachability(out, lab);
+            printHelp(out, lab);
+            out.flush();
+            return reachable ? 0 : 1;
+        } catch (RuntimeException e) {
+            lab.teardown();
+            throw e;
+        }
+    }
+
+    static void printNodes(PrintWriter out, Lab lab) {
+        out.printf("lab %s is up: %d nodes on bridge %s in namespace %s; logs in %s%n%n", lab.runId(),
+                lab.nodes().size(), LabNames.BRIDGE, lab.underlayNamespace(), lab.runDir());
+        out.printf("%-5s %-18s %-16s %-6s %s%n", "NODE", "NAMESPACE", "ADDRESS", "IFACE", "ENTER WITH");
+        for (LabNode n : lab.nodes()) {
+            out.printf("%-5s %-18s %-16s %-6s ip netns exec %s bash%n", n.name(), n.namespace(), n.cidr(),
+                    n.underlayInterface(), n.namespace());
+        }
+        out.println();
+    }
+
+    /** Pings every node from every other one; prints a matrix; true if all answered. */
+    static boolean printReachability(PrintWriter out, Lab lab) {
+        List<LabNode> ns = lab.nodes();
+        boolean all = true;
+        out.println("reachability over the underlay (one ping each, from row to column):");
+        out.printf("%-5s", "");
+        ns.forEach(n -> out.printf(" %-4s", n.name()));
+        out.println();
+        for (LabNode from : ns) {
+            out.printf("%-5s", from.name());
+            for (LabNode to : ns) {
+                String cell;
+                if (from == to) {
+                    cell = "-";
+                } else if (from.canReach(to.address())) {
+                    cell = "ok";
+                } else {
+                    cell = "FAIL";
+                    all = false;
+                }
+                out.printf(" %-4s", cell);
+            }
+            out.println();
+        }
+        out.println(all ? "all nodes reach each other." : "some nodes cannot reach each other: check faults with "
+                + "'weft lab status' and links with 'weft lab exec underlay -- bridge link'");
+        out.println();
+        return all;
+    }
+
+    static void printHelp(PrintWriter out, Lab lab) {
+        out.println("next:");
+        out.printf("  weft lab exec n1 -- ping -c1 %s      run a command in a node%n", lab.node(lab.nodes().size())
+                .address());
+        out.println("  weft lab fault n1 partition|loss 30|block-udp 4789|clear   inject faults on n1's eth0");
+        out.println("  weft lab status                              show labs, faults, processes");
+        out.println("  weft lab down                                remove the lab");
+    }
+}
