@@ -54,6 +54,7 @@ public final class Errno {
             case 97 -> "EAFNOSUPPORT";
             case 98 -> "EADDRINUSE";
             case 99 -> "EADDRNOTAVAIL";
+            case 100 -> "ENETDOWN";
             case 101 -> "ENETUNREACH";
             case 105 -> "ENOBUFS";
             case 110 -> "ETIMEDOUT";

@@ -1,0 +1,81 @@
+package dev.weft.datapath;
+
+/**
+ * Datapath settings (immutable, validated). Defaults: device {@code weft.vxlan}, VNI 1, UDP port
+ * 4789, MTU derived from the underlay (0 = underlay MTU − 50 for an IPv4 underlay, − 70 for IPv6),
+ * routes in the main table marked with rtnetlink protocol {@value #DEFAULT_ROUTE_PROTOCOL}
+ * ("W"), direct routing (host-gw for same-L2 peers) off.
+ *
+ * @param vxlanDevice   name of the VXLAN device (≤ 15 bytes)
+ * @param vni           VXLAN network identifier, 0..16777215
+ * @param port          VXLAN UDP destination port
+ * @param mtu           device MTU; 0 derives it from the underlay
+ * @param routeProtocol rtnetlink protocol number marking Weft's routes (ownership); not 0-4 (kernel/boot/static)
+ * @param routeTable    routing table for Weft's routes
+ * @param directRouting use plain routes via the underlay for peers on the same L2 segment
+ */
+public record DatapathConfig(String vxlanDevice, int vni, int port, int mtu, int routeProtocol, int routeTable,
+                             boolean directRouting) {
+    public static final String DEFAULT_DEVICE = "weft.vxlan";
+    public static final int DEFAULT_VNI = 1;
+    public static final int DEFAULT_PORT = 4789;
+    public static final int DEFAULT_ROUTE_PROTOCOL = 87;
+    public static final int MAIN_TABLE = 254;
+    /** Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14). */
+    public static final int VXLAN_OVERHEAD_V4 = 50;
+    public static final int VXLAN_OVERHEAD_V6 = 70;
+
+    public DatapathConfig {
+        if (vxlanDevice == null || vxlanDevice.isEmpty() || vxlanDevice.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 15
+                || vxlanDevice.contains("/") || vxlanDevice.contains(" ")) {
+            throw new IllegalArgumentException("vxlan device name must be 1-15 bytes without '/' or spaces: '" + vxlanDevice + "'");
+        }
+        if (vni < 0 || vni > 0xffffff) {
+            throw new IllegalArgumentException("VNI must be 0..16777215, got " + vni);
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("VXLAN port must be 1..65535, got " + port);
+        }
+        if (mtu != 0 && (mtu < 576 || mtu > 65535)) {
+            throw new IllegalArgumentException("MTU must be 0 (derive from underlay) or 576..65535, got " + mtu);
+        }
+        if (routeProtocol < 5 || routeProtocol > 255) {
+            throw new IllegalArgumentException("route protocol must be 5..255 (0-4 belong to the kernel), got " + routeProtocol);
+        }
+        if (routeTable < 1 || routeTable == 255 || routeTable > 0x7fffffff) {
+            throw new IllegalArgumentException("route table must be a positive id other than 255 (local), got " + routeTable);
+        }
+    }
+
+    public static DatapathConfig defaults() {
+        return new DatapathConfig(DEFAULT_DEVICE, DEFAULT_VNI, DEFAULT_PORT, 0, DEFAULT_ROUTE_PROTOCOL, MAIN_TABLE, false);
+    }
+
+    public DatapathConfig withVni(int value) {
+        return new DatapathConfig(vxlanDevice, value, port, mtu, routeProtocol, routeTable, directRouting);
+    }
+
+    public DatapathConfig withPort(int value) {
+        return new DatapathConfig(vxlanDevice, vni, value, mtu, routeProtocol, routeTable, directRouting);
+    }
+
+    public DatapathConfig withMtu(int value) {
+        return new DatapathConfig(vxlanDevice, vni, port, value, routeProtocol, routeTable, directRouting);
+    }
+
+    public DatapathConfig withDevice(String value) {
+        return new DatapathConfig(value, vni, port, mtu, routeProtocol, routeTable, directRouting);
+    }
+
+    public DatapathConfig withDirectRouting(boolean value) {
+        return new DatapathConfig(vxlanDevice, vni, port, mtu, routeProtocol, routeTable, value);
+    }
+
+    public DatapathConfig withRouteProtocol(int value) {
+        return new DatapathConfig(vxlanDevice, vni, port, mtu, value, routeTable, directRouting);
+    }
+
+    public DatapathConfig withRouteTable(int value) {
+        return new DatapathConfig(vxlanDevice, vni, port, mtu, routeProtocol, value, directRouting);
+    }
+}
