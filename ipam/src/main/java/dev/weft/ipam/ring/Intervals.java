@@ -6,11 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Set arithmetic on sorted lists of disjoint, non-empty ranges of one family. */
-final class Intervals {
+public final class Intervals {
   private Intervals() {}
 
   /** The addresses in {@code a} that are not in {@code b}, as sorted disjoint ranges. */
-  static List<IpRange> subtract(List<IpRange> a, List<IpRange> b) {
+  public static List<IpRange> subtract(List<IpRange> a, List<IpRange> b) {
     List<IpRange> out = new ArrayList<>();
     int j = 0;
     for (IpRange r : a) {
