@@ -53,6 +53,8 @@ public final class Reconciler {
     private volatile Set<String> watchedLinks = Set.of();
     private volatile Map<Object, Object> desiredByKey = Map.of();
     private volatile DatapathStatus status;
+    /** Errors of the previous run: a persisting error is logged once, not on every timer tick. */
+    private Set<String> lastErrors = Set.of();
 
     private record DeviceKey(String name) {}
 
@@ -167,6 +169,13 @@ public final class Reconciler {
             }
         }
         applied = nowApplied;
+        for (String e : run.errors) {
+            if (!lastErrors.contains(e)) log.warn("datapath reconcile error: {}", e);
+        }
+        for (String e : lastErrors) {
+            if (!run.errors.contains(e)) log.info("datapath error resolved: {}", e);
+        }
+        lastErrors = Set.copyOf(run.errors);
         counters.reconciled();
         counters.setEntries(EntryKind.DEVICE, dev == null ? 0 : 1);
         counters.setEntries(EntryKind.ADDRESS, nowApplied.stream().filter(k -> k instanceof AddressKey).count());
@@ -505,7 +514,6 @@ public final class Reconciler {
         void error(String message) {
             errors.add(message);
             counters.error();
-            log.warn("datapath reconcile error: {}", message);
         }
     }
 }
