@@ -49,6 +49,7 @@ public final class Lab implements AutoCloseable {
     private final LabState state;
     private final boolean owner;
     private final Duration stopGrace;
+    private final LabUnderlay underlay;
     private final List<LabNode> nodes = new ArrayList<>();
     private final Map<String, LabPod> pods = new LinkedHashMap<>();
     private final List<LabProcess> processes = new ArrayList<>();
@@ -61,6 +62,7 @@ public final class Lab implements AutoCloseable {
         this.state = state;
         this.owner = owner;
         this.stopGrace = stopGrace;
+        this.underlay = new LabUnderlay(this);
         for (int i = 1; i <= state.nodes; i++) {
             nodes.add(new LabNode(this, i));
         }
@@ -218,6 +220,11 @@ public final class Lab implements AutoCloseable {
 
     public String underlayNamespace() {
         return LabNames.underlayNamespace(runId);
+    }
+
+    /** The underlay namespace (bridge {@code br0}), to run commands such as {@code tcpdump -i br0} in. */
+    public LabUnderlay underlay() {
+        return underlay;
     }
 
     public boolean persistent() {

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +24,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class LabCleaner {
     private static final Logger log = LoggerFactory.getLogger(LabCleaner.class);
+
+    /** Logs of finished runs are kept this long by {@link #down}. */
+    public static final Duration LOG_RETENTION = Duration.ofDays(2);
 
     private final Path root;
 
@@ -89,6 +95,7 @@ public final class LabCleaner {
                 errors.add(e);
             }
         }
+        pruneOldLogs(LOG_RETENTION);
         if (!errors.isEmpty()) {
             LabException e = new LabException("could not remove every lab run: " + errors.getFirst().getMessage());
             errors.forEach(e::addSuppressed);
@@ -119,6 +126,41 @@ public final class LabCleaner {
             LabState.delete(dir);
         }
         log.info("lab run removed run={} namespaces={}", runId, namespaces.size());
+    }
+
+    /**
+     * Deletes directories of finished runs (no state file) that are empty or older than {@code maxAge},
+     * so logs of recent runs stay for inspection but {@code /tmp/weft-lab} does not grow forever.
+     */
+    public void pruneOldLogs(Duration maxAge) {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        Instant cutoff = Instant.now().minus(maxAge);
+        try (Stream<Path> s = Files.list(root)) {
+            for (Path dir : s.filter(p -> LabNames.isRunId(p.getFileName().toString())).toList()) {
+                if (Files.exists(dir.resolve(LabState.FILE))) {
+                    continue;
+                }
+                boolean empty;
+                try (Stream<Path> c = Files.list(dir)) {
+                    empty = c.findAny().isEmpty();
+                }
+                if (empty || Files.getLastModifiedTime(dir).toInstant().isBefore(cutoff)) {
+                    deleteTree(dir);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("could not prune old lab logs dir={} cause={}", root, e.toString());
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static List<String> namespacesOf(String runId, List<String> all) {

@@ -29,13 +29,10 @@ final class LabCli {
     }
 
     /** A node, or the underlay namespace for {@code u}/{@code underlay}. */
-    static LabNamespaceRef namespace(Lab lab, String ref) {
+    static LabNamespace namespace(Lab lab, String ref) {
         if (ref.equals("u") || ref.equals("underlay") || ref.equals(lab.underlayNamespace())) {
-            return new LabNamespaceRef(lab.underlayNamespace(), null);
+            return lab.underlay();
         }
-        LabNode n = lab.node(ref);
-        return new LabNamespaceRef(n.namespace(), n);
+        return lab.node(ref);
     }
-
-    record LabNamespaceRef(String namespace, LabNode node) {}
 }

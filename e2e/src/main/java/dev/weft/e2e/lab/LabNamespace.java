@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A network namespace of the lab (a node or a pod) in which commands and processes run. */
-public abstract sealed class LabNamespace permits LabNode, LabPod {
+/** A network namespace of the lab (a node, a pod or the underlay) in which commands and processes run. */
+public abstract sealed class LabNamespace permits LabNode, LabPod, LabUnderlay {
     private static final Pattern PING_SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) received");
 
     final Lab lab;

@@ -99,7 +99,7 @@ public final class LabNode extends LabNamespace {
         if (percent < 1 || percent > 100) {
             throw new IllegalArgumentException("loss percent must be 1..100, got " + percent);
         }
-        String rule = "numgen random mod 100 < " + percent + " drop";
+        String rule = percent == 100 ? "drop" : "numgen random mod 100 < " + percent + " drop";
         List<String> rules = List.of(rule);
         return addFault("loss" + percent, percent + "% loss " + direction.name().toLowerCase(java.util.Locale.ROOT),
                 direction == Fault.Direction.OUT ? List.of() : rules,
