@@ -87,6 +87,7 @@ public final class Lab implements AutoCloseable {
         private Path root = defaultRoot();
         private boolean persistent;
         private Duration stopGrace = LabProcess.DEFAULT_GRACE;
+        private int underlayMtu = 1500;
 
         /** Number of node namespaces, 1..99 (default 3). */
         public Builder nodes(int n) {
@@ -118,6 +119,15 @@ public final class Lab implements AutoCloseable {
             return this;
         }
 
+        /** MTU of the underlay (bridge, its ports and every node's eth0), 1280..9000 (default 1500). */
+        public Builder underlayMtu(int mtu) {
+            if (mtu < 1280 || mtu > 9000) {
+                throw new IllegalArgumentException("underlay MTU must be 1280..9000, got " + mtu);
+            }
+            this.underlayMtu = mtu;
+            return this;
+        }
+
         /** Creates the namespaces, bridge and links; on any failure removes what was made and rethrows. */
         public Lab start() {
             return Lab.create(this);
@@ -125,6 +135,7 @@ public final class Lab implements AutoCloseable {
     }
 
     private static Lab create(Builder b) {
+        requireRoot();
         long t0 = System.nanoTime();
         SecureRandom random = new SecureRandom();
         Path runDir;
@@ -150,7 +161,7 @@ public final class Lab implements AutoCloseable {
             Runtime.getRuntime().addShutdownHook(lab.shutdownHook);
         }
         try {
-            lab.build();
+            lab.build(b.underlayMtu);
         } catch (RuntimeException e) {
             try {
                 lab.teardown();
@@ -181,23 +192,37 @@ public final class Lab implements AutoCloseable {
         return lab;
     }
 
-    private void build() {
+    private void build(int mtu) {
         String underlay = underlayNamespace();
+        String mtuText = Integer.toString(mtu);
         record(underlay);
         Netns.add(underlay);
-        Cmd.check("ip", "-n", underlay, "link", "add", LabNames.BRIDGE, "type", "bridge", "stp_state", "0");
+        Cmd.check("ip", "-n", underlay, "link", "add", LabNames.BRIDGE, "mtu", mtuText, "type", "bridge",
+                "stp_state", "0");
         Cmd.check("ip", "-n", underlay, "link", "set", LabNames.BRIDGE, "up");
         for (LabNode n : nodes) {
             String ns = n.namespace();
             record(ns);
             Netns.add(ns);
             String port = LabNames.underlayPort(n.index());
-            Cmd.check("ip", "-n", underlay, "link", "add", port, "type", "veth", "peer", "name",
-                    LabNames.NODE_INTERFACE, "netns", ns);
+            Cmd.check("ip", "-n", underlay, "link", "add", port, "mtu", mtuText, "type", "veth", "peer", "name",
+                    LabNames.NODE_INTERFACE, "mtu", mtuText, "netns", ns);
             Cmd.check("ip", "-n", underlay, "link", "set", port, "master", LabNames.BRIDGE, "up");
             Cmd.check("ip", "-n", ns, "addr", "add", n.cidr(), "dev", LabNames.NODE_INTERFACE);
             Cmd.check("ip", "-n", ns, "link", "set", LabNames.NODE_INTERFACE, "up");
             n.exec(List.of("sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward")).orThrow();
+        }
+    }
+
+    private static void requireRoot() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:") && !line.split("\\s+")[2].equals("0")) {
+                    throw new LabException("the lab needs root (it creates network namespaces); run it with sudo");
+                }
+            }
+        } catch (IOException e) {
+            throw new LabException("the lab needs Linux with /proc: " + e.getMessage(), e);
         }
     }
 

@@ -193,7 +193,8 @@ public final class LabProcess {
         if (!isAlive()) {
             return;
         }
-        ExecResult r = Cmd.run(List.of("kill", "-" + sig, Long.toString(pid())));
+        // The shell's built-in kill: no procps needed on a minimal machine.
+        ExecResult r = Cmd.run(List.of("sh", "-c", "kill -" + sig + " " + pid()));
         if (!r.ok() && isAlive()) {
             throw new LabException("cannot send SIG" + sig + " to " + this + ": " + r.describeFailure());
         }

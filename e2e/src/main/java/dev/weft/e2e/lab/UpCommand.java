@@ -27,14 +27,31 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--no-check", description = "Do not ping between the nodes after creating them.")
     boolean noCheck;
 
+    @Option(names = "--mtu", paramLabel = "BYTES", defaultValue = "1500",
+            description = "Underlay MTU (default: ${DEFAULT-VALUE}).")
+    int mtu;
+
+    @Option(names = "--start", paramLabel = "CMD",
+            description = {"Start CMD (run by sh -c) in every node and leave it running; placeholders:",
+                    "{node} {index} {address} {seeds} (comma-separated node addresses) {ns} {rundir}.",
+                    "Output goes to <rundir>/<node>/start.log."})
+    String startCommand;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Lab lab = Lab.builder().nodes(nodes).root(parent.root()).persistent(true).start();
+        Lab lab = Lab.builder().nodes(nodes).underlayMtu(mtu).root(parent.root()).persistent(true).start();
         try {
             printNodes(out, lab);
-            // Extension point: agents per node go here, e.g. lab.startOnEachNode("agent", (node, seeds) -> ...).
             boolean reachable = noCheck || printReachability(out, lab);
+            // Per-node processes (agents) start after the underlay is known to work.
+            if (startCommand != null) {
+                List<LabProcess> started = lab.startOnEachNode("start", (node, seeds) ->
+                        List.of("sh", "-c", expand(startCommand, lab, node, seeds)));
+                started.forEach(p -> out.printf("started on %s: pid %d, log %s%n",
+                        p.namespace(), p.pid(), p.logFile()));
+                out.println();
+            }
             printHelp(out, lab);
             out.flush();
             return reachable ? 0 : 1;
@@ -42,6 +59,16 @@ final class UpCommand implements Callable<Integer> {
             lab.teardown();
             throw e;
         }
+    }
+
+    /** Replaces the placeholders of {@code --start} for one node. */
+    static String expand(String template, Lab lab, LabNode node, List<String> seeds) {
+        return template.replace("{node}", node.name())
+                .replace("{index}", Integer.toString(node.index()))
+                .replace("{address}", node.address())
+                .replace("{seeds}", String.join(",", seeds))
+                .replace("{ns}", node.namespace())
+                .replace("{rundir}", lab.runDir().toString());
     }
 
     static void printNodes(PrintWriter out, Lab lab) {

@@ -48,25 +48,55 @@ class LabTeardownTest {
         assertThat(ProcessHandle.of(pids[1]).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     }
 
-    @Test
-    void downRemovesACrashedRunButNotALiveOne() throws Exception {
+    /** A child JVM holding a lab (see {@link CrashingLabMain}). */
+    private record ChildLab(Process jvm, String runId, long sleeperPid) {}
+
+    private static ChildLab startChildLab() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         Process child = new ProcessBuilder(java, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp",
                 System.getProperty("java.class.path"), CrashingLabMain.class.getName())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String runId = null;
-        long sleeper = -1;
+        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith("READY ")) {
+            // skip anything else the child prints
+        }
+        if (line == null) {
+            child.destroyForcibly();
+            throw new AssertionError("child lab JVM exited without reporting READY");
+        }
+        String[] f = line.split(" ");
+        return new ChildLab(child, f[1], Long.parseLong(f[2]));
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    @Test
+    void sigtermToTheJvmRunsTheTeardownHook() throws Exception {
+        ChildLab c = startChildLab();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                    StandardCharsets.UTF_8));
-            String line;
-            while ((line = out.readLine()) != null && !line.startsWith("READY ")) {
-                // skip anything else the child prints
-            }
-            assertThat(line).as("child lab JVM reported READY").isNotNull();
-            String[] f = line.split(" ");
-            runId = f[1];
-            sleeper = Long.parseLong(f[2]);
+            assertThat(Netns.list()).contains(c.runId() + "-n1");
+            assertThat(alive(c.sleeperPid())).isTrue();
+            c.jvm().destroy(); // SIGTERM: the JVM exits and runs its shutdown hooks
+            assertThat(c.jvm().waitFor(15, TimeUnit.SECONDS)).isTrue();
+            assertThat(Netns.list()).noneMatch(ns -> ns.startsWith(c.runId()));
+            assertThat(alive(c.sleeperPid())).isFalse();
+            assertThat(Files.exists(Lab.defaultRoot().resolve(c.runId()).resolve("state"))).isFalse();
+        } finally {
+            c.jvm().destroyForcibly();
+            new LabCleaner(Lab.defaultRoot()).remove(c.runId());
+        }
+    }
+
+    @Test
+    void downRemovesACrashedRunButNotALiveOne() throws Exception {
+        ChildLab c = startChildLab();
+        Process child = c.jvm();
+        String runId = c.runId();
+        long sleeper = c.sleeperPid();
+        try {
             String id = runId;
             LabCleaner cleaner = new LabCleaner(Lab.defaultRoot());
 
@@ -89,9 +119,7 @@ class LabTeardownTest {
             assertThat(Files.exists(Lab.defaultRoot().resolve(id).resolve("state"))).isFalse();
         } finally {
             child.destroyForcibly();
-            if (runId != null) {
-                new LabCleaner(Lab.defaultRoot()).remove(runId);
-            }
+            new LabCleaner(Lab.defaultRoot()).remove(runId);
         }
     }
 
@@ -122,20 +150,26 @@ class LabTeardownTest {
     void cliUpFaultExecStatusDown(@TempDir Path root) {
         String runId = null;
         try {
-            Cli up = cli(root, "up", "--nodes", "2");
+            Cli up = cli(root, "up", "--nodes", "2", "--start", "echo hello {node} {address} {seeds}; exec sleep 600");
             assertThat(up.code).as(up.out + up.err).isZero();
             assertThat(up.out).contains("all nodes reach each other").contains("192.0.2.12/24")
                     .contains("ip netns exec ");
             Matcher m = Pattern.compile("lab (wftlab[0-9a-f]{6}) is up").matcher(up.out);
             assertThat(m.find()).isTrue();
             runId = m.group(1);
+            Lab attached = Lab.attach(root, runId);
+            assertThat(attached.processes()).hasSize(2);
+            LabProcess started = attached.processes().getFirst();
+            assertThat(started.awaitLine("hello", Duration.ofSeconds(5)))
+                    .isEqualTo("hello n1 192.0.2.11 192.0.2.11,192.0.2.12");
 
             Cli fault = cli(root, "fault", "n1", "partition");
             assertThat(fault.code).as(fault.err).isZero();
             assertThat(fault.out).contains("partition from 192.0.2.12");
             assertThat(cli(root, "exec", "n1", "--", "ping", "-c1", "-W1", "192.0.2.12").code).isNotZero();
             Cli status = cli(root, "status");
-            assertThat(status.out).contains(runId).contains("made by 'weft lab up'").contains("faults=wftlab_n1_part");
+            assertThat(status.out).contains(runId).contains("made by 'weft lab up'").contains("faults=wftlab_n1_part")
+                    .contains("process start@" + runId + "-n2");
             assertThat(cli(root, "fault", "n1", "clear").code).isZero();
             assertThat(cli(root, "exec", "n1", "--", "ping", "-c1", "-W1", "192.0.2.12").code).isZero();
 
@@ -146,6 +180,7 @@ class LabTeardownTest {
             Cli down = cli(root, "down", runId);
             assertThat(down.code).isZero();
             assertThat(down.out).contains("removed " + runId);
+            assertThat(started.isAlive()).isFalse();
             String id = runId;
             assertThat(Netns.list()).noneMatch(ns -> ns.startsWith(id));
         } finally {
