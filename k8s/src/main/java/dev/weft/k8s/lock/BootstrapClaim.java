@@ -3,6 +3,7 @@ package dev.weft.k8s.lock;
 import dev.weft.k8s.WeftKeys;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What an agent proposes when it asks whether it should seed the ring.
@@ -12,8 +13,9 @@ import java.util.Objects;
  * @param clusterRange     the configured cluster range, e.g. {@code 10.32.0.0/12}
  * @param blockSize        the configured minimum block, in addresses
  * @param seeds            the configured seed list (node names), may be empty
- * @param hasPersistedRing true when this agent loaded ring state from its state directory: it then never
- *                         seeds a new ring, whatever the API server says
+ * @param persistedRingGenesis the genesis id of the ring this agent loaded from its state directory
+ *                         ({@code ring.genesis().id()}), empty when it has none. An agent with a persisted ring
+ *                         never seeds a new one, whatever the API server says.
  */
 public record BootstrapClaim(
         String peerId,
@@ -21,7 +23,7 @@ public record BootstrapClaim(
         String clusterRange,
         int blockSize,
         List<String> seeds,
-        boolean hasPersistedRing) {
+        Optional<String> persistedRingGenesis) {
 
     public BootstrapClaim {
         WeftKeys.requirePeerId("peer id", peerId);
@@ -30,11 +32,17 @@ public record BootstrapClaim(
             throw new IllegalArgumentException("cluster range must be one CIDR, got '" + clusterRange + "'");
         }
         if (blockSize <= 0) throw new IllegalArgumentException("block size must be positive, got " + blockSize);
+        Objects.requireNonNull(persistedRingGenesis, "persistedRingGenesis");
         seeds = List.copyOf(seeds);
         for (String s : seeds) {
             if (s.isBlank() || s.contains(",")) {
                 throw new IllegalArgumentException("seed names must be non-empty and contain no comma, got '" + s + "'");
             }
         }
+    }
+
+    /** True when this agent has ring state of its own. */
+    public boolean hasPersistedRing() {
+        return persistedRingGenesis.isPresent();
     }
 }

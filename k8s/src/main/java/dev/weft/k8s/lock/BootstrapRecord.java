@@ -1,7 +1,9 @@
 package dev.weft.k8s.lock;
 
 import java.time.Instant;
+import dev.weft.ipam.ring.RingGenesis;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The content of the ring bootstrap ConfigMap: who created the ring, with which parameters, and when.
@@ -14,6 +16,9 @@ import java.util.List;
  * @param createdAt     when the record was created
  * @param origin        {@code seeded} (the creator seeded a new ring) or {@code restored} (re-created by an agent
  *                      that already had ring state, after the object had been deleted)
+ * @param decisionToken names this bootstrap decision; the creator passes it to
+ *                      {@code IpamNode.bootstrapAsCreator(token)}
+ * @param ringGenesis   for a restored record: the genesis id of the ring that already exists
  */
 public record BootstrapRecord(
         String creatorPeerId,
@@ -22,12 +27,33 @@ public record BootstrapRecord(
         int blockSize,
         List<String> seeds,
         Instant createdAt,
-        String origin) {
+        String origin,
+        String decisionToken,
+        Optional<String> ringGenesis) {
 
     public static final String ORIGIN_SEEDED = "seeded";
     public static final String ORIGIN_RESTORED = "restored";
 
     public BootstrapRecord {
         seeds = List.copyOf(seeds);
+    }
+
+    /**
+     * The genesis every agent must accept for the cluster's ring: for a seeded record the creator ring of
+     * ({@code creatorPeerId}, {@code decisionToken}), as {@code IpamNode.bootstrapAsCreator} makes it; for a
+     * restored record the genesis of the ring that already existed. Joiners pass it to
+     * {@code IpamNode.expectGenesis}, so a ring from any other bootstrap is refused.
+     */
+    public RingGenesis genesis() {
+        if (ringGenesis.isPresent()) return new RingGenesis(ringGenesis.get());
+        return RingGenesis.creator(peerIdAsLong(creatorPeerId), decisionToken);
+    }
+
+    /** A peer id written as 16 hex digits, as the 64-bit value the IPAM uses. */
+    public static long peerIdAsLong(String peerId) {
+        if (peerId == null || peerId.length() != 16) {
+            throw new IllegalArgumentException("peer id must be 16 hex digits, got '" + peerId + "'");
+        }
+        return Long.parseUnsignedLong(peerId, 16);
     }
 }

@@ -29,6 +29,17 @@ import org.slf4j.LoggerFactory;
  * joins. An agent with persisted ring state never seeds, even if the object was deleted: it re-creates the
  * record (origin {@code restored}) so that agents without state join its ring instead of starting another.
  *
+ * <p>Usage by the agent, before it has a ring:
+ * <pre>{@code
+ * BootstrapOutcome o = bootstrap.claim(new BootstrapClaim(me, node, range, block, seeds,
+ *         ipam.ring().map(r -> r.genesis().id())));
+ * switch (o.role()) {
+ *     case SEED -> ipam.bootstrapAsCreator(o.record().decisionToken());
+ *     case JOIN -> ipam.expectGenesis(o.record().genesis());   // then wait for the ring over gossip
+ *     case RESUME -> { }                                        // keep the persisted ring
+ * }
+ * }</pre>
+ *
  * <p>API calls: {@code create} and {@code get} on {@code configmaps} in the Weft namespace. Blocking.
  */
 public final class RingBootstrap {
@@ -42,6 +53,8 @@ public final class RingBootstrap {
     static final String SEEDS = "seeds";
     static final String CREATED_AT = "created-at";
     static final String ORIGIN = "origin";
+    static final String DECISION_TOKEN = "decision-token";
+    static final String RING_GENESIS = "ring-genesis";
 
     private final KubernetesClient client;
     private final String namespace;
@@ -64,8 +77,10 @@ public final class RingBootstrap {
     public BootstrapOutcome claim(BootstrapClaim claim) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             String origin = claim.hasPersistedRing() ? BootstrapRecord.ORIGIN_RESTORED : BootstrapRecord.ORIGIN_SEEDED;
+            Instant now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS);
             BootstrapRecord mine = new BootstrapRecord(claim.peerId(), claim.nodeName(), claim.clusterRange(),
-                    claim.blockSize(), claim.seeds(), Instant.now(clock).truncatedTo(ChronoUnit.SECONDS), origin);
+                    claim.blockSize(), claim.seeds(), now, origin, "k8s:" + claim.peerId() + "@" + now,
+                    claim.persistedRingGenesis());
             try {
                 client.configMaps().inNamespace(namespace).resource(toConfigMap(mine)).create();
                 var role = claim.hasPersistedRing() ? BootstrapOutcome.Role.RESUME : BootstrapOutcome.Role.SEED;
@@ -118,6 +133,22 @@ public final class RingBootstrap {
                     + " to really start over with a new range, remove Weft from every node, delete configmap "
                     + namespace + "/" + name + " and every node's /var/lib/weft, then reinstall");
         }
+        if (claim.persistedRingGenesis().isPresent()) {
+            String mine = claim.persistedRingGenesis().get();
+            String theirs;
+            try {
+                theirs = rec.genesis().id();
+            } catch (IllegalArgumentException e) {
+                theirs = null;
+            }
+            if (!mine.equals(theirs)) {
+                throw new BootstrapConflictException("this node's persisted ring (genesis " + mine + ") is not the"
+                        + " cluster's ring recorded in configmap " + namespace + "/" + name + " (genesis " + theirs
+                        + ", created by peer=" + rec.creatorPeerId() + " at " + rec.createdAt() + "). Two rings"
+                        + " would hand out the same addresses twice, so this agent stops. If this node's state is"
+                        + " stale, delete its /var/lib/weft and restart the weft pod on it");
+            }
+        }
     }
 
     ConfigMap toConfigMap(BootstrapRecord r) {
@@ -129,6 +160,8 @@ public final class RingBootstrap {
         data.put(SEEDS, String.join(",", r.seeds()));
         data.put(CREATED_AT, r.createdAt().toString());
         data.put(ORIGIN, r.origin());
+        data.put(DECISION_TOKEN, r.decisionToken());
+        r.ringGenesis().ifPresent(g -> data.put(RING_GENESIS, g));
         return new ConfigMapBuilder()
                 .withNewMetadata()
                 .withName(name)
@@ -151,7 +184,9 @@ public final class RingBootstrap {
                     Integer.parseInt(require(d, BLOCK_SIZE)),
                     seeds.isEmpty() ? List.of() : Arrays.asList(seeds.split(",")),
                     Instant.parse(require(d, CREATED_AT)),
-                    d.getOrDefault(ORIGIN, BootstrapRecord.ORIGIN_SEEDED));
+                    d.getOrDefault(ORIGIN, BootstrapRecord.ORIGIN_SEEDED),
+                    require(d, DECISION_TOKEN),
+                    Optional.ofNullable(d.get(RING_GENESIS)).filter(g -> !g.isBlank()));
         } catch (IllegalArgumentException | DateTimeParseException e) {
             throw new K8sApiException("ring bootstrap configmap " + namespace + "/" + name + " is malformed ("
                     + e.getMessage() + "); it is written only by Weft agents, so it was edited by hand."

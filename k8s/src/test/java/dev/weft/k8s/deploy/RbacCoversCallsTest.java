@@ -110,8 +110,8 @@ class RbacCoversCallsTest {
         own.podCidrs();
         // Ring bootstrap: create, and the 409 path that reads the record.
         RingBootstrap rb = new RingBootstrap(client, cfg, clock);
-        rb.claim(new BootstrapClaim("00000000000000a1", "self", "10.32.0.0/12", 64, List.of(), false));
-        rb.claim(new BootstrapClaim("00000000000000a2", "other", "10.32.0.0/12", 64, List.of(), false));
+        rb.claim(new BootstrapClaim("00000000000000a1", "self", "10.32.0.0/12", 64, List.of(), java.util.Optional.empty()));
+        rb.claim(new BootstrapClaim("00000000000000a2", "other", "10.32.0.0/12", 64, List.of(), java.util.Optional.empty()));
         // Reclaim: acquire, take over, complete, release, list, cleanup.
         ReclaimLock rl = new ReclaimLock(client, cfg, clock);
         rl.tryAcquireReclaim("00000000000000d1", "00000000000000a1");

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,9 +26,13 @@ class RingBootstrapTest {
         return new RingBootstrap(client, K8sConfig.defaults(node), clock);
     }
 
-    private static BootstrapClaim claim(int i, boolean persisted) {
+    private static BootstrapClaim claim(int i, Optional<String> persistedGenesis) {
         return new BootstrapClaim(String.format("%016x", 0x1000 + i), "node-" + i, "10.32.0.0/12", 64,
-                List.of("node-0", "node-1"), persisted);
+                List.of("node-0", "node-1"), persistedGenesis);
+    }
+
+    private static BootstrapClaim fresh(int i) {
+        return claim(i, Optional.empty());
     }
 
     @Test
@@ -41,7 +46,7 @@ class RingBootstrapTest {
                 int id = i;
                 futures.add(pool.submit(() -> {
                     go.await();
-                    return bootstrap("node-" + id).claim(claim(id, false));
+                    return bootstrap("node-" + id).claim(fresh(id));
                 }));
             }
             go.countDown();
@@ -61,6 +66,10 @@ class RingBootstrapTest {
             assertThat(stored.seeds()).containsExactly("node-0", "node-1");
             assertThat(stored.createdAt()).isEqualTo(Instant.parse("2026-03-01T12:00:00Z"));
             assertThat(stored.origin()).isEqualTo("seeded");
+            assertThat(stored.decisionToken()).isEqualTo("k8s:" + creator + "@2026-03-01T12:00:00Z");
+            assertThat(stored.genesis()).isEqualTo(dev.weft.ipam.ring.RingGenesis.creator(
+                    Long.parseUnsignedLong(creator, 16), stored.decisionToken()));
+            assertThat(outcomes).allSatisfy(o -> assertThat(o.record().genesis()).isEqualTo(stored.genesis()));
             assertThat(client.configMaps().inNamespace("weft").list().getItems()).hasSize(1);
         } finally {
             pool.shutdownNow();
@@ -69,49 +78,68 @@ class RingBootstrapTest {
 
     @Test
     void wholeClusterRestartWithStateNeverSeedsAgain() {
-        BootstrapOutcome first = bootstrap("node-0").claim(claim(0, false));
+        BootstrapOutcome first = bootstrap("node-0").claim(fresh(0));
         assertThat(first.role()).isEqualTo(BootstrapOutcome.Role.SEED);
+        Optional<String> genesis = Optional.of(first.record().genesis().id());
         // Every agent restarts with its persisted ring; the record is still there.
         for (int i = 0; i < 5; i++) {
-            BootstrapOutcome o = bootstrap("node-" + i).claim(claim(i, true));
+            BootstrapOutcome o = bootstrap("node-" + i).claim(claim(i, genesis));
             assertThat(o.role()).isEqualTo(BootstrapOutcome.Role.RESUME);
             assertThat(o.creatorPeerId()).isEqualTo(first.creatorPeerId());
         }
         // A brand-new node joins the existing ring.
-        assertThat(bootstrap("node-9").claim(claim(9, false)).role()).isEqualTo(BootstrapOutcome.Role.JOIN);
+        assertThat(bootstrap("node-9").claim(fresh(9)).role()).isEqualTo(BootstrapOutcome.Role.JOIN);
+    }
+
+    @Test
+    void aPersistedRingFromAnotherBootstrapIsRefused() {
+        bootstrap("node-0").claim(fresh(0));
+        assertThatThrownBy(() -> bootstrap("node-4").claim(claim(4, Optional.of("creator:00000000000000aa:old"))))
+                .isInstanceOf(BootstrapConflictException.class)
+                .hasMessageContaining("genesis creator:00000000000000aa:old")
+                .hasMessageContaining("/var/lib/weft");
     }
 
     @Test
     void deletedRecordIsRestoredByAnAgentWithStateSoNewcomersJoin() {
-        bootstrap("node-0").claim(claim(0, false));
+        BootstrapOutcome first = bootstrap("node-0").claim(fresh(0));
+        String genesis = first.record().genesis().id();
         client.configMaps().inNamespace("weft").withName("weft-ring-bootstrap").delete();
         assertThat(bootstrap("node-0").read()).isEmpty();
 
-        BootstrapOutcome restored = bootstrap("node-3").claim(claim(3, true));
+        clock.advance(java.time.Duration.ofDays(3));
+        BootstrapOutcome restored = bootstrap("node-3").claim(claim(3, Optional.of(genesis)));
         assertThat(restored.role()).isEqualTo(BootstrapOutcome.Role.RESUME);
         assertThat(restored.record().origin()).isEqualTo("restored");
 
-        BootstrapOutcome newcomer = bootstrap("node-7").claim(claim(7, false));
+        BootstrapOutcome newcomer = bootstrap("node-7").claim(fresh(7));
         assertThat(newcomer.role()).isEqualTo(BootstrapOutcome.Role.JOIN);
         assertThat(newcomer.creatorPeerId()).isEqualTo(String.format("%016x", 0x1003));
+        // The newcomer expects the ring that already exists, not one "created" by the restorer.
+        assertThat(newcomer.record().genesis().id()).isEqualTo(genesis);
     }
 
     @Test
     void creatorRestartingWithoutStateSeedsAgain() {
-        bootstrap("node-0").claim(claim(0, false));
-        assertThat(bootstrap("node-0").claim(claim(0, false)).role()).isEqualTo(BootstrapOutcome.Role.SEED);
+        BootstrapOutcome first = bootstrap("node-0").claim(fresh(0));
+        clock.advance(java.time.Duration.ofMinutes(1));
+        BootstrapOutcome again = bootstrap("node-0").claim(fresh(0));
+        assertThat(again.role()).isEqualTo(BootstrapOutcome.Role.SEED);
+        assertThat(again.record().decisionToken()).as("same decision").isEqualTo(first.record().decisionToken());
     }
 
     @Test
     void differentRangeIsRefusedWithAnExplanation() {
-        bootstrap("node-0").claim(claim(0, false));
-        BootstrapClaim other = new BootstrapClaim("00000000000000ff", "node-5", "10.96.0.0/12", 64, List.of(), false);
+        bootstrap("node-0").claim(fresh(0));
+        BootstrapClaim other = new BootstrapClaim("00000000000000ff", "node-5", "10.96.0.0/12", 64, List.of(),
+                Optional.empty());
         assertThatThrownBy(() -> bootstrap("node-5").claim(other))
                 .isInstanceOf(BootstrapConflictException.class)
                 .hasMessageContaining("range=10.32.0.0/12")
                 .hasMessageContaining("range=10.96.0.0/12")
                 .hasMessageContaining("WEFT_CLUSTER_RANGE");
-        BootstrapClaim otherBlock = new BootstrapClaim("00000000000000ff", "node-5", "10.32.0.0/12", 32, List.of(), true);
+        BootstrapClaim otherBlock = new BootstrapClaim("00000000000000ff", "node-5", "10.32.0.0/12", 32, List.of(),
+                Optional.empty());
         assertThatThrownBy(() -> bootstrap("node-5").claim(otherBlock)).isInstanceOf(BootstrapConflictException.class);
     }
 
@@ -120,7 +148,7 @@ class RingBootstrapTest {
         client.configMaps().inNamespace("weft").resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
                 .withNewMetadata().withName("weft-ring-bootstrap").withNamespace("weft").endMetadata()
                 .addToData("creator-peer", "0000000000000001").addToData("block-size", "lots").build()).create();
-        assertThatThrownBy(() -> bootstrap("node-1").claim(claim(1, false)))
+        assertThatThrownBy(() -> bootstrap("node-1").claim(fresh(1)))
                 .isInstanceOf(dev.weft.k8s.K8sApiException.class)
                 .hasMessageContaining("malformed");
     }
