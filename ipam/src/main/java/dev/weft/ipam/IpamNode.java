@@ -165,8 +165,9 @@ public final class IpamNode {
 
   /**
    * Seed mode: computes the deterministic initial ring from the seed node names (every node given
-   * the same list computes the same ring) and, if this node is one of them, claims its share. If a
-   * ring already exists it must have the same genesis.
+   * the same list computes the same ring; seed shares are owned by name placeholders). A seed node
+   * then calls {@link #claimSeedShare()} once it has the cluster's current ring. If a ring already
+   * exists it must have the same genesis (then this is a no-op).
    *
    * @throws RingMismatchException if the existing ring was created differently
    */
@@ -185,8 +186,38 @@ public final class IpamNode {
         ring = seeded;
         afterRingChange();
       });
-      log.info("created ring from seeds genesis={} owned={}", ring.genesis(), ring.rangesOwnedBy(self));
+      log.info("created ring from seeds genesis={} seeds={}", ring.genesis(), ring.owners().size());
     }
+  }
+
+  /**
+   * Claims this node's seed share (entries still owned by the placeholder of {@link #nickname()}),
+   * returning the ranges claimed (empty if there is nothing left to claim).
+   *
+   * <p>Call it only once this node has the cluster's current ring: after merging the ring of at
+   * least one established peer (gossip join with full state exchange), or when no other peer is
+   * reachable in a cluster being created. A node that was wiped and came back under the same name
+   * with a new peer id then sees its old share already claimed (or reclaimed) and claims nothing;
+   * claiming on the stale initial ring instead would make two identities own the same range
+   * (reported as a {@link dev.weft.ipam.ring.RingConflictException}).
+   */
+  public List<IpRange> claimSeedShare() throws IOException {
+    checkUsable();
+    if (ring == null || isRemoved()) {
+      return List.of();
+    }
+    List<IpRange> before = ring.rangesOwnedBy(self);
+    Ring claimed = ring.claimSeed(self, nickname);
+    if (claimed == ring) {
+      return List.of();
+    }
+    transact(() -> {
+      ring = claimed;
+      afterRingChange();
+    });
+    List<IpRange> gained = diff(ring.rangesOwnedBy(self), before);
+    log.info("claimed seed share peer={} nickname={} ranges={}", PeerIds.format(self), nickname, gained);
+    return gained;
   }
 
   /**
@@ -298,7 +329,11 @@ public final class IpamNode {
       if (ring == null) {
         return adopt(remote);
       }
-      Ring.PeerMergeResult m = ring.mergeAsPeer(remote, self, alloc::inUse);
+      // A peer that is being removed gives up its gateway address with its ranges; only pod
+      // addresses block the takeover then. Otherwise the gateway (the node's VTEP) is in use too.
+      Ring.PeerMergeResult m =
+          ring.mergeAsPeer(
+              remote, self, remote.isRemoved(self) ? alloc::hasAllocationIn : alloc::inUse);
       if (!m.changed()) {
         ringsUnchanged++;
         return new RingUpdate(false, m.selfRemoved(), List.of(), List.of());
@@ -376,7 +411,6 @@ public final class IpamNode {
     if (ring.isRemoved(self)) {
       return;
     }
-    ring = ring.claimSeed(self, nickname);
     for (Map.Entry<Long, Long> t : ring.tombstones().entrySet()) {
       if (t.getValue() == self && ring.entries().stream().anyMatch(e -> e.owner() == t.getKey())) {
         ring = ring.reclaim(self, t.getKey());

@@ -106,6 +106,15 @@ public final class Allocations {
     return first != null && r.contains(first);
   }
 
+  /** True if a pod (not the gateway) holds an address in {@code r}. */
+  public boolean hasAllocationIn(IpRange r) {
+    if (r.isEmpty()) {
+      return false;
+    }
+    IpAddress first = byAddress.ceilingKey(r.start());
+    return first != null && r.contains(first);
+  }
+
   /** Free (not taken) addresses in {@code r}, saturating. */
   public long freeIn(IpRange r) {
     if (r.isEmpty()) {
