@@ -6,6 +6,7 @@ import dev.weft.gossip.wire.DropReason;
 import dev.weft.gossip.wire.Envelope;
 import dev.weft.gossip.wire.WireCounters;
 import dev.weft.gossip.wire.proto.Ack;
+import dev.weft.gossip.wire.proto.ChannelDigest;
 import dev.weft.gossip.wire.proto.ChannelPush;
 import dev.weft.gossip.wire.proto.ChannelState;
 import dev.weft.gossip.wire.proto.Direct;
@@ -58,9 +59,21 @@ public final class SwimEngine {
 
     private final Map<String, Member> members = new HashMap<>();
     private final Set<String> suspects = new LinkedHashSet<>();
+    /** Members declared DEAD recently (gossip-to-the-dead targets). */
+    private final Set<String> recentDead = new LinkedHashSet<>();
+    /** How long (in probe intervals) we keep gossiping to a member after declaring it dead. */
+    static final int GOSSIP_TO_DEAD_PROBE_INTERVALS = 30;
     private final BroadcastQueue queue = new BroadcastQueue();
     private final Map<String, CrdtChannel> channels = new LinkedHashMap<>();
-    private final Set<String> dirtyChannels = new LinkedHashSet<>();
+    /** Channels with news to spread, and how many pushes found the receiver already knowing it. */
+    private final Map<String, Integer> hotChannels = new LinkedHashMap<>();
+    /** A channel stops being pushed after this many pushes that were not news (Demers' feedback counter). */
+    static final int CHANNEL_PUSH_MISSES = 4;
+    private List<ChannelDigest> digests = List.of();
+    private boolean digestsStale;
+    private final Set<String> channelRepairs = new LinkedHashSet<>();
+    private final Set<InetSocketAddress> senderRepairs = new LinkedHashSet<>();
+    private long lastSenderRepairAt = Long.MIN_VALUE / 4; // far past, without overflow in now - it
 
     private final List<String> probeOrder = new ArrayList<>();
     private int probeIndex;
@@ -178,7 +191,8 @@ public final class SwimEngine {
         if (!channels.containsKey(name)) {
             throw new IllegalArgumentException("unknown channel: " + name);
         }
-        dirtyChannels.add(name);
+        hotChannels.put(name, 0);
+        digestsStale = true;
     }
 
     /**
@@ -204,13 +218,22 @@ public final class SwimEngine {
             counters.drop(DropReason.MISDIRECTED);
             return;
         }
-        heard(p.getSenderId(), now);
+        boolean known = heard(p.getSenderId(), now);
         for (MemberUpdate u : p.getGossipList()) {
             apply(u, now);
         }
+        if (!known) {
+            repairUnknownSender(from, now); // unknown, or a tombstone that talks: our views differ
+        }
         switch (p.getBodyCase()) {
-            case PING -> onPing(from, p.getPing());
-            case ACK -> onAck(p.getAck(), now);
+            case PING -> {
+                onPing(from, p.getPing());
+                compareDigests(from, p.getPing().getDigestsList());
+            }
+            case ACK -> {
+                onAck(p.getAck(), now);
+                compareDigests(from, p.getAck().getDigestsList());
+            }
             case PING_REQ -> onPingReq(from, p.getPingReq(), now);
             case BODY_NOT_SET -> {
                 // gossip only
@@ -237,9 +260,16 @@ public final class SwimEngine {
                 if (ch == null) {
                     return done(false, "unknown channel " + cs.getName());
                 }
-                mergeChannel(cs);
-                return packet().setChannelPush(ChannelPush.newBuilder().setChannel(channelState(cs.getName(), ch)))
-                        .build();
+                boolean changed = mergeChannel(cs);
+                return packet().setChannelPush(ChannelPush.newBuilder().setChannel(channelState(cs.getName(), ch))
+                        .setChanged(changed)).build();
+            }
+            case PING -> {
+                if (!p.getPing().getTargetId().equals(selfId)) {
+                    counters.drop(DropReason.MISDIRECTED);
+                    return done(false, "not " + p.getPing().getTargetId());
+                }
+                return packet().setAck(Ack.newBuilder().setSeq(p.getPing().getSeq())).build();
             }
             case DIRECT -> {
                 Direct d = p.getDirect();
@@ -320,7 +350,8 @@ public final class SwimEngine {
         }
         long seq = nextSeq++;
         probe = new Probe(target, seq, now);
-        sendWithGossip(target.address, packet().setPing(Ping.newBuilder().setSeq(seq).setTargetId(target.id)));
+        sendWithGossip(target.address, packet().setPing(Ping.newBuilder().setSeq(seq).setTargetId(target.id)
+                .addAllDigests(digests())));
     }
 
     private Member nextProbeTarget() {
@@ -345,6 +376,13 @@ public final class SwimEngine {
 
     private void sendIndirect(Probe pr, long now) {
         pr.indirectSent = true;
+        // Stream fallback (as memberlist does): survives UDP loss; a hung member fails it by timeout.
+        out.exchange(pr.target.address, packet().setPing(Ping.newBuilder().setSeq(pr.seq)
+                .setTargetId(pr.target.id)).build(), (reply, t) -> {
+            if (reply != null && reply.hasAck() && probe == pr && reply.getAck().getSeq() == pr.seq) {
+                pr.acked = true;
+            }
+        });
         List<Member> helpers = randomLiveMembers(cfg.indirectChecks(), pr.target.id);
         for (Member h : helpers) {
             sendWithGossip(h.address, packet().setPingReq(PingReq.newBuilder().setSeq(pr.seq)
@@ -357,7 +395,7 @@ public final class SwimEngine {
             counters.drop(DropReason.MISDIRECTED);
             return;
         }
-        sendWithGossip(from, packet().setAck(Ack.newBuilder().setSeq(ping.getSeq())));
+        sendWithGossip(from, packet().setAck(Ack.newBuilder().setSeq(ping.getSeq()).addAllDigests(digests())));
     }
 
     private void onAck(Ack ack, long now) {
@@ -454,7 +492,11 @@ public final class SwimEngine {
             return;
         }
         Member m = members.get(id);
-        if (m == null || inc < m.incarnation || !m.state.isLive()) {
+        if (m == null || !m.state.isLive()) {
+            return;
+        }
+        if (inc < m.incarnation) {
+            correctStale(m);
             return;
         }
         if (m.state == MemberState.SUSPECT && inc == m.incarnation) {
@@ -496,7 +538,11 @@ public final class SwimEngine {
             members.put(id, m);
             return;
         }
-        if (u.getIncarnation() < m.incarnation || !m.state.isLive()) {
+        if (!m.state.isLive()) {
+            return;
+        }
+        if (u.getIncarnation() < m.incarnation) {
+            correctStale(m);
             return;
         }
         declare(m, state, u.getIncarnation(), now);
@@ -513,7 +559,22 @@ public final class SwimEngine {
         m.stateSinceNanos = now;
         m.suspicion = null;
         suspects.remove(m.id);
+        if (state == MemberState.DEAD) {
+            recentDead.add(m.id);
+        }
         out.memberChanged(m.view(), prev);
+    }
+
+    /**
+     * Someone spreads an accusation against an older incarnation of a member we know is ALIVE at a newer one:
+     * pass our newer knowledge on, so the stale accusation is answered along the paths it travels (otherwise a
+     * member that missed the refutation could time the stale suspicion out into a false DEAD).
+     */
+    private void correctStale(Member m) {
+        if (m.state == MemberState.ALIVE && m.address != null && queue.transmits(m.id) < 0) {
+            queue.enqueue(MemberUpdate.newBuilder().setStatus(MemberStatus.ALIVE).setMemberId(m.id)
+                    .setIncarnation(m.incarnation).setAddress(Endpoints.toWire(m.address)).setRecord(m.record).build());
+        }
     }
 
     private void refute(long accusedIncarnation) {
@@ -552,38 +613,47 @@ public final class SwimEngine {
 
     // ------------------------------------------------------------------ channels
 
-    private void mergeChannel(ChannelState cs) {
+    private boolean mergeChannel(ChannelState cs) {
         boolean changed;
         try {
             changed = channels.get(cs.getName()).merge(cs.getState().toByteArray());
         } catch (RuntimeException e) {
             counters.drop(DropReason.CHANNEL_MERGE_FAILED);
-            return;
+            return false;
         }
         if (changed) {
-            dirtyChannels.add(cs.getName());
+            hotChannels.put(cs.getName(), 0);
+            digestsStale = true;
             out.channelChanged(cs.getName());
         }
+        return changed;
     }
 
     private static ChannelState channelState(String name, CrdtChannel ch) {
         return ChannelState.newBuilder().setName(name).setState(ByteString.copyFrom(ch.localState())).build();
     }
 
-    private void pushDirtyChannels() {
-        if (dirtyChannels.isEmpty()) {
+    private void pushHotChannels() {
+        if (hotChannels.isEmpty()) {
             return;
         }
-        List<String> names = new ArrayList<>(dirtyChannels);
-        dirtyChannels.clear();
-        for (String name : names) {
+        for (String name : new ArrayList<>(hotChannels.keySet())) {
             ChannelState cs = channelState(name, channels.get(name));
-            for (Member m : randomLiveMembers(cfg.gossipFanout(), null)) {
+            List<Member> targets = randomLiveMembers(cfg.gossipFanout(), null);
+            if (targets.isEmpty()) {
+                hotChannels.remove(name);
+            }
+            for (Member m : targets) {
                 out.exchange(m.address, packet().setChannelPush(ChannelPush.newBuilder().setChannel(cs)).build(),
                         (reply, t) -> {
-                            if (reply != null && reply.hasChannelPush()
-                                    && reply.getChannelPush().getChannel().getName().equals(name)) {
-                                mergeChannel(reply.getChannelPush().getChannel());
+                            if (reply == null || !reply.hasChannelPush()
+                                    || !reply.getChannelPush().getChannel().getName().equals(name)) {
+                                return;
+                            }
+                            boolean weLearned = mergeChannel(reply.getChannelPush().getChannel());
+                            if (!weLearned && !reply.getChannelPush().getChanged()) {
+                                hotChannels.computeIfPresent(name,
+                                        (k, misses) -> misses + 1 >= CHANNEL_PUSH_MISSES ? null : misses + 1);
                             }
                         });
             }
@@ -593,7 +663,13 @@ public final class SwimEngine {
     // ------------------------------------------------------------------ dissemination
 
     private void gossipRound(long now) {
-        pushDirtyChannels();
+        pushHotChannels();
+        // Gossip to one recently dead member too (as memberlist does): if it is in fact alive behind a healed
+        // partition, it learns it was declared dead, and it and we repair our views (refutation + push-pull).
+        Member dead = recentlyDead(now);
+        if (dead != null && !leaving) {
+            sendWithGossip(dead.address, packet());
+        }
         if (queue.isEmpty()) {
             return;
         }
@@ -661,10 +737,84 @@ public final class SwimEngine {
 
     // ------------------------------------------------------------------ helpers
 
-    private void heard(String senderId, long now) {
+    private boolean heard(String senderId, long now) {
         Member m = members.get(senderId);
         if (m != null) {
             m.lastHeardNanos = now;
+            return m.state.isLive();
+        }
+        return false;
+    }
+
+    /**
+     * A live member we do not know (or hold a tombstone for) talks to us: our views differ, which gossip alone
+     * may take long to fix. Exchange full state with it (at most one such repair per probe interval).
+     */
+    private void repairUnknownSender(InetSocketAddress from, long now) {
+        if (leaving || senderRepairs.contains(from) || now - lastSenderRepairAt < nanos(cfg.probeInterval())) {
+            return;
+        }
+        lastSenderRepairAt = now;
+        senderRepairs.add(from);
+        out.exchange(from, packet().setPushPull(localState(false)).build(), (reply, t) -> {
+            senderRepairs.remove(from);
+            if (reply != null && reply.hasPushPull()) {
+                mergeState(reply.getSenderId(), reply.getPushPull(), t);
+            }
+        });
+    }
+
+    private List<ChannelDigest> digests() {
+        if (digestsStale) {
+            digestsStale = false;
+            List<ChannelDigest> l = new ArrayList<>(channels.size());
+            for (Map.Entry<String, CrdtChannel> e : channels.entrySet()) {
+                l.add(ChannelDigest.newBuilder().setName(e.getKey()).setHash(hash(e.getValue().localState())).build());
+            }
+            digests = List.copyOf(l);
+        }
+        return digests;
+    }
+
+    private static long hash(byte[] state) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(state);
+            return java.nio.ByteBuffer.wrap(d).getLong();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Channel anti-entropy: a digest that differs from ours makes us exchange that channel with the sender. */
+    private void compareDigests(InetSocketAddress from, List<ChannelDigest> theirs) {
+        if (theirs.isEmpty() || channels.isEmpty()) {
+            return;
+        }
+        List<ChannelDigest> ours = digests();
+        for (ChannelDigest d : theirs) {
+            CrdtChannel ch = channels.get(d.getName());
+            if (ch == null || channelRepairs.contains(d.getName())) {
+                continue;
+            }
+            boolean same = false;
+            for (ChannelDigest o : ours) {
+                if (o.getName().equals(d.getName()) && o.getHash() == d.getHash()) {
+                    same = true;
+                    break;
+                }
+            }
+            if (!same) {
+                String name = d.getName();
+                channelRepairs.add(name);
+                out.exchange(from, packet().setChannelPush(ChannelPush.newBuilder()
+                        .setChannel(channelState(name, ch))).build(), (reply, t) -> {
+                    channelRepairs.remove(name);
+                    if (reply != null && reply.hasChannelPush()
+                            && reply.getChannelPush().getChannel().getName().equals(name)) {
+                        mergeChannel(reply.getChannelPush().getChannel());
+                    }
+                });
+            }
         }
     }
 
@@ -680,6 +830,22 @@ public final class SwimEngine {
 
     private int liveCount() {
         return live;
+    }
+
+    private Member recentlyDead(long now) {
+        long window = GOSSIP_TO_DEAD_PROBE_INTERVALS * nanos(cfg.probeInterval());
+        List<Member> l = new ArrayList<>();
+        for (String id : recentDead) {
+            Member m = members.get(id);
+            if (m != null && m.state == MemberState.DEAD && m.address != null && now - m.stateSinceNanos <= window) {
+                l.add(m);
+            }
+        }
+        recentDead.removeIf(id -> {
+            Member m = members.get(id);
+            return m == null || m.state != MemberState.DEAD || now - m.stateSinceNanos > window;
+        });
+        return l.isEmpty() ? null : l.get(random.nextInt(l.size()));
     }
 
     private Member randomLive(String exclude) {

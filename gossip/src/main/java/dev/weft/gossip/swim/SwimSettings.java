@@ -21,7 +21,7 @@ public record SwimSettings(
         int maxRecordBytes) {
 
     public static SwimSettings defaults() {
-        return new SwimSettings(Duration.ofMillis(1000), Duration.ofMillis(500), 3, 3, 3,
+        return new SwimSettings(Duration.ofMillis(1000), Duration.ofMillis(500), 3, 2, 3,
                 Duration.ofMillis(200), 3, 4, Duration.ofSeconds(30), Duration.ofHours(1), 1400, 1024);
     }
 

@@ -26,6 +26,10 @@ import java.util.function.BooleanSupplier;
  * Bytes are counted as they would be on the wire (protobuf size + envelope overhead).
  */
 final class SimNetwork {
+    private static final class SwimSettingsHolder {
+        static SwimSettings settings = SwimSettings.defaults();
+    }
+
     static final long MS = 1_000_000L;
 
     final long seed;
@@ -62,10 +66,10 @@ final class SimNetwork {
         long bytesSent;
         long packetsSent;
 
-        Node(String id, InetSocketAddress address, SwimSettings settings) {
+        Node(String id, InetSocketAddress address, SwimSettings settings, long incarnation) {
             this.id = id;
             this.address = address;
-            this.engine = new SwimEngine(id, address, 1, settings, new Random(rnd.nextLong()), this, counters);
+            this.engine = new SwimEngine(id, address, incarnation, settings, new Random(rnd.nextLong()), this, counters);
         }
 
         boolean up() {
@@ -104,7 +108,7 @@ final class SimNetwork {
                 at(now + streamTimeout, () -> reply(onReply, null)); // connect/read timeout
                 return;
             }
-            at(now + latency(), () -> {
+            at(now + streamLatency(), () -> {
                 if (!t.up() || t.partition != partition) {
                     at(now + streamTimeout, () -> reply(onReply, null));
                     return;
@@ -112,7 +116,7 @@ final class SimNetwork {
                 Packet answer = t.engine.onStreamRequest(address, request, now);
                 t.bytesSent += answer.getSerializedSize() + Envelope.OVERHEAD + 4;
                 t.packetsSent++;
-                at(now + latency(), () -> reply(onReply, answer));
+                at(now + streamLatency(), () -> reply(onReply, answer));
             });
         }
 
@@ -128,6 +132,8 @@ final class SimNetwork {
             if (subject != null && subject.up() && up() && subject.partition == partition) {
                 if (member.state() == MemberState.DEAD) {
                     falseDeadDeclarations++;
+                    if (falseDeadDeclarations <= 3) System.out.println("DEBUG false death t=" + now / MS + " observer=" + id + " subject=" + member
+                            + " subjectInc=" + subject.engine.incarnation() + " prev=" + previous);
                 } else if (member.state() == MemberState.SUSPECT) {
                     falseSuspicions++;
                 }
@@ -166,7 +172,8 @@ final class SimNetwork {
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
-        Node n = new Node("m" + i, a, settings);
+        SwimSettingsHolder.settings = settings;
+        Node n = new Node("m" + i, a, settings, 1);
         nodes.add(n);
         byAddress.put(a, n);
         byId.put(n.id, n);
@@ -181,6 +188,15 @@ final class SimNetwork {
 
     private long latency() {
         return minLatency + (long) (rnd.nextDouble() * (maxLatency - minLatency));
+    }
+
+    /** One leg of a stream: TCP hides loss behind a retransmission (about 250 ms per lost segment). */
+    private long streamLatency() {
+        long l = latency();
+        while (rnd.nextDouble() < loss) {
+            l += 250 * MS;
+        }
+        return l;
     }
 
     /** Runs events until {@code cond} holds (checked every {@code checkEvery}) or {@code maxNanos} pass; returns elapsed or -1. */
@@ -246,6 +262,17 @@ final class SimNetwork {
             b += n.bytesSent;
         }
         return b;
+    }
+
+    /** Replaces a (killed) node by a fresh engine with the same id and address and the given incarnation. */
+    Node restart(Node old, long incarnation) {
+        Node n = new Node(old.id, old.address, SwimSettingsHolder.settings, incarnation);
+        nodes.set(nodes.indexOf(old), n);
+        byAddress.put(n.address, n);
+        byId.put(n.id, n);
+        n.engine.start(now);
+        at(now + (long) (rnd.nextDouble() * tickPeriod), n::tick);
+        return n;
     }
 
     /** Builds an n-member cluster: node 0 first, then the others join through random earlier nodes, staggered. */
