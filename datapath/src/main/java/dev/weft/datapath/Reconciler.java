@@ -370,6 +370,12 @@ public final class Reconciler {
             }
             if (have == null && foreign.containsKey(want.destination())) {
                 Route f = foreign.get(want.destination());
+                if (sameRoute(f, route)) {
+                    // someone (e.g. the CNI plugin with another protocol number) installed exactly this route: fine
+                    nowApplied.add(key);
+                    installed.add(want.destination());
+                    continue;
+                }
                 run.error("route " + want.destination() + (want.peerId() == null ? "" : " peer=" + want.peerId())
                         + ": a route not owned by Weft (proto " + f.protocol() + ", " + f + ") is in the way; "
                         + "Weft leaves it alone — remove it if Weft should route this range");

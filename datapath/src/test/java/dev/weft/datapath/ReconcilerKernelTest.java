@@ -47,6 +47,10 @@ class ReconcilerKernelTest {
         in(ns, "ip", "link", "set", "ul0", "up");
         in(ns, "ip", "link", "add", "weftpod1", "type", "veth", "peer", "name", "podside1");
         in(ns, "ip", "link", "set", "weftpod1", "up");
+        in(ns, "ip", "link", "add", "weftpod2", "type", "veth", "peer", "name", "podside2");
+        in(ns, "ip", "link", "set", "weftpod2", "up");
+        // the CNI side may already have put the pod's host route in with another protocol: identical, so accepted
+        in(ns, "ip", "route", "add", "198.18.0.6/32", "dev", "weftpod2", "scope", "link", "proto", "static");
         // foreign routes: one unrelated, one on a prefix a peer claims
         in(ns, "ip", "route", "add", "198.51.100.0/24", "via", "192.0.2.99", "proto", "static");
         in(ns, "ip", "route", "add", "198.18.200.0/24", "via", "192.0.2.77", "proto", "static");
@@ -77,7 +81,8 @@ class ReconcilerKernelTest {
         peers.add(new RemotePeer("e", ip("192.0.2.5"), MacAddress.parse("02:57:00:00:00:0e"), ip("198.18.5.1"),
                 List.of(Cidr.parse("198.18.200.0/24")), false, Set.of(DatapathMode.VXLAN)));
         LocalNode local = new LocalNode("a", ip("192.0.2.1"), "ul0", 1500, vtepMac, ip("198.18.0.1"));
-        return new ClusterView(local, peers, List.of(new LocalPod(ip("198.18.0.5"), "weftpod1")));
+        return new ClusterView(local, peers, List.of(new LocalPod(ip("198.18.0.5"), "weftpod1"),
+                new LocalPod(ip("198.18.0.6"), "weftpod2")));
     }
 
     Reconciler reconciler(ClusterView v) {
@@ -159,6 +164,7 @@ class ReconcilerKernelTest {
         assertThat(in(ns, "bridge", "fdb", "show", "dev", "weft.vxlan")).doesNotContain("02:57:00:00:00:0c");
 
         // foreign routes untouched throughout
+        assertThat(in(ns, "ip", "route", "show", "198.18.0.6")).contains("dev weftpod2").contains("proto static");
         assertThat(in(ns, "ip", "route", "show", "198.51.100.0/24")).contains("via 192.0.2.99").contains("proto static");
         assertThat(in(ns, "ip", "route", "show", "198.18.200.0/24")).contains("via 192.0.2.77").contains("proto static");
 
@@ -168,6 +174,10 @@ class ReconcilerKernelTest {
             assertThat(rs.destination()).isEqualTo(Cidr.parse("198.18.4.0/26"));
             assertThat(rs.peerId()).isEqualTo("d");
             assertThat(rs.kind()).isEqualTo(DesiredState.RouteKind.REMOTE_HOST_GW);
+            assertThat(rs.installed()).isTrue();
+        });
+        assertThat(st.routes()).anySatisfy(rs -> {
+            assertThat(rs.destination()).isEqualTo(Cidr.parse("198.18.0.6/32"));
             assertThat(rs.installed()).isTrue();
         });
         assertThat(st.routes()).anySatisfy(rs -> {
