@@ -7,7 +7,6 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,22 +47,14 @@ public final class UdpProbe {
         }
     }
 
-    /** Command line that runs this probe with the test JVM's java and classpath. */
+    /** Command line that runs this probe with the test JVM's java and class path. */
     static List<String> command(int... ports) {
-        String javaBin = ProcessHandle.current().info().command().orElse("java");
-        String cp;
-        try {
-            cp = Path.of(UdpProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                    .toString();
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx32m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-cp", cp, UdpProbe.class.getName()));
+        List<String> args = new ArrayList<>();
         for (int p : ports) {
-            cmd.add(Integer.toString(p));
+            args.add(Integer.toString(p));
         }
-        return cmd;
+        return JvmCommand.of(List.of("-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                UdpProbe.class.getName(), args);
     }
 
     /** Sends one datagram from inside {@code from} (bash's /dev/udp, no extra tools). */
