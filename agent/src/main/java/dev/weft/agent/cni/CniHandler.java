@@ -159,6 +159,7 @@ public final class CniHandler {
 
     private String del(CniInvocation inv, CniNetConf conf) throws CniException {
         stats.dels.incrementAndGet();
+        long start = nanoTime.getAsLong();
         try (KeyedLocks.Held ignored = locks.lock(inv.containerId())) {
             PodNetworkException detachFailure = null;
             try {
@@ -177,8 +178,10 @@ public final class CniHandler {
                 throw new CniException(CniError.KERNEL_ERROR, "could not remove the pod's network: "
                         + detachFailure.getMessage(), "the address was released; the runtime retries DEL");
             }
-            log.info("pod detached: pod={} container={} if={} ip={}", podName(inv), inv.containerId(), inv.ifName(),
-                    had.map(IpAddress::toString).orElse("none"));
+            long took = nanoTime.getAsLong() - start;
+            stats.delNanosTotal.addAndGet(took);
+            log.info("pod detached: pod={} container={} if={} ip={} took_ms={}", podName(inv), inv.containerId(),
+                    inv.ifName(), had.map(IpAddress::toString).orElse("none"), took / 1_000_000);
             return "";
         }
     }

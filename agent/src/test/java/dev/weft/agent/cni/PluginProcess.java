@@ -18,7 +18,10 @@ final class PluginProcess {
 
     /** The built plugin dir of the cni-shim module (launcher {@code weft}, jar, AOT cache). */
     static Path cniBinDir() {
-        Path p = Path.of("..", "cni-shim", "target", "cni-bin").toAbsolutePath().normalize();
+        String prop = System.getProperty("weft.cni.bin");
+        Path p = prop != null ? Path.of(prop)
+                : Files.isDirectory(Path.of("cni-shim")) ? Path.of("cni-shim", "target", "cni-bin").toAbsolutePath()
+                : Path.of("..", "cni-shim", "target", "cni-bin").toAbsolutePath().normalize();
         if (!Files.isExecutable(p.resolve("weft")) || !Files.isRegularFile(p.resolve("weft-cni.jar"))) {
             throw new IllegalStateException("the weft plugin is not built at " + p
                     + "; build cni-shim first (mvn -pl agent -am verify does)");

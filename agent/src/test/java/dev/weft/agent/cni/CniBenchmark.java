@@ -1,0 +1,246 @@
+package dev.weft.agent.cni;
+
+import dev.weft.datapath.netlink.RtNetlink;
+import dev.weft.datapath.netlink.Sysctl;
+import dev.weft.datapath.pod.PodPlumber;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * CNI plugin benchmark (not a test): ADD and DEL latency (p50/p99) of the Weft plugin, with the CNI server
+ * and real pod plumbing in this JVM, against the reference {@code bridge} + {@code host-local} plugins,
+ * measured in the same run on the same pods (interleaved), plus the peak RSS of one invocation and the
+ * plugin's start-up with and without its AOT cache.
+ *
+ * <p>Must run inside a throw-away network namespace that stands for the node (its links, routes and the
+ * reference bridge are created there): use {@code agent/src/test/sh/cni-bench}, which sets that up.
+ * Arguments: {@code [pods (default 100)]}.
+ */
+public final class CniBenchmark {
+
+    private CniBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        int pods = args.length > 0 ? Integer.parseInt(args[0]) : 100;
+        try (RtNetlink probe = RtNetlink.open()) {
+            if (probe.links().stream().anyMatch(l -> !l.name().equals("lo"))) {
+                System.err.println("CniBenchmark creates links and routes in the current network namespace, which must be "
+                        + "an empty throw-away one (only lo); this one has other links. Run agent/src/test/sh/cni-bench.");
+                System.exit(2);
+            }
+        }
+        Path bin = PluginProcess.cniBinDir();
+        Path weft = bin.resolve("weft");
+        String prefix = "wftcnibench" + HexFormat.of().formatHex(randomBytes(3));
+        Path dir = Files.createTempDirectory("weft-cni-bench");
+        Path socket = dir.resolve("cni.sock");
+        List<String> namespaces = new ArrayList<>();
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        Sysctl.write("net/ipv4/ip_forward", "1");
+        try (RtNetlink host = RtNetlink.open()) {
+            FakeIpam ipam = new FakeIpam("198.18.0.2", 4000);
+            PodPlumber plumber = new PodPlumber(host, Sysctl::write, Thread.ofPlatform().daemon().factory());
+            CniHandler handler = new CniHandler(ipam, new DatapathPodNetwork(plumber), CniReadiness.alwaysReady(),
+                    () -> 1450, System::nanoTime);
+            try (CniServer server = new CniServer(socket, executor, handler)) {
+                server.start();
+                for (int i = 0; i < pods; i++) {
+                    String ns = prefix + "-p" + i;
+                    run("ip", "netns", "add", ns);
+                    namespaces.add(ns);
+                }
+                String weftConf = "{\"cniVersion\":\"1.0.0\",\"name\":\"weft\",\"type\":\"weft\",\"agentSocket\":\""
+                        + socket + "\"}";
+                String bridgeConf = "{\"cniVersion\":\"1.0.0\",\"name\":\"benchbr\",\"type\":\"bridge\","
+                        + "\"bridge\":\"wftbr0\",\"isGateway\":true,\"ipam\":{\"type\":\"host-local\","
+                        + "\"subnet\":\"198.19.0.0/16\",\"dataDir\":\"" + dir.resolve("host-local") + "\"}}";
+                Path bridge = Path.of("/usr/lib/cni/bridge");
+
+                // warm-up: one of each (page cache, first bridge creation)
+                invoke(weft, "ADD", "warm", "/run/netns/" + namespaces.get(0), "eth9", weftConf);
+                invoke(weft, "DEL", "warm", "/run/netns/" + namespaces.get(0), "eth9", weftConf);
+                invoke(bridge, "ADD", "warm", "/run/netns/" + namespaces.get(0), "net9", bridgeConf);
+                invoke(bridge, "DEL", "warm", "/run/netns/" + namespaces.get(0), "net9", bridgeConf);
+
+                long[] weftAdd = new long[pods];
+                long[] weftDel = new long[pods];
+                long[] brAdd = new long[pods];
+                long[] brDel = new long[pods];
+                for (int i = 0; i < pods; i++) {
+                    String nsPath = "/run/netns/" + namespaces.get(i);
+                    boolean weftFirst = (i & 1) == 0;
+                    if (weftFirst) weftAdd[i] = invoke(weft, "ADD", "bench" + i, nsPath, "eth0", weftConf);
+                    brAdd[i] = invoke(bridge, "ADD", "bench" + i, nsPath, "net1", bridgeConf);
+                    if (!weftFirst) weftAdd[i] = invoke(weft, "ADD", "bench" + i, nsPath, "eth0", weftConf);
+                }
+                for (int i = 0; i < pods; i++) {
+                    String nsPath = "/run/netns/" + namespaces.get(i);
+                    boolean weftFirst = (i & 1) == 0;
+                    if (weftFirst) weftDel[i] = invoke(weft, "DEL", "bench" + i, nsPath, "eth0", weftConf);
+                    brDel[i] = invoke(bridge, "DEL", "bench" + i, nsPath, "net1", bridgeConf);
+                    if (!weftFirst) weftDel[i] = invoke(weft, "DEL", "bench" + i, nsPath, "eth0", weftConf);
+                }
+                if (ipam.allocated() != 0) throw new IllegalStateException("addresses left after DEL: " + ipam.allocated());
+
+                System.out.printf("CNI benchmark: %d pods, weft (plugin + in-JVM agent server, in-memory allocator) vs "
+                        + "reference bridge+host-local%n", pods);
+                System.out.printf("%-8s %10s %10s %10s | %10s %10s %10s | %8s %8s%n", "op", "weft p50", "weft p99",
+                        "weft mean", "ref p50", "ref p99", "ref mean", "p50 x", "p99 x");
+                row("ADD", weftAdd, brAdd);
+                row("DEL", weftDel, brDel);
+                CniStats.Snapshot st = handler.stats().snapshot();
+                System.out.printf("weft agent-side share (mean): ADD %.1f ms, DEL %.1f ms (rest: plugin process start-up "
+                        + "and the round trip)%n", ms(st.addNanosTotal() / st.adds()), ms(st.delNanosTotal() / st.dels()));
+
+                // peak RSS of one invocation (GNU time, max resident set in KiB)
+                String nsPath = "/run/netns/" + namespaces.get(0);
+                long weftRss = rss(weft, "ADD", "rss", nsPath, "eth0", weftConf);
+                invoke(weft, "DEL", "rss", nsPath, "eth0", weftConf);
+                long brRss = rss(bridge, "ADD", "rss", nsPath, "net1", bridgeConf);
+                invoke(bridge, "DEL", "rss", nsPath, "net1", bridgeConf);
+                System.out.printf("peak RSS of one ADD: weft %d KiB, bridge(+host-local) %d KiB, ratio %.2f%n",
+                        weftRss, brRss, (double) weftRss / brRss);
+
+                // start-up: VERSION needs no agent; same flags with and without the AOT cache, and a naive java -jar
+                Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+                Path jar = bin.resolve("weft-cni.jar");
+                List<String> lean = List.of(java.toString(), "-Xms8m", "-Xmx32m", "-Xss512k", "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "--sun-misc-unsafe-memory-access=allow",
+                        "-Xlog:disable", "-Xlog:all=error:stderr");
+                List<String> withAot = new ArrayList<>(lean);
+                withAot.addAll(List.of("-XX:AOTCache=" + bin.resolve("weft-cni.aot"), "-cp", jar.toString(),
+                        "dev.weft.cni.ShimMain"));
+                List<String> noAot = new ArrayList<>(lean);
+                noAot.addAll(List.of("-cp", jar.toString(), "dev.weft.cni.ShimMain"));
+                List<String> naive = List.of(java.toString(), "-jar", jar.toString());
+                int n = Math.max(20, pods / 2);
+                long[] sA = startup(withAot, n);
+                long[] sB = startup(noAot, n);
+                long[] sC = startup(naive, n);
+                long[] sBr = startup(List.of(bridge.toString()), n);
+                System.out.printf("start-up (VERSION, p50 over %d runs): AOT+lean %.1f ms, lean without AOT %.1f ms, "
+                        + "plain java -jar %.1f ms, reference bridge %.1f ms%n", n, ms(p(sA, 50)), ms(p(sB, 50)),
+                        ms(p(sC, 50)), ms(p(sBr, 50)));
+            }
+        } finally {
+            executor.shutdownNow();
+            for (String ns : namespaces) exec("ip", "netns", "del", ns);
+            exec("ip", "link", "del", "wftbr0");
+            deleteTree(dir);
+        }
+    }
+
+    static void row(String op, long[] weft, long[] ref) {
+        System.out.printf("%-8s %8.1fms %8.1fms %8.1fms | %8.1fms %8.1fms %8.1fms | %8.2f %8.2f%n", op,
+                ms(p(weft, 50)), ms(p(weft, 99)), ms(mean(weft)), ms(p(ref, 50)), ms(p(ref, 99)), ms(mean(ref)),
+                (double) p(weft, 50) / p(ref, 50), (double) p(weft, 99) / p(ref, 99));
+    }
+
+    static long invoke(Path plugin, String cmd, String id, String netns, String ifName, String conf) throws Exception {
+        long t0 = System.nanoTime();
+        Result r = start(List.of(plugin.toString()), env(cmd, id, netns, ifName), conf);
+        long t = System.nanoTime() - t0;
+        if (r.exit != 0) {
+            throw new IllegalStateException(plugin.getFileName() + " " + cmd + " " + id + " failed: " + r.out + r.err);
+        }
+        return t;
+    }
+
+    static long rss(Path plugin, String cmd, String id, String netns, String ifName, String conf) throws Exception {
+        Result r = start(List.of("/usr/bin/time", "-f", "WEFTRSS %M", plugin.toString()), env(cmd, id, netns, ifName), conf);
+        if (r.exit != 0) throw new IllegalStateException(plugin + " failed: " + r.out + r.err);
+        for (String line : r.err.split("\n")) {
+            if (line.startsWith("WEFTRSS ")) return Long.parseLong(line.substring(8).trim());
+        }
+        throw new IllegalStateException("no RSS from /usr/bin/time: " + r.err);
+    }
+
+    static long[] startup(List<String> cmd, int n) throws Exception {
+        long[] t = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            Result r = start(cmd, Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"1.0.0\"}");
+            t[i] = System.nanoTime() - t0;
+            if (r.exit != 0 || !r.out.contains("supportedVersions")) {
+                throw new IllegalStateException(cmd + " VERSION failed: " + r.out + r.err);
+            }
+        }
+        return t;
+    }
+
+    record Result(int exit, String out, String err) {}
+
+    static Result start(List<String> cmd, Map<String, String> env, String stdin) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().keySet().removeIf(k -> k.startsWith("CNI_"));
+        pb.environment().putAll(env);
+        pb.environment().put("WEFT_CNI_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Process p = pb.start();
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(cmd + " hung");
+        }
+        return new Result(p.exitValue(), out, err);
+    }
+
+    static Map<String, String> env(String cmd, String id, String netns, String ifName) {
+        return Map.of("CNI_COMMAND", cmd, "CNI_CONTAINERID", id, "CNI_NETNS", netns, "CNI_IFNAME", ifName,
+                "CNI_PATH", "/usr/lib/cni");
+    }
+
+    static long p(long[] v, int pct) {
+        long[] s = v.clone();
+        Arrays.sort(s);
+        int idx = (int) Math.ceil(pct / 100.0 * s.length) - 1;
+        return s[Math.max(0, Math.min(s.length - 1, idx))];
+    }
+
+    static long mean(long[] v) {
+        return (long) Arrays.stream(v).average().orElse(0);
+    }
+
+    static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+
+    static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        ThreadLocalRandom.current().nextBytes(b);
+        return b;
+    }
+
+    static void run(String... cmd) throws Exception {
+        Result r = start(List.of(cmd), Map.of(), "");
+        if (r.exit != 0) throw new IllegalStateException(String.join(" ", cmd) + ": " + r.out + r.err);
+    }
+
+    static void exec(String... cmd) {
+        try {
+            start(List.of(cmd), Map.of(), "");
+        } catch (Exception e) {
+            // best-effort cleanup
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (var s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        }
+    }
+}
