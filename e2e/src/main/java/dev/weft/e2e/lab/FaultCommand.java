@@ -11,13 +11,14 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code weft lab fault <node> partition|loss N|block-udp PORT|clear|list}. */
+/** {@code weft lab fault <node> partition|loss N|block-udp PORT|unplug|plug|clear|list}. */
 @Command(name = "fault", mixinStandardHelpOptions = true,
         description = {"Inject or clear faults on a node's underlay link (nftables in the node's namespace).",
                 "  partition [--from n2,n3]  drop all traffic with the given nodes (default: all other nodes)",
                 "  loss N [--direction out|in|both]  drop N% of packets at random (default: outgoing)",
                 "  block-udp PORT            drop UDP to/from PORT both ways (4789 = VXLAN, 6770 = gossip)",
-                "  clear                     remove every fault of the node",
+                "  unplug | plug             take the node's cable out / put it back (carrier loss)",
+                "  clear                     remove every nftables fault of the node and plug it back in",
                 "  list                      show the node's fault tables"})
 final class FaultCommand implements Callable<Integer> {
 
@@ -40,7 +41,7 @@ final class FaultCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NODE")
     String node;
 
-    @Parameters(index = "1", paramLabel = "ACTION", description = "partition, loss, block-udp, clear or list")
+    @Parameters(index = "1", paramLabel = "ACTION", description = "partition, loss, block-udp, unplug, plug, clear or list")
     String action;
 
     @Parameters(index = "2", arity = "0..1", paramLabel = "VALUE", description = "Percent for loss, port for block-udp.")
@@ -76,14 +77,23 @@ final class FaultCommand implements Callable<Integer> {
             case "clear" -> {
                 int before = n.activeFaults().size();
                 n.clearFaults();
-                out.println(n.name() + ": " + before + " fault(s) removed");
+                n.plug();
+                out.println(n.name() + ": " + before + " fault(s) removed, link plugged in");
+            }
+            case "unplug" -> {
+                n.unplug();
+                out.println(n.name() + ": cable unplugged (eth0 has no carrier)");
+            }
+            case "plug" -> {
+                n.plug();
+                out.println(n.name() + ": cable plugged in");
             }
             case "list" -> {
                 List<String> f = n.activeFaults();
                 out.println(n.name() + ": " + (f.isEmpty() ? "no faults" : String.join(" ", f)));
             }
             default -> throw new IllegalArgumentException("unknown fault action '" + action
-                    + "': use partition, loss N, block-udp PORT, clear or list");
+                    + "': use partition, loss N, block-udp PORT, unplug, plug, clear or list");
         }
         out.flush();
         return 0;

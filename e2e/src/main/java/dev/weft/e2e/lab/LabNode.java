@@ -115,6 +115,26 @@ public final class LabNode extends LabNamespace {
         return addFault("udp" + port, "UDP port " + port + " blocked", rules, rules);
     }
 
+    /**
+     * Pulls the node's cable: the bridge end of its link goes down, so {@code eth0} loses carrier
+     * (the node sees NO-CARRIER; routes via eth0 stop working). Undo with {@link #plug()}.
+     */
+    public void unplug() {
+        Cmd.check("ip", "-n", lab.underlayNamespace(), "link", "set", bridgePort(), "down");
+    }
+
+    /** Reconnects the cable pulled by {@link #unplug()} and waits until eth0 has carrier again. */
+    public void plug() {
+        Cmd.check("ip", "-n", lab.underlayNamespace(), "link", "set", bridgePort(), "up");
+        Await.until(name() + " eth0 carrier", java.time.Duration.ofSeconds(5), this::hasCarrier);
+    }
+
+    /** True if the node's eth0 has carrier (its cable is plugged in). */
+    public boolean hasCarrier() {
+        String out = exec("cat", "/sys/class/net/" + underlayInterface() + "/carrier").stdout().strip();
+        return out.equals("1");
+    }
+
     /** Names of the fault tables present on this node's link. */
     public List<String> activeFaults() {
         ExecResult r = nft(List.of("list", "tables", "netdev"), null).orThrow();

@@ -41,6 +41,7 @@ class LabFaultTest {
     @AfterEach
     void clear() {
         lab.nodes().forEach(LabNode::clearFaults);
+        lab.nodes().forEach(LabNode::plug);
     }
 
     @Test
@@ -112,6 +113,18 @@ class LabFaultTest {
         } finally {
             probe.stop();
         }
+    }
+
+    @Test
+    void unpluggedNodeLosesCarrierAndReachabilityUntilPluggedIn() {
+        assertThat(n2.hasCarrier()).isTrue();
+        n2.unplug();
+        assertThat(n2.hasCarrier()).isFalse();
+        assertThat(n2.exec("ip", "-o", "link", "show", "eth0").orThrow().stdout()).contains("NO-CARRIER");
+        assertThat(n1.canReach(n2.address())).isFalse();
+        n2.plug();
+        assertThat(n2.hasCarrier()).isTrue();
+        assertThat(n1.ping(n2.address(), 3).received()).isEqualTo(3);
     }
 
     @Test
