@@ -296,8 +296,13 @@ public final class SwimEngine {
                 sendIndirect(probe, now);
             }
             if (now - probe.sentAt >= nanos(cfg.probeInterval()) || probe.acked) {
-                if (!probe.acked && probe.target.state.isLive() && !leaving) {
-                    suspect(probe.target, probe.target.incarnation, selfId, now);
+                if (!probe.acked && !leaving) {
+                    Member t = probe.target;
+                    if (t.state == MemberState.ALIVE) {
+                        suspect(t, t.incarnation, selfId, now);
+                    } else if (t.state == MemberState.SUSPECT && t.suspicion.confirm(selfId)) {
+                        queue.enqueue(update(t, MemberStatus.SUSPECT, selfId)); // our own failed probe confirms
+                    }
                 }
                 probe = null;
             }
