@@ -123,13 +123,18 @@ class TwoNodeVxlanKernelTest {
                         + "add chain inet obs cfwd { type filter hook forward priority -10; policy accept; }; "
                         + "add rule inet obs cfwd ip saddr 198.18.1.5 counter; "
                         + "add chain inet obs cinp { type filter hook input priority -10; policy accept; }; "
-                        + "add rule inet obs cinp ip saddr 198.18.1.5 icmp type echo-request drop");
+                        + "add rule inet obs cinp ip saddr 198.18.1.5 icmp type echo-request drop; "
+                        // VXLAN header on the wire: flags byte 0x08 (VNI valid) and VNI 4711 (bits 96..119 after the UDP header)
+                        + "add rule inet obs cinp udp dport 4789 @th,64,8 0x08 @th,96,24 4711 counter; "
+                        + "add rule inet obs cinp udp dport 4789 @th,96,24 != 4711 counter");
 
                 assertThat(pingEventually(n1.podNs(), n2.podIp())).as("pod1 -> pod2 over VXLAN").isTrue();
                 assertThat(ping(n2.podNs(), n1.podIp())).as("pod2 -> pod1 over VXLAN").isTrue();
                 assertThat(in(n2.ns(), "nft", "list", "chain", "inet", "obs", "cfwd")).as("pod-to-pod keeps its source")
                         .containsPattern("counter packets [1-9]");
-                assertThat(in(n1.ns(), "ip", "-s", "link", "show", "weft.vxlan")).contains("weft.vxlan");
+                String wire = in(n2.ns(), "nft", "list", "chain", "inet", "obs", "cinp");
+                assertThat(wire).as("underlay carries VXLAN with VNI 4711").containsPattern("@th,96,24 0x1267 counter packets [1-9]"); // nft lists 4711 in hex
+                assertThat(wire).as("no VXLAN with another VNI").containsPattern("!= 0x1267 counter packets 0 ");
 
                 // leaving the cluster range: masqueraded to node 1's underlay address, so node 2's drop rule doesn't see 198.18.1.5
                 assertThat(pingEventually(n1.podNs(), ip("192.0.2.12"))).as("pod1 -> node2 underlay, masqueraded").isTrue();
