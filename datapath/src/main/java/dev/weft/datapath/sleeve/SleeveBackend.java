@@ -1,0 +1,316 @@
+package dev.weft.datapath.sleeve;
+
+import dev.weft.datapath.netlink.Address;
+import dev.weft.datapath.netlink.Link;
+import dev.weft.datapath.netlink.LinkUpdate;
+import dev.weft.datapath.netlink.RtNetlink;
+import dev.weft.ipam.addr.Cidr;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.SegmentedDatagramPacket;
+import io.netty.channel.socket.SocketProtocolFamily;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The sleeve: a userspace VXLAN-framed (optionally encrypted) datapath. Packets routed to the TUN
+ * device are read by one thread per TUN queue, matched to a peer by longest prefix, framed and sent
+ * over UDP (Netty epoll, on the caller's event loop group); UDP datagrams from known peers are
+ * checked, unframed and written into the TUN device.
+ *
+ * <p>Create with {@link #start} on a thread that is in the network namespace where the device and
+ * sockets must live (the agent's own namespace in production; in tests a {@code NetlinkNamespace}
+ * thread). {@link #start} creates the TUN device, sets its MTU, brings it up, assigns the own VTEP
+ * address (/32) and binds the UDP sockets. Routes to peers' ranges are the caller's (the reconciler's):
+ * see {@link SleeveRoutes}.
+ */
+public final class SleeveBackend implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SleeveBackend.class);
+    static final int BATCH = 64;
+    static final int MAX_INFLIGHT_BATCHES = 256;
+
+    private final SleeveConfig config;
+    private final TunDevice tun;
+    private final int ifindex;
+    private final Channel[] channels;
+    private final Thread[] queueThreads;
+    private final SleeveCounters counters = new SleeveCounters();
+    private final InstantSource clock;
+    private final SecureRandom random;
+    private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    private final boolean gso;
+    private final AtomicLong inflight = new AtomicLong();
+    private final AtomicLong lastSessionStart = new AtomicLong();
+    private final PeerSessions.SessionClock sessionClock;
+    private volatile boolean running = true;
+
+    // peer tables: replaced as a whole (copy on write) under 'this'
+    private final Map<Long, SleevePeer> peerSpecs = new LinkedHashMap<>();
+    private final Map<Long, PeerState> peerStates = new HashMap<>();
+    private volatile PrefixTable<PeerState> routes = PrefixTable.empty();
+    private volatile Map<InetAddress, PeerState> bySource = Map.of();
+    private volatile Map<Long, PeerState> byId = Map.of();
+
+    private SleeveBackend(SleeveConfig config, TunDevice tun, int ifindex, EventLoopGroup group, ThreadFactory threads,
+                          InstantSource clock, SecureRandom random) {
+        this.config = config;
+        this.tun = tun;
+        this.ifindex = ifindex;
+        this.clock = clock;
+        this.random = random;
+        this.gso = config.offloads() && SegmentedDatagramPacket.isSupported();
+        this.sessionClock = new PeerSessions.SessionClock() {
+            @Override
+            public long next(long nowMillis) {
+                return lastSessionStart.accumulateAndGet(nowMillis, (prev, now) -> Math.max(prev + 1, now));
+            }
+
+            @Override
+            public int random() {
+                return SleeveBackend.this.random.nextInt();
+            }
+        };
+        this.channels = new Channel[config.queues()];
+        this.queueThreads = new Thread[config.queues()];
+        try {
+            // datagrams up to 64 KiB: a kernel VXLAN sender on the same host (veth) delivers GSO super-frames
+            int payload = 65535;
+            for (int q = 0; q < config.queues(); q++) {
+                UdpHandler handler = new UdpHandler(this, tun.queue(q, java.lang.foreign.Arena.ofAuto()));
+                Bootstrap b = new Bootstrap().group(group).channelFactory((io.netty.channel.ChannelFactory<EpollDatagramChannel>) () -> new EpollDatagramChannel(SocketProtocolFamily.INET))
+                        .option(EpollChannelOption.SO_REUSEPORT, true)
+                        .option(ChannelOption.SO_RCVBUF, 4 << 20)
+                        .option(ChannelOption.SO_SNDBUF, 4 << 20)
+                        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 << 20, 8 << 20))
+                        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload)
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(payload * 8))
+                        .handler(handler);
+                // the socket is created here, on the calling thread, so it lives in the caller's namespace
+                channels[q] = b.bind(new InetSocketAddress(config.port())).sync().channel();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeChannels();
+            throw new IllegalStateException("interrupted binding sleeve sockets", e);
+        } catch (RuntimeException e) {
+            closeChannels();
+            throw e;
+        }
+        for (int q = 0; q < config.queues(); q++) {
+            TxQueue tx = new TxQueue(this, q, channels[q]);
+            Thread t = threads.newThread(tx);
+            if (t == null) throw new IllegalArgumentException("thread factory returned null");
+            t.setName("weft-sleeve-tx-" + q);
+            queueThreads[q] = t;
+        }
+        for (Thread t : queueThreads) t.start();
+    }
+
+    /**
+     * Creates the TUN device and sockets in the calling thread's network namespace and starts one
+     * sender thread per queue from {@code threads} (platform threads: they block in poll(2)).
+     *
+     * @throws TunException when the TUN device cannot be created (no CAP_NET_ADMIN, no TUN support)
+     */
+    public static SleeveBackend start(SleeveConfig config, EventLoopGroup group, ThreadFactory threads,
+                                      InstantSource clock, SecureRandom random) {
+        int offloads = config.offloads() ? TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 : 0;
+        TunDevice tun = TunDevice.open(config.deviceName(), config.queues(), true, offloads);
+        int ifindex;
+        try (RtNetlink nl = RtNetlink.open()) {
+            Link link = nl.link(config.deviceName()).orElseThrow(() ->
+                    new TunException("lookup of " + config.deviceName() + " after TUNSETIFF", 19));
+            ifindex = link.index();
+            nl.updateLink(new LinkUpdate(ifindex).mtu(config.tunMtu()).up(true));
+            nl.addAddress(Address.of(ifindex, config.ownVtepAddress().toInetAddress(), 32), true);
+        } catch (RuntimeException e) {
+            tun.close();
+            throw e;
+        }
+        try {
+            SleeveBackend b = new SleeveBackend(config, tun, ifindex, group, threads, clock, random);
+            LOG.info("sleeve started device={} ifindex={} mtu={} port={} encrypted={} queues={} udp_gso={}",
+                    config.deviceName(), ifindex, config.tunMtu(), config.port(), config.encrypted(), config.queues(), b.gso);
+            return b;
+        } catch (RuntimeException e) {
+            tun.close();
+            throw e;
+        }
+    }
+
+    /** Adds or replaces a peer (by id). Throws {@link IllegalArgumentException} for a bad public key. */
+    public synchronized void upsertPeer(SleevePeer peer) {
+        if (config.encrypted() && peer.publicKey() == null) {
+            LOG.warn("sleeve peer without public key; traffic to it is dropped until its node record has one peer={}",
+                    Long.toHexString(peer.peerId()));
+        }
+        SleevePeer old = peerSpecs.get(peer.peerId());
+        PeerState oldState = peerStates.get(peer.peerId());
+        PeerSessions sessions = null;
+        if (config.encrypted() && peer.publicKey() != null) {
+            if (old != null && oldState.sessions != null && Arrays.equals(old.publicKey(), peer.publicKey())) {
+                sessions = oldState.sessions;
+            } else {
+                sessions = new PeerSessions(config.ownPeerId(), config.crypto().privateKey(), config.crypto().psk(),
+                        peer.peerId(), peer.publicKey());
+            }
+        }
+        Map<Cidr, Boolean> src = new HashMap<>();
+        for (Cidr c : peer.cidrs()) src.put(c, Boolean.TRUE);
+        src.put(Cidr.host(peer.vtepAddress()), Boolean.TRUE);
+        PeerState st = new PeerState(peer, new InetSocketAddress(peer.underlay().toInetAddress(), config.port()),
+                sessions, PrefixTable.of(src));
+        peerSpecs.put(peer.peerId(), peer);
+        peerStates.put(peer.peerId(), st);
+        rebuild();
+        if (old == null) {
+            LOG.info("sleeve peer added peer={} underlay={} cidrs={}", Long.toHexString(peer.peerId()), peer.underlay(), peer.cidrs());
+        }
+    }
+
+    /** Removes a peer; returns false if unknown. */
+    public synchronized boolean removePeer(long peerId) {
+        if (peerSpecs.remove(peerId) == null) return false;
+        peerStates.remove(peerId);
+        rebuild();
+        LOG.info("sleeve peer removed peer={}", Long.toHexString(peerId));
+        return true;
+    }
+
+    private void rebuild() {
+        Map<Cidr, PeerState> r = new HashMap<>();
+        Map<InetAddress, PeerState> s = new HashMap<>();
+        Map<Long, PeerState> ids = new HashMap<>();
+        for (PeerState st : peerStates.values()) {
+            for (Cidr c : st.peer.cidrs()) r.put(c, st);
+            r.put(Cidr.host(st.peer.vtepAddress()), st);
+            s.put(st.peer.underlay().toInetAddress(), st);
+            ids.put(st.peer.peerId(), st);
+        }
+        routes = PrefixTable.of(r);
+        bySource = Map.copyOf(s);
+        byId = Map.copyOf(ids);
+    }
+
+    public synchronized List<SleevePeer> peers() {
+        return List.copyOf(peerSpecs.values());
+    }
+
+    public SleeveConfig config() {
+        return config;
+    }
+
+    public String deviceName() {
+        return config.deviceName();
+    }
+
+    public int ifindex() {
+        return ifindex;
+    }
+
+    public SleeveCounters counters() {
+        return counters;
+    }
+
+    /** True when large frames leave as one UDP GSO send (kernel and Netty support it). */
+    public boolean udpGso() {
+        return gso;
+    }
+
+    // ---- package-private accessors for the I/O roles ----
+
+    PeerState route(int dst) {
+        return routes.lookup(dst);
+    }
+
+    PeerState bySource(InetAddress a) {
+        return bySource.get(a);
+    }
+
+    PeerState byId(long id) {
+        return byId.get(id);
+    }
+
+    SleeveCounters counter() {
+        return counters;
+    }
+
+    ByteBufAllocator alloc() {
+        return alloc;
+    }
+
+    boolean running() {
+        return running;
+    }
+
+    boolean gso() {
+        return gso;
+    }
+
+    AtomicLong inflight() {
+        return inflight;
+    }
+
+    InstantSource clock() {
+        return clock;
+    }
+
+    PeerSessions.SessionClock sessionClock() {
+        return sessionClock;
+    }
+
+    TunDevice tun() {
+        return tun;
+    }
+
+    /** Stops the sender threads, closes the sockets and the TUN device (which deletes it). */
+    @Override
+    public void close() {
+        if (!running) return;
+        running = false;
+        for (Thread t : queueThreads) {
+            if (t == null) continue;
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        closeChannels();
+        tun.close();
+        LOG.info("sleeve stopped device={}", config.deviceName());
+    }
+
+    private void closeChannels() {
+        List<Channel> open = new ArrayList<>();
+        for (Channel c : channels) if (c != null) open.add(c);
+        for (Channel c : open) c.close().awaitUninterruptibly(2000);
+    }
+
+    static Collection<PeerState> values(Map<Long, PeerState> m) {
+        return m.values();
+    }
+}

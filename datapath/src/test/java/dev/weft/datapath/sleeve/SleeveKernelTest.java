@@ -1,0 +1,98 @@
+package dev.weft.datapath.sleeve;
+
+import dev.weft.datapath.testing.TestNetns;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.security.SecureRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The sleeve against the real kernel: TUN in a namespace, interop with kernel VXLAN, sleeve to sleeve. */
+@Tag("kernel")
+class SleeveKernelTest {
+    SleeveLab lab;
+
+    @BeforeEach
+    void setUp() {
+        lab = new SleeveLab();
+    }
+
+    @AfterEach
+    void tearDown() {
+        lab.close();
+    }
+
+    @Test
+    void tunDeviceIsCreatedInTheNamespaceWithMtuAndAddress() {
+        SleeveBackend a = lab.sleeve(1, null, 1);
+        String link = TestNetns.in(lab.ns[1], "ip", "-d", "link", "show", "weft.sleeve");
+        assertThat(link).contains("mtu 1450").contains("tun").contains("UP");
+        assertThat(TestNetns.in(lab.ns[1], "ip", "addr", "show", "weft.sleeve")).contains("198.18.1.1/32");
+        assertThat(TestNetns.execIn(lab.ns[2], "ip", "link", "show", "weft.sleeve").exit()).isNotZero();
+        a.close();
+        assertThat(TestNetns.execIn(lab.ns[1], "ip", "link", "show", "weft.sleeve").exit()).isNotZero();
+    }
+
+    @Test
+    void sleeveInteroperatesWithKernelVxlan() {
+        SleeveBackend a = lab.sleeve(1, null, 1);
+        lab.connect(a, 1, SleeveLab.peerSpec(2, null));
+        lab.kernelVxlan(2, 1);
+        assertThat(lab.awaitPing(1, 2)).as("sleeve node pings kernel VXLAN node").isTrue();
+        assertThat(lab.ping(2, 1, 3)).as("kernel VXLAN node pings sleeve node").isTrue();
+        assertThat(a.counters().get(SleeveCounter.RX_PACKETS)).isGreaterThanOrEqualTo(3);
+        assertThat(a.counters().get(SleeveCounter.TX_PACKETS)).isGreaterThanOrEqualTo(3);
+        // TCP both ways: checksums (offloaded/partial on both sides) and TSO segmentation must be right
+        assertThat(lab.iperf(1, 2, 1, 1)).isGreaterThan(1e6);
+        assertThat(lab.iperf(2, 1, 1, 1)).isGreaterThan(1e6);
+        assertThat(a.counters().get(SleeveCounter.RX_WRONG_VNI)).isZero();
+    }
+
+    @Test
+    void sleeveToSleevePlain() {
+        SleeveBackend a = lab.sleeve(1, null, 1);
+        SleeveBackend b = lab.sleeve(2, null, 2);
+        lab.connect(a, 1, SleeveLab.peerSpec(2, null));
+        lab.connect(b, 2, SleeveLab.peerSpec(1, null));
+        assertThat(lab.awaitPing(1, 2)).isTrue();
+        assertThat(lab.ping(2, 1, 3)).isTrue();
+        assertThat(lab.iperf(1, 2, 1, 2)).isGreaterThan(1e6);
+        assertThat(a.counters().get(SleeveCounter.TX_GSO_FRAMES)).as("TSO frames crossed the TUN").isPositive();
+    }
+
+    @Test
+    void sleeveToSleeveEncrypted() {
+        SecureRandom rnd = new SecureRandom();
+        byte[] secret = "cluster secret for the test".getBytes();
+        byte[] privA = SleeveKeys.generatePrivateKey(rnd);
+        byte[] privB = SleeveKeys.generatePrivateKey(rnd);
+        SleeveBackend a = lab.sleeve(1, SleeveCrypto.of(privA, secret), 1);
+        SleeveBackend b = lab.sleeve(2, SleeveCrypto.of(privB, secret), 1);
+        lab.connect(a, 1, SleeveLab.peerSpec(2, SleeveKeys.publicKey(privB)));
+        lab.connect(b, 2, SleeveLab.peerSpec(1, SleeveKeys.publicKey(privA)));
+        assertThat(lab.awaitPing(1, 2)).isTrue();
+        assertThat(lab.ping(2, 1, 3)).isTrue();
+        assertThat(lab.iperf(1, 2, 1, 1)).isGreaterThan(1e6);
+        assertThat(b.counters().get(SleeveCounter.RX_AUTH_FAILED)).isZero();
+        assertThat(b.counters().get(SleeveCounter.RX_SESSIONS)).isEqualTo(1);
+    }
+
+    @Test
+    void encryptedSleeveDropsAndCountsPacketsUnderAWrongKey() {
+        SecureRandom rnd = new SecureRandom();
+        byte[] privA = SleeveKeys.generatePrivateKey(rnd);
+        byte[] privB = SleeveKeys.generatePrivateKey(rnd);
+        byte[] impostor = SleeveKeys.generatePrivateKey(rnd);
+        SleeveBackend a = lab.sleeve(1, SleeveCrypto.of(privA, "secret".getBytes()), 1);
+        SleeveBackend b = lab.sleeve(2, SleeveCrypto.of(privB, "secret".getBytes()), 1);
+        lab.connect(a, 1, SleeveLab.peerSpec(2, SleeveKeys.publicKey(privB)));
+        // b believes node 1 has another key: everything from a must fail authentication
+        lab.connect(b, 2, SleeveLab.peerSpec(1, SleeveKeys.publicKey(impostor)));
+        assertThat(lab.ping(1, 2, 2)).isFalse();
+        assertThat(TestNetns.await(() -> b.counters().get(SleeveCounter.RX_AUTH_FAILED) >= 2, 5000)).isTrue();
+        assertThat(b.counters().get(SleeveCounter.RX_PACKETS)).isZero();
+    }
+}
