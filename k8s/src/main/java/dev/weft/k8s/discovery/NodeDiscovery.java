@@ -107,7 +107,8 @@ public final class NodeDiscovery implements AutoCloseable {
         }
     }
 
-    private void upsert(Node node) {
+    /** Applies an added or changed Node (what the informer calls); package-private for tests. */
+    void upsert(Node node) {
         NodePeer now = NodePeers.fromNode(node, preference);
         if (now.nodeName().isEmpty()) return;
         List<NodeEvent> out;
@@ -132,7 +133,8 @@ public final class NodeDiscovery implements AutoCloseable {
         }
     }
 
-    private void remove(Node node) {
+    /** Applies a deleted Node; package-private for tests. */
+    void remove(Node node) {
         String name = node.getMetadata() == null ? null : node.getMetadata().getName();
         if (name == null) return;
         synchronized (this) {

@@ -1,6 +1,9 @@
 package dev.weft.k8s.discovery;
 
+import dev.weft.ipam.addr.Cidr;
+import dev.weft.ipam.addr.InvalidAddressException;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -37,6 +40,23 @@ public record NodePeer(
     /** The underlay address to use: the first of {@link #addresses()}, if any. */
     public Optional<InetAddress> address() {
         return addresses.isEmpty() ? Optional.empty() : Optional.of(addresses.getFirst());
+    }
+
+    /**
+     * {@link #podCidrs()} as IPAM CIDRs, for the podCIDR mode (the node's range comes from
+     * {@code node.spec.podCIDR(s)} instead of the ring). Entries that do not parse are left out; the API
+     * server validates these fields, so that only happens with a hand-edited or foreign object.
+     */
+    public List<Cidr> podCidrRanges() {
+        List<Cidr> out = new ArrayList<>();
+        for (String s : podCidrs) {
+            try {
+                out.add(Cidr.parse(s.trim()));
+            } catch (InvalidAddressException e) {
+                // skipped, see above
+            }
+        }
+        return out;
     }
 
     @Override

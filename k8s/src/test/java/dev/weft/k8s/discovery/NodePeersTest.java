@@ -53,6 +53,14 @@ class NodePeersTest {
     }
 
     @Test
+    void podCidrsAsIpamCidrsSkipGarbage() {
+        Node n = Nodes.node("a", "192.0.2.1", null);
+        n.getSpec().setPodCIDRs(List.of("198.18.1.0/24", "not/a/cidr", "fd00::/64"));
+        assertThat(NodePeers.fromNode(n, AddressPreference.INTERNAL_FIRST).podCidrRanges())
+                .containsExactly(dev.weft.ipam.addr.Cidr.parse("198.18.1.0/24"), dev.weft.ipam.addr.Cidr.parse("fd00::/64"));
+    }
+
+    @Test
     void peerIdAnnotationIsTakenOnlyWhenWellFormed() {
         Node n = Nodes.node("a", "192.0.2.1", null);
         assertThat(NodePeers.fromNode(n, AddressPreference.INTERNAL_FIRST).peerId()).isEmpty();
