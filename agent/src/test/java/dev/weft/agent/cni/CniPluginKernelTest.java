@@ -169,7 +169,7 @@ class CniPluginKernelTest {
 
     @Test
     void concurrentAddsGetDistinctReachableAddresses() throws Exception {
-        int n = 12;
+        int n = 50;
         List<String> pods = new ArrayList<>();
         for (int i = 0; i < n; i++) pods.add(namespaces.create("p" + i));
         ExecutorService ex = Executors.newFixedThreadPool(n);
@@ -182,7 +182,7 @@ class CniPluginKernelTest {
             }
             Set<String> ips = new HashSet<>();
             for (Future<Outcome> f : fs) {
-                Outcome o = f.get(120, TimeUnit.SECONDS);
+                Outcome o = f.get(300, TimeUnit.SECONDS);
                 assertThat(o.exit()).as(o.stdout()).isZero();
                 ips.add(podIp(o.json()));
             }
