@@ -1,0 +1,135 @@
+package dev.weft.datapath;
+
+import dev.weft.datapath.ClusterView.LocalNode;
+import dev.weft.datapath.ClusterView.RemotePeer;
+import dev.weft.datapath.netlink.Errno;
+import dev.weft.datapath.netlink.InMemoryNetlink;
+import dev.weft.datapath.netlink.LinkSpec;
+import dev.weft.datapath.netlink.LinkUpdate;
+import dev.weft.datapath.netlink.MacAddress;
+import dev.weft.datapath.netlink.Route;
+import dev.weft.datapath.netlink.Rtnl;
+import dev.weft.ipam.addr.Cidr;
+import dev.weft.ipam.addr.IpAddress;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Reconciler and ReconcileLoop logic against {@link InMemoryNetlink} (no kernel). */
+class ReconcilerTest {
+    InMemoryNetlink nl;
+    DatapathConfig cfg = DatapathConfig.defaults();
+
+    @BeforeEach
+    void setUp() {
+        nl = new InMemoryNetlink();
+        var eth0 = nl.createLink(new LinkSpec.Bridge("eth0", 1500, null));
+        nl.updateLink(new LinkUpdate(eth0.index()).up(true));
+    }
+
+    static IpAddress ip(String s) {
+        return IpAddress.parse(s);
+    }
+
+    DesiredState desired(int peers) {
+        List<RemotePeer> list = new java.util.ArrayList<>();
+        for (int i = 0; i < peers; i++) {
+            list.add(new RemotePeer("p" + i, ip("192.0.2." + (10 + i)), MacAddress.of(new byte[] {2, 0x57, 0, 0, 0, (byte) i}),
+                    ip("198.18." + i + ".1"), List.of(Cidr.parse("198.18." + i + ".0/24")), false, Set.of(DatapathMode.VXLAN)));
+        }
+        LocalNode local = new LocalNode("me", ip("192.0.2.1"), "eth0", 1500, MacAddress.parse("02:57:aa:00:00:01"), ip("198.19.0.1"));
+        return DesiredStateCalculator.compute(cfg, new ClusterView(local, list, List.of()));
+    }
+
+    @Test
+    void installThenNoOpThenRepair() throws Exception {
+        Reconciler r = new Reconciler(nl, cfg);
+        r.setDesired(desired(3));
+        ReconcileResult first = r.reconcile();
+        assertThat(first.errors()).isEmpty();
+        assertThat(first.added(EntryKind.ROUTE)).isEqualTo(3);
+        assertThat(first.added(EntryKind.FDB)).isEqualTo(3);
+        assertThat(first.added(EntryKind.NEIGHBOUR)).isEqualTo(3);
+        assertThat(first.added(EntryKind.DEVICE)).isEqualTo(1);
+        assertThat(r.reconcile().totalChanges()).isZero();
+
+        assertThat(nl.removeRouteBehindTheBack(InetAddress.getByName("198.18.1.0"), 24)).isTrue();
+        ReconcileResult repair = r.reconcile();
+        assertThat(repair.repaired(EntryKind.ROUTE)).isEqualTo(1);
+        assertThat(repair.totalChanges()).isEqualTo(1);
+        assertThat(r.counters().repairs(EntryKind.ROUTE)).isEqualTo(1);
+        assertThat(r.counters().entries(EntryKind.ROUTE)).isEqualTo(3);
+    }
+
+    @Test
+    void kernelErrorIsCountedAndRetriedNextRun() {
+        Reconciler r = new Reconciler(nl, cfg);
+        r.setDesired(desired(2));
+        nl.failNext("RTM_NEWROUTE", Errno.ENOBUFS);
+        ReconcileResult failed = r.reconcile();
+        assertThat(failed.errors()).singleElement().asString().contains("ENOBUFS").contains("peer=p");
+        assertThat(failed.added(EntryKind.ROUTE)).isEqualTo(1);
+        assertThat(r.counters().errors()).isEqualTo(1);
+        ReconcileResult retry = r.reconcile();
+        assertThat(retry.errors()).isEmpty();
+        assertThat(retry.added(EntryKind.ROUTE)).isEqualTo(1);
+    }
+
+    @Test
+    void foreignRouteOnWantedPrefixIsLeftAloneAndReported() throws Exception {
+        int eth0 = nl.link("eth0").orElseThrow().index();
+        Route foreign = Route.builder().destination(InetAddress.getByName("198.18.0.0"), 24)
+                .gateway(InetAddress.getByName("192.0.2.99")).outputIndex(eth0).protocol(Rtnl.RTPROT_BOOT).build();
+        nl.addRoute(foreign, false);
+        Reconciler r = new Reconciler(nl, cfg);
+        r.setDesired(desired(2));
+        ReconcileResult res = r.reconcile();
+        assertThat(res.errors()).singleElement().asString().contains("198.18.0.0/24").contains("not owned by Weft");
+        assertThat(nl.routes(Rtnl.AF_INET)).contains(foreign);
+        assertThat(r.status().routes()).filteredOn(s -> s.peerId().equals("p0")).singleElement()
+                .satisfies(s -> assertThat(s.installed()).isFalse());
+    }
+
+    @Test
+    void staleOwnedEntriesAreRemovedWhenPeersLeave() {
+        Reconciler r = new Reconciler(nl, cfg);
+        r.setDesired(desired(3));
+        r.reconcile();
+        r.setDesired(desired(1));
+        ReconcileResult res = r.reconcile();
+        assertThat(res.removed(EntryKind.ROUTE)).isEqualTo(2);
+        assertThat(res.removed(EntryKind.FDB)).isEqualTo(2);
+        assertThat(res.removed(EntryKind.NEIGHBOUR)).isEqualTo(2);
+        assertThat(nl.routes(Rtnl.AF_INET).stream().filter(x -> x.protocol() == cfg.routeProtocol())).hasSize(1);
+    }
+
+    @Test
+    void missingUnderlayIsAnExplainedError() {
+        Reconciler r = new Reconciler(nl, cfg);
+        LocalNode local = new LocalNode("me", ip("192.0.2.1"), "nosuch0", 1500, MacAddress.parse("02:57:aa:00:00:01"), null);
+        r.setDesired(DesiredStateCalculator.compute(cfg, new ClusterView(local, List.of(), List.of())));
+        assertThat(r.reconcile().errors()).singleElement().asString().contains("underlay interface nosuch0 not found");
+    }
+
+    @Test
+    void loopRunsOnViewChangeAndTimerOnly() {
+        Reconciler r = new Reconciler(nl, cfg);
+        ReconcileLoop loop = new ReconcileLoop(r, null, null, Duration.ofSeconds(10), Duration.ofMillis(100));
+        loop.viewChanged(desired(1));
+        long t = 1_000_000_000L;
+        assertThat(loop.tick(t)).isPresent();
+        assertThat(loop.tick(t + 1_000_000)).isEmpty();
+        assertThat(loop.tick(t + 9_000_000_000L)).isEmpty();
+        loop.viewChanged(desired(2));
+        assertThat(loop.tick(t + 9_050_000_000L)).get().satisfies(res -> assertThat(res.added(EntryKind.ROUTE)).isEqualTo(1));
+        assertThat(loop.tick(t + 9_060_000_000L)).isEmpty();
+        assertThat(loop.tick(t + 19_050_000_000L)).isPresent(); // period elapsed
+        assertThat(r.counters().reconciles()).isEqualTo(3);
+    }
+}
