@@ -43,7 +43,11 @@ class NodeDiscoveryTest {
     }
 
     private void start() throws Exception {
-        discovery = new NodeDiscovery(client, K8sConfig.defaults("a"), loop, new NodeEventListener() {
+        start(K8sConfig.defaults("a"));
+    }
+
+    private void start(K8sConfig config) throws Exception {
+        discovery = new NodeDiscovery(client, config, loop, new NodeEventListener() {
             @Override
             public void onNodeEvent(NodeEvent event) {
                 events.add(event);
@@ -143,6 +147,17 @@ class NodeDiscoveryTest {
         NodeEvent e = next();
         assertThat(e.node().address()).isEmpty();
         assertThat(discovery.status().nodesWithoutAddress()).isEqualTo(1);
+    }
+
+    @Test
+    void resyncReoffersNodesWithoutProducingEvents() throws Exception {
+        client.nodes().resource(Nodes.node("a", "192.0.2.1", null)).create();
+        K8sConfig fast = K8sConfig.fromEnvironment(Map.of("WEFT_NODE_NAME", "a", "WEFT_NODE_RESYNC", "1s"));
+        start(fast);
+        assertThat(next()).isInstanceOf(NodeEvent.Added.class);
+        long afterSync = discovery.status().ignoredUpdates();
+        await(() -> discovery.status().ignoredUpdates() > afterSync, "a resync");
+        assertThat(events).isEmpty();
     }
 
     @Test
