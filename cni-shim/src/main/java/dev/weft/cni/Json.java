@@ -294,6 +294,40 @@ public final class Json {
         }
     }
 
+    /** Indented JSON (two spaces, one member per line) for files operators read, such as the conflist. */
+    public static String writePretty(Object v) {
+        StringBuilder sb = new StringBuilder();
+        pretty(sb, v, 0);
+        return sb.append('\n').toString();
+    }
+
+    private static void pretty(StringBuilder sb, Object v, int depth) {
+        if (depth > MAX_DEPTH) throw new IllegalArgumentException("value nested deeper than " + MAX_DEPTH);
+        String in = "  ".repeat(depth + 1);
+        if (v instanceof Map<?, ?> m && !m.isEmpty()) {
+            sb.append("{\n");
+            int i = 0;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                sb.append(in);
+                quote(sb, String.valueOf(e.getKey()));
+                sb.append(": ");
+                pretty(sb, e.getValue(), depth + 1);
+                sb.append(++i < m.size() ? ",\n" : "\n");
+            }
+            sb.append("  ".repeat(depth)).append('}');
+        } else if (v instanceof List<?> l && !l.isEmpty()) {
+            sb.append("[\n");
+            for (int i = 0; i < l.size(); i++) {
+                sb.append(in);
+                pretty(sb, l.get(i), depth + 1);
+                sb.append(i + 1 < l.size() ? ",\n" : "\n");
+            }
+            sb.append("  ".repeat(depth)).append(']');
+        } else {
+            write(sb, v, depth);
+        }
+    }
+
     private static void quote(StringBuilder sb, String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {

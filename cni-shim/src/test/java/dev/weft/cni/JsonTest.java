@@ -70,4 +70,12 @@ class JsonTest {
             }
         }
     }
+
+    @Test
+    void prettyOutputParsesBackToTheSameValue() throws Exception {
+        Object v = Json.parse("{\"a\":[1,{\"b\":\"x\"},[]],\"c\":{},\"d\":null}");
+        String pretty = Json.writePretty(v);
+        assertThat(pretty).contains("\n  \"a\": [\n    1,");
+        assertThat(Json.parse(pretty)).isEqualTo(v);
+    }
 }

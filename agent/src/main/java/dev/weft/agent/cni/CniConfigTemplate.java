@@ -1,0 +1,53 @@
+package dev.weft.agent.cni;
+
+import dev.weft.cni.CniVersions;
+import dev.weft.cni.Json;
+import dev.weft.cni.ShimProtocol;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The conflist to install on a node ({@code /etc/cni/net.d/10-weft.conflist}): the {@code weft} plugin,
+ * followed by the reference {@code portmap} plugin with the {@code portMappings} capability (hostPort).
+ * {@code weft cni-config} prints it; the DaemonSet's init step writes it.
+ *
+ * <p>Version: 1.0.0 by default, which every runtime since containerd 1.6 / CRI-O 1.24 and the reference
+ * plugins since 1.0 accept. 1.1.0 adds STATUS and GC but needs a runtime (libcni 1.2+) and a portmap
+ * that speak it.
+ */
+public final class CniConfigTemplate {
+
+    public static final String DEFAULT_NAME = "weft";
+    public static final String DEFAULT_VERSION = "1.0.0";
+    public static final String FILE_NAME = "10-weft.conflist";
+
+    private CniConfigTemplate() {}
+
+    /**
+     * @param cniVersion one of {@link CniVersions#SUPPORTED}
+     * @param agentSocket the agent's CNI socket; left out of the file when it is the default
+     * @param portmap whether to chain the reference portmap plugin
+     */
+    public static String conflist(String name, String cniVersion, Path agentSocket, boolean portmap) {
+        if (!CniVersions.isSupported(cniVersion)) {
+            throw new IllegalArgumentException("unsupported CNI version " + cniVersion + "; weft supports "
+                    + String.join(", ", CniVersions.SUPPORTED));
+        }
+        List<Object> plugins = new ArrayList<>();
+        Map<String, Object> weft = Json.obj("type", "weft");
+        if (agentSocket != null && !agentSocket.equals(Path.of(ShimProtocol.DEFAULT_SOCKET))) {
+            weft.put(ShimProtocol.SOCKET_FIELD, agentSocket.toString());
+        }
+        plugins.add(weft);
+        if (portmap) {
+            plugins.add(Json.obj("type", "portmap", "capabilities", Json.obj("portMappings", true), "snat", true));
+        }
+        return Json.writePretty(Json.obj("cniVersion", cniVersion, "name", name, "plugins", plugins));
+    }
+
+    public static String defaultConflist() {
+        return conflist(DEFAULT_NAME, DEFAULT_VERSION, null, true);
+    }
+}
