@@ -37,12 +37,12 @@ final class DownCommand implements Callable<Integer> {
                         + " + 6 hex digits; see 'weft lab status')");
             }
         }
-        List<String> removed = new LabCleaner(parent.root()).down(all,
+        LabCleaner.DownResult r = new LabCleaner(parent.root()).down(all,
                 id -> runIds.isEmpty() || runIds.contains(id));
-        if (removed.isEmpty()) {
+        r.removed().forEach(id -> out.println("removed " + id));
+        r.skippedInUse().forEach(id -> out.println("kept " + id + ": a test JVM is still using it (--all removes it)"));
+        if (r.removed().isEmpty() && r.skippedInUse().isEmpty()) {
             out.println("nothing to remove");
-        } else {
-            removed.forEach(id -> out.println("removed " + id));
         }
         out.flush();
         return 0;

@@ -72,13 +72,17 @@ public final class LabCleaner {
         return List.copyOf(runs.values());
     }
 
+    /** Outcome of {@link #down}: runs removed, and runs skipped because a live test JVM owns them. */
+    public record DownResult(List<String> removed, List<String> skippedInUse) {}
+
     /**
      * Removes runs selected by {@code which}: their recorded processes, anything running in their
      * namespaces, the namespaces and the state file. Runs in use by a live JVM are skipped unless
-     * {@code all}. Returns the ids removed.
+     * {@code all}.
      */
-    public List<String> down(boolean all, Predicate<String> which) {
+    public DownResult down(boolean all, Predicate<String> which) {
         List<String> removed = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
         List<RuntimeException> errors = new ArrayList<>();
         for (RunInfo run : runs()) {
             if (!which.test(run.runId())) {
@@ -86,6 +90,7 @@ public final class LabCleaner {
             }
             if (run.inUse() && !all) {
                 log.info("lab run in use, skipped run={} (use --all to remove it anyway)", run.runId());
+                skipped.add(run.runId());
                 continue;
             }
             try {
@@ -101,7 +106,7 @@ public final class LabCleaner {
             errors.forEach(e::addSuppressed);
             throw e;
         }
-        return removed;
+        return new DownResult(List.copyOf(removed), List.copyOf(skipped));
     }
 
     /** Removes one run regardless of its owner. */

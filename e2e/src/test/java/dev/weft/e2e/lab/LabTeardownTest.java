@@ -102,7 +102,9 @@ class LabTeardownTest {
 
             // While its JVM lives the run is in use: a plain 'down' leaves it alone.
             assertThat(cleaner.runs()).anyMatch(r -> r.runId().equals(id) && r.inUse());
-            assertThat(cleaner.down(false, id::equals)).isEmpty();
+            LabCleaner.DownResult kept = cleaner.down(false, id::equals);
+            assertThat(kept.removed()).isEmpty();
+            assertThat(kept.skippedInUse()).containsExactly(id);
             assertThat(Netns.list()).contains(id + "-n1");
 
             child.destroyForcibly(); // SIGKILL: no shutdown hook, no teardown
@@ -111,7 +113,7 @@ class LabTeardownTest {
                     .as("the crashed run left its process behind").isTrue();
             assertThat(cleaner.runs()).anyMatch(r -> r.runId().equals(id) && !r.inUse());
 
-            assertThat(cleaner.down(false, id::equals)).containsExactly(id);
+            assertThat(cleaner.down(false, id::equals).removed()).containsExactly(id);
             assertThat(Netns.list()).noneMatch(ns -> ns.startsWith(id));
             long s = sleeper;
             Await.until("leftover process to die", Duration.ofSeconds(5),
@@ -135,7 +137,7 @@ class LabTeardownTest {
             Await.until("sleeper in " + ns, Duration.ofSeconds(5), () -> Netns.pids(ns).contains(s.pid()));
             LabCleaner cleaner = new LabCleaner(root);
             assertThat(cleaner.runs()).anyMatch(r -> r.runId().equals(runId) && !r.hasStateFile());
-            assertThat(cleaner.down(false, runId::equals)).containsExactly(runId);
+            assertThat(cleaner.down(false, runId::equals).removed()).containsExactly(runId);
             assertThat(Netns.exists(ns)).isFalse();
             assertThat(sleeper.waitFor(5, TimeUnit.SECONDS)).isTrue();
         } finally {
