@@ -49,7 +49,7 @@ public final class CniBenchmark {
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         Sysctl.write("net/ipv4/ip_forward", "1");
         try (RtNetlink host = RtNetlink.open()) {
-            FakeIpam ipam = new FakeIpam("198.18.0.2", 4000);
+            LocalIpamNode ipam = new LocalIpamNode(dir.resolve("ipam"), "198.18.0.0/16");
             PodPlumber plumber = new PodPlumber(host, Sysctl::write, Thread.ofPlatform().daemon().factory());
             CniHandler handler = new CniHandler(ipam, new DatapathPodNetwork(plumber), CniReadiness.alwaysReady(),
                     () -> 1450, System::nanoTime);
@@ -93,7 +93,7 @@ public final class CniBenchmark {
                 }
                 if (ipam.allocated() != 0) throw new IllegalStateException("addresses left after DEL: " + ipam.allocated());
 
-                System.out.printf("CNI benchmark: %d pods, weft (plugin + in-JVM agent server, in-memory allocator) vs "
+                System.out.printf("CNI benchmark: %d pods, weft (plugin + in-JVM agent server, IpamNode with fsync-ed file store) vs "
                         + "reference bridge+host-local%n", pods);
                 System.out.printf("%-8s %10s %10s %10s | %10s %10s %10s | %8s %8s%n", "op", "weft p50", "weft p99",
                         "weft mean", "ref p50", "ref p99", "ref mean", "p50 x", "p99 x");

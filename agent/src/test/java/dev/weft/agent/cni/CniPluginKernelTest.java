@@ -40,7 +40,7 @@ class CniPluginKernelTest {
     Path socket;
     ExecutorService executor;
     CniServer server;
-    FakeIpam ipam;
+    LocalIpamNode ipam;
     final AtomicReference<String> notReady = new AtomicReference<>();
     Path weft;
 
@@ -55,7 +55,7 @@ class CniPluginKernelTest {
         dir = Files.createTempDirectory("weft-cni-test");
         socket = dir.resolve("cni.sock");
         executor = Executors.newVirtualThreadPerTaskExecutor();
-        ipam = new FakeIpam("198.18.0.2", 200);
+        ipam = new LocalIpamNode(dir.resolve("ipam"), "198.18.0.0/16");
         PodNetwork pods = new DatapathPodNetwork(new PodPlumber(nodeNs.netlink(), nodeNs::writeSysctl, PLATFORM));
         CniHandler handler = new CniHandler(ipam, pods, () -> Optional.ofNullable(notReady.get()), () -> 1400,
                 System::nanoTime);
@@ -72,8 +72,9 @@ class CniPluginKernelTest {
         } finally {
             namespaces.close();
             if (dir != null) {
-                Files.deleteIfExists(socket);
-                Files.deleteIfExists(dir);
+                try (var s = Files.walk(dir)) {
+                    for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                }
             }
         }
     }
