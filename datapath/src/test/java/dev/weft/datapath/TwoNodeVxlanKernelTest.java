@@ -52,6 +52,11 @@ class TwoNodeVxlanKernelTest {
     }
 
     static Node node(TestNetns t, String ul, int n, Path stateDir) throws Exception {
+        return node(t, ul, n, stateDir, 0);
+    }
+
+    /** A node namespace n{n} on the underlay bridge, with one pod namespace p{n} whose veth has {@code podMtu} (0 = default). */
+    static Node node(TestNetns t, String ul, int n, Path stateDir, int podMtu) throws Exception {
         String ns = t.create("n" + n);
         String pod = t.create("p" + n);
         in(ul, "ip", "link", "add", "ul" + n, "type", "veth", "peer", "name", "eth0", "netns", ns);
@@ -66,7 +71,7 @@ class TwoNodeVxlanKernelTest {
         // pod plumbing as the CNI side does it (recipe of Netlink's javadoc)
         IpAddress podIp = ip("198.18." + n + ".5");
         String hostVeth = "weftpod" + n;
-        Link hostEnd = host.createLink(new LinkSpec.Veth(hostVeth, "eth0", 0, null, null, TestNetns.path(pod)));
+        Link hostEnd = host.createLink(new LinkSpec.Veth(hostVeth, "eth0", podMtu, null, null, TestNetns.path(pod)));
         host.updateLink(new LinkUpdate(hostEnd.index()).up(true));
         try (NetlinkNamespace p = NetlinkNamespace.open(TestNetns.path(pod), PLATFORM)) {
             Netlink pn = p.netlink();
