@@ -4,6 +4,7 @@ import dev.weft.datapath.DesiredState.DesiredFdb;
 import dev.weft.datapath.DesiredState.DesiredNeighbour;
 import dev.weft.datapath.DesiredState.DesiredRoute;
 import dev.weft.datapath.netlink.Address;
+import dev.weft.datapath.netlink.Errno;
 import dev.weft.datapath.netlink.Link;
 import dev.weft.datapath.netlink.LinkSpec;
 import dev.weft.datapath.netlink.LinkUpdate;
@@ -229,8 +230,20 @@ public final class Reconciler {
         boolean created = false;
         if (have == null) {
             created = true;
-            have = netlink.createLink(new LinkSpec.Vxlan(want.name(), want.vni(), want.port(),
-                    want.local().toInetAddress(), underlay, want.learning(), want.mtu(), want.mac()));
+            try {
+                have = netlink.createLink(new LinkSpec.Vxlan(want.name(), want.vni(), want.port(),
+                        want.local().toInetAddress(), underlay, want.learning(), want.mtu(), want.mac()));
+            } catch (NetlinkException e) {
+                if (e.errno() == Errno.EOPNOTSUPP) {
+                    throw new NetlinkException(e.errno(), e.request() + " — this kernel has no VXLAN support"
+                            + " (CONFIG_VXLAN / module vxlan); the vxlan datapath cannot work here", e.kernelMessage());
+                }
+                if (e.isExists()) {
+                    throw new NetlinkException(e.errno(), e.request() + " — another device already uses VNI "
+                            + want.vni() + " / port " + want.port() + " or the name; configure another VNI", e.kernelMessage());
+                }
+                throw e;
+            }
             run.changed(EntryKind.DEVICE, applied.contains(key));
             log.info("created vxlan device device={} vni={} port={} local={} mtu={} mac={}", want.name(), want.vni(),
                     want.port(), want.local(), have.mtu(), have.mac());
