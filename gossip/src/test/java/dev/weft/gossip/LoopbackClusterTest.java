@@ -1,0 +1,264 @@
+package dev.weft.gossip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weft.gossip.swim.MemberState;
+import dev.weft.gossip.swim.MemberView;
+import dev.weft.gossip.wire.DropReason;
+import dev.weft.gossip.wire.WireCounters;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real sockets on loopback (Netty epoll, UDP + TCP), encryption on, default protocol timing.
+ * Each member has its own one-thread event loop group, so "hanging" a member (blocking its loop) stops all its
+ * processing while its sockets stay open, which is what SIGSTOP looks like to the others.
+ */
+class LoopbackClusterTest {
+    private static final InetAddress LO = InetAddress.getLoopbackAddress();
+    private static final byte[] SECRET = "loopback-test-secret-0123456789".getBytes(StandardCharsets.US_ASCII);
+
+    private final List<MultiThreadIoEventLoopGroup> groups = new ArrayList<>();
+    private final List<GossipNode> nodes = new ArrayList<>();
+    private final List<CountDownLatch> hangs = new ArrayList<>();
+
+    static final class Events implements GossipListener {
+        final Map<String, MemberState> states = new ConcurrentHashMap<>();
+        final List<String> messages = new CopyOnWriteArrayList<>();
+        final Map<String, String> records = new ConcurrentHashMap<>();
+
+        @Override
+        public void onMemberUp(MemberView m) {
+            states.put(m.id(), MemberState.ALIVE);
+            records.put(m.id(), new String(m.record(), StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void onMemberSuspect(MemberView m) {
+            states.put(m.id(), MemberState.SUSPECT);
+        }
+
+        @Override
+        public void onMemberDead(MemberView m) {
+            states.put(m.id(), MemberState.DEAD);
+        }
+
+        @Override
+        public void onMemberLeft(MemberView m) {
+            states.put(m.id(), MemberState.LEFT);
+        }
+
+        @Override
+        public void onRecordChanged(MemberView m) {
+            records.put(m.id(), new String(m.record(), StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void onMessage(String from, String topic, byte[] payload) {
+            messages.add(from + "/" + topic + "/" + new String(payload, StandardCharsets.UTF_8));
+        }
+    }
+
+    private final List<Events> events = new ArrayList<>();
+
+    private GossipNode node(String id, String cluster, List<byte[]> secrets, List<InetSocketAddress> seeds)
+            throws Exception {
+        MultiThreadIoEventLoopGroup g = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        groups.add(g);
+        Events ev = new Events();
+        GossipConfig cfg = GossipConfig.builder(cluster, id).bind(LO, 0).secrets(secrets).seeds(seeds).build();
+        GossipNode n = GossipNode.create(cfg, g, ev);
+        n.start().get(5, TimeUnit.SECONDS);
+        nodes.add(n);
+        events.add(ev);
+        return n;
+    }
+
+    @AfterEach
+    void tearDown() {
+        hangs.forEach(CountDownLatch::countDown);
+        for (GossipNode n : nodes) {
+            n.close();
+        }
+        for (MultiThreadIoEventLoopGroup g : groups) {
+            g.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private static long waitFor(BooleanSupplier cond, Duration max) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (cond.getAsBoolean()) {
+                return (System.nanoTime() - start) / 1_000_000;
+            }
+            Thread.onSpinWait();
+            TimeUnit.MILLISECONDS.sleep(10); // polling interval of a deadline-bounded wait, not a fixed delay
+        }
+        return cond.getAsBoolean() ? (System.nanoTime() - start) / 1_000_000 : -1;
+    }
+
+    private static int live(GossipNode n) {
+        try {
+            return n.status().get(2, TimeUnit.SECONDS).liveMembers();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private List<GossipNode> cluster(int n) throws Exception {
+        GossipNode first = node("n0", "loop", List.of(SECRET), List.of());
+        for (int i = 1; i < n; i++) {
+            node("n" + i, "loop", List.of(SECRET), List.of(first.localAddress()));
+        }
+        long t = waitFor(() -> nodes.stream().allMatch(x -> live(x) == n - 1), Duration.ofSeconds(10));
+        System.out.printf("loopback: %d encrypted members converged in %d ms%n", n, t);
+        assertThat(t).as("convergence").isNotNegative();
+        return List.copyOf(nodes);
+    }
+
+    private boolean othersSee(int subject, MemberState state, int... except) {
+        for (int i = 0; i < events.size(); i++) {
+            final int idx = i;
+            if (i == subject || java.util.Arrays.stream(except).anyMatch(e -> e == idx)) {
+                continue;
+            }
+            if (events.get(i).states.get("n" + subject) != state) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void killedAndHungMembersAreDeclaredDeadWithinSeconds() throws Exception {
+        cluster(5);
+        // killed: sockets closed
+        nodes.get(4).close();
+        long killed = waitFor(() -> othersSee(4, MemberState.DEAD), Duration.ofSeconds(15));
+        // hung: event loop blocked, sockets still open
+        CountDownLatch hang = new CountDownLatch(1);
+        hangs.add(hang);
+        groups.get(3).next().execute(() -> {
+            try {
+                hang.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        long hung = waitFor(() -> othersSee(3, MemberState.DEAD, 4), Duration.ofSeconds(15));
+        System.out.printf("loopback N=5 default timing: killed member dead at all others after %d ms, hung after %d ms%n",
+                killed, hung);
+        assertThat(killed).as("killed detection").isBetween(0L, 10_000L);
+        assertThat(hung).as("hung detection").isBetween(0L, 10_000L);
+        for (int i = 0; i < 3; i++) {
+            assertThat(events.get(i).states.get("n0")).isNotEqualTo(MemberState.DEAD);
+        }
+    }
+
+    @Test
+    void recordsMessagesAndGracefulLeave() throws Exception {
+        cluster(3);
+        nodes.get(1).setLocalRecord("vtep=1".getBytes(StandardCharsets.UTF_8));
+        assertThat(waitFor(() -> "vtep=1".equals(events.get(0).records.get("n1"))
+                && "vtep=1".equals(events.get(2).records.get("n1")), Duration.ofSeconds(5))).isNotNegative();
+        assertThat(nodes.get(0).sendMessage("n2", "ipam", "give me space".getBytes(StandardCharsets.UTF_8))
+                .get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(events.get(2).messages).containsExactly("n0/ipam/give me space");
+        assertThat(nodes.get(0).sendMessage("nobody", "ipam", new byte[1]).get(5, TimeUnit.SECONDS)).isFalse();
+        nodes.get(2).leave(Duration.ofSeconds(3)).get(5, TimeUnit.SECONDS);
+        nodes.get(2).close();
+        assertThat(waitFor(() -> events.get(0).states.get("n2") == MemberState.LEFT
+                && events.get(1).states.get("n2") == MemberState.LEFT, Duration.ofSeconds(5))).isNotNegative();
+        GossipStatus st = nodes.get(0).status().get(2, TimeUnit.SECONDS);
+        assertThat(st.encrypted()).isTrue();
+        assertThat(st.count(MemberState.LEFT)).isEqualTo(1);
+        assertThat(st.counters().bytesSent()).isPositive();
+    }
+
+    @Test
+    void wrongSecretAndForeignClusterAreRejectedAndCounted() throws Exception {
+        GossipNode a = node("a", "loop", List.of(SECRET), List.of());
+        GossipNode wrong = node("w", "loop", List.of("another-secret-0123456789abcdef".getBytes()),
+                List.of(a.localAddress()));
+        GossipNode foreign = node("f", "other", List.of(SECRET), List.of(a.localAddress()));
+        GossipNode plain = node("p", "loop", List.of(), List.of(a.localAddress()));
+        assertThat(waitFor(() -> a.counters().dropped(DropReason.UNKNOWN_KEY) > 0
+                && a.counters().dropped(DropReason.FOREIGN_CLUSTER) > 0
+                && a.counters().dropped(DropReason.SECURITY_MISMATCH) > 0, Duration.ofSeconds(5))).isNotNegative();
+        assertThat(live(a)).isZero();
+        assertThat(live(wrong)).isZero();
+        assertThat(live(foreign)).isZero();
+        assertThat(live(plain)).isZero();
+    }
+
+    @Test
+    void tenThousandRandomAndMutatedPacketsChangeOnlyCounters() throws Exception {
+        List<GossipNode> c = cluster(3);
+        GossipNode target = c.get(0);
+        WireCounters.Snapshot before = target.counters();
+        Random rnd = new Random(7);
+        InetSocketAddress to = target.localAddress();
+        try (DatagramSocket s = new DatagramSocket(0, LO)) {
+            for (int i = 0; i < 10_000; i++) {
+                byte[] d = new byte[rnd.nextInt(1600)];
+                rnd.nextBytes(d);
+                if (i % 3 == 0 && d.length > 24) {
+                    d[0] = 0x57;
+                    d[1] = 0x46;
+                    d[2] = 1;
+                    d[3] = 1;
+                    java.nio.ByteBuffer.wrap(d, 4, 4).putInt(dev.weft.gossip.wire.Keyring.clusterTag("loop"));
+                }
+                s.send(new DatagramPacket(d, d.length, to));
+                if (i % 100 == 0) {
+                    TimeUnit.MILLISECONDS.sleep(3); // pace so the kernel socket buffer does not overflow
+                }
+            }
+        }
+        // TCP garbage too: a frame of random bytes, and a length prefix larger than the cap
+        for (int i = 0; i < 20; i++) {
+            try (java.net.Socket sock = new java.net.Socket()) {
+                sock.connect(to, 1000);
+                byte[] d = new byte[rnd.nextInt(3000) + 4];
+                rnd.nextBytes(d);
+                java.nio.ByteBuffer.wrap(d).putInt(i % 2 == 0 ? d.length - 4 : Integer.MAX_VALUE);
+                sock.getOutputStream().write(d);
+                sock.setSoTimeout(3000);
+                int first;
+                try {
+                    first = sock.getInputStream().read();
+                } catch (java.net.SocketException reset) {
+                    first = -1; // closed with our unread bytes pending: RST, also "no reply"
+                }
+                assertThat(first).as("stream closed without reply").isEqualTo(-1);
+            }
+        }
+        long dropped = waitFor(() -> target.counters().droppedTotal() - before.droppedTotal() >= 9_000,
+                Duration.ofSeconds(10));
+        WireCounters.Snapshot after = target.counters();
+        System.out.printf("loopback garbage: dropped %d (by reason %s)%n", after.droppedTotal() - before.droppedTotal(),
+                after.dropped());
+        assertThat(dropped).isNotNegative();
+        // the cluster did not notice
+        assertThat(waitFor(() -> nodes.stream().allMatch(x -> live(x) == 2), Duration.ofSeconds(3))).isNotNegative();
+        assertThat(events.get(1).states.get("n0")).isEqualTo(MemberState.ALIVE);
+    }
+}
