@@ -39,7 +39,7 @@ public final class CniHandler {
     private final CniStats stats = new CniStats();
 
     /**
-     * @param ipam the node allocator (adapter: {@link AllocatorCniIpam})
+     * @param ipam the node allocator (the agent adapts its IpamNode, see agent.runtime.LoopIpam)
      * @param pods the pod plumbing (adapter: {@link DatapathPodNetwork})
      * @param readiness empty while the agent can serve ADD, else why not
      * @param mtu the pod MTU the datapath decided (read at every ADD)
