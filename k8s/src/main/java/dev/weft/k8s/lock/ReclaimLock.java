@@ -32,9 +32,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One {@code coordination.k8s.io/v1} Lease per dead peer, named {@code weft-reclaim-<dead peer id>} in the
  * Weft namespace. Whoever creates it holds the claim (create is atomic: a second create answers 409). A claim
- * whose holder neither completed nor released it within {@link K8sConfig#reclaimClaimTimeout()} can be taken
- * over; the take-over is an update carrying the resourceVersion that was read, so if several agents try at
- * once the API server accepts exactly one (the others get 409). A completed lock records who took what and
+ * whose holder neither completed nor released it can be taken over once this agent has seen the very same
+ * Lease version unchanged for {@link K8sConfig#reclaimClaimTimeout()} by its own clock (as client-go's leader
+ * election does, so clock skew between nodes does not matter; it also means a contender must call
+ * {@link #tryAcquireReclaim} again later, which the agent does while the peer stays a candidate). The
+ * take-over is an update carrying the resourceVersion that was read, so if several agents try at once the
+ * API server accepts exactly one (the others get 409). A completed lock records who took what and
  * stays for {@link K8sConfig#reclaimRetention()}, so an agent that learns of the deletion late does not reclaim
  * again; {@link #cleanup()} removes older ones.
  *
@@ -60,6 +63,11 @@ public final class ReclaimLock {
     private final Duration claimTimeout;
     private final Duration retention;
     private final Clock clock;
+
+    /** Per lease: the version of a foreign unfinished claim and when this agent first saw it. */
+    private final Map<String, Observed> observed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Observed(String resourceVersion, Instant firstSeen) {}
 
     private final AtomicLong acquired = new AtomicLong();
     private final AtomicLong takeovers = new AtomicLong();
@@ -109,6 +117,7 @@ public final class ReclaimLock {
             if (cur == null) continue; // cleaned up between create and get: try again
             ReclaimRecord rec = toRecord(cur);
             if (rec.state() == ReclaimRecord.State.DONE) {
+                observed.remove(name);
                 lost.incrementAndGet();
                 log.debug("reclaim of dead-peer={} already done by peer={}", deadPeerId, rec.holderPeerId());
                 return false;
@@ -117,23 +126,31 @@ public final class ReclaimLock {
                 log.info("reclaim lock still held lease={} dead-peer={} peer={}", name, deadPeerId, myPeerId);
                 return true;
             }
-            if (!rec.expired(now)) {
+            String rv = cur.getMetadata().getResourceVersion();
+            Observed seen = observed.get(name);
+            if (seen == null || !seen.resourceVersion().equals(rv)) {
+                observed.put(name, new Observed(rv, now));
                 lost.incrementAndGet();
                 log.debug("reclaim of dead-peer={} claimed by peer={}", deadPeerId, rec.holderPeerId());
                 return false;
             }
-            // Expired claim: take it over with a compare-and-swap on the resourceVersion we read.
+            if (!now.isAfter(seen.firstSeen().plus(claimTimeout))) {
+                lost.incrementAndGet();
+                return false;
+            }
+            // Unchanged for the whole timeout: take it over with a compare-and-swap on the resourceVersion we read.
             cur.getSpec().setHolderIdentity(myPeerId);
             cur.getSpec().setAcquireTime(zoned(now));
             cur.getSpec().setRenewTime(zoned(now));
             cur.getSpec().setLeaseTransitions(rec.transitions() + 1);
             try {
                 leases().resource(cur).update();
+                observed.remove(name);
                 acquired.incrementAndGet();
                 takeovers.incrementAndGet();
-                log.warn("reclaim lock taken over lease={} dead-peer={} peer={} from expired holder={} acquired={};"
-                        + " the previous holder never completed (crashed?)", name, deadPeerId, myPeerId,
-                        rec.holderPeerId(), rec.acquiredAt());
+                log.warn("reclaim lock taken over lease={} dead-peer={} peer={} from holder={} (acquired {}), whose"
+                        + " claim stayed unchanged for {}; the previous holder never completed (crashed?)", name,
+                        deadPeerId, myPeerId, rec.holderPeerId(), rec.acquiredAt(), claimTimeout);
                 return true;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 409) {
@@ -168,8 +185,8 @@ public final class ReclaimLock {
             ReclaimRecord rec = toRecord(cur);
             if (!rec.holderPeerId().equals(myPeerId)) {
                 throw new ReclaimLostException("reclaim of dead-peer=" + deadPeerId + " is now held by peer="
-                        + rec.holderPeerId() + ", not peer=" + myPeerId + " (our claim expired after " + claimTimeout
-                        + "); both may have taken its ranges");
+                        + rec.holderPeerId() + ", not peer=" + myPeerId + " (our unfinished claim was taken over after "
+                        + claimTimeout + "); both may have taken its ranges");
             }
             Instant now = now();
             Map<String, String> ann = new HashMap<>(cur.getMetadata().getAnnotations());

@@ -33,7 +33,10 @@ public record ReclaimRecord(
         ranges = List.copyOf(ranges);
     }
 
-    /** A {@link State#CLAIMED} lock whose holder did not finish in time may be taken over. */
+    /**
+     * By the holder's own timestamps, a {@link State#CLAIMED} lock that should have been finished by now. For
+     * display: {@link ReclaimLock} decides take-overs by its own observation, not by another node's clock.
+     */
     public boolean expired(Instant now) {
         return state == State.CLAIMED && now.isAfter(acquiredAt.plus(claimTimeout));
     }

@@ -114,10 +114,12 @@ class RbacCoversCallsTest {
         rb.claim(new BootstrapClaim("00000000000000a2", "other", "10.32.0.0/12", 64, List.of(), java.util.Optional.empty()));
         // Reclaim: acquire, take over, complete, release, list, cleanup.
         ReclaimLock rl = new ReclaimLock(client, cfg, clock);
-        rl.tryAcquireReclaim("00000000000000d1", "00000000000000a1");
+        ReclaimLock rl2 = new ReclaimLock(client, cfg, clock);
+        assertThat(rl.tryAcquireReclaim("00000000000000d1", "00000000000000a1")).isTrue();
+        assertThat(rl2.tryAcquireReclaim("00000000000000d1", "00000000000000a2")).isFalse();
         clock.advance(Duration.ofMinutes(1));
-        rl.tryAcquireReclaim("00000000000000d1", "00000000000000a2");
-        rl.markReclaimed("00000000000000d1", "00000000000000a2", List.of("10.32.0.0/26"));
+        assertThat(rl2.tryAcquireReclaim("00000000000000d1", "00000000000000a2")).as("take-over").isTrue();
+        rl2.markReclaimed("00000000000000d1", "00000000000000a2", List.of("10.32.0.0/26"));
         rl.tryAcquireReclaim("00000000000000d2", "00000000000000a1");
         rl.release("00000000000000d2", "00000000000000a1");
         rl.list();

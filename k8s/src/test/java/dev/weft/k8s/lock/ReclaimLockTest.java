@@ -62,11 +62,15 @@ class ReclaimLockTest {
         return out;
     }
 
+    /** Ten agents, each with its own ReclaimLock (as each agent process has), kept across races. */
+    private final List<ReclaimLock> agentLocks = new ArrayList<>();
+
     private List<Callable<Boolean>> contenders(int n) {
+        while (agentLocks.size() < n) agentLocks.add(lock());
         List<Callable<Boolean>> tasks = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String me = peer(i);
-            ReclaimLock l = lock(); // every agent has its own instance
+            ReclaimLock l = agentLocks.get(i);
             tasks.add(() -> l.tryAcquireReclaim(DEAD, me));
         }
         return tasks;
@@ -112,6 +116,7 @@ class ReclaimLockTest {
     @Test
     void expiredClaimIsTakenOverByExactlyOne() throws Exception {
         assertThat(lock().tryAcquireReclaim(DEAD, peer(99))).isTrue(); // holder then crashes
+        assertThat(race(contenders(10))).as("first sight of the claim").containsOnly(false);
         clock.advance(Duration.ofSeconds(59));
         assertThat(race(contenders(10))).as("not yet expired").containsOnly(false);
 
@@ -122,6 +127,7 @@ class ReclaimLockTest {
         ReclaimRecord rec = lock().read(DEAD).orElseThrow();
         assertThat(rec.holderPeerId()).isEqualTo(winner);
         assertThat(rec.transitions()).isEqualTo(1);
+        assertThat(agentLocks.get(results.indexOf(true)).status().takeovers()).isEqualTo(1);
 
         // The crashed holder comes back: it has lost the claim and is told so.
         assertThatThrownBy(() -> lock().markReclaimed(DEAD, peer(99), List.of("10.32.0.0/26")))
@@ -129,6 +135,23 @@ class ReclaimLockTest {
                 .hasMessageContaining("peer=" + winner);
         lock().markReclaimed(DEAD, winner, List.of("10.32.0.0/26"));
         assertThat(lock().read(DEAD).orElseThrow().state()).isEqualTo(ReclaimRecord.State.DONE);
+    }
+
+    @Test
+    void expiryIsJudgedByTheContendersOwnClockNotTheHolders() throws Exception {
+        // The holder's clock is an hour behind: by its timestamps the claim looks long expired.
+        TestClock skewed = new TestClock(clock.instant().minus(Duration.ofHours(1)));
+        ReclaimLock holder = new ReclaimLock(client, K8sConfig.defaults("h").withReclaimClaimTimeout(
+                Duration.ofSeconds(60)), skewed);
+        assertThat(holder.tryAcquireReclaim(DEAD, peer(99))).isTrue();
+        assertThat(lock().read(DEAD).orElseThrow().expired(clock.instant())).isTrue();
+        assertThat(race(contenders(10))).as("just started holding, whatever its clock says").containsOnly(false);
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(race(contenders(10))).containsOnly(false);
+        // A claim that changes (here: the holder finishes) is never taken over.
+        holder.markReclaimed(DEAD, peer(99), List.of());
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(race(contenders(10))).containsOnly(false);
     }
 
     @Test
