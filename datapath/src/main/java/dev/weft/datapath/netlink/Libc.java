@@ -19,6 +19,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * The few libc calls the netlink client needs, as FFM downcalls that capture errno. Each wrapper
  * returns the raw result or throws {@link NetlinkException} naming the call and the errno.
  */
+@SuppressWarnings("restricted") // FFM downcalls are the point of this class; the JVM runs with --enable-native-access
 final class Libc {
     private Libc() {}
 
