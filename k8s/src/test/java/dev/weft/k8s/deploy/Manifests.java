@@ -14,6 +14,8 @@ import java.util.Set;
 
 /** Loads k8s/deploy through kustomization.yaml into fabric8 model objects. */
 final class Manifests {
+    static final io.fabric8.kubernetes.client.utils.KubernetesSerialization SERIALIZATION =
+            new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
     private Manifests() {}
 
     static Path deployDir() {
@@ -35,7 +37,7 @@ final class Manifests {
         List<HasMetadata> out = new ArrayList<>();
         for (String doc : text.split("(?m)^---\\s*$")) {
             if (doc.lines().allMatch(l -> l.isBlank() || l.stripLeading().startsWith("#"))) continue;
-            Object o = Serialization.unmarshal(doc);
+            Object o = SERIALIZATION.unmarshal(doc);
             if (!(o instanceof HasMetadata h)) throw new AssertionError(file + ": not a Kubernetes object: " + o);
             out.add(h);
         }

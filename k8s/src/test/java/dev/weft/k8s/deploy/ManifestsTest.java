@@ -70,7 +70,7 @@ class ManifestsTest {
 
     @Test
     void unknownFieldDetectionWorks() {
-        Object bad = Serialization.unmarshal("""
+        Object bad = Manifests.SERIALIZATION.unmarshal("""
                 apiVersion: apps/v1
                 kind: DaemonSet
                 metadata: {name: x}
