@@ -104,8 +104,11 @@ public final class SleeveBackend implements AutoCloseable {
                         .option(ChannelOption.SO_RCVBUF, 4 << 20)
                         .option(ChannelOption.SO_SNDBUF, 4 << 20)
                         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 << 20, 8 << 20))
-                        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload)
-                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(payload * 8))
+                        // UDP_GRO: one recvmsg returns a whole GSO batch, which Netty splits into datagrams
+                        // (its recvmmsg path does not parse the GRO segment size, so it is off here)
+                        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, config.offloads() ? 0 : payload)
+                        .option(EpollChannelOption.UDP_GRO, config.offloads())
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(config.offloads() ? payload + 1 : payload * 8))
                         .handler(handler);
                 // the socket is created here, on the calling thread, so it lives in the caller's namespace
                 channels[q] = b.bind(new InetSocketAddress(config.port())).sync().channel();

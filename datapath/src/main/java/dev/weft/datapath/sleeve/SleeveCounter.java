@@ -28,7 +28,8 @@ public enum SleeveCounter {
     TUN_WRITE_ERRORS("tun_write_errors"),
     REKEYS("rekeys"),
     RX_SESSIONS("rx_sessions_accepted"),
-    RX_SPOOFED_SOURCE("rx_drop_spoofed_source");
+    RX_SPOOFED_SOURCE("rx_drop_spoofed_source"),
+    RX_GRO_FRAMES("rx_gro_frames");
 
     private final String metricName;
 

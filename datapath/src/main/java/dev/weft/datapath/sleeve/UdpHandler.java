@@ -21,6 +21,7 @@ final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private final int vni;
     private final int mtu;
     private PacketCipher cipher;
+    private final TcpCoalescer coalescer;
 
     UdpHandler(SleeveBackend backend, TunDevice.Queue tun) {
         super(false);
@@ -30,6 +31,18 @@ final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         this.encrypted = backend.config().encrypted();
         this.vni = backend.config().vni();
         this.mtu = backend.config().tunMtu();
+        this.coalescer = new TcpCoalescer(this::writeTun, mtu);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        coalescer.flush();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        coalescer.release();
     }
 
     @Override
@@ -117,17 +130,20 @@ final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         toTun(buf, ip, plain);
     }
 
-    /** Writes the inner packet at {@code ip} (with 10 writable bytes before it) into the TUN device. */
+    /** Hands the inner packet at {@code ip} (with 10 writable bytes before it) to the coalescer / TUN device. */
     private void toTun(ByteBuf buf, int ip, int len) {
-        int hdr = ip - VnetHdr.SIZE;
-        markChecksumPartial(buf, hdr, ip, len, mtu);
-        long n = tun.write(MemorySegment.ofBuffer(buf.nioBuffer(hdr, len + VnetHdr.SIZE)));
+        coalescer.offer(buf, ip, len);
+    }
+
+    private void writeTun(ByteBuf buf, int hdr, int ipLen, int segments) {
+        long n = tun.write(MemorySegment.ofBuffer(buf.nioBuffer(hdr, ipLen + VnetHdr.SIZE)));
         if (n < 0) {
-            counters.inc(SleeveCounter.TUN_WRITE_ERRORS);
+            counters.add(SleeveCounter.TUN_WRITE_ERRORS, segments);
             return;
         }
-        counters.inc(SleeveCounter.RX_PACKETS);
-        counters.add(SleeveCounter.RX_BYTES, len);
+        counters.add(SleeveCounter.RX_PACKETS, segments);
+        counters.add(SleeveCounter.RX_BYTES, ipLen);
+        if (segments > 1) counters.inc(SleeveCounter.RX_GRO_FRAMES);
     }
 
     /**
