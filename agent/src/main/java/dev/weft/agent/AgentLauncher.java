@@ -1,19 +1,33 @@
 package dev.weft.agent;
 
 import dev.weft.agent.config.AgentConfig;
+import dev.weft.agent.runtime.AgentRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Assembles and runs the agent from a validated config (the wiring lands with the agent issue). */
+/** Runs the agent from a validated config until SIGTERM; start-up failures exit 1 with what to fix. */
 final class AgentLauncher {
     private static final Logger log = LoggerFactory.getLogger(AgentLauncher.class);
 
     private AgentLauncher() {}
 
     static int run(AgentConfig config) {
-        log.atInfo().addKeyValue("node", config.nodeName()).addKeyValue("version", Version.get())
-                .log("weft agent configuration is valid");
-        log.error("the agent runtime is not assembled yet in this build");
-        return 1;
+        AgentRuntime rt = new AgentRuntime(config);
+        Thread hook = new Thread(rt::requestStop, "weft-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            rt.start();
+            int code = rt.awaitStop();
+            log.atInfo().log("stopping");
+            return code;
+        } catch (AgentRuntime.StartupException e) {
+            log.atError().log("cannot start: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } finally {
+            rt.close();
+        }
     }
 }

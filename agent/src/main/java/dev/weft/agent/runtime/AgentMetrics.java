@@ -1,0 +1,76 @@
+package dev.weft.agent.runtime;
+
+import dev.weft.agent.cni.CniHandler;
+import dev.weft.agent.cni.CniStats;
+import dev.weft.agent.metrics.MetricsRegistry;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** The agent's Prometheus metrics, produced at scrape time from the report and the CNI counters. */
+final class AgentMetrics {
+    private AgentMetrics() {}
+
+    static void register(MetricsRegistry registry, Supplier<Map<String, Object>> report, CniHandler cni) {
+        registry.register(sink -> {
+            Map<String, Object> r = report.get();
+            sink.gauge("weft_ready", "1 when this node owns address space and its datapath is programmed.", Map.of(),
+                    Boolean.TRUE.equals(r.get("ready")) ? 1 : 0);
+            List<Map<String, Object>> peers = list(r.get("peers"));
+            for (String state : List.of("alive", "suspect", "dead", "left")) {
+                long n = peers.stream().filter(p -> state.equals(p.get("state"))).count();
+                sink.gauge("weft_gossip_members", "Known cluster members (excluding this node) by state.", Map.of("state", state), n);
+            }
+            Map<String, Object> g = map(r.get("gossip"));
+            sink.counter("weft_gossip_bytes_total", "Gossip bytes on the wire.", Map.of("direction", "sent"), num(g.get("bytesSent")));
+            sink.counter("weft_gossip_bytes_total", "Gossip bytes on the wire.", Map.of("direction", "received"), num(g.get("bytesReceived")));
+            map(g.get("dropped")).forEach((reason, v) -> sink.counter("weft_gossip_dropped_packets_total",
+                    "Incoming gossip packets dropped, by reason.", Map.of("reason", reason), num(v)));
+            Map<String, Object> ipam = map(r.get("ipam"));
+            String help = "Addresses of this node's IPAM by kind (owned, free, used).";
+            sink.gauge("weft_ipam_addresses", help, Map.of("kind", "owned"), num(ipam.get("owned")));
+            sink.gauge("weft_ipam_addresses", help, Map.of("kind", "free"), num(ipam.get("free")));
+            sink.gauge("weft_ipam_addresses", help, Map.of("kind", "used"), num(ipam.get("allocated")));
+            sink.gauge("weft_ipam_owned_by_unreachable_addresses", "Addresses owned by peers that are not alive (reclaim candidates).",
+                    Map.of(), num(ipam.get("ownedByUnreachable")));
+            Map<String, Object> dp = map(r.get("datapath"));
+            map(dp.get("entries")).forEach((kind, v) -> sink.gauge("weft_datapath_entries", "Kernel entries Weft owns, by kind.",
+                    Map.of("kind", kind), num(v)));
+            sink.counter("weft_datapath_repairs_total", "Kernel entries restored after they went missing or changed.", Map.of(),
+                    num(dp.get("repairs")));
+            sink.counter("weft_datapath_errors_total", "Failed kernel operations during reconcile.", Map.of(), num(dp.get("errors")));
+            sink.counter("weft_datapath_reconciles_total", "Reconcile runs.", Map.of(), num(dp.get("reconciles")));
+
+            CniStats.Snapshot c = cni.stats().snapshot();
+            String reqHelp = "CNI requests by command.";
+            sink.counter("weft_cni_requests_total", reqHelp, Map.of("command", "ADD"), c.adds());
+            sink.counter("weft_cni_requests_total", reqHelp, Map.of("command", "DEL"), c.dels());
+            sink.counter("weft_cni_requests_total", reqHelp, Map.of("command", "CHECK"), c.checks());
+            sink.counter("weft_cni_requests_total", reqHelp, Map.of("command", "GC"), c.gcs());
+            sink.counter("weft_cni_requests_total", reqHelp, Map.of("command", "STATUS"), c.statuses());
+            sink.counter("weft_cni_requests_total", reqHelp, Map.of("command", "VERSION"), c.versions());
+            sink.counter("weft_cni_errors_total", "CNI requests answered with an error, by kind.", Map.of("kind", "error"), c.errors());
+            sink.counter("weft_cni_errors_total", "CNI requests answered with an error, by kind.", Map.of("kind", "not_ready"), c.notReady());
+            sink.counter("weft_cni_errors_total", "CNI requests answered with an error, by kind.", Map.of("kind", "bad_frame"), c.badFrames());
+            sink.gauge("weft_cni_requests_in_flight", "CNI requests being handled.", Map.of(), c.inFlight());
+            sink.counter("weft_cni_request_seconds_total", "Total time spent handling CNI requests, by command.", Map.of("command", "ADD"),
+                    c.addNanosTotal() / 1e9);
+            sink.counter("weft_cni_request_seconds_total", "Total time spent handling CNI requests, by command.", Map.of("command", "DEL"),
+                    c.delNanosTotal() / 1e9);
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> list(Object o) {
+        return o instanceof List ? (List<Map<String, Object>>) o : List.of();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        return o instanceof Map ? (Map<String, Object>) o : Map.of();
+    }
+
+    private static double num(Object o) {
+        return o instanceof Number n ? n.doubleValue() : 0;
+    }
+}

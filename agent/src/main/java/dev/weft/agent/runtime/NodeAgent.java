@@ -1,0 +1,472 @@
+package dev.weft.agent.runtime;
+
+import com.google.protobuf.ByteString;
+import dev.weft.agent.Version;
+import dev.weft.agent.config.AgentConfig;
+import dev.weft.agent.node.Underlay;
+import dev.weft.agent.proto.NodeRecord;
+import dev.weft.agent.state.Identity;
+import dev.weft.datapath.ClusterView;
+import dev.weft.datapath.DatapathConfig;
+import dev.weft.datapath.DatapathMode;
+import dev.weft.datapath.DesiredState;
+import dev.weft.datapath.DesiredStateCalculator;
+import dev.weft.datapath.ReconcileResult;
+import dev.weft.datapath.Reconciler;
+import dev.weft.datapath.netlink.MacAddress;
+import dev.weft.datapath.nft.NftTable;
+import dev.weft.datapath.pod.PodPlumber;
+import dev.weft.gossip.CrdtChannel;
+import dev.weft.gossip.GossipListener;
+import dev.weft.gossip.swim.MemberView;
+import dev.weft.ipam.GrantResult;
+import dev.weft.ipam.IpamNode;
+import dev.weft.ipam.ReclaimResult;
+import dev.weft.ipam.RingUpdate;
+import dev.weft.ipam.SpaceMessages;
+import dev.weft.ipam.addr.Cidr;
+import dev.weft.ipam.addr.IpAddress;
+import dev.weft.ipam.addr.IpRange;
+import dev.weft.ipam.alloc.AttachmentKey;
+import dev.weft.ipam.proto.SpaceGrant;
+import dev.weft.ipam.proto.SpaceRequest;
+import dev.weft.ipam.ring.PeerIds;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's logic, owned by its one event loop: membership and node records from gossip, the IPAM ring
+ * (a gossip CRDT channel), space requests between peers, the desired datapath and its reconcile, readiness.
+ * Every method runs on the loop thread (gossip delivers its callbacks there too).
+ */
+final class NodeAgent implements GossipListener, CrdtChannel {
+    private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
+
+    static final String RING_CHANNEL = "ipam.ring";
+    static final String TOPIC_SPACE_REQUEST = "ipam.space.request";
+    static final String TOPIC_SPACE_GRANT = "ipam.space.grant";
+    /** Full reconcile at least this often even when nothing changed (repairs what netlink events missed). */
+    static final long RECONCILE_EVERY_MS = 10_000;
+
+    private final AgentConfig config;
+    private final Identity identity;
+    private final long self;
+    private final Underlay underlay;
+    private final MacAddress vtepMac;
+    private final IpamNode ipam;
+    private final Reconciler reconciler;
+    private final DatapathConfig datapathConfig;
+    private final NftTable nft;
+    private final LongSupplier nowMillis;
+    private final PeerTable peers = new PeerTable();
+    private final Runnable onSelfRemoved;
+
+    private ClusterBus bus;
+    private long recordVersion;
+    private byte[] lastRecord = new byte[0];
+    private boolean viewDirty = true;
+    private long lastReconcileMs = Long.MIN_VALUE / 2;
+    private ReconcileResult lastReconcile;
+    private DesiredState lastDesired;
+    private boolean datapathProgrammed;
+    private String datapathError;
+    private String ipamError;
+    private boolean removed;
+    private boolean heardRing;
+    private boolean seedClaimDone;
+    private final long startedMs;
+    /** With seeds and no live peer after this long, this node is creating the cluster and claims its share alone. */
+    static final long SEED_CLAIM_ALONE_AFTER_MS = 3_000;
+
+    NodeAgent(AgentConfig config, Identity identity, Underlay underlay, MacAddress vtepMac, IpamNode ipam,
+              Reconciler reconciler, DatapathConfig datapathConfig, NftTable nft, LongSupplier nowMillis, Runnable onSelfRemoved) {
+        this.config = config;
+        this.identity = identity;
+        this.self = Long.parseUnsignedLong(identity.peerId(), 16);
+        this.underlay = underlay;
+        this.vtepMac = vtepMac;
+        this.ipam = ipam;
+        this.reconciler = reconciler;
+        this.datapathConfig = datapathConfig;
+        this.nft = nft;
+        this.nowMillis = nowMillis;
+        this.onSelfRemoved = onSelfRemoved;
+        this.startedMs = nowMillis.getAsLong();
+        ipam.setLivenessView(p -> p == self || peers.isAlive(PeerIds.format(p)));
+    }
+
+    void attach(ClusterBus bus) {
+        this.bus = bus;
+    }
+
+    // ---- gossip: membership and records -------------------------------------------------------------
+
+    @Override
+    public void onMemberUp(MemberView m) {
+        boolean known = peers.get(m.id()).isPresent();
+        if (peers.update(m)) viewDirty = true;
+        log.atInfo().addKeyValue("peer", m.id()).addKeyValue("nickname", peers.get(m.id()).map(PeerTable.Peer::nickname).orElse("?"))
+                .addKeyValue("addr", m.address()).addKeyValue("incarnation", m.incarnation())
+                .log(known ? "peer is alive again" : "peer joined");
+    }
+
+    @Override
+    public void onMemberSuspect(MemberView m) {
+        if (peers.update(m)) viewDirty = true;
+        log.atWarn().addKeyValue("peer", m.id()).addKeyValue("nickname", nick(m.id())).addKeyValue("addr", m.address())
+                .log("peer is not answering probes and is suspected to have failed; if it does not refute soon it is "
+                        + "declared dead: is its agent running, and are UDP and TCP " + config.gossipPort() + " open between the nodes?");
+    }
+
+    @Override
+    public void onMemberDead(MemberView m) {
+        if (peers.update(m)) viewDirty = true;
+        log.atWarn().addKeyValue("peer", m.id()).addKeyValue("nickname", nick(m.id())).addKeyValue("addr", m.address())
+                .log("peer declared dead: routes to its pods stay until its ranges are reclaimed; if the node is gone for "
+                        + "good run 'weft rmpeer " + m.id() + "' on one node (Kubernetes does this when the Node is deleted)");
+    }
+
+    @Override
+    public void onMemberLeft(MemberView m) {
+        if (peers.update(m)) viewDirty = true;
+        log.atInfo().addKeyValue("peer", m.id()).addKeyValue("nickname", nick(m.id())).log("peer left the cluster gracefully");
+    }
+
+    @Override
+    public void onRecordChanged(MemberView m) {
+        if (peers.update(m)) viewDirty = true;
+    }
+
+    // ---- gossip: the IPAM ring channel ---------------------------------------------------------------
+
+    @Override
+    public byte[] localState() {
+        return ipam.localRingBytes().orElse(new byte[0]);
+    }
+
+    @Override
+    public boolean merge(byte[] remote) {
+        if (remote.length == 0 || removed) return false;
+        RingUpdate u;
+        try {
+            u = ipam.applyRemoteRing(remote);
+            ipamError = null;
+        } catch (IOException e) {
+            ipamError = "cannot persist IPAM state in " + config.stateDir() + ": " + e.getMessage();
+            log.atError().addKeyValue("dir", config.stateDir()).log("IPAM state could not be saved; the ring update was not applied: "
+                    + e.getMessage() + ". Is the state directory writable and the disk not full?");
+            return false;
+        } catch (RuntimeException e) {
+            // typed ring errors: mismatch (another ring), conflict, invariant, refused takeover, decode.
+            String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
+            if (!msg.equals(ipamError)) {
+                log.atError().addKeyValue("error", e.getClass().getSimpleName())
+                        .log("refused a ring update from a peer: " + e.getMessage());
+            }
+            ipamError = msg;
+            throw e;
+        }
+        heardRing = true;
+        if (u.selfRemoved()) {
+            selfRemoved();
+            return false;
+        }
+        for (IpRange r : u.gained()) log.atInfo().addKeyValue("range", r).log("this node now owns a range");
+        for (IpRange r : u.lost()) log.atInfo().addKeyValue("range", r).log("range moved to another node");
+        if (u.changed()) viewDirty = true;
+        return u.changed();
+    }
+
+    private void selfRemoved() {
+        removed = true;
+        log.atError().addKeyValue("peer", identity.peerId())
+                .log("this node's address ranges were reclaimed by another node while it was away (weft rmpeer, or its "
+                        + "Kubernetes Node was deleted); discarding its IPAM state and starting over with a new peer id");
+        onSelfRemoved.run();
+    }
+
+    @Override
+    public void onChannelChanged(String name) {
+        viewDirty = true;
+    }
+
+    // ---- point-to-point: space requests and grants ---------------------------------------------------
+
+    @Override
+    public void onMessage(String from, String topic, byte[] payload) {
+        try {
+            switch (topic) {
+                case TOPIC_SPACE_REQUEST -> {
+                    SpaceRequest req = SpaceMessages.decodeRequest(payload);
+                    SpaceGrant grant = ipam.handleSpaceRequest(req);
+                    bus.send(from, TOPIC_SPACE_GRANT, SpaceMessages.encode(grant));
+                    if (grant.getRefusal().isEmpty()) {
+                        log.atInfo().addKeyValue("peer", from).addKeyValue("nickname", nick(from))
+                                .addKeyValue("ranges", grant.getGrantedCount()).log("gave address space to a peer that asked");
+                        ringChanged();
+                    }
+                }
+                case TOPIC_SPACE_GRANT -> {
+                    GrantResult r = ipam.handleSpaceGrant(SpaceMessages.decodeGrant(payload));
+                    switch (r) {
+                        case GrantResult.Granted g -> {
+                            log.atInfo().addKeyValue("peer", from).addKeyValue("nickname", nick(from)).addKeyValue("range", g.granted())
+                                    .log("received address space from a peer");
+                            ringChanged();
+                        }
+                        case GrantResult.Refused f -> log.atInfo().addKeyValue("peer", from)
+                                .log("peer could not spare address space: " + f.reason() + "; will ask again");
+                        case GrantResult.Ignored i -> log.atDebug().addKeyValue("peer", from).log("ignored space grant: " + i.reason());
+                    }
+                }
+                default -> log.atDebug().addKeyValue("peer", from).addKeyValue("topic", topic).log("message with unknown topic dropped");
+            }
+        } catch (IOException e) {
+            log.atError().addKeyValue("peer", from).log("IPAM state could not be saved while handling " + topic + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            log.atWarn().addKeyValue("peer", from).addKeyValue("topic", topic).log("bad IPAM message from peer dropped: " + e.getMessage());
+        }
+    }
+
+    void ringChanged() {
+        viewDirty = true;
+        if (bus != null) bus.channelChanged(RING_CHANNEL);
+    }
+
+    /** Local allocations changed (CNI ADD/DEL): pod routes and free counts follow. */
+    void podsChanged() {
+        viewDirty = true;
+    }
+
+    // ---- periodic work --------------------------------------------------------------------------------
+
+    void tick() {
+        if (removed) return;
+        long now = nowMillis.getAsLong();
+        claimSeedShareWhenSynced(now);
+        ipam.spaceRequestIfNeeded(now).ifPresent(this::sendSpaceRequest);
+        publishRecordIfChanged();
+        if (viewDirty || now - lastReconcileMs >= RECONCILE_EVERY_MS) reconcile(now);
+    }
+
+    /**
+     * A seed node claims its share of the initial split once it has the cluster's current ring (merged one from
+     * a live peer), or alone when no peer is alive a few seconds after start (the cluster is being created).
+     */
+    private void claimSeedShareWhenSynced(long now) {
+        if (seedClaimDone || config.ipamSeeds().isEmpty()) return;
+        boolean anyAlive = peers.all().stream().anyMatch(PeerTable.Peer::alive);
+        if (!heardRing && (anyAlive || now - startedMs < SEED_CLAIM_ALONE_AFTER_MS)) return;
+        try {
+            List<IpRange> claimed = ipam.claimSeedShare();
+            seedClaimDone = true;
+            if (!claimed.isEmpty()) {
+                log.atInfo().addKeyValue("range", claimed).log("claimed this node's share of the initial address split");
+                ringChanged();
+            }
+        } catch (IOException e) {
+            log.atError().log("could not save IPAM state while claiming the seed share: " + e.getMessage());
+        }
+    }
+
+    void sendSpaceRequest(SpaceRequest req) {
+        String donor = PeerIds.format(req.getDonor());
+        log.atInfo().addKeyValue("peer", donor).addKeyValue("nickname", nick(donor)).addKeyValue("free", ipam.localFree())
+                .log("asking the peer with the most free space for addresses");
+        bus.send(donor, TOPIC_SPACE_REQUEST, SpaceMessages.encode(req));
+    }
+
+    /** Called on a netlink event the reconciler cares about (someone changed our routes, FDB, device). */
+    void kernelChanged() {
+        viewDirty = true;
+    }
+
+    private void reconcile(long now) {
+        viewDirty = false;
+        lastReconcileMs = now;
+        ClusterView view = view();
+        DesiredState desired = DesiredStateCalculator.compute(datapathConfig, view);
+        if (lastDesired == null || !desired.problems().equals(lastDesired.problems())) {
+            for (String p : desired.problems()) log.atWarn().log("datapath: " + p);
+        }
+        lastDesired = desired;
+        reconciler.setDesired(desired);
+        ReconcileResult r = reconciler.reconcile();
+        lastReconcile = r;
+        int repaired = r.repaired().values().stream().mapToInt(Integer::intValue).sum();
+        if (repaired > 0) {
+            log.atWarn().addKeyValue("repaired", r.repaired()).log("datapath entries were missing or changed outside Weft and have been "
+                    + "restored; if this repeats, another tool is managing the same routes/device");
+        }
+        if (r.errors().isEmpty()) {
+            datapathProgrammed = true;
+            datapathError = null;
+        } else {
+            String err = String.join("; ", r.errors());
+            if (!err.equals(datapathError)) log.atError().log("datapath could not be fully programmed: " + err);
+            datapathError = err;
+        }
+        if (nft != null) {
+            try {
+                nft.setClusterRanges(List.of(ipam.config().ring().range()));
+                if (nft.reconcile()) log.atInfo().log("nftables table 'weft' (masquerade, forward) installed or repaired");
+            } catch (RuntimeException e) {
+                log.atError().log("nftables rules could not be applied: " + e.getMessage() + "; is nftables installed (nft) and the kernel's nf_tables available?");
+            }
+        }
+    }
+
+    ClusterView view() {
+        IpAddress underlayAddr = IpAddress.of(underlay.address());
+        ClusterView.LocalNode local = new ClusterView.LocalNode(identity.peerId(), underlayAddr, underlay.interfaceName(),
+                underlay.mtu(), vtepMac, ipam.gateway().orElse(null));
+        Map<Long, List<Cidr>> cidrs = ipam.cidrsByOwner();
+        List<ClusterView.RemotePeer> remotes = new ArrayList<>();
+        for (PeerTable.Peer p : peers.all()) {
+            if (p.record().isEmpty()) continue;
+            var rec = p.record().get();
+            long pid = Long.parseUnsignedLong(p.member().id(), 16);
+            List<Cidr> owned = cidrs.getOrDefault(pid, List.of());
+            if (owned.isEmpty()) continue;
+            Set<DatapathMode> modes = EnumSet.noneOf(DatapathMode.class);
+            for (String d : rec.record().getDatapathsList()) {
+                switch (d) {
+                    case "vxlan" -> modes.add(DatapathMode.VXLAN);
+                    case "host-gw" -> modes.add(DatapathMode.HOST_GW);
+                    default -> { }
+                }
+            }
+            boolean sameL2 = rec.record().getUnderlaySubnet().equals(underlay.subnet());
+            MacAddress mac = rec.record().getVtepMac().size() == 6 ? MacAddress.of(rec.record().getVtepMac().toByteArray()) : null;
+            remotes.add(new ClusterView.RemotePeer(p.member().id(), IpAddress.of(rec.underlay()), mac,
+                    rec.vtepAddress().map(IpAddress::of).orElse(null), owned, sameL2, modes));
+        }
+        List<ClusterView.LocalPod> pods = new ArrayList<>();
+        for (Map.Entry<AttachmentKey, IpAddress> a : ipam.allocations().entrySet()) {
+            pods.add(new ClusterView.LocalPod(a.getValue(), PodPlumber.hostIfName(a.getKey().containerId(), a.getKey().ifName())));
+        }
+        return new ClusterView(local, remotes, pods);
+    }
+
+    private void publishRecordIfChanged() {
+        NodeRecord.Builder b = NodeRecord.newBuilder()
+                .setPeerId(identity.peerId())
+                .setNickname(identity.nickname())
+                .setIncarnation(identity.incarnation())
+                .addUnderlayAddresses(underlay.address().getHostAddress())
+                .setUnderlaySubnet(underlay.subnet())
+                .setVtepMac(ByteString.copyFrom(vtepMac.bytes()))
+                .setVtepAddress(ipam.gateway().map(IpAddress::toString).orElse(""))
+                .addDatapaths("vxlan")
+                .setAgentVersion(Version.get())
+                .setVxlanPort(config.vxlanPort())
+                .setVni(config.vni())
+                .setIpamFree(ipam.localFree())
+                .setReady(problems().isEmpty());
+        if (config.datapath() == AgentConfig.DatapathMode.AUTO) b.addDatapaths("host-gw");
+        byte[] withoutVersion = b.build().toByteArray();
+        if (java.util.Arrays.equals(withoutVersion, lastRecord)) return;
+        lastRecord = withoutVersion;
+        recordVersion++;
+        bus.publishRecord(b.setRecordVersion(recordVersion).build().toByteArray());
+    }
+
+    // ---- operator actions -----------------------------------------------------------------------------
+
+    /** {@code weft rmpeer}: refuses while the peer is alive or suspect. Returns a message for the operator. */
+    String rmpeer(String idOrNickname) throws IOException, IllegalStateException {
+        Optional<PeerTable.Peer> p = peers.find(idOrNickname);
+        long target;
+        String shown;
+        if (p.isPresent()) {
+            var m = p.get().member();
+            if (m.state() == dev.weft.gossip.swim.MemberState.ALIVE || m.state() == dev.weft.gossip.swim.MemberState.SUSPECT) {
+                throw new IllegalStateException("peer " + m.id() + " (" + p.get().nickname() + ") is " + m.state().name().toLowerCase()
+                        + " in gossip; stop its agent (or wait until it is declared dead) before reclaiming its ranges");
+            }
+            target = Long.parseUnsignedLong(m.id(), 16);
+            shown = m.id() + " (" + p.get().nickname() + ")";
+        } else if (Identity.isValidPeerId(idOrNickname)) {
+            target = Long.parseUnsignedLong(idOrNickname, 16);
+            shown = idOrNickname;
+        } else {
+            throw new IllegalStateException("no peer with id or nickname '" + idOrNickname + "' is known; see weft status ipam");
+        }
+        if (target == self) throw new IllegalStateException("refusing to reclaim this node's own ranges");
+        ReclaimResult r = ipam.reclaim(target);
+        ringChanged();
+        String msg = "reclaimed " + r.taken().size() + " range(s) of peer " + shown + ": " + r.taken();
+        log.atWarn().addKeyValue("peer", PeerIds.format(target)).addKeyValue("range", r.taken()).log("operator reclaimed the ranges of a removed peer");
+        return msg;
+    }
+
+    // ---- status ----------------------------------------------------------------------------------------
+
+    /** Empty when ready: this node owns space and its datapath is programmed. */
+    List<String> problems() {
+        List<String> p = new ArrayList<>();
+        if (removed) p.add("this node was removed from the cluster and is restarting with a new identity");
+        if (ipam.ring().isEmpty()) {
+            p.add(config.ipamSeeds().isEmpty()
+                    ? "no IPAM ring yet: waiting to receive it from a peer (--peers); a new cluster needs --ipam-seed on every node"
+                    : "no IPAM ring yet");
+        } else if (ipam.ownedSize() == 0) {
+            p.add("this node owns no address space yet: waiting for a peer to donate some (it asks the peer with the most free space)");
+        }
+        if (ipamError != null) p.add("IPAM: " + ipamError);
+        if (!datapathProgrammed) p.add("datapath not programmed yet" + (datapathError == null ? "" : ": " + datapathError));
+        return p;
+    }
+
+    AgentConfig config() {
+        return config;
+    }
+
+    Identity identity() {
+        return identity;
+    }
+
+    Underlay underlay() {
+        return underlay;
+    }
+
+    IpamNode ipam() {
+        return ipam;
+    }
+
+    Reconciler reconciler() {
+        return reconciler;
+    }
+
+    PeerTable peers() {
+        return peers;
+    }
+
+    Optional<ReconcileResult> lastReconcile() {
+        return Optional.ofNullable(lastReconcile);
+    }
+
+    Optional<DesiredState> lastDesired() {
+        return Optional.ofNullable(lastDesired);
+    }
+
+    NftTable nft() {
+        return nft;
+    }
+
+    ClusterBus bus() {
+        return bus;
+    }
+
+    private String nick(String id) {
+        return peers.get(id).map(PeerTable.Peer::nickname).orElse("?");
+    }
+}

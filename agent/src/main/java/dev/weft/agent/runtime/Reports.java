@@ -1,0 +1,125 @@
+package dev.weft.agent.runtime;
+
+import dev.weft.agent.Version;
+import dev.weft.datapath.DatapathStatus;
+import dev.weft.datapath.DesiredState;
+import dev.weft.gossip.GossipStatus;
+import dev.weft.gossip.swim.MemberState;
+import dev.weft.gossip.swim.MemberView;
+import dev.weft.ipam.IpamStatus;
+import dev.weft.ipam.ring.PeerIds;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Builds the agent's report (what {@code weft report --json} prints and {@code weft status} renders) from the
+ * roles' status snapshots. Runs on the agent loop. Field names are stable: scripts depend on them.
+ */
+final class Reports {
+    private Reports() {}
+
+    static Map<String, Object> build(NodeAgent a, GossipStatus g) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("version", Version.get());
+        r.put("peer", obj("id", a.identity().peerId(), "nickname", a.identity().nickname(), "incarnation", a.identity().incarnation(),
+                "address", a.underlay().address().getHostAddress()));
+        List<String> problems = a.problems();
+        r.put("ready", problems.isEmpty());
+        r.put("readinessProblems", problems);
+        r.put("encryption", obj("enabled", g != null && g.encrypted(), "required", a.config().encryptionRequired()));
+        IpamStatus ipam = a.ipam().status();
+        r.put("cluster", obj("name", a.config().clusterName(), "range", ipam.clusterRange().toString(), "blockSize", ipam.minBlock()));
+
+        List<Object> peers = new ArrayList<>();
+        List<Object> connections = new ArrayList<>();
+        Map<String, DesiredState.PeerPlan> plans = new LinkedHashMap<>();
+        a.lastDesired().ifPresent(d -> d.peers().forEach(p -> plans.put(p.peerId(), p)));
+        if (g != null) {
+            for (MemberView m : g.members()) {
+                String nick = a.peers().get(m.id()).map(PeerTable.Peer::nickname).orElse("?");
+                double ago = (g.nowNanos() - m.lastHeardNanos()) / 1e9;
+                peers.add(obj("id", m.id(), "nickname", nick, "state", m.state().name().toLowerCase(Locale.ROOT),
+                        "address", m.address() == null ? null : m.address().getAddress().getHostAddress() + ":" + m.address().getPort(),
+                        "incarnation", m.incarnation(), "lastSeenSecondsAgo", ago));
+                if (m.state() == MemberState.DEAD || m.state() == MemberState.LEFT) continue;
+                DesiredState.PeerPlan plan = plans.get(m.id());
+                String mode = plan == null || plan.mode() == null ? "none" : plan.mode().name().toLowerCase(Locale.ROOT).replace('_', '-');
+                String health = m.state() == MemberState.ALIVE ? (plan != null && plan.mode() != null ? "ok" : "no-route") : "unreachable";
+                String underlay = a.peers().get(m.id()).flatMap(PeerTable.Peer::record).map(v -> v.underlay().getHostAddress()).orElse(null);
+                connections.add(obj("peer", m.id(), "nickname", nick, "address", underlay, "mode", mode, "health", health,
+                        "reason", plan == null ? "no node record or no address ranges yet" : plan.reason(), "lastSeenSecondsAgo", ago));
+            }
+        }
+        r.put("peers", peers);
+        r.put("connections", connections);
+        r.put("ipam", ipam(a, ipam, g));
+        r.put("routes", routes(a));
+        r.put("datapath", datapath(a));
+        if (g != null) {
+            Map<String, Object> drops = new LinkedHashMap<>();
+            g.counters().dropped().forEach((k, v) -> drops.put(k.counterName(), v));
+            r.put("gossip", obj("members", g.members().size() + 1, "alive", g.liveMembers(), "bytesSent", g.counters().bytesSent(),
+                    "bytesReceived", g.counters().bytesReceived(), "dropped", drops));
+        }
+        return r;
+    }
+
+    private static Map<String, Object> ipam(NodeAgent a, IpamStatus s, GossipStatus g) {
+        BigInteger total = s.clusterRange().size();
+        List<Object> owners = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        long unreachableOwned = 0;
+        for (IpamStatus.OwnerStatus o : s.owners()) {
+            String id = PeerIds.format(o.peer());
+            boolean reachable = o.self() || a.peers().isAlive(id);
+            String nick = o.self() ? a.identity().nickname() : a.peers().get(id).map(PeerTable.Peer::nickname).orElse(o.removed() ? "(removed)" : "?");
+            double pct = total.signum() == 0 ? 0 : 100.0 * o.size() / total.doubleValue();
+            owners.add(obj("peer", id, "nickname", nick, "self", o.self(), "reachable", reachable, "removed", o.removed(),
+                    "ranges", o.cidrs().stream().map(Object::toString).toList(), "size", o.size(), "free", o.free(), "percent", pct));
+            if (!reachable && !o.removed()) {
+                unreachableOwned += o.size();
+                warnings.add("peer " + id + " (" + nick + ") owns " + o.size() + " addresses but is unreachable; if that node is gone "
+                        + "for good, run 'weft rmpeer " + id + "' on ONE node to reclaim them");
+            }
+        }
+        String status = !s.ringExists() ? "no ring yet" : s.removed() ? "this peer was removed" : "ready";
+        return obj("range", s.clusterRange().toString(), "status", status, "genesis", s.genesis().orElse(null),
+                "owned", s.localSize(), "free", s.localFree(), "allocated", s.allocations().size(),
+                "gateway", s.gateway().map(Object::toString).orElse(null), "ownedByUnreachable", unreachableOwned,
+                "owners", owners, "warnings", warnings,
+                "pendingSpaceRequest", s.pendingSpaceRequest().map(PeerIds::format).orElse(null));
+    }
+
+    private static List<Object> routes(NodeAgent a) {
+        List<Object> out = new ArrayList<>();
+        DatapathStatus st = a.reconciler().status();
+        for (DatapathStatus.RouteStatus rs : st.routes()) {
+            out.add(obj("destination", rs.destination().toString(), "via", rs.via() == null ? null : rs.via().toString(),
+                    "device", rs.device(), "peer", rs.peerId(), "mode", rs.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                    "installed", rs.installed()));
+        }
+        return out;
+    }
+
+    private static Map<String, Object> datapath(NodeAgent a) {
+        DatapathStatus st = a.reconciler().status();
+        var c = st.counters();
+        Map<String, Object> entries = new LinkedHashMap<>();
+        c.entries().forEach((k, v) -> entries.put(k.name().toLowerCase(Locale.ROOT), v));
+        long repairs = c.repairs().values().stream().mapToLong(Long::longValue).sum();
+        return obj("mode", a.config().datapath().cliName(), "device", st.device(), "vni", a.config().vni(), "port", a.config().vxlanPort(),
+                "mtu", st.mtu(), "underlayInterface", a.underlay().interfaceName(), "underlayMtu", a.underlay().mtu(),
+                "routes", st.routes().size(), "entries", entries, "repairs", repairs, "errors", c.errors(), "reconciles", c.reconciles(),
+                "problems", st.problems());
+    }
+
+    static Map<String, Object> obj(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
+    }
+}
