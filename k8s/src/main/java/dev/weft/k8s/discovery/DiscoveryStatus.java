@@ -10,6 +10,7 @@ package dev.weft.k8s.discovery;
  * @param updated           {@link NodeEvent.Updated} events emitted
  * @param deleted           {@link NodeEvent.Deleted} events emitted
  * @param ignoredUpdates    updates from the API server that changed nothing Weft uses (heartbeats, resyncs)
+ * @param apiErrors         failed list/watch attempts (each retried with backoff)
  */
 public record DiscoveryStatus(
         boolean synced,
@@ -18,4 +19,5 @@ public record DiscoveryStatus(
         long added,
         long updated,
         long deleted,
-        long ignoredUpdates) {}
+        long ignoredUpdates,
+        long apiErrors) {}

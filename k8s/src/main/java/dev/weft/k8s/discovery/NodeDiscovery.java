@@ -3,6 +3,7 @@ package dev.weft.k8s.discovery;
 import dev.weft.k8s.K8sConfig;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ExceptionHandler;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.HashMap;
@@ -45,6 +46,7 @@ public final class NodeDiscovery implements AutoCloseable {
     private long updated;
     private long deleted;
     private long ignored;
+    private long apiErrors;
 
     private SharedIndexInformer<Node> informer;
 
@@ -59,13 +61,26 @@ public final class NodeDiscovery implements AutoCloseable {
 
     /**
      * Starts listing and watching. The returned stage completes once the initial list has been
-     * delivered (after {@link NodeEventListener#onSynced}), or exceptionally if the first list fails
-     * (e.g. RBAC does not allow {@code list nodes}); the informer keeps retrying in the background.
+     * delivered (after {@link NodeEventListener#onSynced}). While the API server refuses (e.g. RBAC does
+     * not allow {@code list nodes}) the informer retries with backoff, logs each failure and counts it in
+     * {@link DiscoveryStatus#apiErrors()}; the stage completes exceptionally only if it gives up.
      */
     public synchronized CompletionStage<Void> start() {
         if (informer != null) throw new IllegalStateException("already started");
         informer = client.nodes().runnableInformer(resyncMillis);
         informer.addEventHandler(new Handler());
+        // Keep trying, also when the very first list fails (fabric8 would give up by default): an operator
+        // can fix RBAC or connectivity while the agent waits. Only undecodable objects stop the informer.
+        informer.exceptionHandler((started, t) -> {
+            boolean retry = !ExceptionHandler.isDeserializationException(t);
+            synchronized (this) {
+                apiErrors++;
+            }
+            log.warn("listing/watching nodes failed ({}); {}: {}", started ? "while running" : "initial list",
+                    retry ? "retrying with backoff" : "giving up: the API server sent an undecodable Node",
+                    t.toString());
+            return retry;
+        });
         CompletableFuture<Void> done = new CompletableFuture<>();
         informer.start().whenComplete((v, err) -> {
             if (err != null) {
@@ -97,7 +112,7 @@ public final class NodeDiscovery implements AutoCloseable {
 
     public synchronized DiscoveryStatus status() {
         int noAddr = (int) known.values().stream().filter(p -> p.addresses().isEmpty()).count();
-        return new DiscoveryStatus(synced, known.size(), noAddr, added, updated, deleted, ignored);
+        return new DiscoveryStatus(synced, known.size(), noAddr, added, updated, deleted, ignored, apiErrors);
     }
 
     @Override
