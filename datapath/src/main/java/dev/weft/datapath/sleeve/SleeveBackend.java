@@ -111,7 +111,15 @@ public final class SleeveBackend implements AutoCloseable {
                         .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(config.offloads() ? payload + 1 : payload * 8))
                         .handler(handler);
                 // the socket is created here, on the calling thread, so it lives in the caller's namespace
-                channels[q] = b.bind(new InetSocketAddress(config.port())).sync().channel();
+                try {
+                    channels[q] = b.bind(new InetSocketAddress(config.port())).sync().channel();
+                } catch (InterruptedException e) {
+                    throw e;
+                } catch (Exception e) { // Netty rethrows the native bind error (an IOException) unchecked
+                    throw new IllegalStateException("sleeve cannot bind UDP port " + config.port() + ": " + e.getMessage()
+                            + (config.encrypted() ? "" : "; if a kernel VXLAN device on this node uses this port, give the"
+                            + " plain sleeve another port (the same on every node)"), e);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

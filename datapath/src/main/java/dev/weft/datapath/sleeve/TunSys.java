@@ -54,6 +54,22 @@ final class TunSys {
             Linker.Option.critical(false));
     private static final MethodHandle POLL = fn("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = fn("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    static final int SOL_SOCKET = 1;
+    static final int SO_BINDTODEVICE = 25;
+
+    /** setsockopt(SO_BINDTODEVICE): the socket then sends and receives only through {@code device}. */
+    static void bindToDevice(int fd, String device) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(CAPTURE);
+            MemorySegment name = a.allocateFrom(device);
+            int rc = (int) SETSOCKOPT.invokeExact(st, fd, SOL_SOCKET, SO_BINDTODEVICE, name, (int) name.byteSize());
+            if (rc < 0) throw new TunException("setsockopt(SO_BINDTODEVICE " + device + ")", errno(st));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
 
     static int errno(MemorySegment capture) {
         return (int) ERRNO.get(capture, 0L);

@@ -52,6 +52,15 @@ class SleeveKernelTest {
     }
 
     @Test
+    void plainSleeveExplainsAPortTakenByAKernelVxlanDevice() {
+        lab.kernelVxlan(1, 2);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> lab.sleeve(1, null, 1))
+                .hasStackTraceContaining("sleeve cannot bind UDP port 4789")
+                .hasStackTraceContaining("kernel VXLAN device");
+        assertThat(TestNetns.execIn(lab.ns[1], "ip", "link", "show", "weft.sleeve").exit()).as("TUN removed again").isNotZero();
+    }
+
+    @Test
     void sleeveToSleevePlain() {
         SleeveBackend a = lab.sleeve(1, null, 1);
         SleeveBackend b = lab.sleeve(2, null, 2);

@@ -72,7 +72,10 @@ final class SleeveLab implements AutoCloseable {
 
     /** Starts a sleeve on node i inside its namespace. */
     SleeveBackend sleeve(int i, SleeveCrypto crypto, int queues) {
-        SleeveConfig cfg = SleeveConfig.plain(peerId(i), vtep(i), mac(i), VNI).withCrypto(crypto).withQueues(queues);
+        return sleeve(SleeveConfig.plain(peerId(i), vtep(i), mac(i), VNI).withCrypto(crypto).withQueues(queues), i);
+    }
+
+    SleeveBackend sleeve(SleeveConfig cfg, int i) {
         SleeveBackend b = nl[i].call(() -> SleeveBackend.start(cfg, group, PLATFORM, InstantSource.system(), new SecureRandom()));
         sleeves.add(b);
         return b;
