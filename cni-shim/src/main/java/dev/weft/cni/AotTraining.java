@@ -26,6 +26,9 @@ public final class AotTraining {
         Path dir = Files.createTempDirectory("weft-aot");
         Path sock = dir.resolve("cni.sock");
         PrintStream sink = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+        // the real main reads the process environment: have its classes in the cache too
+        Map<String, String> processEnv = System.getenv();
+        if (processEnv.containsKey("CNI_COMMAND")) sink.print(processEnv.get("CNI_COMMAND"));
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));
             Thread t = Thread.ofPlatform().daemon().name("aot-training-agent").start(() -> answer(server));
@@ -50,11 +53,11 @@ public final class AotTraining {
         while (!Thread.currentThread().isInterrupted()) {
             try (SocketChannel c = server.accept(); FramedChannel fc = FramedChannel.wrap(c)) {
                 long deadline = System.nanoTime() + 5_000_000_000L;
-                CniInvocation inv = CniInvocation.fromProto(
-                        ShimProtocol.parseRequest(fc.readFrame(FramedChannel.MAX_FRAME, deadline)));
+                CniInvocation inv = ShimWire.decodeRequest(fc.readFrame(FramedChannel.MAX_FRAME, deadline), new int[1]);
                 String out = Json.write(Json.obj("cniVersion", "1.0.0", "ips",
                         java.util.List.of(Json.obj("address", "198.18.0.2/32")), "command", inv.command()));
-                fc.writeFrame(ShimProtocol.response(0, out, "").toByteArray(), deadline);
+                fc.writeFrame(ShimWire.encodeResponse(ShimProtocol.VERSION, 0, out.getBytes(StandardCharsets.UTF_8), ""),
+                        deadline);
             } catch (IOException e) {
                 if (!server.isOpen()) return;
             }

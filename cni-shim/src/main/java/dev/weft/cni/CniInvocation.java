@@ -1,6 +1,5 @@
 package dev.weft.cni;
 
-import dev.weft.cni.proto.CniRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -118,29 +117,6 @@ public record CniInvocation(
             if (c == '/' || c == ':' || Character.isWhitespace(c) || c < 0x21 || c > 0x7e) return false;
         }
         return true;
-    }
-
-    public CniRequest toProto() {
-        CniRequest.Builder b = CniRequest.newBuilder().setProtocolVersion(ShimProtocol.VERSION);
-        if (command != null) b.setCommand(command);
-        if (containerId != null) b.setContainerId(containerId);
-        if (netns != null) b.setNetns(netns);
-        if (ifName != null) b.setIfName(ifName);
-        if (args != null) b.setArgs(args);
-        if (path != null) b.setPath(path);
-        b.setStdin(com.google.protobuf.ByteString.copyFrom(stdin));
-        return b.build();
-    }
-
-    public static CniInvocation fromProto(CniRequest r) {
-        return new CniInvocation(
-                r.hasCommand() ? r.getCommand() : null,
-                r.hasContainerId() ? r.getContainerId() : null,
-                r.hasNetns() ? r.getNetns() : null,
-                r.hasIfName() ? r.getIfName() : null,
-                r.hasArgs() ? r.getArgs() : null,
-                r.hasPath() ? r.getPath() : null,
-                r.getStdin().toByteArray());
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.weft.cni;
 
-import dev.weft.cni.proto.CniResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -76,11 +75,11 @@ public final class ShimMain {
         boolean status = CniInvocation.STATUS.equals(inv.command());
         int unavailable = status ? CniError.PLUGIN_NOT_AVAILABLE : CniError.TRY_AGAIN_LATER;
         long start = System.nanoTime();
-        CniResponse resp;
+        ShimWire.Response resp;
         try (FramedChannel ch = FramedChannel.connect(UnixDomainSocketAddress.of(socket), start + CONNECT_TIMEOUT_NANOS)) {
             long deadline = start + conf.timeoutSeconds() * 1_000_000_000L;
-            ch.writeFrame(inv.toProto().toByteArray(), deadline);
-            resp = ShimProtocol.parseResponse(ch.readFrame(FramedChannel.MAX_FRAME, deadline));
+            ch.writeFrame(ShimWire.encodeRequest(inv, ShimProtocol.VERSION), deadline);
+            resp = ShimWire.decodeResponse(ch.readFrame(FramedChannel.MAX_FRAME, deadline));
         } catch (SocketTimeoutException e) {
             return fail(out, new CniError(unavailable, "the Weft agent did not answer on " + socket + " in time ("
                     + e.getMessage() + ")", "the agent may be overloaded or hung; check the weft agent pod on this node"
@@ -91,15 +90,15 @@ public final class ShimMain {
                     + " that it is ready ('weft status'), and that the socket path in the CNI config ('"
                     + ShimProtocol.SOCKET_FIELD + "') matches the agent's"), conf.cniVersion());
         }
-        if (!ShimProtocol.accepts(resp.getProtocolVersion())) {
+        if (!ShimProtocol.accepts(resp.protocolVersion())) {
             return fail(out, new CniError(CniError.PROTOCOL_MISMATCH, "the Weft agent on " + socket
-                    + " answered with protocol version " + resp.getProtocolVersion() + ", this plugin speaks "
+                    + " answered with protocol version " + resp.protocolVersion() + ", this plugin speaks "
                     + ShimProtocol.MIN_VERSION + ".." + ShimProtocol.MAX_VERSION,
                     "install the plugin from the same Weft release as the agent"), conf.cniVersion());
         }
-        out.print(resp.getStdout().toString(StandardCharsets.UTF_8));
-        if (!resp.getStderr().isEmpty()) err.println(resp.getStderr());
-        return resp.getExitCode();
+        out.print(new String(resp.stdout(), StandardCharsets.UTF_8));
+        if (!resp.stderr().isEmpty()) err.println(resp.stderr());
+        return resp.exitCode();
     }
 
     private static int fail(PrintStream out, CniError error, String cniVersion) {

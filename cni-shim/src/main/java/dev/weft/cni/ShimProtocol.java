@@ -1,13 +1,8 @@
 package dev.weft.cni;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import dev.weft.cni.proto.CniRequest;
-import dev.weft.cni.proto.CniResponse;
-import java.nio.charset.StandardCharsets;
-
 /**
- * Versions and helpers of the shim-agent protocol (see {@code weft_cni.proto} for the wire layout).
+ * Versions and constants of the shim-agent protocol (see {@code weft_cni.proto} for the wire layout,
+ * {@link ShimWire} for the plugin's codec and {@link ProtoMessages} for the agent's). JDK only.
  */
 public final class ShimProtocol {
     /** The version this build speaks. */
@@ -29,26 +24,5 @@ public final class ShimProtocol {
 
     public static boolean accepts(int version) {
         return version >= MIN_VERSION && version <= MAX_VERSION;
-    }
-
-    public static CniResponse response(int exitCode, String stdout, String stderr) {
-        return CniResponse.newBuilder()
-                .setProtocolVersion(VERSION)
-                .setExitCode(exitCode)
-                .setStdout(ByteString.copyFrom(stdout == null ? "" : stdout, StandardCharsets.UTF_8))
-                .setStderr(stderr == null ? "" : stderr)
-                .build();
-    }
-
-    public static CniResponse errorResponse(CniError error, String cniVersion) {
-        return response(error.exitStatus(), error.toJson(cniVersion), "");
-    }
-
-    public static CniRequest parseRequest(byte[] frame) throws InvalidProtocolBufferException {
-        return CniRequest.parseFrom(frame);
-    }
-
-    public static CniResponse parseResponse(byte[] frame) throws InvalidProtocolBufferException {
-        return CniResponse.parseFrom(frame);
     }
 }

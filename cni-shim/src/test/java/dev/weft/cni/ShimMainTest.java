@@ -106,8 +106,8 @@ class ShimMainTest {
             CompletableFuture<CniRequest> seen = CompletableFuture.supplyAsync(() -> {
                 try (SocketChannel c = server.accept(); FramedChannel fc = FramedChannel.wrap(c)) {
                     long d = System.nanoTime() + 5_000_000_000L;
-                    CniRequest req = ShimProtocol.parseRequest(fc.readFrame(FramedChannel.MAX_FRAME, d));
-                    fc.writeFrame(ShimProtocol.response(3, "{\"answer\":42}", "agent says hi").toByteArray(), d);
+                    CniRequest req = ProtoMessages.parseRequest(fc.readFrame(FramedChannel.MAX_FRAME, d));
+                    fc.writeFrame(ProtoMessages.response(3, "{\"answer\":42}", "agent says hi").toByteArray(), d);
                     return req;
                 } catch (Exception e) {
                     throw new IllegalStateException(e);

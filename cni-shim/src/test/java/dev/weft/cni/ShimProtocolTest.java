@@ -43,17 +43,17 @@ class ShimProtocolTest {
     /** Golden bytes: the wire layout of a request must not change silently (field numbers are append-only). */
     @Test
     void requestGoldenBytes() {
-        CniRequest r = new CniInvocation("ADD", "c1", "", "eth0", null, "/opt/cni/bin",
-                "{}".getBytes(StandardCharsets.UTF_8)).toProto();
+        CniRequest r = ProtoMessages.toProto(new CniInvocation("ADD", "c1", "", "eth0", null, "/opt/cni/bin",
+                "{}".getBytes(StandardCharsets.UTF_8)));
         assertThat(HexFormat.of().formatHex(r.toByteArray())).isEqualTo(
                 "0801" + "1203414444" + "1a026331" + "2200" + "2a0465746830" + "3a0c2f6f70742f636e692f62696e" + "42027b7d");
-        assertThat(CniInvocation.fromProto(r)).isEqualTo(new CniInvocation("ADD", "c1", "", "eth0", null,
+        assertThat(ProtoMessages.fromProto(r)).isEqualTo(new CniInvocation("ADD", "c1", "", "eth0", null,
                 "/opt/cni/bin", "{}".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
     void responseGoldenBytes() {
-        CniResponse r = ShimProtocol.response(1, "{}", "e");
+        CniResponse r = ProtoMessages.response(1, "{}", "e");
         assertThat(HexFormat.of().formatHex(r.toByteArray())).isEqualTo("0801" + "1001" + "1a027b7d" + "220165");
     }
 
@@ -114,6 +114,59 @@ class ShimProtocolTest {
         assertThat(ShimProtocol.accepts(ShimProtocol.VERSION)).isTrue();
         assertThat(ShimProtocol.accepts(0)).isFalse();
         assertThat(ShimProtocol.accepts(ShimProtocol.MAX_VERSION + 1)).isFalse();
+    }
+
+    @Test
+    void pluginCodecAndGeneratedClassesAgreeBothWays() throws Exception {
+        java.util.Random rnd = new java.util.Random(7);
+        String[] pool = {null, "", "ADD", "c-1", "/run/netns/x", "eth0", "K8S_POD_NAME=p;é", "/opt/cni/bin"};
+        for (int i = 0; i < 2000; i++) {
+            byte[] stdin = new byte[rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(300)];
+            rnd.nextBytes(stdin);
+            CniInvocation inv = new CniInvocation(pool[rnd.nextInt(pool.length)], pool[rnd.nextInt(pool.length)],
+                    pool[rnd.nextInt(pool.length)], pool[rnd.nextInt(pool.length)], pool[rnd.nextInt(pool.length)],
+                    pool[rnd.nextInt(pool.length)], stdin);
+            byte[] mine = ShimWire.encodeRequest(inv, ShimProtocol.VERSION);
+            assertThat(mine).isEqualTo(ProtoMessages.toProto(inv).toByteArray());
+            assertThat(ProtoMessages.fromProto(ProtoMessages.parseRequest(mine))).isEqualTo(inv);
+            int[] v = new int[1];
+            assertThat(ShimWire.decodeRequest(ProtoMessages.toProto(inv).toByteArray(), v)).isEqualTo(inv);
+            assertThat(v[0]).isEqualTo(ShimProtocol.VERSION);
+
+            int exit = rnd.nextInt(5) == 0 ? -rnd.nextInt(1000) : rnd.nextInt(256);
+            String out = rnd.nextBoolean() ? "" : "{\"cniVersion\":\"1.0.0\",\"x\":" + i + "}";
+            String err = rnd.nextBoolean() ? "" : "stderr é " + i;
+            CniResponse gen = ProtoMessages.response(exit, out, err);
+            byte[] enc = ShimWire.encodeResponse(ShimProtocol.VERSION, exit, out.getBytes(StandardCharsets.UTF_8), err);
+            assertThat(enc).isEqualTo(gen.toByteArray());
+            ShimWire.Response dec = ShimWire.decodeResponse(gen.toByteArray());
+            assertThat(dec.exitCode()).isEqualTo(exit);
+            assertThat(new String(dec.stdout(), StandardCharsets.UTF_8)).isEqualTo(out);
+            assertThat(dec.stderr()).isEqualTo(err);
+            assertThat(dec.protocolVersion()).isEqualTo(ShimProtocol.VERSION);
+        }
+    }
+
+    @Test
+    void pluginCodecSkipsUnknownFieldsAndRejectsGarbageWithATypedError() throws Exception {
+        // a newer agent appends field 9 (varint) and field 10 (bytes): still readable
+        byte[] newer = HexFormat.of().parseHex("0801" + "1003" + "4801" + "52026869" + "1a027b7d");
+        ShimWire.Response r = ShimWire.decodeResponse(newer);
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.stdout()).isEqualTo("{}".getBytes(StandardCharsets.UTF_8));
+        java.util.Random rnd = new java.util.Random(11);
+        for (int i = 0; i < 20_000; i++) {
+            byte[] g = new byte[rnd.nextInt(40)];
+            rnd.nextBytes(g);
+            try {
+                ShimWire.decodeResponse(g);
+                ShimWire.decodeRequest(g, new int[1]);
+            } catch (ShimWire.WireException expected) {
+                // typed error is the only acceptable failure
+            }
+        }
+        assertThatThrownBy(() -> ShimWire.decodeResponse(HexFormat.of().parseHex("1a05"))).isInstanceOf(ShimWire.WireException.class);
+        assertThatThrownBy(() -> ShimWire.decodeResponse(HexFormat.of().parseHex("0b"))).isInstanceOf(ShimWire.WireException.class);
     }
 
     static long deadline(long ms) {

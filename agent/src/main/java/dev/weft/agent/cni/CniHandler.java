@@ -3,6 +3,7 @@ package dev.weft.agent.cni;
 import dev.weft.cni.CniError;
 import dev.weft.cni.CniException;
 import dev.weft.cni.CniInvocation;
+import dev.weft.cni.ProtoMessages;
 import dev.weft.cni.CniVersions;
 import dev.weft.cni.Json;
 import dev.weft.cni.ShimProtocol;
@@ -61,12 +62,12 @@ public final class CniHandler {
     public CniResponse handle(CniRequest request) {
         if (!ShimProtocol.accepts(request.getProtocolVersion())) {
             stats.errors.incrementAndGet();
-            return ShimProtocol.errorResponse(new CniError(CniError.PROTOCOL_MISMATCH,
+            return ProtoMessages.errorResponse(new CniError(CniError.PROTOCOL_MISMATCH,
                     "the weft plugin speaks protocol version " + request.getProtocolVersion() + ", the agent "
                             + ShimProtocol.MIN_VERSION + ".." + ShimProtocol.MAX_VERSION,
                     "install the plugin from the same Weft release as the agent"), null);
         }
-        CniInvocation inv = CniInvocation.fromProto(request);
+        CniInvocation inv = ProtoMessages.fromProto(request);
         String version = null;
         stats.inFlight.incrementAndGet();
         try {
@@ -79,7 +80,7 @@ public final class CniHandler {
                 } catch (CniException e) {
                     // VERSION with an unusable body still answers with what we support.
                 }
-                return ShimProtocol.response(0, CniVersions.versionResult(requested), "");
+                return ProtoMessages.response(0, CniVersions.versionResult(requested), "");
             }
             CniNetConf conf = CniNetConf.parse(inv.stdin());
             version = conf.cniVersion();
@@ -91,7 +92,7 @@ public final class CniHandler {
                 case CniInvocation.GC -> gc(conf);
                 default -> throw new CniException(CniError.INVALID_ENV, "unknown CNI_COMMAND '" + inv.command() + "'");
             };
-            return ShimProtocol.response(0, out, "");
+            return ProtoMessages.response(0, out, "");
         } catch (CniException e) {
             stats.errors.incrementAndGet();
             if (e.error().code() == CniError.TRY_AGAIN_LATER || e.error().code() == CniError.PLUGIN_NOT_AVAILABLE) {
@@ -99,11 +100,11 @@ public final class CniHandler {
             }
             log.info("CNI {} failed: pod={} container={} if={} code={} error=\"{}\"", inv.command(), podName(inv),
                     inv.containerId(), inv.ifName(), e.error().code(), e.error().msg());
-            return ShimProtocol.errorResponse(e.error(), version);
+            return ProtoMessages.errorResponse(e.error(), version);
         } catch (RuntimeException e) {
             stats.errors.incrementAndGet();
             log.error("CNI {} failed unexpectedly: pod={} container={}", inv.command(), podName(inv), inv.containerId(), e);
-            return ShimProtocol.errorResponse(new CniError(CniError.INTERNAL, "weft agent failed handling "
+            return ProtoMessages.errorResponse(new CniError(CniError.INTERNAL, "weft agent failed handling "
                     + inv.command() + ": " + e, "this is a bug; the agent log has the stack trace"), version);
         } finally {
             stats.inFlight.decrementAndGet();

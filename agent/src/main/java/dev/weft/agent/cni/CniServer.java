@@ -2,6 +2,7 @@ package dev.weft.agent.cni;
 
 import dev.weft.cni.CniError;
 import dev.weft.cni.FramedChannel;
+import dev.weft.cni.ProtoMessages;
 import dev.weft.cni.ShimProtocol;
 import dev.weft.cni.proto.CniRequest;
 import dev.weft.cni.proto.CniResponse;
@@ -102,10 +103,10 @@ public final class CniServer implements AutoCloseable {
             CniRequest req;
             try {
                 byte[] frame = fc.readFrame(FramedChannel.MAX_FRAME, System.nanoTime() + REQUEST_TIMEOUT_NANOS);
-                req = ShimProtocol.parseRequest(frame);
+                req = ProtoMessages.parseRequest(frame);
             } catch (IOException e) { // includes InvalidProtocolBufferException and FrameException
                 handler.stats().badFrames.incrementAndGet();
-                CniResponse bad = ShimProtocol.errorResponse(new CniError(CniError.DECODE_FAILURE,
+                CniResponse bad = ProtoMessages.errorResponse(new CniError(CniError.DECODE_FAILURE,
                         "the weft agent could not read the plugin's request: " + e.getMessage(),
                         "plugin and agent must come from the same Weft release"), null);
                 try {

@@ -3,6 +3,7 @@ package dev.weft.agent.cni;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.cni.CniInvocation;
+import dev.weft.cni.ProtoMessages;
 import dev.weft.cni.Json;
 import dev.weft.cni.proto.CniResponse;
 import java.nio.charset.StandardCharsets;
@@ -33,8 +34,8 @@ class CniHandlerTest {
     }
 
     CniResponse call(String cmd, String container, String netns, String stdin) {
-        return handler.handle(new CniInvocation(cmd, container, netns, "eth0", "K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p",
-                "/opt/cni/bin", stdin.getBytes(StandardCharsets.UTF_8)).toProto());
+        return handler.handle(ProtoMessages.toProto(new CniInvocation(cmd, container, netns, "eth0", "K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p",
+                "/opt/cni/bin", stdin.getBytes(StandardCharsets.UTF_8))));
     }
 
     static Map<String, Object> out(CniResponse r) throws Exception {
@@ -154,8 +155,8 @@ class CniHandlerTest {
             public String hostIfName(String c, String i) { return "x"; }
         };
         CniHandler h = new CniHandler(ipam, failing, CniReadiness.alwaysReady(), () -> 1500, System::nanoTime);
-        CniResponse r = h.handle(new CniInvocation("DEL", "c1", "/run/netns/a", "eth0", null, "/x",
-                conf("1.0.0").getBytes(StandardCharsets.UTF_8)).toProto());
+        CniResponse r = h.handle(ProtoMessages.toProto(new CniInvocation("DEL", "c1", "/run/netns/a", "eth0", null, "/x",
+                conf("1.0.0").getBytes(StandardCharsets.UTF_8))));
         assertThat(code(r)).isEqualTo(103);
         assertThat(ipam.allocated()).isZero();
     }
@@ -206,16 +207,16 @@ class CniHandlerTest {
         assertThat(code(call("ADD", "c1", "", conf("1.0.0")))).isEqualTo(4);
         assertThat(code(call("ADD", "c/1", "/run/netns/a", conf("1.0.0")))).isEqualTo(4);
         assertThat(code(call("FROB", "c1", "/run/netns/a", conf("1.0.0")))).isEqualTo(4);
-        assertThat(code(handler.handle(new CniInvocation("ADD", "c1", "/n", "this-name-is-too-long", null, "/x",
-                conf("1.0.0").getBytes(StandardCharsets.UTF_8)).toProto()))).isEqualTo(4);
+        assertThat(code(handler.handle(ProtoMessages.toProto(new CniInvocation("ADD", "c1", "/n", "this-name-is-too-long", null, "/x",
+                conf("1.0.0").getBytes(StandardCharsets.UTF_8)))))).isEqualTo(4);
         assertThat(ipam.allocated()).isZero();
         assertThat(pods.attached).isEmpty();
     }
 
     @Test
     void aWrongProtocolVersionIsRefusedByName() throws Exception {
-        CniResponse r = handler.handle(new CniInvocation("ADD", "c1", "/n", "eth0", null, "/x",
-                conf("1.0.0").getBytes(StandardCharsets.UTF_8)).toProto().toBuilder().setProtocolVersion(99).build());
+        CniResponse r = handler.handle(ProtoMessages.toProto(new CniInvocation("ADD", "c1", "/n", "eth0", null, "/x",
+                conf("1.0.0").getBytes(StandardCharsets.UTF_8))).toBuilder().setProtocolVersion(99).build());
         assertThat(code(r)).isEqualTo(101);
         assertThat(out(r).get("msg").toString()).contains("99");
     }
@@ -255,8 +256,8 @@ class CniHandlerTest {
             List<Future<CniResponse>> fs = new java.util.ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 String ifn = "net" + i;
-                fs.add(ex.submit(() -> handler.handle(new CniInvocation("ADD", "same", "/run/netns/s", ifn, null, "/x",
-                        conf("1.0.0").getBytes(StandardCharsets.UTF_8)).toProto())));
+                fs.add(ex.submit(() -> handler.handle(ProtoMessages.toProto(new CniInvocation("ADD", "same", "/run/netns/s", ifn, null, "/x",
+                        conf("1.0.0").getBytes(StandardCharsets.UTF_8))))));
             }
             for (Future<CniResponse> f : fs) assertThat(f.get(10, TimeUnit.SECONDS).getExitCode()).isZero();
             assertThat(maxInsideSame.get()).isEqualTo(1);
