@@ -26,7 +26,6 @@ import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -319,9 +318,5 @@ public final class SleeveBackend implements AutoCloseable {
         List<Channel> open = new ArrayList<>();
         for (Channel c : channels) if (c != null) open.add(c);
         for (Channel c : open) c.close().awaitUninterruptibly(2000);
-    }
-
-    static Collection<PeerState> values(Map<Long, PeerState> m) {
-        return m.values();
     }
 }
