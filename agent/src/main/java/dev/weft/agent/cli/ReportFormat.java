@@ -101,13 +101,13 @@ public final class ReportFormat {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> map(Map<String, Object> m, String k) {
+    public static Map<String, Object> map(Map<String, Object> m, String k) {
         Object o = m.get(k);
         return o instanceof Map ? (Map<String, Object>) o : Map.of();
     }
 
     @SuppressWarnings("unchecked")
-    static <T> List<T> list(Map<String, Object> m, String k) {
+    public static <T> List<T> list(Map<String, Object> m, String k) {
         Object o = m.get(k);
         return o instanceof List ? (List<T>) o : List.of();
     }

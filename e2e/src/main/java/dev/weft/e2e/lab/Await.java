@@ -36,4 +36,14 @@ public final class Await {
             }
         }
     }
+
+    /** Like {@link #until} but returns false on timeout instead of throwing. */
+    public static boolean poll(Duration timeout, BooleanSupplier condition) {
+        try {
+            until("condition", timeout, condition);
+            return true;
+        } catch (LabTimeoutException e) {
+            return false;
+        }
+    }
 }

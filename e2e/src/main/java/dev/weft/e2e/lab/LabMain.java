@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "weft lab", mixinStandardHelpOptions = true,
         description = "A small Weft cluster on one machine, made of network namespaces (needs root).",
         subcommands = {UpCommand.class, StatusCommand.class, DownCommand.class, ExecCommand.class,
-                FaultCommand.class},
+                FaultCommand.class, dev.weft.e2e.cluster.DemoCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 the lab operation failed, 2 bad usage."})
 public final class LabMain implements Callable<Integer> {
 

@@ -1,0 +1,183 @@
+package dev.weft.e2e.cluster;
+
+import dev.weft.agent.api.LocalApi;
+import dev.weft.cni.Json;
+import dev.weft.e2e.lab.Await;
+import dev.weft.e2e.lab.ExecResult;
+import dev.weft.e2e.lab.JvmCommand;
+import dev.weft.e2e.lab.Lab;
+import dev.weft.e2e.lab.LabException;
+import dev.weft.e2e.lab.LabNode;
+import dev.weft.e2e.lab.LabPod;
+import dev.weft.e2e.lab.LabProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Weft cluster on a {@link Lab}: one real agent process per node namespace, pods attached by the real CNI
+ * plugin executable (driven the way a runtime drives it: environment + config on stdin), and the agents' status
+ * read over their real API sockets. Used by the end-to-end tests and by {@code weft lab demo}.
+ */
+public final class WeftCluster {
+    /** Pod addresses of the lab cluster (DESIGN §10 address plan). */
+    public static final String CLUSTER_RANGE = "198.18.0.0/16";
+
+    private final Lab lab;
+    private final Path pluginDir;
+    private final List<String> extraAgentArgs;
+    private final Map<String, LabProcess> agents = new HashMap<>();
+
+    /** A pod attached through the plugin: its namespace, container id and the address Weft gave it. */
+    public record Pod(LabPod pod, LabNode node, String containerId, String address) {}
+
+    public WeftCluster(Lab lab, Path pluginDir, List<String> extraAgentArgs) {
+        this.lab = lab;
+        this.pluginDir = pluginDir;
+        this.extraAgentArgs = List.copyOf(extraAgentArgs);
+        if (!Files.isExecutable(pluginDir.resolve("weft"))) {
+            throw new LabException("the CNI plugin is not built: " + pluginDir.resolve("weft")
+                    + " is missing; build with mvn -DskipTests package");
+        }
+    }
+
+    /** Finds the built plugin dir ({@code cni-shim/target/cni-bin}) from {@code weft.home} or the working dir upwards. */
+    public static Path findPluginDir() {
+        List<Path> starts = new ArrayList<>();
+        String home = System.getProperty("weft.home");
+        if (home != null) starts.add(Path.of(home));
+        starts.add(Path.of("").toAbsolutePath());
+        for (Path s : starts) {
+            for (Path p = s; p != null; p = p.getParent()) {
+                Path c = p.resolve("cni-shim/target/cni-bin");
+                if (Files.isExecutable(c.resolve("weft"))) return c;
+            }
+        }
+        throw new LabException("cannot find cni-shim/target/cni-bin/weft (set -Dweft.home to the Weft checkout and build it)");
+    }
+
+    public Lab lab() {
+        return lab;
+    }
+
+    public Path agentDir(LabNode n) {
+        return lab.runDir().resolve(n.name()).resolve("agent");
+    }
+
+    public Path apiSocket(LabNode n) {
+        return agentDir(n).resolve("run/weft.sock");
+    }
+
+    public Path cniSocket(LabNode n) {
+        return agentDir(n).resolve("run/cni.sock");
+    }
+
+    /** The agent command line for a node: seeds are all lab nodes, the pod range is 198.18.0.0/16. */
+    public List<String> agentArgs(LabNode n) {
+        List<String> names = lab.nodes().stream().map(LabNode::name).toList();
+        List<String> args = new ArrayList<>(List.of("agent",
+                "--node-name", n.name(),
+                "--state-dir", agentDir(n).resolve("state").toString(),
+                "--run-dir", agentDir(n).resolve("run").toString(),
+                "--ipam-seed", String.join(",", names),
+                "--peers", String.join(",", lab.seeds()),
+                "--advertise-address", n.address(),
+                "--cluster-range", CLUSTER_RANGE,
+                "--http-address", n.address() + ":6772"));
+        args.addAll(extraAgentArgs);
+        return args;
+    }
+
+    public void startAgents() {
+        for (LabNode n : lab.nodes()) startAgent(n);
+    }
+
+    public LabProcess startAgent(LabNode n) {
+        LabProcess old = agents.get(n.name());
+        if (old != null && old.isAlive()) throw new LabException("agent on " + n.name() + " is already running");
+        List<String> flags = new ArrayList<>(JvmCommand.DEFAULT_FLAGS);
+        LabProcess p = n.start("agent", JvmCommand.of(flags, "dev.weft.agent.Main", agentArgs(n)));
+        agents.put(n.name(), p);
+        return p;
+    }
+
+    public LabProcess agent(LabNode n) {
+        LabProcess p = agents.get(n.name());
+        if (p == null) throw new LabException("no agent started on " + n.name());
+        return p;
+    }
+
+    /** The agent's report over its API socket, or empty if it does not answer. */
+    @SuppressWarnings("unchecked")
+    public Optional<Map<String, Object>> report(LabNode n) {
+        try {
+            Map<String, Object> r = LocalApi.call(apiSocket(n), Json.obj("cmd", "report"), TimeUnit.SECONDS.toNanos(5));
+            return Boolean.TRUE.equals(r.get("ok")) ? Optional.of((Map<String, Object>) r.get("report")) : Optional.empty();
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    public Map<String, Object> api(LabNode n, Map<String, Object> request) throws Exception {
+        return LocalApi.call(apiSocket(n), request, TimeUnit.SECONDS.toNanos(10));
+    }
+
+    public boolean isReady(LabNode n) {
+        return report(n).map(r -> Boolean.TRUE.equals(r.get("ready"))).orElse(false);
+    }
+
+    /** Waits until every agent reports ready; on timeout the error carries each agent's last log lines. */
+    public void awaitAllReady(Duration timeout) {
+        try {
+            Await.until("all agents ready", timeout, () -> lab.nodes().stream().allMatch(this::isReady));
+        } catch (RuntimeException e) {
+            StringBuilder sb = new StringBuilder(e.getMessage());
+            for (LabNode n : lab.nodes()) {
+                sb.append("\n--- ").append(n.name()).append(" report: ")
+                        .append(report(n).map(r -> String.valueOf(r.get("readinessProblems"))).orElse("(no answer)"))
+                        .append("\n").append(agents.containsKey(n.name()) ? agents.get(n.name()).tail(15) : "");
+            }
+            throw new LabException(sb.toString());
+        }
+    }
+
+    /** Creates a pod namespace on the node and runs CNI ADD through the real plugin; returns the pod's address. */
+    public Pod addPod(LabNode n, String label) {
+        LabPod pod = n.createPod(label);
+        String containerId = lab.runId() + "-" + n.name() + "-" + label;
+        ExecResult r = plugin(n, "ADD", containerId, "/var/run/netns/" + pod.namespace(), "eth0");
+        if (!r.ok()) {
+            throw new LabException("CNI ADD of " + label + " on " + n.name() + " failed (exit " + r.exitCode() + "): " + r.stdout() + r.stderr());
+        }
+        Map<String, Object> res;
+        try {
+            res = Json.parseObject(r.stdout());
+        } catch (Exception e) {
+            throw new LabException("CNI ADD answered something that is not JSON: " + r.stdout());
+        }
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> ips = (List<Map<String, Object>>) res.get("ips");
+        String addr = String.valueOf(ips.get(0).get("address"));
+        return new Pod(pod, n, containerId, addr.substring(0, addr.indexOf('/')));
+    }
+
+    /** CNI DEL through the real plugin (the namespace is left to the caller). */
+    public ExecResult deletePod(Pod p) {
+        return plugin(p.node(), "DEL", p.containerId(), "/var/run/netns/" + p.pod().namespace(), "eth0");
+    }
+
+    /** Runs the plugin in the node namespace with the CNI environment and a conflist-style config on stdin. */
+    public ExecResult plugin(LabNode n, String command, String containerId, String netns, String ifName) {
+        String conf = Json.write(Json.obj("cniVersion", "1.1.0", "name", "weft", "type", "weft",
+                "agentSocket", cniSocket(n).toString()));
+        List<String> cmd = List.of("env", "CNI_COMMAND=" + command, "CNI_CONTAINERID=" + containerId, "CNI_NETNS=" + netns,
+                "CNI_IFNAME=" + ifName, "CNI_PATH=" + pluginDir, pluginDir.resolve("weft").toString());
+        return n.exec(cmd, conf, Duration.ofSeconds(60));
+    }
+}
