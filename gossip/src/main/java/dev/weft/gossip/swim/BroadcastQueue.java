@@ -32,6 +32,7 @@ final class BroadcastQueue {
     private static final Comparator<Entry> PRIORITY = Comparator.<Entry>comparingInt(e -> e.transmits)
             .thenComparing(Comparator.<Entry>comparingLong(e -> e.order).reversed());
 
+    private static final int MAX_MISSES = 8;
     private final Map<String, Entry> byKey = new HashMap<>();
     private final TreeSet<Entry> ordered = new TreeSet<>(PRIORITY);
     private long nextOrder;
@@ -55,7 +56,10 @@ final class BroadcastQueue {
         List<Entry> sent = new ArrayList<>();
         int left = budgetBytes;
         Iterator<Entry> it = ordered.iterator();
-        while (it.hasNext() && left > 3) {
+        int misses = 0;
+        // stop after a few entries in a row that do not fit: scanning a long queue for a small gap costs more
+        // than the gap is worth
+        while (it.hasNext() && left > 3 && misses < MAX_MISSES) {
             Entry e = it.next();
             int cost = e.size + 3;
             if (cost <= left) {
@@ -63,6 +67,9 @@ final class BroadcastQueue {
                 out.add(e.update);
                 sent.add(e);
                 it.remove();
+                misses = 0;
+            } else {
+                misses++;
             }
         }
         for (Entry e : sent) {

@@ -829,6 +829,9 @@ public final class SwimEngine {
 
     private void reap(long now) {
         long ttl = nanos(cfg.tombstoneTtl());
+        if (members.size() == live && relays.isEmpty()) {
+            return; // no tombstones, nothing pending
+        }
         members.values().removeIf(m -> !m.state.isLive() && now - m.stateSinceNanos > ttl);
         relays.values().removeIf(r -> now > r.deadline());
     }

@@ -1,0 +1,145 @@
+package dev.weft.gossip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weft.gossip.swim.MemberState;
+import dev.weft.gossip.swim.MemberView;
+import dev.weft.gossip.transport.InMemoryNetwork;
+import dev.weft.gossip.wire.WireCounters;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The facade over the in-memory transport (real executors and clock, no sockets): 20 members. */
+class InMemoryGossipNodeTest {
+    private final List<ScheduledExecutorService> executors = new ArrayList<>();
+    private final ScheduledExecutorService timer = newExecutor();
+    private final InMemoryNetwork net = new InMemoryNetwork(timer, new Random(3));
+    private final List<GossipNode> nodes = new ArrayList<>();
+    private final List<MaxRegister> channels = new ArrayList<>();
+    private final Map<String, Map<String, MemberState>> views = new ConcurrentHashMap<>();
+
+    private ScheduledExecutorService newExecutor() {
+        ScheduledExecutorService e = Executors.newSingleThreadScheduledExecutor();
+        executors.add(e);
+        return e;
+    }
+
+    /** A max register: the simplest CRDT (the IPAM ring plugs in the same way). */
+    static final class MaxRegister implements CrdtChannel {
+        volatile long value;
+
+        @Override
+        public byte[] localState() {
+            return ByteBuffer.allocate(8).putLong(value).array();
+        }
+
+        @Override
+        public boolean merge(byte[] remote) {
+            long v = ByteBuffer.wrap(remote).getLong();
+            if (v > value) {
+                value = v;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    private static InetSocketAddress addr(int i) throws Exception {
+        return new InetSocketAddress(InetAddress.getByAddress(new byte[]{(byte) 198, 51, 100, (byte) (i + 1)}), 6770);
+    }
+
+    private GossipNode start(int i, List<InetSocketAddress> seeds) throws Exception {
+        String id = "peer-" + i;
+        Map<String, MemberState> view = new ConcurrentHashMap<>();
+        views.put(id, view);
+        GossipListener l = new GossipListener() {
+            @Override
+            public void onMemberUp(MemberView m) {
+                view.put(m.id(), MemberState.ALIVE);
+            }
+
+            @Override
+            public void onMemberSuspect(MemberView m) {
+                view.put(m.id(), MemberState.SUSPECT);
+            }
+
+            @Override
+            public void onMemberDead(MemberView m) {
+                view.put(m.id(), MemberState.DEAD);
+            }
+        };
+        GossipConfig cfg = GossipConfig.builder("mem", id).advertiseAddress(addr(i)).bindAddress(addr(i))
+                .seeds(seeds).secrets(List.of("in-memory-secret-0123456789".getBytes())).build();
+        WireCounters counters = new WireCounters();
+        GossipNode n = new GossipNode(cfg, net.transport(addr(i), cfg.maxUdpPayload(), cfg.maxStreamFrameBytes()),
+                newExecutor(), l, System::nanoTime, Clock.systemUTC(), new Random(i), counters);
+        MaxRegister reg = new MaxRegister();
+        n.registerChannel("max", reg);
+        n.start().get(5, TimeUnit.SECONDS);
+        nodes.add(n);
+        channels.add(reg);
+        return n;
+    }
+
+    @AfterEach
+    void tearDown() {
+        nodes.forEach(GossipNode::close);
+        executors.forEach(ScheduledExecutorService::shutdownNow);
+    }
+
+    private static long waitFor(BooleanSupplier cond, Duration max) throws InterruptedException {
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < max.toNanos()) {
+            if (cond.getAsBoolean()) {
+                return (System.nanoTime() - start) / 1_000_000;
+            }
+            TimeUnit.MILLISECONDS.sleep(10); // poll interval of a bounded wait
+        }
+        return -1;
+    }
+
+    @Test
+    void twentyMembersConvergeShareAChannelAndDetectAHungMemberUnderLoss() throws Exception {
+        int n = 20;
+        start(0, List.of());
+        for (int i = 1; i < n; i++) {
+            start(i, List.of(addr(0), addr(i - 1)));
+        }
+        long conv = waitFor(() -> views.values().stream().allMatch(v ->
+                v.values().stream().filter(s -> s == MemberState.ALIVE).count() == n - 1), Duration.ofSeconds(10));
+        assertThat(conv).as("convergence").isNotNegative();
+
+        channels.get(5).value = 42;
+        nodes.get(5).channelUpdated("max");
+        long ch = waitFor(() -> channels.stream().allMatch(c -> c.value == 42), Duration.ofSeconds(5));
+        assertThat(ch).as("channel").isNotNegative();
+
+        net.setLoss(0.05);
+        net.setHung(addr(7), true);
+        long hung = waitFor(() -> views.entrySet().stream().filter(e -> !e.getKey().equals("peer-7"))
+                .allMatch(e -> e.getValue().get("peer-7") == MemberState.DEAD), Duration.ofSeconds(20));
+        System.out.printf("in-memory N=20: converged %d ms, channel %d ms, hung member dead at all (5%% loss) %d ms%n",
+                conv, ch, hung);
+        assertThat(hung).as("hung detection").isBetween(0L, 12_000L);
+        // nobody else was declared dead
+        views.forEach((id, v) -> v.forEach((other, s) -> {
+            if (!other.equals("peer-7") && !id.equals("peer-7")) {
+                assertThat(s).as("%s sees %s", id, other).isNotEqualTo(MemberState.DEAD);
+            }
+        }));
+    }
+}

@@ -1,0 +1,52 @@
+package dev.weft.gossip.sim;
+
+import static dev.weft.gossip.sim.SimNetwork.MS;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.weft.gossip.swim.MemberState;
+import dev.weft.gossip.swim.SwimSettings;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Benchmark, not a test: convergence and traffic versus cluster size in the deterministic simulation.
+ * Run with:
+ * <pre>mvn -B -q -pl gossip test -Dtest=GossipBenchmark -Dweft.bench=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
+ * The table is printed to the test's output (gossip/target/surefire-reports/dev.weft.gossip.sim.GossipBenchmark-output.txt).
+ * Sizes via -Dweft.bench.sizes=100,500,1000 and seed via -Dweft.sim.seed.
+ */
+class GossipBenchmark {
+    @Test
+    void convergenceAndTrafficVersusClusterSize() {
+        assumeTrue(Boolean.getBoolean("weft.bench"), "benchmark: run with -Dweft.bench=true");
+        long seed = Long.getLong("weft.sim.seed", 42L);
+        SwimSettings s = SwimSettings.defaults();
+        StringBuilder table = new StringBuilder();
+        table.append(String.format("%6s %12s %14s %12s %12s %16s %10s%n", "N", "bootstrap_ms", "join_all_ms",
+                "kill_dead_ms", "hang_dead_ms", "bytes/member/s", "wall_s"));
+        for (String size : System.getProperty("weft.bench.sizes", "100,500,1000").split(",")) {
+            int n = Integer.parseInt(size.trim());
+            long wall = System.nanoTime();
+            SimNetwork net = new SimNetwork(seed);
+            long boot = net.bootstrap(n, s, 2 * MS, 600_000 * MS);
+            SimNetwork.Node joiner = net.addNode(s);
+            joiner.engine.join(List.of(net.nodes.get(net.rnd.nextInt(n)).address), k -> {
+            });
+            long join = net.runUntil(() -> net.allSee(joiner, MemberState.ALIVE), 30_000 * MS, 10 * MS);
+            net.runFor(30_000 * MS); // let the join's broadcasts drain
+            long b0 = net.totalBytes();
+            net.runFor(60_000 * MS);
+            double perMember = (net.totalBytes() - b0) / 60.0 / (n + 1);
+            SimNetwork.Node victim = net.nodes.get(1);
+            victim.killed = true;
+            long kill = net.runUntil(() -> net.allSee(victim, MemberState.DEAD), 120_000 * MS, 10 * MS);
+            SimNetwork.Node hung = net.nodes.get(2);
+            hung.hung = true;
+            long hang = net.runUntil(() -> net.allSee(hung, MemberState.DEAD), 120_000 * MS, 10 * MS);
+            table.append(String.format("%6d %12d %14d %12d %12d %16.0f %10.1f%n", n, boot / MS, join / MS, kill / MS,
+                    hang / MS, perMember, (System.nanoTime() - wall) / 1e9));
+        }
+        System.out.println("gossip simulation benchmark (seed " + seed + ", default timing, latency 0.2-5 ms, no loss)");
+        System.out.print(table);
+    }
+}
