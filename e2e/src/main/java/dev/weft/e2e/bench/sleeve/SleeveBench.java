@@ -59,7 +59,7 @@ public final class SleeveBench {
         List<String> scenarios = new ArrayList<>();
         for (int i = 1; i < args.length; i++) scenarios.add(args[i]);
         if (scenarios.isEmpty()) {
-            scenarios = List.of("kernel-vxlan", "sleeve-plain-1q", "sleeve-plain-2q", "sleeve-encrypted-1q",
+            scenarios = List.of("kernel-vxlan", "naive-c-forwarder", "sleeve-plain-1q", "sleeve-plain-2q", "sleeve-encrypted-1q",
                     "sleeve-encrypted-2q", "sleeve-to-kernel");
         }
         Map<String, double[]> results = new LinkedHashMap<>();
@@ -76,12 +76,15 @@ public final class SleeveBench {
             results.put(s, r);
         }
         double[] base = results.get("kernel-vxlan");
+        double[] naive = results.get("naive-c-forwarder");
         System.out.println();
-        System.out.println("scenario                 1 stream  4 streams  /kernel(1)  /naive-C(1)  /wireguard-go(1)");
+        System.out.println("scenario                 1 stream  4 streams  /kernel(1,4)   /naive-C same run(1,4)  /naive-C anchor(1)  /wireguard-go anchor(1)");
         for (Map.Entry<String, double[]> e : results.entrySet()) {
             double[] r = e.getValue();
-            System.out.printf("%-22s  %7.2f   %7.2f    %8s    %8.2f     %8.2f%n", e.getKey(), r[0], r[1],
-                    base == null ? "n/a" : String.format("%.2f", r[0] / base[0]), r[0] / NAIVE_C_GBPS, r[0] / WIREGUARD_GO_GBPS);
+            System.out.printf("%-22s  %7.2f   %7.2f    %-14s %-23s %8.2f %18.2f%n", e.getKey(), r[0], r[1],
+                    base == null ? "n/a" : String.format("%.2f %.2f", r[0] / base[0], r[1] / base[1]),
+                    naive == null ? "n/a" : String.format("%.2f %.2f", r[0] / naive[0], r[1] / naive[1]),
+                    r[0] / NAIVE_C_GBPS, r[0] / WIREGUARD_GO_GBPS);
         }
         System.out.println("(anchors measured on this machine kind: naive C forwarder 1.3 Gbit/s, wireguard-go 0.63 Gbit/s,"
                 + " kernel VXLAN 13.1 Gbit/s)");
@@ -154,6 +157,10 @@ public final class SleeveBench {
                     kernel(1, 2);
                     kernel(2, 1);
                 }
+                case "naive-c-forwarder" -> {
+                    naive(1, 2);
+                    naive(2, 1);
+                }
                 case "sleeve-plain-1q" -> sleeves(false, 1);
                 case "sleeve-plain-2q" -> sleeves(false, 2);
                 case "sleeve-encrypted-1q" -> sleeves(true, 1);
@@ -165,6 +172,25 @@ public final class SleeveBench {
                 }
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
+        }
+
+        final List<Process> processes = new ArrayList<>();
+
+        /** The baseline: Flannel's old udp backend design in C, one read/sendto or recv/write per packet. */
+        void naive(int i, int j) {
+            Path bin = NaiveForwarder.binary();
+            try {
+                Process p = new ProcessBuilder("ip", "netns", "exec", ns[i], bin.toString(), "naive0", "8285", "192.0.2." + j, "8285")
+                        .redirectErrorStream(true).start();
+                processes.add(p);
+                String ready = new String(p.getInputStream().readNBytes(6), StandardCharsets.US_ASCII);
+                if (!ready.startsWith("ready")) throw new IllegalStateException("naive forwarder did not start: " + ready);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            run("ip", "-n", ns[i], "link", "set", "naive0", "mtu", "1472", "up");
+            run("ip", "-n", ns[i], "addr", "add", vtep(i) + "/32", "dev", "naive0");
+            run("ip", "-n", ns[i], "route", "add", "198.18." + j + ".0/24", "dev", "naive0");
         }
 
         void sleeves(boolean encrypted, int queues) {
@@ -254,6 +280,7 @@ public final class SleeveBench {
                     // best effort
                 }
             }
+            for (Process p : processes) p.destroyForcibly();
             for (NetlinkNamespace n : nl) if (n != null) n.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             for (String n : ns) {
