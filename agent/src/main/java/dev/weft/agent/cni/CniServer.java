@@ -53,6 +53,11 @@ public final class CniServer implements AutoCloseable {
         return socketPath;
     }
 
+    /** The handler's counters (requests by command, errors, not-ready answers, bad frames). */
+    public CniStats.Snapshot handlerStats() {
+        return handler.stats().snapshot();
+    }
+
     /**
      * Binds the socket (replacing a stale socket file of an earlier run, creating the directory, mode 0600)
      * and starts accepting on the executor.
@@ -61,7 +66,17 @@ public final class CniServer implements AutoCloseable {
         if (server != null) throw new IllegalStateException("already started");
         Path dir = socketPath.toAbsolutePath().getParent();
         if (dir != null) Files.createDirectories(dir);
-        Files.deleteIfExists(socketPath);
+        if (Files.exists(socketPath)) {
+            // A socket file of a crashed run is removed; one with a live listener belongs to another agent.
+            try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socketPath))) {
+                throw new IOException("another process is already serving CNI on " + socketPath
+                        + "; is a second weft agent running on this node?");
+            } catch (java.net.ConnectException | java.nio.file.NoSuchFileException e) {
+                Files.deleteIfExists(socketPath);
+            } catch (java.net.SocketException e) {
+                Files.deleteIfExists(socketPath);
+            }
+        }
         ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             ch.bind(UnixDomainSocketAddress.of(socketPath), 512);
