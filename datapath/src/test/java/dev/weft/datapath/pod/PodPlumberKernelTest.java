@@ -71,6 +71,15 @@ class PodPlumberKernelTest {
     }
 
     @Test
+    void podToPodOnOneNodeNeedsNoGlobalForwarding() throws Exception {
+        nodeNs.writeSysctl("net/ipv4/ip_forward", "0");
+        plumber.attach(spec(podA, "containera", "198.18.0.2"));
+        PodLinks lb = plumber.attach(spec(podB, "containerb", "198.18.0.3"));
+        assertThat(nodeNs.readSysctl("net/ipv4/conf/" + lb.hostIfName() + "/forwarding")).isEqualTo("1");
+        assertThat(PodNamespaces.in(podA, "ping", "-c", "1", "-W", "2", "198.18.0.3").exit()).isZero();
+    }
+
+    @Test
     void addOnAnExistingInterfaceFailsAndKeepsIt() throws Exception {
         PodSpec a = spec(podA, "containera", "198.18.0.2");
         plumber.attach(a);
