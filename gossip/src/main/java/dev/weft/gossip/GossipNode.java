@@ -53,7 +53,7 @@ public final class GossipNode implements AutoCloseable {
     private final LongSupplier nanoTime;
     private final Random random;
     private final WireCounters counters;
-    private final Keyring keyring;
+    private volatile Keyring keyring;
     private final Sealer sealer;
     private final Opener opener;
 
@@ -239,6 +239,21 @@ public final class GossipNode implements AutoCloseable {
         CompletableFuture<Boolean> f = new CompletableFuture<>();
         onLoop(f, () -> engine.sendMessage(memberId, topic, copy, f::complete));
         return f;
+    }
+
+    /**
+     * Replaces the keyring at runtime (secret rotation without downtime): first add the new secret as a second
+     * entry on every member, then make it the first (primary) on every member, then drop the old one. An empty
+     * list switches to cluster-name-only authentication (every member must do the same).
+     */
+    public void setSecrets(List<byte[]> secrets) {
+        Keyring kr = secrets.isEmpty() ? Keyring.withoutSecret(config.clusterName())
+                : Keyring.withSecrets(config.clusterName(), secrets);
+        keyring = kr;
+        opener.setKeyring(kr);
+        sealer.setKeyring(kr);
+        log.info("gossip keyring replaced peer={} encrypted={} keys={}", config.memberId(), kr.hasSecret(),
+                kr.keyIds().size());
     }
 
     // ------------------------------------------------------------------ status

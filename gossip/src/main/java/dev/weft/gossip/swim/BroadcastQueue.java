@@ -57,9 +57,9 @@ final class BroadcastQueue {
         int left = budgetBytes;
         Iterator<Entry> it = ordered.iterator();
         int misses = 0;
-        // stop after a few entries in a row that do not fit: scanning a long queue for a small gap costs more
-        // than the gap is worth
-        while (it.hasNext() && left > 3 && misses < MAX_MISSES) {
+        // Once something is taken, stop after a few entries in a row that do not fit: scanning a long queue for a
+        // small remaining gap costs more than the gap is worth. Until then scan on, so nothing that fits starves.
+        while (it.hasNext() && left > 3 && (out.isEmpty() || misses < MAX_MISSES)) {
             Entry e = it.next();
             int cost = e.size + 3;
             if (cost <= left) {
