@@ -66,6 +66,7 @@ public final class IpamNode {
   private Pending pending;
   private long lastRefusedDonor;
   private boolean discarded;
+  private boolean synced; // has this node's ring been confirmed current since it was opened?
 
   // counters
   private long allocations;
@@ -209,12 +210,14 @@ public final class IpamNode {
     List<IpRange> before = ring.rangesOwnedBy(self);
     Ring claimed = ring.claimSeed(self, nickname);
     if (claimed == ring) {
+      synced = true;
       return List.of();
     }
     transact(() -> {
       ring = claimed;
       afterRingChange();
     });
+    synced = true;
     List<IpRange> gained = diff(ring.rangesOwnedBy(self), before);
     log.info("claimed seed share peer={} nickname={} ranges={}", PeerIds.format(self), nickname, gained);
     return gained;
@@ -239,6 +242,7 @@ public final class IpamNode {
       ring = Ring.createdBy(config.ring(), self, decisionToken);
       afterRingChange();
     });
+    synced = true;
     log.info("created ring as creator genesis={} range={}", g, config.ring().range());
   }
 
@@ -253,6 +257,21 @@ public final class IpamNode {
       throw new RingMismatchException(ring.describe(), config.ring() + " genesis=" + genesis);
     }
     this.expected = genesis;
+  }
+
+  /**
+   * Declares the local ring current without a ring exchange: for a node that is alone (gossip
+   * found no other member). A node opened from persisted state hands out no new addresses and
+   * donates nothing until it has received a ring that includes its own latest entries (or claimed
+   * a seed share, or created the ring): its ranges may have been reclaimed while it was away.
+   */
+  public void markSynced() {
+    synced = true;
+  }
+
+  /** True once the local ring is known to be current (see {@link #markSynced()}). */
+  public boolean isSynced() {
+    return synced;
   }
 
   /** Which peers the agent currently believes alive (donor choice skips others). Default: all. */
@@ -334,6 +353,9 @@ public final class IpamNode {
       Ring.PeerMergeResult m =
           ring.mergeAsPeer(
               remote, self, remote.isRemoved(self) ? alloc::hasAllocationIn : alloc::inUse);
+      if (!synced && knowsOurLatest(remote, ring)) {
+        synced = true;
+      }
       if (!m.changed()) {
         ringsUnchanged++;
         return new RingUpdate(false, m.selfRemoved(), List.of(), List.of());
@@ -366,6 +388,29 @@ public final class IpamNode {
     }
   }
 
+  /**
+   * True if {@code remote} has every entry {@code self} owns in {@code local} at the same or a
+   * higher version: the sender has seen this node's latest state, so its ring is a fair picture of
+   * the cluster (a freshly started peer's initial ring is not: trusting it could let a node that
+   * was reclaimed while away hand out addresses from its old ranges).
+   */
+  private boolean knowsOurLatest(Ring remote, Ring local) {
+    for (RingEntry e : local.entries()) {
+      if (e.owner() != self) {
+        continue;
+      }
+      int i = remote.indexOf(e.token());
+      if (i < 0) {
+        return false;
+      }
+      RingEntry r = remote.entries().get(i);
+      if (!r.token().equals(e.token()) || r.version() < e.version()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private RingUpdate adopt(Ring remote) throws IOException {
     if (!remote.config().equals(config.ring())
         || (expected != null && !remote.genesis().equals(expected))) {
@@ -377,6 +422,7 @@ public final class IpamNode {
       expected = remote.genesis();
       afterRingChange();
     });
+    synced = true;
     ringsApplied++;
     log.info("adopted ring from gossip genesis={} entries={}", ring.genesis(), ring.size());
     boolean removed = ring.isRemoved(self);
@@ -464,6 +510,11 @@ public final class IpamNode {
     if (isRemoved()) {
       noSpace++;
       return new AllocationResult.NoSpaceYet("this peer was removed from the cluster and is starting over", Optional.empty());
+    }
+    if (!synced) {
+      noSpace++;
+      return new AllocationResult.NoSpaceYet(
+          "waiting for the first ring exchange with a peer since the agent started", Optional.empty());
     }
     Optional<IpAddress> pick = alloc.pickFree(ring.rangesOwnedBy(self));
     if (pick.isEmpty()) {
@@ -554,7 +605,7 @@ public final class IpamNode {
    */
   public Optional<SpaceRequest> spaceRequestIfNeeded(long nowMillis) {
     checkUsable();
-    if (ring == null || isRemoved() || localFree() >= config.lowFreeWatermark()) {
+    if (ring == null || !synced || isRemoved() || localFree() >= config.lowFreeWatermark()) {
       return Optional.empty();
     }
     if (pending != null && nowMillis - pending.sentAtMillis() < config.spaceRequestRetryMillis()) {
@@ -684,6 +735,9 @@ public final class IpamNode {
     }
     if (isRemoved()) {
       return "donor was removed from the cluster";
+    }
+    if (!synced) {
+      return "donor has not synchronised its ring since it started";
     }
     if (!ring.genesis().id().equals(req.getGenesis())) {
       return "request is for ring '" + req.getGenesis() + "', donor has '" + ring.genesis() + "'";

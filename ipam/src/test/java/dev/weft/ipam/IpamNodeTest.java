@@ -188,7 +188,10 @@ class IpamNodeTest {
 
     IpamNode again = IpamNode.open(CFG, new FileIpamStore(dir), 0xa1, "node-a");
     again.bootstrapFromSeeds(SEEDS); // the agent does this on every start: a no-op now
-    assertThat(again.claimSeedShare()).isEmpty();
+    assertThat(again.isSynced()).isFalse();
+    assertThat(again.allocate("new", "eth0", 0)).isInstanceOf(AllocationResult.NoSpaceYet.class);
+    assertThat(again.lookup("pod1", "eth0")).isPresent(); // existing pods keep answering
+    again.markSynced(); // alone in the cluster (gossip found nobody)
     assertThat(again.ring()).isEqualTo(a.ring());
     assertThat(again.gateway()).hasValue(gw);
     for (int i = 0; i < 20; i++) {
@@ -198,6 +201,7 @@ class IpamNodeTest {
     all.add(gw);
     for (int i = 20; i < 60; i++) {
       assertThat(all.add(allocated(again.allocate("pod" + i, "eth0", 0)))).isTrue();
+      assertThat(all).doesNotContain(ip("10.32.0.0"));
     }
     // identity and configuration must match the state
     assertThatThrownBy(() -> IpamNode.open(CFG, new FileIpamStore(dir), 0xa2, "node-a"))

@@ -24,8 +24,12 @@ import java.util.function.ToLongFunction;
  * the start of the range, so the ring covers the whole range at all times. Tokens are aligned to
  * the minimum block and never removed. Only an entry's owner changes it, raising its version
  * (the operations here take the acting peer and check it). {@link #merge} is per token: the higher
- * version wins, equal versions with different content are a {@link RingConflictException}. Merge
- * is commutative, associative and idempotent. Tombstones record removed peers (a grow-only map).
+ * version wins; equal versions with different owners are a {@link RingConflictException} (never
+ * resolved silently). The free count is an advisory hint: at equal version and owner the lower
+ * count wins, and after the union every count is clamped to its entry's size (a token unknown to
+ * an entry's owner can shrink the entry, see {@link #clampFree}). The join (per token: highest
+ * version, then lowest free; then clamp) is commutative, associative and idempotent. Tombstones
+ * record removed peers (a grow-only map; two different reclaimers of one peer are a conflict).
  *
  * <p>Every constructed ring is checked against the invariants (see {@link #checkInvariants}), so a
  * ring object that exists is valid. Pure: no I/O, no clock, no threads.
@@ -302,10 +306,16 @@ public final class Ring {
           out[n++] = b;
           changed = true;
         } else {
-          if (!a.sameContent(b)) {
+          if (a.owner() != b.owner()) {
             conflicts.add("token " + a.token() + " version " + a.version() + ": " + a + " vs " + b);
           }
-          out[n++] = a;
+          // same owner and version: the free count is a hint; the lower one wins (see class doc)
+          if (b.free() < a.free()) {
+            out[n++] = b;
+            changed = true;
+          } else {
+            out[n++] = a;
+          }
         }
       }
     }
@@ -330,7 +340,9 @@ public final class Ring {
     if (!changed) {
       return new MergeResult(this, false);
     }
-    return new MergeResult(new Ring(config, genesis, Arrays.copyOf(out, n), tombs), true);
+    RingEntry[] merged = Arrays.copyOf(out, n);
+    clampFree(merged);
+    return new MergeResult(new Ring(config, genesis, merged, tombs), true);
   }
 
   /** The result of merging a remote ring as a given peer. */
@@ -360,6 +372,30 @@ public final class Ring {
       }
     }
     return new PeerMergeResult(m.ring(), true, removed, Intervals.subtract(after, before), lost);
+  }
+
+  /**
+   * A token can appear inside an entry whose owner did not know it (a reclaimer taking over a dead
+   * peer's entry before the dead peer's last split reached it); the entry's range then shrinks and
+   * its free count may exceed it. The count is clamped to the range, deterministically, so the
+   * invariant {@code free <= size} holds in every merged ring.
+   */
+  private void clampFree(RingEntry[] es) {
+    for (int i = 0; i < es.length; i++) {
+      RingEntry e = es[i];
+      long size = sizeBetween(es, i);
+      if (e.free() > size) {
+        es[i] = new RingEntry(e.token(), e.owner(), e.version(), size);
+      }
+    }
+  }
+
+  private long sizeBetween(RingEntry[] es, int i) {
+    IpAddress t = es[i].token();
+    if (i + 1 < es.length) {
+      return saturate(t.distanceTo(es[i + 1].token()));
+    }
+    return saturate(t.distanceTo(config.range().last()).add(BigInteger.ONE));
   }
 
   // ------------------------------------------------------------------ owner operations

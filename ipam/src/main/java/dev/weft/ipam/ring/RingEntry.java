@@ -20,11 +20,6 @@ public record RingEntry(IpAddress token, long owner, long version, long free) {
     }
   }
 
-  /** Same owner and free count (the content that must agree at equal versions). */
-  boolean sameContent(RingEntry o) {
-    return owner == o.owner && free == o.free;
-  }
-
   @Override
   public String toString() {
     return token + "->" + PeerIds.format(owner) + " v" + version + " free=" + free;

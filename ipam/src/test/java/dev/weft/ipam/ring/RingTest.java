@@ -211,13 +211,30 @@ class RingTest {
   }
 
   @Test
-  void mergedRingIsValidatedToo() {
-    // two individually valid rings whose union breaks free <= size: rejected, not applied
+  void aTokenUnknownToAnEntrysOwnerShrinksItAndItsFreeCountIsClamped() {
+    // A reclaimed B's entry without knowing the token B had just created at .64: after the union,
+    // A's entry covers only [.0, .64) and its free count is clamped to 64 in both merge orders
     RingGenesis g = RingGenesis.creator(A, "x");
     Ring r1 = Ring.of(CFG, g, List.of(new RingEntry(ip("10.32.0.0"), A, 3, 1000)), Map.of());
     Ring r2 = Ring.of(CFG, g, List.of(
-        new RingEntry(ip("10.32.0.0"), A, 2, 10), new RingEntry(ip("10.32.0.64"), B, 1, 0)), Map.of());
-    assertThatThrownBy(() -> r1.merge(r2)).isInstanceOf(RingInvariantException.class);
+        new RingEntry(ip("10.32.0.0"), B, 2, 10), new RingEntry(ip("10.32.0.64"), C, 1, 0)), Map.of());
+    Ring m = r1.merge(r2).ring();
+    assertThat(m).isEqualTo(r2.merge(r1).ring());
+    assertThat(m.entries().get(0)).isEqualTo(new RingEntry(ip("10.32.0.0"), A, 3, 64));
+    // a ring that is not clamped is invalid
+    assertThatThrownBy(() -> Ring.of(CFG, g, List.of(new RingEntry(ip("10.32.0.0"), A, 3, 1000),
+            new RingEntry(ip("10.32.0.64"), C, 1, 0)), Map.of()))
+        .isInstanceOf(RingInvariantException.class);
+  }
+
+  @Test
+  void equalVersionsWithDifferentFreeCountsJoinToTheLowerCount() {
+    RingGenesis g = RingGenesis.creator(A, "x");
+    Ring r1 = Ring.of(CFG, g, List.of(new RingEntry(ip("10.32.0.0"), A, 3, 100)), Map.of());
+    Ring r2 = Ring.of(CFG, g, List.of(new RingEntry(ip("10.32.0.0"), A, 3, 90)), Map.of());
+    assertThat(r1.merge(r2).ring()).isEqualTo(r2);
+    assertThat(r1.merge(r2).changed()).isTrue();
+    assertThat(r2.merge(r1).changed()).isFalse();
   }
 
   @Test
