@@ -224,6 +224,17 @@ public final class SleeveBackend implements AutoCloseable {
         byId = Map.copyOf(ids);
     }
 
+    /** An immutable snapshot for status and metrics. */
+    public synchronized SleeveStatus status() {
+        List<SleeveStatus.Peer> ps = new ArrayList<>();
+        for (PeerState st : peerStates.values()) {
+            ps.add(new SleeveStatus.Peer(st.peer.peerId(), st.peer.underlay().toString(),
+                    st.peer.cidrs().stream().map(Cidr::toString).toList(), st.sessions != null));
+        }
+        return new SleeveStatus(config.deviceName(), ifindex, config.tunMtu(), config.port(), config.encrypted(),
+                config.queues(), gso, List.copyOf(ps), counters.snapshot());
+    }
+
     public synchronized List<SleevePeer> peers() {
         return List.copyOf(peerSpecs.values());
     }

@@ -87,6 +87,19 @@ class SleeveKernelTest {
         assertThat(lab.iperf(1, 2, 1, 1)).isGreaterThan(1e6);
         assertThat(b.counters().get(SleeveCounter.RX_AUTH_FAILED)).isZero();
         assertThat(b.counters().get(SleeveCounter.RX_SESSIONS)).isEqualTo(1);
+        SleeveStatus st = a.status();
+        assertThat(st.encrypted()).isTrue();
+        assertThat(st.port()).isEqualTo(6771);
+        assertThat(st.mtu()).isEqualTo(1424);
+        assertThat(st.peers()).singleElement().satisfies(p -> {
+            assertThat(p.peerId()).isEqualTo(SleeveLab.peerId(2));
+            assertThat(p.hasKey()).isTrue();
+            assertThat(p.cidrs()).containsExactly("198.18.2.0/24");
+        });
+        assertThat(st.counters().get(SleeveCounter.TX_PACKETS)).isPositive();
+        assertThat(a.removePeer(SleeveLab.peerId(2))).isTrue();
+        assertThat(lab.ping(1, 2, 1)).isFalse();
+        assertThat(a.counters().get(SleeveCounter.TX_NO_PEER)).isPositive();
     }
 
     @Test
