@@ -166,7 +166,10 @@ public final class AgentRuntime implements AutoCloseable {
         PodPlumber plumber = new PodPlumber(host, Sysctl::write, nsThreads);
         LoopIpam cniIpam = new LoopIpam(loop, () -> ipam, AgentRuntime::monotonicMillis, agent::sendSpaceRequest, agent::podsChanged);
         CniHandler handler = new CniHandler(cniIpam, new DatapathPodNetwork(plumber),
-                () -> readiness.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", readiness)),
+                () -> {
+                    List<String> now = currentProblems();
+                    return now.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", now));
+                },
                 () -> podMtu, System::nanoTime);
         CniServer cni = new CniServer(config.cniSocket(), workers, handler);
         try {
@@ -184,7 +187,7 @@ public final class AgentRuntime implements AutoCloseable {
             closers.add(0, new HttpEndpoints(config.httpAddress().getHostString().equals("0.0.0.0")
                     ? new InetSocketAddress(config.httpAddress().getPort())
                     : new InetSocketAddress(config.httpAddress().getHostString(), config.httpAddress().getPort()),
-                    workers, metrics, this::liveness, () -> readiness));
+                    workers, metrics, this::liveness, this::currentProblems));
         } catch (IOException e) {
             throw new StartupException("cannot open the status socket " + config.cliSocket() + " or HTTP " + config.httpAddress()
                     + ": " + e.getMessage(), e);
@@ -216,6 +219,15 @@ public final class AgentRuntime implements AutoCloseable {
         readiness = List.copyOf(agent.problems());
         podMtu = agent.lastDesired().map(d -> d.device().mtu()).filter(m -> m > 0)
                 .orElse(config.mtu() > 0 ? config.mtu() : agent.underlay().mtu() - DatapathConfig.VXLAN_OVERHEAD_V4);
+    }
+
+    /** Readiness right now (asks the loop; falls back to the last tick's answer if the loop is busy). */
+    private List<String> currentProblems() {
+        try {
+            return loop.call("readiness", 1_000, () -> List.copyOf(agent.problems()));
+        } catch (Exception e) {
+            return readiness;
+        }
     }
 
     private void startNetlinkWatch() {

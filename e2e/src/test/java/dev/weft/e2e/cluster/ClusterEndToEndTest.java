@@ -1,0 +1,199 @@
+package dev.weft.e2e.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weft.agent.cli.ReportFormat;
+import dev.weft.cni.Json;
+import dev.weft.e2e.lab.Await;
+import dev.weft.e2e.lab.ExecResult;
+import dev.weft.e2e.lab.Lab;
+import dev.weft.e2e.lab.LabNode;
+import dev.weft.e2e.lab.LabProcess;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The whole product in namespaces: three real agents (gossip, IPAM ring, kernel VXLAN, CNI server) on a lab
+ * underlay, pods attached by the real plugin executable, real pings. The steps build on each other (one
+ * cluster, ordered tests) to keep the run short; each step says what it proves.
+ */
+@Tag("kernel")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterEndToEndTest {
+    private Lab lab;
+    private WeftCluster cluster;
+    private final List<WeftCluster.Pod> pods = new ArrayList<>();
+
+    @BeforeAll
+    void up() {
+        lab = Lab.builder().nodes(3).start();
+        try {
+            cluster = new WeftCluster(lab, WeftCluster.findPluginDir(), List.of("--datapath", "vxlan"));
+            cluster.startAgents();
+            cluster.awaitAllReady(Duration.ofSeconds(90));
+        } catch (RuntimeException e) {
+            lab.close();
+            throw e;
+        }
+    }
+
+    @AfterAll
+    void down() {
+        if (lab != null) lab.close();
+    }
+
+    private void allPodsReachEachOther() {
+        for (WeftCluster.Pod a : pods) {
+            for (WeftCluster.Pod b : pods) {
+                if (a == b) continue;
+                Await.until(a.pod().namespace() + " pings " + b.address(), Duration.ofSeconds(15),
+                        () -> a.pod().ping(b.address(), 1).received() == 1);
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void podsOnDifferentNodesTalkOverVxlan() {
+        for (LabNode n : lab.nodes()) pods.add(cluster.addPod(n, "p"));
+        assertThat(pods).extracting(WeftCluster.Pod::address).doesNotHaveDuplicates()
+                .allMatch(a -> a.startsWith("198.18."));
+        allPodsReachEachOther();
+        // the traffic really is VXLAN: blocking UDP 4789 on n3's link cuts n1 <-> n3 pods
+        var block = lab.node(3).blockUdpPort(4789);
+        try {
+            assertThat(pods.get(0).pod().ping(pods.get(2).address(), 2).received()).isZero();
+        } finally {
+            block.remove();
+        }
+        allPodsReachEachOther();
+    }
+
+    @Test
+    @Order(2)
+    void statusTellsTheOperatorTheTruth() {
+        Map<String, Object> r = cluster.report(lab.node(1)).orElseThrow();
+        assertThat(r.get("ready")).isEqualTo(true);
+        List<Map<String, Object>> conns = ReportFormat.list(r, "connections");
+        assertThat(conns).hasSize(2).allSatisfy(c -> {
+            assertThat(c.get("mode")).isEqualTo("vxlan");
+            assertThat(c.get("health")).isEqualTo("ok");
+        });
+        Map<String, Object> ipam = ReportFormat.map(r, "ipam");
+        assertThat(ReportFormat.list(ipam, "owners")).hasSize(3);
+        assertThat(((Number) ipam.get("allocated")).longValue()).isEqualTo(1);
+        String table = ReportFormat.ipam(r);
+        assertThat(table).contains("n1").contains("n2").contains("n3");
+
+        ExecResult metrics = lab.node(1).exec(List.of("bash", "-c",
+                "exec 3<>/dev/tcp/" + lab.node(1).address() + "/6772; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"),
+                Duration.ofSeconds(10));
+        assertThat(metrics.stdout()).contains("200").contains("weft_gossip_members{state=\"alive\"} 2")
+                .contains("weft_ready 1").contains("weft_ipam_addresses{kind=\"used\"} 1").contains("weft_cni_requests_total{command=\"ADD\"} 1");
+    }
+
+    @Test
+    @Order(3)
+    void handDeletedKernelEntriesAreRepaired() {
+        LabNode n1 = lab.node(1);
+        String dev = "weft.vxlan";
+        n1.exec("ip", "link", "del", dev).orThrow();
+        Await.until("vxlan device restored", Duration.ofSeconds(20),
+                () -> n1.exec("ip", "link", "show", dev).ok());
+        allPodsReachEachOther();
+        Map<String, Object> dp = ReportFormat.map(cluster.report(n1).orElseThrow(), "datapath");
+        assertThat(((Number) dp.get("repairs")).longValue()).isPositive();
+    }
+
+    @Test
+    @Order(4)
+    void aHungAgentIsDetectedAndPodsKeepTalking() {
+        LabProcess a3 = cluster.agent(lab.node(3));
+        String id3 = String.valueOf(ReportFormat.map(cluster.report(lab.node(3)).orElseThrow(), "peer").get("id"));
+        a3.suspend();
+        try {
+            long t0 = System.nanoTime();
+            Await.until("n1 sees n3's agent as failed", Duration.ofSeconds(30), () -> peerState(lab.node(1), id3).matches("suspect|dead"));
+            System.out.printf("hung agent suspected after %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            // the kernel datapath does not need the agent: pods on n3 still answer
+            allPodsReachEachOther();
+        } finally {
+            a3.resume();
+        }
+        Await.until("n3 alive again", Duration.ofSeconds(30), () -> peerState(lab.node(1), id3).equals("alive"));
+    }
+
+    @Test
+    @Order(5)
+    void restartKeepsPodsAndAddresses() {
+        LabNode n2 = lab.node(2);
+        cluster.agent(n2).stop();
+        allPodsReachEachOther(); // agent down, datapath stays
+        cluster.startAgent(n2);
+        Await.until("n2 ready again", Duration.ofSeconds(60), () -> cluster.isReady(n2));
+        WeftCluster.Pod p2 = pods.get(1);
+        ExecResult again = cluster.plugin(n2, "ADD", p2.containerId(), "/var/run/netns/" + p2.pod().namespace(), "eth0");
+        assertThat(again.ok()).as("repeated ADD on an existing interface fails as the spec says").isFalse();
+        Map<String, Object> ipam = ReportFormat.map(cluster.report(n2).orElseThrow(), "ipam");
+        assertThat(((Number) ipam.get("allocated")).longValue()).isEqualTo(1);
+        allPodsReachEachOther();
+    }
+
+    @Test
+    @Order(6)
+    void delReleasesTheAddressAndIsIdempotent() {
+        WeftCluster.Pod p3 = pods.remove(2);
+        assertThat(cluster.deletePod(p3).ok()).isTrue();
+        assertThat(cluster.deletePod(p3).ok()).as("repeated DEL").isTrue();
+        Map<String, Object> ipam = ReportFormat.map(cluster.report(lab.node(3)).orElseThrow(), "ipam");
+        assertThat(((Number) ipam.get("allocated")).longValue()).isZero();
+        pods.add(cluster.addPod(lab.node(3), "q"));
+        allPodsReachEachOther();
+    }
+
+    @Test
+    @Order(7)
+    void rmpeerReclaimsAGoneNodeAndTheNodeComesBackAsANewPeer() throws Exception {
+        LabNode n3 = lab.node(3);
+        String id3 = String.valueOf(ReportFormat.map(cluster.report(n3).orElseThrow(), "peer").get("id"));
+        WeftCluster.Pod p3 = pods.remove(2);
+        cluster.deletePod(p3);
+        cluster.agent(n3).kill();
+        Map<String, Object> refused = cluster.api(lab.node(1), Json.obj("cmd", "rmpeer", "peer", "n3"));
+        assertThat(refused.get("ok")).as("rmpeer of a peer that is still alive/suspect is refused").isEqualTo(false);
+        Await.until("n3 dead", Duration.ofSeconds(40), () -> peerState(lab.node(1), id3).equals("dead"));
+        Map<String, Object> r = cluster.api(lab.node(1), Json.obj("cmd", "rmpeer", "peer", "n3"));
+        assertThat(r.get("ok")).as(String.valueOf(r)).isEqualTo(true);
+        Await.until("n2 sees n3's ranges owned by n1", Duration.ofSeconds(20), () -> ReportFormat.<Map<String, Object>>list(
+                ReportFormat.map(cluster.report(lab.node(2)).orElseThrow(), "ipam"), "owners").stream()
+                .noneMatch(o -> id3.equals(o.get("peer")) && ((Number) o.get("size")).longValue() > 0));
+
+        // n3 comes back with its old state: it learns it was removed and exits to start over as a new peer
+        LabProcess back = cluster.startAgent(n3);
+        assertThat(back.awaitExit(Duration.ofSeconds(60))).isEqualTo(75);
+        assertThat(back.log()).contains("reclaimed");
+        cluster.startAgent(n3);
+        Await.until("n3 ready as a new peer", Duration.ofSeconds(90), () -> cluster.isReady(n3));
+        String newId = String.valueOf(ReportFormat.map(cluster.report(n3).orElseThrow(), "peer").get("id"));
+        assertThat(newId).isNotEqualTo(id3);
+        pods.add(cluster.addPod(n3, "r"));
+        allPodsReachEachOther();
+    }
+
+    private String peerState(LabNode from, String id) {
+        return cluster.report(from).map(r -> ReportFormat.<Map<String, Object>>list(r, "peers").stream()
+                .filter(p -> id.equals(p.get("id"))).map(p -> String.valueOf(p.get("state"))).findFirst().orElse("unknown"))
+                .orElse("unknown");
+    }
+}
