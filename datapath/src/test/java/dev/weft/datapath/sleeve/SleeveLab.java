@@ -120,7 +120,7 @@ final class SleeveLab implements AutoCloseable {
             while (true) {
                 TestNetns.Result r = TestNetns.execIn(ns[i], "iperf3", "-J", "-c", pod(j), "-B", pod(i), "-t",
                         String.valueOf(seconds), "-P", String.valueOf(streams));
-                if (r.exit() == 0) return IperfJson.receivedBitsPerSecond(r.out());
+                if (r.exit() == 0 && !r.out().contains("\"error\"")) return IperfJson.receivedBitsPerSecond(r.out());
                 if (System.nanoTime() > deadline) throw new IllegalStateException("iperf3 failed: " + r.out());
                 java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L); // retry backoff
             }
