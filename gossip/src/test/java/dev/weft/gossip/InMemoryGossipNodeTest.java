@@ -113,6 +113,36 @@ class InMemoryGossipNodeTest {
     }
 
     @Test
+    void secretRotationWithoutDowntime() throws Exception {
+        int n = 5;
+        start(0, List.of());
+        for (int i = 1; i < n; i++) {
+            start(i, List.of(addr(0)));
+        }
+        assertThat(waitFor(() -> views.values().stream().allMatch(v ->
+                v.values().stream().filter(s -> s == MemberState.ALIVE).count() == n - 1), Duration.ofSeconds(10)))
+                .isNotNegative();
+        byte[] oldSecret = "in-memory-secret-0123456789".getBytes();
+        byte[] newSecret = "the-next-secret-abcdefghijk".getBytes();
+        // step by step, member by member, with protocol traffic flowing in between
+        for (List<byte[]> ring : List.of(List.of(oldSecret, newSecret), List.of(newSecret, oldSecret),
+                List.of(newSecret))) {
+            for (GossipNode node : nodes) {
+                node.setSecrets(ring);
+                TimeUnit.MILLISECONDS.sleep(300); // let probes run between members' steps (not a wait for a condition)
+            }
+        }
+        // a couple of probe rounds under the final key only
+        long before = nodes.get(0).counters().packetsReceived();
+        assertThat(waitFor(() -> nodes.get(0).counters().packetsReceived() > before + 6, Duration.ofSeconds(10)))
+                .isNotNegative();
+        views.forEach((id, v) -> v.forEach((other, s) ->
+                assertThat(s).as("%s sees %s", id, other).isEqualTo(MemberState.ALIVE)));
+        assertThat(nodes.stream().mapToLong(x -> x.counters().dropped(dev.weft.gossip.wire.DropReason.UNKNOWN_KEY)).sum())
+                .as("no packet was sealed with a key the receiver lacked").isZero();
+    }
+
+    @Test
     void twentyMembersConvergeShareAChannelAndDetectAHungMemberUnderLoss() throws Exception {
         int n = 20;
         start(0, List.of());

@@ -200,9 +200,25 @@ class LoopbackClusterTest {
                 List.of(a.localAddress()));
         GossipNode foreign = node("f", "other", List.of(SECRET), List.of(a.localAddress()));
         GossipNode plain = node("p", "loop", List.of(), List.of(a.localAddress()));
-        assertThat(waitFor(() -> a.counters().dropped(DropReason.UNKNOWN_KEY) > 0
-                && a.counters().dropped(DropReason.FOREIGN_CLUSTER) > 0
-                && a.counters().dropped(DropReason.SECURITY_MISMATCH) > 0, Duration.ofSeconds(5))).isNotNegative();
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(GossipNode.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        logger.addAppender(logs);
+        try {
+            assertThat(waitFor(() -> a.counters().dropped(DropReason.UNKNOWN_KEY) > 0
+                    && a.counters().dropped(DropReason.FOREIGN_CLUSTER) > 0
+                    && a.counters().dropped(DropReason.SECURITY_MISMATCH) > 0, Duration.ofSeconds(5))).isNotNegative();
+            // visible in one (rate-limited) log line per reason, not one per packet
+            assertThat(waitFor(() -> logs.list.stream().anyMatch(e -> e.getFormattedMessage().contains("reason=unknown_key")
+                    && e.getFormattedMessage().contains("peer=a")), Duration.ofSeconds(3))).isNotNegative();
+            long unknownKeyLines = logs.list.stream().filter(e -> e.getFormattedMessage().contains("reason=unknown_key")
+                    && e.getFormattedMessage().contains("peer=a")).count();
+            assertThat(unknownKeyLines).isEqualTo(1);
+        } finally {
+            logger.detachAppender(logs);
+        }
         assertThat(live(a)).isZero();
         assertThat(live(wrong)).isZero();
         assertThat(live(foreign)).isZero();
