@@ -112,7 +112,7 @@ class CniPluginKernelTest {
         String ipA = podIp(addA.json());
         String ipB = podIp(addB.json());
         assertThat(ipA).isNotEqualTo(ipB).startsWith("198.18.");
-        assertThat(addA.stderr()).as("JVM noise on stderr").doesNotContain("WARNING");
+        assertThat(addA.stderr()).as("JVM noise on stderr (AOT cache problems, warnings)").isEmpty();
 
         assertThat(ping(a, "192.0.2.1")).as("pod a -> node").isTrue();
         assertThat(ping(a, ipB)).as("pod a -> pod b").isTrue();

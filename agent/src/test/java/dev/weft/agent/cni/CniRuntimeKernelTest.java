@@ -104,7 +104,6 @@ class CniRuntimeKernelTest {
         env.keySet().removeIf(k -> k.startsWith("CNI_"));
         env.put("NETCONFPATH", dir.resolve("net.d").toString());
         env.put("CNI_PATH", PluginProcess.cniBinDir() + ":/usr/lib/cni");
-        env.put("WEFT_CNI_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         if (capArgs != null) env.put("CAP_ARGS", capArgs);
         Process p = pb.start();
         p.getOutputStream().close();

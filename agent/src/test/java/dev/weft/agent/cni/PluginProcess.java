@@ -46,7 +46,6 @@ final class PluginProcess {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().keySet().removeIf(k -> k.startsWith("CNI_"));
         pb.environment().putAll(env);
-        pb.environment().put("WEFT_CNI_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         Process p = pb.start();
         p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
