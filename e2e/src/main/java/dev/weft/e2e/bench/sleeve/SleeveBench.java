@@ -41,8 +41,14 @@ import java.util.regex.Pattern;
  * on this machine kind (naive C TUN/UDP forwarder 1.3 Gbit/s, wireguard-go 0.63 Gbit/s).
  *
  * <pre>
- *   java --enable-native-access=ALL-UNNAMED -cp ... dev.weft.e2e.bench.sleeve.SleeveBench [seconds] [scenario...]
+ *   mvn -B -q -pl e2e -am package -DskipTests
+ *   sudo java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+ *        -cp e2e/target/weft-lab.jar dev.weft.e2e.bench.sleeve.SleeveBench [seconds=5] [scenario...]
  * </pre>
+ *
+ * Scenarios: kernel-vxlan, naive-c-forwarder, sleeve-plain-1q, sleeve-plain-2q, sleeve-encrypted-1q,
+ * sleeve-encrypted-2q, sleeve-to-kernel (default: all). wireguard-go is not installed on this machine
+ * kind, so it appears only as its anchor.
  *
  * Needs root, iperf3 and ip. Creates namespaces {@code wftsb<hex>-a/-b} and deletes them at the end.
  */
