@@ -172,6 +172,29 @@ public final class SleeveBackend implements AutoCloseable {
 
     /** Adds or replaces a peer (by id). Throws {@link IllegalArgumentException} for a bad public key. */
     public synchronized void upsertPeer(SleevePeer peer) {
+        put(peer);
+        rebuild();
+    }
+
+    /**
+     * Makes the peer set exactly {@code peers} in one step (one table rebuild, for the agent's
+     * reconcile of a whole cluster view). Sessions of peers whose key did not change are kept.
+     */
+    public synchronized void setPeers(java.util.Collection<SleevePeer> peers) {
+        java.util.Set<Long> keep = new java.util.HashSet<>();
+        for (SleevePeer p : peers) keep.add(p.peerId());
+        for (Long id : List.copyOf(peerSpecs.keySet())) {
+            if (!keep.contains(id)) {
+                peerSpecs.remove(id);
+                peerStates.remove(id);
+                LOG.info("sleeve peer removed peer={}", Long.toHexString(id));
+            }
+        }
+        for (SleevePeer p : peers) put(p);
+        rebuild();
+    }
+
+    private void put(SleevePeer peer) {
         if (config.encrypted() && peer.publicKey() == null) {
             LOG.warn("sleeve peer without public key; traffic to it is dropped until its node record has one peer={}",
                     Long.toHexString(peer.peerId()));
@@ -194,10 +217,16 @@ public final class SleeveBackend implements AutoCloseable {
                 sessions, PrefixTable.of(src));
         peerSpecs.put(peer.peerId(), peer);
         peerStates.put(peer.peerId(), st);
-        rebuild();
         if (old == null) {
             LOG.info("sleeve peer added peer={} underlay={} cidrs={}", Long.toHexString(peer.peerId()), peer.underlay(), peer.cidrs());
+        } else if (!same(old, peer)) {
+            LOG.info("sleeve peer updated peer={} underlay={} cidrs={}", Long.toHexString(peer.peerId()), peer.underlay(), peer.cidrs());
         }
+    }
+
+    private static boolean same(SleevePeer a, SleevePeer b) {
+        return a.underlay().equals(b.underlay()) && a.vtepAddress().equals(b.vtepAddress()) && a.vtepMac().equals(b.vtepMac())
+                && a.cidrs().equals(b.cidrs()) && Arrays.equals(a.publicKey(), b.publicKey());
     }
 
     /** Removes a peer; returns false if unknown. */

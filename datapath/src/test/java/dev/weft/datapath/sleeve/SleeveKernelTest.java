@@ -66,6 +66,12 @@ class SleeveKernelTest {
         SleeveBackend b = lab.sleeve(2, null, 2);
         lab.connect(a, 1, SleeveLab.peerSpec(2, null));
         lab.connect(b, 2, SleeveLab.peerSpec(1, null));
+        // bulk replacement keeps the same peer and drops others
+        SleevePeer stranger = new SleevePeer(0x77, dev.weft.ipam.addr.IpAddress.parse("192.0.2.77"),
+                dev.weft.ipam.addr.IpAddress.parse("198.18.77.1"), SleeveLab.mac(7), java.util.List.of(), null);
+        b.upsertPeer(stranger);
+        b.setPeers(java.util.List.of(SleeveLab.peerSpec(1, null)));
+        assertThat(b.peers()).extracting(SleevePeer::peerId).containsExactly(SleeveLab.peerId(1));
         assertThat(lab.awaitPing(1, 2)).isTrue();
         assertThat(lab.ping(2, 1, 3)).isTrue();
         assertThat(lab.iperf(1, 2, 1, 2)).isGreaterThan(1e6);
