@@ -228,10 +228,12 @@ class LoopbackClusterTest {
     @Test
     void tenThousandRandomAndMutatedPacketsChangeOnlyCounters() throws Exception {
         List<GossipNode> c = cluster(3);
-        GossipNode target = c.get(0);
+        // an isolated member as the target, so every packet it receives is garbage and the books must balance
+        GossipNode target = node("target", "loop", List.of(SECRET), List.of());
         WireCounters.Snapshot before = target.counters();
         Random rnd = new Random(7);
         InetSocketAddress to = target.localAddress();
+        byte[] authentic = null;
         try (DatagramSocket s = new DatagramSocket(0, LO)) {
             for (int i = 0; i < 10_000; i++) {
                 byte[] d = new byte[rnd.nextInt(1600)];
@@ -242,6 +244,8 @@ class LoopbackClusterTest {
                     d[2] = 1;
                     d[3] = 1;
                     java.nio.ByteBuffer.wrap(d, 4, 4).putInt(dev.weft.gossip.wire.Keyring.clusterTag("loop"));
+                    java.nio.ByteBuffer.wrap(d, 8, 4).putInt(dev.weft.gossip.wire.Keyring
+                            .withSecrets("loop", List.of(SECRET)).primary().id());
                 }
                 s.send(new DatagramPacket(d, d.length, to));
                 if (i % 100 == 0) {
@@ -267,14 +271,22 @@ class LoopbackClusterTest {
                 assertThat(first).as("stream closed without reply").isEqualTo(-1);
             }
         }
-        long dropped = waitFor(() -> target.counters().droppedTotal() - before.droppedTotal() >= 9_000,
-                Duration.ofSeconds(10));
+        // every datagram/frame that reached the member was dropped and counted (the kernel may lose some under
+        // load before they reach us; those are not the member's to count)
+        long settled = waitFor(() -> {
+            WireCounters.Snapshot now = target.counters();
+            long received = now.packetsReceived() - before.packetsReceived();
+            long dropped = now.droppedTotal() - before.droppedTotal();
+            return received >= 2_000 && dropped == received + 10; // + 10 oversized TCP frames: dropped, never "received"
+        }, Duration.ofSeconds(10));
         WireCounters.Snapshot after = target.counters();
-        System.out.printf("loopback garbage: dropped %d (by reason %s)%n", after.droppedTotal() - before.droppedTotal(),
+        System.out.printf("loopback garbage: received %d, dropped %d (by reason %s)%n",
+                after.packetsReceived() - before.packetsReceived(), after.droppedTotal() - before.droppedTotal(),
                 after.dropped());
-        assertThat(dropped).isNotNegative();
-        // the cluster did not notice
-        assertThat(waitFor(() -> nodes.stream().allMatch(x -> live(x) == 2), Duration.ofSeconds(3))).isNotNegative();
-        assertThat(events.get(1).states.get("n0")).isEqualTo(MemberState.ALIVE);
+        assertThat(settled).as("all received garbage dropped and counted").isNotNegative();
+        assertThat(live(target)).isZero();
+        // and the member still works: it joins the cluster
+        assertThat(target.join(List.of(c.get(0).localAddress())).get(5, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(waitFor(() -> nodes.stream().allMatch(x -> live(x) == 3), Duration.ofSeconds(5))).isNotNegative();
     }
 }
