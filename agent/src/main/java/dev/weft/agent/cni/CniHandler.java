@@ -233,8 +233,16 @@ public final class CniHandler {
         Set<CniIpam.Attachment> valid = new HashSet<>(conf.validAttachments());
         List<CniIpam.Attachment> stale = ipam.attachments().stream().filter(a -> !valid.contains(a)).toList();
         int released = 0;
+        int busy = 0;
         for (CniIpam.Attachment a : stale) {
-            try (KeyedLocks.Held ignored = locks.lock(a.containerId())) {
+            // An attachment with an ADD/DEL/CHECK in flight is not stale: its ADD may simply be newer than the
+            // runtime's list. Leave it to the next GC.
+            Optional<KeyedLocks.Held> held = locks.tryLock(a.containerId());
+            if (held.isEmpty()) {
+                busy++;
+                continue;
+            }
+            try (KeyedLocks.Held ignored = held.get()) {
                 try {
                     pods.detach(a.containerId(), null, a.ifName());
                 } catch (PodNetworkException e) {
@@ -246,6 +254,7 @@ public final class CniHandler {
                 throw new CniException(CniError.IO_FAILURE, "GC could not record a release: " + e.getMessage());
             }
         }
+        if (busy > 0) log.info("CNI GC skipped attachments with a call in flight: count={}", busy);
         stats.gcReleased.addAndGet(released);
         log.info("CNI GC: valid={} released={}", valid.size(), released);
         return "";

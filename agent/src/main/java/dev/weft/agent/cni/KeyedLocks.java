@@ -35,6 +35,23 @@ final class KeyedLocks {
         };
     }
 
+    /** The lock if nobody holds or waits for it, else empty (the key is busy). */
+    java.util.Optional<Held> tryLock(String key) {
+        Entry e = locks.compute(key, (k, old) -> {
+            Entry n = old == null ? new Entry() : old;
+            n.users++;
+            return n;
+        });
+        if (e.users == 1 && e.lock.tryLock()) {
+            return java.util.Optional.of(() -> {
+                e.lock.unlock();
+                locks.computeIfPresent(key, (k, cur) -> --cur.users == 0 ? null : cur);
+            });
+        }
+        locks.computeIfPresent(key, (k, cur) -> --cur.users == 0 ? null : cur);
+        return java.util.Optional.empty();
+    }
+
     /** Keys with a holder or waiter (for tests and status). */
     int size() {
         return locks.size();

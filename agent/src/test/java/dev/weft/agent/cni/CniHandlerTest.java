@@ -191,6 +191,36 @@ class CniHandlerTest {
     }
 
     @Test
+    void gcLeavesAnAttachmentWhoseAddIsStillInFlight() throws Exception {
+        CountDownLatch inAttach = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        pods.onAttach = a -> {
+            if (a.containerId().equals("slow")) {
+                inAttach.countDown();
+                try {
+                    finish.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            Future<CniResponse> add = ex.submit(() -> call("ADD", "slow", "/run/netns/s", conf("1.1.0")));
+            assertThat(inAttach.await(10, TimeUnit.SECONDS)).isTrue();
+            String gc = "{\"cniVersion\":\"1.1.0\",\"name\":\"weft\",\"type\":\"weft\",\"cni.dev/valid-attachments\":[]}";
+            assertThat(call("GC", null, null, gc).getExitCode()).isZero();
+            assertThat(ipam.lookup("slow", "eth0")).as("in-flight ADD keeps its address").isPresent();
+            finish.countDown();
+            assertThat(add.get(10, TimeUnit.SECONDS).getExitCode()).isZero();
+            assertThat(call("GC", null, null, gc).getExitCode()).isZero();
+            assertThat(ipam.lookup("slow", "eth0")).as("released by the next GC").isEmpty();
+        } finally {
+            ex.shutdownNow();
+        }
+    }
+
+    @Test
     void badInputGetsTheRightCode() throws Exception {
         assertThat(code(call("ADD", "c1", "/run/netns/a", "{\"cniVersion\":"))).isEqualTo(6);
         assertThat(code(call("ADD", "c1", "/run/netns/a", "[1,2]"))).isEqualTo(6);
