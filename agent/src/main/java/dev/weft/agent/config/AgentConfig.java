@@ -34,7 +34,8 @@ public record AgentConfig(
         LogFormat logFormat,
         String logLevel,
         Path cniBinDir,
-        Path cniConfDir) {
+        Path cniConfDir,
+        boolean kubernetes) {
 
     /** How traffic to remote peers is carried. */
     public enum DatapathMode {

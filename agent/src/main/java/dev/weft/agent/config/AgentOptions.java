@@ -94,6 +94,10 @@ public final class AgentOptions {
     @Option(names = "--log-level", defaultValue = "info", description = "error|warn|info|debug|trace. Default: ${DEFAULT-VALUE}.")
     String logLevel;
 
+    @Option(names = "--kubernetes", defaultValue = "false", description = "Run as a Kubernetes DaemonSet pod: peers from Node objects, "
+            + "ring bootstrap and reclaim guarded by the API server, node annotations and NetworkUnavailable. Default: ${DEFAULT-VALUE}.")
+    boolean kubernetes;
+
     @Option(names = "--cni-bin-dir", defaultValue = "/opt/cni/bin", description = "Where the CNI plugin is installed. Default: ${DEFAULT-VALUE}.")
     Path cniBinDir;
 
@@ -175,7 +179,7 @@ public final class AgentOptions {
         if (!bad.isEmpty()) throw new ConfigException(bad);
         return new AgentConfig(node, stateDir, runDir, clusterName, range, blockSize, seeds, peerList, bindAddress,
                 blank(advertiseAddress), gossipPort, secretFile, required, mode, vxlanPort, vni, vxlanDevice, mtu,
-                blank(underlayInterface), sleevePort, http, fmt, level, cniBinDir, cniConfDir);
+                blank(underlayInterface), sleevePort, http, fmt, level, cniBinDir, cniConfDir, kubernetes);
     }
 
     static String problem(String option, String value, String allowed) {

@@ -70,6 +70,7 @@ public final class AgentRuntime implements AutoCloseable {
     private NodeAgent agent;
     private GossipNode gossip;
     private GossipBus bus;
+    private KubernetesIntegration kubernetes;
     private volatile List<String> readiness = List.of("starting");
     private volatile int podMtu;
     private volatile boolean closing;
@@ -116,13 +117,26 @@ public final class AgentRuntime implements AutoCloseable {
         MacAddress vtepMac = VtepMacStore.loadOrCreate(config.stateDir(), random);
 
         IpamNode ipam = openIpam(identity);
+        if (config.kubernetes()) {
+            loop = new AgentLoop(Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("weft-loop").daemon().factory()));
+            try {
+                kubernetes = new KubernetesIntegration(config, identity, loop, workers);
+                closers.add(kubernetes);
+                kubernetes.bootstrapRing(ipam);
+            } catch (IOException | RuntimeException e) {
+                throw new StartupException("Kubernetes ring bootstrap failed: " + e.getMessage()
+                        + "; is the API server reachable and does the weft ServiceAccount have its RBAC?", e);
+            }
+        }
         DatapathConfig dpc = DatapathConfig.defaults().withDevice(config.vxlanDevice()).withVni(config.vni())
                 .withPort(config.vxlanPort()).withMtu(config.mtu())
                 .withDirectRouting(config.datapath() == AgentConfig.DatapathMode.AUTO);
         Reconciler reconciler = new Reconciler(host, dpc);
         NftTable nft = new NftTable(List.of("nft"));
 
-        loop = new AgentLoop(Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("weft-loop").daemon().factory()));
+        if (loop == null) {
+            loop = new AgentLoop(Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("weft-loop").daemon().factory()));
+        }
         agent = new NodeAgent(config, identity, underlay, vtepMac, ipam, reconciler, dpc, nft, AgentRuntime::monotonicMillis,
                 this::selfRemoved);
 
@@ -157,6 +171,7 @@ public final class AgentRuntime implements AutoCloseable {
         log.atInfo().addKeyValue("port", config.gossipPort()).addKeyValue("seeds", config.peers())
                 .addKeyValue("encrypted", !gc.secrets().isEmpty()).log("gossip started");
 
+        if (kubernetes != null) kubernetes.start(agent, gossip);
         startNetlinkWatch();
         loop.every("tick", 1, TimeUnit.SECONDS, this::tick);
         loop.post("first tick", this::tick);
@@ -202,7 +217,7 @@ public final class AgentRuntime implements AutoCloseable {
         long self = Long.parseUnsignedLong(identity.peerId(), 16);
         try {
             IpamNode ipam = IpamNode.open(ic, new FileIpamStore(config.stateDir()), self, identity.nickname());
-            if (!config.ipamSeeds().isEmpty()) ipam.bootstrapFromSeeds(config.ipamSeeds());
+            if (!config.kubernetes() && !config.ipamSeeds().isEmpty()) ipam.bootstrapFromSeeds(config.ipamSeeds());
             return ipam;
         } catch (IOException e) {
             throw new StartupException("cannot load IPAM state from " + config.stateDir() + ": " + e.getMessage(), e);
@@ -216,6 +231,7 @@ public final class AgentRuntime implements AutoCloseable {
     private void tick() {
         if (closing) return;
         agent.tick();
+        if (kubernetes != null) kubernetes.tick(agent, monotonicMillis());
         readiness = List.copyOf(agent.problems());
         podMtu = agent.lastDesired().map(d -> d.device().mtu()).filter(m -> m > 0)
                 .orElse(config.mtu() > 0 ? config.mtu() : agent.underlay().mtu() - DatapathConfig.VXLAN_OVERHEAD_V4);

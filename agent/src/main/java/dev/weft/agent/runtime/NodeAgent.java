@@ -262,7 +262,7 @@ final class NodeAgent implements GossipListener, CrdtChannel {
      * a live peer), or alone when no peer is alive a few seconds after start (the cluster is being created).
      */
     private void claimSeedShareWhenSynced(long now) {
-        if (seedClaimDone || config.ipamSeeds().isEmpty()) return;
+        if (seedClaimDone || config.kubernetes() || config.ipamSeeds().isEmpty()) return;
         boolean anyAlive = peers.all().stream().anyMatch(PeerTable.Peer::alive);
         if (!heardRing && (anyAlive || now - startedMs < SEED_CLAIM_ALONE_AFTER_MS)) return;
         try {
@@ -406,6 +406,21 @@ final class NodeAgent implements GossipListener, CrdtChannel {
         String msg = "reclaimed " + r.taken().size() + " range(s) of peer " + shown + ": " + r.taken();
         log.atWarn().addKeyValue("peer", PeerIds.format(target)).addKeyValue("range", r.taken()).log("operator reclaimed the ranges of a removed peer");
         return msg;
+    }
+
+    /**
+     * Kubernetes reclaim (the caller holds the API server's reclaim lock for this peer): takes over every range of a
+     * peer whose Node was deleted and that gossip reports dead. Returns the ranges taken.
+     */
+    List<String> reclaimDead(String peerId) throws IOException {
+        if (peers.isAlive(peerId)) throw new IllegalStateException("peer " + peerId + " is alive again; not reclaiming");
+        long target = Long.parseUnsignedLong(peerId, 16);
+        if (target == self) throw new IllegalStateException("refusing to reclaim this node's own ranges");
+        ReclaimResult r = ipam.reclaim(target);
+        if (!r.taken().isEmpty()) ringChanged();
+        log.atWarn().addKeyValue("peer", peerId).addKeyValue("range", r.taken())
+                .log("reclaimed the ranges of a peer whose Kubernetes Node was deleted and that is dead in gossip");
+        return r.taken().stream().map(Object::toString).toList();
     }
 
     // ---- status ----------------------------------------------------------------------------------------

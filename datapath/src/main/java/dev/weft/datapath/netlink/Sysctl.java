@@ -12,7 +12,12 @@ import java.nio.file.Path;
  * because interface names may contain dots: {@code net/ipv4/conf/weft.vxlan/forwarding}.
  */
 public final class Sysctl {
-    private static final Path ROOT = Path.of("/proc/sys");
+    /**
+     * Where sysctls are written: {@code /proc/sys}, or {@code $WEFT_SYSCTL_ROOT} when the agent runs in a container
+     * whose own {@code /proc/sys} is read-only and the host's {@code /proc/sys/net} is mounted elsewhere (the
+     * DaemonSet mounts it at {@code /host/proc/sys}).
+     */
+    private static final Path ROOT = Path.of(System.getenv().getOrDefault("WEFT_SYSCTL_ROOT", "/proc/sys"));
 
     private Sysctl() {}
 

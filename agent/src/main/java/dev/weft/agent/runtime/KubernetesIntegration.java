@@ -1,0 +1,173 @@
+package dev.weft.agent.runtime;
+
+import dev.weft.agent.Version;
+import dev.weft.agent.config.AgentConfig;
+import dev.weft.agent.state.Identity;
+import dev.weft.gossip.GossipNode;
+import dev.weft.gossip.swim.MemberState;
+import dev.weft.ipam.IpamNode;
+import dev.weft.k8s.K8sClients;
+import dev.weft.k8s.K8sConfig;
+import dev.weft.k8s.discovery.NodeDiscovery;
+import dev.weft.k8s.discovery.NodeEvent;
+import dev.weft.k8s.discovery.NodePeer;
+import dev.weft.k8s.lock.BootstrapClaim;
+import dev.weft.k8s.lock.BootstrapOutcome;
+import dev.weft.k8s.lock.ReclaimCandidates;
+import dev.weft.k8s.lock.ReclaimLock;
+import dev.weft.k8s.lock.RingBootstrap;
+import dev.weft.k8s.node.OwnNode;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent in a Kubernetes cluster (DESIGN §8): ring bootstrap decided by an atomic create in the API server,
+ * peers discovered from Node objects, the own Node annotated and its NetworkUnavailable condition kept true to
+ * the agent's readiness, and the ranges of deleted, dead nodes reclaimed by exactly one agent (a Lease lock).
+ * API calls run on worker threads; what they learn is handed to the agent loop.
+ */
+final class KubernetesIntegration implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KubernetesIntegration.class);
+    private static final long RECLAIM_RETRY_MS = 10_000;
+
+    private final AgentConfig config;
+    private final Identity identity;
+    private final AgentLoop loop;
+    private final ExecutorService workers;
+    private final KubernetesClient client;
+    private final K8sConfig k8s;
+    private final OwnNode ownNode;
+    private final ReclaimLock reclaimLock;
+    private final ReclaimCandidates candidates = new ReclaimCandidates();
+    private final Map<String, Long> reclaimAttempts = new HashMap<>();
+    private final Set<String> joined = new HashSet<>();
+    private NodeDiscovery discovery;
+    private Boolean announcedReady;
+
+    KubernetesIntegration(AgentConfig config, Identity identity, AgentLoop loop, ExecutorService workers) {
+        this.config = config;
+        this.identity = identity;
+        this.loop = loop;
+        this.workers = workers;
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("WEFT_NODE_NAME", config.nodeName());
+        this.k8s = K8sConfig.fromEnvironment(env);
+        this.client = K8sClients.create(Version.get(), workers);
+        this.ownNode = new OwnNode(client, k8s, Clock.systemUTC());
+        this.reclaimLock = new ReclaimLock(client, k8s, Clock.systemUTC());
+    }
+
+    /** Before gossip starts: seed the ring if this agent wins the atomic create, else accept only the cluster's ring. */
+    void bootstrapRing(IpamNode ipam) throws IOException {
+        BootstrapOutcome o = new RingBootstrap(client, k8s, Clock.systemUTC()).claim(new BootstrapClaim(identity.peerId(),
+                config.nodeName(), config.clusterRange(), config.blockSize(), config.ipamSeeds(),
+                ipam.ring().map(r -> r.genesis().id())));
+        switch (o.role()) {
+            case SEED -> {
+                ipam.bootstrapAsCreator(o.record().decisionToken());
+                log.atInfo().addKeyValue("range", config.clusterRange()).log("this agent created the cluster's IPAM ring (first to claim it in the API server)");
+            }
+            case JOIN -> {
+                ipam.expectGenesis(o.record().genesis());
+                log.atInfo().addKeyValue("creator", o.creatorPeerId()).log("joining the cluster's IPAM ring");
+            }
+            default -> log.atInfo().log("resuming with the persisted IPAM ring");
+        }
+    }
+
+    /** After gossip started: announce this node and follow Node objects. */
+    void start(NodeAgent agent, GossipNode gossip) {
+        workers.execute(() -> {
+            try {
+                ownNode.announce(identity.peerId(), Version.get());
+            } catch (RuntimeException e) {
+                log.atWarn().log("could not annotate this node with its peer id: " + e.getMessage() + "; check the RBAC of the weft ServiceAccount");
+            }
+        });
+        discovery = new NodeDiscovery(client, k8s, workers, new dev.weft.k8s.discovery.NodeEventListener() {
+            @Override
+            public void onNodeEvent(NodeEvent e) {
+                loop.post("node event", () -> {
+                    candidates.onNodeEvent(e);
+                    NodePeer n = switch (e) {
+                        case NodeEvent.Added a -> a.node();
+                        case NodeEvent.Updated u -> u.node();
+                        case NodeEvent.Deleted d -> null;
+                    };
+                    if (n != null && !n.nodeName().equals(config.nodeName())) {
+                        n.address().ifPresent(addr -> {
+                            if (joined.add(n.nodeName() + "/" + addr.getHostAddress())) {
+                                gossip.join(List.of(new InetSocketAddress(addr, config.gossipPort())));
+                            }
+                        });
+                    }
+                });
+            }
+        });
+        discovery.start().whenComplete((v, err) -> {
+            if (err != null) log.atError().log("cannot list Nodes: " + err.getMessage() + "; check the RBAC of the weft ServiceAccount");
+            else log.atInfo().log("following Node objects for peer discovery");
+        });
+    }
+
+    /** On the loop, every tick: keep the Node condition true to readiness, reclaim deleted dead nodes. */
+    void tick(NodeAgent agent, long nowMs) {
+        boolean ready = agent.problems().isEmpty();
+        if (announcedReady == null || announcedReady != ready) {
+            announcedReady = ready;
+            String why = ready ? "" : String.join("; ", agent.problems());
+            workers.execute(() -> {
+                try {
+                    if (ready) ownNode.markNetworkAvailable();
+                    else ownNode.markNetworkUnavailable("WeftNotReady", why);
+                } catch (RuntimeException e) {
+                    log.atWarn().log("could not update the NetworkUnavailable condition: " + e.getMessage());
+                }
+            });
+        }
+        for (PeerTable.Peer p : agent.peers().all()) {
+            if (p.member().state() == MemberState.DEAD) candidates.onPeerDead(p.member().id());
+            else if (p.member().state() == MemberState.ALIVE) candidates.onPeerAlive(p.member().id());
+        }
+        for (ReclaimCandidates.Candidate c : candidates.due()) {
+            Long last = reclaimAttempts.get(c.peerId());
+            if (last != null && nowMs - last < RECLAIM_RETRY_MS) continue;
+            reclaimAttempts.put(c.peerId(), nowMs);
+            workers.execute(() -> reclaim(agent, c));
+        }
+    }
+
+    private void reclaim(NodeAgent agent, ReclaimCandidates.Candidate c) {
+        try {
+            if (!reclaimLock.tryAcquireReclaim(c.peerId(), identity.peerId())) return; // another agent does it
+            List<String> ranges = loop.call("reclaim", 10_000, () -> agent.reclaimDead(c.peerId()));
+            reclaimLock.markReclaimed(c.peerId(), identity.peerId(), ranges);
+            loop.post("reclaim done", () -> candidates.onHandled(c.peerId()));
+        } catch (Exception e) {
+            log.atWarn().addKeyValue("peer", c.peerId()).addKeyValue("node", c.nodeName())
+                    .log("reclaim of a deleted node's ranges failed, will retry: " + e.getMessage());
+        }
+    }
+
+    Optional<String> status() {
+        return Optional.ofNullable(discovery).map(d -> d.status().toString());
+    }
+
+    @Override
+    public void close() {
+        if (discovery != null) discovery.close();
+        client.close();
+    }
+
+}
