@@ -13,9 +13,11 @@ package dev.weft.datapath;
  * @param routeProtocol rtnetlink protocol number marking Weft's routes (ownership); not 0-4 (kernel/boot/static)
  * @param routeTable    routing table for Weft's routes
  * @param directRouting use plain routes via the underlay for peers on the same L2 segment
+ * @param sleeveDevice  the sleeve's TUN device, or null when the sleeve is not running: peers whose only usable
+ *                      datapath is {@link DatapathMode#SLEEVE} then get no routes
  */
 public record DatapathConfig(String vxlanDevice, int vni, int port, int mtu, int routeProtocol, int routeTable,
-                             boolean directRouting) {
+                             boolean directRouting, String sleeveDevice) {
     public static final String DEFAULT_DEVICE = "weft.vxlan";
     public static final int DEFAULT_VNI = 1;
     public static final int DEFAULT_PORT = 4789;
@@ -48,34 +50,38 @@ public record DatapathConfig(String vxlanDevice, int vni, int port, int mtu, int
     }
 
     public static DatapathConfig defaults() {
-        return new DatapathConfig(DEFAULT_DEVICE, DEFAULT_VNI, DEFAULT_PORT, 0, DEFAULT_ROUTE_PROTOCOL, MAIN_TABLE, false);
+        return new DatapathConfig(DEFAULT_DEVICE, DEFAULT_VNI, DEFAULT_PORT, 0, DEFAULT_ROUTE_PROTOCOL, MAIN_TABLE, false, null);
     }
 
     public DatapathConfig withVni(int value) {
-        return new DatapathConfig(vxlanDevice, value, port, mtu, routeProtocol, routeTable, directRouting);
+        return new DatapathConfig(vxlanDevice, value, port, mtu, routeProtocol, routeTable, directRouting, sleeveDevice);
     }
 
     public DatapathConfig withPort(int value) {
-        return new DatapathConfig(vxlanDevice, vni, value, mtu, routeProtocol, routeTable, directRouting);
+        return new DatapathConfig(vxlanDevice, vni, value, mtu, routeProtocol, routeTable, directRouting, sleeveDevice);
     }
 
     public DatapathConfig withMtu(int value) {
-        return new DatapathConfig(vxlanDevice, vni, port, value, routeProtocol, routeTable, directRouting);
+        return new DatapathConfig(vxlanDevice, vni, port, value, routeProtocol, routeTable, directRouting, sleeveDevice);
     }
 
     public DatapathConfig withDevice(String value) {
-        return new DatapathConfig(value, vni, port, mtu, routeProtocol, routeTable, directRouting);
+        return new DatapathConfig(value, vni, port, mtu, routeProtocol, routeTable, directRouting, sleeveDevice);
     }
 
     public DatapathConfig withDirectRouting(boolean value) {
-        return new DatapathConfig(vxlanDevice, vni, port, mtu, routeProtocol, routeTable, value);
+        return new DatapathConfig(vxlanDevice, vni, port, mtu, routeProtocol, routeTable, value, sleeveDevice);
     }
 
     public DatapathConfig withRouteProtocol(int value) {
-        return new DatapathConfig(vxlanDevice, vni, port, mtu, value, routeTable, directRouting);
+        return new DatapathConfig(vxlanDevice, vni, port, mtu, value, routeTable, directRouting, sleeveDevice);
     }
 
     public DatapathConfig withRouteTable(int value) {
-        return new DatapathConfig(vxlanDevice, vni, port, mtu, routeProtocol, value, directRouting);
+        return new DatapathConfig(vxlanDevice, vni, port, mtu, routeProtocol, value, directRouting, sleeveDevice);
+    }
+
+    public DatapathConfig withSleeveDevice(String value) {
+        return new DatapathConfig(vxlanDevice, vni, port, mtu, routeProtocol, routeTable, directRouting, value);
     }
 }

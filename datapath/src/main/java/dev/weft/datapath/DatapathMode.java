@@ -6,6 +6,6 @@ public enum DatapathMode {
     VXLAN,
     /** Plain routes via the peer's underlay address (same L2 segment, direct routing enabled). */
     HOST_GW,
-    /** Userspace fallback (not implemented yet in this module). */
+    /** Userspace fallback: routes to the sleeve TUN device (see {@link DatapathConfig#sleeveDevice()}). */
     SLEEVE
 }

@@ -35,7 +35,7 @@ public record DesiredState(VxlanDevice device, List<DesiredRoute> routes, List<D
                               boolean learning, int mtu, MacAddress mac, IpAddress address) {}
 
     /** Who a route is for. */
-    public enum RouteKind { REMOTE_VXLAN, REMOTE_HOST_GW, LOCAL_POD }
+    public enum RouteKind { REMOTE_VXLAN, REMOTE_HOST_GW, LOCAL_POD, REMOTE_SLEEVE }
 
     /**
      * A route: {@code destination [via gateway] dev device [onlink] scope}. {@code peerId} is the

@@ -84,6 +84,9 @@ public final class DesiredStateCalculator {
             String reason = null;
             if (config.directRouting() && p.sameL2() && p.datapaths().contains(DatapathMode.HOST_GW)) {
                 mode = DatapathMode.HOST_GW;
+            } else if (!p.datapaths().contains(DatapathMode.VXLAN) && p.datapaths().contains(DatapathMode.SLEEVE)
+                    && config.sleeveDevice() != null) {
+                mode = DatapathMode.SLEEVE;
             } else if (!p.datapaths().contains(DatapathMode.VXLAN)) {
                 mode = null;
                 reason = "no common kernel datapath (peer offers " + p.datapaths() + ")";
@@ -120,12 +123,17 @@ public final class DesiredStateCalculator {
                 accepted.add(c);
                 if (mode == DatapathMode.VXLAN) {
                     routes.add(new DesiredRoute(c, gw, dev, true, Rtnl.RT_SCOPE_UNIVERSE, RouteKind.REMOTE_VXLAN, p.peerId()));
+                } else if (mode == DatapathMode.SLEEVE) {
+                    routes.add(new DesiredRoute(c, null, config.sleeveDevice(), false, Rtnl.RT_SCOPE_LINK,
+                            RouteKind.REMOTE_SLEEVE, p.peerId()));
                 } else {
                     routes.add(new DesiredRoute(c, gw, local.underlayInterface(), false, Rtnl.RT_SCOPE_UNIVERSE,
                             RouteKind.REMOTE_HOST_GW, p.peerId()));
                 }
             }
-            if (mode == DatapathMode.VXLAN) {
+            // sleeve peers keep their VXLAN neighbour and FDB entry: the path probes go through the kernel VXLAN device
+            if (mode == DatapathMode.VXLAN || mode == DatapathMode.SLEEVE && p.vtepMac() != null && p.vtepAddress() != null
+                    && !macOwner.containsKey(p.vtepMac()) && !vtepOwner.containsKey(p.vtepAddress())) {
                 macOwner.put(p.vtepMac(), p.peerId());
                 vtepOwner.put(p.vtepAddress(), p.peerId());
                 neighbours.add(new DesiredNeighbour(p.vtepAddress(), p.vtepMac(), dev, p.peerId()));

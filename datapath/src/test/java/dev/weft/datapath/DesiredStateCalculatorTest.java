@@ -113,6 +113,24 @@ class DesiredStateCalculatorTest {
     }
 
     @Test
+    void sleevePeerIsRoutedToTheTunAndKeepsItsVxlanEntriesForProbes() {
+        RemotePeer s = new RemotePeer("s", ip("192.0.2.5"), MAC_B, ip("198.18.5.1"), List.of(cidr("198.18.5.0/26")),
+                false, Set.of(DatapathMode.SLEEVE));
+        DesiredState d = DesiredStateCalculator.compute(DatapathConfig.defaults().withSleeveDevice("weft.sleeve"),
+                new ClusterView(local(), List.of(s), List.of()));
+        assertThat(d.routes()).containsExactly(new DesiredRoute(cidr("198.18.5.0/26"), null, "weft.sleeve", false,
+                Rtnl.RT_SCOPE_LINK, RouteKind.REMOTE_SLEEVE, "s"));
+        assertThat(d.peers()).extracting(DesiredState.PeerPlan::mode).containsExactly(DatapathMode.SLEEVE);
+        assertThat(d.neighbours()).extracting(DesiredNeighbour::peerId).containsExactly("s");
+        assertThat(d.fdb()).extracting(DesiredFdb::peerId).containsExactly("s");
+        // a healthy kernel path wins over the sleeve
+        RemotePeer both = new RemotePeer("s", ip("192.0.2.5"), MAC_B, ip("198.18.5.1"), List.of(cidr("198.18.5.0/26")),
+                false, Set.of(DatapathMode.SLEEVE, DatapathMode.VXLAN));
+        assertThat(DesiredStateCalculator.compute(DatapathConfig.defaults().withSleeveDevice("weft.sleeve"),
+                new ClusterView(local(), List.of(both), List.of())).routes()).allMatch(r -> r.kind() == RouteKind.REMOTE_VXLAN);
+    }
+
+    @Test
     void peerWithoutCommonDatapathOrVtepIsReportedNotRouted() {
         RemotePeer sleeveOnly = new RemotePeer("s", ip("192.0.2.5"), MAC_B, ip("198.18.5.1"), List.of(cidr("198.18.5.0/26")),
                 false, Set.of(DatapathMode.SLEEVE));
