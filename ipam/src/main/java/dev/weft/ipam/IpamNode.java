@@ -472,6 +472,22 @@ public final class IpamNode {
     syncFree();
   }
 
+  /** {@link #syncFree()} for the one entry holding {@code a} (after an allocate or release). */
+  private void syncFreeAt(IpAddress a) {
+    int i = ring.indexOf(a);
+    if (i < 0) {
+      return;
+    }
+    RingEntry e = ring.entries().get(i);
+    if (e.owner() != self) {
+      return;
+    }
+    long free = alloc.freeIn(ring.rangeOf(i));
+    if (free != e.free()) {
+      ring = ring.withFree(self, e.token(), free);
+    }
+  }
+
   private void syncFree() {
     List<RingEntry> entries = ring.entries();
     for (int i = 0; i < entries.size(); i++) {
@@ -527,10 +543,12 @@ public final class IpamNode {
       return new AllocationResult.NoSpaceYet(reason, req);
     }
     IpAddress a = pick.get();
-    transact(() -> {
-      alloc.put(key, a);
-      syncFree();
-    });
+    transact(
+        () -> {
+          alloc.put(key, a);
+          syncFreeAt(a);
+        },
+        () -> alloc.remove(key));
     allocations++;
     log.debug("allocated pod={} address={}", key, a);
     return new AllocationResult.Allocated(a, true);
@@ -549,12 +567,15 @@ public final class IpamNode {
       return false;
     }
     IpAddress[] freed = new IpAddress[1];
-    transact(() -> {
-      freed[0] = alloc.remove(key).orElseThrow();
-      if (ring != null && !ring.isRemoved(self)) {
-        syncFree();
-      }
-    });
+    IpAddress held = alloc.lookup(key).orElseThrow();
+    transact(
+        () -> {
+          freed[0] = alloc.remove(key).orElseThrow();
+          if (ring != null && !ring.isRemoved(self)) {
+            syncFreeAt(held);
+          }
+        },
+        () -> alloc.put(key, held));
     releases++;
     log.debug("released pod={} address={}", key, freed[0]);
     return true;
@@ -886,15 +907,23 @@ public final class IpamNode {
 
   /** Applies a change and saves; on a failed save restores the previous in-memory state. */
   private void transact(Change change) throws IOException {
-    Ring ringBefore = ring;
     Allocations allocBefore = alloc.copy();
+    transact(change, () -> alloc = allocBefore);
+  }
+
+  /**
+   * Applies a change and saves; on failure restores the ring and runs {@code undoAllocations},
+   * which must put the allocations back as they were (cheaper than a copy for one-address changes).
+   */
+  private void transact(Change change, Runnable undoAllocations) throws IOException {
+    Ring ringBefore = ring;
     RingGenesis expectedBefore = expected;
     try {
       change.apply();
       store.save(snapshot());
     } catch (IOException | RuntimeException e) {
       ring = ringBefore;
-      alloc = allocBefore;
+      undoAllocations.run();
       expected = expectedBefore;
       if (e instanceof IOException io) {
         log.error("could not save IPAM state peer={}: {}", PeerIds.format(self), io.toString());
