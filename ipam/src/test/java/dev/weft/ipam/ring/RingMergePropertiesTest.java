@@ -69,4 +69,26 @@ class RingMergePropertiesTest {
       }
     }
   }
+
+  @net.jqwik.api.Example
+  void theGeneratorProducesSplitsReclaimsAndBothFamilies() {
+    int maxEntries = 0;
+    int withTombstones = 0;
+    int v6 = 0;
+    for (long seed = 0; seed < 60; seed++) {
+      RingHistory h = RingHistory.random(seed, 80);
+      for (Ring r : h.replicas) {
+        maxEntries = Math.max(maxEntries, r.size());
+      }
+      if (h.dead.size() > 0) {
+        withTombstones++;
+      }
+      if (!h.config.range().isIpv4()) {
+        v6++;
+      }
+    }
+    assertThat(maxEntries).isGreaterThan(8);
+    assertThat(withTombstones).isGreaterThan(5);
+    assertThat(v6).isGreaterThan(10);
+  }
 }
