@@ -187,8 +187,11 @@ public final class CniBenchmark {
         pb.environment().keySet().removeIf(k -> k.startsWith("CNI_"));
         pb.environment().putAll(env);
         Process p = pb.start();
-        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
+        try (var in = p.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            // the plugin exited without reading stdin (bridge does for VERSION): nothing to feed
+        }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
