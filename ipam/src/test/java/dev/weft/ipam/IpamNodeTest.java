@@ -346,4 +346,27 @@ class IpamNodeTest {
     assertThat(empty.ringExists()).isFalse();
     assertThat(empty.owners()).isEmpty();
   }
+
+  @Test
+  void ipv6ClusterRangeWorksEndToEnd() throws IOException {
+    IpamConfig v6 = IpamConfig.of(Cidr.parse("fd00:32::/48"), 64);
+    IpamNode a = IpamNode.open(v6, new InMemoryIpamStore(), 0xa1, "a");
+    IpamNode b = IpamNode.open(v6, new InMemoryIpamStore(), 0xb1, "b");
+    a.bootstrapAsCreator("t");
+    b.expectGenesis(RingGenesis.creator(0xa1, "t"));
+    b.applyRemoteRing(a.localRingBytes().orElseThrow());
+    IpAddress p = allocated(a.allocate("p", "eth0", 0));
+    assertThat(p).isEqualTo(ip("fd00:32::2")); // ::0 excluded, ::1 gateway
+    SpaceRequest req = b.spaceRequestIfNeeded(0).orElseThrow();
+    GrantResult g = b.handleSpaceGrant(a.handleSpaceRequest(req));
+    assertThat(g).isInstanceOf(GrantResult.Granted.class);
+    IpRange granted = ((GrantResult.Granted) g).granted().get(0);
+    assertThat(granted.start().isIpv6()).isTrue();
+    IpAddress q = allocated(b.allocate("q", "eth0", 0));
+    assertThat(granted.contains(q)).isTrue();
+    exchange(a, b);
+    assertThat(a.ring()).isEqualTo(b.ring());
+    assertThat(a.ring().orElseThrow().ownerOf(q)).hasValue(0xb1L);
+    assertThat(b.ownedCidrs()).allSatisfy(c -> assertThat(c.isIpv4()).isFalse());
+  }
 }
