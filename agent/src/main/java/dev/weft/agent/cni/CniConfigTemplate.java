@@ -50,4 +50,24 @@ public final class CniConfigTemplate {
     public static String defaultConflist() {
         return conflist(DEFAULT_NAME, DEFAULT_VERSION, null, true);
     }
+
+    /**
+     * Writes {@code text} as {@code confDir/10-weft.conflist} atomically (temporary file, fsync, rename), so a
+     * runtime scanning the directory never reads half a file. Returns the path written.
+     */
+    public static Path install(Path confDir, String text) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(confDir);
+        Path target = confDir.resolve(FILE_NAME);
+        Path tmp = confDir.resolve("." + FILE_NAME + ".tmp");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            while (b.hasRemaining()) ch.write(b);
+            ch.force(true);
+        }
+        java.nio.file.Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return target;
+    }
 }

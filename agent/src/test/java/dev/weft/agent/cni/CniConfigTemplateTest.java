@@ -41,4 +41,27 @@ class CniConfigTemplateTest {
         assertThatThrownBy(() -> CniConfigTemplate.conflist("w", "0.2.0", null, true))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0.2.0");
     }
+
+    @Test
+    void commandPrintsOrWritesAtomically(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        java.io.PrintStream old = System.out;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            int rc = new picocli.CommandLine(new CniConfigCommand()).execute("--run-dir", "/run/weft");
+            assertThat(rc).isZero();
+            assertThat(buf.toString(StandardCharsets.UTF_8)).isEqualTo(CniConfigTemplate.defaultConflist());
+            rc = new picocli.CommandLine(new CniConfigCommand()).execute("--run-dir", "/var/run/w2", "--cni-conf-dir",
+                    tmp.toString(), "--write", "--no-portmap");
+            assertThat(rc).isZero();
+            String written = java.nio.file.Files.readString(tmp.resolve(CniConfigTemplate.FILE_NAME));
+            assertThat(written).contains("\"agentSocket\": \"/var/run/w2/cni.sock\"").doesNotContain("portmap");
+            assertThat(new picocli.CommandLine(new CniConfigCommand()).execute("--cni-version", "0.1.0")).isEqualTo(2);
+        } finally {
+            System.setOut(old);
+        }
+        try (var files = java.nio.file.Files.list(tmp)) {
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).containsExactly(CniConfigTemplate.FILE_NAME);
+        }
+    }
 }
