@@ -74,6 +74,16 @@ public final class SwimEngine {
     private final Set<String> channelRepairs = new LinkedHashSet<>();
     private final Set<InetSocketAddress> senderRepairs = new LinkedHashSet<>();
     private long lastSenderRepairAt = Long.MIN_VALUE / 4; // far past, without overflow in now - it
+    /** XOR of idHash over the live members and us: equal views give equal hashes (see ViewHash). */
+    private long viewHash;
+    private long viewMismatchSince = NONE;
+    private long lastViewRepairAt = Long.MIN_VALUE / 4;
+    private long viewRepairs;
+    private static final long NONE = Long.MIN_VALUE;
+    /** A view that differs from a peer's for this many probe intervals is repaired by a push-pull... */
+    static final int VIEW_REPAIR_DELAY_PROBES = 5;
+    /** ...at most once per this many probe intervals. */
+    static final int VIEW_REPAIR_INTERVAL_PROBES = 10;
 
     private final List<String> probeOrder = new ArrayList<>();
     private int probeIndex;
@@ -120,6 +130,7 @@ public final class SwimEngine {
         this.random = random;
         this.out = out;
         this.counters = counters;
+        this.viewHash = ViewHash.of(selfId);
     }
 
     // ------------------------------------------------------------------ local API
@@ -229,10 +240,12 @@ public final class SwimEngine {
             case PING -> {
                 onPing(from, p.getPing());
                 compareDigests(from, p.getPing().getDigestsList());
+                compareView(from, p.getPing().getViewHash(), now);
             }
             case ACK -> {
                 onAck(p.getAck(), now);
                 compareDigests(from, p.getAck().getDigestsList());
+                compareView(from, p.getAck().getViewHash(), now);
             }
             case PING_REQ -> onPingReq(from, p.getPingReq(), now);
             case BODY_NOT_SET -> {
@@ -356,7 +369,7 @@ public final class SwimEngine {
         long seq = nextSeq++;
         probe = new Probe(target, seq, now);
         sendWithGossip(target.address, packet().setPing(Ping.newBuilder().setSeq(seq).setTargetId(target.id)
-                .addAllDigests(digests())));
+                .addAllDigests(digests()).setViewHash(viewHash)));
     }
 
     private Member nextProbeTarget() {
@@ -400,7 +413,8 @@ public final class SwimEngine {
             counters.drop(DropReason.MISDIRECTED);
             return;
         }
-        sendWithGossip(from, packet().setAck(Ack.newBuilder().setSeq(ping.getSeq()).addAllDigests(digests())));
+        sendWithGossip(from, packet().setAck(Ack.newBuilder().setSeq(ping.getSeq()).addAllDigests(digests())
+                .setViewHash(viewHash)));
     }
 
     private void onAck(Ack ack, long now) {
@@ -461,6 +475,7 @@ public final class SwimEngine {
             m.record = u.getRecord();
             members.put(id, m);
             live++;
+            viewHash ^= ViewHash.of(id);
             addToProbeOrder(id);
             queue.enqueue(u);
             out.memberChanged(m.view(), null);
@@ -481,6 +496,7 @@ public final class SwimEngine {
             m.stateSinceNanos = now;
             if (!prev.isLive()) {
                 live++;
+                viewHash ^= ViewHash.of(id);
                 addToProbeOrder(id);
             }
             out.memberChanged(m.view(), prev);
@@ -558,6 +574,7 @@ public final class SwimEngine {
         MemberState prev = m.state;
         if (prev.isLive()) {
             live--;
+            viewHash ^= ViewHash.of(m.id);
         }
         m.state = state;
         m.incarnation = inc;
@@ -769,6 +786,36 @@ public final class SwimEngine {
         });
     }
 
+    /**
+     * Membership anti-entropy: if our live set keeps differing from the peers' (and not just for the moment a
+     * change takes to spread), exchange full state with one of them. Piggybacked gossip can, rarely, miss a
+     * member (e.g. many joining at once); this repairs it within a few probe intervals instead of waiting for
+     * the periodic push-pull. A peer whose own view is the odd one repairs itself the same way.
+     */
+    private void compareView(InetSocketAddress from, long theirs, long now) {
+        if (theirs == 0 || leaving) {
+            return;
+        }
+        if (theirs == viewHash) {
+            viewMismatchSince = NONE;
+            return;
+        }
+        long probe = nanos(cfg.probeInterval());
+        if (viewMismatchSince == NONE) {
+            viewMismatchSince = now;
+        } else if (now - viewMismatchSince >= VIEW_REPAIR_DELAY_PROBES * probe
+                && now - lastViewRepairAt >= VIEW_REPAIR_INTERVAL_PROBES * probe) {
+            lastViewRepairAt = now;
+            viewMismatchSince = NONE;
+            viewRepairs++;
+            out.exchange(from, packet().setPushPull(localState(false)).build(), (reply, t) -> {
+                if (reply != null && reply.hasPushPull()) {
+                    mergeState(reply.getSenderId(), reply.getPushPull(), t);
+                }
+            });
+        }
+    }
+
     private List<ChannelDigest> digests() {
         if (digestsStale) {
             digestsStale = false;
@@ -928,6 +975,16 @@ public final class SwimEngine {
 
     public int liveMembers() {
         return liveCount();
+    }
+
+    /** Push-pulls started because our view kept differing from peers' (a health signal: ~0 when stable). */
+    public long viewRepairs() {
+        return viewRepairs;
+    }
+
+    /** Hash of our live view (for tests and status). */
+    public long viewHash() {
+        return viewHash;
     }
 
     public int pendingBroadcasts() {

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
  * Run with:
  * <pre>mvn -B -q -pl gossip test -Dtest=GossipBenchmark -Dweft.bench=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
  * The table is printed to the test's output (gossip/target/surefire-reports/dev.weft.gossip.sim.GossipBenchmark-output.txt).
- * Sizes via -Dweft.bench.sizes=100,500,1000 and seed via -Dweft.sim.seed.
+ * Sizes via -Dweft.bench.sizes=100,500,1000, seed via -Dweft.sim.seed, steady-state window (in which traffic
+ * and view repairs are measured, push-pull included) via -Dweft.bench.steadySeconds=300.
  */
 class GossipBenchmark {
     @Test
@@ -21,9 +22,10 @@ class GossipBenchmark {
         assumeTrue(Boolean.getBoolean("weft.bench"), "benchmark: run with -Dweft.bench=true");
         long seed = Long.getLong("weft.sim.seed", 42L);
         SwimSettings s = SwimSettings.defaults();
+        int steadySeconds = Integer.getInteger("weft.bench.steadySeconds", 300);
         StringBuilder table = new StringBuilder();
-        table.append(String.format("%6s %12s %14s %12s %12s %16s %10s%n", "N", "bootstrap_ms", "join_all_ms",
-                "kill_dead_ms", "hang_dead_ms", "bytes/member/s", "wall_s"));
+        table.append(String.format("%6s %12s %14s %12s %12s %16s %14s %10s%n", "N", "bootstrap_ms", "join_all_ms",
+                "kill_dead_ms", "hang_dead_ms", "bytes/member/s", "view_repairs", "wall_s"));
         for (String size : System.getProperty("weft.bench.sizes", "100,500,1000").split(",")) {
             int n = Integer.parseInt(size.trim());
             long wall = System.nanoTime();
@@ -35,16 +37,18 @@ class GossipBenchmark {
             long join = net.runUntil(() -> net.allSee(joiner, MemberState.ALIVE), 30_000 * MS, 10 * MS);
             net.runFor(30_000 * MS); // let the join's broadcasts drain
             long b0 = net.totalBytes();
-            net.runFor(60_000 * MS);
-            double perMember = (net.totalBytes() - b0) / 60.0 / (n + 1);
+            long r0 = net.nodes.stream().mapToLong(x -> x.engine.viewRepairs()).sum();
+            net.runFor(steadySeconds * 1000 * MS);
+            double perMember = (net.totalBytes() - b0) / (double) steadySeconds / (n + 1);
+            long repairs = net.nodes.stream().mapToLong(x -> x.engine.viewRepairs()).sum() - r0;
             SimNetwork.Node victim = net.nodes.get(1);
             victim.killed = true;
             long kill = net.runUntil(() -> net.allSee(victim, MemberState.DEAD), 120_000 * MS, 10 * MS);
             SimNetwork.Node hung = net.nodes.get(2);
             hung.hung = true;
             long hang = net.runUntil(() -> net.allSee(hung, MemberState.DEAD), 120_000 * MS, 10 * MS);
-            table.append(String.format("%6d %12d %14d %12d %12d %16.0f %10.1f%n", n, boot / MS, join / MS, kill / MS,
-                    hang / MS, perMember, (System.nanoTime() - wall) / 1e9));
+            table.append(String.format("%6d %12d %14d %12d %12d %16.0f %14d %10.1f%n", n, boot / MS, join / MS,
+                    kill / MS, hang / MS, perMember, repairs, (System.nanoTime() - wall) / 1e9));
         }
         System.out.println("gossip simulation benchmark (seed " + seed + ", default timing, latency 0.2-5 ms, no loss)");
         System.out.print(table);

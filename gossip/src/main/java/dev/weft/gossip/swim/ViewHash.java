@@ -1,0 +1,27 @@
+package dev.weft.gossip.swim;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * 64-bit hash of a member id (FNV-1a over UTF-8, then the SplitMix64 finaliser), stable across JVMs. The view
+ * hash of a member is the XOR of this over its live members and itself, so it is order-independent and updated
+ * in O(1) per membership change. Never 0 in practice; 0 on the wire means "not sent".
+ */
+final class ViewHash {
+    private ViewHash() {
+    }
+
+    static long of(String id) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : id.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 30;
+        h *= 0xbf58476d1ce4e5b9L;
+        h ^= h >>> 27;
+        h *= 0x94d049bb133111ebL;
+        h ^= h >>> 31;
+        return h;
+    }
+}
