@@ -157,6 +157,22 @@ public final class AgentRuntime implements AutoCloseable {
         } catch (IOException | IllegalArgumentException e) {
             throw new StartupException("invalid gossip settings: " + e.getMessage(), e);
         }
+        MultiThreadIoEventLoopGroup sleeveGroup = new MultiThreadIoEventLoopGroup(1,
+                Thread.ofPlatform().name("weft-sleeve-io").daemon().factory(), EpollIoHandler.newFactory());
+        closers.add(() -> sleeveGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+        try {
+            List<byte[]> keys = secrets();
+            SleeveIntegration sleeve = new SleeveIntegration(config, Long.parseUnsignedLong(identity.peerId(), 16), vtepMac,
+                    underlay.mtu(), keys.isEmpty() ? null : keys.get(0), sleeveGroup,
+                    Thread.ofPlatform().name("weft-sleeve-", 0).daemon().factory(), loop, agent::kernelChanged);
+            agent.attachSleeve(sleeve);
+            closers.add(0, () -> loop.call("sleeve close", 5_000, () -> {
+                sleeve.close();
+                return null;
+            }));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new StartupException("invalid cluster secret: " + e.getMessage(), e);
+        }
         bus = new GossipBus(loop, agent);
         gossip = GossipNode.create(gc, group, bus);
         bus.bind(gossip);

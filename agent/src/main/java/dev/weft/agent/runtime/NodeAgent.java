@@ -70,6 +70,7 @@ final class NodeAgent implements GossipListener, CrdtChannel {
     private final Runnable onSelfRemoved;
 
     private ClusterBus bus;
+    private SleeveIntegration sleeve;
     private long recordVersion;
     private byte[] lastRecord = new byte[0];
     private boolean viewDirty = true;
@@ -105,6 +106,14 @@ final class NodeAgent implements GossipListener, CrdtChannel {
 
     void attach(ClusterBus bus) {
         this.bus = bus;
+    }
+
+    void attachSleeve(SleeveIntegration sleeve) {
+        this.sleeve = sleeve;
+    }
+
+    Optional<SleeveIntegration> sleeve() {
+        return Optional.ofNullable(sleeve);
     }
 
     // ---- gossip: membership and records -------------------------------------------------------------
@@ -254,6 +263,7 @@ final class NodeAgent implements GossipListener, CrdtChannel {
         claimSeedShareWhenSynced(now);
         ipam.spaceRequestIfNeeded(now).ifPresent(this::sendSpaceRequest);
         publishRecordIfChanged();
+        if (sleeve != null) sleeve.tick(ipam.gateway(), sleevePeers(), now * 1_000_000L);
         if (viewDirty || now - lastReconcileMs >= RECONCILE_EVERY_MS) reconcile(now);
     }
 
@@ -293,7 +303,8 @@ final class NodeAgent implements GossipListener, CrdtChannel {
         viewDirty = false;
         lastReconcileMs = now;
         ClusterView view = view();
-        DesiredState desired = DesiredStateCalculator.compute(datapathConfig, view);
+        DatapathConfig cfg = sleeve != null && sleeve.running() ? datapathConfig.withSleeveDevice(sleeve.deviceName()) : datapathConfig;
+        DesiredState desired = DesiredStateCalculator.compute(cfg, view);
         if (lastDesired == null || !desired.problems().equals(lastDesired.problems())) {
             for (String p : desired.problems()) log.atWarn().log("datapath: " + p);
         }
@@ -341,9 +352,11 @@ final class NodeAgent implements GossipListener, CrdtChannel {
                 switch (d) {
                     case "vxlan" -> modes.add(DatapathMode.VXLAN);
                     case "host-gw" -> modes.add(DatapathMode.HOST_GW);
+                    case "sleeve" -> modes.add(DatapathMode.SLEEVE);
                     default -> { }
                 }
             }
+            if (sleeve != null) modes = sleeve.usable(p.member().id(), modes);
             boolean sameL2 = rec.record().getUnderlaySubnet().equals(underlay.subnet());
             MacAddress mac = rec.record().getVtepMac().size() == 6 ? MacAddress.of(rec.record().getVtepMac().toByteArray()) : null;
             remotes.add(new ClusterView.RemotePeer(p.member().id(), IpAddress.of(rec.underlay()), mac,
@@ -354,6 +367,22 @@ final class NodeAgent implements GossipListener, CrdtChannel {
             pods.add(new ClusterView.LocalPod(a.getValue(), PodPlumber.hostIfName(a.getKey().containerId(), a.getKey().ifName())));
         }
         return new ClusterView(local, remotes, pods);
+    }
+
+    /** Peers with what the sleeve needs (alive, with a record and ranges). */
+    private List<SleeveIntegration.Peer> sleevePeers() {
+        Map<Long, List<Cidr>> cidrs = ipam.cidrsByOwner();
+        List<SleeveIntegration.Peer> out = new ArrayList<>();
+        for (PeerTable.Peer p : peers.all()) {
+            if (!p.alive() || p.record().isEmpty()) continue;
+            var rec = p.record().get();
+            if (!rec.record().getDatapathsList().contains("sleeve") || rec.vtepAddress().isEmpty() || rec.record().getVtepMac().size() != 6) continue;
+            out.add(new SleeveIntegration.Peer(p.member().id(), IpAddress.of(rec.underlay()), IpAddress.of(rec.vtepAddress().get()),
+                    MacAddress.of(rec.record().getVtepMac().toByteArray()),
+                    cidrs.getOrDefault(Long.parseUnsignedLong(p.member().id(), 16), List.of()),
+                    rec.record().getSleevePublicKey().toByteArray()));
+        }
+        return out;
     }
 
     private void publishRecordIfChanged() {
@@ -372,6 +401,9 @@ final class NodeAgent implements GossipListener, CrdtChannel {
                 .setIpamFree(ipam.localFree())
                 .setReady(problems().isEmpty());
         if (config.datapath() == AgentConfig.DatapathMode.AUTO) b.addDatapaths("host-gw");
+        if (sleeve != null && sleeve.available()) {
+            b.addDatapaths("sleeve").setSleevePublicKey(ByteString.copyFrom(sleeve.publicKey()));
+        }
         byte[] withoutVersion = b.build().toByteArray();
         if (java.util.Arrays.equals(withoutVersion, lastRecord)) return;
         lastRecord = withoutVersion;

@@ -49,9 +49,11 @@ final class Reports {
                 DesiredState.PeerPlan plan = plans.get(m.id());
                 String mode = plan == null || plan.mode() == null ? "none" : plan.mode().name().toLowerCase(Locale.ROOT).replace('_', '-');
                 String health = m.state() == MemberState.ALIVE ? (plan != null && plan.mode() != null ? "ok" : "no-route") : "unreachable";
+                String kernelPath = a.sleeve().map(s -> s.kernelPathHealth().get(m.id())).orElse(null);
                 String underlay = a.peers().get(m.id()).flatMap(PeerTable.Peer::record).map(v -> v.underlay().getHostAddress()).orElse(null);
                 connections.add(obj("peer", m.id(), "nickname", nick, "address", underlay, "mode", mode, "health", health,
-                        "reason", plan == null ? "no node record or no address ranges yet" : plan.reason(), "lastSeenSecondsAgo", ago));
+                        "reason", plan == null ? "no node record or no address ranges yet" : plan.reason(),
+                        "kernelPath", kernelPath, "lastSeenSecondsAgo", ago));
             }
         }
         r.put("peers", peers);

@@ -1,0 +1,196 @@
+package dev.weft.agent.runtime;
+
+import dev.weft.agent.config.AgentConfig;
+import dev.weft.datapath.DatapathMode;
+import dev.weft.datapath.netlink.MacAddress;
+import dev.weft.datapath.sleeve.PathHealth;
+import dev.weft.datapath.sleeve.SleeveBackend;
+import dev.weft.datapath.sleeve.SleeveConfig;
+import dev.weft.datapath.sleeve.SleeveCrypto;
+import dev.weft.datapath.sleeve.SleeveKeys;
+import dev.weft.datapath.sleeve.SleevePeer;
+import dev.weft.datapath.sleeve.VxlanProbe;
+import dev.weft.ipam.addr.Cidr;
+import dev.weft.ipam.addr.IpAddress;
+import io.netty.channel.EventLoopGroup;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The userspace sleeve, chosen per peer (DESIGN §6): the agent probes each peer's kernel VXLAN path every tick
+ * (UDP probes pinned to the VXLAN device); after a few lost probes the peer's routes move to the sleeve's TUN
+ * device, and back when the kernel path answers again. With {@code --encryption=required} every peer uses the
+ * encrypted sleeve and kernel VXLAN carries no pod traffic. Runs on the agent loop.
+ */
+final class SleeveIntegration implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SleeveIntegration.class);
+
+    /** A peer as the sleeve needs it. */
+    record Peer(String id, IpAddress underlay, IpAddress vtep, MacAddress mac, List<Cidr> cidrs, byte[] publicKey) {}
+
+    private final AgentConfig config;
+    private final long self;
+    private final MacAddress vtepMac;
+    private final int underlayMtu;
+    private final EventLoopGroup group;
+    private final ThreadFactory threads;
+    private final AgentLoop loop;
+    private final Runnable onChange;
+    private final byte[] privateKey;
+    private final byte[] publicKey;
+    private final SleeveCrypto crypto;
+    private final boolean tunAvailable;
+    private final PathHealth health;
+    private final Set<Long> tracked = new HashSet<>();
+    private SleeveBackend backend;
+    private VxlanProbe probe;
+    private String lastError;
+    private long seq;
+
+    SleeveIntegration(AgentConfig config, long self, MacAddress vtepMac, int underlayMtu, byte[] clusterSecret,
+                      EventLoopGroup group, ThreadFactory threads, AgentLoop loop, Runnable onChange) {
+        this.config = config;
+        this.self = self;
+        this.vtepMac = vtepMac;
+        this.underlayMtu = underlayMtu;
+        this.group = group;
+        this.threads = threads;
+        this.loop = loop;
+        this.onChange = onChange;
+        this.privateKey = SleeveKeys.generatePrivateKey(new SecureRandom());
+        this.publicKey = SleeveKeys.publicKey(privateKey);
+        this.crypto = clusterSecret == null ? null : SleeveCrypto.of(privateKey, clusterSecret);
+        this.tunAvailable = Files.exists(Path.of("/dev/net/tun"));
+        this.health = new PathHealth(PathHealth.Settings.defaults(), (peer, from, to, reason) -> {
+            String id = Long.toHexString(peer);
+            if (to == PathHealth.Mode.SLEEVE) {
+                log.atWarn().addKeyValue("peer", String.format("%016x", peer)).log("kernel VXLAN path to peer failed (" + reason
+                        + "): pod traffic now goes through the userspace sleeve on UDP " + config.sleevePort()
+                        + "; is UDP " + config.vxlanPort() + " blocked between the nodes?");
+            } else {
+                log.atInfo().addKeyValue("peer", String.format("%016x", peer)).log("kernel VXLAN path to peer works again (" + reason
+                        + "): pod traffic is back on the kernel datapath");
+            }
+            if (id != null) onChange.run();
+        });
+        if (!tunAvailable) {
+            log.atWarn().log("/dev/net/tun is missing: no sleeve fallback on this node; mount it or load the tun driver");
+        }
+    }
+
+    boolean available() {
+        return tunAvailable;
+    }
+
+    byte[] publicKey() {
+        return publicKey;
+    }
+
+    boolean running() {
+        return backend != null;
+    }
+
+    String deviceName() {
+        return backend == null ? null : backend.deviceName();
+    }
+
+    /** Every tick: start what can start, follow the peers, probe the kernel paths. */
+    void tick(Optional<IpAddress> ownVtep, List<Peer> peers, long nowNanos) {
+        if (!tunAvailable || ownVtep.isEmpty()) return;
+        if (backend == null) {
+            try {
+                SleeveConfig sc = SleeveConfig.plain(self, ownVtep.get(), vtepMac, config.vni())
+                        .withPorts(config.sleevePort(), config.sleevePort()).withUnderlayMtu(underlayMtu);
+                if (crypto != null) sc = sc.withCrypto(crypto);
+                backend = SleeveBackend.start(sc, group, threads, InstantSource.system(), new SecureRandom());
+                lastError = null;
+                onChange.run();
+            } catch (RuntimeException e) {
+                if (!String.valueOf(e.getMessage()).equals(lastError)) {
+                    log.atWarn().log("the sleeve could not start (" + e.getMessage() + "); peers whose kernel path fails are unreachable");
+                }
+                lastError = String.valueOf(e.getMessage());
+                return;
+            }
+        }
+        List<SleevePeer> sp = new ArrayList<>();
+        Set<Long> now = new HashSet<>();
+        for (Peer p : peers) {
+            if (p.vtep() == null || p.mac() == null || !p.underlay().isIpv4()) continue;
+            long id = Long.parseUnsignedLong(p.id(), 16);
+            now.add(id);
+            try {
+                sp.add(new SleevePeer(id, p.underlay(), p.vtep(), p.mac(), p.cidrs().stream().filter(Cidr::isIpv4).toList(),
+                        p.publicKey() != null && p.publicKey().length == 32 ? p.publicKey() : null));
+            } catch (IllegalArgumentException e) {
+                log.atDebug().addKeyValue("peer", p.id()).log("peer not usable by the sleeve: " + e.getMessage());
+            }
+        }
+        backend.setPeers(sp);
+        for (Long gone : new HashSet<>(tracked)) {
+            if (!now.contains(gone)) {
+                health.removePeer(gone);
+                tracked.remove(gone);
+            }
+        }
+        if (config.encryptionRequired()) return; // no kernel path to probe: everything goes through the sleeve
+        if (probe == null) {
+            try {
+                probe = VxlanProbe.start(self, ownVtep.get(), config.vxlanDevice(), VxlanProbe.DEFAULT_PORT, group,
+                        (peer, s) -> loop.post("probe answer", () -> health.onProbeAck(peer, s, System.nanoTime())));
+            } catch (RuntimeException e) {
+                return; // the VXLAN device or its address is not there yet: next tick
+            }
+        }
+        for (SleevePeer p : sp) {
+            if (tracked.add(p.peerId())) health.addPeer(p.peerId());
+            long s = ++seq;
+            health.onProbeSent(p.peerId(), s, nowNanos);
+            probe.send(p.vtepAddress(), s);
+        }
+        health.onTick(nowNanos);
+    }
+
+    /** The datapaths usable towards a peer, given what it offers and what the probes say. */
+    Set<DatapathMode> usable(String peerId, Set<DatapathMode> offered) {
+        Set<DatapathMode> out = EnumSet.noneOf(DatapathMode.class);
+        out.addAll(offered);
+        if (backend == null || !offered.contains(DatapathMode.SLEEVE)) {
+            out.remove(DatapathMode.SLEEVE);
+            return out;
+        }
+        if (config.encryptionRequired() || health.mode(Long.parseUnsignedLong(peerId, 16)) == PathHealth.Mode.SLEEVE) {
+            out.remove(DatapathMode.VXLAN);
+            out.remove(DatapathMode.HOST_GW);
+        }
+        return out;
+    }
+
+    /** Per peer: "ok", or why the kernel path is not used. */
+    Map<String, String> kernelPathHealth() {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (PathHealth.PeerStatus s : health.snapshot()) {
+            out.put(String.format("%016x", s.peerId()), s.mode() == PathHealth.Mode.KERNEL ? "ok"
+                    : "kernel path failing (" + s.consecutiveFailures() + " probes lost)");
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (probe != null) probe.close();
+        if (backend != null) backend.close();
+    }
+}
