@@ -44,10 +44,13 @@ import org.slf4j.LoggerFactory;
  * the save fails the change is rolled back and the {@link IOException} is thrown, so an answer
  * (an address, a grant, a published ring) is never based on state that could be lost.
  *
- * <p>Life cycle: {@link #open}; then one of {@link #bootstrapFromSeeds}, {@link
- * #bootstrapAsCreator}, {@link #expectGenesis} (or nothing: the first ring received over gossip is
- * adopted); feed {@link #applyRemoteRing} with ring bytes from gossip and publish {@link
- * #localRingBytes} when something changed; call {@link #spaceRequestIfNeeded} on every tick.
+ * <p>Life cycle: {@link #open}; then one of {@link #bootstrapFromSeeds} (seed nodes then call
+ * {@link #claimSeedShare} once they have the cluster's current ring), {@link #bootstrapAsCreator},
+ * {@link #expectGenesis} (or nothing: the first ring received over gossip is adopted); feed {@link
+ * #applyRemoteRing} with ring bytes from gossip and publish {@link #localRingBytes} when something
+ * changed; call {@link #spaceRequestIfNeeded} on every tick and send what it returns; a node alone
+ * in the cluster calls {@link #markSynced}. When a {@link RingUpdate} says {@code selfRemoved},
+ * call {@link #discardState} and open a new node with a new peer id.
  */
 public final class IpamNode {
   private static final Logger log = LoggerFactory.getLogger(IpamNode.class);
