@@ -51,7 +51,10 @@ public final class FileIpamStore implements IpamStore {
   @Override
   public void save(PersistedState state) throws IOException {
     byte[] bytes = StateCodec.encode(state);
-    Files.createDirectories(dir);
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
     try (FileChannel ch =
         FileChannel.open(
             tmp,

@@ -36,6 +36,7 @@ class FileIpamStoreTest {
     store.save(sample());
     assertThat(store.load()).hasValue(sample());
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(store.file()))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("state")))).isEqualTo("rwx------");
     assertThat(Files.exists(store.file().resolveSibling("ipam.state.tmp"))).isFalse();
     // a fresh store object on the same directory (agent restart) reads the same
     assertThat(new FileIpamStore(dir.resolve("state")).load()).hasValue(sample());
