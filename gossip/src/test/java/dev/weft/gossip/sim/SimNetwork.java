@@ -64,6 +64,7 @@ final class SimNetwork {
         boolean hung;
         int partition;
         long bytesSent;
+        long streamBytesSent;
         long packetsSent;
 
         Node(String id, InetSocketAddress address, SwimSettings settings, long incarnation) {
@@ -98,6 +99,7 @@ final class SimNetwork {
         @Override
         public void exchange(InetSocketAddress to, Packet request, ReplyHandler onReply) {
             bytesSent += request.getSerializedSize() + Envelope.OVERHEAD + 4;
+            streamBytesSent += request.getSerializedSize() + Envelope.OVERHEAD + 4;
             packetsSent++;
             Node t = byAddress.get(to);
             if (t == null || t.killed) {
@@ -115,6 +117,7 @@ final class SimNetwork {
                 }
                 Packet answer = t.engine.onStreamRequest(address, request, now);
                 t.bytesSent += answer.getSerializedSize() + Envelope.OVERHEAD + 4;
+                t.streamBytesSent += answer.getSerializedSize() + Envelope.OVERHEAD + 4;
                 t.packetsSent++;
                 at(now + streamLatency(), () -> reply(onReply, answer));
             });
@@ -254,6 +257,14 @@ final class SimNetwork {
             }
         }
         return true;
+    }
+
+    long totalStreamBytes() {
+        long b = 0;
+        for (Node n : nodes) {
+            b += n.streamBytesSent;
+        }
+        return b;
     }
 
     long totalBytes() {
