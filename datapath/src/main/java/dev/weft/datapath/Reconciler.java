@@ -63,6 +63,9 @@ public final class Reconciler {
 
     private record RouteKey(Cidr destination) {}
 
+    /** A route as Weft last installed it: a changed next hop or device is a deliberate change, not a repair. */
+    private record AppliedRoute(Cidr destination, IpAddress gateway, String device) {}
+
     private record NeighKey(IpAddress address) {}
 
     private record FdbKey(MacAddress mac) {}
@@ -360,6 +363,7 @@ public final class Reconciler {
         for (DesiredRoute want : d.routes()) {
             wanted.add(want.destination());
             RouteKey key = new RouteKey(want.destination());
+            AppliedRoute content = new AppliedRoute(want.destination(), want.gateway(), want.device());
             int oif = 0;
             if (want.device() != null) {
                 Link l = byName.get(want.device());
@@ -378,6 +382,7 @@ public final class Reconciler {
             Route have = owned.get(want.destination());
             if (have != null && sameRoute(have, route)) {
                 nowApplied.add(key);
+                nowApplied.add(content);
                 installed.add(want.destination());
                 continue;
             }
@@ -386,6 +391,7 @@ public final class Reconciler {
                 if (sameRoute(f, route)) {
                     // someone (e.g. the CNI plugin with another protocol number) installed exactly this route: fine
                     nowApplied.add(key);
+                nowApplied.add(content);
                     installed.add(want.destination());
                     continue;
                 }
@@ -396,8 +402,9 @@ public final class Reconciler {
             }
             try {
                 netlink.addRoute(route, true);
-                run.changed(EntryKind.ROUTE, applied.contains(key));
+                run.changed(EntryKind.ROUTE, applied.contains(content));
                 nowApplied.add(key);
+                nowApplied.add(content);
                 installed.add(want.destination());
             } catch (NetlinkException e) {
                 run.error("route " + route + (want.peerId() == null ? "" : " peer=" + want.peerId()) + ": " + e.getMessage());

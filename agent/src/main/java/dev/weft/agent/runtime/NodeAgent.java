@@ -261,6 +261,7 @@ final class NodeAgent implements GossipListener, CrdtChannel {
         if (removed) return;
         long now = nowMillis.getAsLong();
         claimSeedShareWhenSynced(now);
+        markSyncedWhenAlone(now);
         ipam.spaceRequestIfNeeded(now).ifPresent(this::sendSpaceRequest);
         publishRecordIfChanged();
         if (sleeve != null) sleeve.tick(ipam.gateway(), sleevePeers(), now * 1_000_000L);
@@ -284,6 +285,18 @@ final class NodeAgent implements GossipListener, CrdtChannel {
             }
         } catch (IOException e) {
             log.atError().log("could not save IPAM state while claiming the seed share: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A node restarted from disk hands out no new addresses until a peer's ring shows its ranges are still its own.
+     * If no peer is alive a few seconds after start, it is alone (e.g. a one-node cluster) and its ring is current.
+     */
+    private void markSyncedWhenAlone(long now) {
+        if (ipam.isSynced() || ipam.ring().isEmpty() || now - startedMs < SEED_CLAIM_ALONE_AFTER_MS) return;
+        if (peers.all().stream().noneMatch(PeerTable.Peer::alive)) {
+            ipam.markSynced();
+            log.atInfo().log("no peer answered since start: this node is alone and uses its persisted address ranges");
         }
     }
 
@@ -356,7 +369,8 @@ final class NodeAgent implements GossipListener, CrdtChannel {
                     default -> { }
                 }
             }
-            if (sleeve != null) modes = sleeve.usable(p.member().id(), modes);
+            // only a live peer's probes mean anything: a stopped or hung agent does not take the kernel datapath down
+            if (sleeve != null && p.alive()) modes = sleeve.usable(p.member().id(), modes);
             boolean sameL2 = rec.record().getUnderlaySubnet().equals(underlay.subnet());
             MacAddress mac = rec.record().getVtepMac().size() == 6 ? MacAddress.of(rec.record().getVtepMac().toByteArray()) : null;
             remotes.add(new ClusterView.RemotePeer(p.member().id(), IpAddress.of(rec.underlay()), mac,
@@ -467,6 +481,10 @@ final class NodeAgent implements GossipListener, CrdtChannel {
                     : "no IPAM ring yet");
         } else if (ipam.ownedSize() == 0) {
             p.add("this node owns no address space yet: waiting for a peer to donate some (it asks the peer with the most free space)");
+        }
+        if (ipam.ring().isPresent() && !ipam.isSynced()) {
+            p.add("waiting for a peer's copy of the IPAM ring (after a restart this node only hands out new addresses once it "
+                    + "knows its ranges were not reclaimed while it was away)");
         }
         if (ipamError != null) p.add("IPAM: " + ipamError);
         if (!datapathProgrammed) p.add("datapath not programmed yet" + (datapathError == null ? "" : ": " + datapathError));

@@ -73,7 +73,9 @@ final class SleeveIntegration implements AutoCloseable {
         this.publicKey = SleeveKeys.publicKey(privateKey);
         this.crypto = clusterSecret == null ? null : SleeveCrypto.of(privateKey, clusterSecret);
         this.tunAvailable = Files.exists(Path.of("/dev/net/tun"));
-        this.health = new PathHealth(PathHealth.Settings.defaults(), (peer, from, to, reason) -> {
+        // 5 lost probes (5 s): slower than SWIM's suspicion of a stopped or hung agent, whose probe responder is
+        // down too; such a peer leaves the probe set before its kernel path would be judged failed.
+        this.health = new PathHealth(new PathHealth.Settings(5, 5, java.time.Duration.ofSeconds(1), true), (peer, from, to, reason) -> {
             String id = Long.toHexString(peer);
             if (to == PathHealth.Mode.SLEEVE) {
                 log.atWarn().addKeyValue("peer", String.format("%016x", peer)).log("kernel VXLAN path to peer failed (" + reason

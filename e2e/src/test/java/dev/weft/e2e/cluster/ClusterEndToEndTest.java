@@ -73,11 +73,23 @@ class ClusterEndToEndTest {
         // the traffic really is VXLAN: blocking UDP 4789 on n3's link cuts n1 <-> n3 pods
         var block = lab.node(3).blockUdpPort(4789);
         try {
-            assertThat(pods.get(0).pod().ping(pods.get(2).address(), 2).received()).isZero();
+            assertThat(pods.get(0).pod().ping(pods.get(2).address(), 1).received()).isZero();
+            // ... and the agents notice: the kernel path probes fail, n1 <-> n3 moves to the userspace sleeve
+            Await.until("n1 uses the sleeve to n3", Duration.ofSeconds(20), () -> mode(lab.node(1), lab.node(3)).equals("sleeve"));
+            assertThat(mode(lab.node(1), lab.node(2))).isEqualTo("vxlan");
+            allPodsReachEachOther();
         } finally {
             block.remove();
         }
+        Await.until("n1 back on kernel VXLAN to n3", Duration.ofSeconds(30), () -> mode(lab.node(1), lab.node(3)).equals("vxlan"));
         allPodsReachEachOther();
+    }
+
+    private String mode(LabNode from, LabNode to) {
+        String toId = cluster.report(to).map(r -> String.valueOf(ReportFormat.map(r, "peer").get("id"))).orElse("?");
+        return cluster.report(from).map(r -> ReportFormat.<Map<String, Object>>list(r, "connections").stream()
+                .filter(c -> toId.equals(c.get("peer"))).map(c -> String.valueOf(c.get("mode"))).findFirst().orElse("none"))
+                .orElse("none");
     }
 
     @Test

@@ -1,0 +1,61 @@
+package dev.weft.e2e.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weft.agent.cli.ReportFormat;
+import dev.weft.e2e.lab.Await;
+import dev.weft.e2e.lab.Fault;
+import dev.weft.e2e.lab.Lab;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A cluster with a secret and {@code --encryption=required}: gossip is encrypted and pod traffic never uses
+ * kernel VXLAN (it goes through the encrypted sleeve), so blocking UDP 4789 changes nothing. A node with the
+ * wrong secret never joins.
+ */
+@Tag("kernel")
+class EncryptedClusterTest {
+
+    @Test
+    void podsTalkThroughTheEncryptedSleeveAndAWrongSecretNeverJoins() throws Exception {
+        try (Lab lab = Lab.builder().nodes(3).start()) {
+            Path good = lab.runDir().resolve("secret");
+            Files.writeString(good, "correct horse battery staple 0123456789\n");
+            Path bad = lab.runDir().resolve("wrong-secret");
+            Files.writeString(bad, "some other cluster's secret 9876543210\n");
+            WeftCluster c = new WeftCluster(lab, WeftCluster.findPluginDir(),
+                    List.of("--secret-file", good.toString(), "--encryption", "required", "--datapath", "vxlan"));
+            // n3 has the wrong secret
+            WeftCluster wrong = new WeftCluster(lab, WeftCluster.findPluginDir(),
+                    List.of("--secret-file", bad.toString(), "--encryption", "required", "--datapath", "vxlan"));
+            c.startAgent(lab.node(1));
+            c.startAgent(lab.node(2));
+            wrong.startAgent(lab.node(3));
+            Await.until("n1 and n2 ready", Duration.ofSeconds(90), () -> c.isReady(lab.node(1)) && c.isReady(lab.node(2)));
+
+            Fault f1 = lab.node(1).blockUdpPort(4789);
+            Fault f2 = lab.node(2).blockUdpPort(4789);
+            WeftCluster.Pod a = c.addPod(lab.node(1), "a");
+            WeftCluster.Pod b = c.addPod(lab.node(2), "b");
+            Await.until("a pings b over the encrypted sleeve", Duration.ofSeconds(30), () -> a.pod().ping(b.address(), 1).received() == 1);
+            Await.until("b pings a", Duration.ofSeconds(10), () -> b.pod().ping(a.address(), 1).received() == 1);
+            f1.remove();
+            f2.remove();
+
+            Map<String, Object> r1 = c.report(lab.node(1)).orElseThrow();
+            assertThat(ReportFormat.map(r1, "encryption").get("enabled")).isEqualTo(true);
+            assertThat(ReportFormat.<Map<String, Object>>list(r1, "connections")).singleElement()
+                    .satisfies(conn -> assertThat(conn.get("mode")).isEqualTo("sleeve"));
+            // the node with the wrong secret is not a member, and its packets are counted as dropped
+            assertThat(ReportFormat.<Map<String, Object>>list(r1, "peers")).hasSize(1);
+            Map<String, Object> dropped = ReportFormat.map(ReportFormat.map(r1, "gossip"), "dropped");
+            assertThat(dropped.values().stream().mapToLong(v -> ((Number) v).longValue()).sum()).isPositive();
+        }
+    }
+}
