@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "weft", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Weft overlay network: agent and operator CLI.",
         subcommands = {VersionCommand.class, AgentCommand.class, StatusCommand.class, ReportCommand.class,
-                RmpeerCommand.class, DoctorCommand.class})
+                RmpeerCommand.class, DoctorCommand.class, dev.weft.agent.cni.CniConfigCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -83,10 +83,10 @@ public final class ShimMain {
         } catch (SocketTimeoutException e) {
             return fail(out, new CniError(unavailable, "the Weft agent did not answer on " + socket + " in time ("
                     + e.getMessage() + ")", "the agent may be overloaded or hung; check the weft agent pod on this node"
-                    + " (kubectl -n kube-system logs ds/weft) and 'weft status'"), conf.cniVersion());
+                    + " (kubectl -n weft logs ds/weft) and 'weft status'"), conf.cniVersion());
         } catch (IOException e) {
             return fail(out, new CniError(unavailable, "cannot reach the Weft agent on " + socket + ": " + e.getMessage(),
-                    "check that the weft agent is running on this node (kubectl -n kube-system get pods -l app=weft -o wide),"
+                    "check that the weft agent is running on this node (kubectl -n weft get pods -l app.kubernetes.io/name=weft -o wide),"
                     + " that it is ready ('weft status'), and that the socket path in the CNI config ('"
                     + ShimProtocol.SOCKET_FIELD + "') matches the agent's"), conf.cniVersion());
         }

@@ -70,6 +70,8 @@ public final class CniHandler {
         CniInvocation inv = ProtoMessages.fromProto(request);
         String version = null;
         stats.inFlight.incrementAndGet();
+        long t0 = nanoTime.getAsLong();
+        boolean ok = false;
         try {
             inv.validateEnv();
             if (CniInvocation.VERSION.equals(inv.command())) {
@@ -80,6 +82,7 @@ public final class CniHandler {
                 } catch (CniException e) {
                     // VERSION with an unusable body still answers with what we support.
                 }
+                ok = true;
                 return ProtoMessages.response(0, CniVersions.versionResult(requested), "");
             }
             CniNetConf conf = CniNetConf.parse(inv.stdin());
@@ -92,6 +95,7 @@ public final class CniHandler {
                 case CniInvocation.GC -> gc(conf);
                 default -> throw new CniException(CniError.INVALID_ENV, "unknown CNI_COMMAND '" + inv.command() + "'");
             };
+            ok = true;
             return ProtoMessages.response(0, out, "");
         } catch (CniException e) {
             stats.errors.incrementAndGet();
@@ -108,6 +112,7 @@ public final class CniHandler {
                     + inv.command() + ": " + e, "this is a bug; the agent log has the stack trace"), version);
         } finally {
             stats.inFlight.decrementAndGet();
+            stats.observe(inv.command(), ok, (nanoTime.getAsLong() - t0) / 1e9);
         }
     }
 

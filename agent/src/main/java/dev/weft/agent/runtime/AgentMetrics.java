@@ -42,6 +42,13 @@ final class AgentMetrics {
             sink.counter("weft_datapath_reconciles_total", "Reconcile runs.", Map.of(), num(dp.get("reconciles")));
 
             CniStats.Snapshot c = cni.stats().snapshot();
+            cni.stats().latency().forEach((cmd, h) -> sink.histogram("weft_cni_request_duration_seconds",
+                    "CNI request latency in the agent, by command.", Map.of("command", cmd), h));
+            cni.stats().results().forEach((k, v) -> {
+                int slash = k.indexOf('/');
+                sink.counter("weft_cni_results_total", "CNI requests by command and result.",
+                        Map.of("command", k.substring(0, slash), "result", k.substring(slash + 1)), v);
+            });
             String reqHelp = "CNI requests by command.";
             sink.counter("weft_cni_requests_total", reqHelp, Map.of("command", "ADD"), c.adds());
             sink.counter("weft_cni_requests_total", reqHelp, Map.of("command", "DEL"), c.dels());

@@ -1,0 +1,51 @@
+package dev.weft.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weft.cni.Json;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ReportFormatTest {
+    private static Map<String, Object> report() {
+        return Json.obj(
+                "version", "0.1.0", "ready", false, "readinessProblems", List.of("datapath not programmed yet"),
+                "peer", Json.obj("id", "00000000000000a1", "nickname", "n1", "incarnation", 3L),
+                "cluster", Json.obj("name", "weft", "range", "10.32.0.0/12", "blockSize", 64L),
+                "encryption", Json.obj("enabled", true, "required", false),
+                "peers", List.of(Json.obj("id", "00000000000000b2", "nickname", "n2", "state", "alive", "address", "192.0.2.12:6770",
+                                "incarnation", 1L, "lastSeenSecondsAgo", 0.4),
+                        Json.obj("id", "00000000000000c3", "nickname", "node-three", "state", "dead", "address", "192.0.2.13:6770",
+                                "incarnation", 7L, "lastSeenSecondsAgo", 300.0)),
+                "connections", List.of(Json.obj("peer", "00000000000000b2", "nickname", "n2", "address", "192.0.2.12", "mode", "vxlan",
+                        "health", "ok", "lastSeenSecondsAgo", 0.4)),
+                "ipam", Json.obj("range", "10.32.0.0/12", "status", "ready", "owned", 1024L, "allocated", 3L,
+                        "owners", List.of(Json.obj("peer", "00000000000000c3", "nickname", "node-three", "size", 524288L, "percent", 50.0,
+                                "free", 524000L, "reachable", false, "ranges", List.of("10.40.0.0/13"))),
+                        "warnings", List.of("peer 00000000000000c3 (node-three) owns 524288 addresses but is unreachable; run 'weft rmpeer 00000000000000c3'")),
+                "routes", List.of(),
+                "datapath", Json.obj("mode", "vxlan", "device", "weft.vxlan", "vni", 4242L, "port", 4789L, "mtu", 1450L, "routes", 0L, "repairs", 2L));
+    }
+
+    @Test
+    void summarySaysWhatIsWrongAndWhatToDo() {
+        String s = ReportFormat.summary(report());
+        assertThat(s).contains("Status:  NOT READY").contains("- datapath not programmed yet")
+                .contains("2 known: 1 alive, 0 suspect, 1 dead").contains("Encryption:  enabled")
+                .contains("Warning:  peer 00000000000000c3 (node-three) owns 524288 addresses but is unreachable");
+    }
+
+    @Test
+    void tablesAreAligned() {
+        String peers = ReportFormat.peers(report());
+        List<String> lines = peers.lines().toList();
+        assertThat(lines).hasSize(3);
+        int col = lines.get(0).indexOf("STATE");
+        assertThat(lines.get(1).substring(col)).startsWith("alive");
+        assertThat(lines.get(2).substring(col)).startsWith("dead");
+        assertThat(lines.get(2)).contains("5m ago");
+        String ipam = ReportFormat.ipam(report());
+        assertThat(ipam).contains("50.0%").contains("NO").contains("Warning: peer 00000000000000c3");
+    }
+}
