@@ -6,9 +6,7 @@ import dev.weft.gossip.wire.DropReason;
 import dev.weft.gossip.wire.Envelope;
 import dev.weft.gossip.wire.WireCounters;
 import dev.weft.gossip.wire.proto.Ack;
-import dev.weft.gossip.wire.proto.ChannelDigest;
 import dev.weft.gossip.wire.proto.ChannelPush;
-import dev.weft.gossip.wire.proto.ChannelState;
 import dev.weft.gossip.wire.proto.Direct;
 import dev.weft.gossip.wire.proto.Done;
 import dev.weft.gossip.wire.proto.MemberStatus;
@@ -22,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -64,14 +61,7 @@ public final class SwimEngine {
     /** How long (in probe intervals) we keep gossiping to a member after declaring it dead. */
     static final int GOSSIP_TO_DEAD_PROBE_INTERVALS = 30;
     private final BroadcastQueue queue = new BroadcastQueue();
-    private final Map<String, CrdtChannel> channels = new LinkedHashMap<>();
-    /** Channels with news to spread, and how many pushes found the receiver already knowing it. */
-    private final Map<String, Integer> hotChannels = new LinkedHashMap<>();
-    /** A channel stops being pushed after this many pushes that were not news (Demers' feedback counter). */
-    static final int CHANNEL_PUSH_MISSES = 4;
-    private List<ChannelDigest> digests = List.of();
-    private boolean digestsStale;
-    private final Set<String> channelRepairs = new LinkedHashSet<>();
+    private final ChannelReplicator channels;
     private final Set<InetSocketAddress> senderRepairs = new LinkedHashSet<>();
     private long lastSenderRepairAt = Long.MIN_VALUE / 4; // far past, without overflow in now - it
     /** XOR of idHash over the live members and us: equal views give equal hashes (see ViewHash). */
@@ -131,6 +121,13 @@ public final class SwimEngine {
         this.out = out;
         this.counters = counters;
         this.viewHash = ViewHash.of(selfId);
+        this.channels = new ChannelReplicator(selfId, settings.gossipFanout(), out, counters, k -> {
+            List<InetSocketAddress> l = new ArrayList<>(k);
+            for (Member m : randomLiveMembers(k, null)) {
+                l.add(m.address);
+            }
+            return l;
+        });
     }
 
     // ------------------------------------------------------------------ local API
@@ -189,21 +186,12 @@ public final class SwimEngine {
     }
 
     public void registerChannel(String name, CrdtChannel channel) {
-        if (name == null || name.isEmpty() || name.length() > 64) {
-            throw new IllegalArgumentException("channel name must be 1-64 characters");
-        }
-        if (channels.putIfAbsent(name, channel) != null) {
-            throw new IllegalStateException("channel already registered: " + name);
-        }
+        channels.register(name, channel);
     }
 
     /** The agent changed a channel's local state: push it to a few members at the next gossip round. */
     public void channelUpdated(String name) {
-        if (!channels.containsKey(name)) {
-            throw new IllegalArgumentException("unknown channel: " + name);
-        }
-        hotChannels.put(name, 0);
-        digestsStale = true;
+        channels.updated(name);
     }
 
     /**
@@ -239,12 +227,12 @@ public final class SwimEngine {
         switch (p.getBodyCase()) {
             case PING -> {
                 onPing(from, p.getPing());
-                compareDigests(from, p.getPing().getDigestsList());
+                channels.compareDigests(from, p.getPing().getDigestsList());
                 compareView(from, p.getPing().getViewHash(), now);
             }
             case ACK -> {
                 onAck(p.getAck(), now);
-                compareDigests(from, p.getAck().getDigestsList());
+                channels.compareDigests(from, p.getAck().getDigestsList());
                 compareView(from, p.getAck().getViewHash(), now);
             }
             case PING_REQ -> onPingReq(from, p.getPingReq(), now);
@@ -268,14 +256,9 @@ public final class SwimEngine {
                 return packet().setPushPull(reply).build();
             }
             case CHANNEL_PUSH -> {
-                ChannelState cs = p.getChannelPush().getChannel();
-                CrdtChannel ch = channels.get(cs.getName());
-                if (ch == null) {
-                    return done(false, "unknown channel " + cs.getName());
-                }
-                boolean changed = mergeChannel(cs);
-                return packet().setChannelPush(ChannelPush.newBuilder().setChannel(channelState(cs.getName(), ch))
-                        .setChanged(changed)).build();
+                ChannelPush reply = channels.onPush(p.getChannelPush().getChannel());
+                return reply == null ? done(false, "unknown channel " + p.getChannelPush().getChannel().getName())
+                        : packet().setChannelPush(reply).build();
             }
             case PING -> {
                 if (!p.getPing().getTargetId().equals(selfId)) {
@@ -369,7 +352,7 @@ public final class SwimEngine {
         long seq = nextSeq++;
         probe = new Probe(target, seq, now);
         sendWithGossip(target.address, packet().setPing(Ping.newBuilder().setSeq(seq).setTargetId(target.id)
-                .addAllDigests(digests()).setViewHash(viewHash)));
+                .addAllDigests(channels.digests()).setViewHash(viewHash)));
     }
 
     private Member nextProbeTarget() {
@@ -413,7 +396,7 @@ public final class SwimEngine {
             counters.drop(DropReason.MISDIRECTED);
             return;
         }
-        sendWithGossip(from, packet().setAck(Ack.newBuilder().setSeq(ping.getSeq()).addAllDigests(digests())
+        sendWithGossip(from, packet().setAck(Ack.newBuilder().setSeq(ping.getSeq()).addAllDigests(channels.digests())
                 .setViewHash(viewHash)));
     }
 
@@ -626,66 +609,13 @@ public final class SwimEngine {
                 default -> counters.drop(DropReason.MALFORMED);
             }
         }
-        for (ChannelState cs : state.getChannelsList()) {
-            if (channels.containsKey(cs.getName())) {
-                mergeChannel(cs);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ channels
-
-    private boolean mergeChannel(ChannelState cs) {
-        boolean changed;
-        try {
-            changed = channels.get(cs.getName()).merge(cs.getState().toByteArray());
-        } catch (RuntimeException e) {
-            counters.drop(DropReason.CHANNEL_MERGE_FAILED);
-            return false;
-        }
-        if (changed) {
-            hotChannels.put(cs.getName(), 0);
-            digestsStale = true;
-            out.channelChanged(cs.getName());
-        }
-        return changed;
-    }
-
-    private static ChannelState channelState(String name, CrdtChannel ch) {
-        return ChannelState.newBuilder().setName(name).setState(ByteString.copyFrom(ch.localState())).build();
-    }
-
-    private void pushHotChannels() {
-        if (hotChannels.isEmpty()) {
-            return;
-        }
-        for (String name : new ArrayList<>(hotChannels.keySet())) {
-            ChannelState cs = channelState(name, channels.get(name));
-            List<Member> targets = randomLiveMembers(cfg.gossipFanout(), null);
-            if (targets.isEmpty()) {
-                hotChannels.remove(name);
-            }
-            for (Member m : targets) {
-                out.exchange(m.address, packet().setChannelPush(ChannelPush.newBuilder().setChannel(cs)).build(),
-                        (reply, t) -> {
-                            if (reply == null || !reply.hasChannelPush()
-                                    || !reply.getChannelPush().getChannel().getName().equals(name)) {
-                                return;
-                            }
-                            boolean weLearned = mergeChannel(reply.getChannelPush().getChannel());
-                            if (!weLearned && !reply.getChannelPush().getChanged()) {
-                                hotChannels.computeIfPresent(name,
-                                        (k, misses) -> misses + 1 >= CHANNEL_PUSH_MISSES ? null : misses + 1);
-                            }
-                        });
-            }
-        }
+        channels.mergeAll(state.getChannelsList());
     }
 
     // ------------------------------------------------------------------ dissemination
 
     private void gossipRound(long now) {
-        pushHotChannels();
+        channels.pushHot();
         // Gossip to one recently dead member too (as memberlist does): if it is in fact alive behind a healed
         // partition, it learns it was declared dead, and it and we repair our views (refutation + push-pull).
         Member dead = recentlyDead(now);
@@ -741,9 +671,7 @@ public final class SwimEngine {
             }
             b.addMembers(u);
         }
-        for (Map.Entry<String, CrdtChannel> e : channels.entrySet()) {
-            b.addChannels(channelState(e.getKey(), e.getValue()));
-        }
+        b.addAllChannels(channels.states());
         return b.build();
     }
 
@@ -813,60 +741,6 @@ public final class SwimEngine {
                     mergeState(reply.getSenderId(), reply.getPushPull(), t);
                 }
             });
-        }
-    }
-
-    private List<ChannelDigest> digests() {
-        if (digestsStale) {
-            digestsStale = false;
-            List<ChannelDigest> l = new ArrayList<>(channels.size());
-            for (Map.Entry<String, CrdtChannel> e : channels.entrySet()) {
-                l.add(ChannelDigest.newBuilder().setName(e.getKey()).setHash(hash(e.getValue().localState())).build());
-            }
-            digests = List.copyOf(l);
-        }
-        return digests;
-    }
-
-    private static long hash(byte[] state) {
-        try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(state);
-            return java.nio.ByteBuffer.wrap(d).getLong();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Channel anti-entropy: a digest that differs from ours makes us exchange that channel with the sender. */
-    private void compareDigests(InetSocketAddress from, List<ChannelDigest> theirs) {
-        if (theirs.isEmpty() || channels.isEmpty()) {
-            return;
-        }
-        List<ChannelDigest> ours = digests();
-        for (ChannelDigest d : theirs) {
-            CrdtChannel ch = channels.get(d.getName());
-            if (ch == null || channelRepairs.contains(d.getName())) {
-                continue;
-            }
-            boolean same = false;
-            for (ChannelDigest o : ours) {
-                if (o.getName().equals(d.getName()) && o.getHash() == d.getHash()) {
-                    same = true;
-                    break;
-                }
-            }
-            if (!same) {
-                String name = d.getName();
-                channelRepairs.add(name);
-                out.exchange(from, packet().setChannelPush(ChannelPush.newBuilder()
-                        .setChannel(channelState(name, ch))).build(), (reply, t) -> {
-                    channelRepairs.remove(name);
-                    if (reply != null && reply.hasChannelPush()
-                            && reply.getChannelPush().getChannel().getName().equals(name)) {
-                        mergeChannel(reply.getChannelPush().getChannel());
-                    }
-                });
-            }
         }
     }
 
