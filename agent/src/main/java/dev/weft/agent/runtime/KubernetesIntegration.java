@@ -56,6 +56,11 @@ final class KubernetesIntegration implements AutoCloseable {
     private Boolean announcedReady;
 
     KubernetesIntegration(AgentConfig config, Identity identity, AgentLoop loop, ExecutorService workers) {
+        this(config, identity, loop, workers, K8sClients.create(Version.get(), workers));
+    }
+
+    /** With a given client (tests use fabric8's mock API server). */
+    KubernetesIntegration(AgentConfig config, Identity identity, AgentLoop loop, ExecutorService workers, KubernetesClient client) {
         this.config = config;
         this.identity = identity;
         this.loop = loop;
@@ -63,7 +68,7 @@ final class KubernetesIntegration implements AutoCloseable {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("WEFT_NODE_NAME", config.nodeName());
         this.k8s = K8sConfig.fromEnvironment(env);
-        this.client = K8sClients.create(Version.get(), workers);
+        this.client = client;
         this.ownNode = new OwnNode(client, k8s, Clock.systemUTC());
         this.reclaimLock = new ReclaimLock(client, k8s, Clock.systemUTC());
     }
