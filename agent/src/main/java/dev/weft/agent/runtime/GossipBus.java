@@ -32,6 +32,8 @@ final class GossipBus implements ClusterBus, GossipListener {
         node.registerChannel(NodeAgent.RING_CHANNEL, new CrdtChannel() {
             @Override
             public byte[] localState() {
+                byte[] cached = agent.cachedRingBytes();
+                if (cached != null) return cached; // refreshed by the loop after every change and every tick
                 try {
                     return loop.call("ring state", MERGE_TIMEOUT_MS, agent::localState);
                 } catch (Exception e) {

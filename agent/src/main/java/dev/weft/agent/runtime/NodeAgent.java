@@ -156,9 +156,19 @@ final class NodeAgent implements GossipListener, CrdtChannel {
 
     // ---- gossip: the IPAM ring channel ---------------------------------------------------------------
 
+    /** The encoded ring as of the last loop task that could change it; read by gossip's thread without waiting. */
+    private volatile byte[] ringBytes;
+
     @Override
     public byte[] localState() {
-        return ipam.localRingBytes().orElse(new byte[0]);
+        byte[] b = ipam.localRingBytes().orElse(new byte[0]);
+        ringBytes = b;
+        return b;
+    }
+
+    /** The cached ring bytes, or null before the first refresh. */
+    byte[] cachedRingBytes() {
+        return ringBytes;
     }
 
     @Override
@@ -190,7 +200,10 @@ final class NodeAgent implements GossipListener, CrdtChannel {
         }
         for (IpRange r : u.gained()) log.atInfo().addKeyValue("range", r).log("this node now owns a range");
         for (IpRange r : u.lost()) log.atInfo().addKeyValue("range", r).log("range moved to another node");
-        if (u.changed()) viewDirty = true;
+        if (u.changed()) {
+            viewDirty = true;
+            localState();
+        }
         return u.changed();
     }
 
@@ -246,6 +259,7 @@ final class NodeAgent implements GossipListener, CrdtChannel {
     }
 
     void ringChanged() {
+        localState();
         viewDirty = true;
         if (bus != null) bus.channelChanged(RING_CHANNEL);
     }
@@ -259,6 +273,7 @@ final class NodeAgent implements GossipListener, CrdtChannel {
 
     void tick() {
         if (removed) return;
+        localState();
         long now = nowMillis.getAsLong();
         claimSeedShareWhenSynced(now);
         markSyncedWhenAlone(now);

@@ -66,6 +66,16 @@ final class Reports {
             g.counters().dropped().forEach((k, v) -> drops.put(k.counterName(), v));
             r.put("gossip", obj("members", g.members().size() + 1, "alive", g.liveMembers(), "bytesSent", g.counters().bytesSent(),
                     "bytesReceived", g.counters().bytesReceived(), "dropped", drops));
+            List<String> warnings = new ArrayList<>();
+            for (String reason : List.of("unknown_key", "auth_failed", "security_mismatch", "foreign_cluster")) {
+                Object n = drops.get(reason);
+                if (n instanceof Number num && num.longValue() > 0) {
+                    warnings.add(num.longValue() + " gossip packets rejected (" + reason + "): some node uses a different "
+                            + (reason.equals("foreign_cluster") ? "--cluster-name" : "cluster secret (--secret-file)")
+                            + "; it cannot join this cluster until all nodes agree");
+                }
+            }
+            r.put("warnings", warnings);
         }
         return r;
     }

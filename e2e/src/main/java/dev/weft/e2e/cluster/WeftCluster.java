@@ -33,6 +33,7 @@ public final class WeftCluster {
     private final Path pluginDir;
     private final List<String> extraAgentArgs;
     private final Map<String, LabProcess> agents = new HashMap<>();
+    private int seedCount = Integer.MAX_VALUE;
 
     /** A pod attached through the plugin: its namespace, container id and the address Weft gave it. */
     public record Pod(LabPod pod, LabNode node, String containerId, String address) {}
@@ -66,6 +67,12 @@ public final class WeftCluster {
         return lab;
     }
 
+    /** Only the first {@code n} nodes are IPAM seeds (the others join later and ask peers for space). */
+    public WeftCluster seeds(int n) {
+        this.seedCount = n;
+        return this;
+    }
+
     public Path agentDir(LabNode n) {
         return lab.runDir().resolve(n.name()).resolve("agent");
     }
@@ -80,7 +87,7 @@ public final class WeftCluster {
 
     /** The agent command line for a node: seeds are all lab nodes, the pod range is 198.18.0.0/16. */
     public List<String> agentArgs(LabNode n) {
-        List<String> names = lab.nodes().stream().map(LabNode::name).toList();
+        List<String> names = lab.nodes().stream().limit(seedCount).map(LabNode::name).toList();
         List<String> args = new ArrayList<>(List.of("agent",
                 "--node-name", n.name(),
                 "--state-dir", agentDir(n).resolve("state").toString(),
@@ -95,7 +102,11 @@ public final class WeftCluster {
     }
 
     public void startAgents() {
-        for (LabNode n : lab.nodes()) startAgent(n);
+        startAgents(lab.nodes());
+    }
+
+    public void startAgents(List<LabNode> nodes) {
+        for (LabNode n : nodes) startAgent(n);
     }
 
     public LabProcess startAgent(LabNode n) {
@@ -135,10 +146,12 @@ public final class WeftCluster {
     /** Waits until every agent reports ready; on timeout the error carries each agent's last log lines. */
     public void awaitAllReady(Duration timeout) {
         try {
-            Await.until("all agents ready", timeout, () -> lab.nodes().stream().allMatch(this::isReady));
+            Await.until("all agents ready", timeout, () -> lab.nodes().stream().filter(n -> agents.containsKey(n.name()))
+                    .allMatch(this::isReady));
         } catch (RuntimeException e) {
             StringBuilder sb = new StringBuilder(e.getMessage());
             for (LabNode n : lab.nodes()) {
+                if (!agents.containsKey(n.name())) continue;
                 sb.append("\n--- ").append(n.name()).append(" report: ")
                         .append(report(n).map(r -> String.valueOf(r.get("readinessProblems"))).orElse("(no answer)"))
                         .append("\n").append(agents.containsKey(n.name()) ? agents.get(n.name()).tail(15) : "");

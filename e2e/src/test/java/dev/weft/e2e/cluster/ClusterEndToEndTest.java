@@ -37,10 +37,11 @@ class ClusterEndToEndTest {
 
     @BeforeAll
     void up() {
-        lab = Lab.builder().nodes(3).start();
+        lab = Lab.builder().nodes(4).start();
         try {
-            cluster = new WeftCluster(lab, WeftCluster.findPluginDir(), List.of("--datapath", "vxlan"));
-            cluster.startAgents();
+            // n1..n3 create the cluster (IPAM seeds); n4 joins later
+            cluster = new WeftCluster(lab, WeftCluster.findPluginDir(), List.of("--datapath", "vxlan")).seeds(3);
+            cluster.startAgents(lab.nodes().subList(0, 3));
             cluster.awaitAllReady(Duration.ofSeconds(90));
         } catch (RuntimeException e) {
             lab.close();
@@ -66,14 +67,17 @@ class ClusterEndToEndTest {
     @Test
     @Order(1)
     void podsOnDifferentNodesTalkOverVxlan() {
-        for (LabNode n : lab.nodes()) pods.add(cluster.addPod(n, "p"));
+        for (LabNode n : lab.nodes().subList(0, 3)) {
+            pods.add(cluster.addPod(n, "p"));
+            pods.add(cluster.addPod(n, "q"));
+        }
         assertThat(pods).extracting(WeftCluster.Pod::address).doesNotHaveDuplicates()
                 .allMatch(a -> a.startsWith("198.18."));
         allPodsReachEachOther();
         // the traffic really is VXLAN: blocking UDP 4789 on n3's link cuts n1 <-> n3 pods
         var block = lab.node(3).blockUdpPort(4789);
         try {
-            assertThat(pods.get(0).pod().ping(pods.get(2).address(), 1).received()).isZero();
+            assertThat(pods.get(0).pod().ping(pods.get(4).address(), 1).received()).isZero();
             // ... and the agents notice: the kernel path probes fail, n1 <-> n3 moves to the userspace sleeve
             Await.until("n1 uses the sleeve to n3", Duration.ofSeconds(20), () -> mode(lab.node(1), lab.node(3)).equals("sleeve"));
             assertThat(mode(lab.node(1), lab.node(2))).isEqualTo("vxlan");
@@ -104,7 +108,7 @@ class ClusterEndToEndTest {
         });
         Map<String, Object> ipam = ReportFormat.map(r, "ipam");
         assertThat(ReportFormat.list(ipam, "owners")).hasSize(3);
-        assertThat(((Number) ipam.get("allocated")).longValue()).isEqualTo(1);
+        assertThat(((Number) ipam.get("allocated")).longValue()).isEqualTo(2);
         String table = ReportFormat.ipam(r);
         assertThat(table).contains("n1").contains("n2").contains("n3");
 
@@ -112,7 +116,8 @@ class ClusterEndToEndTest {
                 "exec 3<>/dev/tcp/" + lab.node(1).address() + "/6772; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"),
                 Duration.ofSeconds(10));
         assertThat(metrics.stdout()).contains("200").contains("weft_gossip_members{state=\"alive\"} 2")
-                .contains("weft_ready 1").contains("weft_ipam_addresses{kind=\"used\"} 1").contains("weft_cni_requests_total{command=\"ADD\"} 1");
+                .contains("weft_ready 1").contains("weft_ipam_addresses{kind=\"used\"} 2").contains("weft_cni_requests_total{command=\"ADD\"} 2")
+                .contains("weft_cni_request_duration_seconds_count{command=\"ADD\"} 2").contains("weft_gossip_dropped_packets_total");
     }
 
     @Test
@@ -148,39 +153,67 @@ class ClusterEndToEndTest {
 
     @Test
     @Order(5)
-    void restartKeepsPodsAndAddresses() {
+    void killedAgentDoesNotStopTrafficAndRestartKeepsAddresses() {
         LabNode n2 = lab.node(2);
-        cluster.agent(n2).stop();
-        allPodsReachEachOther(); // agent down, datapath stays
+        WeftCluster.Pod from = pods.get(0);
+        WeftCluster.Pod to = pods.get(2); // on n2
+        // a flow through n2 while its agent is killed and restarted: 40 pings over ~8 s
+        LabProcess flow = from.pod().start("flow", List.of("ping", "-i", "0.2", "-c", "40", "-W", "1", to.address()));
+        cluster.agent(n2).kill();
         cluster.startAgent(n2);
         Await.until("n2 ready again", Duration.ofSeconds(60), () -> cluster.isReady(n2));
-        WeftCluster.Pod p2 = pods.get(1);
+        flow.awaitExit(Duration.ofSeconds(30));
+        String summary = flow.log().lines().filter(l -> l.contains("received")).findFirst().orElse("");
+        int received = Integer.parseInt(summary.replaceAll(".* (\\d+) received.*", "$1"));
+        assertThat(received).as("pings through n2 while its agent was killed and restarted: " + summary).isGreaterThanOrEqualTo(36);
+
+        WeftCluster.Pod p2 = pods.get(2);
         ExecResult again = cluster.plugin(n2, "ADD", p2.containerId(), "/var/run/netns/" + p2.pod().namespace(), "eth0");
         assertThat(again.ok()).as("repeated ADD on an existing interface fails as the spec says").isFalse();
         Map<String, Object> ipam = ReportFormat.map(cluster.report(n2).orElseThrow(), "ipam");
-        assertThat(((Number) ipam.get("allocated")).longValue()).isEqualTo(1);
+        assertThat(((Number) ipam.get("allocated")).longValue()).as("pods keep their addresses").isEqualTo(2);
+        WeftCluster.Pod fresh = cluster.addPod(n2, "fresh");
+        assertThat(pods).extracting(WeftCluster.Pod::address).doesNotContain(fresh.address());
+        pods.add(fresh);
         allPodsReachEachOther();
     }
 
     @Test
     @Order(6)
     void delReleasesTheAddressAndIsIdempotent() {
-        WeftCluster.Pod p3 = pods.remove(2);
+        WeftCluster.Pod p3 = pods.remove(5); // n3's second pod
         assertThat(cluster.deletePod(p3).ok()).isTrue();
         assertThat(cluster.deletePod(p3).ok()).as("repeated DEL").isTrue();
         Map<String, Object> ipam = ReportFormat.map(cluster.report(lab.node(3)).orElseThrow(), "ipam");
-        assertThat(((Number) ipam.get("allocated")).longValue()).isZero();
-        pods.add(cluster.addPod(lab.node(3), "q"));
+        assertThat(((Number) ipam.get("allocated")).longValue()).isEqualTo(1);
         allPodsReachEachOther();
     }
 
     @Test
     @Order(7)
+    void aFourthNodeJoinsGetsSpaceAndConnectivity() {
+        LabNode n4 = lab.node(4);
+        cluster.startAgent(n4);
+        Await.until("n4 ready (owns space donated by a peer)", Duration.ofSeconds(60), () -> cluster.isReady(n4));
+        Map<String, Object> ipam = ReportFormat.map(cluster.report(n4).orElseThrow(), "ipam");
+        assertThat(((Number) ipam.get("owned")).longValue()).isPositive();
+        WeftCluster.Pod p4 = cluster.addPod(n4, "p");
+        assertThat(pods).extracting(WeftCluster.Pod::address).doesNotContain(p4.address());
+        pods.add(p4);
+        allPodsReachEachOther();
+    }
+
+    @Test
+    @Order(8)
     void rmpeerReclaimsAGoneNodeAndTheNodeComesBackAsANewPeer() throws Exception {
         LabNode n3 = lab.node(3);
         String id3 = String.valueOf(ReportFormat.map(cluster.report(n3).orElseThrow(), "peer").get("id"));
-        WeftCluster.Pod p3 = pods.remove(2);
-        cluster.deletePod(p3);
+        for (WeftCluster.Pod p : List.copyOf(pods)) {
+            if (p.node() == n3) {
+                cluster.deletePod(p);
+                pods.remove(p);
+            }
+        }
         cluster.agent(n3).kill();
         Map<String, Object> refused = cluster.api(lab.node(1), Json.obj("cmd", "rmpeer", "peer", "n3"));
         assertThat(refused.get("ok")).as("rmpeer of a peer that is still alive/suspect is refused").isEqualTo(false);
@@ -190,6 +223,8 @@ class ClusterEndToEndTest {
         Await.until("n2 sees n3's ranges owned by n1", Duration.ofSeconds(20), () -> ReportFormat.<Map<String, Object>>list(
                 ReportFormat.map(cluster.report(lab.node(2)).orElseThrow(), "ipam"), "owners").stream()
                 .noneMatch(o -> id3.equals(o.get("peer")) && ((Number) o.get("size")).longValue() > 0));
+        Await.until("n2 drops its routes to the removed peer", Duration.ofSeconds(20), () -> ReportFormat.<Map<String, Object>>list(
+                cluster.report(lab.node(2)).orElseThrow(), "routes").stream().noneMatch(rt -> id3.equals(rt.get("peer"))));
 
         // n3 comes back with its old state: it learns it was removed and exits to start over as a new peer
         LabProcess back = cluster.startAgent(n3);
@@ -199,7 +234,10 @@ class ClusterEndToEndTest {
         Await.until("n3 ready as a new peer", Duration.ofSeconds(90), () -> cluster.isReady(n3));
         String newId = String.valueOf(ReportFormat.map(cluster.report(n3).orElseThrow(), "peer").get("id"));
         assertThat(newId).isNotEqualTo(id3);
-        pods.add(cluster.addPod(n3, "r"));
+        WeftCluster.Pod back3 = cluster.addPod(n3, "r");
+        assertThat(pods).extracting(WeftCluster.Pod::address).doesNotContain(back3.address());
+        pods.add(back3);
+        assertThat(pods).extracting(WeftCluster.Pod::address).doesNotHaveDuplicates();
         allPodsReachEachOther();
     }
 

@@ -54,8 +54,17 @@ class EncryptedClusterTest {
                     .satisfies(conn -> assertThat(conn.get("mode")).isEqualTo("sleeve"));
             // the node with the wrong secret is not a member, and its packets are counted as dropped
             assertThat(ReportFormat.<Map<String, Object>>list(r1, "peers")).hasSize(1);
-            Map<String, Object> dropped = ReportFormat.map(ReportFormat.map(r1, "gossip"), "dropped");
-            assertThat(dropped.values().stream().mapToLong(v -> ((Number) v).longValue()).sum()).isPositive();
+            Await.until("n1 counts the wrong node's packets as dropped", Duration.ofSeconds(30), () -> {
+                Map<String, Object> dropped = ReportFormat.map(ReportFormat.map(c.report(lab.node(1)).orElseThrow(), "gossip"), "dropped");
+                return dropped.values().stream().mapToLong(v -> ((Number) v).longValue()).sum() > 0;
+            });
+            // ... and says so in its log, once, with what to check
+            Await.until("n1 logs the rejected gossip", Duration.ofSeconds(20), () -> c.agent(lab.node(1)).log().contains("gossip dropped"));
+            assertThat(c.agent(lab.node(1)).log()).containsPattern("reason=(unknown_key|auth_failed|security_mismatch)");
+            // the wrong node is alone (its gossip is refused) and its status says why
+            Await.until("n3's status warns about the rejected secret", Duration.ofSeconds(30), () -> wrong.report(lab.node(3))
+                    .map(r -> ReportFormat.<String>list(r, "warnings").stream().anyMatch(w -> w.contains("cluster secret"))).orElse(false));
+            assertThat(ReportFormat.<Map<String, Object>>list(wrong.report(lab.node(3)).orElseThrow(), "peers")).isEmpty();
         }
     }
 }
