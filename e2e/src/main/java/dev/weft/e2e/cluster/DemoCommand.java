@@ -36,80 +36,16 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Leave the cluster running (remove it later with 'weft lab down').")
     boolean keep;
 
+    @Option(names = "--pods", defaultValue = "1", description = "Pods per node (default ${DEFAULT-VALUE}).")
+    int podsPerNode;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Lab lab = Lab.builder().nodes(nodes).persistent(keep).start();
         boolean ok = false;
         try {
-            WeftCluster c = new WeftCluster(lab, WeftCluster.findPluginDir(), List.of("--datapath", datapath));
-            out.printf("lab %s: %d nodes on 192.0.2.0/24; starting a Weft agent on each (logs in %s)%n", lab.runId(), nodes, lab.runDir());
-            out.flush();
-            long t0 = System.nanoTime();
-            c.startAgents();
-            c.awaitAllReady(Duration.ofSeconds(120));
-            out.printf("all agents ready after %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
-
-            List<WeftCluster.Pod> pods = new ArrayList<>();
-            for (LabNode n : lab.nodes()) {
-                WeftCluster.Pod p = c.addPod(n, "web");
-                pods.add(p);
-                out.printf("pod %-14s on %s got %s (CNI ADD through the plugin)%n", p.pod().namespace(), n.name(), p.address());
-            }
-            out.println();
-            out.println("pod-to-pod pings (row pings column):");
-            out.printf("%-10s", "");
-            for (WeftCluster.Pod p : pods) out.printf("%-16s", p.address());
-            out.println();
-            boolean allOk = true;
-            for (WeftCluster.Pod from : pods) {
-                out.printf("%-10s", from.node().name() + "/web");
-                for (WeftCluster.Pod to : pods) {
-                    if (from == to) {
-                        out.printf("%-16s", "-");
-                        continue;
-                    }
-                    boolean reach = Await.poll(Duration.ofSeconds(10), () -> from.pod().ping(to.address(), 1).received() == 1);
-                    allOk &= reach;
-                    out.printf("%-16s", reach ? "ok" : "FAIL");
-                }
-                out.println();
-            }
-            out.println();
-            LabNode n1 = lab.node(1);
-            Map<String, Object> report = c.report(n1).orElseThrow();
-            out.println("$ weft status            (on " + n1.name() + ")");
-            out.print(ReportFormat.summary(report));
-            out.println();
-            out.println("$ weft status connections");
-            out.print(ReportFormat.connections(report));
-            out.println();
-            out.println("$ weft status ipam");
-            out.print(ReportFormat.ipam(report));
-            out.println();
-
-            // self-healing: delete a Weft route by hand and watch it come back
-            List<Map<String, Object>> routes = ReportFormat.list(report, "routes");
-            Map<String, Object> victim = routes.stream().filter(r -> !"local-pod".equals(r.get("mode"))).findFirst().orElse(null);
-            if (victim != null) {
-                String dst = String.valueOf(victim.get("destination"));
-                n1.exec("ip", "route", "del", dst).orThrow();
-                out.println("deleted route " + dst + " on " + n1.name() + " by hand (ip route del " + dst + ")");
-                long t1 = System.nanoTime();
-                boolean back = Await.poll(Duration.ofSeconds(20), () -> n1.exec("ip", "route", "show", dst).stdout().contains(dst.split("/")[0]));
-                out.printf(back ? "  ... restored by the agent after %.1f s%n%n" : "  ... NOT restored within %.0f s%n%n", (System.nanoTime() - t1) / 1e9);
-                allOk &= back;
-            }
-            ok = allOk;
-            out.println(ok ? "demo OK: pods on different nodes talk over Weft" : "demo FAILED: see above and the agent logs in " + lab.runDir());
-            if (keep) {
-                out.println("the cluster keeps running (lab " + lab.runId() + "). Try:");
-                out.println("  ip netns exec " + n1.namespace() + " bin/weft status --socket " + c.apiSocket(n1));
-                out.println("  weft lab exec n1 -- ip route");
-                out.println("  weft lab down " + lab.runId() + "      (removes it)");
-            }
-            out.flush();
-            return ok ? 0 : 1;
+            return run(lab, podsPerNode, datapath, keep, true, out);
         } catch (RuntimeException e) {
             out.println("demo FAILED: " + e.getMessage());
             out.flush();
@@ -121,5 +57,80 @@ public final class DemoCommand implements Callable<Integer> {
                 out.flush();
             }
         }
+    }
+
+    /** Agents on every node of {@code lab}, pods through the plugin, a ping matrix and status; returns the exit code. */
+    public static int run(Lab lab, int podsPerNode, String datapath, boolean keep, boolean repairDemo, PrintWriter out) {
+        boolean ok;
+        WeftCluster c = new WeftCluster(lab, WeftCluster.findPluginDir(), List.of("--datapath", datapath));
+        out.printf("lab %s: %d nodes on 192.0.2.0/24; starting a Weft agent on each (logs in %s)%n", lab.runId(), lab.nodes().size(), lab.runDir());
+        out.flush();
+        long t0 = System.nanoTime();
+        c.startAgents();
+        c.awaitAllReady(Duration.ofSeconds(120));
+        out.printf("all agents ready after %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
+
+        List<WeftCluster.Pod> pods = new ArrayList<>();
+        for (LabNode n : lab.nodes()) {
+            for (int i = 1; i <= podsPerNode; i++) {
+                WeftCluster.Pod p = c.addPod(n, "web" + i);
+                pods.add(p);
+                out.printf("pod %-22s on %s got %s (CNI ADD through the plugin)%n", p.pod().namespace(), n.name(), p.address());
+            }
+        }
+        out.println();
+        out.println("pod-to-pod pings (row pings column):");
+        out.printf("%-10s", "");
+        for (WeftCluster.Pod p : pods) out.printf("%-16s", p.address());
+        out.println();
+        boolean allOk = true;
+        for (WeftCluster.Pod from : pods) {
+            out.printf("%-10s", from.node().name() + "/" + from.pod().label());
+            for (WeftCluster.Pod to : pods) {
+                if (from == to) {
+                    out.printf("%-16s", "-");
+                    continue;
+                }
+                boolean reach = Await.poll(Duration.ofSeconds(10), () -> from.pod().ping(to.address(), 1).received() == 1);
+                allOk &= reach;
+                out.printf("%-16s", reach ? "ok" : "FAIL");
+            }
+            out.println();
+        }
+        out.println();
+        LabNode n1 = lab.node(1);
+        Map<String, Object> report = c.report(n1).orElseThrow();
+        out.println("$ weft status            (on " + n1.name() + ")");
+        out.print(ReportFormat.summary(report));
+        out.println();
+        out.println("$ weft status connections");
+        out.print(ReportFormat.connections(report));
+        out.println();
+        out.println("$ weft status ipam");
+        out.print(ReportFormat.ipam(report));
+        out.println();
+
+        // self-healing: delete a Weft route by hand and watch it come back
+        List<Map<String, Object>> routes = ReportFormat.list(report, "routes");
+        Map<String, Object> victim = routes.stream().filter(r -> !"local-pod".equals(r.get("mode"))).findFirst().orElse(null);
+        if (victim != null && repairDemo) {
+            String dst = String.valueOf(victim.get("destination"));
+            n1.exec("ip", "route", "del", dst).orThrow();
+            out.println("deleted route " + dst + " on " + n1.name() + " by hand (ip route del " + dst + ")");
+            long t1 = System.nanoTime();
+            boolean back = Await.poll(Duration.ofSeconds(20), () -> n1.exec("ip", "route", "show", dst).stdout().contains(dst.split("/")[0]));
+            out.printf(back ? "  ... restored by the agent after %.1f s%n%n" : "  ... NOT restored within %.0f s%n%n", (System.nanoTime() - t1) / 1e9);
+            allOk &= back;
+        }
+        ok = allOk;
+        out.println(ok ? "demo OK: pods on different nodes talk over Weft" : "demo FAILED: see above and the agent logs in " + lab.runDir());
+        if (keep) {
+            out.println("the cluster keeps running (lab " + lab.runId() + "). Try:");
+            out.println("  ip netns exec " + n1.namespace() + " bin/weft status --socket " + c.apiSocket(n1));
+            out.println("  weft lab exec n1 -- ip route");
+            out.println("  weft lab down " + lab.runId() + "      (removes it)");
+        }
+        out.flush();
+        return ok ? 0 : 1;
     }
 }

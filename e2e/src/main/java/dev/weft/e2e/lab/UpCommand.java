@@ -31,6 +31,13 @@ final class UpCommand implements Callable<Integer> {
             description = "Underlay MTU (default: ${DEFAULT-VALUE}).")
     int mtu;
 
+    @Option(names = "--agents", description = "Start a Weft agent in every node (VXLAN, pods from 198.18.0.0/16) and keep them running.")
+    boolean agents;
+
+    @Option(names = "--pods", paramLabel = "M", defaultValue = "0",
+            description = "Also attach M pods per node through the real CNI plugin and print the pod-to-pod matrix and weft status (implies --agents).")
+    int pods;
+
     @Option(names = "--start", paramLabel = "CMD",
             description = {"Start CMD (run by sh -c) in every node and leave it running; placeholders:",
                     "{node} {index} {address} {seeds} (comma-separated node addresses) {ns} {rundir}.",
@@ -52,9 +59,14 @@ final class UpCommand implements Callable<Integer> {
                         p.namespace(), p.pid(), p.logFile()));
                 out.println();
             }
+            int clusterCode = 0;
+            if (agents || pods > 0) {
+                out.println();
+                clusterCode = dev.weft.e2e.cluster.DemoCommand.run(lab, pods, "vxlan", true, false, out);
+            }
             printHelp(out, lab);
             out.flush();
-            return reachable ? 0 : 1;
+            return reachable && clusterCode == 0 ? 0 : 1;
         } catch (RuntimeException e) {
             lab.teardown();
             throw e;
