@@ -1,5 +1,7 @@
 package dev.weft.datapath.pod;
 
+import dev.weft.datapath.testing.TestNetns;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class PodPlumberKernelTest {
     static final ThreadFactory PLATFORM = Thread.ofPlatform().daemon().name("pod-ns-", 0).factory();
 
-    PodNamespaces namespaces;
+    TestNetns namespaces;
     String node;
     String podA;
     String podB;
@@ -25,13 +27,13 @@ class PodPlumberKernelTest {
 
     @BeforeEach
     void setUp() {
-        namespaces = new PodNamespaces();
+        namespaces = new TestNetns();
         node = namespaces.create("node");
         podA = namespaces.create("a");
         podB = namespaces.create("b");
-        nodeNs = NetlinkNamespace.open(PodNamespaces.path(node), PLATFORM);
+        nodeNs = NetlinkNamespace.open(TestNetns.path(node), PLATFORM);
         nodeNs.writeSysctl("net/ipv4/ip_forward", "1");
-        PodNamespaces.run("ip", "-n", node, "addr", "add", "192.0.2.1/32", "dev", "lo");
+        TestNetns.run("ip", "-n", node, "addr", "add", "192.0.2.1/32", "dev", "lo");
         plumber = new PodPlumber(nodeNs.netlink(), nodeNs::writeSysctl, PLATFORM);
     }
 
@@ -45,7 +47,7 @@ class PodPlumberKernelTest {
     }
 
     PodSpec spec(String ns, String id, String ip) {
-        return new PodSpec(id, PodNamespaces.path(ns), "eth0", IpAddress.parse(ip), 1400);
+        return new PodSpec(id, TestNetns.path(ns), "eth0", IpAddress.parse(ip), 1400);
     }
 
     @Test
@@ -55,16 +57,16 @@ class PodPlumberKernelTest {
         PodLinks la = plumber.attach(a);
         plumber.attach(b);
         assertThat(la.hostIfName()).hasSizeLessThanOrEqualTo(15).startsWith("weft");
-        assertThat(PodNamespaces.run("ip", "-n", node, "link", "show", la.hostIfName())).contains("mtu 1400");
-        assertThat(PodNamespaces.run("ip", "-n", podA, "-4", "addr", "show", "eth0")).contains("198.18.0.2/32");
-        assertThat(PodNamespaces.run("ip", "-n", podA, "route")).containsPattern("default via 169.254.1.1 dev eth0 .*onlink");
-        assertThat(PodNamespaces.run("ip", "-n", podA, "neigh")).contains("169.254.1.1 dev eth0 lladdr " + la.hostMac())
+        assertThat(TestNetns.run("ip", "-n", node, "link", "show", la.hostIfName())).contains("mtu 1400");
+        assertThat(TestNetns.run("ip", "-n", podA, "-4", "addr", "show", "eth0")).contains("198.18.0.2/32");
+        assertThat(TestNetns.run("ip", "-n", podA, "route")).containsPattern("default via 169.254.1.1 dev eth0 .*onlink");
+        assertThat(TestNetns.run("ip", "-n", podA, "neigh")).contains("169.254.1.1 dev eth0 lladdr " + la.hostMac())
                 .contains("PERMANENT");
-        assertThat(PodNamespaces.run("ip", "-n", node, "route")).contains("198.18.0.2 dev " + la.hostIfName());
+        assertThat(TestNetns.run("ip", "-n", node, "route")).contains("198.18.0.2 dev " + la.hostIfName());
 
-        assertThat(PodNamespaces.in(podA, "ping", "-c", "1", "-W", "2", "192.0.2.1").exit()).isZero();
-        assertThat(PodNamespaces.in(podA, "ping", "-c", "1", "-W", "2", "198.18.0.3").exit()).isZero();
-        assertThat(PodNamespaces.in(podB, "ping", "-c", "1", "-W", "2", "198.18.0.2").exit()).isZero();
+        assertThat(TestNetns.execIn(podA, "ping", "-c", "1", "-W", "2", "192.0.2.1").exit()).isZero();
+        assertThat(TestNetns.execIn(podA, "ping", "-c", "1", "-W", "2", "198.18.0.3").exit()).isZero();
+        assertThat(TestNetns.execIn(podB, "ping", "-c", "1", "-W", "2", "198.18.0.2").exit()).isZero();
 
         plumber.check(a);
         plumber.check(b);
@@ -76,7 +78,7 @@ class PodPlumberKernelTest {
         plumber.attach(spec(podA, "containera", "198.18.0.2"));
         PodLinks lb = plumber.attach(spec(podB, "containerb", "198.18.0.3"));
         assertThat(nodeNs.readSysctl("net/ipv4/conf/" + lb.hostIfName() + "/forwarding")).isEqualTo("1");
-        assertThat(PodNamespaces.in(podA, "ping", "-c", "1", "-W", "2", "198.18.0.3").exit()).isZero();
+        assertThat(TestNetns.execIn(podA, "ping", "-c", "1", "-W", "2", "198.18.0.3").exit()).isZero();
     }
 
     @Test
@@ -92,9 +94,9 @@ class PodPlumberKernelTest {
     void checkNamesWhatIsMissing() throws Exception {
         PodSpec a = spec(podA, "containera", "198.18.0.2");
         plumber.attach(a);
-        PodNamespaces.run("ip", "-n", podA, "route", "del", "default");
+        TestNetns.run("ip", "-n", podA, "route", "del", "default");
         assertThatThrownBy(() -> plumber.check(a)).hasMessageContaining("default route");
-        PodNamespaces.run("ip", "-n", node, "route", "del", "198.18.0.2/32");
+        TestNetns.run("ip", "-n", node, "route", "del", "198.18.0.2/32");
         assertThatThrownBy(() -> plumber.check(a)).hasMessageContaining("route 198.18.0.2/32");
         assertThatThrownBy(() -> plumber.check(spec(podA, "containera", "198.18.0.9")))
                 .isInstanceOf(PodPlumbingException.class);
@@ -105,35 +107,35 @@ class PodPlumberKernelTest {
         PodSpec a = spec(podA, "containera", "198.18.0.2");
         PodLinks la = plumber.attach(a);
         plumber.detach("containera", "eth0");
-        assertThat(PodNamespaces.exec("ip", "-n", node, "link", "show", la.hostIfName()).exit()).isNotZero();
-        assertThat(PodNamespaces.exec("ip", "-n", podA, "link", "show", "eth0").exit()).isNotZero();
-        assertThat(PodNamespaces.run("ip", "-n", node, "route")).doesNotContain("198.18.0.2");
+        assertThat(TestNetns.exec("ip", "-n", node, "link", "show", la.hostIfName()).exit()).isNotZero();
+        assertThat(TestNetns.exec("ip", "-n", podA, "link", "show", "eth0").exit()).isNotZero();
+        assertThat(TestNetns.run("ip", "-n", node, "route")).doesNotContain("198.18.0.2");
         plumber.detach("containera", "eth0");
         plumber.detach("never-existed", "eth0");
 
         // Namespace deleted before DEL (containerd then sends an empty CNI_NETNS).
         PodSpec b = spec(podB, "containerb", "198.18.0.3");
         PodLinks lb = plumber.attach(b);
-        PodNamespaces.run("ip", "netns", "del", podB);
+        TestNetns.run("ip", "netns", "del", podB);
         plumber.detach("containerb", "eth0");
-        assertThat(PodNamespaces.exec("ip", "-n", node, "link", "show", lb.hostIfName()).exit()).isNotZero();
+        assertThat(TestNetns.exec("ip", "-n", node, "link", "show", lb.hostIfName()).exit()).isNotZero();
     }
 
     @Test
     void missingNamespaceIsReportedAsSuch() {
-        PodSpec gone = new PodSpec("x1", Path.of("/run/netns/" + namespaces.prefix + "-absent"), "eth0",
+        PodSpec gone = new PodSpec("x1", Path.of("/run/netns/" + namespaces.prefix() + "-absent"), "eth0",
                 IpAddress.parse("198.18.0.5"), 1400);
         assertThatThrownBy(() -> plumber.attach(gone)).isInstanceOf(PodPlumbingException.class)
                 .extracting(e -> ((PodPlumbingException) e).kind()).isEqualTo(PodPlumbingException.Kind.NETNS_NOT_FOUND);
-        assertThat(PodNamespaces.run("ip", "-n", node, "link")).doesNotContain("weft");
+        assertThat(TestNetns.run("ip", "-n", node, "link")).doesNotContain("weft");
     }
 
     @Test
     void aStaleHostVethIsReplaced() throws Exception {
         String stale = PodPlumber.hostIfName("containera", "eth0");
-        PodNamespaces.run("ip", "-n", node, "link", "add", stale, "type", "veth", "peer", "name", "tmp0");
+        TestNetns.run("ip", "-n", node, "link", "add", stale, "type", "veth", "peer", "name", "tmp0");
         plumber.attach(spec(podA, "containera", "198.18.0.2"));
-        assertThat(PodNamespaces.in(podA, "ping", "-c", "1", "-W", "2", "192.0.2.1").exit()).isZero();
+        assertThat(TestNetns.execIn(podA, "ping", "-c", "1", "-W", "2", "192.0.2.1").exit()).isZero();
     }
 
     @Test

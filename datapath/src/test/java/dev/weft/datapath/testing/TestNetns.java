@@ -24,6 +24,11 @@ public final class TestNetns implements AutoCloseable {
         this.prefix = "wftdp" + HexFormat.of().formatHex(b);
     }
 
+    /** This run's unique name prefix (namespaces are {@code prefix-suffix}). */
+    public String prefix() {
+        return prefix;
+    }
+
     /** Creates namespace {@code prefix-suffix} with loopback up; returns its name. */
     public String create(String suffix) {
         String name = prefix + "-" + suffix;
