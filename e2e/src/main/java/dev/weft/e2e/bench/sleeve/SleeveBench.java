@@ -47,8 +47,9 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * Scenarios: kernel-vxlan, naive-c-forwarder, sleeve-plain-1q, sleeve-plain-2q, sleeve-encrypted-1q,
- * sleeve-encrypted-2q, sleeve-to-kernel (default: all). wireguard-go is not installed on this machine
- * kind, so it appears only as its anchor.
+ * sleeve-encrypted-2q, sleeve-to-kernel, wireguard-go (default: all). wireguard-go runs Debian's
+ * {@code wireguard-go} + {@code wg} (apt-get install wireguard-go wireguard-tools; the scenario is skipped with a
+ * message when they are missing) as the userspace encrypted baseline measured in the same run.
  *
  * Needs root, iperf3 and ip. Creates namespaces {@code wftsb<hex>-a/-b} and deletes them at the end.
  */
@@ -66,7 +67,11 @@ public final class SleeveBench {
         for (int i = 1; i < args.length; i++) scenarios.add(args[i]);
         if (scenarios.isEmpty()) {
             scenarios = List.of("kernel-vxlan", "naive-c-forwarder", "sleeve-plain-1q", "sleeve-plain-2q", "sleeve-encrypted-1q",
-                    "sleeve-encrypted-2q", "sleeve-to-kernel");
+                    "sleeve-encrypted-2q", "sleeve-to-kernel", "wireguard-go");
+        }
+        if (scenarios.contains("wireguard-go") && !hasWireguardGo()) {
+            System.out.println("wireguard-go scenario skipped: install it with apt-get install wireguard-go wireguard-tools");
+            scenarios = scenarios.stream().filter(x -> !x.equals("wireguard-go")).toList();
         }
         Map<String, double[]> results = new LinkedHashMap<>();
         for (String s : scenarios) {
@@ -83,17 +88,45 @@ public final class SleeveBench {
         }
         double[] base = results.get("kernel-vxlan");
         double[] naive = results.get("naive-c-forwarder");
+        double[] wg = results.get("wireguard-go");
         System.out.println();
-        System.out.println("scenario                 1 stream  4 streams  /kernel(1,4)   /naive-C same run(1,4)  /naive-C anchor(1)  /wireguard-go anchor(1)");
+        System.out.println("scenario                 1 stream  4 streams  /kernel(1,4)   /naive-C same run(1,4)  /wireguard-go same run(1,4)  /naive-C anchor(1)  /wireguard-go anchor(1)");
         for (Map.Entry<String, double[]> e : results.entrySet()) {
             double[] r = e.getValue();
-            System.out.printf("%-22s  %7.2f   %7.2f    %-14s %-23s %8.2f %18.2f%n", e.getKey(), r[0], r[1],
+            System.out.printf("%-22s  %7.2f   %7.2f    %-14s %-23s %-28s %8.2f %18.2f%n", e.getKey(), r[0], r[1],
                     base == null ? "n/a" : String.format("%.2f %.2f", r[0] / base[0], r[1] / base[1]),
                     naive == null ? "n/a" : String.format("%.2f %.2f", r[0] / naive[0], r[1] / naive[1]),
+                    wg == null ? "n/a" : String.format("%.2f %.2f", r[0] / wg[0], r[1] / wg[1]),
                     r[0] / NAIVE_C_GBPS, r[0] / WIREGUARD_GO_GBPS);
         }
         System.out.println("(anchors measured on this machine kind: naive C forwarder 1.3 Gbit/s, wireguard-go 0.63 Gbit/s,"
                 + " kernel VXLAN 13.1 Gbit/s)");
+    }
+
+    static boolean hasWireguardGo() {
+        try {
+            run("sh", "-c", "command -v wireguard-go && command -v wg");
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    /** Runs {@code cmd} with {@code stdin} and returns its trimmed stdout. */
+    static String runWithInput(String stdin, String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     static String run(String... cmd) {
@@ -171,6 +204,12 @@ public final class SleeveBench {
                 case "sleeve-plain-2q" -> sleeves(false, 2);
                 case "sleeve-encrypted-1q" -> sleeves(true, 1);
                 case "sleeve-encrypted-2q" -> sleeves(true, 2);
+                case "wireguard-go" -> {
+                    String[] priv = {null, run("wg", "genkey").trim(), run("wg", "genkey").trim()};
+                    String[] pub = {null, runWithInput(priv[1], "wg", "pubkey"), runWithInput(priv[2], "wg", "pubkey")};
+                    wireguard(1, 2, priv[1], pub[2]);
+                    wireguard(2, 1, priv[2], pub[1]);
+                }
                 case "sleeve-to-kernel" -> {
                     SleeveBackend a = sleeve(1, null, 1);
                     connect(a, 1, peer(2, null));
@@ -197,6 +236,40 @@ public final class SleeveBench {
             run("ip", "-n", ns[i], "link", "set", "naive0", "mtu", "1472", "up");
             run("ip", "-n", ns[i], "addr", "add", vtep(i) + "/32", "dev", "naive0");
             run("ip", "-n", ns[i], "route", "add", "198.18." + j + ".0/24", "dev", "naive0");
+        }
+
+        /** Debian's wireguard-go in node i, peered with node j (device wgbench{i}, UDP 51820). */
+        void wireguard(int i, int j, String privateKey, String peerPublicKey) {
+            String dev = "wgbench" + i;
+            try {
+                Process p = new ProcessBuilder("ip", "netns", "exec", ns[i], "wireguard-go", "-f", dev)
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                processes.add(p);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (nl[i].netlink().link(dev).isEmpty()) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("wireguard-go did not create " + dev);
+                LockSupport.parkNanos(50_000_000L);
+            }
+            Path key = Path.of("/tmp", prefix + "-wg" + i + ".key");
+            try {
+                java.nio.file.Files.writeString(key, privateKey + "\n");
+                run("ip", "netns", "exec", ns[i], "wg", "set", dev, "listen-port", "51820", "private-key", key.toString(),
+                        "peer", peerPublicKey, "allowed-ips", "198.18." + j + ".0/24", "endpoint", "192.0.2." + j + ":51820");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                try {
+                    java.nio.file.Files.deleteIfExists(key);
+                } catch (IOException ignored) {
+                    // temp key file
+                }
+            }
+            run("ip", "-n", ns[i], "link", "set", dev, "mtu", "1420", "up");
+            run("ip", "-n", ns[i], "addr", "add", vtep(i) + "/32", "dev", dev);
+            run("ip", "-n", ns[i], "route", "add", "198.18." + j + ".0/24", "dev", dev);
         }
 
         void sleeves(boolean encrypted, int queues) {
