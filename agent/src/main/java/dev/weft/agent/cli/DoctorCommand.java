@@ -166,9 +166,15 @@ public final class DoctorCommand implements Callable<Integer> {
         String port = ReportFormat.str(dp, "port");
         for (Map<String, Object> c : ReportFormat.<Map<String, Object>>list(r, "connections")) {
             String h = String.valueOf(c.get("health"));
-            if (!h.equals("ok")) {
+            if (h.equals("no-route")) {
+                out.add(new Check("peer " + c.get("nickname"), Status.WARN, "no route to its pods yet: " + c.get("reason"),
+                        "wait a few seconds after start; if it persists, check that peer's agent (weft status there)"));
+            } else if (!h.equals("ok")) {
                 out.add(new Check("peer " + c.get("nickname"), Status.FAIL, "datapath " + c.get("mode") + " to " + c.get("address") + " is " + h,
                         "is UDP " + port + " open between this node and " + c.get("address") + " (firewall, security group)?"));
+            } else if (c.get("kernelPath") instanceof String kp && !kp.equals("ok")) {
+                out.add(new Check("peer " + c.get("nickname"), Status.WARN, "using the userspace sleeve: " + kp,
+                        "is UDP " + port + " open between this node and " + c.get("address") + "? the kernel path is faster"));
             }
         }
         for (Map<String, Object> p : ReportFormat.<Map<String, Object>>list(r, "peers")) {
