@@ -132,6 +132,22 @@ public final class Reconciler {
         return managed && !ours || (ours && !managed);
     }
 
+    /** True during {@link #reconcileAddOnly()}: stale entries are kept. */
+    private boolean addOnly;
+
+    /**
+     * Like {@link #reconcile()} but never removes routes, neighbours or FDB entries that are not desired: for an agent
+     * that just restarted and does not know every peer yet, so running pods keep their routes meanwhile.
+     */
+    public synchronized ReconcileResult reconcileAddOnly() {
+        addOnly = true;
+        try {
+            return reconcile();
+        } finally {
+            addOnly = false;
+        }
+    }
+
     /** Diffs and applies. Never throws for kernel errors: they are counted and returned. */
     public synchronized ReconcileResult reconcile() {
         long start = System.nanoTime();
@@ -411,7 +427,7 @@ public final class Reconciler {
             }
         }
         for (Map.Entry<Cidr, Route> e : owned.entrySet()) {
-            if (!wanted.contains(e.getKey())) deleteRoute(e.getValue(), run);
+            if (!wanted.contains(e.getKey()) && !addOnly) deleteRoute(e.getValue(), run);
         }
     }
 
@@ -458,7 +474,7 @@ public final class Reconciler {
             }
         }
         for (Neighbour h : have.values()) {
-            if (wanted.contains(h.destination()) || (h.state() & Rtnl.NUD_NOARP) != 0) continue;
+            if (addOnly || wanted.contains(h.destination()) || (h.state() & Rtnl.NUD_NOARP) != 0) continue;
             try {
                 netlink.deleteNeighbour(h);
                 run.removed(EntryKind.NEIGHBOUR);
@@ -497,7 +513,7 @@ public final class Reconciler {
             }
         }
         for (Map.Entry<MacAddress, List<Neighbour>> e : have.entrySet()) {
-            if (wanted.contains(e.getKey())) continue;
+            if (addOnly || wanted.contains(e.getKey())) continue;
             for (Neighbour n : e.getValue()) {
                 try {
                     deleteFdb(n);

@@ -110,6 +110,20 @@ class ReconcilerTest {
     }
 
     @Test
+    void addOnlyKeepsEntriesOfPeersNotYetKnown() {
+        Reconciler r = new Reconciler(nl, cfg);
+        r.setDesired(desired(3));
+        r.reconcile();
+        // a restarted agent that knows only one peer yet must not cut the others' routes
+        r.setDesired(desired(1));
+        ReconcileResult early = r.reconcileAddOnly();
+        assertThat(early.removed(EntryKind.ROUTE) + early.removed(EntryKind.FDB) + early.removed(EntryKind.NEIGHBOUR)).isZero();
+        assertThat(nl.routes(Rtnl.AF_INET).stream().filter(x -> x.protocol() == cfg.routeProtocol())).hasSize(3);
+        // once its view is complete, a normal run removes what is really gone
+        assertThat(r.reconcile().removed(EntryKind.ROUTE)).isEqualTo(2);
+    }
+
+    @Test
     void missingUnderlayIsAnExplainedError() {
         Reconciler r = new Reconciler(nl, cfg);
         LocalNode local = new LocalNode("me", ip("192.0.2.1"), "nosuch0", 1500, MacAddress.parse("02:57:aa:00:00:01"), null);

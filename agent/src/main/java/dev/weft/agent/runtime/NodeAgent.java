@@ -327,6 +327,23 @@ final class NodeAgent implements GossipListener, CrdtChannel {
         viewDirty = true;
     }
 
+    /**
+     * True once this agent's view of the cluster is complete enough to remove kernel entries: it has merged a peer's
+     * ring and knows the record of every live peer, or no peer answered a few seconds after start, or 15 s passed.
+     * Until then a restarted agent only adds entries, so it never cuts the routes of running pods to peers it has
+     * not heard from yet.
+     */
+    private boolean viewSettled(long now) {
+        if (viewSettled) return true;
+        boolean recordsKnown = peers.all().stream().filter(PeerTable.Peer::alive).allMatch(p -> p.record().isPresent());
+        boolean anyAlive = peers.all().stream().anyMatch(PeerTable.Peer::alive);
+        long age = now - startedMs;
+        viewSettled = heardRing && anyAlive && recordsKnown || !anyAlive && age >= SEED_CLAIM_ALONE_AFTER_MS || age >= 15_000;
+        return viewSettled;
+    }
+
+    private boolean viewSettled;
+
     private void reconcile(long now) {
         viewDirty = false;
         lastReconcileMs = now;
@@ -338,7 +355,7 @@ final class NodeAgent implements GossipListener, CrdtChannel {
         }
         lastDesired = desired;
         reconciler.setDesired(desired);
-        ReconcileResult r = reconciler.reconcile();
+        ReconcileResult r = viewSettled(now) ? reconciler.reconcile() : reconciler.reconcileAddOnly();
         lastReconcile = r;
         int repaired = r.repaired().values().stream().mapToInt(Integer::intValue).sum();
         if (repaired > 0) {
