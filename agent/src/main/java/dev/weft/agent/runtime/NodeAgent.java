@@ -120,6 +120,7 @@ final class NodeAgent implements GossipListener, CrdtChannel {
 
     @Override
     public void onMemberUp(MemberView m) {
+        if (sleeve != null) sleeve.resetPeer(m.id());
         boolean known = peers.get(m.id()).isPresent();
         if (peers.update(m)) viewDirty = true;
         log.atInfo().addKeyValue("peer", m.id()).addKeyValue("nickname", peers.get(m.id()).map(PeerTable.Peer::nickname).orElse("?"))
@@ -129,6 +130,7 @@ final class NodeAgent implements GossipListener, CrdtChannel {
 
     @Override
     public void onMemberSuspect(MemberView m) {
+        if (sleeve != null) sleeve.resetPeer(m.id());
         if (peers.update(m)) viewDirty = true;
         log.atWarn().addKeyValue("peer", m.id()).addKeyValue("nickname", nick(m.id())).addKeyValue("addr", m.address())
                 .log("peer is not answering probes and is suspected to have failed; if it does not refute soon it is "
@@ -137,6 +139,7 @@ final class NodeAgent implements GossipListener, CrdtChannel {
 
     @Override
     public void onMemberDead(MemberView m) {
+        if (sleeve != null) sleeve.resetPeer(m.id());
         if (peers.update(m)) viewDirty = true;
         log.atWarn().addKeyValue("peer", m.id()).addKeyValue("nickname", nick(m.id())).addKeyValue("addr", m.address())
                 .log("peer declared dead: routes to its pods stay until its ranges are reclaimed; if the node is gone for "
@@ -145,13 +148,17 @@ final class NodeAgent implements GossipListener, CrdtChannel {
 
     @Override
     public void onMemberLeft(MemberView m) {
+        if (sleeve != null) sleeve.resetPeer(m.id());
         if (peers.update(m)) viewDirty = true;
         log.atInfo().addKeyValue("peer", m.id()).addKeyValue("nickname", nick(m.id())).log("peer left the cluster gracefully");
     }
 
     @Override
     public void onRecordChanged(MemberView m) {
+        long before = peers.get(m.id()).flatMap(PeerTable.Peer::record).map(r -> r.record().getIncarnation()).orElse(-1L);
         if (peers.update(m)) viewDirty = true;
+        long after = peers.get(m.id()).flatMap(PeerTable.Peer::record).map(r -> r.record().getIncarnation()).orElse(-1L);
+        if (sleeve != null && before != after) sleeve.resetPeer(m.id()); // the peer's agent restarted
     }
 
     // ---- gossip: the IPAM ring channel ---------------------------------------------------------------
@@ -279,7 +286,7 @@ final class NodeAgent implements GossipListener, CrdtChannel {
         markSyncedWhenAlone(now);
         ipam.spaceRequestIfNeeded(now).ifPresent(this::sendSpaceRequest);
         publishRecordIfChanged();
-        if (sleeve != null) sleeve.tick(ipam.gateway(), sleevePeers(), now * 1_000_000L);
+        if (sleeve != null) sleeve.tick(ipam.gateway(), sleevePeers(), now * 1_000_000L, reconciler.status().deviceIndex());
         if (viewDirty || now - lastReconcileMs >= RECONCILE_EVERY_MS) reconcile(now);
     }
 

@@ -58,6 +58,7 @@ final class SleeveIntegration implements AutoCloseable {
     private VxlanProbe probe;
     private String lastError;
     private long seq;
+    private int probeDeviceIndex;
 
     SleeveIntegration(AgentConfig config, long self, MacAddress vtepMac, int underlayMtu, byte[] clusterSecret,
                       EventLoopGroup group, ThreadFactory threads, AgentLoop loop, Runnable onChange) {
@@ -109,8 +110,15 @@ final class SleeveIntegration implements AutoCloseable {
     }
 
     /** Every tick: start what can start, follow the peers, probe the kernel paths. */
-    void tick(Optional<IpAddress> ownVtep, List<Peer> peers, long nowNanos) {
+    void tick(Optional<IpAddress> ownVtep, List<Peer> peers, long nowNanos, int vxlanIndex) {
         if (!tunAvailable || ownVtep.isEmpty()) return;
+        if (probe != null && vxlanIndex != probeDeviceIndex) {
+            // the VXLAN device was recreated (deleted by hand, or replaced): the probe socket is bound to the old one
+            probe.close();
+            probe = null;
+            for (Long id : new HashSet<>(tracked)) health.removePeer(id);
+            tracked.clear();
+        }
         if (backend == null) {
             try {
                 SleeveConfig sc = SleeveConfig.plain(self, ownVtep.get(), vtepMac, config.vni())
@@ -150,8 +158,10 @@ final class SleeveIntegration implements AutoCloseable {
         if (config.encryptionRequired()) return; // no kernel path to probe: everything goes through the sleeve
         if (probe == null) {
             try {
+                if (vxlanIndex == 0) return; // no VXLAN device yet
                 probe = VxlanProbe.start(self, ownVtep.get(), config.vxlanDevice(), VxlanProbe.DEFAULT_PORT, group,
                         (peer, s) -> loop.post("probe answer", () -> health.onProbeAck(peer, s, System.nanoTime())));
+                probeDeviceIndex = vxlanIndex;
             } catch (RuntimeException e) {
                 return; // the VXLAN device or its address is not there yet: next tick
             }
@@ -163,6 +173,15 @@ final class SleeveIntegration implements AutoCloseable {
             probe.send(p.vtepAddress(), s);
         }
         health.onTick(nowNanos);
+    }
+
+    /**
+     * Forgets a peer's probe history: when it restarts, hangs and resumes, or changes state in gossip, probes that
+     * failed because its agent (which answers them) was down say nothing about its kernel path.
+     */
+    void resetPeer(String peerId) {
+        long id = Long.parseUnsignedLong(peerId, 16);
+        if (tracked.remove(id)) health.removePeer(id);
     }
 
     /** The datapaths usable towards a peer, given what it offers and what the probes say. */
