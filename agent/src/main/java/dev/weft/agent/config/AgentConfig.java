@@ -35,7 +35,9 @@ public record AgentConfig(
         String logLevel,
         Path cniBinDir,
         Path cniConfDir,
-        boolean kubernetes) {
+        boolean kubernetes,
+        boolean podCidrMode,
+        String podCidr) {
 
     /** How traffic to remote peers is carried. */
     public enum DatapathMode {

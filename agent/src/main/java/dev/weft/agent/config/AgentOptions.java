@@ -98,6 +98,13 @@ public final class AgentOptions {
             + "ring bootstrap and reclaim guarded by the API server, node annotations and NetworkUnavailable. Default: ${DEFAULT-VALUE}.")
     boolean kubernetes;
 
+    @Option(names = "--ipam-mode", defaultValue = "ring", description = "ring|podcidr: podcidr takes this node's range from its "
+            + "Kubernetes node.spec.podCIDR (or --pod-cidr) instead of the gossiped ring. Default: ${DEFAULT-VALUE}.")
+    String ipamMode;
+
+    @Option(names = "--pod-cidr", description = "This node's pod range in podcidr mode outside Kubernetes (with --kubernetes it is read from the Node).")
+    String podCidr;
+
     @Option(names = "--cni-bin-dir", defaultValue = "/opt/cni/bin", description = "Where the CNI plugin is installed. Default: ${DEFAULT-VALUE}.")
     Path cniBinDir;
 
@@ -176,10 +183,23 @@ public final class AgentOptions {
         if (secretFile != null && !secretFile.toFile().canRead()) {
             bad.add(problem("--secret-file", secretFile.toString(), "a readable file with the cluster secret"));
         }
+        boolean podCidrMode = false;
+        switch (ipamMode.trim().toLowerCase(Locale.ROOT)) {
+            case "ring" -> { }
+            case "podcidr" -> podCidrMode = true;
+            default -> bad.add(problem("--ipam-mode", ipamMode, "ring, podcidr"));
+        }
+        String fixedCidr = blank(podCidr);
+        if (fixedCidr != null && CidrCheck.problem(fixedCidr) != null) {
+            bad.add(problem("--pod-cidr", fixedCidr, "a CIDR such as 10.32.1.0/24 (" + CidrCheck.problem(fixedCidr) + ")"));
+        }
+        if (podCidrMode && !kubernetes && fixedCidr == null) {
+            bad.add("--ipam-mode=podcidr needs --kubernetes (range from the Node) or --pod-cidr (env WEFT_POD_CIDR)");
+        }
         if (!bad.isEmpty()) throw new ConfigException(bad);
         return new AgentConfig(node, stateDir, runDir, clusterName, range, blockSize, seeds, peerList, bindAddress,
                 blank(advertiseAddress), gossipPort, secretFile, required, mode, vxlanPort, vni, vxlanDevice, mtu,
-                blank(underlayInterface), sleevePort, http, fmt, level, cniBinDir, cniConfDir, kubernetes);
+                blank(underlayInterface), sleevePort, http, fmt, level, cniBinDir, cniConfDir, kubernetes, podCidrMode, fixedCidr);
     }
 
     static String problem(String option, String value, String allowed) {

@@ -116,12 +116,14 @@ public final class AgentRuntime implements AutoCloseable {
         }
         MacAddress vtepMac = VtepMacStore.loadOrCreate(config.stateDir(), random);
 
-        IpamNode ipam = openIpam(identity);
         if (config.kubernetes()) {
             loop = new AgentLoop(Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("weft-loop").daemon().factory()));
+            kubernetes = new KubernetesIntegration(config, identity, loop, workers);
+            closers.add(kubernetes);
+        }
+        IpamNode ipam = config.podCidrMode() ? openPodCidrIpam(identity) : openIpam(identity);
+        if (kubernetes != null && !config.podCidrMode()) {
             try {
-                kubernetes = new KubernetesIntegration(config, identity, loop, workers);
-                closers.add(kubernetes);
                 kubernetes.bootstrapRing(ipam);
             } catch (IOException | RuntimeException e) {
                 throw new StartupException("Kubernetes ring bootstrap failed: " + e.getMessage()
@@ -175,7 +177,7 @@ public final class AgentRuntime implements AutoCloseable {
         }
         bus = new GossipBus(loop, agent);
         gossip = GossipNode.create(gc, group, bus);
-        bus.bind(gossip);
+        bus.bind(gossip, !config.podCidrMode());
         agent.attach(bus);
         try {
             gossip.start().get(10, TimeUnit.SECONDS);
@@ -241,6 +243,38 @@ public final class AgentRuntime implements AutoCloseable {
             throw new StartupException("IPAM state in " + config.stateDir() + " does not fit this configuration: " + e.getMessage()
                     + ". If the cluster range or block size changed on purpose, the whole cluster must be re-created "
                     + "(remove the state directory on every node).", e);
+        }
+    }
+
+    /**
+     * podCIDR mode: this node owns exactly its pod CIDR (from {@code --pod-cidr} or its Kubernetes Node), as a ring of
+     * its own that is never gossiped; peers' ranges come from their node records. The allocator, persistence, gateway
+     * reservation and GC are the same as in ring mode.
+     */
+    private IpamNode openPodCidrIpam(Identity identity) throws StartupException {
+        String cidr = config.podCidr();
+        if (cidr == null) {
+            try {
+                cidr = kubernetes.ownPodCidr().orElseThrow(() -> new IllegalStateException(
+                        "node " + config.nodeName() + " has no IPv4 spec.podCIDR; enable --allocate-node-cidrs in the controller manager or use --ipam-mode=ring"));
+            } catch (RuntimeException e) {
+                throw new StartupException("podCIDR mode: " + e.getMessage(), e);
+            }
+        }
+        Cidr range = Cidr.parse(cidr);
+        int block = (int) Math.min(config.blockSize(), range.sizeLong());
+        try {
+            IpamNode ipam = IpamNode.open(IpamConfig.of(range, block), new FileIpamStore(config.stateDir()),
+                    Long.parseUnsignedLong(identity.peerId(), 16), identity.nickname());
+            if (ipam.ring().isEmpty()) ipam.bootstrapAsCreator("podcidr:" + range);
+            ipam.markSynced(); // nobody else can own this range: there is nothing to sync
+            log.atInfo().addKeyValue("range", range).log("podCIDR mode: this node hands out addresses from its own pod CIDR");
+            return ipam;
+        } catch (IOException e) {
+            throw new StartupException("cannot load IPAM state from " + config.stateDir() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new StartupException("IPAM state in " + config.stateDir() + " does not fit pod CIDR " + range + ": " + e.getMessage()
+                    + ". The node's pod CIDR changed: drain the node and remove the state directory.", e);
         }
     }
 

@@ -27,8 +27,10 @@ final class GossipBus implements ClusterBus, GossipListener {
         this.agent = agent;
     }
 
-    void bind(GossipNode node) {
+    void bind(GossipNode node, boolean ringChannel) {
         this.node = node;
+        this.agentIsPodCidr = !ringChannel;
+        if (!ringChannel) return; // podCIDR mode: ranges come from node records, no ring to gossip
         node.registerChannel(NodeAgent.RING_CHANNEL, new CrdtChannel() {
             @Override
             public byte[] localState() {
@@ -61,8 +63,10 @@ final class GossipBus implements ClusterBus, GossipListener {
 
     @Override
     public void channelChanged(String channel) {
-        node.channelUpdated(channel);
+        if (!agentIsPodCidr) node.channelUpdated(channel);
     }
+
+    private boolean agentIsPodCidr;
 
     @Override
     public void send(String memberId, String topic, byte[] payload) {

@@ -73,6 +73,11 @@ final class KubernetesIntegration implements AutoCloseable {
         this.reclaimLock = new ReclaimLock(client, k8s, Clock.systemUTC());
     }
 
+    /** podCIDR mode: this node's IPv4 {@code spec.podCIDR(s)}, read from the API server. */
+    Optional<String> ownPodCidr() {
+        return ownNode.podCidrs().stream().filter(c -> c.contains(".")).findFirst();
+    }
+
     /** Before gossip starts: seed the ring if this agent wins the atomic create, else accept only the cluster's ring. */
     void bootstrapRing(IpamNode ipam) throws IOException {
         BootstrapOutcome o = new RingBootstrap(client, k8s, Clock.systemUTC()).claim(new BootstrapClaim(identity.peerId(),

@@ -295,7 +295,7 @@ final class NodeAgent implements GossipListener, CrdtChannel {
      * a live peer), or alone when no peer is alive a few seconds after start (the cluster is being created).
      */
     private void claimSeedShareWhenSynced(long now) {
-        if (seedClaimDone || config.kubernetes() || config.ipamSeeds().isEmpty()) return;
+        if (seedClaimDone || config.kubernetes() || config.podCidrMode() || config.ipamSeeds().isEmpty()) return;
         boolean anyAlive = peers.all().stream().anyMatch(PeerTable.Peer::alive);
         if (!heardRing && (anyAlive || now - startedMs < SEED_CLAIM_ALONE_AFTER_MS)) return;
         try {
@@ -345,7 +345,7 @@ final class NodeAgent implements GossipListener, CrdtChannel {
         boolean recordsKnown = peers.all().stream().filter(PeerTable.Peer::alive).allMatch(p -> p.record().isPresent());
         boolean anyAlive = peers.all().stream().anyMatch(PeerTable.Peer::alive);
         long age = now - startedMs;
-        viewSettled = heardRing && anyAlive && recordsKnown || !anyAlive && age >= SEED_CLAIM_ALONE_AFTER_MS || age >= 15_000;
+        viewSettled = (heardRing || config.podCidrMode()) && anyAlive && recordsKnown || !anyAlive && age >= SEED_CLAIM_ALONE_AFTER_MS || age >= 15_000;
         return viewSettled;
     }
 
@@ -391,7 +391,7 @@ final class NodeAgent implements GossipListener, CrdtChannel {
         IpAddress underlayAddr = IpAddress.of(underlay.address());
         ClusterView.LocalNode local = new ClusterView.LocalNode(identity.peerId(), underlayAddr, underlay.interfaceName(),
                 underlay.mtu(), vtepMac, ipam.gateway().orElse(null));
-        Map<Long, List<Cidr>> cidrs = ipam.cidrsByOwner();
+        Map<Long, List<Cidr>> cidrs = cidrsByOwner();
         List<ClusterView.RemotePeer> remotes = new ArrayList<>();
         for (PeerTable.Peer p : peers.all()) {
             if (p.record().isEmpty()) continue;
@@ -422,9 +422,32 @@ final class NodeAgent implements GossipListener, CrdtChannel {
         return new ClusterView(local, remotes, pods);
     }
 
+    /**
+     * Every peer's ranges: from the ring, or in podCIDR mode from the peers' node records (each node publishes its
+     * own pod CIDR; malformed entries are skipped).
+     */
+    private Map<Long, List<Cidr>> cidrsByOwner() {
+        if (!config.podCidrMode()) return ipam.cidrsByOwner();
+        Map<Long, List<Cidr>> out = new java.util.HashMap<>();
+        out.put(self, ipam.ownedCidrs());
+        for (PeerTable.Peer p : peers.all()) {
+            if (p.record().isEmpty()) continue;
+            List<Cidr> l = new ArrayList<>();
+            for (String c : p.record().get().record().getPodCidrsList()) {
+                try {
+                    l.add(Cidr.parse(c));
+                } catch (RuntimeException e) {
+                    log.atDebug().addKeyValue("peer", p.member().id()).log("bad pod CIDR in node record: " + c);
+                }
+            }
+            out.put(Long.parseUnsignedLong(p.member().id(), 16), l);
+        }
+        return out;
+    }
+
     /** Peers with what the sleeve needs (alive, with a record and ranges). */
     private List<SleeveIntegration.Peer> sleevePeers() {
-        Map<Long, List<Cidr>> cidrs = ipam.cidrsByOwner();
+        Map<Long, List<Cidr>> cidrs = cidrsByOwner();
         List<SleeveIntegration.Peer> out = new ArrayList<>();
         for (PeerTable.Peer p : peers.all()) {
             if (!p.alive() || p.record().isEmpty()) continue;
@@ -453,6 +476,9 @@ final class NodeAgent implements GossipListener, CrdtChannel {
                 .setVni(config.vni())
                 .setIpamFree(ipam.localFree())
                 .setReady(problems().isEmpty());
+        // podCIDR mode: peers learn this node's range from its record (in ring mode the ring says it, and a
+        // fragmented share could exceed the record size limit)
+        if (config.podCidrMode()) ipam.ownedCidrs().forEach(c -> b.addPodCidrs(c.toString()));
         if (config.datapath() == AgentConfig.DatapathMode.AUTO) b.addDatapaths("host-gw");
         if (sleeve != null && sleeve.available()) {
             b.addDatapaths("sleeve").setSleevePublicKey(ByteString.copyFrom(sleeve.publicKey()));

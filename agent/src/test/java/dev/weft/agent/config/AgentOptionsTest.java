@@ -96,6 +96,17 @@ class AgentOptionsTest {
     }
 
     @Test
+    void podCidrModeNeedsKubernetesOrAPodCidr() {
+        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--ipam-mode", "podcidr"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--ipam-mode=podcidr needs --kubernetes");
+        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--ipam-mode", "static"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("allowed: ring, podcidr");
+        AgentConfig c = parse(Map.of("WEFT_POD_CIDR", "198.18.4.0/24"), null, "--node-name", "n", "--ipam-mode", "podcidr");
+        assertThat(c.podCidrMode()).isTrue();
+        assertThat(c.podCidr()).isEqualTo("198.18.4.0/24");
+    }
+
+    @Test
     void envNamesFollowTheOptionNames() {
         assertThat(ConfigSources.envName("--cluster-range")).isEqualTo("WEFT_CLUSTER_RANGE");
         assertThat(ConfigSources.envName("--ipam-seed")).isEqualTo("WEFT_IPAM_SEED");

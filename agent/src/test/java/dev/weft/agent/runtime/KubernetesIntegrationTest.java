@@ -74,6 +74,13 @@ class KubernetesIntegrationTest {
     }
 
     @Test
+    void podCidrModeReadsTheNodesIpv4PodCidr() {
+        client.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("node-p").endMetadata()
+                .withNewSpec().withPodCIDRs("fd00:10::/64", "198.18.7.0/24").withPodCIDR("fd00:10::/64").endSpec().build()).create();
+        assertThat(integration("node-p", 0xe5).ownPodCidr()).contains("198.18.7.0/24");
+    }
+
+    @Test
     void anAgentWithAPersistedRingNeverSeedsASecondOne() throws Exception {
         IpamNode a = ipam(0xa1, "node-a");
         integration("node-a", 0xa1).bootstrapRing(a);

@@ -34,6 +34,7 @@ public final class WeftCluster {
     private final List<String> extraAgentArgs;
     private final Map<String, LabProcess> agents = new HashMap<>();
     private int seedCount = Integer.MAX_VALUE;
+    private java.util.function.Function<LabNode, List<String>> perNodeArgs = n -> List.of();
 
     /** A pod attached through the plugin: its namespace, container id and the address Weft gave it. */
     public record Pod(LabPod pod, LabNode node, String containerId, String address) {}
@@ -67,6 +68,12 @@ public final class WeftCluster {
         return lab;
     }
 
+    /** Extra agent arguments that differ per node (e.g. {@code --pod-cidr}). */
+    public WeftCluster perNode(java.util.function.Function<LabNode, List<String>> args) {
+        this.perNodeArgs = args;
+        return this;
+    }
+
     /** Only the first {@code n} nodes are IPAM seeds (the others join later and ask peers for space). */
     public WeftCluster seeds(int n) {
         this.seedCount = n;
@@ -98,6 +105,7 @@ public final class WeftCluster {
                 "--cluster-range", CLUSTER_RANGE,
                 "--http-address", n.address() + ":6772"));
         args.addAll(extraAgentArgs);
+        args.addAll(perNodeArgs.apply(n));
         return args;
     }
 
