@@ -146,6 +146,12 @@ public final class AgentRuntime implements AutoCloseable {
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
                 Thread.ofPlatform().name("weft-gossip").daemon().factory(), EpollIoHandler.newFactory());
         closers.add(() -> group.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+        List<byte[]> clusterKeys;
+        try {
+            clusterKeys = secrets();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new StartupException("invalid cluster secret: " + e.getMessage(), e);
+        }
         GossipConfig gc;
         try {
             gc = GossipConfig.builder(config.clusterName(), identity.peerId())
@@ -153,7 +159,7 @@ public final class AgentRuntime implements AutoCloseable {
                     .bind(InetAddress.getByName(config.bindAddress()), config.gossipPort())
                     .advertiseAddress(new InetSocketAddress(underlay.address(), config.gossipPort()))
                     .seeds(seeds())
-                    .secrets(secrets())
+                    .secrets(clusterKeys)
                     .maxMessageBytes(Math.min(SpaceMessages.MAX_GRANT_BYTES, (8 << 20) - 4096))
                     .build();
         } catch (IOException | IllegalArgumentException e) {
@@ -162,19 +168,14 @@ public final class AgentRuntime implements AutoCloseable {
         MultiThreadIoEventLoopGroup sleeveGroup = new MultiThreadIoEventLoopGroup(1,
                 Thread.ofPlatform().name("weft-sleeve-io").daemon().factory(), EpollIoHandler.newFactory());
         closers.add(() -> sleeveGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS));
-        try {
-            List<byte[]> keys = secrets();
-            SleeveIntegration sleeve = new SleeveIntegration(config, Long.parseUnsignedLong(identity.peerId(), 16), vtepMac,
-                    underlay.mtu(), keys.isEmpty() ? null : keys.get(0), sleeveGroup,
-                    Thread.ofPlatform().name("weft-sleeve-", 0).daemon().factory(), loop, agent::kernelChanged);
-            agent.attachSleeve(sleeve);
-            closers.add(0, () -> loop.call("sleeve close", 5_000, () -> {
-                sleeve.close();
-                return null;
-            }));
-        } catch (IOException | IllegalArgumentException e) {
-            throw new StartupException("invalid cluster secret: " + e.getMessage(), e);
-        }
+        SleeveIntegration sleeve = new SleeveIntegration(config, Long.parseUnsignedLong(identity.peerId(), 16), vtepMac,
+                underlay.mtu(), clusterKeys.isEmpty() ? null : clusterKeys.get(0), sleeveGroup,
+                Thread.ofPlatform().name("weft-sleeve-", 0).daemon().factory(), loop, agent::kernelChanged);
+        agent.attachSleeve(sleeve);
+        closers.add(0, () -> loop.call("sleeve close", 5_000, () -> {
+            sleeve.close();
+            return null;
+        }));
         bus = new GossipBus(loop, agent);
         gossip = GossipNode.create(gc, group, bus);
         bus.bind(gossip, !config.podCidrMode());

@@ -21,6 +21,8 @@ final class GossipBus implements ClusterBus, GossipListener {
     private final AgentLoop loop;
     private final NodeAgent agent;
     private GossipNode node;
+    /** False in podCIDR mode: there is no ring channel to push. */
+    private boolean ringChannel;
 
     GossipBus(AgentLoop loop, NodeAgent agent) {
         this.loop = loop;
@@ -29,7 +31,7 @@ final class GossipBus implements ClusterBus, GossipListener {
 
     void bind(GossipNode node, boolean ringChannel) {
         this.node = node;
-        this.agentIsPodCidr = !ringChannel;
+        this.ringChannel = ringChannel;
         if (!ringChannel) return; // podCIDR mode: ranges come from node records, no ring to gossip
         node.registerChannel(NodeAgent.RING_CHANNEL, new CrdtChannel() {
             @Override
@@ -63,10 +65,9 @@ final class GossipBus implements ClusterBus, GossipListener {
 
     @Override
     public void channelChanged(String channel) {
-        if (!agentIsPodCidr) node.channelUpdated(channel);
+        if (ringChannel) node.channelUpdated(channel);
     }
 
-    private boolean agentIsPodCidr;
 
     @Override
     public void send(String memberId, String topic, byte[] payload) {
