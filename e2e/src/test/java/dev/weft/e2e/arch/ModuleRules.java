@@ -14,6 +14,7 @@ final class ModuleRules {
 
     /** Module directory -> Java package segment under {@code dev.weft}. */
     static final Map<String, String> PACKAGE_OF_MODULE = Map.of(
+            "id", "id",
             "ipam", "ipam",
             "gossip", "gossip",
             "datapath", "datapath",
@@ -24,13 +25,14 @@ final class ModuleRules {
 
     /** Module directory -> modules its main code may depend on. */
     static final Map<String, Set<String>> ALLOWED = Map.of(
-            "ipam", Set.of(),
-            "gossip", Set.of(),
-            "datapath", Set.of("ipam"),
+            "id", Set.of(),
+            "ipam", Set.of("id"),
+            "gossip", Set.of("id"),
+            "datapath", Set.of("id", "ipam"),
             "cni-shim", Set.of(),
-            "k8s", Set.of("ipam"),
-            "agent", Set.of("ipam", "gossip", "datapath", "cni-shim", "k8s"),
-            E2E, Set.of("ipam", "gossip", "datapath", "cni-shim", "k8s", "agent"));
+            "k8s", Set.of("id", "ipam"),
+            "agent", Set.of("id", "ipam", "gossip", "datapath", "cni-shim", "k8s"),
+            E2E, Set.of("id", "ipam", "gossip", "datapath", "cni-shim", "k8s", "agent"));
 
     private ModuleRules() {}
 
