@@ -105,6 +105,13 @@ public final class CniHandler {
             log.info("CNI {} failed: pod={} container={} if={} code={} error=\"{}\"", inv.command(), podName(inv),
                     inv.containerId(), inv.ifName(), e.error().code(), e.error().msg());
             return ProtoMessages.errorResponse(e.error(), version);
+        } catch (CniIpam.Busy e) {
+            stats.errors.incrementAndGet();
+            stats.notReady.incrementAndGet();
+            log.info("CNI {} deferred: pod={} container={} the agent is busy: {}", inv.command(), podName(inv), inv.containerId(),
+                    e.getMessage());
+            return ProtoMessages.errorResponse(new CniError(CniError.TRY_AGAIN_LATER, "the weft agent is busy: " + e.getMessage(),
+                    "the runtime retries; if this persists, 'weft status' and the agent log show what it is waiting for"), version);
         } catch (RuntimeException e) {
             stats.errors.incrementAndGet();
             log.error("CNI {} failed unexpectedly: pod={} container={}", inv.command(), podName(inv), inv.containerId(), e);
@@ -140,6 +147,7 @@ public final class CniHandler {
             try {
                 att = pods.attach(new PodNetwork.Attach(inv.containerId(), inv.netns(), inv.ifName(), a.address(),
                         mtu.getAsInt()));
+                ipam.awaitHostRoute(inv.containerId(), inv.ifName());
             } catch (PodNetworkException e) {
                 if (a.fresh()) releaseQuietly(inv);
                 throw switch (e.kind()) {

@@ -32,6 +32,25 @@ public interface CniIpam {
     /** Every attachment that currently holds an address (for CNI GC). */
     Collection<Attachment> attachments();
 
+    /**
+     * The pod's veth exists: returns once the node's route to the pod is in the kernel (the agent's desired state
+     * owns that route, not the plumbing).
+     *
+     * @throws PodNetworkException {@code KERNEL} when the route could not be installed
+     */
+    default void awaitHostRoute(String containerId, String ifName) throws PodNetworkException {
+    }
+
+    /**
+     * The agent is busy or not ready to answer now (its controller did not answer in time): the runtime should try
+     * again later (CNI code 11). Any method may throw it.
+     */
+    final class Busy extends RuntimeException {
+        public Busy(String message) {
+            super(message);
+        }
+    }
+
     /** The key of an allocation. */
     record Attachment(String containerId, String ifName) {}
 }

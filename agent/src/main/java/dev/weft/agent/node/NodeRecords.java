@@ -2,7 +2,7 @@ package dev.weft.agent.node;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.weft.agent.proto.NodeRecord;
-import dev.weft.agent.state.Identity;
+import dev.weft.id.PeerId;
 import java.net.InetAddress;
 import java.util.Optional;
 
@@ -22,7 +22,7 @@ public final class NodeRecords {
         }
     }
 
-    public static Valid decode(String memberId, byte[] bytes) throws Invalid {
+    public static Valid decode(PeerId memberId, byte[] bytes) throws Invalid {
         if (bytes.length > MAX_BYTES) throw new Invalid("node record of " + bytes.length + " bytes exceeds " + MAX_BYTES);
         NodeRecord r;
         try {
@@ -30,8 +30,8 @@ public final class NodeRecords {
         } catch (InvalidProtocolBufferException e) {
             throw new Invalid("node record is not a valid protobuf: " + e.getMessage());
         }
-        if (!Identity.isValidPeerId(r.getPeerId())) throw new Invalid("node record has a bad peer id '" + r.getPeerId() + "'");
-        if (!r.getPeerId().equals(memberId)) {
+        if (!PeerId.isCanonical(r.getPeerId())) throw new Invalid("node record has a bad peer id '" + r.getPeerId() + "'");
+        if (!r.getPeerId().equals(memberId.toString())) {
             throw new Invalid("node record names peer " + r.getPeerId() + " but was published by member " + memberId);
         }
         if (r.getUnderlayAddressesCount() == 0) throw new Invalid("node record of " + memberId + " has no underlay address");

@@ -5,12 +5,13 @@ import dev.weft.agent.cni.CniHandler;
 import dev.weft.agent.cni.CniServer;
 import dev.weft.agent.cni.DatapathPodNetwork;
 import dev.weft.agent.config.AgentConfig;
-import dev.weft.agent.config.AgentOptions;
+import dev.weft.agent.core.ControllerSettings;
+import dev.weft.agent.core.LocalNode;
+import dev.weft.agent.core.StagedStore;
 import dev.weft.agent.metrics.HttpEndpoints;
 import dev.weft.agent.metrics.MetricsRegistry;
 import dev.weft.agent.node.Underlay;
 import dev.weft.agent.state.Identity;
-import dev.weft.cni.Json;
 import dev.weft.datapath.DatapathConfig;
 import dev.weft.datapath.Reconciler;
 import dev.weft.datapath.VtepMacStore;
@@ -23,25 +24,20 @@ import dev.weft.datapath.nft.NftTable;
 import dev.weft.datapath.pod.PodPlumber;
 import dev.weft.gossip.GossipConfig;
 import dev.weft.gossip.GossipNode;
-import dev.weft.gossip.GossipStatus;
-import dev.weft.ipam.IpamConfig;
 import dev.weft.ipam.IpamNode;
 import dev.weft.ipam.SpaceMessages;
 import dev.weft.ipam.addr.Cidr;
+import dev.weft.ipam.addr.IpAddress;
 import dev.weft.ipam.store.FileIpamStore;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -52,9 +48,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Assembles the agent: decides every thread (the agent loop, gossip's event loop, CNI and API workers, the
- * platform threads that enter pod namespaces), wires the modules together and runs until SIGTERM.
- * Graceful shutdown leaves the kernel datapath in place so pods keep talking while the agent restarts.
+ * Assembles the agent on a real node: decides every thread (the controller's, gossip's event loop, the disk and
+ * kernel workers, CNI and API workers, the threads that enter pod namespaces), wires the modules together and runs
+ * until SIGTERM. Graceful shutdown leaves the kernel datapath in place so pods keep talking while the agent restarts.
  */
 public final class AgentRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentRuntime.class);
@@ -66,13 +62,11 @@ public final class AgentRuntime implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicInteger exitCode = new AtomicInteger(0);
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
-    private AgentLoop loop;
-    private NodeAgent agent;
+    private AgentCore core;
     private GossipNode gossip;
-    private GossipBus bus;
+    private Identity identity;
+    private Underlay underlay;
     private KubernetesIntegration kubernetes;
-    private volatile List<String> readiness = List.of("starting");
-    private volatile int podMtu;
     private volatile boolean closing;
 
     /** A start-up failure with what the operator should do. */
@@ -88,7 +82,6 @@ public final class AgentRuntime implements AutoCloseable {
 
     public void start() throws StartupException {
         SecureRandom random = new SecureRandom();
-        Identity identity;
         try {
             identity = Identity.loadOrCreate(config.stateDir(), config.nodeName(), random);
         } catch (IOException e) {
@@ -101,7 +94,6 @@ public final class AgentRuntime implements AutoCloseable {
 
         RtNetlink host = RtNetlink.open();
         closers.add(host);
-        Underlay underlay;
         try {
             underlay = Underlay.detect(host, config.advertiseAddress(), config.underlayInterface(), config.vxlanDevice());
         } catch (Underlay.NotFound e) {
@@ -117,11 +109,13 @@ public final class AgentRuntime implements AutoCloseable {
         MacAddress vtepMac = VtepMacStore.loadOrCreate(config.stateDir(), random);
 
         if (config.kubernetes()) {
-            loop = new AgentLoop(Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("weft-loop").daemon().factory()));
-            kubernetes = new KubernetesIntegration(config, identity, loop, workers);
+            kubernetes = new KubernetesIntegration(config, identity, workers);
             closers.add(kubernetes);
         }
-        IpamNode ipam = config.podCidrMode() ? openPodCidrIpam(identity) : openIpam(identity);
+        FileIpamStore disk = new FileIpamStore(config.stateDir());
+        StagedStore[] staged = new StagedStore[1];
+        IpamNode ipam = config.podCidrMode() ? IpamOpening.podCidr(config, identity, podCidr(), disk, staged)
+                : IpamOpening.ring(config, identity, disk, staged);
         if (kubernetes != null && !config.podCidrMode()) {
             try {
                 kubernetes.bootstrapRing(ipam);
@@ -133,53 +127,47 @@ public final class AgentRuntime implements AutoCloseable {
         DatapathConfig dpc = DatapathConfig.defaults().withDevice(config.vxlanDevice()).withVni(config.vni())
                 .withPort(config.vxlanPort()).withMtu(config.mtu())
                 .withDirectRouting(config.datapath() == AgentConfig.DatapathMode.AUTO);
-        Reconciler reconciler = new Reconciler(host, dpc);
-        NftTable nft = new NftTable(List.of("nft"));
-
-        if (loop == null) {
-            loop = new AgentLoop(Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("weft-loop").daemon().factory()));
-        }
-        agent = new NodeAgent(config, identity, underlay, vtepMac, ipam, reconciler, dpc, nft, AgentRuntime::monotonicMillis,
-                this::selfRemoved);
-
-        // gossip on its own event loop
-        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
-                Thread.ofPlatform().name("weft-gossip").daemon().factory(), EpollIoHandler.newFactory());
-        closers.add(() -> group.shutdownGracefully(0, 1, TimeUnit.SECONDS));
         List<byte[]> clusterKeys;
         try {
-            clusterKeys = secrets();
+            clusterKeys = GossipSettings.secrets(config);
         } catch (IOException | IllegalArgumentException e) {
             throw new StartupException("invalid cluster secret: " + e.getMessage(), e);
         }
+
+        MultiThreadIoEventLoopGroup sleeveGroup = new MultiThreadIoEventLoopGroup(1,
+                Thread.ofPlatform().name("weft-sleeve-io").daemon().factory(), EpollIoHandler.newFactory());
+        closers.add(() -> sleeveGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+        LocalNode self = new LocalNode(identity.peerId(), identity.nickname(), identity.incarnation(), IpAddress.of(underlay.address()),
+                underlay.interfaceName(), underlay.mtu(), Cidr.parse(underlay.subnet()), vtepMac);
+        // probe answers and path changes are handed to the core's kernel thread and controller (they exist before the first tick)
+        SleeveIntegration sleeve = new SleeveIntegration(config, identity.peerId(), vtepMac, underlay.mtu(),
+                clusterKeys.isEmpty() ? null : clusterKeys.get(0), sleeveGroup, Thread.ofPlatform().name("weft-sleeve-", 0).daemon().factory(),
+                r -> core.onKernelThread(r), () -> core.kernelChanged());
+        closers.add(0, sleeve);
+        ControllerSettings settings = ControllerSettings.of(config, sleeve.available() ? Optional.of(sleeve.publicKey()) : Optional.empty());
+        core = new AgentCore(new AgentCore.Parts(self, settings, ipam, staged[0], disk,
+                report -> new DatapathWorker(new Reconciler(host, dpc), dpc, new NftTable(List.of("nft")), sleeve, report),
+                AgentRuntime::monotonicMillis, this::selfRemoved), "weft-");
+
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
+                Thread.ofPlatform().name("weft-gossip").daemon().factory(), EpollIoHandler.newFactory());
+        closers.add(() -> group.shutdownGracefully(0, 1, TimeUnit.SECONDS));
         GossipConfig gc;
         try {
             gc = GossipConfig.builder(config.clusterName(), identity.peerId())
                     .incarnation(identity.incarnation())
                     .bind(InetAddress.getByName(config.bindAddress()), config.gossipPort())
                     .advertiseAddress(new InetSocketAddress(underlay.address(), config.gossipPort()))
-                    .seeds(seeds())
+                    .seeds(GossipSettings.seeds(config))
                     .secrets(clusterKeys)
                     .maxMessageBytes(Math.min(SpaceMessages.MAX_GRANT_BYTES, (8 << 20) - 4096))
                     .build();
         } catch (IOException | IllegalArgumentException e) {
             throw new StartupException("invalid gossip settings: " + e.getMessage(), e);
         }
-        MultiThreadIoEventLoopGroup sleeveGroup = new MultiThreadIoEventLoopGroup(1,
-                Thread.ofPlatform().name("weft-sleeve-io").daemon().factory(), EpollIoHandler.newFactory());
-        closers.add(() -> sleeveGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS));
-        SleeveIntegration sleeve = new SleeveIntegration(config, Long.parseUnsignedLong(identity.peerId(), 16), vtepMac,
-                underlay.mtu(), clusterKeys.isEmpty() ? null : clusterKeys.get(0), sleeveGroup,
-                Thread.ofPlatform().name("weft-sleeve-", 0).daemon().factory(), loop, agent::kernelChanged);
-        agent.attachSleeve(sleeve);
-        closers.add(0, () -> loop.call("sleeve close", 5_000, () -> {
-            sleeve.close();
-            return null;
-        }));
-        bus = new GossipBus(loop, agent);
-        gossip = GossipNode.create(gc, group, bus);
-        bus.bind(gossip, !config.podCidrMode());
-        agent.attach(bus);
+        gossip = GossipNode.create(gc, group, core.gossipListener());
+        core.start(gossip);
+        closers.add(0, core);
         try {
             gossip.start().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -190,21 +178,32 @@ public final class AgentRuntime implements AutoCloseable {
         log.atInfo().addKeyValue("port", config.gossipPort()).addKeyValue("seeds", config.peers())
                 .addKeyValue("encrypted", !gc.secrets().isEmpty()).log("gossip started");
 
-        if (kubernetes != null) kubernetes.start(agent, gossip);
-        startNetlinkWatch();
-        loop.every("tick", 1, TimeUnit.SECONDS, this::tick);
-        loop.post("first tick", this::tick);
+        if (kubernetes != null) kubernetes.start(core.loop(), gossip);
+        startNetlinkWatch(core.datapath().reconciler());
+        startOperatorEndpoints(host);
+    }
 
-        // CNI server
+    private String podCidr() throws StartupException {
+        if (config.podCidr() != null) return config.podCidr();
+        try {
+            return kubernetes.ownPodCidr().orElseThrow(() -> new IllegalStateException(
+                    "node " + config.nodeName() + " has no IPv4 spec.podCIDR; enable --allocate-node-cidrs in the controller manager or use --ipam-mode=ring"));
+        } catch (RuntimeException e) {
+            throw new StartupException("podCIDR mode: " + e.getMessage(), e);
+        }
+    }
+
+    /** The CNI server, the local API for the CLI and the HTTP endpoints; all read the controller's snapshot. */
+    private void startOperatorEndpoints(RtNetlink host) throws StartupException {
+        Status status = new Status(config, underlay, core, gossip, kubernetes);
         var nsThreads = Thread.ofPlatform().name("weft-netns-", 0).daemon().factory();
         PodPlumber plumber = new PodPlumber(host, Sysctl::write, nsThreads);
-        LoopIpam cniIpam = new LoopIpam(loop, () -> ipam, AgentRuntime::monotonicMillis, agent::sendSpaceRequest, agent::podsChanged);
-        CniHandler handler = new CniHandler(cniIpam, new DatapathPodNetwork(plumber),
+        CniHandler handler = new CniHandler(new ControllerIpam(core.loop()), new DatapathPodNetwork(plumber),
                 () -> {
-                    List<String> now = currentProblems();
+                    List<String> now = status.problems();
                     return now.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", now));
                 },
-                () -> podMtu, System::nanoTime);
+                status::podMtu, System::nanoTime);
         CniServer cni = new CniServer(config.cniSocket(), workers, handler);
         try {
             cni.start();
@@ -212,98 +211,29 @@ public final class AgentRuntime implements AutoCloseable {
             throw new StartupException("cannot open the CNI socket " + config.cniSocket() + ": " + e.getMessage(), e);
         }
         closers.add(0, cni);
-
-        // operator API and HTTP
         MetricsRegistry metrics = new MetricsRegistry();
-        AgentMetrics.register(metrics, this::report, handler);
+        AgentMetrics.register(metrics, status::report, handler);
         try {
-            closers.add(0, new LocalApi(config.cliSocket(), this::api, Thread.ofPlatform().name("weft-api").daemon().factory()));
+            closers.add(0, new LocalApi(config.cliSocket(), status::api, Thread.ofPlatform().name("weft-api").daemon().factory()));
             closers.add(0, new HttpEndpoints(config.httpAddress().getHostString().equals("0.0.0.0")
                     ? new InetSocketAddress(config.httpAddress().getPort())
                     : new InetSocketAddress(config.httpAddress().getHostString(), config.httpAddress().getPort()),
-                    workers, metrics, this::liveness, this::currentProblems));
+                    workers, metrics, status::liveness, status::problems));
         } catch (IOException e) {
             throw new StartupException("cannot open the status socket " + config.cliSocket() + " or HTTP " + config.httpAddress()
                     + ": " + e.getMessage(), e);
         }
         log.atInfo().addKeyValue("cni", config.cniSocket()).addKeyValue("api", config.cliSocket())
-                .addKeyValue("http", config.httpAddress()).log("weft agent running");
+                .addKeyValue("http", config.httpAddress().getHostString() + ":" + config.httpAddress().getPort()).log("weft agent running");
     }
 
-    private IpamNode openIpam(Identity identity) throws StartupException {
-        Cidr range = Cidr.parse(config.clusterRange());
-        IpamConfig ic = IpamConfig.of(range, config.blockSize());
-        long self = Long.parseUnsignedLong(identity.peerId(), 16);
-        try {
-            IpamNode ipam = IpamNode.open(ic, new FileIpamStore(config.stateDir()), self, identity.nickname());
-            if (!config.kubernetes() && !config.ipamSeeds().isEmpty()) ipam.bootstrapFromSeeds(config.ipamSeeds());
-            return ipam;
-        } catch (IOException e) {
-            throw new StartupException("cannot load IPAM state from " + config.stateDir() + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new StartupException("IPAM state in " + config.stateDir() + " does not fit this configuration: " + e.getMessage()
-                    + ". If the cluster range or block size changed on purpose, the whole cluster must be re-created "
-                    + "(remove the state directory on every node).", e);
-        }
-    }
-
-    /**
-     * podCIDR mode: this node owns exactly its pod CIDR (from {@code --pod-cidr} or its Kubernetes Node), as a ring of
-     * its own that is never gossiped; peers' ranges come from their node records. The allocator, persistence, gateway
-     * reservation and GC are the same as in ring mode.
-     */
-    private IpamNode openPodCidrIpam(Identity identity) throws StartupException {
-        String cidr = config.podCidr();
-        if (cidr == null) {
-            try {
-                cidr = kubernetes.ownPodCidr().orElseThrow(() -> new IllegalStateException(
-                        "node " + config.nodeName() + " has no IPv4 spec.podCIDR; enable --allocate-node-cidrs in the controller manager or use --ipam-mode=ring"));
-            } catch (RuntimeException e) {
-                throw new StartupException("podCIDR mode: " + e.getMessage(), e);
-            }
-        }
-        Cidr range = Cidr.parse(cidr);
-        int block = (int) Math.min(config.blockSize(), range.sizeLong());
-        try {
-            IpamNode ipam = IpamNode.open(IpamConfig.of(range, block), new FileIpamStore(config.stateDir()),
-                    Long.parseUnsignedLong(identity.peerId(), 16), identity.nickname());
-            if (ipam.ring().isEmpty()) ipam.bootstrapAsCreator("podcidr:" + range);
-            ipam.markSynced(); // nobody else can own this range: there is nothing to sync
-            log.atInfo().addKeyValue("range", range).log("podCIDR mode: this node hands out addresses from its own pod CIDR");
-            return ipam;
-        } catch (IOException e) {
-            throw new StartupException("cannot load IPAM state from " + config.stateDir() + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new StartupException("IPAM state in " + config.stateDir() + " does not fit pod CIDR " + range + ": " + e.getMessage()
-                    + ". The node's pod CIDR changed: drain the node and remove the state directory.", e);
-        }
-    }
-
-    private void tick() {
-        if (closing) return;
-        agent.tick();
-        if (kubernetes != null) kubernetes.tick(agent, monotonicMillis());
-        readiness = List.copyOf(agent.problems());
-        podMtu = agent.lastDesired().map(d -> d.device().mtu()).filter(m -> m > 0)
-                .orElse(config.mtu() > 0 ? config.mtu() : agent.underlay().mtu() - DatapathConfig.VXLAN_OVERHEAD_V4);
-    }
-
-    /** Readiness right now (asks the loop; falls back to the last tick's answer if the loop is busy). */
-    private List<String> currentProblems() {
-        try {
-            return loop.call("readiness", 1_000, () -> List.copyOf(agent.problems()));
-        } catch (Exception e) {
-            return readiness;
-        }
-    }
-
-    private void startNetlinkWatch() {
+    private void startNetlinkWatch(Reconciler reconciler) {
         Thread t = Thread.ofPlatform().name("weft-netlink-events").daemon().unstarted(() -> {
             try (NetlinkEvents events = NetlinkEvents.open()) {
                 while (!closing) {
                     boolean relevant = false;
-                    for (NetlinkEvent e : events.poll(1000)) relevant |= agent.reconciler().isRelevant(e);
-                    if (relevant) loop.post("kernel changed", agent::kernelChanged);
+                    for (NetlinkEvent e : events.poll(1000)) relevant |= reconciler.isRelevant(e);
+                    if (relevant) core.kernelChanged();
                 }
             } catch (RuntimeException e) {
                 if (!closing) {
@@ -315,59 +245,10 @@ public final class AgentRuntime implements AutoCloseable {
         t.start();
     }
 
-    /** The report, built from gossip's snapshot (fetched here, off the loop) and the loop's own state. */
-    Map<String, Object> report() {
-        GossipStatus g = null;
-        try {
-            g = bus.status();
-        } catch (RuntimeException e) {
-            log.atDebug().log("gossip status unavailable: " + e.getMessage());
-        }
-        GossipStatus gs = g;
-        try {
-            return loop.call("report", 5_000, () -> Reports.build(agent, gs));
-        } catch (Exception e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
-    private Map<String, Object> api(Map<String, Object> req) throws LocalApi.ApiException {
-        String cmd = String.valueOf(req.get("cmd"));
-        switch (cmd) {
-            case "report" -> {
-                try {
-                    return Json.obj("report", report());
-                } catch (RuntimeException e) {
-                    throw new LocalApi.ApiException("the agent could not build its report: " + e.getMessage());
-                }
-            }
-            case "rmpeer" -> {
-                String peer = String.valueOf(req.get("peer"));
-                try {
-                    return Json.obj("message", loop.call("rmpeer", 10_000, () -> agent.rmpeer(peer)));
-                } catch (IllegalStateException | IllegalArgumentException e) {
-                    throw new LocalApi.ApiException(e.getMessage());
-                } catch (Exception e) {
-                    throw new LocalApi.ApiException("rmpeer failed: " + e.getMessage());
-                }
-            }
-            default -> throw new LocalApi.ApiException("unknown command '" + cmd + "'; allowed: report, rmpeer");
-        }
-    }
-
-    private List<String> liveness() {
-        try {
-            loop.call("liveness", 2_000, () -> Boolean.TRUE);
-            return List.of();
-        } catch (Exception e) {
-            return List.of("agent loop unresponsive: " + e.getMessage());
-        }
-    }
-
     private void selfRemoved() {
         try {
-            agent.ipam().discardState();
-            Identity.renew(config.stateDir(), config.nodeName(), agent.identity().incarnation(), new SecureRandom());
+            core.disk().deleteNow();
+            Identity.renew(config.stateDir(), config.nodeName(), identity.incarnation(), new SecureRandom());
         } catch (IOException e) {
             log.atError().log("could not reset state after removal: " + e.getMessage());
         }
@@ -403,43 +284,11 @@ public final class AgentRuntime implements AutoCloseable {
                 log.atDebug().log("close failed: " + e);
             }
         }
-        if (loop != null) {
-            try {
-                loop.shutdown(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
         workers.shutdownNow();
         log.atInfo().log("weft agent stopped; the kernel datapath stays in place so pods keep talking");
     }
 
-    private List<InetSocketAddress> seeds() {
-        List<InetSocketAddress> out = new ArrayList<>();
-        for (String p : config.peers()) {
-            InetSocketAddress u = AgentOptions.parseHostPort(p, config.gossipPort());
-            out.add(new InetSocketAddress(u.getHostString(), u.getPort()));
-        }
-        return out;
-    }
-
-    private List<byte[]> secrets() throws IOException {
-        if (config.secretFile() == null) return List.of();
-        List<byte[]> keys = new ArrayList<>();
-        for (String line : Files.readAllLines(config.secretFile(), StandardCharsets.UTF_8)) {
-            String k = line.strip();
-            if (k.isEmpty() || k.startsWith("#")) continue;
-            if (k.length() < 16) {
-                throw new IllegalArgumentException("a key in " + config.secretFile() + " is shorter than 16 characters; use a long random "
-                        + "secret (e.g. openssl rand -hex 32)");
-            }
-            keys.add(k.getBytes(StandardCharsets.UTF_8));
-        }
-        if (keys.isEmpty()) throw new IllegalArgumentException("--secret-file " + config.secretFile() + " holds no key");
-        return keys;
-    }
-
-    private static long monotonicMillis() {
+    static long monotonicMillis() {
         return System.nanoTime() / 1_000_000;
     }
 
@@ -447,5 +296,4 @@ public final class AgentRuntime implements AutoCloseable {
         while (t.getCause() != null) t = t.getCause();
         return t.getMessage();
     }
-
 }

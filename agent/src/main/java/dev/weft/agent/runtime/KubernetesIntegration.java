@@ -2,6 +2,10 @@ package dev.weft.agent.runtime;
 
 import dev.weft.agent.Version;
 import dev.weft.agent.config.AgentConfig;
+import dev.weft.agent.core.ControllerSnapshot;
+import dev.weft.agent.core.PeerTable;
+import dev.weft.agent.core.Reply;
+import dev.weft.id.PeerId;
 import dev.weft.agent.state.Identity;
 import dev.weft.gossip.GossipNode;
 import dev.weft.gossip.swim.MemberState;
@@ -35,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * The agent in a Kubernetes cluster (DESIGN §8): ring bootstrap decided by an atomic create in the API server,
  * peers discovered from Node objects, the own Node annotated and its NetworkUnavailable condition kept true to
  * the agent's readiness, and the ranges of deleted, dead nodes reclaimed by exactly one agent (a Lease lock).
- * API calls run on worker threads; what they learn is handed to the agent loop.
+ * API calls run on worker threads; this role's own state (node events, reclaim candidates) lives on its one timer
+ * thread; it reads the controller's snapshot and asks the controller to reclaim through an event.
  */
 final class KubernetesIntegration implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KubernetesIntegration.class);
@@ -43,7 +48,9 @@ final class KubernetesIntegration implements AutoCloseable {
 
     private final AgentConfig config;
     private final Identity identity;
-    private final AgentLoop loop;
+    private final java.util.concurrent.ScheduledExecutorService timer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("weft-k8s").daemon().factory());
+    private ControllerLoop loop;
     private final ExecutorService workers;
     private final KubernetesClient client;
     private final K8sConfig k8s;
@@ -55,15 +62,14 @@ final class KubernetesIntegration implements AutoCloseable {
     private NodeDiscovery discovery;
     private Boolean announcedReady;
 
-    KubernetesIntegration(AgentConfig config, Identity identity, AgentLoop loop, ExecutorService workers) {
-        this(config, identity, loop, workers, K8sClients.create(Version.get(), workers));
+    KubernetesIntegration(AgentConfig config, Identity identity, ExecutorService workers) {
+        this(config, identity, workers, K8sClients.create(Version.get(), workers));
     }
 
     /** With a given client (tests use fabric8's mock API server). */
-    KubernetesIntegration(AgentConfig config, Identity identity, AgentLoop loop, ExecutorService workers, KubernetesClient client) {
+    KubernetesIntegration(AgentConfig config, Identity identity, ExecutorService workers, KubernetesClient client) {
         this.config = config;
         this.identity = identity;
-        this.loop = loop;
         this.workers = workers;
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("WEFT_NODE_NAME", config.nodeName());
@@ -80,7 +86,7 @@ final class KubernetesIntegration implements AutoCloseable {
 
     /** Before gossip starts: seed the ring if this agent wins the atomic create, else accept only the cluster's ring. */
     void bootstrapRing(IpamNode ipam) throws IOException {
-        BootstrapOutcome o = new RingBootstrap(client, k8s, Clock.systemUTC()).claim(new BootstrapClaim(identity.peerId(),
+        BootstrapOutcome o = new RingBootstrap(client, k8s, Clock.systemUTC()).claim(new BootstrapClaim(identity.peerId().toString(),
                 config.nodeName(), config.clusterRange(), config.blockSize(), config.ipamSeeds(),
                 ipam.ring().map(r -> r.genesis().id())));
         switch (o.role()) {
@@ -97,10 +103,11 @@ final class KubernetesIntegration implements AutoCloseable {
     }
 
     /** After gossip started: announce this node and follow Node objects. */
-    void start(NodeAgent agent, GossipNode gossip) {
+    void start(ControllerLoop loop, GossipNode gossip) {
+        this.loop = loop;
         workers.execute(() -> {
             try {
-                ownNode.announce(identity.peerId(), Version.get());
+                ownNode.announce(identity.peerId().toString(), Version.get());
             } catch (RuntimeException e) {
                 log.atWarn().log("could not annotate this node with its peer id: " + e.getMessage() + "; check the RBAC of the weft ServiceAccount");
             }
@@ -108,7 +115,7 @@ final class KubernetesIntegration implements AutoCloseable {
         discovery = new NodeDiscovery(client, k8s, workers, new dev.weft.k8s.discovery.NodeEventListener() {
             @Override
             public void onNodeEvent(NodeEvent e) {
-                loop.post("node event", () -> {
+                timer.execute(() -> {
                     candidates.onNodeEvent(e);
                     NodePeer n = switch (e) {
                         case NodeEvent.Added a -> a.node();
@@ -129,14 +136,21 @@ final class KubernetesIntegration implements AutoCloseable {
             if (err != null) log.atError().log("cannot list Nodes: " + err.getMessage() + "; check the RBAC of the weft ServiceAccount");
             else log.atInfo().log("following Node objects for peer discovery");
         });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                tick(loop.snapshot(), AgentRuntime.monotonicMillis());
+            } catch (RuntimeException e) {
+                log.atError().setCause(e).log("Kubernetes tick failed; continuing: " + e);
+            }
+        }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
-    /** On the loop, every tick: keep the Node condition true to readiness, reclaim deleted dead nodes. */
-    void tick(NodeAgent agent, long nowMs) {
-        boolean ready = agent.problems().isEmpty();
+    /** Every second on this role's thread: keep the Node condition true to readiness, reclaim deleted dead nodes. */
+    void tick(ControllerSnapshot snapshot, long nowMs) {
+        boolean ready = snapshot.ready();
         if (announcedReady == null || announcedReady != ready) {
             announcedReady = ready;
-            String why = ready ? "" : String.join("; ", agent.problems());
+            String why = ready ? "" : String.join("; ", snapshot.problems());
             workers.execute(() -> {
                 try {
                     if (ready) ownNode.markNetworkAvailable();
@@ -146,24 +160,37 @@ final class KubernetesIntegration implements AutoCloseable {
                 }
             });
         }
-        for (PeerTable.Peer p : agent.peers().all()) {
-            if (p.member().state() == MemberState.DEAD) candidates.onPeerDead(p.member().id());
-            else if (p.member().state() == MemberState.ALIVE) candidates.onPeerAlive(p.member().id());
+        for (PeerTable.Peer p : snapshot.peers()) {
+            if (p.member().state() == MemberState.DEAD) candidates.onPeerDead(p.id().toString());
+            else if (p.member().state() == MemberState.ALIVE) candidates.onPeerAlive(p.id().toString());
         }
         for (ReclaimCandidates.Candidate c : candidates.due()) {
             Long last = reclaimAttempts.get(c.peerId());
             if (last != null && nowMs - last < RECLAIM_RETRY_MS) continue;
             reclaimAttempts.put(c.peerId(), nowMs);
-            workers.execute(() -> reclaim(agent, c));
+            workers.execute(() -> reclaim(c));
         }
     }
 
-    private void reclaim(NodeAgent agent, ReclaimCandidates.Candidate c) {
+    private void reclaim(ReclaimCandidates.Candidate c) {
         try {
-            if (!reclaimLock.tryAcquireReclaim(c.peerId(), identity.peerId())) return; // another agent does it
-            List<String> ranges = loop.call("reclaim", 10_000, () -> agent.reclaimDead(c.peerId()));
-            reclaimLock.markReclaimed(c.peerId(), identity.peerId(), ranges);
-            loop.post("reclaim done", () -> candidates.onHandled(c.peerId()));
+            if (!reclaimLock.tryAcquireReclaim(c.peerId(), identity.peerId().toString())) return; // another agent does it
+            java.util.concurrent.CompletableFuture<List<String>> done = new java.util.concurrent.CompletableFuture<>();
+            PeerId target = PeerId.parse(c.peerId());
+            loop.post("reclaim", ctl -> ctl.onReclaimDead(target, new Reply<>() {
+                @Override
+                public void ok(List<String> value) {
+                    done.complete(value);
+                }
+
+                @Override
+                public void fail(Failure f) {
+                    done.completeExceptionally(new IllegalStateException(f.message()));
+                }
+            }));
+            List<String> ranges = done.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            reclaimLock.markReclaimed(c.peerId(), identity.peerId().toString(), ranges);
+            timer.execute(() -> candidates.onHandled(c.peerId()));
         } catch (Exception e) {
             log.atWarn().addKeyValue("peer", c.peerId()).addKeyValue("node", c.nodeName())
                     .log("reclaim of a deleted node's ranges failed, will retry: " + e.getMessage());
@@ -176,6 +203,7 @@ final class KubernetesIntegration implements AutoCloseable {
 
     @Override
     public void close() {
+        timer.shutdownNow();
         if (discovery != null) discovery.close();
         client.close();
     }

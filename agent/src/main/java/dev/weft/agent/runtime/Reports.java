@@ -7,7 +7,12 @@ import dev.weft.gossip.GossipStatus;
 import dev.weft.gossip.swim.MemberState;
 import dev.weft.gossip.swim.MemberView;
 import dev.weft.ipam.IpamStatus;
-import dev.weft.ipam.ring.PeerIds;
+import dev.weft.id.PeerId;
+import dev.weft.agent.config.AgentConfig;
+import dev.weft.agent.core.ControllerSnapshot;
+import dev.weft.agent.core.PeerTable;
+import dev.weft.agent.node.Underlay;
+import java.util.Optional;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,41 +22,54 @@ import java.util.Map;
 
 /**
  * Builds the agent's report (what {@code weft report --json} prints and {@code weft status} renders) from the
- * roles' status snapshots. Runs on the agent loop. Field names are stable: scripts depend on them.
+ * roles' status snapshots, on the caller's thread (never the controller's). Field names are stable: scripts depend on them.
  */
 final class Reports {
     private Reports() {}
 
-    static Map<String, Object> build(NodeAgent a, GossipStatus g) {
+    /** What the report is built from: snapshots only, read on the caller's thread. {@code g}/{@code datapath} may be null. */
+    record Inputs(AgentConfig config, Underlay underlay, ControllerSnapshot snapshot, GossipStatus g, DatapathStatus datapath,
+                  Map<String, String> kernelPaths, String kubernetes) {
+        Optional<PeerTable.Peer> peer(PeerId id) {
+            return snapshot.peer(id);
+        }
+
+        boolean isAlive(PeerId id) {
+            return peer(id).map(PeerTable.Peer::alive).orElse(false);
+        }
+    }
+
+    static Map<String, Object> build(Inputs a) {
+        GossipStatus g = a.g();
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("version", Version.get());
-        r.put("peer", obj("id", a.identity().peerId(), "nickname", a.identity().nickname(), "incarnation", a.identity().incarnation(),
+        r.put("peer", obj("id", a.snapshot().self().id().toString(), "nickname", a.snapshot().self().nickname(), "incarnation", a.snapshot().self().incarnation(),
                 "address", a.underlay().address().getHostAddress()));
-        List<String> problems = a.problems();
+        List<String> problems = a.snapshot().problems();
         r.put("ready", problems.isEmpty());
         r.put("readinessProblems", problems);
         r.put("encryption", obj("enabled", g != null && g.encrypted(), "required", a.config().encryptionRequired()));
-        IpamStatus ipam = a.ipam().status();
+        IpamStatus ipam = a.snapshot().ipam();
         r.put("cluster", obj("name", a.config().clusterName(), "range", ipam.clusterRange().toString(), "blockSize", ipam.minBlock()));
 
         List<Object> peers = new ArrayList<>();
         List<Object> connections = new ArrayList<>();
         Map<String, DesiredState.PeerPlan> plans = new LinkedHashMap<>();
-        a.lastDesired().ifPresent(d -> d.peers().forEach(p -> plans.put(p.peerId(), p)));
+        a.snapshot().desired().ifPresent(d -> d.peers().forEach(p -> plans.put(p.peerId(), p)));
         if (g != null) {
             for (MemberView m : g.members()) {
-                String nick = a.peers().get(m.id()).map(PeerTable.Peer::nickname).orElse("?");
+                String nick = a.peer(m.id()).map(PeerTable.Peer::nickname).orElse("(record pending)");
                 double ago = (g.nowNanos() - m.lastHeardNanos()) / 1e9;
-                peers.add(obj("id", m.id(), "nickname", nick, "state", m.state().name().toLowerCase(Locale.ROOT),
+                peers.add(obj("id", m.id().toString(), "nickname", nick, "state", m.state().name().toLowerCase(Locale.ROOT),
                         "address", m.address() == null ? null : m.address().getAddress().getHostAddress() + ":" + m.address().getPort(),
                         "incarnation", m.incarnation(), "lastSeenSecondsAgo", ago));
                 if (m.state() == MemberState.DEAD || m.state() == MemberState.LEFT) continue;
-                DesiredState.PeerPlan plan = plans.get(m.id());
+                DesiredState.PeerPlan plan = plans.get(m.id().toString());
                 String mode = plan == null || plan.mode() == null ? "none" : plan.mode().name().toLowerCase(Locale.ROOT).replace('_', '-');
                 String health = m.state() == MemberState.ALIVE ? (plan != null && plan.mode() != null ? "ok" : "no-route") : "unreachable";
-                String kernelPath = a.sleeve().map(s -> s.kernelPathHealth().get(m.id())).orElse(null);
-                String underlay = a.peers().get(m.id()).flatMap(PeerTable.Peer::record).map(v -> v.underlay().getHostAddress()).orElse(null);
-                connections.add(obj("peer", m.id(), "nickname", nick, "address", underlay, "mode", mode, "health", health,
+                String kernelPath = a.kernelPaths().get(m.id().toString());
+                String underlay = a.peer(m.id()).flatMap(PeerTable.Peer::record).map(v -> v.underlay().getHostAddress()).orElse(null);
+                connections.add(obj("peer", m.id().toString(), "nickname", nick, "address", underlay, "mode", mode, "health", health,
                         "reason", plan == null ? "no node record or no address ranges yet" : plan.reason(),
                         "kernelPath", kernelPath, "lastSeenSecondsAgo", ago));
             }
@@ -80,15 +98,16 @@ final class Reports {
         return r;
     }
 
-    private static Map<String, Object> ipam(NodeAgent a, IpamStatus s, GossipStatus g) {
+    private static Map<String, Object> ipam(Inputs a, IpamStatus s, GossipStatus g) {
         BigInteger total = s.clusterRange().size();
         List<Object> owners = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         long unreachableOwned = 0;
         for (IpamStatus.OwnerStatus o : s.owners()) {
-            String id = PeerIds.format(o.peer());
-            boolean reachable = o.self() || a.peers().isAlive(id);
-            String nick = o.self() ? a.identity().nickname() : a.peers().get(id).map(PeerTable.Peer::nickname).orElse(o.removed() ? "(removed)" : "?");
+            PeerId pid = o.peer();
+            String id = pid.toString();
+            boolean reachable = o.self() || a.isAlive(pid);
+            String nick = o.self() ? a.snapshot().self().nickname() : a.peer(pid).map(PeerTable.Peer::nickname).orElse(o.removed() ? "(removed)" : "(unknown)");
             double pct = total.signum() == 0 ? 0 : 100.0 * o.size() / total.doubleValue();
             owners.add(obj("peer", id, "nickname", nick, "self", o.self(), "reachable", reachable, "removed", o.removed(),
                     "ranges", o.cidrs().stream().map(Object::toString).toList(), "size", o.size(), "free", o.free(), "percent", pct));
@@ -103,12 +122,13 @@ final class Reports {
                 "owned", s.localSize(), "free", s.localFree(), "allocated", s.allocations().size(),
                 "gateway", s.gateway().map(Object::toString).orElse(null), "ownedByUnreachable", unreachableOwned,
                 "owners", owners, "warnings", warnings,
-                "pendingSpaceRequest", s.pendingSpaceRequest().map(PeerIds::format).orElse(null));
+                "pendingSpaceRequest", s.pendingSpaceRequest().map(PeerId::toString).orElse(null));
     }
 
-    private static List<Object> routes(NodeAgent a) {
+    private static List<Object> routes(Inputs a) {
         List<Object> out = new ArrayList<>();
-        DatapathStatus st = a.reconciler().status();
+        DatapathStatus st = a.datapath();
+        if (st == null) return out;
         for (DatapathStatus.RouteStatus rs : st.routes()) {
             out.add(obj("destination", rs.destination().toString(), "via", rs.via() == null ? null : rs.via().toString(),
                     "device", rs.device(), "peer", rs.peerId(), "mode", rs.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'),
@@ -117,8 +137,9 @@ final class Reports {
         return out;
     }
 
-    private static Map<String, Object> datapath(NodeAgent a) {
-        DatapathStatus st = a.reconciler().status();
+    private static Map<String, Object> datapath(Inputs a) {
+        DatapathStatus st = a.datapath();
+        if (st == null) return obj("mode", a.config().datapath().cliName(), "status", "not programmed yet");
         var c = st.counters();
         Map<String, Object> entries = new LinkedHashMap<>();
         c.entries().forEach((k, v) -> entries.put(k.name().toLowerCase(Locale.ROOT), v));

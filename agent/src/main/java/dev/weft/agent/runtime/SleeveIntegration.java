@@ -1,6 +1,8 @@
 package dev.weft.agent.runtime;
 
 import dev.weft.agent.config.AgentConfig;
+import dev.weft.agent.core.SleeveTarget;
+import dev.weft.id.PeerId;
 import dev.weft.datapath.DatapathMode;
 import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.datapath.sleeve.PathHealth;
@@ -32,13 +34,10 @@ import org.slf4j.LoggerFactory;
  * The userspace sleeve, chosen per peer (DESIGN §6): the agent probes each peer's kernel VXLAN path every tick
  * (UDP probes pinned to the VXLAN device); after a few lost probes the peer's routes move to the sleeve's TUN
  * device, and back when the kernel path answers again. With {@code --encryption=required} every peer uses the
- * encrypted sleeve and kernel VXLAN carries no pod traffic. Runs on the agent loop.
+ * encrypted sleeve and kernel VXLAN carries no pod traffic. Runs on the datapath worker's thread (probe answers are handed to it too).
  */
 final class SleeveIntegration implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SleeveIntegration.class);
-
-    /** A peer as the sleeve needs it. */
-    record Peer(String id, IpAddress underlay, IpAddress vtep, MacAddress mac, List<Cidr> cidrs, byte[] publicKey) {}
 
     private final AgentConfig config;
     private final long self;
@@ -46,7 +45,7 @@ final class SleeveIntegration implements AutoCloseable {
     private final int underlayMtu;
     private final EventLoopGroup group;
     private final ThreadFactory threads;
-    private final AgentLoop loop;
+    private final java.util.concurrent.Executor onWorker;
     private final Runnable onChange;
     private final byte[] privateKey;
     private final byte[] publicKey;
@@ -60,15 +59,15 @@ final class SleeveIntegration implements AutoCloseable {
     private long seq;
     private int probeDeviceIndex;
 
-    SleeveIntegration(AgentConfig config, long self, MacAddress vtepMac, int underlayMtu, byte[] clusterSecret,
-                      EventLoopGroup group, ThreadFactory threads, AgentLoop loop, Runnable onChange) {
+    SleeveIntegration(AgentConfig config, PeerId self, MacAddress vtepMac, int underlayMtu, byte[] clusterSecret,
+                      EventLoopGroup group, ThreadFactory threads, java.util.concurrent.Executor onWorker, Runnable onChange) {
         this.config = config;
-        this.self = self;
+        this.self = self.value();
         this.vtepMac = vtepMac;
         this.underlayMtu = underlayMtu;
         this.group = group;
         this.threads = threads;
-        this.loop = loop;
+        this.onWorker = onWorker;
         this.onChange = onChange;
         this.privateKey = SleeveKeys.generatePrivateKey(new SecureRandom());
         this.publicKey = SleeveKeys.publicKey(privateKey);
@@ -77,13 +76,13 @@ final class SleeveIntegration implements AutoCloseable {
         // 5 lost probes (5 s): slower than SWIM's suspicion of a stopped or hung agent, whose probe responder is
         // down too; such a peer leaves the probe set before its kernel path would be judged failed.
         this.health = new PathHealth(new PathHealth.Settings(5, 5, java.time.Duration.ofSeconds(1), true), (peer, from, to, reason) -> {
-            String id = Long.toHexString(peer);
+            String id = PeerId.of(peer).toString();
             if (to == PathHealth.Mode.SLEEVE) {
-                log.atWarn().addKeyValue("peer", String.format("%016x", peer)).log("kernel VXLAN path to peer failed (" + reason
+                log.atWarn().addKeyValue("peer", PeerId.of(peer)).log("kernel VXLAN path to peer failed (" + reason
                         + "): pod traffic now goes through the userspace sleeve on UDP " + config.sleevePort()
                         + "; is UDP " + config.vxlanPort() + " blocked between the nodes?");
             } else {
-                log.atInfo().addKeyValue("peer", String.format("%016x", peer)).log("kernel VXLAN path to peer works again (" + reason
+                log.atInfo().addKeyValue("peer", PeerId.of(peer)).log("kernel VXLAN path to peer works again (" + reason
                         + "): pod traffic is back on the kernel datapath");
             }
             if (id != null) onChange.run();
@@ -110,7 +109,7 @@ final class SleeveIntegration implements AutoCloseable {
     }
 
     /** Every tick: start what can start, follow the peers, probe the kernel paths. */
-    void tick(Optional<IpAddress> ownVtep, List<Peer> peers, long nowNanos, int vxlanIndex) {
+    void tick(Optional<IpAddress> ownVtep, List<SleeveTarget> peers, long nowNanos, int vxlanIndex) {
         if (!tunAvailable || ownVtep.isEmpty()) return;
         if (probe != null && vxlanIndex != probeDeviceIndex) {
             // the VXLAN device was recreated (deleted by hand, or replaced): the probe socket is bound to the old one
@@ -137,9 +136,9 @@ final class SleeveIntegration implements AutoCloseable {
         }
         List<SleevePeer> sp = new ArrayList<>();
         Set<Long> now = new HashSet<>();
-        for (Peer p : peers) {
+        for (SleeveTarget p : peers) {
             if (p.vtep() == null || p.mac() == null || !p.underlay().isIpv4()) continue;
-            long id = Long.parseUnsignedLong(p.id(), 16);
+            long id = p.id().value();
             now.add(id);
             try {
                 sp.add(new SleevePeer(id, p.underlay(), p.vtep(), p.mac(), p.cidrs().stream().filter(Cidr::isIpv4).toList(),
@@ -160,7 +159,7 @@ final class SleeveIntegration implements AutoCloseable {
             try {
                 if (vxlanIndex == 0) return; // no VXLAN device yet
                 probe = VxlanProbe.start(self, ownVtep.get(), config.vxlanDevice(), VxlanProbe.DEFAULT_PORT, group,
-                        (peer, s) -> loop.post("probe answer", () -> health.onProbeAck(peer, s, System.nanoTime())));
+                        (peer, s) -> onWorker.execute(() -> health.onProbeAck(peer, s, System.nanoTime())));
                 probeDeviceIndex = vxlanIndex;
             } catch (RuntimeException e) {
                 return; // the VXLAN device or its address is not there yet: next tick
@@ -179,8 +178,8 @@ final class SleeveIntegration implements AutoCloseable {
      * Forgets a peer's probe history: when it restarts, hangs and resumes, or changes state in gossip, probes that
      * failed because its agent (which answers them) was down say nothing about its kernel path.
      */
-    void resetPeer(String peerId) {
-        long id = Long.parseUnsignedLong(peerId, 16);
+    void resetPeer(PeerId peerId) {
+        long id = peerId.value();
         if (tracked.remove(id)) health.removePeer(id);
     }
 
@@ -203,7 +202,7 @@ final class SleeveIntegration implements AutoCloseable {
     Map<String, String> kernelPathHealth() {
         Map<String, String> out = new java.util.HashMap<>();
         for (PathHealth.PeerStatus s : health.snapshot()) {
-            out.put(String.format("%016x", s.peerId()), s.mode() == PathHealth.Mode.KERNEL ? "ok"
+            out.put(PeerId.of(s.peerId()).toString(), s.mode() == PathHealth.Mode.KERNEL ? "ok"
                     : "kernel path failing (" + s.consecutiveFailures() + " probes lost)");
         }
         return out;

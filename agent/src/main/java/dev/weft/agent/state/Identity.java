@@ -1,19 +1,18 @@
 package dev.weft.agent.state;
 
+import dev.weft.id.PeerId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.HexFormat;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
  * This agent's identity (DESIGN §3): a random 64-bit peer id generated once and persisted in the state dir
  * (never derived from machine-id or MAC: clones collide), and an incarnation bumped on every start.
  */
-public record Identity(String peerId, String nickname, long incarnation) {
+public record Identity(PeerId peerId, String nickname, long incarnation) {
 
     static final String PEER_ID_FILE = "peer-id";
     static final String INCARNATION_FILE = "incarnation";
@@ -22,9 +21,9 @@ public record Identity(String peerId, String nickname, long incarnation) {
     public static Identity loadOrCreate(Path stateDir, String nickname, SecureRandom random) throws IOException {
         Files.createDirectories(stateDir);
         Path idFile = stateDir.resolve(PEER_ID_FILE);
-        String id = readTrimmed(idFile).filter(Identity::isValidPeerId).orElse(null);
+        PeerId id = readTrimmed(idFile).flatMap(PeerId::tryParse).orElse(null);
         if (id == null) {
-            id = newPeerId(random);
+            id = PeerId.random(random);
             StateFiles.writeAtomically(idFile, (id + "\n").getBytes(StandardCharsets.US_ASCII));
         }
         long inc = readTrimmed(stateDir.resolve(INCARNATION_FILE)).map(Identity::parseLong).orElse(0L) + 1;
@@ -37,22 +36,9 @@ public record Identity(String peerId, String nickname, long incarnation) {
      * a fresh identity can never re-assert ownership the cluster has given to someone else.
      */
     public static Identity renew(Path stateDir, String nickname, long incarnation, SecureRandom random) throws IOException {
-        String id = newPeerId(random);
+        PeerId id = PeerId.random(random);
         StateFiles.writeAtomically(stateDir.resolve(PEER_ID_FILE), (id + "\n").getBytes(StandardCharsets.US_ASCII));
         return new Identity(id, nickname, incarnation);
-    }
-
-    static String newPeerId(SecureRandom random) {
-        long v;
-        do {
-            v = random.nextLong();
-        } while (v == 0);
-        return HexFormat.of().toHexDigits(v);
-    }
-
-    public static boolean isValidPeerId(String s) {
-        return s.length() == 16 && s.toLowerCase(Locale.ROOT).equals(s) && s.chars().allMatch(c -> Character.digit(c, 16) >= 0)
-                && !s.equals("0000000000000000");
     }
 
     private static long parseLong(String s) {

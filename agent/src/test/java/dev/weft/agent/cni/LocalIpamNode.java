@@ -20,7 +20,7 @@ final class LocalIpamNode implements CniIpam {
     private final IpamNode node;
 
     LocalIpamNode(Path stateDir, String range) throws IOException {
-        node = IpamNode.open(IpamConfig.of(Cidr.parse(range), 64), new FileIpamStore(stateDir), 0x5eedL, "bench-node");
+        node = IpamNode.open(IpamConfig.of(Cidr.parse(range), 64), new FileIpamStore(stateDir), dev.weft.id.PeerId.of(0x5eedL), "bench-node");
         node.bootstrapAsCreator("cni-test");
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.weft.agent.config.AgentConfig;
 import dev.weft.agent.config.AgentOptions;
 import dev.weft.agent.state.Identity;
+import dev.weft.id.PeerId;
 import dev.weft.ipam.IpamConfig;
 import dev.weft.ipam.IpamNode;
 import dev.weft.ipam.addr.Cidr;
@@ -24,11 +25,9 @@ import picocli.CommandLine;
 class KubernetesIntegrationTest {
     KubernetesClient client;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
-    private final AgentLoop loop = new AgentLoop(Executors.newSingleThreadScheduledExecutor());
 
     @AfterEach
-    void stop() throws InterruptedException {
-        loop.shutdown(1000);
+    void stop() {
         workers.shutdownNow();
     }
 
@@ -45,11 +44,11 @@ class KubernetesIntegrationTest {
     }
 
     private IpamNode ipam(long peer, String node) throws Exception {
-        return IpamNode.open(IpamConfig.of(Cidr.parse("198.18.0.0/16"), 64), new InMemoryIpamStore(), peer, node);
+        return IpamNode.open(IpamConfig.of(Cidr.parse("198.18.0.0/16"), 64), new InMemoryIpamStore(), PeerId.of(peer), node);
     }
 
     private KubernetesIntegration integration(String node, long peer) {
-        return new KubernetesIntegration(config(node), new Identity(String.format("%016x", peer), node, 1), loop, workers, client);
+        return new KubernetesIntegration(config(node), new Identity(PeerId.of(peer), node, 1), workers, client);
     }
 
     @Test

@@ -1,0 +1,106 @@
+package dev.weft.agent.core;
+
+import dev.weft.datapath.ClusterView;
+import dev.weft.datapath.DatapathMode;
+import dev.weft.datapath.netlink.MacAddress;
+import dev.weft.datapath.pod.PodPlumber;
+import dev.weft.id.PeerId;
+import dev.weft.ipam.addr.Cidr;
+import dev.weft.ipam.addr.IpAddress;
+import dev.weft.ipam.alloc.AttachmentKey;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The datapath's input as a pure function of what the controller knows: this node, the peers with their records,
+ * every owner's ranges and the local pods. Peers offer datapaths in their records; which of them work right now
+ * (the sleeve's probes) is decided where the kernel work runs.
+ */
+final class ClusterViews {
+    private static final Logger log = LoggerFactory.getLogger(ClusterViews.class);
+
+    private ClusterViews() {}
+
+    static ClusterView build(LocalNode self, Optional<IpAddress> gateway, Collection<PeerTable.Peer> peers,
+                             Map<PeerId, List<Cidr>> cidrsByOwner, Map<AttachmentKey, IpAddress> allocations) {
+        ClusterView.LocalNode local = new ClusterView.LocalNode(self.id().toString(), self.underlayAddress(),
+                self.underlayInterface(), self.underlayMtu(), self.vtepMac(), gateway.orElse(null));
+        List<ClusterView.RemotePeer> remotes = new ArrayList<>();
+        for (PeerTable.Peer p : peers) {
+            if (p.record().isEmpty()) continue;
+            List<Cidr> owned = cidrsByOwner.getOrDefault(p.id(), List.of());
+            if (owned.isEmpty()) continue;
+            var rec = p.record().get();
+            IpAddress underlay = IpAddress.of(rec.underlay());
+            MacAddress mac = rec.record().getVtepMac().size() == 6 ? MacAddress.of(rec.record().getVtepMac().toByteArray()) : null;
+            remotes.add(new ClusterView.RemotePeer(p.id().toString(), underlay, mac, rec.vtepAddress().map(IpAddress::of).orElse(null),
+                    owned, self.underlaySubnet().contains(underlay), offered(rec.record().getDatapathsList())));
+        }
+        List<ClusterView.LocalPod> pods = new ArrayList<>();
+        for (Map.Entry<AttachmentKey, IpAddress> a : allocations.entrySet()) {
+            pods.add(new ClusterView.LocalPod(a.getValue(), PodPlumber.hostIfName(a.getKey().containerId(), a.getKey().ifName())));
+        }
+        return new ClusterView(local, remotes, pods);
+    }
+
+    static Set<DatapathMode> offered(List<String> names) {
+        Set<DatapathMode> modes = EnumSet.noneOf(DatapathMode.class);
+        for (String d : names) {
+            switch (d) {
+                case "vxlan" -> modes.add(DatapathMode.VXLAN);
+                case "host-gw" -> modes.add(DatapathMode.HOST_GW);
+                case "sleeve" -> modes.add(DatapathMode.SLEEVE);
+                default -> { }
+            }
+        }
+        return modes;
+    }
+
+    /**
+     * podCIDR mode: each peer's range comes from its own node record (this node's from IPAM); malformed entries are
+     * skipped.
+     */
+    static Map<PeerId, List<Cidr>> podCidrsFromRecords(PeerId self, List<Cidr> own, Collection<PeerTable.Peer> peers) {
+        Map<PeerId, List<Cidr>> out = new HashMap<>();
+        out.put(self, own);
+        for (PeerTable.Peer p : peers) {
+            if (p.record().isEmpty()) continue;
+            List<Cidr> l = new ArrayList<>();
+            for (String c : p.record().get().record().getPodCidrsList()) {
+                try {
+                    l.add(Cidr.parse(c));
+                } catch (RuntimeException e) {
+                    log.atDebug().addKeyValue("peer", p.id()).log("bad pod CIDR in node record: " + c);
+                }
+            }
+            out.put(p.id(), l);
+        }
+        return out;
+    }
+
+    /** Live peers that offer the sleeve and have what it needs (record, VTEP address and MAC, ranges). */
+    static List<SleeveTarget> sleeveTargets(Collection<PeerTable.Peer> peers, ClusterView view) {
+        Map<String, List<Cidr>> cidrs = new HashMap<>();
+        for (ClusterView.RemotePeer r : view.peers()) cidrs.put(r.peerId(), r.cidrs());
+        List<SleeveTarget> out = new ArrayList<>();
+        for (PeerTable.Peer p : peers) {
+            if (!p.alive() || p.record().isEmpty()) continue;
+            var rec = p.record().get();
+            if (!rec.record().getDatapathsList().contains("sleeve") || rec.vtepAddress().isEmpty() || rec.record().getVtepMac().size() != 6) {
+                continue;
+            }
+            out.add(new SleeveTarget(p.id(), IpAddress.of(rec.underlay()), IpAddress.of(rec.vtepAddress().get()),
+                    MacAddress.of(rec.record().getVtepMac().toByteArray()), cidrs.getOrDefault(p.id().toString(), List.of()),
+                    rec.record().getSleevePublicKey().toByteArray()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,31 @@
+package dev.weft.agent.core;
+
+import dev.weft.agent.config.AgentConfig;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The part of the agent's configuration the controller acts on, plus what the runtime found at start (the sleeve's
+ * public key when a sleeve is possible on this node).
+ *
+ * @param ipamSeeds node names that split the range when the ring is created (seed mode), else empty
+ * @param kubernetes the ring is bootstrapped through the API server (no seed claim)
+ * @param podCidrMode every node owns exactly its pod CIDR; peers' ranges come from their records
+ * @param hostGw plain routes to same-L2 peers are offered ({@code --datapath=auto})
+ */
+public record ControllerSettings(List<String> ipamSeeds, boolean kubernetes, boolean podCidrMode, boolean hostGw,
+                                 int vxlanPort, int vni, int gossipPort, Optional<byte[]> sleevePublicKey) {
+    public ControllerSettings {
+        ipamSeeds = List.copyOf(ipamSeeds);
+    }
+
+    public static ControllerSettings of(AgentConfig c, Optional<byte[]> sleevePublicKey) {
+        return new ControllerSettings(c.ipamSeeds(), c.kubernetes(), c.podCidrMode(),
+                c.datapath() == AgentConfig.DatapathMode.AUTO, c.vxlanPort(), c.vni(), c.gossipPort(), sleevePublicKey);
+    }
+
+    /** A new cluster's seed node claims its share itself (seed mode only). */
+    boolean seedMode() {
+        return !kubernetes && !podCidrMode && !ipamSeeds.isEmpty();
+    }
+}

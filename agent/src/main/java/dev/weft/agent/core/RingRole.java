@@ -1,0 +1,234 @@
+package dev.weft.agent.core;
+
+import dev.weft.id.PeerId;
+import dev.weft.ipam.GrantResult;
+import dev.weft.ipam.IpamNode;
+import dev.weft.ipam.ReclaimResult;
+import dev.weft.ipam.RingUpdate;
+import dev.weft.ipam.SpaceMessages;
+import dev.weft.ipam.addr.IpRange;
+import dev.weft.ipam.proto.SpaceGrant;
+import dev.weft.ipam.proto.SpaceRequest;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The controller's part in the range-ownership ring: merging what peers send (full state for anti-entropy, deltas
+ * for ownership changes), publishing local ownership changes as deltas once they are on disk, the seed claim of a
+ * new cluster, the sync gate after a restart, space requests and grants, and reclaim. Runs on the controller's
+ * thread; every effect goes through {@link Effects}.
+ */
+final class RingRole {
+    private static final Logger log = LoggerFactory.getLogger(RingRole.class);
+
+    static final String TOPIC_SPACE_REQUEST = "ipam.space.request";
+    static final String TOPIC_SPACE_GRANT = "ipam.space.grant";
+    /** With seeds and no live peer after this long, this node is creating the cluster and claims its share alone. */
+    static final long ALONE_AFTER_MS = 3_000;
+
+    private final IpamNode ipam;
+    private final ControllerSettings settings;
+    private final Durability durability;
+    private final PeerTable peers;
+    private final Effects fx;
+    private final long startedMs;
+    private boolean heardRing;
+    private boolean seedClaimDone;
+    private boolean removed;
+    private String error;
+    private long refusedRings;
+
+    RingRole(IpamNode ipam, ControllerSettings settings, Durability durability, PeerTable peers, Effects fx, long startedMs) {
+        this.ipam = ipam;
+        this.settings = settings;
+        this.durability = durability;
+        this.peers = peers;
+        this.fx = fx;
+        this.startedMs = startedMs;
+    }
+
+    /** Serves the ring as it is at start (persisted or freshly seeded) for anti-entropy. */
+    void start() {
+        ipam.localRingBytes().ifPresent(fx::publishRingState);
+    }
+
+    /** A peer's full ring (join, push-pull, repair). Returns true when this node's view of the cluster changed. */
+    boolean onState(PeerId from, byte[] state) {
+        return apply(from, state, false);
+    }
+
+    /** A peer's ownership change. Returns true when this node's view of the cluster changed. */
+    boolean onDelta(PeerId from, byte[] delta) {
+        return apply(from, delta, true);
+    }
+
+    private boolean apply(PeerId from, byte[] bytes, boolean delta) {
+        if (removed || bytes.length == 0 || settings.podCidrMode()) return false;
+        RingUpdate u;
+        try {
+            u = delta ? ipam.applyRemoteDelta(bytes) : ipam.applyRemoteRing(bytes);
+            error = null;
+        } catch (IOException | RuntimeException e) {
+            // typed ring errors: mismatch (another ring), conflict, invariant, refused takeover, decode
+            refusedRings++;
+            String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
+            if (!msg.equals(error)) {
+                log.atError().addKeyValue("peer", from).addKeyValue("error", e.getClass().getSimpleName())
+                        .log("refused a ring update from a peer: " + e.getMessage());
+            }
+            error = msg;
+            return false;
+        }
+        heardRing = true;
+        if (u.selfRemoved()) {
+            removed = true;
+            log.atError().addKeyValue("peer", ipam.self())
+                    .log("this node's address ranges were reclaimed by another node while it was away (weft rmpeer, or its "
+                            + "Kubernetes Node was deleted); discarding its IPAM state and starting over with a new peer id");
+            fx.restartAsNewPeer();
+            return false;
+        }
+        for (IpRange r : u.gained()) log.atInfo().addKeyValue("range", r).log("this node now owns a range");
+        for (IpRange r : u.lost()) log.atInfo().addKeyValue("range", r).log("range moved to another node");
+        if (u.changed()) serveStateWhenWritten();
+        return u.changed();
+    }
+
+    /** A change made here: spread it as a delta, and serve the new full state, both once it is on disk. */
+    void publishLocalChange() {
+        var delta = ipam.takeOutgoingDelta();
+        serveStateWhenWritten();
+        delta.ifPresent(d -> durability.afterWrite(() -> fx.publishRingDelta(d),
+                err -> log.atWarn().log("a ring change was not published because it could not be saved: " + err)));
+    }
+
+    private void serveStateWhenWritten() {
+        ipam.localRingBytes().ifPresent(b -> durability.afterWrite(() -> fx.publishRingState(b), err -> { }));
+    }
+
+    /** Every tick: seed claim, sync when alone, ask for space when low. Returns true when ownership changed. */
+    boolean onTick(long now) {
+        if (removed || settings.podCidrMode()) return false;
+        boolean changed = claimSeedShareWhenSynced(now);
+        if (!ipam.isSynced() && ipam.ring().isPresent() && now - startedMs >= ALONE_AFTER_MS && !peers.anyAlive()) {
+            ipam.markSynced();
+            log.atInfo().log("no peer answered since start: this node is alone and uses its persisted address ranges");
+        }
+        ipam.spaceRequestIfNeeded(now, freeHints()).ifPresent(this::sendSpaceRequest);
+        return changed;
+    }
+
+    /**
+     * A seed node claims its share of the initial split once it has the cluster's current ring (merged one from a
+     * live peer), or alone when no peer is alive a few seconds after start (the cluster is being created).
+     */
+    private boolean claimSeedShareWhenSynced(long now) {
+        if (seedClaimDone || !settings.seedMode()) return false;
+        if (!heardRing && (peers.anyAlive() || now - startedMs < ALONE_AFTER_MS)) return false;
+        List<IpRange> claimed;
+        try {
+            claimed = ipam.claimSeedShare();
+        } catch (IOException e) {
+            return false; // staged store: not reached
+        }
+        seedClaimDone = true;
+        if (claimed.isEmpty()) return false;
+        log.atInfo().addKeyValue("range", claimed).log("claimed this node's share of the initial address split");
+        publishLocalChange();
+        return true;
+    }
+
+    /** The free-space hints peers publish in their node records (advisory; a donor re-checks its real space). */
+    private Map<PeerId, Long> freeHints() {
+        Map<PeerId, Long> hints = new HashMap<>();
+        for (PeerTable.Peer p : peers.all()) p.record().ifPresent(r -> hints.put(p.id(), r.record().getIpamFree()));
+        return hints;
+    }
+
+    void sendSpaceRequest(SpaceRequest req) {
+        PeerId donor = PeerId.of(req.getDonor());
+        log.atInfo().addKeyValue("peer", donor).addKeyValue("nickname", peers.nickname(donor)).addKeyValue("free", ipam.localFree())
+                .log("asking the peer with the most free space for addresses");
+        fx.send(donor, TOPIC_SPACE_REQUEST, SpaceMessages.encode(req));
+    }
+
+    /** A space request or grant from a peer. Returns true when ownership changed. */
+    boolean onMessage(PeerId from, String topic, byte[] payload) {
+        if (removed) return false;
+        try {
+            return switch (topic) {
+                case TOPIC_SPACE_REQUEST -> onSpaceRequest(from, SpaceMessages.decodeRequest(payload));
+                case TOPIC_SPACE_GRANT -> onSpaceGrant(from, SpaceMessages.decodeGrant(payload));
+                default -> {
+                    log.atDebug().addKeyValue("peer", from).addKeyValue("topic", topic).log("message with unknown topic dropped");
+                    yield false;
+                }
+            };
+        } catch (IOException | RuntimeException e) {
+            log.atWarn().addKeyValue("peer", from).addKeyValue("topic", topic).log("bad IPAM message from peer dropped: " + e.getMessage());
+            return false;
+        }
+    }
+
+    private boolean onSpaceRequest(PeerId from, SpaceRequest req) throws IOException {
+        if (req.getRequester() != from.value()) {
+            log.atWarn().addKeyValue("peer", from).log("space request names another requester (" + PeerId.of(req.getRequester())
+                    + ") than its authenticated sender; dropped");
+            return false;
+        }
+        SpaceGrant grant = ipam.handleSpaceRequest(req);
+        boolean given = grant.getRefusal().isEmpty();
+        durability.afterWrite(() -> fx.send(from, TOPIC_SPACE_GRANT, SpaceMessages.encode(grant)),
+                err -> log.atWarn().addKeyValue("peer", from).log("no answer to a space request: the donation could not be saved: " + err));
+        if (given) {
+            log.atInfo().addKeyValue("peer", from).addKeyValue("nickname", peers.nickname(from))
+                    .addKeyValue("ranges", grant.getGrantedCount()).log("gave address space to a peer that asked");
+            publishLocalChange();
+        }
+        return given;
+    }
+
+    private boolean onSpaceGrant(PeerId from, SpaceGrant grant) throws IOException {
+        GrantResult r = ipam.handleSpaceGrant(grant);
+        switch (r) {
+            case GrantResult.Granted g -> {
+                log.atInfo().addKeyValue("peer", from).addKeyValue("nickname", peers.nickname(from)).addKeyValue("range", g.granted())
+                        .log("received address space from a peer");
+                publishLocalChange();
+                return true;
+            }
+            case GrantResult.Refused f -> log.atInfo().addKeyValue("peer", from)
+                    .log("peer could not spare address space: " + f.reason() + "; will ask again");
+            case GrantResult.Ignored i -> log.atDebug().addKeyValue("peer", from).log("ignored space grant: " + i.reason());
+        }
+        return false;
+    }
+
+    /** Takes over every range of a peer that is gone for good (the caller checked it may). */
+    List<IpRange> reclaim(PeerId target) throws IOException {
+        ReclaimResult r = ipam.reclaim(target);
+        if (!r.taken().isEmpty()) publishLocalChange();
+        return r.taken();
+    }
+
+    boolean heardRing() {
+        return heardRing;
+    }
+
+    boolean removed() {
+        return removed;
+    }
+
+    /** The last refused ring update, or null. */
+    String error() {
+        return error;
+    }
+
+    long refusedRings() {
+        return refusedRings;
+    }
+}

@@ -1,0 +1,175 @@
+package dev.weft.agent.runtime;
+
+import dev.weft.agent.core.AgentController;
+import dev.weft.agent.core.ControllerSettings;
+import dev.weft.agent.core.DatapathRequest;
+import dev.weft.agent.core.Effects;
+import dev.weft.agent.core.LocalNode;
+import dev.weft.agent.core.StagedStore;
+import dev.weft.gossip.GossipNode;
+import dev.weft.id.PeerId;
+import dev.weft.ipam.IpamNode;
+import dev.weft.ipam.store.IpamStore;
+import dev.weft.ipam.store.PersistedState;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The controller with its threads (DESIGN §2): the controller loop, the disk writer, the kernel worker and the
+ * timer, joined to gossip by hand-overs only. {@link AgentRuntime} builds one around the real node; tests build
+ * one around loopback gossip and an in-memory kernel.
+ */
+public final class AgentCore implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AgentCore.class);
+
+    /** What the core is built from. {@code onRemoved} runs on a worker thread when the node must restart as a new peer. */
+    public record Parts(LocalNode self, ControllerSettings settings, IpamNode ipam, StagedStore staged, IpamStore disk,
+                        DatapathWorkerFactory datapath, LongSupplier nowMillis, Runnable onRemoved) {}
+
+    /** Builds the datapath worker once the core knows where its reports go. */
+    public interface DatapathWorkerFactory {
+        DatapathWorker create(DatapathWorker.Report report);
+    }
+
+    private final Parts parts;
+    private final ControllerLoop loop;
+    private final GossipAdapter adapter;
+    private final DiskWriter disk;
+    private final ExecutorService kernel;
+    private final ScheduledExecutorService timer;
+    private final DatapathWorker datapath;
+    private GossipNode gossip;
+
+    public AgentCore(Parts parts, String threadPrefix) {
+        this.parts = parts;
+        this.loop = new ControllerLoop(Thread.ofPlatform().name(threadPrefix + "controller").daemon().factory());
+        this.adapter = new GossipAdapter(loop);
+        this.disk = new DiskWriter(parts.disk(), Thread.ofPlatform().name(threadPrefix + "disk").daemon().factory(), new DiskWriter.Outcome() {
+            @Override
+            public void written(long seq) {
+                loop.post("state written", c -> c.onPersisted(seq));
+            }
+
+            @Override
+            public void failed(long seq, String error) {
+                loop.post("state write failed", c -> c.onPersistFailed(seq, error));
+            }
+        });
+        this.kernel = Executors.newSingleThreadExecutor(Thread.ofPlatform().name(threadPrefix + "kernel").daemon().factory());
+        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name(threadPrefix + "timer").daemon().factory());
+        this.datapath = parts.datapath().create((seq, desired, result) -> loop.post("datapath applied",
+                c -> c.onDatapathApplied(seq, desired, result)));
+    }
+
+    /** The listener to create the gossip node with. */
+    public GossipAdapter gossipListener() {
+        return adapter;
+    }
+
+    /** Joins the created gossip node (registers the ring channel) and starts the controller and its timers. */
+    public void start(GossipNode node) {
+        this.gossip = node;
+        if (!parts.settings().podCidrMode()) node.registerChannel(GossipAdapter.RING_CHANNEL, adapter);
+        AgentController controller = new AgentController(parts.self(), parts.settings(), parts.ipam(), parts.staged(),
+                new RuntimeEffects(), parts.nowMillis().getAsLong());
+        loop.start(controller);
+        timer.scheduleWithFixedDelay(() -> loop.post("tick", c -> c.onTick(parts.nowMillis().getAsLong())), 1, 1, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(() -> kernel.execute(() -> guarded("sleeve tick", () -> datapath.sleeveTick(System.nanoTime()))),
+                1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Effects run where they belong: disk on the writer, kernel work on the kernel thread, gossip by hand-over. */
+    private final class RuntimeEffects implements Effects {
+        @Override
+        public void persist(long seq, PersistedState state) {
+            disk.write(seq, state);
+        }
+
+        @Override
+        public void applyDatapath(DatapathRequest request) {
+            kernel.execute(() -> guarded("datapath apply", () -> datapath.apply(request)));
+        }
+
+        @Override
+        public void publishRecord(byte[] record) {
+            gossip.setLocalRecord(record);
+        }
+
+        @Override
+        public void publishRingState(byte[] fullState) {
+            if (parts.settings().podCidrMode()) return;
+            adapter.ringState(fullState);
+            gossip.channelUpdated(GossipAdapter.RING_CHANNEL);
+        }
+
+        @Override
+        public void publishRingDelta(byte[] delta) {
+            if (!parts.settings().podCidrMode()) gossip.publishDelta(GossipAdapter.RING_CHANNEL, delta);
+        }
+
+        @Override
+        public void send(PeerId to, String topic, byte[] payload) {
+            gossip.sendMessage(to, topic, payload).whenComplete((ok, err) -> {
+                if (err != null || !Boolean.TRUE.equals(ok)) {
+                    log.atInfo().addKeyValue("peer", to).addKeyValue("topic", topic)
+                            .log("message to peer not delivered" + (err == null ? "" : ": " + err.getMessage())
+                                    + "; it is retried on a later tick; is TCP " + parts.settings().gossipPort() + " open to it?");
+                }
+            });
+        }
+
+        @Override
+        public void forgetPathHealth(PeerId peer) {
+            kernel.execute(() -> guarded("forget path health", () -> datapath.forgetPathHealth(peer)));
+        }
+
+        @Override
+        public void restartAsNewPeer() {
+            Thread.ofVirtual().name("weft-removed").start(parts.onRemoved());
+        }
+    }
+
+    private static void guarded(String what, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            log.atError().addKeyValue("task", what).setCause(e).log(what + " failed; continuing: " + e);
+        }
+    }
+
+    public ControllerLoop loop() {
+        return loop;
+    }
+
+    public DatapathWorker datapath() {
+        return datapath;
+    }
+
+    public DiskWriter disk() {
+        return disk;
+    }
+
+    /** Runs kernel-side work (sleeve probe answers) on the kernel thread. */
+    public void onKernelThread(Runnable r) {
+        kernel.execute(() -> guarded("kernel task", r));
+    }
+
+    /** Netlink reported a change to something Weft owns. */
+    public void kernelChanged() {
+        loop.post("kernel changed", AgentController::onKernelChanged);
+    }
+
+    @Override
+    public void close() throws Exception {
+        timer.shutdownNow();
+        loop.close();
+        kernel.shutdown();
+        kernel.awaitTermination(5, TimeUnit.SECONDS);
+        disk.close();
+    }
+}

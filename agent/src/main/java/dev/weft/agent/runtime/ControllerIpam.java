@@ -1,0 +1,117 @@
+package dev.weft.agent.runtime;
+
+import dev.weft.agent.cni.CniIpam;
+import dev.weft.agent.cni.PodNetworkException;
+import dev.weft.agent.core.AgentController;
+import dev.weft.agent.core.Reply;
+import dev.weft.ipam.AllocationResult;
+import dev.weft.ipam.addr.IpAddress;
+import dev.weft.ipam.alloc.AttachmentKey;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+
+/**
+ * The CNI server's view of IPAM: each call is an event for the controller and the CNI worker thread (never the
+ * controller or gossip) waits for the answer. A controller that does not answer in time is reported as busy
+ * (try again, CNI code 11); only a failed disk write is reported as a disk problem.
+ */
+final class ControllerIpam implements CniIpam {
+    static final long TIMEOUT_MS = 10_000;
+
+    private final ControllerLoop loop;
+
+    ControllerIpam(ControllerLoop loop) {
+        this.loop = loop;
+    }
+
+    @Override
+    public Allocation allocate(String containerId, String ifName) throws IOException {
+        AllocationResult r = call("allocate", (c, reply) -> c.onAllocate(new AttachmentKey(containerId, ifName), reply));
+        return switch (r) {
+            case AllocationResult.Allocated a -> new Allocation.Assigned(a.address(), a.fresh());
+            case AllocationResult.NoSpaceYet n -> new Allocation.NoSpaceYet(n.reason());
+        };
+    }
+
+    @Override
+    public Optional<IpAddress> lookup(String containerId, String ifName) {
+        try {
+            return call("lookup", (c, reply) -> c.onLookup(new AttachmentKey(containerId, ifName), reply));
+        } catch (IOException e) {
+            return Optional.empty(); // lookups are answered from memory: not reached
+        }
+    }
+
+    @Override
+    public boolean release(String containerId, String ifName) throws IOException {
+        return call("release", (c, reply) -> c.onRelease(new AttachmentKey(containerId, ifName), reply));
+    }
+
+    @Override
+    public Collection<Attachment> attachments() {
+        try {
+            List<AttachmentKey> keys = call("attachments", AgentController::onAttachments);
+            return keys.stream().map(k -> new Attachment(k.containerId(), k.ifName())).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    @Override
+    public void awaitHostRoute(String containerId, String ifName) throws PodNetworkException {
+        try {
+            this.<Void>call("host route", (c, reply) -> c.onPodPlumbed(new AttachmentKey(containerId, ifName), reply));
+        } catch (IOException e) {
+            throw new PodNetworkException(PodNetworkException.Kind.KERNEL, e.getMessage());
+        }
+    }
+
+    private <T> T call(String what, BiConsumer<AgentController, Reply<T>> event) throws IOException {
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        Reply<T> reply = new Reply<>() {
+            @Override
+            public void ok(T value) {
+                answer.complete(value);
+            }
+
+            @Override
+            public void fail(Failure f) {
+                answer.completeExceptionally(new Failed(f));
+            }
+        };
+        loop.post("cni " + what, c -> event.accept(c, reply));
+        try {
+            return answer.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new Busy("its controller did not answer '" + what + "' within " + TIMEOUT_MS / 1000 + " s (" + loop.queued()
+                    + " events queued)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Busy("interrupted while waiting for '" + what + "'");
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof Failed f)) throw new IllegalStateException(e.getCause());
+            throw switch (f.failure) {
+                case Reply.Failure.TryAgain t -> new Busy(t.message());
+                case Reply.Failure.Disk d -> new IOException(d.message());
+                case Reply.Failure.Kernel k -> new IOException(k.message());
+                case Reply.Failure.Refused r -> new IOException(r.message());
+            };
+        }
+    }
+
+    private static final class Failed extends Exception {
+        final Reply.Failure failure;
+
+        Failed(Reply.Failure failure) {
+            super(failure.message(), null, false, false);
+            this.failure = failure;
+        }
+    }
+}

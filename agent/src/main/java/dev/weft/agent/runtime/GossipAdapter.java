@@ -1,0 +1,84 @@
+package dev.weft.agent.runtime;
+
+import dev.weft.gossip.CrdtChannel;
+import dev.weft.gossip.GossipListener;
+import dev.weft.gossip.swim.MemberView;
+import dev.weft.id.PeerId;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Gossip's side of the controller: every callback is handed to the controller's loop and returns at once, so
+ * gossip's thread never waits on the controller, the disk or the kernel. Full ring states are coalesced per sender
+ * (only the newest one waits in the queue), so a burst of anti-entropy cannot pile up ring copies.
+ */
+final class GossipAdapter implements GossipListener, CrdtChannel {
+    static final String RING_CHANNEL = "ipam.ring";
+
+    private final ControllerLoop loop;
+    private final Map<PeerId, byte[]> pendingStates = new ConcurrentHashMap<>();
+    private volatile byte[] ringState = new byte[0];
+
+    GossipAdapter(ControllerLoop loop) {
+        this.loop = loop;
+    }
+
+    /** The controller published a new full ring state (served to gossip from now on). */
+    void ringState(byte[] state) {
+        ringState = state;
+    }
+
+    // ---- CrdtChannel: hand over, never merge here ----------------------------------------------------------
+
+    @Override
+    public byte[] localState() {
+        return ringState;
+    }
+
+    @Override
+    public void receive(PeerId from, byte[] state) {
+        if (pendingStates.put(from, state) == null) {
+            loop.post("ring state", c -> {
+                byte[] newest = pendingStates.remove(from);
+                if (newest != null) c.onRingState(from, newest);
+            });
+        }
+    }
+
+    @Override
+    public void receiveDelta(PeerId from, byte[] delta) {
+        loop.post("ring delta", c -> c.onRingDelta(from, delta));
+    }
+
+    // ---- GossipListener: hand over ---------------------------------------------------------------------------
+
+    @Override
+    public void onMemberUp(MemberView m) {
+        loop.post("member up", c -> c.onMember(m));
+    }
+
+    @Override
+    public void onMemberSuspect(MemberView m) {
+        loop.post("member suspect", c -> c.onMember(m));
+    }
+
+    @Override
+    public void onMemberDead(MemberView m) {
+        loop.post("member dead", c -> c.onMember(m));
+    }
+
+    @Override
+    public void onMemberLeft(MemberView m) {
+        loop.post("member left", c -> c.onMember(m));
+    }
+
+    @Override
+    public void onRecordChanged(MemberView m) {
+        loop.post("record changed", c -> c.onMember(m));
+    }
+
+    @Override
+    public void onMessage(PeerId from, String topic, byte[] payload) {
+        loop.post("message " + topic, c -> c.onMessage(from, topic, payload));
+    }
+}
