@@ -15,13 +15,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Reconciler and ReconcileLoop logic against {@link InMemoryNetlink} (no kernel). */
+/** Reconciler logic against {@link InMemoryNetlink} (no kernel). */
 class ReconcilerTest {
     InMemoryNetlink nl;
     DatapathConfig cfg = DatapathConfig.defaults();
@@ -132,18 +131,15 @@ class ReconcilerTest {
     }
 
     @Test
-    void loopRunsOnViewChangeAndTimerOnly() {
+    void newDesiredStateTakesEffectOnlyAtTheNextReconcile() {
         Reconciler r = new Reconciler(nl, cfg);
-        ReconcileLoop loop = new ReconcileLoop(r, null, null, Duration.ofSeconds(10), Duration.ofMillis(100));
-        loop.viewChanged(desired(1));
-        long t = 1_000_000_000L;
-        assertThat(loop.tick(t)).isPresent();
-        assertThat(loop.tick(t + 1_000_000)).isEmpty();
-        assertThat(loop.tick(t + 9_000_000_000L)).isEmpty();
-        loop.viewChanged(desired(2));
-        assertThat(loop.tick(t + 9_050_000_000L)).get().satisfies(res -> assertThat(res.added(EntryKind.ROUTE)).isEqualTo(1));
-        assertThat(loop.tick(t + 9_060_000_000L)).isEmpty();
-        assertThat(loop.tick(t + 19_050_000_000L)).isPresent(); // period elapsed
+        assertThat(r.reconcile().totalChanges()).as("nothing desired yet").isZero();
+        r.setDesired(desired(1));
+        assertThat(r.reconcile().added(EntryKind.ROUTE)).isEqualTo(1);
+        r.setDesired(desired(2));
+        assertThat(nl.routes(Rtnl.AF_INET).stream().filter(x -> x.protocol() == cfg.routeProtocol())).hasSize(1);
+        assertThat(r.reconcile().added(EntryKind.ROUTE)).isEqualTo(1);
+        assertThat(r.reconcile().totalChanges()).isZero();
         assertThat(r.counters().reconciles()).isEqualTo(3);
     }
 
