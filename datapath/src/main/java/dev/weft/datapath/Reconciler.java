@@ -34,7 +34,10 @@ import java.util.Set;
  * Makes the kernel match a {@link DesiredState}: dumps what Weft owns (its VXLAN device and the
  * neighbour/FDB entries on it; routes carrying its protocol number in its table), and applies the
  * minimum set of changes. Routes of other owners are never modified: a foreign route on a
- * destination Weft wants is reported as an error and left alone.
+ * destination Weft wants (a peer's range or a local pod's {@code /32}) is reported as an error and left
+ * alone, even when it is identical to Weft's — every route Weft wants has exactly one owner, the desired
+ * state. (The one exception is the {@code proto static} pod route earlier Weft versions' plumber made,
+ * which is taken over.)
  *
  * <p>Starts no threads. The agent calls {@link #setDesired} on every view change and
  * {@link #reconcile()} after it, on a timer, and when {@link #isRelevant} says a netlink event
@@ -404,17 +407,13 @@ public final class Reconciler {
             }
             if (have == null && foreign.containsKey(want.destination())) {
                 Route f = foreign.get(want.destination());
-                if (sameRoute(f, route)) {
-                    // someone (e.g. the CNI plugin with another protocol number) installed exactly this route: fine
-                    nowApplied.add(key);
-                nowApplied.add(content);
-                    installed.add(want.destination());
+                if (!isLegacyPodRoute(want, f, route)) {
+                    run.error(conflict(want, f));
                     continue;
                 }
-                run.error("route " + want.destination() + (want.peerId() == null ? "" : " peer=" + want.peerId())
-                        + ": a route not owned by Weft (proto " + f.protocol() + ", " + f + ") is in the way; "
-                        + "Weft leaves it alone — remove it if Weft should route this range");
-                continue;
+                // the route an earlier Weft's pod plumber added itself (proto static): taken over below by replacing it
+                log.info("taking over the host route of a pod created by an earlier Weft version route={} device={}",
+                        want.destination(), want.device());
             }
             try {
                 netlink.addRoute(route, true);
@@ -429,6 +428,30 @@ public final class Reconciler {
         for (Map.Entry<Cidr, Route> e : owned.entrySet()) {
             if (!wanted.contains(e.getKey()) && !addOnly) deleteRoute(e.getValue(), run);
         }
+    }
+
+    /**
+     * Before the desired state owned pod host routes, the pod plumber added them itself with {@code proto static}: such a
+     * route on the pod's own host veth, identical to the wanted one, is Weft's and is replaced by the owned route. Any
+     * other route on a wanted prefix is someone else's.
+     */
+    private static boolean isLegacyPodRoute(DesiredRoute want, Route have, Route route) {
+        return want.kind() == DesiredState.RouteKind.LOCAL_POD && have.protocol() == Rtnl.RTPROT_STATIC
+                && sameRoute(have, route);
+    }
+
+    private static String conflict(DesiredRoute want, Route f) {
+        String cidr = want.destination().toString();
+        String prefix = want.destination().isIpv4() ? "" : "-6 ";
+        if (want.kind() == DesiredState.RouteKind.LOCAL_POD) {
+            return "route " + cidr + " pod on " + want.device() + ": a route not owned by Weft (proto " + f.protocol()
+                    + ", " + f + ") is in the way; Weft owns the host route of every local pod and leaves this one alone,"
+                    + " so the pod may be unreachable — remove it (ip " + prefix + "route del " + cidr + " proto "
+                    + f.protocol() + ") and Weft installs its own at the next reconcile";
+        }
+        return "route " + cidr + (want.peerId() == null ? "" : " peer=" + want.peerId())
+                + ": a route not owned by Weft (proto " + f.protocol() + ", " + f + ") is in the way; "
+                + "Weft leaves it alone — remove it if Weft should route this range";
     }
 
     private void deleteRoute(Route r, Run run) {

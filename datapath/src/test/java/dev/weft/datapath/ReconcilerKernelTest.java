@@ -49,8 +49,12 @@ class ReconcilerKernelTest {
         in(ns, "ip", "link", "set", "weftpod1", "up");
         in(ns, "ip", "link", "add", "weftpod2", "type", "veth", "peer", "name", "podside2");
         in(ns, "ip", "link", "set", "weftpod2", "up");
-        // the CNI side may already have put the pod's host route in with another protocol: identical, so accepted
-        in(ns, "ip", "route", "add", "198.18.0.6/32", "dev", "weftpod2", "scope", "link", "proto", "static");
+        in(ns, "ip", "link", "add", "weftpod3", "type", "veth", "peer", "name", "podside3");
+        in(ns, "ip", "link", "set", "weftpod3", "up");
+        // a pod's host route added by someone else (proto boot, as `ip route add` does): identical to Weft's, still foreign
+        in(ns, "ip", "route", "add", "198.18.0.6/32", "dev", "weftpod2", "scope", "link");
+        // the pod route an earlier Weft's plumber made (proto static on the pod's host veth): taken over
+        in(ns, "ip", "route", "add", "198.18.0.7/32", "dev", "weftpod3", "scope", "link", "proto", "static");
         // foreign routes: one unrelated, one on a prefix a peer claims
         in(ns, "ip", "route", "add", "198.51.100.0/24", "via", "192.0.2.99", "proto", "static");
         in(ns, "ip", "route", "add", "198.18.200.0/24", "via", "192.0.2.77", "proto", "static");
@@ -82,7 +86,7 @@ class ReconcilerKernelTest {
                 List.of(Cidr.parse("198.18.200.0/24")), false, Set.of(DatapathMode.VXLAN)));
         LocalNode local = new LocalNode("a", ip("192.0.2.1"), "ul0", 1500, vtepMac, ip("198.18.0.1"));
         return new ClusterView(local, peers, List.of(new LocalPod(ip("198.18.0.5"), "weftpod1"),
-                new LocalPod(ip("198.18.0.6"), "weftpod2")));
+                new LocalPod(ip("198.18.0.6"), "weftpod2"), new LocalPod(ip("198.18.0.7"), "weftpod3")));
     }
 
     Reconciler reconciler(ClusterView v) {
@@ -97,10 +101,14 @@ class ReconcilerKernelTest {
         Reconciler r = reconciler(view(true));
         ReconcileResult first = r.reconcile();
         assertThat(first.added(EntryKind.DEVICE)).isEqualTo(1);
-        assertThat(first.added(EntryKind.ROUTE)).isEqualTo(5); // b x2, c, d (host-gw), pod; e's range is blocked
+        // b x2, c, d (host-gw), pod 1, pod 3 (taken over); e's range and pod 2's /32 are blocked by foreign routes
+        assertThat(first.added(EntryKind.ROUTE)).isEqualTo(6);
         assertThat(first.added(EntryKind.NEIGHBOUR)).isEqualTo(3);
         assertThat(first.added(EntryKind.FDB)).isEqualTo(3);
-        assertThat(first.errors()).singleElement().asString().contains("198.18.200.0/24").contains("not owned by Weft");
+        assertThat(first.errors()).hasSize(2);
+        assertThat(first.errors()).anySatisfy(e -> assertThat(e).contains("198.18.200.0/24").contains("not owned by Weft"));
+        assertThat(first.errors()).anySatisfy(e -> assertThat(e).contains("198.18.0.6/32").contains("weftpod2")
+                .contains("not owned by Weft").contains("proto 3").contains("ip route del 198.18.0.6/32 proto 3"));
 
         String dev = in(ns, "ip", "-d", "link", "show", "weft.vxlan");
         assertThat(dev).contains("vxlan id 4242").contains("local 192.0.2.1").contains("dev ul0").contains("nolearning")
@@ -111,7 +119,9 @@ class ReconcilerKernelTest {
                 .contains("198.18.2.0/26 via 198.18.1.1 dev weft.vxlan onlink")
                 .contains("198.18.3.0/26 via 198.18.3.1 dev weft.vxlan onlink")
                 .contains("198.18.4.0/26 via 192.0.2.4 dev ul0")
-                .contains("198.18.0.5 dev weftpod1 scope link");
+                .contains("198.18.0.5 dev weftpod1 scope link")
+                .contains("198.18.0.7 dev weftpod3 scope link");
+        assertThat(in(ns, "ip", "route", "show", "198.18.0.7")).doesNotContain("proto static");
         assertThat(in(ns, "ip", "neigh", "show", "dev", "weft.vxlan"))
                 .contains("198.18.1.1 lladdr 02:57:00:00:00:0b PERMANENT")
                 .contains("198.18.3.1 lladdr 02:57:00:00:00:0c PERMANENT");
@@ -164,7 +174,7 @@ class ReconcilerKernelTest {
         assertThat(in(ns, "bridge", "fdb", "show", "dev", "weft.vxlan")).doesNotContain("02:57:00:00:00:0c");
 
         // foreign routes untouched throughout
-        assertThat(in(ns, "ip", "route", "show", "198.18.0.6")).contains("dev weftpod2").contains("proto static");
+        assertThat(in(ns, "ip", "route", "show", "198.18.0.6", "proto", "boot")).contains("dev weftpod2");
         assertThat(in(ns, "ip", "route", "show", "198.51.100.0/24")).contains("via 192.0.2.99").contains("proto static");
         assertThat(in(ns, "ip", "route", "show", "198.18.200.0/24")).contains("via 192.0.2.77").contains("proto static");
 
@@ -178,6 +188,10 @@ class ReconcilerKernelTest {
         });
         assertThat(st.routes()).anySatisfy(rs -> {
             assertThat(rs.destination()).isEqualTo(Cidr.parse("198.18.0.6/32"));
+            assertThat(rs.installed()).isFalse();
+        });
+        assertThat(st.routes()).anySatisfy(rs -> {
+            assertThat(rs.destination()).isEqualTo(Cidr.parse("198.18.0.7/32"));
             assertThat(rs.installed()).isTrue();
         });
         assertThat(st.routes()).anySatisfy(rs -> {

@@ -15,13 +15,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Reconciler and ReconcileLoop logic against {@link InMemoryNetlink} (no kernel). */
+/** Reconciler logic against {@link InMemoryNetlink} (no kernel). */
 class ReconcilerTest {
     InMemoryNetlink nl;
     DatapathConfig cfg = DatapathConfig.defaults();
@@ -132,18 +131,103 @@ class ReconcilerTest {
     }
 
     @Test
-    void loopRunsOnViewChangeAndTimerOnly() {
+    void newDesiredStateTakesEffectOnlyAtTheNextReconcile() {
         Reconciler r = new Reconciler(nl, cfg);
-        ReconcileLoop loop = new ReconcileLoop(r, null, null, Duration.ofSeconds(10), Duration.ofMillis(100));
-        loop.viewChanged(desired(1));
-        long t = 1_000_000_000L;
-        assertThat(loop.tick(t)).isPresent();
-        assertThat(loop.tick(t + 1_000_000)).isEmpty();
-        assertThat(loop.tick(t + 9_000_000_000L)).isEmpty();
-        loop.viewChanged(desired(2));
-        assertThat(loop.tick(t + 9_050_000_000L)).get().satisfies(res -> assertThat(res.added(EntryKind.ROUTE)).isEqualTo(1));
-        assertThat(loop.tick(t + 9_060_000_000L)).isEmpty();
-        assertThat(loop.tick(t + 19_050_000_000L)).isPresent(); // period elapsed
+        assertThat(r.reconcile().totalChanges()).as("nothing desired yet").isZero();
+        r.setDesired(desired(1));
+        assertThat(r.reconcile().added(EntryKind.ROUTE)).isEqualTo(1);
+        r.setDesired(desired(2));
+        assertThat(nl.routes(Rtnl.AF_INET).stream().filter(x -> x.protocol() == cfg.routeProtocol())).hasSize(1);
+        assertThat(r.reconcile().added(EntryKind.ROUTE)).isEqualTo(1);
+        assertThat(r.reconcile().totalChanges()).isZero();
         assertThat(r.counters().reconciles()).isEqualTo(3);
+    }
+
+    // ------------------------------------------------------------------ pod host routes: owned by the desired state only
+
+    DesiredState withPod(String podIp, String hostVeth) {
+        LocalNode local = new LocalNode("me", ip("192.0.2.1"), "eth0", 1500, MacAddress.parse("02:57:aa:00:00:01"), ip("198.19.0.1"));
+        return DesiredStateCalculator.compute(cfg, new ClusterView(local, List.of(),
+                List.of(new ClusterView.LocalPod(ip(podIp), hostVeth))));
+    }
+
+    int veth(String name) {
+        var l = nl.createLink(new LinkSpec.Veth(name, "pod-" + name.substring(4, 8), 1500, null, null, null));
+        nl.updateLink(new LinkUpdate(l.index()).up(true));
+        return l.index();
+    }
+
+    Route podRoute(String podIp, int index, int protocol) throws Exception {
+        return Route.builder().destination(InetAddress.getByName(podIp), 32).outputIndex(index)
+                .scope(Rtnl.RT_SCOPE_LINK).protocol(protocol).build();
+    }
+
+    @Test
+    void podHostRouteIsInstalledWithWeftsProtocolAndRemovedWithThePod() throws Exception {
+        int idx = veth("weftaaaaaaaaaaa");
+        Reconciler r = new Reconciler(nl, cfg);
+        r.setDesired(withPod("198.19.0.5", "weftaaaaaaaaaaa"));
+        ReconcileResult res = r.reconcile();
+        assertThat(res.errors()).isEmpty();
+        assertThat(res.added(EntryKind.ROUTE)).isEqualTo(1);
+        assertThat(nl.routes(Rtnl.AF_INET)).containsExactly(podRoute("198.19.0.5", idx, cfg.routeProtocol()));
+        r.setDesired(desired(0));
+        assertThat(r.reconcile().removed(EntryKind.ROUTE)).isEqualTo(1);
+        assertThat(nl.routes(Rtnl.AF_INET)).isEmpty();
+    }
+
+    @Test
+    void podWhoseHostVethIsNotThereYetIsPendingNotAnError() {
+        Reconciler r = new Reconciler(nl, cfg);
+        r.setDesired(withPod("198.19.0.5", "weftaaaaaaaaaaa"));
+        ReconcileResult res = r.reconcile();
+        assertThat(res.errors()).isEmpty();
+        assertThat(res.pending()).isEqualTo(1);
+    }
+
+    @Test
+    void identicalForeignRouteOnAPodAddressIsAConflictNotTolerated() throws Exception {
+        int idx = veth("weftaaaaaaaaaaa");
+        Route foreign = podRoute("198.19.0.5", idx, Rtnl.RTPROT_BOOT); // what `ip route add ... dev X scope link` makes
+        nl.addRoute(foreign, false);
+        Reconciler r = new Reconciler(nl, cfg);
+        r.setDesired(withPod("198.19.0.5", "weftaaaaaaaaaaa"));
+        ReconcileResult res = r.reconcile();
+        assertThat(res.errors()).singleElement().asString()
+                .contains("198.19.0.5/32").contains("pod on weftaaaaaaaaaaa").contains("not owned by Weft")
+                .contains("proto 3").contains("ip route del 198.19.0.5/32 proto 3");
+        assertThat(res.added(EntryKind.ROUTE)).isZero();
+        assertThat(nl.routes(Rtnl.AF_INET)).containsExactly(foreign);
+        assertThat(r.status().routes()).singleElement().satisfies(s -> assertThat(s.installed()).isFalse());
+        assertThat(r.counters().entries(EntryKind.ROUTE)).isZero();
+
+        // once the operator removes it, Weft installs its own
+        nl.deleteRoute(foreign);
+        assertThat(r.reconcile().added(EntryKind.ROUTE)).isEqualTo(1);
+        assertThat(nl.routes(Rtnl.AF_INET)).containsExactly(podRoute("198.19.0.5", idx, cfg.routeProtocol()));
+    }
+
+    @Test
+    void foreignRouteOnAPodAddressThroughAnotherDeviceIsAConflict() throws Exception {
+        veth("weftaaaaaaaaaaa");
+        int other = veth("weftbbbbbbbbbbb");
+        nl.addRoute(podRoute("198.19.0.5", other, Rtnl.RTPROT_STATIC), false);
+        Reconciler r = new Reconciler(nl, cfg);
+        r.setDesired(withPod("198.19.0.5", "weftaaaaaaaaaaa"));
+        assertThat(r.reconcile().errors()).singleElement().asString().contains("198.19.0.5/32").contains("not owned by Weft");
+        assertThat(nl.routes(Rtnl.AF_INET)).singleElement().satisfies(x -> assertThat(x.outputIndex()).isEqualTo(other));
+    }
+
+    @Test
+    void podRouteAnEarlierPlumberMadeIsTakenOver() throws Exception {
+        int idx = veth("weftaaaaaaaaaaa");
+        nl.addRoute(podRoute("198.19.0.5", idx, Rtnl.RTPROT_STATIC), false); // proto static, on the pod's own veth
+        Reconciler r = new Reconciler(nl, cfg);
+        r.setDesired(withPod("198.19.0.5", "weftaaaaaaaaaaa"));
+        ReconcileResult res = r.reconcile();
+        assertThat(res.errors()).isEmpty();
+        assertThat(res.added(EntryKind.ROUTE)).isEqualTo(1);
+        assertThat(nl.routes(Rtnl.AF_INET)).containsExactly(podRoute("198.19.0.5", idx, cfg.routeProtocol()));
+        assertThat(r.reconcile().totalChanges()).isZero();
     }
 }

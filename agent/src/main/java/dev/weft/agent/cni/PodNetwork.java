@@ -16,7 +16,8 @@ public interface PodNetwork {
 
     /**
      * Creates the veth (pod end named {@code ifName} inside {@code netns}), the pod's address, gateway
-     * neighbour and routes, and the host's route to the pod. On failure leaves nothing behind.
+     * neighbour and routes. The host's route to the pod is not made here: the datapath's desired state owns it.
+     * On failure leaves nothing behind.
      *
      * @throws PodNetworkException {@code INTERFACE_EXISTS} if {@code ifName} already exists in the pod,
      *     {@code NETNS_NOT_FOUND} if the namespace does not exist, {@code KERNEL} otherwise

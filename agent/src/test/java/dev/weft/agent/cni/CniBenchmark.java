@@ -51,7 +51,9 @@ public final class CniBenchmark {
         try (RtNetlink host = RtNetlink.open()) {
             LocalIpamNode ipam = new LocalIpamNode(dir.resolve("ipam"), "198.18.0.0/16");
             PodPlumber plumber = new PodPlumber(host, Sysctl::write, Thread.ofPlatform().daemon().factory());
-            CniHandler handler = new CniHandler(ipam, new DatapathPodNetwork(plumber), CniReadiness.alwaysReady(),
+            // the pod's host route comes from the desired state, as in the agent (included in the ADD time)
+            PodNetwork network = new RoutedPodNetwork(new DatapathPodNetwork(plumber), host, "192.0.2.1");
+            CniHandler handler = new CniHandler(ipam, network, CniReadiness.alwaysReady(),
                     () -> 1450, System::nanoTime);
             try (CniServer server = new CniServer(socket, executor, handler)) {
                 server.start();

@@ -56,7 +56,9 @@ class CniPluginKernelTest {
         socket = dir.resolve("cni.sock");
         executor = Executors.newVirtualThreadPerTaskExecutor();
         ipam = new LocalIpamNode(dir.resolve("ipam"), "198.18.0.0/16");
-        PodNetwork pods = new DatapathPodNetwork(new PodPlumber(nodeNs.netlink(), nodeNs::writeSysctl, PLATFORM));
+        PodNetwork pods = new RoutedPodNetwork(
+                new DatapathPodNetwork(new PodPlumber(nodeNs.netlink(), nodeNs::writeSysctl, PLATFORM)), nodeNs.netlink(),
+                "192.0.2.1");
         CniHandler handler = new CniHandler(ipam, pods, () -> Optional.ofNullable(notReady.get()), () -> 1400,
                 System::nanoTime);
         server = new CniServer(socket, executor, handler);

@@ -53,7 +53,9 @@ class CniRuntimeKernelTest {
         socket = dir.resolve("cni.sock");
         executor = Executors.newVirtualThreadPerTaskExecutor();
         ipam = new FakeIpam("198.18.1.2", 100);
-        PodNetwork pods = new DatapathPodNetwork(new PodPlumber(nodeNs.netlink(), nodeNs::writeSysctl, PLATFORM));
+        PodNetwork pods = new RoutedPodNetwork(
+                new DatapathPodNetwork(new PodPlumber(nodeNs.netlink(), nodeNs::writeSysctl, PLATFORM)), nodeNs.netlink(),
+                "192.0.2.1");
         server = new CniServer(socket, executor,
                 new CniHandler(ipam, pods, Optional::empty, () -> 1400, System::nanoTime));
         server.start();

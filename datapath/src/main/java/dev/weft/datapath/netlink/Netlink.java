@@ -26,6 +26,7 @@ import java.util.Optional;
  *     p.addRoute(Route.builder().defaultRoute(Rtnl.AF_INET).gateway(gw).outputIndex(eth0.index()).onlink(true).build(), true);
  *     p.addNeighbour(Neighbour.permanent(eth0.index(), gw, hostEnd.mac()), true);
  * }
+ * // the node's podIp/32 route over hostEnd is not added here: the Reconciler owns it (ClusterView.LocalPod)
  * // DEL: host.link(name).ifPresent(l -> host.deleteLink(l.index()));  (deleting one end removes the pair)
  * }</pre>
  */

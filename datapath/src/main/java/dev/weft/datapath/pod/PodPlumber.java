@@ -27,8 +27,13 @@ import java.util.function.BiConsumer;
  * Plumbs pods into the node with the routing model of DESIGN §5: a veth pair whose pod end
  * ({@code CNI_IFNAME}) is created directly inside the pod's namespace; the pod gets {@code IP/32}, an
  * on-link route to the link-local gateway {@value #GATEWAY}, a default route via it and a permanent
- * neighbour entry gateway -> host veth MAC (so it never needs ARP or proxy ARP for the gateway); the
- * node gets a {@code /32} route to the pod over the host veth ({@code weft} + hash, at most 15 chars).
+ * neighbour entry gateway -> host veth MAC (so it never needs ARP or proxy ARP for the gateway). The host
+ * veth is named {@code weft} + hash (at most 15 chars).
+ *
+ * <p>The node's {@code /32} route to the pod over the host veth is <em>not</em> made here: like every kernel
+ * object Weft owns it has one writer, the desired state ({@code ClusterView.LocalPod} →
+ * {@code DesiredStateCalculator} → {@code Reconciler}). The pod is reachable once the reconciler has run
+ * with the pod in the view; {@link #check} verifies that route too.
  *
  * <p>Stateless: everything is derived from the kernel and the container id, so it survives agent
  * restarts. Thread-safe as long as the {@link Netlink} given is; callers serialise per container.
@@ -108,9 +113,6 @@ public final class PodPlumber {
                 pod.addRoute(Route.builder().defaultRoute(Rtnl.AF_INET).gateway(GATEWAY_ADDRESS)
                         .outputIndex(podEnd.index()).onlink(true).build(), true);
                 pod.addNeighbour(Neighbour.permanent(podEnd.index(), GATEWAY_ADDRESS, hostNow.mac()), true);
-
-                host.addRoute(Route.builder().destination(podIp, 32).outputIndex(hostEnd.index())
-                        .scope(Rtnl.RT_SCOPE_LINK).build(), true);
                 return new PodLinks(hostName, hostNow.mac(), spec.ifName(), podEnd.mac(), spec.mtu());
             } catch (PodPlumbingException e) {
                 deleteQuietly(hostEnd.index());
@@ -126,7 +128,8 @@ public final class PodPlumber {
     }
 
     /**
-     * Removes the pod's veth pair (deleting the host end removes the pod end and the host route).
+     * Removes the pod's veth pair (deleting the host end removes the pod end, and the kernel drops the host
+     * route the reconciler had put on it).
      * Succeeds when it is already gone. Needs no namespace: the host end's name is derived from the ids.
      */
     public void detach(String containerId, String ifName) throws PodPlumbingException {
@@ -141,7 +144,10 @@ public final class PodPlumber {
         }
     }
 
-    /** Verifies everything {@link #attach} made; MISMATCH names the first difference. */
+    /**
+     * Verifies everything {@link #attach} made, and the node's route to the pod that the reconciler owns;
+     * MISMATCH names the first difference.
+     */
     public void check(PodSpec spec) throws PodPlumbingException {
         InetAddress podIp = ipv4(spec);
         String hostName = hostIfName(spec.containerId(), spec.ifName());
@@ -149,7 +155,10 @@ public final class PodPlumber {
         if (!hostEnd.isUp()) throw mismatch("host veth " + hostName + " is down");
         boolean hostRoute = host.routes(Rtnl.AF_INET).stream().anyMatch(r -> podIp.equals(r.destination())
                 && r.prefixLength() == 32 && r.outputIndex() == hostEnd.index() && r.table() == Rtnl.RT_TABLE_MAIN);
-        if (!hostRoute) throw mismatch("node has no route " + podIp.getHostAddress() + "/32 dev " + hostName);
+        if (!hostRoute) {
+            throw mismatch("node has no route " + podIp.getHostAddress() + "/32 dev " + hostName
+                    + " (the datapath reconciler installs it; see `weft status routes`)");
+        }
         try (NetlinkNamespace ns = openPodNamespace(spec)) {
             Netlink pod = ns.netlink();
             Link podEnd = pod.link(spec.ifName()).orElseThrow(() -> mismatch(spec.ifName() + " is missing in " + spec.netns()));

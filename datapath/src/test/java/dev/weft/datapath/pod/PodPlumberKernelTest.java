@@ -5,9 +5,17 @@ import dev.weft.datapath.testing.TestNetns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.weft.datapath.ClusterView;
+import dev.weft.datapath.DatapathConfig;
+import dev.weft.datapath.DesiredStateCalculator;
+import dev.weft.datapath.ReconcileResult;
+import dev.weft.datapath.Reconciler;
+import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.datapath.netlink.NetlinkNamespace;
 import dev.weft.ipam.addr.IpAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,6 +32,8 @@ class PodPlumberKernelTest {
     String podB;
     NetlinkNamespace nodeNs;
     PodPlumber plumber;
+    Reconciler reconciler;
+    final List<ClusterView.LocalPod> localPods = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
@@ -35,6 +45,7 @@ class PodPlumberKernelTest {
         nodeNs.writeSysctl("net/ipv4/ip_forward", "1");
         TestNetns.run("ip", "-n", node, "addr", "add", "192.0.2.1/32", "dev", "lo");
         plumber = new PodPlumber(nodeNs.netlink(), nodeNs::writeSysctl, PLATFORM);
+        reconciler = new Reconciler(nodeNs.netlink(), DatapathConfig.defaults());
     }
 
     @AfterEach
@@ -50,12 +61,46 @@ class PodPlumberKernelTest {
         return new PodSpec(id, TestNetns.path(ns), "eth0", IpAddress.parse(ip), 1400);
     }
 
+    /**
+     * What the agent does after the plumber: the pod joins the view, and the reconciler installs its host route (the
+     * plumber does not).
+     */
+    PodLinks attachAndRoute(PodSpec spec) throws PodPlumbingException {
+        PodLinks links = plumber.attach(spec);
+        localPods.add(new ClusterView.LocalPod(spec.address(), links.hostIfName()));
+        reconcilePods();
+        return links;
+    }
+
+    void reconcilePods() {
+        ClusterView.LocalNode local = new ClusterView.LocalNode("node", IpAddress.parse("192.0.2.1"), null, 1500,
+                MacAddress.parse("02:57:00:00:00:01"), null);
+        reconciler.setDesired(DesiredStateCalculator.compute(DatapathConfig.defaults(),
+                new ClusterView(local, List.of(), localPods)));
+        ReconcileResult r = reconciler.reconcile();
+        assertThat(r.errors()).isEmpty();
+    }
+
+    @Test
+    void thePlumberLeavesTheHostRouteToTheReconciler() throws Exception {
+        PodSpec a = spec(podA, "containera", "198.18.0.2");
+        PodLinks la = plumber.attach(a);
+        assertThat(TestNetns.run("ip", "-n", node, "route")).doesNotContain("198.18.0.2");
+        assertThatThrownBy(() -> plumber.check(a)).hasMessageContaining("node has no route 198.18.0.2/32")
+                .hasMessageContaining("reconciler");
+        localPods.add(new ClusterView.LocalPod(a.address(), la.hostIfName()));
+        reconcilePods();
+        assertThat(TestNetns.run("ip", "-n", node, "route", "show", "198.18.0.2"))
+                .contains("dev " + la.hostIfName()).contains("proto 87").contains("scope link");
+        plumber.check(a);
+    }
+
     @Test
     void podsReachTheNodeAndEachOther() throws Exception {
         PodSpec a = spec(podA, "containera", "198.18.0.2");
         PodSpec b = spec(podB, "containerb", "198.18.0.3");
-        PodLinks la = plumber.attach(a);
-        plumber.attach(b);
+        PodLinks la = attachAndRoute(a);
+        attachAndRoute(b);
         assertThat(la.hostIfName()).hasSizeLessThanOrEqualTo(15).startsWith("weft");
         assertThat(TestNetns.run("ip", "-n", node, "link", "show", la.hostIfName())).contains("mtu 1400");
         assertThat(TestNetns.run("ip", "-n", podA, "-4", "addr", "show", "eth0")).contains("198.18.0.2/32");
@@ -71,12 +116,11 @@ class PodPlumberKernelTest {
         plumber.check(a);
         plumber.check(b);
     }
-
     @Test
     void podToPodOnOneNodeNeedsNoGlobalForwarding() throws Exception {
         nodeNs.writeSysctl("net/ipv4/ip_forward", "0");
-        plumber.attach(spec(podA, "containera", "198.18.0.2"));
-        PodLinks lb = plumber.attach(spec(podB, "containerb", "198.18.0.3"));
+        attachAndRoute(spec(podA, "containera", "198.18.0.2"));
+        PodLinks lb = attachAndRoute(spec(podB, "containerb", "198.18.0.3"));
         assertThat(nodeNs.readSysctl("net/ipv4/conf/" + lb.hostIfName() + "/forwarding")).isEqualTo("1");
         assertThat(TestNetns.execIn(podA, "ping", "-c", "1", "-W", "2", "198.18.0.3").exit()).isZero();
     }
@@ -84,7 +128,7 @@ class PodPlumberKernelTest {
     @Test
     void addOnAnExistingInterfaceFailsAndKeepsIt() throws Exception {
         PodSpec a = spec(podA, "containera", "198.18.0.2");
-        plumber.attach(a);
+        attachAndRoute(a);
         assertThatThrownBy(() -> plumber.attach(a)).isInstanceOf(PodPlumbingException.class)
                 .extracting(e -> ((PodPlumbingException) e).kind()).isEqualTo(PodPlumbingException.Kind.INTERFACE_EXISTS);
         plumber.check(a);
@@ -93,7 +137,7 @@ class PodPlumberKernelTest {
     @Test
     void checkNamesWhatIsMissing() throws Exception {
         PodSpec a = spec(podA, "containera", "198.18.0.2");
-        plumber.attach(a);
+        attachAndRoute(a);
         TestNetns.run("ip", "-n", podA, "route", "del", "default");
         assertThatThrownBy(() -> plumber.check(a)).hasMessageContaining("default route");
         TestNetns.run("ip", "-n", node, "route", "del", "198.18.0.2/32");
@@ -105,7 +149,7 @@ class PodPlumberKernelTest {
     @Test
     void detachIsIdempotentAndWorksWithoutTheNamespace() throws Exception {
         PodSpec a = spec(podA, "containera", "198.18.0.2");
-        PodLinks la = plumber.attach(a);
+        PodLinks la = attachAndRoute(a);
         plumber.detach("containera", "eth0");
         assertThat(TestNetns.exec("ip", "-n", node, "link", "show", la.hostIfName()).exit()).isNotZero();
         assertThat(TestNetns.exec("ip", "-n", podA, "link", "show", "eth0").exit()).isNotZero();
@@ -134,7 +178,7 @@ class PodPlumberKernelTest {
     void aStaleHostVethIsReplaced() throws Exception {
         String stale = PodPlumber.hostIfName("containera", "eth0");
         TestNetns.run("ip", "-n", node, "link", "add", stale, "type", "veth", "peer", "name", "tmp0");
-        plumber.attach(spec(podA, "containera", "198.18.0.2"));
+        attachAndRoute(spec(podA, "containera", "198.18.0.2"));
         assertThat(TestNetns.execIn(podA, "ping", "-c", "1", "-W", "2", "192.0.2.1").exit()).isZero();
     }
 
