@@ -10,7 +10,7 @@ import dev.weft.agent.core.LocalNode;
 import dev.weft.agent.core.StagedStore;
 import dev.weft.agent.metrics.HttpEndpoints;
 import dev.weft.agent.metrics.MetricsRegistry;
-import dev.weft.agent.node.Underlay;
+import dev.weft.datapath.Underlay;
 import dev.weft.agent.state.Identity;
 import dev.weft.datapath.DatapathConfig;
 import dev.weft.datapath.Reconciler;
@@ -95,11 +95,12 @@ public final class AgentRuntime implements AutoCloseable {
         RtNetlink host = RtNetlink.open();
         closers.add(host);
         try {
-            underlay = Underlay.detect(host, config.advertiseAddress(), config.underlayInterface(), config.vxlanDevice());
+            underlay = Underlay.detect(host, config.advertiseAddress() == null ? null : IpAddress.parse(config.advertiseAddress()),
+                    config.underlayInterface(), config.vxlanDevice());
         } catch (Underlay.NotFound e) {
             throw new StartupException("cannot find this node's underlay: " + e.getMessage(), e);
         }
-        log.atInfo().addKeyValue("addr", underlay.address().getHostAddress()).addKeyValue("dev", underlay.interfaceName())
+        log.atInfo().addKeyValue("addr", underlay.address()).addKeyValue("dev", underlay.interfaceName())
                 .addKeyValue("mtu", underlay.mtu()).addKeyValue("subnet", underlay.subnet()).log("underlay detected");
         try {
             Sysctl.write("net/ipv4/ip_forward", "1");
@@ -137,8 +138,8 @@ public final class AgentRuntime implements AutoCloseable {
         MultiThreadIoEventLoopGroup sleeveGroup = new MultiThreadIoEventLoopGroup(1,
                 Thread.ofPlatform().name("weft-sleeve-io").daemon().factory(), EpollIoHandler.newFactory());
         closers.add(() -> sleeveGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS));
-        LocalNode self = new LocalNode(identity.peerId(), identity.nickname(), identity.incarnation(), IpAddress.of(underlay.address()),
-                underlay.interfaceName(), underlay.mtu(), Cidr.parse(underlay.subnet()), vtepMac);
+        LocalNode self = new LocalNode(identity.peerId(), identity.nickname(), identity.incarnation(), underlay.address(),
+                underlay.interfaceName(), underlay.mtu(), underlay.subnet(), vtepMac);
         // probe answers and path changes are handed to the core's kernel thread and controller (they exist before the first tick)
         SleeveIntegration sleeve = new SleeveIntegration(config, identity.peerId(), vtepMac, underlay.mtu(),
                 clusterKeys.isEmpty() ? null : clusterKeys.get(0), sleeveGroup, Thread.ofPlatform().name("weft-sleeve-", 0).daemon().factory(),
@@ -157,7 +158,7 @@ public final class AgentRuntime implements AutoCloseable {
             gc = GossipConfig.builder(config.clusterName(), identity.peerId())
                     .incarnation(identity.incarnation())
                     .bind(InetAddress.getByName(config.bindAddress()), config.gossipPort())
-                    .advertiseAddress(new InetSocketAddress(underlay.address(), config.gossipPort()))
+                    .advertiseAddress(new InetSocketAddress(underlay.address().toInetAddress(), config.gossipPort()))
                     .seeds(GossipSettings.seeds(config))
                     .secrets(clusterKeys)
                     .maxMessageBytes(Math.min(SpaceMessages.MAX_GRANT_BYTES, (8 << 20) - 4096))

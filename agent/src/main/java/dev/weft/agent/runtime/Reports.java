@@ -11,7 +11,7 @@ import dev.weft.id.PeerId;
 import dev.weft.agent.config.AgentConfig;
 import dev.weft.agent.core.ControllerSnapshot;
 import dev.weft.agent.core.PeerTable;
-import dev.weft.agent.node.Underlay;
+import dev.weft.datapath.Underlay;
 import java.util.Optional;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -44,7 +44,7 @@ final class Reports {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("version", Version.get());
         r.put("peer", obj("id", a.snapshot().self().id().toString(), "nickname", a.snapshot().self().nickname(), "incarnation", a.snapshot().self().incarnation(),
-                "address", a.underlay().address().getHostAddress()));
+                "address", a.underlay().address().toString()));
         List<String> problems = a.snapshot().problems();
         r.put("ready", problems.isEmpty());
         r.put("readinessProblems", problems);

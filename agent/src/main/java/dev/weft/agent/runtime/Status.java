@@ -4,7 +4,7 @@ import dev.weft.agent.api.LocalApi;
 import dev.weft.agent.config.AgentConfig;
 import dev.weft.agent.core.ControllerSnapshot;
 import dev.weft.agent.core.Reply;
-import dev.weft.agent.node.Underlay;
+import dev.weft.datapath.Underlay;
 import dev.weft.cni.Json;
 import dev.weft.datapath.DatapathConfig;
 import dev.weft.gossip.GossipNode;
