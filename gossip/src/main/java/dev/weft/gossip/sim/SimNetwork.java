@@ -4,16 +4,12 @@ import dev.weft.gossip.GossipListener;
 import dev.weft.gossip.swim.MemberState;
 import dev.weft.gossip.swim.MemberView;
 import dev.weft.gossip.swim.SwimEngine;
-import dev.weft.gossip.swim.SwimOutput;
 import dev.weft.gossip.swim.SwimSettings;
-import dev.weft.gossip.wire.Envelope;
-import dev.weft.gossip.wire.proto.Packet;
 import dev.weft.id.PeerId;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -328,9 +324,33 @@ public final class SimNetwork {
     private long retiredBytes;
     private long retiredStreamBytes;
 
+    SimMember at(InetSocketAddress address) {
+        return byAddress.get(address);
+    }
+
+    double loss() {
+        return loss;
+    }
+
+    long streamTimeout() {
+        return streamTimeout;
+    }
+
+    /** Counts a SUSPECT/DEAD declaration by {@code observer} about a member that is up and reachable from it. */
+    void declared(SimMember observer, MemberView member) {
+        SimMember subject = byId.get(member.id());
+        if (subject != null && subject.up() && observer.up() && connected(observer.id(), subject.id())) {
+            if (member.state() == MemberState.DEAD) {
+                falseDeaths++;
+            } else if (member.state() == MemberState.SUSPECT) {
+                falseSuspicions++;
+            }
+        }
+    }
+
     private void boot(SimMember m, SwimSettings s, long incarnation, byte[] record) {
         settings.put(m.id(), s);
-        m.engine = new SwimEngine(m.id(), m.address(), incarnation, s, new Random(rnd.nextLong()), new Output(m),
+        m.engine = new SwimEngine(m.id(), m.address(), incarnation, s, new Random(rnd.nextLong()), new SimWire(this, m),
                 m.counters);
         if (record != null && record.length > 0) {
             m.engine.setRecord(record);
@@ -349,12 +369,12 @@ public final class SimNetwork {
         at(now + tickPeriod, () -> tick(m));
     }
 
-    private long latency() {
+    long latency() {
         return minLatency + (long) (rnd.nextDouble() * (maxLatency - minLatency));
     }
 
     /** One leg of a stream: TCP hides loss behind a retransmission (about 250 ms per lost segment). */
-    private long streamLatency() {
+    long streamLatency() {
         long l = latency();
         while (rnd.nextDouble() < loss) {
             l += 250 * MS;
@@ -362,97 +382,8 @@ public final class SimNetwork {
         return l;
     }
 
-    private boolean reachable(SimMember from, SimMember to) {
+    boolean reachable(SimMember from, SimMember to) {
         return to.up() && connected(from.id(), to.id());
-    }
-
-    /** The engine's output for one member: the simulated wire, and events to its listener. */
-    private final class Output implements SwimOutput {
-        private final SimMember self;
-
-        Output(SimMember self) {
-            this.self = self;
-        }
-
-        @Override
-        public void send(InetSocketAddress to, Packet packet) {
-            int size = packet.getSerializedSize() + Envelope.OVERHEAD;
-            if (size > 1400) {
-                throw new AssertionError("datagram over the UDP cap: " + size);
-            }
-            self.udpBytesSent += size;
-            self.packetsSent++;
-            if (rnd.nextDouble() < loss) {
-                return;
-            }
-            at(now + latency(), () -> {
-                SimMember t = byAddress.get(to);
-                if (t != null && reachable(self, t)) {
-                    t.udpBytesReceived += size;
-                    t.engine.onPacket(self.address(), packet, now);
-                }
-            });
-        }
-
-        @Override
-        public void exchange(InetSocketAddress to, Packet request, ReplyHandler onReply) {
-            int reqSize = request.getSerializedSize() + Envelope.OVERHEAD + 4;
-            self.streamBytesSent += reqSize;
-            self.packetsSent++;
-            SimMember t = byAddress.get(to);
-            if (t == null || t.killed) {
-                at(now + latency(), () -> reply(onReply, null)); // connection refused
-                return;
-            }
-            if (!reachable(self, t)) {
-                at(now + streamTimeout, () -> reply(onReply, null)); // connect/read timeout
-                return;
-            }
-            at(now + streamLatency(), () -> {
-                if (!reachable(self, t)) {
-                    at(now + streamTimeout, () -> reply(onReply, null));
-                    return;
-                }
-                t.streamBytesReceived += reqSize;
-                Packet answer = t.engine.onStreamRequest(self.address(), request, now);
-                int replySize = answer.getSerializedSize() + Envelope.OVERHEAD + 4;
-                t.streamBytesSent += replySize;
-                t.packetsSent++;
-                at(now + streamLatency(), () -> {
-                    self.streamBytesReceived += replySize;
-                    reply(onReply, answer);
-                });
-            });
-        }
-
-        private void reply(ReplyHandler h, Packet p) {
-            if (self.up()) {
-                h.onReply(p, now);
-            }
-        }
-
-        @Override
-        public void memberChanged(MemberView member, MemberState previous) {
-            SimMember subject = byId.get(member.id());
-            if (subject != null && subject.up() && self.up() && connected(self.id(), subject.id())) {
-                if (member.state() == MemberState.DEAD) {
-                    falseDeaths++;
-                } else if (member.state() == MemberState.SUSPECT) {
-                    falseSuspicions++;
-                }
-            }
-            self.listener().onMemberChanged(member);
-        }
-
-        @Override
-        public void recordChanged(MemberView member) {
-            self.listener().onRecordChanged(member);
-        }
-
-        @Override
-        public void messageReceived(PeerId from, String topic, byte[] payload) {
-            self.listener().onMessage(from, topic, payload);
-        }
     }
 
     /**
@@ -473,14 +404,5 @@ public final class SimNetwork {
             }
         }
         return runUntil(this::converged, maxNanos, 50 * MS);
-    }
-
-    /** Ids 1..n in order, for tests that do not care which ids members have. */
-    public static List<PeerId> ids(int n) {
-        List<PeerId> l = new ArrayList<>(n);
-        for (int i = 1; i <= n; i++) {
-            l.add(PeerId.of(i));
-        }
-        return Collections.unmodifiableList(l);
     }
 }

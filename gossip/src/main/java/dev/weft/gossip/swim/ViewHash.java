@@ -16,7 +16,7 @@ final class ViewHash {
         return of(id.toString());
     }
 
-    static long of(String id) {
+    private static long of(String id) {
         long h = 0xcbf29ce484222325L;
         for (byte b : id.getBytes(StandardCharsets.UTF_8)) {
             h ^= b & 0xff;
