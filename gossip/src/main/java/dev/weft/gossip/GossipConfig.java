@@ -1,6 +1,7 @@
 package dev.weft.gossip;
 
 import dev.weft.gossip.swim.SwimSettings;
+import dev.weft.id.PeerId;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -9,7 +10,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Immutable, validated configuration of one gossip node. Build with {@link #builder(String, String)}.
+ * Immutable, validated configuration of one gossip node. Build with {@link #builder(String, PeerId)}.
  *
  * <p>Defaults: port 6770 (UDP + TCP), bind 0.0.0.0, no secret (packets authenticated with a key derived from
  * the cluster name only), UDP payload cap 1400 bytes, TCP frame cap 8 MiB, stream timeout 3 s (connect
@@ -20,7 +21,7 @@ public final class GossipConfig {
     public static final int DEFAULT_PORT = 6770;
 
     private final String clusterName;
-    private final String memberId;
+    private final PeerId memberId;
     private final long incarnation;
     private final InetSocketAddress bindAddress;
     private final InetSocketAddress advertiseAddress;
@@ -51,8 +52,8 @@ public final class GossipConfig {
         this.rejoinInterval = b.rejoinInterval;
     }
 
-    /** @param memberId the agent's peer id rendered as a string (1-128 characters) */
-    public static Builder builder(String clusterName, String memberId) {
+    /** @param memberId this member's peer id (carried on the wire as its 16 hex digits) */
+    public static Builder builder(String clusterName, PeerId memberId) {
         return new Builder(clusterName, memberId);
     }
 
@@ -60,7 +61,7 @@ public final class GossipConfig {
         return clusterName;
     }
 
-    public String memberId() {
+    public PeerId memberId() {
         return memberId;
     }
 
@@ -121,7 +122,7 @@ public final class GossipConfig {
 
     public static final class Builder {
         private final String clusterName;
-        private final String memberId;
+        private final PeerId memberId;
         private long incarnation = 1;
         private InetSocketAddress bindAddress = new InetSocketAddress(DEFAULT_PORT);
         private InetSocketAddress advertiseAddress;
@@ -135,7 +136,7 @@ public final class GossipConfig {
         private Duration tickInterval = Duration.ofMillis(10);
         private Duration rejoinInterval = Duration.ofSeconds(10);
 
-        private Builder(String clusterName, String memberId) {
+        private Builder(String clusterName, PeerId memberId) {
             this.clusterName = clusterName;
             this.memberId = memberId;
         }
@@ -211,8 +212,8 @@ public final class GossipConfig {
             if (clusterName == null || clusterName.isBlank() || clusterName.length() > 253) {
                 throw new IllegalArgumentException("clusterName must be 1-253 characters");
             }
-            if (memberId == null || memberId.isEmpty() || memberId.length() > 128) {
-                throw new IllegalArgumentException("memberId must be 1-128 characters");
+            if (memberId == null) {
+                throw new IllegalArgumentException("memberId (the peer id) is required");
             }
             if (incarnation < 0) {
                 throw new IllegalArgumentException("incarnation must be >= 0");
@@ -237,6 +238,10 @@ public final class GossipConfig {
             }
             if (maxMessageBytes < 1 || maxMessageBytes > maxStreamFrameBytes - 1024) {
                 throw new IllegalArgumentException("maxMessageBytes must be 1..maxStreamFrameBytes-1024");
+            }
+            if (swim.maxDeltaBytes() > maxStreamFrameBytes - 1024) {
+                throw new IllegalArgumentException("swim.maxDeltaBytes (" + swim.maxDeltaBytes()
+                        + ") must be at most maxStreamFrameBytes-1024 (" + (maxStreamFrameBytes - 1024) + ")");
             }
             positive(streamTimeout, "streamTimeout");
             positive(maxClockSkew, "maxClockSkew");

@@ -1,11 +1,13 @@
 package dev.weft.gossip;
 
 import dev.weft.gossip.swim.MemberView;
+import dev.weft.id.PeerId;
 
 /**
  * What the agent hears from gossip. All methods are called on the node's event thread (the executor/event loop
- * given to {@link GossipNode}), one at a time, in order; they must not block. Exceptions are caught and logged.
- * The local member itself is never reported.
+ * given to {@link GossipNode}), one at a time, in order; they must not block (hand the event to the owner's own
+ * thread). Exceptions are caught and logged. The local member itself is never reported. Channel changes are not
+ * reported here: the channel's owner knows when it learned something (see {@link CrdtChannel}).
  */
 public interface GossipListener {
     /** A member became ALIVE: newly known, back from SUSPECT (refuted), or back from DEAD/LEFT (restarted). */
@@ -27,10 +29,16 @@ public interface GossipListener {
     }
 
     /** A point-to-point message for us. */
-    default void onMessage(String fromMemberId, String topic, byte[] payload) {
+    default void onMessage(PeerId from, String topic, byte[] payload) {
     }
 
-    /** A registered CRDT channel's merge reported new state (after the merge was applied). */
-    default void onChannelChanged(String name) {
+    /** Calls the method for {@code member}'s new state (onMemberUp for ALIVE, and so on). */
+    default void onMemberChanged(MemberView member) {
+        switch (member.state()) {
+            case ALIVE -> onMemberUp(member);
+            case SUSPECT -> onMemberSuspect(member);
+            case DEAD -> onMemberDead(member);
+            case LEFT -> onMemberLeft(member);
+        }
     }
 }

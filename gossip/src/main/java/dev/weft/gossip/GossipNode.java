@@ -1,26 +1,20 @@
 package dev.weft.gossip;
 
-import dev.weft.gossip.swim.MemberState;
-import dev.weft.gossip.swim.MemberView;
 import dev.weft.gossip.swim.SwimEngine;
-import dev.weft.gossip.swim.SwimOutput;
 import dev.weft.gossip.transport.NettyTransport;
 import dev.weft.gossip.transport.Transport;
-import dev.weft.gossip.wire.DropReason;
 import dev.weft.gossip.wire.Keyring;
 import dev.weft.gossip.wire.Opener;
-import dev.weft.gossip.wire.PacketTooLargeException;
 import dev.weft.gossip.wire.ReplayGuard;
 import dev.weft.gossip.wire.Sealer;
 import dev.weft.gossip.wire.WireCounters;
-import dev.weft.gossip.wire.proto.Packet;
+import dev.weft.id.PeerId;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,23 +33,26 @@ import org.slf4j.LoggerFactory;
  * point-to-point messages over an authenticated (and, with a secret, encrypted) wire.
  *
  * <p>Threading: every protocol step runs on the single {@code executor} given by the caller (with Netty, one
- * event loop of the caller's group); the listener is called on that thread. Public methods are thread-safe: they
- * hop onto the executor and return futures. Nothing here starts a thread.
+ * event loop of the caller's group); the listener and the {@link CrdtChannel}s are called on that thread and
+ * must return at once (gossip never waits on the application: channels hand state over, the owner merges on its
+ * own thread). Public methods are thread-safe: they hop onto the executor and return futures or nothing. Nothing
+ * here starts a thread.
  */
 public final class GossipNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GossipNode.class);
-    private static final long DROP_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
 
-    private final GossipConfig config;
-    private final Transport transport;
-    private final ScheduledExecutorService executor;
-    private final GossipListener listener;
+    final GossipConfig config;
+    final Transport transport;
+    final ScheduledExecutorService executor;
+    final GossipListener listener;
     private final LongSupplier nanoTime;
     private final Random random;
-    private final WireCounters counters;
+    final WireCounters counters;
     private volatile Keyring keyring;
-    private final Sealer sealer;
-    private final Opener opener;
+    final Sealer sealer;
+    final Opener opener;
+    private final EngineIo io;
+    private final DropLog dropLog;
 
     // owned by the executor thread
     private SwimEngine engine;
@@ -66,8 +63,6 @@ public final class GossipNode implements AutoCloseable {
     private CompletableFuture<Void> leaveFuture;
     private long leaveDeadline;
     private long nextDropCheckAt;
-    private final Map<DropReason, Long> droppedLogged = new EnumMap<>(DropReason.class);
-    private final Map<DropReason, Long> dropLoggedAt = new EnumMap<>(DropReason.class);
     private volatile boolean closed;
 
     /** Production wiring: system monotonic clock, UTC wall clock (for replay freshness), SecureRandom. */
@@ -93,6 +88,8 @@ public final class GossipNode implements AutoCloseable {
         this.sealer = Sealer.create(keyring, wallClock, new SecureRandom());
         this.opener = new Opener(keyring, wallClock,
                 new ReplayGuard(config.maxClockSkew().toMillis(), 65_536), counters);
+        this.io = new EngineIo(this);
+        this.dropLog = new DropLog(config.memberId(), counters);
     }
 
     /**
@@ -111,11 +108,11 @@ public final class GossipNode implements AutoCloseable {
 
     /** Binds, starts the protocol, and joins the configured seeds in the background. */
     public CompletableFuture<Void> start() {
-        return transport.start(new Inbound()).thenRunAsync(() -> {
+        return transport.start(io).thenRunAsync(() -> {
             InetSocketAddress adv = config.advertiseAddress() != null ? config.advertiseAddress()
                     : transport.localAddress();
             engine = new SwimEngine(config.memberId(), adv, config.incarnation(), config.swim(), random,
-                    new Outbound(), counters);
+                    io, counters);
             pendingChannels.forEach(engine::registerChannel);
             if (pendingRecord != null) {
                 engine.setRecord(pendingRecord);
@@ -217,11 +214,52 @@ public final class GossipNode implements AutoCloseable {
         });
     }
 
-    /** Tell gossip that the local state of a channel changed (it is pushed to a few members, then spreads). */
+    /**
+     * The owner changed a channel's state (after a local change or after merging what it received): gossip
+     * recomputes the channel's digest. The full state is not pushed; the change spreads as the deltas the owner
+     * publishes ({@link #publishDelta}), through digest repair and push-pull.
+     */
     public void channelUpdated(String name) {
+        channelUpdated(name, false);
+    }
+
+    /**
+     * As {@link #channelUpdated(String)}; with {@code pushFullState} the full state is also pushed over streams to
+     * a few members each gossip round until pushes stop being news (for changes not published as deltas).
+     */
+    public void channelUpdated(String name, boolean pushFullState) {
         run(() -> {
             if (engine != null) {
-                engine.channelUpdated(name);
+                engine.channelUpdated(name, pushFullState);
+            }
+        });
+    }
+
+    /**
+     * Publishes a delta of a registered channel: every other member's channel gets it once through
+     * {@link CrdtChannel#receiveDelta}. It rides on regular gossip (piggybacked on datagrams, each member passing
+     * it on a few times) when it fits a datagram, and goes over streams to a few members (who pass it on once)
+     * when it does not. Thread-safe; returns at once.
+     *
+     * @throws IllegalArgumentException when the delta is larger than {@code swim.maxDeltaBytes}
+     */
+    public void publishDelta(String channel, byte[] delta) {
+        if (delta.length > config.swim().maxDeltaBytes()) {
+            throw new IllegalArgumentException("delta of " + delta.length + " bytes exceeds maxDeltaBytes="
+                    + config.swim().maxDeltaBytes());
+        }
+        byte[] copy = delta.clone();
+        run(() -> {
+            if (engine == null) {
+                log.warn("gossip delta dropped before start peer={} channel={}: full state carries it",
+                        config.memberId(), channel);
+                return;
+            }
+            try {
+                engine.publishDelta(channel, copy);
+            } catch (IllegalArgumentException e) {
+                log.error("gossip delta not published peer={} channel={}: {}", config.memberId(), channel,
+                        e.getMessage());
             }
         });
     }
@@ -230,14 +268,14 @@ public final class GossipNode implements AutoCloseable {
      * Sends a message to one member over a stream. Completes with true when the member accepted it; false when
      * it is unknown/not live, refused it, or did not answer within the stream timeout.
      */
-    public CompletableFuture<Boolean> sendMessage(String memberId, String topic, byte[] payload) {
+    public CompletableFuture<Boolean> sendMessage(PeerId to, String topic, byte[] payload) {
         if (payload.length > config.maxMessageBytes()) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("message of " + payload.length
                     + " bytes exceeds maxMessageBytes=" + config.maxMessageBytes()));
         }
         byte[] copy = payload.clone();
         CompletableFuture<Boolean> f = new CompletableFuture<>();
-        onLoop(f, () -> engine.sendMessage(memberId, topic, copy, f::complete));
+        onLoop(f, () -> engine.sendMessage(to, topic, copy, f::complete));
         return f;
     }
 
@@ -297,49 +335,28 @@ public final class GossipNode implements AutoCloseable {
             }
             if (now >= nextDropCheckAt) {
                 nextDropCheckAt = now + TimeUnit.SECONDS.toNanos(1);
-                logDrops(now);
+                dropLog.check(now);
             }
         } catch (RuntimeException e) {
             log.error("gossip tick failed peer={}", config.memberId(), e);
         }
     }
 
-    /** At most one line per reason per minute, with the count and what to check. */
-    private void logDrops(long now) {
-        WireCounters.Snapshot s = counters.snapshot();
-        for (DropReason r : DropReason.values()) {
-            long c = s.dropped(r);
-            long before = droppedLogged.getOrDefault(r, 0L);
-            Long at = dropLoggedAt.get(r);
-            if (c > before && (at == null || now - at >= DROP_LOG_INTERVAL_NANOS)) {
-                droppedLogged.put(r, c);
-                dropLoggedAt.put(r, now);
-                log.warn("gossip dropped {} packet(s) reason={} peer={}: {}", c - before, r.counterName(),
-                        config.memberId(), hint(r));
-            }
-        }
-    }
-
-    static String hint(DropReason r) {
-        return switch (r) {
-            case FOREIGN_CLUSTER -> "gossip of another cluster name reaches this port; check cluster name and seeds";
-            case UNKNOWN_KEY -> "a member uses a secret we do not have; check the cluster secret (when rotating, "
-                    + "add the new secret everywhere before making it primary)";
-            case SECURITY_MISMATCH -> "some members run with a cluster secret and some without; configure the same "
-                    + "secret everywhere";
-            case AUTH_FAILED -> "packets failed authentication (corrupted or forged)";
-            case STALE -> "sender clock differs by more than maxClockSkew, or old packets were replayed; check NTP";
-            case REPLAYED -> "duplicate packets (a replay, or a duplicating network)";
-            case CHANNEL_MERGE_FAILED -> "a channel's merge rejected remote state; see the channel's own log";
-            default -> "malformed or unexpected gossip input";
-        };
-    }
-
-    private long now() {
+    long now() {
         return nanoTime.getAsLong();
     }
 
-    private void run(Runnable r) {
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** The engine; only on the executor, after start. */
+    SwimEngine engine() {
+        return engine;
+    }
+
+    /** Runs {@code r} on the executor unless the node is closed or not started yet. */
+    void run(Runnable r) {
         try {
             executor.execute(() -> {
                 if (!closed) {
@@ -351,7 +368,8 @@ public final class GossipNode implements AutoCloseable {
         }
     }
 
-    private void onLoop(CompletableFuture<?> f, Runnable r) {
+    /** Runs {@code r} on the executor once started; completes {@code f} exceptionally when it cannot or fails. */
+    void onLoop(CompletableFuture<?> f, Runnable r) {
         try {
             executor.execute(() -> {
                 if (closed) {
@@ -371,148 +389,6 @@ public final class GossipNode implements AutoCloseable {
             });
         } catch (RejectedExecutionException e) {
             f.completeExceptionally(e);
-        }
-    }
-
-    private final class Inbound implements Transport.Receiver {
-        @Override
-        public void onDatagram(InetSocketAddress from, byte[] data) {
-            if (closed) {
-                return;
-            }
-            counters.received(data.length);
-            Packet p = opener.open(data, config.maxUdpPayload());
-            if (p != null) {
-                run(() -> {
-                    if (engine != null) {
-                        engine.onPacket(from, p, now());
-                    }
-                });
-            }
-        }
-
-        @Override
-        public CompletableFuture<byte[]> onStream(InetSocketAddress from, byte[] request) {
-            counters.received(request.length + 4);
-            Packet p = closed ? null : opener.open(request, config.maxStreamFrameBytes());
-            if (p == null) {
-                return CompletableFuture.completedFuture(null);
-            }
-            CompletableFuture<byte[]> reply = new CompletableFuture<>();
-            onLoop(reply, () -> {
-                Packet answer = engine.onStreamRequest(from, p, now());
-                try {
-                    byte[] b = sealer.seal(answer, config.maxStreamFrameBytes() - 4);
-                    counters.sent(b.length + 4);
-                    reply.complete(b);
-                } catch (PacketTooLargeException e) {
-                    counters.sendFailed();
-                    log.warn("gossip reply too large for a stream frame peer={} to={}: {}; raise maxStreamFrameBytes",
-                            config.memberId(), from, e.getMessage());
-                    reply.complete(null);
-                }
-            });
-            return reply;
-        }
-    }
-
-    private final class Outbound implements SwimOutput {
-        @Override
-        public void send(InetSocketAddress to, Packet packet) {
-            byte[] b;
-            try {
-                b = sealer.seal(packet, config.maxUdpPayload());
-            } catch (PacketTooLargeException e) {
-                counters.sendFailed();
-                return;
-            }
-            counters.sent(b.length);
-            transport.sendDatagram(to, b);
-        }
-
-        @Override
-        public void exchange(InetSocketAddress to, Packet request, ReplyHandler onReply) {
-            byte[] b;
-            try {
-                b = sealer.seal(request, config.maxStreamFrameBytes() - 4);
-            } catch (PacketTooLargeException e) {
-                counters.sendFailed();
-                log.warn("gossip request too large for a stream frame peer={} to={}: {}; raise maxStreamFrameBytes",
-                        config.memberId(), to, e.getMessage());
-                onReply.onReply(null, now());
-                return;
-            }
-            counters.streamOpened();
-            counters.sent(b.length + 4);
-            transport.exchange(to, b, config.streamTimeout()).whenComplete((resp, err) -> {
-                Packet p = null;
-                if (err == null && resp != null) {
-                    counters.received(resp.length + 4);
-                    p = opener.open(resp, config.maxStreamFrameBytes());
-                }
-                if (p == null) {
-                    counters.streamFailed();
-                }
-                Packet reply = p;
-                try {
-                    executor.execute(() -> {
-                        if (!closed) {
-                            onReply.onReply(reply, now());
-                        }
-                    });
-                } catch (RejectedExecutionException e) {
-                    // shutting down
-                }
-            });
-        }
-
-        @Override
-        public void memberChanged(MemberView m, MemberState previous) {
-            switch (m.state()) {
-                case ALIVE -> {
-                    log.info("gossip member up peer={} address={} incarnation={} was={}", m.id(), m.address(),
-                            m.incarnation(), previous == null ? "unknown" : previous);
-                    safely(() -> listener.onMemberUp(m));
-                }
-                case SUSPECT -> {
-                    log.info("gossip member suspect peer={} address={} incarnation={}", m.id(), m.address(),
-                            m.incarnation());
-                    safely(() -> listener.onMemberSuspect(m));
-                }
-                case DEAD -> {
-                    log.warn("gossip member dead peer={} address={} incarnation={}: it stopped answering probes "
-                            + "(crashed, hung, or unreachable over UDP/TCP port {})", m.id(), m.address(),
-                            m.incarnation(), m.address() == null ? "?" : m.address().getPort());
-                    safely(() -> listener.onMemberDead(m));
-                }
-                case LEFT -> {
-                    log.info("gossip member left peer={} address={}", m.id(), m.address());
-                    safely(() -> listener.onMemberLeft(m));
-                }
-            }
-        }
-
-        @Override
-        public void recordChanged(MemberView m) {
-            safely(() -> listener.onRecordChanged(m));
-        }
-
-        @Override
-        public void messageReceived(String fromId, String topic, byte[] payload) {
-            safely(() -> listener.onMessage(fromId, topic, payload));
-        }
-
-        @Override
-        public void channelChanged(String name) {
-            safely(() -> listener.onChannelChanged(name));
-        }
-
-        private void safely(Runnable r) {
-            try {
-                r.run();
-            } catch (RuntimeException e) {
-                log.error("gossip listener failed peer={}", config.memberId(), e);
-            }
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.weft.gossip;
 import dev.weft.gossip.swim.MemberState;
 import dev.weft.gossip.swim.MemberView;
 import dev.weft.gossip.wire.WireCounters;
+import dev.weft.id.PeerId;
 import java.net.InetSocketAddress;
 import java.util.List;
 
@@ -13,7 +14,7 @@ import java.util.List;
  * @param nowNanos       the node's monotonic clock when the snapshot was taken (compare with lastHeardNanos)
  * @param encrypted      true if a cluster secret is configured
  */
-public record GossipStatus(String clusterName, String selfId, long incarnation, InetSocketAddress advertiseAddress,
+public record GossipStatus(String clusterName, PeerId selfId, long incarnation, InetSocketAddress advertiseAddress,
                            boolean encrypted, boolean leaving, List<MemberView> members, int liveMembers,
                            int pendingBroadcasts, long nowNanos, WireCounters.Snapshot counters) {
     public long count(MemberState state) {

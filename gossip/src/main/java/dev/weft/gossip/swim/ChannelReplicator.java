@@ -3,32 +3,42 @@ package dev.weft.gossip.swim;
 import com.google.protobuf.ByteString;
 import dev.weft.gossip.CrdtChannel;
 import dev.weft.gossip.wire.DropReason;
-import dev.weft.gossip.wire.WireCounters;
 import dev.weft.gossip.wire.proto.ChannelDigest;
 import dev.weft.gossip.wire.proto.ChannelPush;
 import dev.weft.gossip.wire.proto.ChannelState;
 import dev.weft.gossip.wire.proto.Packet;
+import dev.weft.id.PeerId;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.IntFunction;
 
 /**
- * Replication of the agent's CRDT channels, part of the engine (same thread). Three paths:
+ * Full-state replication of the owner's CRDT channels, part of the engine (same thread). Gossip never merges:
+ * it hands what it receives to {@link CrdtChannel#receive} and returns; the owner merges on its own thread and
+ * calls {@code channelUpdated} when it learned something. Three full-state paths (deltas: {@link DeltaReplicator}):
  * <ul>
- *   <li>rumour: after a change (local, or a merge that learned something) the channel is "hot" and pushed over a
- *       stream to {@code fanout} random members each gossip round, until {@value #PUSH_MISSES} pushes found the
- *       receiver already knowing it (Demers' feedback counter); replies carry the receiver's state back;</li>
- *   <li>digests: every ping/ack carries an 8-byte digest per channel; a mismatch makes the receiver exchange that
- *       channel with the sender (repair within about one probe interval);</li>
- *   <li>push-pull: full state of every channel rides in each push-pull.</li>
+ *   <li>push-pull: full state of every channel rides in each push-pull (join, periodic, repairs);</li>
+ *   <li>digest repair (lazy): every ping/ack carries an 8-byte digest per channel; when a remote digest that
+ *       differs from ours is still being shown at least {@code digestRepairGrace} after we first saw it (by any
+ *       member), we exchange that channel with the member showing it. A delta in flight moves digests on within
+ *       about a second, so it causes no full-state exchange; a lasting difference (a missed delta, a change not
+ *       published as one) is repaired within about the grace period plus a probe interval. Remembering per remote
+ *       digest rather than per member matters in large clusters, where we see a given member's digest only every
+ *       ~N/2 probe intervals;</li>
+ *   <li>full-state rumour, only when the owner asks ({@code channelUpdated(name, true)}): the channel is pushed
+ *       over a stream to {@code fanout} random members each gossip round until {@value #PUSH_MISSES} pushes found
+ *       the receiver at our state. Since nothing is merged here, a push's reply flag {@code changed} means "the
+ *       pushed state's hash differs from the receiver's current {@code localState()}" (it may learn something),
+ *       and the pusher counts a miss when that is false and the returned state equals ours too (Demers' feedback
+ *       counter, on hashes instead of merge results).</li>
  * </ul>
  * {@code localState()} must encode equal states to equal bytes, or digests never settle.
  */
@@ -36,25 +46,19 @@ final class ChannelReplicator {
     /** A channel stops being pushed after this many pushes that were not news. */
     static final int PUSH_MISSES = 4;
 
-    private final String selfId;
-    private final int fanout;
-    private final SwimOutput out;
-    private final WireCounters counters;
-    private final IntFunction<List<InetSocketAddress>> randomPeers;
+    private final EngineContext ctx;
     private final Map<String, CrdtChannel> channels = new LinkedHashMap<>();
     private final Map<String, Integer> hot = new LinkedHashMap<>();
     private final Set<String> repairing = new LinkedHashSet<>();
+    /** channel -> remote digest that differs from ours -> {first seen, last seen}. */
+    private final Map<String, Map<Long, long[]>> foreign = new HashMap<>();
     private List<ChannelDigest> digests = List.of();
+    private final Map<String, Long> hashes = new HashMap<>();
     private boolean digestsStale;
+    private long digestRepairs;
 
-    /** @param randomPeers k -> up to k random live members' addresses */
-    ChannelReplicator(String selfId, int fanout, SwimOutput out, WireCounters counters,
-                      IntFunction<List<InetSocketAddress>> randomPeers) {
-        this.selfId = selfId;
-        this.fanout = fanout;
-        this.out = out;
-        this.counters = counters;
-        this.randomPeers = randomPeers;
+    ChannelReplicator(EngineContext ctx) {
+        this.ctx = ctx;
     }
 
     void register(String name, CrdtChannel channel) {
@@ -67,53 +71,51 @@ final class ChannelReplicator {
         digestsStale = true;
     }
 
-    void updated(String name) {
+    CrdtChannel channel(String name) {
+        return channels.get(name);
+    }
+
+    /** The owner's state changed: digests are recomputed; with {@code pushFullState} the state is also rumoured. */
+    void updated(String name, boolean pushFullState) {
         if (!channels.containsKey(name)) {
             throw new IllegalArgumentException("unknown channel: " + name);
         }
-        hot.put(name, 0);
+        if (pushFullState) {
+            hot.put(name, 0);
+        }
         digestsStale = true;
     }
 
-    boolean isEmpty() {
-        return channels.isEmpty();
-    }
-
-    /** Merge remote state of a channel we know; true if it taught us something. Failures are counted. */
-    boolean merge(ChannelState cs) {
+    /** Hands remote full state to its channel (unknown channels are ignored: registered later, or not by us). */
+    void receive(PeerId from, ChannelState cs) {
         CrdtChannel ch = channels.get(cs.getName());
         if (ch == null) {
-            return false;
+            return;
         }
-        boolean changed;
         try {
-            changed = ch.merge(cs.getState().toByteArray());
+            ch.receive(from, cs.getState().toByteArray());
         } catch (RuntimeException e) {
-            counters.drop(DropReason.CHANNEL_MERGE_FAILED);
-            return false;
+            ctx.counters.drop(DropReason.CHANNEL_MERGE_FAILED);
         }
-        if (changed) {
-            hot.put(cs.getName(), 0);
-            digestsStale = true;
-            out.channelChanged(cs.getName());
-        }
-        return changed;
     }
 
-    void mergeAll(List<ChannelState> states) {
+    void receiveAll(PeerId from, List<ChannelState> states) {
         for (ChannelState cs : states) {
-            merge(cs);
+            receive(from, cs);
         }
     }
 
-    /** A pushed channel arrived over a stream: merge it and answer with ours (null if we do not have it). */
-    ChannelPush onPush(ChannelState cs) {
+    /** A pushed channel arrived over a stream: hand it over and answer with ours (null if we do not have it). */
+    ChannelPush onPush(PeerId from, ChannelState cs) {
         CrdtChannel ch = channels.get(cs.getName());
         if (ch == null) {
             return null;
         }
-        boolean changed = merge(cs);
-        return ChannelPush.newBuilder().setChannel(state(cs.getName(), ch)).setChanged(changed).build();
+        boolean differs = hash(cs.getState()) != ourHash(cs.getName());
+        if (differs) {
+            receive(from, cs);
+        }
+        return ChannelPush.newBuilder().setChannel(state(cs.getName(), ch)).setChanged(differs).build();
     }
 
     List<ChannelState> states() {
@@ -122,22 +124,25 @@ final class ChannelReplicator {
         return l;
     }
 
-    /** Each gossip round: push hot channels to a few members. */
+    /** Each gossip round: push channels whose owner asked for it to a few members. */
     void pushHot() {
         for (String name : new ArrayList<>(hot.keySet())) {
             ChannelState cs = state(name, channels.get(name));
-            List<InetSocketAddress> targets = randomPeers.apply(fanout);
+            List<Member> targets = ctx.table.randomLive(ctx.cfg.gossipFanout(), null);
             if (targets.isEmpty()) {
                 hot.remove(name);
             }
-            for (InetSocketAddress to : targets) {
-                out.exchange(to, push(cs), (reply, t) -> {
+            for (Member to : targets) {
+                ctx.out.exchange(to.address, push(cs), (reply, t) -> {
                     if (reply == null || !reply.hasChannelPush()
                             || !reply.getChannelPush().getChannel().getName().equals(name)) {
                         return;
                     }
-                    boolean weLearned = merge(reply.getChannelPush().getChannel());
-                    if (!weLearned && !reply.getChannelPush().getChanged()) {
+                    ChannelState theirs = reply.getChannelPush().getChannel();
+                    boolean weMayLearn = hash(theirs.getState()) != ourHash(name);
+                    if (weMayLearn) {
+                        receive(to.id, theirs);
+                    } else if (!reply.getChannelPush().getChanged()) {
                         hot.computeIfPresent(name, (k, misses) -> misses + 1 >= PUSH_MISSES ? null : misses + 1);
                     }
                 });
@@ -145,53 +150,91 @@ final class ChannelReplicator {
         }
     }
 
-    /** Our digests (recomputed only after a change). */
+    /** Our digests (recomputed only after the owner reported a change). */
     List<ChannelDigest> digests() {
         if (digestsStale) {
             digestsStale = false;
             List<ChannelDigest> l = new ArrayList<>(channels.size());
-            channels.forEach((name, ch) -> l.add(ChannelDigest.newBuilder().setName(name)
-                    .setHash(hash(ch.localState())).build()));
+            channels.forEach((name, ch) -> {
+                long h = hash(ByteString.copyFrom(ch.localState()));
+                hashes.put(name, h);
+                l.add(ChannelDigest.newBuilder().setName(name).setHash(h).build());
+            });
             digests = List.copyOf(l);
         }
         return digests;
     }
 
-    /** A digest that differs from ours makes us exchange that channel with the sender (one at a time per channel). */
-    void compareDigests(InetSocketAddress from, List<ChannelDigest> theirs) {
+    private long ourHash(String name) {
+        digests();
+        return hashes.getOrDefault(name, 0L);
+    }
+
+    /**
+     * Digests from a ping/ack of {@code from}. A remote digest that differs from ours is remembered with the time
+     * it was first seen; when the same remote digest is seen again at least the grace period later (from any
+     * member) and ours still differs, that state is lasting, not a delta in flight: we exchange the channel with
+     * the member that just showed it (one exchange at a time per channel). Remote digests not seen for two grace
+     * periods are forgotten.
+     */
+    void compareDigests(PeerId from, InetSocketAddress address, List<ChannelDigest> theirs, long now) {
         if (theirs.isEmpty() || channels.isEmpty()) {
             return;
         }
-        List<ChannelDigest> ours = digests();
+        long grace = EngineContext.nanos(ctx.cfg.digestRepairGrace());
         for (ChannelDigest d : theirs) {
             String name = d.getName();
             CrdtChannel ch = channels.get(name);
-            if (ch == null || repairing.contains(name)
-                    || ours.stream().anyMatch(o -> o.getName().equals(name) && o.getHash() == d.getHash())) {
+            if (ch == null) {
                 continue;
             }
+            Map<Long, long[]> seen = foreign.computeIfAbsent(name, k -> new HashMap<>());
+            if (ourHash(name) == d.getHash()) {
+                seen.remove(d.getHash());
+                continue;
+            }
+            if (seen.size() > 8) {
+                seen.values().removeIf(firstLast -> now - firstLast[1] > 2 * grace);
+            }
+            long[] firstLast = seen.computeIfAbsent(d.getHash(), k -> new long[]{now, now});
+            firstLast[1] = now;
+            if (now - firstLast[0] < grace || repairing.contains(name)) {
+                continue;
+            }
+            seen.remove(d.getHash());
             repairing.add(name);
-            out.exchange(from, push(state(name, ch)), (reply, t) -> {
+            digestRepairs++;
+            ctx.out.exchange(address, push(state(name, ch)), (reply, t) -> {
                 repairing.remove(name);
                 if (reply != null && reply.hasChannelPush()
                         && reply.getChannelPush().getChannel().getName().equals(name)) {
-                    merge(reply.getChannelPush().getChannel());
+                    ChannelState cs = reply.getChannelPush().getChannel();
+                    if (hash(cs.getState()) != ourHash(name)) {
+                        receive(from, cs);
+                    }
                 }
             });
         }
     }
 
+    /** Channel exchanges started by lasting digest mismatches. */
+    long digestRepairs() {
+        return digestRepairs;
+    }
+
     private Packet push(ChannelState cs) {
-        return Packet.newBuilder().setSenderId(selfId).setChannelPush(ChannelPush.newBuilder().setChannel(cs)).build();
+        return ctx.packet().setChannelPush(ChannelPush.newBuilder().setChannel(cs)).build();
     }
 
     private static ChannelState state(String name, CrdtChannel ch) {
         return ChannelState.newBuilder().setName(name).setState(ByteString.copyFrom(ch.localState())).build();
     }
 
-    static long hash(byte[] state) {
+    static long hash(ByteString state) {
         try {
-            return ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(state)).getLong();
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(state.asReadOnlyByteBuffer());
+            return ByteBuffer.wrap(md.digest()).getLong();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -1,11 +1,12 @@
 package dev.weft.gossip.swim;
 
 import com.google.protobuf.ByteString;
+import dev.weft.id.PeerId;
 import java.net.InetSocketAddress;
 
 /** Mutable entry of the member table; owned by the engine thread. */
 final class Member {
-    final String id;
+    final PeerId id;
     InetSocketAddress address;
     MemberState state;
     long incarnation;
@@ -14,7 +15,7 @@ final class Member {
     long stateSinceNanos;
     Suspicion suspicion;
 
-    Member(String id, InetSocketAddress address, MemberState state, long incarnation, long nowNanos) {
+    Member(PeerId id, InetSocketAddress address, MemberState state, long incarnation, long nowNanos) {
         this.id = id;
         this.address = address;
         this.state = state;

@@ -1,5 +1,6 @@
 package dev.weft.gossip.swim;
 
+import dev.weft.id.PeerId;
 import java.net.InetSocketAddress;
 
 /**
@@ -11,7 +12,7 @@ import java.net.InetSocketAddress;
  *                         first mention; compare with the same source
  * @param stateSinceNanos  local monotonic time it entered {@code state}
  */
-public record MemberView(String id, InetSocketAddress address, MemberState state, long incarnation,
+public record MemberView(PeerId id, InetSocketAddress address, MemberState state, long incarnation,
                          byte[] record, long lastHeardNanos, long stateSinceNanos) {
     @Override
     public String toString() {

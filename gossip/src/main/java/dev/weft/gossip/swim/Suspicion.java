@@ -1,5 +1,6 @@
 package dev.weft.gossip.swim;
 
+import dev.weft.id.PeerId;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -9,10 +10,10 @@ final class Suspicion {
     private final long minNanos;
     private final long maxNanos;
     private final int expected;
-    private final Set<String> confirmers = new HashSet<>();
+    private final Set<PeerId> confirmers = new HashSet<>();
     private long deadlineNanos;
 
-    Suspicion(String firstAccuser, long nowNanos, int expected, long minNanos, long maxNanos) {
+    Suspicion(PeerId firstAccuser, long nowNanos, int expected, long minNanos, long maxNanos) {
         this.startNanos = nowNanos;
         this.minNanos = minNanos;
         this.maxNanos = maxNanos;
@@ -22,7 +23,7 @@ final class Suspicion {
     }
 
     /** Adds a confirmation; returns true if it is new (and so worth passing on). */
-    boolean confirm(String accuser) {
+    boolean confirm(PeerId accuser) {
         if (confirmers.size() - 1 >= expected || !confirmers.add(accuser)) {
             return false;
         }

@@ -1,6 +1,7 @@
 package dev.weft.gossip.swim;
 
 import dev.weft.gossip.wire.proto.Packet;
+import dev.weft.id.PeerId;
 import java.net.InetSocketAddress;
 
 /** What the engine asks of the world. Called on the engine's thread; implementations must not block. */
@@ -29,10 +30,6 @@ public interface SwimOutput {
     }
 
     /** A point-to-point message for us arrived. */
-    default void messageReceived(String fromId, String topic, byte[] payload) {
-    }
-
-    /** A registered channel's merge reported new state. */
-    default void channelChanged(String name) {
+    default void messageReceived(PeerId from, String topic, byte[] payload) {
     }
 }

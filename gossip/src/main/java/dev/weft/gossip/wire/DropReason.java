@@ -29,8 +29,10 @@ public enum DropReason {
     MISDIRECTED("misdirected"),
     /** Authenticated and well-formed, but of a kind the receiving path does not accept (e.g. push-pull over UDP). */
     UNEXPECTED("unexpected"),
-    /** A registered channel's merge threw on remote state. */
-    CHANNEL_MERGE_FAILED("channel_merge_failed");
+    /** A registered channel threw when handed remote state or a delta (an obviously bad input). */
+    CHANNEL_MERGE_FAILED("channel_merge_failed"),
+    /** Authenticated, but a member id in it (sender, subject, origin...) is not a peer id (16 hex digits). */
+    BAD_PEER_ID("bad_peer_id");
 
     private final String counterName;
 

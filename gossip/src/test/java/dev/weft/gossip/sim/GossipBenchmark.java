@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.weft.gossip.swim.MemberState;
 import dev.weft.gossip.swim.SwimSettings;
-import java.util.List;
+import dev.weft.id.PeerId;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,23 +32,22 @@ class GossipBenchmark {
             long wall = System.nanoTime();
             SimNetwork net = new SimNetwork(seed);
             long boot = net.bootstrap(n, s, 2 * MS, 600_000 * MS);
-            SimNetwork.Node joiner = net.addNode(s);
-            joiner.engine.join(List.of(net.nodes.get(net.rnd.nextInt(n)).address), k -> {
-            });
-            long join = net.runUntil(() -> net.allSee(joiner, MemberState.ALIVE), 30_000 * MS, 10 * MS);
+            SimMember joiner = net.add(PeerId.of(n + 1), s, null, null);
+            net.join(joiner.id(), net.members().get(net.random().nextInt(n)).id());
+            long join = net.runUntil(() -> net.allSee(joiner.id(), MemberState.ALIVE), 30_000 * MS, 10 * MS);
             net.runFor(30_000 * MS); // let the join's broadcasts drain
             long b0 = net.totalBytes();
             long s0 = net.totalStreamBytes();
-            long r0 = net.nodes.stream().mapToLong(x -> x.engine.viewRepairs()).sum();
+            long r0 = net.members().stream().mapToLong(x -> x.engine().viewRepairs()).sum();
             net.runFor(steadySeconds * 1000 * MS);
             double perMember = (net.totalBytes() - b0) / (double) steadySeconds / (n + 1);
             double streamPerMember = (net.totalStreamBytes() - s0) / (double) steadySeconds / (n + 1);
-            long repairs = net.nodes.stream().mapToLong(x -> x.engine.viewRepairs()).sum() - r0;
-            SimNetwork.Node victim = net.nodes.get(1);
-            victim.killed = true;
+            long repairs = net.members().stream().mapToLong(x -> x.engine().viewRepairs()).sum() - r0;
+            PeerId victim = net.members().get(1).id();
+            net.kill(victim);
             long kill = net.runUntil(() -> net.allSee(victim, MemberState.DEAD), 120_000 * MS, 10 * MS);
-            SimNetwork.Node hung = net.nodes.get(2);
-            hung.hung = true;
+            PeerId hung = net.members().get(2).id();
+            net.hang(hung, true);
             long hang = net.runUntil(() -> net.allSee(hung, MemberState.DEAD), 120_000 * MS, 10 * MS);
             table.append(String.format("%6d %12d %14d %12d %12d %16.0f %12.0f %12.0f %14d %10.1f%n", n, boot / MS,
                     join / MS, kill / MS, hang / MS, perMember, perMember - streamPerMember, streamPerMember, repairs,

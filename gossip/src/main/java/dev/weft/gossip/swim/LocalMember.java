@@ -1,0 +1,46 @@
+package dev.weft.gossip.swim;
+
+import com.google.protobuf.ByteString;
+import dev.weft.gossip.wire.proto.MemberStatus;
+import dev.weft.gossip.wire.proto.MemberUpdate;
+import dev.weft.id.PeerId;
+import java.net.InetSocketAddress;
+
+/** This member's own protocol state (id, incarnation, record, leaving); owned by the engine thread. */
+final class LocalMember {
+    final PeerId id;
+    /** {@code id.toString()}: what the wire carries. */
+    final String wireId;
+    final InetSocketAddress address;
+    long incarnation;
+    ByteString record = ByteString.EMPTY;
+    boolean leaving;
+
+    LocalMember(PeerId id, InetSocketAddress address, long incarnation) {
+        this.id = id;
+        this.wireId = id.toString();
+        this.address = address;
+        this.incarnation = incarnation;
+    }
+
+    MemberUpdate alive() {
+        return MemberUpdate.newBuilder().setStatus(MemberStatus.ALIVE).setMemberId(wireId)
+                .setIncarnation(incarnation).setAddress(Endpoints.toWire(address)).setRecord(record).build();
+    }
+
+    MemberUpdate left() {
+        return MemberUpdate.newBuilder().setStatus(MemberStatus.LEFT).setMemberId(wireId)
+                .setIncarnation(incarnation).setFromId(wireId).build();
+    }
+
+    /** What we say about ourselves in a full-state exchange. */
+    MemberUpdate current() {
+        return leaving ? left() : alive();
+    }
+
+    /** Someone accused an incarnation we still have (or a newer one): gossip ALIVE with a higher one. */
+    MemberUpdate refute(long accusedIncarnation) {
+        incarnation = Math.max(incarnation, accusedIncarnation) + 1;
+        return alive();
+    }
+}

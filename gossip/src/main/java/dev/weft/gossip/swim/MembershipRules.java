@@ -1,0 +1,235 @@
+package dev.weft.gossip.swim;
+
+import dev.weft.gossip.wire.DropReason;
+import dev.weft.gossip.wire.proto.MemberStatus;
+import dev.weft.gossip.wire.proto.MemberUpdate;
+import dev.weft.id.PeerId;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * The SWIM state rules for incoming membership updates (piggybacked or in a full-state exchange): ALIVE wins only
+ * with a higher incarnation (so tombstones hold), suspicions start and collect confirmations, DEAD/LEFT end a
+ * member, accusations against ourselves are refuted, stale accusations are answered with our newer knowledge.
+ */
+final class MembershipRules {
+    private final EngineContext ctx;
+
+    MembershipRules(EngineContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** A piggybacked update. Ids that are not peer ids and oversized records are dropped and counted. */
+    void apply(MemberUpdate u, long now) {
+        PeerId id = Ids.parse(u.getMemberId(), ctx.counters);
+        if (id == null) {
+            return;
+        }
+        if (u.getRecord().size() > ctx.cfg.maxRecordBytes()) {
+            ctx.counters.drop(DropReason.MALFORMED);
+            return;
+        }
+        switch (u.getStatus()) {
+            case ALIVE -> applyAlive(id, u, now);
+            case SUSPECT -> {
+                PeerId from = Ids.parse(u.getFromId(), ctx.counters);
+                if (from != null) {
+                    applySuspect(id, u.getIncarnation(), from, now);
+                }
+            }
+            case DEAD -> applyDead(id, u, MemberState.DEAD, now);
+            case LEFT -> applyDead(id, u, MemberState.LEFT, now);
+            default -> ctx.counters.drop(DropReason.MALFORMED);
+        }
+    }
+
+    /** The member list of a full-state exchange from {@code sender}. */
+    void mergeMembers(PeerId sender, List<MemberUpdate> updates, long now) {
+        for (MemberUpdate u : updates) {
+            PeerId id = Ids.parse(u.getMemberId(), ctx.counters);
+            if (id == null) {
+                continue;
+            }
+            if (u.getRecord().size() > ctx.cfg.maxRecordBytes()) {
+                ctx.counters.drop(DropReason.MALFORMED);
+                continue;
+            }
+            switch (u.getStatus()) {
+                case ALIVE -> applyAlive(id, u, now);
+                case LEFT -> applyDead(id, u, MemberState.LEFT, now);
+                case SUSPECT -> applySuspect(id, u.getIncarnation(), sender, now);
+                case DEAD -> {
+                    // Like memberlist: a remote "dead" only makes us suspect a member we think live, so a
+                    // partitioned side cannot kill members we can still reach; unknown ones become tombstones.
+                    if (ctx.table.contains(id) || id.equals(ctx.self.id)) {
+                        applySuspect(id, u.getIncarnation(), sender, now);
+                    } else {
+                        applyDead(id, u, MemberState.DEAD, now);
+                    }
+                }
+                default -> ctx.counters.drop(DropReason.MALFORMED);
+            }
+        }
+    }
+
+    private void applyAlive(PeerId id, MemberUpdate u, long now) {
+        LocalMember self = ctx.self;
+        if (id.equals(self.id)) {
+            boolean differs = !u.getRecord().equals(self.record) || u.getIncarnation() > self.incarnation;
+            if (u.getIncarnation() >= self.incarnation && differs) {
+                refute(u.getIncarnation());
+            }
+            return;
+        }
+        InetSocketAddress addr = Endpoints.fromWire(u.getAddress());
+        if (addr == null) {
+            ctx.counters.drop(DropReason.MALFORMED);
+            return;
+        }
+        Member m = ctx.table.get(id);
+        if (m == null) {
+            m = new Member(id, addr, MemberState.ALIVE, u.getIncarnation(), now);
+            m.record = u.getRecord();
+            ctx.table.addLive(m);
+            ctx.gossip.enqueue(u);
+            ctx.out.memberChanged(m.view(), null);
+            return;
+        }
+        if (u.getIncarnation() <= m.incarnation) {
+            return;
+        }
+        MemberState prev = m.state;
+        boolean recordChanged = !m.record.equals(u.getRecord());
+        m.incarnation = u.getIncarnation();
+        m.address = addr;
+        m.record = u.getRecord();
+        m.suspicion = null;
+        ctx.gossip.enqueue(u);
+        if (prev != MemberState.ALIVE) {
+            m.state = MemberState.ALIVE;
+            m.stateSinceNanos = now;
+            if (!prev.isLive()) {
+                ctx.table.becameLive(m);
+            }
+            ctx.out.memberChanged(m.view(), prev);
+        } else if (recordChanged) {
+            ctx.out.recordChanged(m.view());
+        }
+    }
+
+    private void applySuspect(PeerId id, long inc, PeerId from, long now) {
+        if (id.equals(ctx.self.id)) {
+            if (inc >= ctx.self.incarnation && !ctx.self.leaving) {
+                refute(inc);
+            }
+            return;
+        }
+        Member m = ctx.table.get(id);
+        if (m == null || !m.state.isLive()) {
+            return;
+        }
+        if (inc < m.incarnation) {
+            correctStale(m);
+            return;
+        }
+        if (m.state == MemberState.SUSPECT && inc == m.incarnation) {
+            if (m.suspicion.confirm(from)) {
+                ctx.gossip.enqueue(update(m, MemberStatus.SUSPECT, from));
+            }
+            return;
+        }
+        suspect(m, inc, from, now);
+    }
+
+    /** Starts suspecting a live member (our own failed probe, or someone's accusation). */
+    void suspect(Member m, long inc, PeerId from, long now) {
+        MemberState prev = m.state;
+        m.incarnation = inc;
+        m.state = MemberState.SUSPECT;
+        m.stateSinceNanos = now;
+        int n = ctx.clusterSize();
+        long min = Timing.suspicionMinNanos(ctx.cfg.suspicionMult(), n, ctx.probeNanos());
+        long max = min * ctx.cfg.suspicionMaxMult();
+        m.suspicion = new Suspicion(from, now, Timing.expectedConfirmations(ctx.cfg.indirectChecks(), n), min, max);
+        ctx.table.suspects.add(m.id);
+        ctx.gossip.enqueue(update(m, MemberStatus.SUSPECT, from));
+        if (prev != MemberState.SUSPECT) {
+            ctx.out.memberChanged(m.view(), prev);
+        }
+    }
+
+    private void applyDead(PeerId id, MemberUpdate u, MemberState state, long now) {
+        if (id.equals(ctx.self.id)) {
+            if (!ctx.self.leaving && u.getIncarnation() >= ctx.self.incarnation) {
+                refute(u.getIncarnation());
+            }
+            return;
+        }
+        Member m = ctx.table.get(id);
+        if (m == null) {
+            ctx.table.addTombstone(new Member(id, null, state, u.getIncarnation(), now));
+            return;
+        }
+        if (!m.state.isLive()) {
+            return;
+        }
+        if (u.getIncarnation() < m.incarnation) {
+            correctStale(m);
+            return;
+        }
+        declare(m, state, u.getIncarnation(), now);
+        ctx.gossip.enqueue(u);
+    }
+
+    /** Ends a live member: DEAD (suspicion timed out, or gossip says so) or LEFT. */
+    void declare(Member m, MemberState state, long inc, long now) {
+        MemberState prev = m.state;
+        if (prev.isLive()) {
+            ctx.table.becameNotLive(m, state);
+        }
+        m.state = state;
+        m.incarnation = inc;
+        m.stateSinceNanos = now;
+        m.suspicion = null;
+        ctx.table.suspects.remove(m.id);
+        ctx.out.memberChanged(m.view(), prev);
+    }
+
+    /**
+     * Someone spreads an accusation against an older incarnation of a member we know is ALIVE at a newer one:
+     * pass our newer knowledge on, so the stale accusation is answered along the paths it travels (otherwise a
+     * member that missed the refutation could time the stale suspicion out into a false DEAD).
+     */
+    private void correctStale(Member m) {
+        if (m.state == MemberState.ALIVE && m.address != null && ctx.gossip.transmits(m.id) < 0) {
+            ctx.gossip.enqueue(MemberUpdate.newBuilder().setStatus(MemberStatus.ALIVE).setMemberId(m.id.toString())
+                    .setIncarnation(m.incarnation).setAddress(Endpoints.toWire(m.address)).setRecord(m.record)
+                    .build());
+        }
+    }
+
+    private void refute(long accusedIncarnation) {
+        ctx.gossip.enqueue(ctx.self.refute(accusedIncarnation));
+    }
+
+    static MemberUpdate update(Member m, MemberStatus status, PeerId from) {
+        return MemberUpdate.newBuilder().setStatus(status).setMemberId(m.id.toString()).setIncarnation(m.incarnation)
+                .setFromId(from.toString()).build();
+    }
+
+    /** Our view of a member for a full-state exchange. */
+    static MemberUpdate describe(Member m, PeerId self) {
+        MemberStatus s = switch (m.state) {
+            case ALIVE -> MemberStatus.ALIVE;
+            case SUSPECT -> MemberStatus.SUSPECT;
+            case DEAD -> MemberStatus.DEAD;
+            case LEFT -> MemberStatus.LEFT;
+        };
+        MemberUpdate.Builder u = MemberUpdate.newBuilder().setStatus(s).setMemberId(m.id.toString())
+                .setIncarnation(m.incarnation).setRecord(m.record).setFromId(self.toString());
+        if (m.address != null) {
+            u.setAddress(Endpoints.toWire(m.address));
+        }
+        return u.build();
+    }
+}
