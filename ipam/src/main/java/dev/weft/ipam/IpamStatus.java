@@ -1,5 +1,6 @@
 package dev.weft.ipam;
 
+import dev.weft.id.PeerId;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
 import dev.weft.ipam.addr.IpRange;
@@ -26,7 +27,7 @@ import java.util.Optional;
  * @param counters monotonic counters
  */
 public record IpamStatus(
-    long self,
+    PeerId self,
     String nickname,
     Cidr clusterRange,
     int minBlock,
@@ -38,15 +39,17 @@ public record IpamStatus(
     long localFree,
     Optional<IpAddress> gateway,
     Map<AttachmentKey, IpAddress> allocations,
-    Optional<Long> pendingSpaceRequest,
+    Optional<PeerId> pendingSpaceRequest,
     IpamCounters counters) {
 
   /**
    * One owner's share as the ring says.
    *
-   * @param free the owner's own last report (gossiped), not computed here
+   * @param free for this node its real free count; for another owner its gossiped hint ({@link
+   *     IpamNode#setFreeHints}) if known, else the count in the ring (written at its last ownership
+   *     change)
    * @param removed the owner has a tombstone (its ranges are, or will be, reclaimed)
    */
   public record OwnerStatus(
-      long peer, boolean self, boolean removed, List<IpRange> ranges, List<Cidr> cidrs, long size, long free) {}
+      PeerId peer, boolean self, boolean removed, List<IpRange> ranges, List<Cidr> cidrs, long size, long free) {}
 }

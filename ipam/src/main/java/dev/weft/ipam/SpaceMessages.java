@@ -1,6 +1,7 @@
 package dev.weft.ipam;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.weft.id.PeerId;
 import dev.weft.ipam.addr.IpAddress;
 import dev.weft.ipam.addr.IpRange;
 import dev.weft.ipam.proto.AddressRangeMsg;
@@ -42,6 +43,9 @@ public final class SpaceMessages {
       if (r.getFormatVersion() != FORMAT_VERSION) {
         throw new RingDecodeException("space request format version " + r.getFormatVersion() + " unsupported");
       }
+      if (r.getRequester() == 0 || r.getDonor() == 0) {
+        throw new RingDecodeException("space request names peer id 0");
+      }
       return r;
     } catch (InvalidProtocolBufferException e) {
       throw new RingDecodeException("malformed space request: " + e.getMessage());
@@ -58,6 +62,9 @@ public final class SpaceMessages {
       if (g.getFormatVersion() != FORMAT_VERSION) {
         throw new RingDecodeException("space grant format version " + g.getFormatVersion() + " unsupported");
       }
+      if (g.getRequester() == 0 || g.getDonor() == 0) {
+        throw new RingDecodeException("space grant names peer id 0");
+      }
       if (g.getGrantedCount() > MAX_GRANTED_RANGES) {
         throw new RingDecodeException("space grant lists " + g.getGrantedCount() + " ranges");
       }
@@ -65,6 +72,31 @@ public final class SpaceMessages {
     } catch (InvalidProtocolBufferException e) {
       throw new RingDecodeException("malformed space grant: " + e.getMessage());
     }
+  }
+
+  /** The peer a request asks (where the agent sends it). @throws IllegalArgumentException if 0 */
+  public static PeerId donor(SpaceRequest r) {
+    return PeerId.of(r.getDonor());
+  }
+
+  /** The peer that asked. @throws IllegalArgumentException if 0 */
+  public static PeerId requester(SpaceRequest r) {
+    return PeerId.of(r.getRequester());
+  }
+
+  /** The peer that answered. @throws IllegalArgumentException if 0 */
+  public static PeerId donor(SpaceGrant g) {
+    return PeerId.of(g.getDonor());
+  }
+
+  /** The peer the answer is for (where the agent sends it). @throws IllegalArgumentException if 0 */
+  public static PeerId requester(SpaceGrant g) {
+    return PeerId.of(g.getRequester());
+  }
+
+  /** 16 hex digits of a peer id from a message, tolerating 0 (not validated yet). */
+  static String hex(long peer) {
+    return peer == 0 ? "0000000000000000" : PeerId.of(peer).toString();
   }
 
   static AddressRangeMsg toMsg(IpRange r) {

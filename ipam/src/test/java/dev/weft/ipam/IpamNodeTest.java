@@ -3,6 +3,7 @@ package dev.weft.ipam;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.weft.id.PeerId;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
 import dev.weft.ipam.addr.IpRange;
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,8 +56,8 @@ class IpamNodeTest {
 
   @Test
   void seedNodesSplitTheRangeAllocateIdempotentlyAndReserveAGateway() throws IOException {
-    IpamNode a = IpamNode.open(CFG, new InMemoryIpamStore(), 0xa1, "node-a");
-    IpamNode b = IpamNode.open(CFG, new InMemoryIpamStore(), 0xb1, "node-b");
+    IpamNode a = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0xa1), "node-a");
+    IpamNode b = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0xb1), "node-b");
     a.bootstrapFromSeeds(List.of("node-b", "node-a"));
     b.bootstrapFromSeeds(SEEDS);
     assertThat(a.ownedCidrs()).isEmpty(); // nothing is used before the claim
@@ -66,9 +68,12 @@ class IpamNodeTest {
     b.claimSeedShare();
     exchange(a, b);
     assertThat(a.ring()).isEqualTo(b.ring());
+    assertThat(a.takeOutgoingDelta()).isPresent(); // the claim
+    assertThat(a.takeOutgoingDelta()).isEmpty();
+    byte[] ringBefore = a.localRingBytes().orElseThrow();
     assertThat(a.ownedCidrs()).containsExactly(Cidr.parse("10.32.0.0/17"));
     assertThat(b.ownedCidrs()).containsExactly(Cidr.parse("10.32.128.0/17"));
-    assertThat(a.cidrsByOwner()).containsOnlyKeys(0xa1L, 0xb1L);
+    assertThat(a.cidrsByOwner()).containsOnlyKeys(PeerId.of(0xa1), PeerId.of(0xb1));
     assertThat(a.gateway()).hasValue(ip("10.32.0.1")); // .0 is the cluster network address
     assertThat(b.gateway()).hasValue(ip("10.32.128.0"));
 
@@ -81,19 +86,19 @@ class IpamNodeTest {
     assertThat(a.release("c1", "eth0")).isTrue();
     assertThat(a.release("c1", "eth0")).isFalse();
     assertThat(a.lookup("c1", "eth0")).isEmpty();
-    // free counts are reported in the ring and reach the other peer
-    exchange(a, b);
+    // pod churn stays local: the free count is a hint in the node record, the ring does not change
     long aSize = 1 << 15;
-    assertThat(b.ring().orElseThrow().freeByOwner().get(0xa1L)).isEqualTo(aSize - 3); // .0, gateway, y
-    assertThat(a.localFree()).isEqualTo(aSize - 3);
+    assertThat(a.localFree()).isEqualTo(aSize - 3); // .0, gateway, y
+    assertThat(a.takeOutgoingDelta()).isEmpty();
+    assertThat(a.localRingBytes().orElseThrow()).isEqualTo(ringBefore);
     assertThatThrownBy(() -> a.allocate("", "eth0", 0)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void aJoiningPeerAsksTheRichestPeerAndGetsAtMostHalfOfItsFreeSpace() throws IOException {
-    IpamNode a = IpamNode.open(CFG, new InMemoryIpamStore(), 0xa1, "node-a");
-    IpamNode b = IpamNode.open(CFG, new InMemoryIpamStore(), 0xb1, "node-b");
-    IpamNode c = IpamNode.open(CFG, new InMemoryIpamStore(), 0xc1, "node-c");
+    IpamNode a = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0xa1), "node-a");
+    IpamNode b = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0xb1), "node-b");
+    IpamNode c = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0xc1), "node-c");
     a.bootstrapFromSeeds(SEEDS);
     b.bootstrapFromSeeds(SEEDS);
     a.claimSeedShare();
@@ -105,9 +110,9 @@ class IpamNodeTest {
     c.applyRemoteRing(a.localRingBytes().orElseThrow()); // c joins and adopts the ring
     assertThat(c.ring()).isPresent();
     assertThat(c.ownedCidrs()).isEmpty();
-    // asks as soon as it joins, not only at its first pod
-    SpaceRequest req = c.spaceRequestIfNeeded(1000).orElseThrow();
-    assertThat(req.getDonor()).isEqualTo(0xb1L);
+    // asks as soon as it joins, not only at its first pod; the free counts come from node records
+    SpaceRequest req = c.spaceRequestIfNeeded(1000, Map.of(a.self(), a.localFree(), b.self(), b.localFree())).orElseThrow();
+    assertThat(SpaceMessages.donor(req)).isEqualTo(PeerId.of(0xb1));
     assertThat(c.spaceRequestIfNeeded(1001)).isEmpty(); // paced
     AllocationResult none = c.allocate("p", "eth0", 1002);
     assertThat(none).isInstanceOf(AllocationResult.NoSpaceYet.class);
@@ -141,8 +146,8 @@ class IpamNodeTest {
   @Test
   void exhaustionGivesNoSpaceYetWithARequestAndRefusalsAreReported() throws IOException {
     IpamConfig small = IpamConfig.of(Cidr.parse("10.32.0.0/24"), 16).withLowFreeWatermark(4).withSpaceRequestRetryMillis(100);
-    IpamNode a = IpamNode.open(small, new InMemoryIpamStore(), 0xa1, "a");
-    IpamNode b = IpamNode.open(small, new InMemoryIpamStore(), 0xb1, "b");
+    IpamNode a = IpamNode.open(small, new InMemoryIpamStore(), PeerId.of(0xa1), "a");
+    IpamNode b = IpamNode.open(small, new InMemoryIpamStore(), PeerId.of(0xb1), "b");
     a.bootstrapFromSeeds(List.of("a", "b"));
     b.bootstrapFromSeeds(List.of("a", "b"));
     a.claimSeedShare();
@@ -157,7 +162,7 @@ class IpamNodeTest {
     AllocationResult r = a.allocate("p-last", "eth0", 10);
     assertThat(r).isInstanceOf(AllocationResult.NoSpaceYet.class);
     SpaceRequest req = ((AllocationResult.NoSpaceYet) r).request().orElseThrow();
-    assertThat(req.getDonor()).isEqualTo(0xb1L);
+    assertThat(SpaceMessages.donor(req)).isEqualTo(PeerId.of(0xb1));
     assertThat(a.counters().noSpace()).isEqualTo(1);
     // b fills up too, then refuses
     for (int i = 0; i < 120; i++) {
@@ -176,7 +181,7 @@ class IpamNodeTest {
 
   @Test
   void afterARestartPodsKeepTheirAddressesAndNoAddressIsGivenTwice(@TempDir Path dir) throws IOException {
-    IpamNode a = IpamNode.open(CFG, new FileIpamStore(dir), 0xa1, "node-a");
+    IpamNode a = IpamNode.open(CFG, new FileIpamStore(dir), PeerId.of(0xa1), "node-a");
     a.bootstrapFromSeeds(SEEDS);
     a.claimSeedShare();
     Set<IpAddress> before = new HashSet<>();
@@ -186,7 +191,7 @@ class IpamNodeTest {
     a.release("pod3", "eth0");
     IpAddress gw = a.gateway().orElseThrow();
 
-    IpamNode again = IpamNode.open(CFG, new FileIpamStore(dir), 0xa1, "node-a");
+    IpamNode again = IpamNode.open(CFG, new FileIpamStore(dir), PeerId.of(0xa1), "node-a");
     again.bootstrapFromSeeds(SEEDS); // the agent does this on every start: a no-op now
     assertThat(again.isSynced()).isFalse();
     assertThat(again.allocate("new", "eth0", 0)).isInstanceOf(AllocationResult.NoSpaceYet.class);
@@ -204,16 +209,16 @@ class IpamNodeTest {
       assertThat(all).doesNotContain(ip("10.32.0.0"));
     }
     // identity and configuration must match the state
-    assertThatThrownBy(() -> IpamNode.open(CFG, new FileIpamStore(dir), 0xa2, "node-a"))
+    assertThatThrownBy(() -> IpamNode.open(CFG, new FileIpamStore(dir), PeerId.of(0xa2), "node-a"))
         .isInstanceOf(IpamStateMismatchException.class).hasMessageContaining("00000000000000a1");
-    assertThatThrownBy(() -> IpamNode.open(IpamConfig.of(Cidr.parse("10.33.0.0/16"), 64), new FileIpamStore(dir), 0xa1, "node-a"))
+    assertThatThrownBy(() -> IpamNode.open(IpamConfig.of(Cidr.parse("10.33.0.0/16"), 64), new FileIpamStore(dir), PeerId.of(0xa1), "node-a"))
         .isInstanceOf(IpamStateMismatchException.class).hasMessageContaining("10.33.0.0/16");
   }
 
   @Test
   void aFailedSaveLeavesNoTrace() throws IOException {
     InMemoryIpamStore store = new InMemoryIpamStore();
-    IpamNode a = IpamNode.open(CFG, store, 0xa1, "node-a");
+    IpamNode a = IpamNode.open(CFG, store, PeerId.of(0xa1), "node-a");
     a.bootstrapFromSeeds(SEEDS);
     a.claimSeedShare();
     byte[] ringBefore = a.localRingBytes().orElseThrow();
@@ -222,12 +227,12 @@ class IpamNodeTest {
     assertThat(a.lookup("c", "eth0")).isEmpty();
     assertThat(a.localRingBytes().orElseThrow()).isEqualTo(ringBefore);
     IpAddress x = allocated(a.allocate("c", "eth0", 0));
-    assertThat(IpamNode.open(CFG, store, 0xa1, "node-a").lookup("c", "eth0")).hasValue(x);
+    assertThat(IpamNode.open(CFG, store, PeerId.of(0xa1), "node-a").lookup("c", "eth0")).hasValue(x);
   }
 
   @Test
   void gcReleasesEverythingNotInTheValidList() throws IOException {
-    IpamNode a = IpamNode.open(CFG, new InMemoryIpamStore(), 0xa1, "node-a");
+    IpamNode a = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0xa1), "node-a");
     a.bootstrapFromSeeds(SEEDS);
     a.claimSeedShare();
     IpAddress keep = allocated(a.allocate("keep", "eth0", 0));
@@ -244,17 +249,17 @@ class IpamNodeTest {
   @Test
   void reclaimTakesAGonePeersRangesAndTheRemovedPeerStartsOver() throws IOException {
     InMemoryIpamStore bStore = new InMemoryIpamStore();
-    IpamNode a = IpamNode.open(CFG, new InMemoryIpamStore(), 0xa1, "node-a");
-    IpamNode b = IpamNode.open(CFG, bStore, 0xb1, "node-b");
+    IpamNode a = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0xa1), "node-a");
+    IpamNode b = IpamNode.open(CFG, bStore, PeerId.of(0xb1), "node-b");
     a.bootstrapFromSeeds(SEEDS);
     b.bootstrapFromSeeds(SEEDS);
     a.claimSeedShare();
     b.claimSeedShare();
     exchange(a, b);
-    ReclaimResult rr = a.reclaim(0xb1);
+    ReclaimResult rr = a.reclaim(PeerId.of(0xb1));
     assertThat(rr.taken()).containsExactly(Cidr.parse("10.32.128.0/17").toRange());
     assertThat(a.ownedCidrs()).containsExactly(Cidr.parse("10.32.0.0/16"));
-    assertThat(a.status().owners()).extracting(IpamStatus.OwnerStatus::peer).containsExactly(0xa1L);
+    assertThat(a.status().owners()).extracting(IpamStatus.OwnerStatus::peer).containsExactly(PeerId.of(0xa1));
 
     // b comes back (it was only partitioned) with no pods: it learns it was removed
     RingUpdate u = b.applyRemoteRing(a.localRingBytes().orElseThrow());
@@ -264,28 +269,28 @@ class IpamNodeTest {
     b.discardState();
     assertThat(bStore.load()).isEmpty();
     assertThatThrownBy(() -> b.allocate("p", "eth0", 0)).isInstanceOf(IllegalStateException.class);
-    IpamNode b2 = IpamNode.open(CFG, bStore, 0xb2, "node-b");
+    IpamNode b2 = IpamNode.open(CFG, bStore, PeerId.of(0xb2), "node-b");
     b2.bootstrapFromSeeds(SEEDS);
     b2.applyRemoteRing(a.localRingBytes().orElseThrow());
     assertThat(b2.isRemoved()).isFalse();
     assertThat(b2.claimSeedShare()).isEmpty(); // its old share was reclaimed: nothing to claim
     SpaceRequest req = b2.spaceRequestIfNeeded(0).orElseThrow();
-    assertThat(req.getDonor()).isEqualTo(0xa1L);
+    assertThat(SpaceMessages.donor(req)).isEqualTo(PeerId.of(0xa1));
     assertThat(b2.handleSpaceGrant(a.handleSpaceRequest(req))).isInstanceOf(GrantResult.Granted.class);
     allocated(b2.allocate("p", "eth0", 0));
   }
 
   @Test
   void aRemovedPeerWithPodsRefusesTheTakeoverAndSaysWhy() throws IOException {
-    IpamNode a = IpamNode.open(CFG, new InMemoryIpamStore(), 0xa1, "node-a");
-    IpamNode b = IpamNode.open(CFG, new InMemoryIpamStore(), 0xb1, "node-b");
+    IpamNode a = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0xa1), "node-a");
+    IpamNode b = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0xb1), "node-b");
     a.bootstrapFromSeeds(SEEDS);
     b.bootstrapFromSeeds(SEEDS);
     a.claimSeedShare();
     b.claimSeedShare();
     exchange(a, b);
     IpAddress inUse = allocated(b.allocate("p", "eth0", 0));
-    a.reclaim(0xb1);
+    a.reclaim(PeerId.of(0xb1));
     assertThatThrownBy(() -> b.applyRemoteRing(a.localRingBytes().orElseThrow()))
         .isInstanceOf(RangeTakeoverRefusedException.class)
         .hasMessageContaining("rmpeer");
@@ -296,29 +301,29 @@ class IpamNodeTest {
 
   @Test
   void creatorModeAndForeignRings() throws IOException {
-    IpamNode x = IpamNode.open(CFG, new InMemoryIpamStore(), 0x11, "x");
-    IpamNode y = IpamNode.open(CFG, new InMemoryIpamStore(), 0x22, "y");
-    IpamNode z = IpamNode.open(CFG, new InMemoryIpamStore(), 0x33, "z");
+    IpamNode x = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0x11), "x");
+    IpamNode y = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0x22), "y");
+    IpamNode z = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0x33), "z");
     x.bootstrapAsCreator("2026-11-25T16:00:00Z");
     x.bootstrapAsCreator("2026-11-25T16:00:00Z"); // idempotent
     assertThat(x.ownedCidrs()).containsExactly(Cidr.parse("10.32.0.0/16"));
-    y.expectGenesis(RingGenesis.creator(0x11, "2026-11-25T16:00:00Z"));
+    y.expectGenesis(RingGenesis.creator(PeerId.of(0x11), "2026-11-25T16:00:00Z"));
     assertThat(y.applyRemoteRing(x.localRingBytes().orElseThrow()).changed()).isTrue();
-    z.expectGenesis(RingGenesis.creator(0x99, "other"));
+    z.expectGenesis(RingGenesis.creator(PeerId.of(0x99), "other"));
     assertThatThrownBy(() -> z.applyRemoteRing(x.localRingBytes().orElseThrow()))
         .isInstanceOf(RingMismatchException.class)
         .hasMessageContaining("creator:0000000000000099:other")
         .hasMessageContaining("creator:0000000000000011");
     assertThat(z.ring()).isEmpty();
     // a seeded node meeting the creator's ring
-    IpamNode s = IpamNode.open(CFG, new InMemoryIpamStore(), 0x44, "node-a");
+    IpamNode s = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0x44), "node-a");
     s.bootstrapFromSeeds(SEEDS);
     assertThatThrownBy(() -> s.applyRemoteRing(x.localRingBytes().orElseThrow())).isInstanceOf(RingMismatchException.class);
     assertThat(s.counters().ringMismatches()).isEqualTo(1);
     assertThatThrownBy(() -> s.applyRemoteRing(new byte[] {9, 9, 9})).isInstanceOf(RingDecodeException.class);
     assertThat(s.counters().ringInvalid()).isEqualTo(1);
     // a different cluster range is refused too
-    IpamNode other = IpamNode.open(IpamConfig.of(Cidr.parse("10.48.0.0/16"), 64), new InMemoryIpamStore(), 0x55, "q");
+    IpamNode other = IpamNode.open(IpamConfig.of(Cidr.parse("10.48.0.0/16"), 64), new InMemoryIpamStore(), PeerId.of(0x55), "q");
     other.bootstrapAsCreator("t");
     assertThatThrownBy(() -> y.applyRemoteRing(other.localRingBytes().orElseThrow()))
         .isInstanceOf(RingMismatchException.class).hasMessageContaining("10.48.0.0/16").hasMessageContaining("10.32.0.0/16");
@@ -326,7 +331,7 @@ class IpamNodeTest {
 
   @Test
   void statusSnapshotDescribesOwnersAndAllocations() throws IOException {
-    IpamNode a = IpamNode.open(CFG, new InMemoryIpamStore(), 0xa1, "node-a");
+    IpamNode a = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0xa1), "node-a");
     a.bootstrapFromSeeds(SEEDS);
     a.claimSeedShare();
     IpAddress p = allocated(a.allocate("p", "eth0", 0));
@@ -342,7 +347,7 @@ class IpamNodeTest {
     // the other seed has not claimed its share yet: its placeholder owns it
     assertThat(s.owners()).hasSize(2);
     assertThat(s.counters().allocations()).isEqualTo(1);
-    IpamStatus empty = IpamNode.open(CFG, new InMemoryIpamStore(), 0xa9, "n").status();
+    IpamStatus empty = IpamNode.open(CFG, new InMemoryIpamStore(), PeerId.of(0xa9), "n").status();
     assertThat(empty.ringExists()).isFalse();
     assertThat(empty.owners()).isEmpty();
   }
@@ -350,10 +355,10 @@ class IpamNodeTest {
   @Test
   void ipv6ClusterRangeWorksEndToEnd() throws IOException {
     IpamConfig v6 = IpamConfig.of(Cidr.parse("fd00:32::/48"), 64);
-    IpamNode a = IpamNode.open(v6, new InMemoryIpamStore(), 0xa1, "a");
-    IpamNode b = IpamNode.open(v6, new InMemoryIpamStore(), 0xb1, "b");
+    IpamNode a = IpamNode.open(v6, new InMemoryIpamStore(), PeerId.of(0xa1), "a");
+    IpamNode b = IpamNode.open(v6, new InMemoryIpamStore(), PeerId.of(0xb1), "b");
     a.bootstrapAsCreator("t");
-    b.expectGenesis(RingGenesis.creator(0xa1, "t"));
+    b.expectGenesis(RingGenesis.creator(PeerId.of(0xa1), "t"));
     b.applyRemoteRing(a.localRingBytes().orElseThrow());
     IpAddress p = allocated(a.allocate("p", "eth0", 0));
     assertThat(p).isEqualTo(ip("fd00:32::2")); // ::0 excluded, ::1 gateway

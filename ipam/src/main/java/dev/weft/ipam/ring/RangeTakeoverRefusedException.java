@@ -1,5 +1,6 @@
 package dev.weft.ipam.ring;
 
+import dev.weft.id.PeerId;
 import dev.weft.ipam.addr.IpRange;
 
 /**
@@ -8,18 +9,18 @@ import dev.weft.ipam.addr.IpRange;
  */
 public final class RangeTakeoverRefusedException extends RingException {
   private final IpRange range;
-  private final long self;
-  private final long newOwner;
+  private final PeerId self;
+  private final PeerId newOwner;
   private final boolean selfRemoved;
 
-  public RangeTakeoverRefusedException(IpRange range, long self, long newOwner, boolean selfRemoved) {
+  public RangeTakeoverRefusedException(IpRange range, PeerId self, PeerId newOwner, boolean selfRemoved) {
     super(
         "refusing remote ring: it gives range="
             + range
             + " of peer="
-            + PeerIds.format(self)
+            + self
             + " to peer="
-            + PeerIds.format(newOwner)
+            + newOwner
             + " while addresses in it are allocated here"
             + (selfRemoved
                 ? " (this peer was removed with rmpeer while still running: delete the pods on"
@@ -35,11 +36,11 @@ public final class RangeTakeoverRefusedException extends RingException {
     return range;
   }
 
-  public long self() {
+  public PeerId self() {
     return self;
   }
 
-  public long newOwner() {
+  public PeerId newOwner() {
     return newOwner;
   }
 

@@ -1,5 +1,6 @@
 package dev.weft.ipam.ring;
 
+import dev.weft.id.PeerId;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
 import dev.weft.ipam.addr.IpRange;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 
@@ -23,13 +25,14 @@ import java.util.function.ToLongFunction;
  * next token)}, the last one up to the end of the cluster range, and the first token is always
  * the start of the range, so the ring covers the whole range at all times. Tokens are aligned to
  * the minimum block and never removed. Only an entry's owner changes it, raising its version
- * (the operations here take the acting peer and check it). {@link #merge} is per token: the higher
- * version wins; equal versions with different owners are a {@link RingConflictException} (never
- * resolved silently). The free count is an advisory hint: at equal version and owner the lower
- * count wins, and after the union every count is clamped to its entry's size (a token unknown to
- * an entry's owner can shrink the entry, see {@link #clampFree}). The join (per token: highest
- * version, then lowest free; then clamp) is commutative, associative and idempotent. Tombstones
- * record removed peers (a grow-only map; two different reclaimers of one peer are a conflict).
+ * ({@link RingOperations}: the operations take the acting peer and check it). Merging ({@link
+ * RingMerge}) is per token: the higher version wins; equal versions with different owners are a
+ * {@link RingConflictException} (never resolved silently); the join is commutative, associative and
+ * idempotent, for whole rings and for {@link RingDelta deltas} alike. Tombstones record removed
+ * peers (a grow-only map; two different reclaimers of one peer are a conflict).
+ *
+ * <p>Peer ids are kept as the raw 64 bits of a {@link PeerId} here (the wire and the disk carry
+ * them so); {@code dev.weft.ipam.IpamNode} speaks {@link PeerId}.
  *
  * <p>Every constructed ring is checked against the invariants (see {@link #checkInvariants}), so a
  * ring object that exists is valid. Pure: no I/O, no clock, no threads.
@@ -86,7 +89,7 @@ public final class Ring {
     RingEntry only =
         new RingEntry(config.range().network(), creator, 1, saturate(config.range().size()));
     return new Ring(
-        config, RingGenesis.creator(creator, decisionToken), new RingEntry[] {only}, Map.of());
+        config, RingGenesis.creator(PeerId.of(creator), decisionToken), new RingEntry[] {only}, Map.of());
   }
 
   /** A ring from decoded parts; checks all invariants. */
@@ -110,6 +113,11 @@ public final class Ring {
     return List.of(entries);
   }
 
+  /** The entries without a copy, for this package (never modify). */
+  RingEntry[] entryArray() {
+    return entries;
+  }
+
   public int size() {
     return entries.length;
   }
@@ -125,7 +133,7 @@ public final class Ring {
 
   public Optional<Tombstone> tombstoneOf(long peer) {
     Long by = tombstones.get(peer);
-    return by == null ? Optional.empty() : Optional.of(new Tombstone(peer, by));
+    return by == null ? Optional.empty() : Optional.of(new Tombstone(PeerId.of(peer), PeerId.of(by)));
   }
 
   /** The address range of entry {@code index}. */
@@ -212,10 +220,13 @@ public final class Ring {
 
   /** The distinct owners in numeric order. */
   public List<Long> owners() {
-    return List.copyOf(new java.util.TreeSet<>(Arrays.stream(entries).map(RingEntry::owner).toList()));
+    return List.copyOf(new TreeSet<>(Arrays.stream(entries).map(RingEntry::owner).toList()));
   }
 
-  /** Each owner's total free count as reported in its entries (saturating). */
+  /**
+   * Each owner's total free count as written in its entries (saturating). Written when ownership
+   * changes, not on every allocation: a fallback for donor choice when no fresher hint is known.
+   */
   public Map<Long, Long> freeByOwner() {
     Map<Long, Long> out = new TreeMap<>();
     for (RingEntry e : entries) {
@@ -264,7 +275,12 @@ public final class Ring {
     return config + " genesis=" + genesis;
   }
 
-  // ------------------------------------------------------------------ merge
+  /** This whole ring as a delta (merging it is the same as merging the ring). */
+  public RingDelta asDelta() {
+    return RingDelta.of(config, genesis, entries(), tombstones);
+  }
+
+  // ------------------------------------------------------------------ merge (see RingMerge)
 
   /** The result of a merge: the merged ring and whether it differs from the local one. */
   public record MergeResult(Ring ring, boolean changed) {}
@@ -278,74 +294,19 @@ public final class Ring {
    * @throws RingInvariantException if the merged ring breaks an invariant
    */
   public MergeResult merge(Ring other) {
-    if (!config.equals(other.config) || !genesis.equals(other.genesis)) {
-      throw new RingMismatchException(describe(), other.describe());
-    }
-    List<String> conflicts = new ArrayList<>();
-    RingEntry[] out = new RingEntry[entries.length + other.entries.length];
-    int n = 0;
-    boolean changed = false;
-    int i = 0;
-    int j = 0;
-    while (i < entries.length || j < other.entries.length) {
-      int c =
-          i == entries.length
-              ? 1
-              : j == other.entries.length ? -1 : entries[i].token().compareTo(other.entries[j].token());
-      if (c < 0) {
-        out[n++] = entries[i++];
-      } else if (c > 0) {
-        out[n++] = other.entries[j++];
-        changed = true;
-      } else {
-        RingEntry a = entries[i++];
-        RingEntry b = other.entries[j++];
-        if (a.version() > b.version()) {
-          out[n++] = a;
-        } else if (b.version() > a.version()) {
-          out[n++] = b;
-          changed = true;
-        } else {
-          if (a.owner() != b.owner()) {
-            conflicts.add("token " + a.token() + " version " + a.version() + ": " + a + " vs " + b);
-          }
-          // same owner and version: the free count is a hint; the lower one wins (see class doc)
-          if (b.free() < a.free()) {
-            out[n++] = b;
-            changed = true;
-          } else {
-            out[n++] = a;
-          }
-        }
-      }
-    }
-    Map<Long, Long> tombs = tombstones;
-    for (Map.Entry<Long, Long> t : other.tombstones.entrySet()) {
-      Long mine = tombstones.get(t.getKey());
-      if (mine == null) {
-        if (tombs == tombstones) {
-          tombs = new TreeMap<>(tombstones);
-        }
-        tombs.put(t.getKey(), t.getValue());
-        changed = true;
-      } else if (!mine.equals(t.getValue())) {
-        conflicts.add(
-            "peer " + PeerIds.format(t.getKey()) + " reclaimed by both "
-                + PeerIds.format(mine) + " and " + PeerIds.format(t.getValue()));
-      }
-    }
-    if (!conflicts.isEmpty()) {
-      throw new RingConflictException(conflicts);
-    }
-    if (!changed) {
-      return new MergeResult(this, false);
-    }
-    RingEntry[] merged = Arrays.copyOf(out, n);
-    clampFree(merged);
-    return new MergeResult(new Ring(config, genesis, merged, tombs), true);
+    return RingMerge.merge(this, other.config, other.genesis, other.entries, other.tombstones, other.describe());
   }
 
-  /** The result of merging a remote ring as a given peer. */
+  /**
+   * Merges a delta: the same per-token join, restricted to the tokens the delta carries (a token
+   * new here splits the entry it falls in). Same exceptions as {@link #merge(Ring)}.
+   */
+  public MergeResult merge(RingDelta delta) {
+    return RingMerge.merge(
+        this, delta.config(), delta.genesis(), delta.entryArray(), delta.tombstones(), delta.describe());
+  }
+
+  /** The result of merging remote state as a given peer. */
   public record PeerMergeResult(
       Ring ring, boolean changed, boolean selfRemoved, List<IpRange> gained, List<IpRange> lost) {}
 
@@ -357,233 +318,34 @@ public final class Ring {
    * @throws RangeTakeoverRefusedException if an in-use range would be lost; nothing is applied
    */
   public PeerMergeResult mergeAsPeer(Ring remote, long self, Predicate<IpRange> inUse) {
-    MergeResult m = merge(remote);
-    boolean removed = m.ring().isRemoved(self);
-    if (!m.changed()) {
-      return new PeerMergeResult(this, false, removed, List.of(), List.of());
-    }
-    List<IpRange> before = rangesOwnedBy(self);
-    List<IpRange> after = m.ring().rangesOwnedBy(self);
-    List<IpRange> lost = Intervals.subtract(before, after);
-    for (IpRange r : lost) {
-      if (inUse.test(r)) {
-        throw new RangeTakeoverRefusedException(
-            r, self, m.ring().ownerOf(r.start()).orElse(0), removed);
-      }
-    }
-    return new PeerMergeResult(m.ring(), true, removed, Intervals.subtract(after, before), lost);
+    return RingMerge.asPeer(this, merge(remote), self, inUse);
   }
 
-  /**
-   * A token can appear inside an entry whose owner did not know it (a reclaimer taking over a dead
-   * peer's entry before the dead peer's last split reached it); the entry's range then shrinks and
-   * its free count may exceed it. The count is clamped to the range, deterministically, so the
-   * invariant {@code free <= size} holds in every merged ring.
-   */
-  private void clampFree(RingEntry[] es) {
-    for (int i = 0; i < es.length; i++) {
-      RingEntry e = es[i];
-      long size = sizeBetween(es, i);
-      if (e.free() > size) {
-        es[i] = new RingEntry(e.token(), e.owner(), e.version(), size);
-      }
-    }
-  }
-
-  private long sizeBetween(RingEntry[] es, int i) {
-    IpAddress t = es[i].token();
-    if (i + 1 < es.length) {
-      return saturate(t.distanceTo(es[i + 1].token()));
-    }
-    return saturate(t.distanceTo(config.range().last()).add(BigInteger.ONE));
+  /** {@link #mergeAsPeer(Ring, long, Predicate)} for a delta. */
+  public PeerMergeResult mergeAsPeer(RingDelta remote, long self, Predicate<IpRange> inUse) {
+    return RingMerge.asPeer(this, merge(remote), self, inUse);
   }
 
   // ------------------------------------------------------------------ owner operations
 
-  /**
-   * The node named {@code nickname} takes over its seed share: entries owned by the placeholder of
-   * that name become owned by {@code self}. Returns this ring if there is nothing to claim.
-   */
+  /** See {@link RingOperations#claimSeed}. */
   public Ring claimSeed(long self, String nickname) {
-    requireActive(self);
-    long placeholder = RingGenesis.seedPlaceholder(nickname);
-    if (!genesis.id().startsWith("seeds:") || isRemoved(placeholder)) {
-      return this;
-    }
-    RingEntry[] out = entries.clone();
-    boolean changed = false;
-    for (int i = 0; i < out.length; i++) {
-      RingEntry e = out[i];
-      if (e.owner() == placeholder) {
-        out[i] = new RingEntry(e.token(), self, e.version() + 1, e.free());
-        changed = true;
-      }
-    }
-    return changed ? new Ring(config, genesis, out, tombstones) : this;
+    return RingOperations.claimSeed(this, self, nickname);
   }
 
-  /** {@code self} reports the free count of its entry at {@code token}; version bumps if it changed. */
-  public Ring withFree(long self, IpAddress token, long free) {
-    requireActive(self);
-    int i = indexOf(token);
-    if (i < 0 || !entries[i].token().equals(token)) {
-      throw new RingOperationException("no ring entry at token " + token);
-    }
-    RingEntry e = entries[i];
-    requireOwner(self, i);
-    if (free < 0 || free > sizeOf(i)) {
-      throw new RingOperationException(
-          "free count " + free + " does not fit range=" + rangeOf(i) + " (size " + sizeOf(i) + ")");
-    }
-    if (e.free() == free) {
-      return this;
-    }
-    RingEntry[] out = entries.clone();
-    out[i] = new RingEntry(e.token(), e.owner(), e.version() + 1, free);
-    return new Ring(config, genesis, out, tombstones);
-  }
-
-  /**
-   * {@code self} gives {@code piece} to {@code recipient}. The piece must be block-aligned, lie in
-   * one entry owned by {@code self} and be entirely free ({@code freeIn.applyAsLong(piece)} equals
-   * its size); {@code freeIn} also supplies the free counts of the parts {@code self} keeps.
-   */
+  /** See {@link RingOperations#donate}. */
   public Ring donate(long self, IpRange piece, long recipient, ToLongFunction<IpRange> freeIn) {
-    requireActive(self);
-    if (recipient == self) {
-      throw new RingOperationException("peer " + PeerIds.format(self) + " cannot donate to itself");
-    }
-    if (isRemoved(recipient)) {
-      throw new RingOperationException(
-          "peer " + PeerIds.format(recipient) + " was removed from the cluster; not donating to it");
-    }
-    if (piece.isEmpty() || !config.range().toRange().contains(piece)) {
-      throw new RingOperationException("piece " + piece + " is empty or outside " + config.range());
-    }
-    int i = indexOf(piece.start());
-    requireOwner(self, i);
-    IpRange entryRange = rangeOf(i);
-    if (!entryRange.contains(piece)) {
-      throw new RingOperationException(
-          "piece " + piece + " spans more than the entry range=" + entryRange);
-    }
-    if (!isAligned(piece.start()) || !(piece.endValue().equals(entryRange.endValue()) || isAligned(piece.end()))) {
-      throw new RingOperationException("piece " + piece + " is not aligned to " + config.minBlock());
-    }
-    long pieceSize = saturate(piece.size());
-    if (freeIn.applyAsLong(piece) != pieceSize) {
-      throw new RingOperationException("piece " + piece + " has allocated addresses; not donating it");
-    }
-    RingEntry e = entries[i];
-    List<RingEntry> inserted = new ArrayList<>(3);
-    if (piece.start().equals(e.token())) {
-      inserted.add(new RingEntry(e.token(), recipient, e.version() + 1, pieceSize));
-    } else {
-      IpRange keep = IpRange.of(e.token(), piece.start());
-      inserted.add(new RingEntry(e.token(), self, e.version() + 1, freeIn.applyAsLong(keep)));
-      inserted.add(new RingEntry(piece.start(), recipient, 1, pieceSize));
-    }
-    if (!piece.endValue().equals(entryRange.endValue())) {
-      IpRange rest =
-          IpRange.ofSize(piece.end(), entryRange.endValue().subtract(piece.endValue()));
-      inserted.add(new RingEntry(piece.end(), self, 1, freeIn.applyAsLong(rest)));
-    }
-    RingEntry[] out = new RingEntry[entries.length - 1 + inserted.size()];
-    System.arraycopy(entries, 0, out, 0, i);
-    for (int k = 0; k < inserted.size(); k++) {
-      out[i + k] = inserted.get(k);
-    }
-    System.arraycopy(entries, i + 1, out, i + inserted.size(), entries.length - i - 1);
-    return new Ring(config, genesis, out, tombstones);
+    return RingOperations.donate(this, self, piece, recipient, freeIn);
   }
 
-  /**
-   * {@code self} takes over every entry of {@code removed} (a peer gone for good) with a version
-   * jump, marks it free, and records a tombstone so the removed peer learns it was removed. Calling
-   * it again as the same reclaimer takes any entries the removed peer wrote meanwhile.
-   *
-   * @throws RingOperationException if {@code removed} is {@code self}, {@code self} is removed, or
-   *     another peer already reclaimed {@code removed}
-   */
+  /** See {@link RingOperations#reclaim}. */
   public Ring reclaim(long self, long removed) {
-    requireActive(self);
-    if (removed == self) {
-      throw new RingOperationException("peer " + PeerIds.format(self) + " cannot reclaim itself");
-    }
-    Long by = tombstones.get(removed);
-    if (by != null && by != self) {
-      throw new RingOperationException(
-          "peer " + PeerIds.format(removed) + " was already reclaimed by peer " + PeerIds.format(by));
-    }
-    RingEntry[] out = entries.clone();
-    for (int i = 0; i < out.length; i++) {
-      RingEntry e = out[i];
-      if (e.owner() == removed) {
-        out[i] = new RingEntry(e.token(), self, e.version() + RECLAIM_VERSION_JUMP, sizeOf(i));
-      }
-    }
-    Map<Long, Long> tombs = new TreeMap<>(tombstones);
-    tombs.put(removed, self);
-    return new Ring(config, genesis, out, tombs);
+    return RingOperations.reclaim(this, self, removed);
   }
 
-  private void requireActive(long self) {
-    Long by = tombstones.get(self);
-    if (by != null) {
-      throw new RingOperationException(
-          "peer " + PeerIds.format(self) + " was removed from the cluster (reclaimed by "
-              + PeerIds.format(by) + "); it must start over with a new identity");
-    }
-  }
-
-  private void requireOwner(long self, int index) {
-    if (index < 0 || entries[index].owner() != self) {
-      throw new RingOperationException(
-          "peer " + PeerIds.format(self) + " does not own "
-              + (index < 0 ? "that range" : "range=" + rangeOf(index) + " (owner "
-                  + PeerIds.format(entries[index].owner()) + ")"));
-    }
-  }
-
-  private boolean isAligned(IpAddress a) {
-    return a.isAligned(config.blockBits());
-  }
-
-  // ------------------------------------------------------------------ invariants
-
-  /**
-   * Non-empty; the first token is the start of the range; tokens strictly increasing, inside the
-   * range, of its family and aligned to the minimum block; {@code free <= size} for every entry.
-   */
+  /** The invariants of {@link RingInvariants#check}; run by every constructor. */
   void checkInvariants() {
-    if (entries.length == 0) {
-      throw new RingInvariantException("ring has no entries (" + describe() + ")");
-    }
-    Cidr range = config.range();
-    if (!entries[0].token().equals(range.network())) {
-      throw new RingInvariantException(
-          "first token " + entries[0].token() + " is not the start of " + range);
-    }
-    for (int i = 0; i < entries.length; i++) {
-      IpAddress t = entries[i].token();
-      if (!range.contains(t)) {
-        throw new RingInvariantException("token " + t + " is outside " + range);
-      }
-      if (!isAligned(t)) {
-        throw new RingInvariantException(
-            "token " + t + " is not aligned to the minimum block " + config.minBlock());
-      }
-      if (i > 0 && entries[i - 1].token().compareTo(t) >= 0) {
-        throw new RingInvariantException(
-            "tokens not strictly increasing at " + entries[i - 1].token() + ", " + t);
-      }
-    }
-    for (int i = 0; i < entries.length; i++) {
-      if (entries[i].free() > sizeOf(i)) {
-        throw new RingInvariantException(
-            "entry " + entries[i] + " reports more free addresses than range=" + rangeOf(i) + " holds");
-      }
-    }
+    RingInvariants.check(this);
   }
 
   // ------------------------------------------------------------------ helpers

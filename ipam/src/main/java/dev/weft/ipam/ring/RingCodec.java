@@ -2,6 +2,7 @@ package dev.weft.ipam.ring;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.weft.id.PeerId;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.InvalidAddressException;
 import dev.weft.ipam.addr.IpAddress;
@@ -40,29 +41,17 @@ public final class RingCodec {
             .setRangePrefix(ring.config().range().prefixLength())
             .setMinBlock(ring.config().minBlock())
             .setGenesis(ring.genesis().id());
-    for (RingEntry e : ring.entries()) {
-      b.addEntries(
-          RingEntryMsg.newBuilder()
-              .setToken(ByteString.copyFrom(e.token().bytes()))
-              .setOwner(e.owner())
-              .setVersion(e.version())
-              .setFree(e.free()));
+    for (RingEntry e : ring.entryArray()) {
+      b.addEntries(entryMsg(e));
     }
     for (Map.Entry<Long, Long> t : ring.tombstones().entrySet()) {
-      b.addTombstones(
-          TombstoneMsg.newBuilder().setRemovedPeer(t.getKey()).setReclaimedBy(t.getValue()));
+      b.addTombstones(tombstoneMsg(t));
     }
     return b.build();
   }
 
   public static Ring decode(byte[] bytes) {
-    if (bytes == null || bytes.length == 0) {
-      throw new RingDecodeException("empty ring message");
-    }
-    if (bytes.length > MAX_BYTES) {
-      throw new RingDecodeException(
-          "ring message of " + bytes.length + " bytes exceeds the limit of " + MAX_BYTES);
-    }
+    checkSize(bytes, "ring");
     try {
       return fromMessage(RingMsg.parseFrom(bytes));
     } catch (InvalidProtocolBufferException e) {
@@ -71,27 +60,69 @@ public final class RingCodec {
   }
 
   public static Ring fromMessage(RingMsg m) {
-    if (m.getFormatVersion() < FORMAT_MIN || m.getFormatVersion() > FORMAT_MAX) {
+    checkHeader("ring", m.getFormatVersion(), m.getEntriesCount(), m.getTombstonesCount());
+    RingConfig config = config(m.getRangeNetwork(), m.getRangePrefix(), m.getMinBlock());
+    RingGenesis genesis = genesis(m.getGenesis());
+    return Ring.of(config, genesis, entries(config, m.getEntriesList()), tombstones(m.getTombstonesList()));
+  }
+
+  // ------------------------------------------------------------------ shared with RingDeltaCodec
+
+  static RingEntryMsg entryMsg(RingEntry e) {
+    return RingEntryMsg.newBuilder()
+        .setToken(ByteString.copyFrom(e.token().bytes()))
+        .setOwner(e.owner())
+        .setVersion(e.version())
+        .setFree(e.free())
+        .build();
+  }
+
+  static TombstoneMsg tombstoneMsg(Map.Entry<Long, Long> t) {
+    return TombstoneMsg.newBuilder().setRemovedPeer(t.getKey()).setReclaimedBy(t.getValue()).build();
+  }
+
+  static void checkSize(byte[] bytes, String what) {
+    if (bytes == null || bytes.length == 0) {
+      throw new RingDecodeException("empty " + what + " message");
+    }
+    if (bytes.length > MAX_BYTES) {
       throw new RingDecodeException(
-          "ring format version " + m.getFormatVersion() + " not in supported range "
+          what + " message of " + bytes.length + " bytes exceeds the limit of " + MAX_BYTES);
+    }
+  }
+
+  static void checkHeader(String what, int formatVersion, int entries, int tombstones) {
+    if (formatVersion < FORMAT_MIN || formatVersion > FORMAT_MAX) {
+      throw new RingDecodeException(
+          what + " format version " + formatVersion + " not in supported range "
               + FORMAT_MIN + ".." + FORMAT_MAX + " (upgrade the older agents)");
     }
-    if (m.getEntriesCount() > MAX_ENTRIES || m.getTombstonesCount() > MAX_TOMBSTONES) {
+    if (entries > MAX_ENTRIES || tombstones > MAX_TOMBSTONES) {
       throw new RingDecodeException(
-          "ring message too large: " + m.getEntriesCount() + " entries, "
-              + m.getTombstonesCount() + " tombstones");
+          what + " message too large: " + entries + " entries, " + tombstones + " tombstones");
     }
-    RingConfig config;
-    RingGenesis genesis;
+  }
+
+  static RingConfig config(ByteString network, int prefix, int minBlock) {
     try {
-      IpAddress net = IpAddress.ofBytes(m.getRangeNetwork().toByteArray());
-      config = new RingConfig(Cidr.of(net, m.getRangePrefix()), m.getMinBlock());
-      genesis = new RingGenesis(m.getGenesis());
+      IpAddress net = IpAddress.ofBytes(network.toByteArray());
+      return new RingConfig(Cidr.of(net, prefix), minBlock);
     } catch (IllegalArgumentException e) {
       throw new RingDecodeException("bad ring header: " + e.getMessage());
     }
-    List<RingEntry> entries = new ArrayList<>(m.getEntriesCount());
-    for (RingEntryMsg e : m.getEntriesList()) {
+  }
+
+  static RingGenesis genesis(String id) {
+    try {
+      return new RingGenesis(id);
+    } catch (IllegalArgumentException e) {
+      throw new RingDecodeException("bad ring header: " + e.getMessage());
+    }
+  }
+
+  static List<RingEntry> entries(RingConfig config, List<RingEntryMsg> msgs) {
+    List<RingEntry> entries = new ArrayList<>(msgs.size());
+    for (RingEntryMsg e : msgs) {
       try {
         IpAddress token = IpAddress.ofBytes(e.getToken().toByteArray());
         if (!token.sameFamily(config.range().network())) {
@@ -104,13 +135,22 @@ public final class RingCodec {
         throw new RingDecodeException("bad ring entry: " + ex.getMessage());
       }
     }
+    return entries;
+  }
+
+  static Map<Long, Long> tombstones(List<TombstoneMsg> msgs) {
     Map<Long, Long> tombs = new TreeMap<>();
-    for (TombstoneMsg t : m.getTombstonesList()) {
+    for (TombstoneMsg t : msgs) {
       Long prev = tombs.put(t.getRemovedPeer(), t.getReclaimedBy());
       if (prev != null && prev != t.getReclaimedBy()) {
-        throw new RingDecodeException("duplicate tombstone for peer " + PeerIds.format(t.getRemovedPeer()));
+        throw new RingDecodeException("duplicate tombstone for peer " + hex(t.getRemovedPeer()));
       }
     }
-    return Ring.of(config, genesis, entries, tombs);
+    return tombs;
+  }
+
+  /** A peer id for messages; tolerates 0 (shown as 16 zeros) since decoded input is not trusted yet. */
+  static String hex(long peer) {
+    return peer == 0 ? "0000000000000000" : PeerId.of(peer).toString();
   }
 }

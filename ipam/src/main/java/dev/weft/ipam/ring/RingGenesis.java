@@ -1,5 +1,6 @@
 package dev.weft.ipam.ring;
 
+import dev.weft.id.PeerId;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -54,16 +55,16 @@ public record RingGenesis(String id) {
     return new RingGenesis(id.length() > MAX_LENGTH ? id.substring(0, MAX_LENGTH) : id);
   }
 
-  public static RingGenesis creator(long creatorPeer, String decisionToken) {
+  public static RingGenesis creator(PeerId creatorPeer, String decisionToken) {
     if (decisionToken == null || decisionToken.isBlank() || decisionToken.length() > 200) {
       throw new IllegalArgumentException("creator decision token must be 1..200 characters");
     }
-    return new RingGenesis("creator:" + PeerIds.format(creatorPeer) + ":" + decisionToken);
+    return new RingGenesis("creator:" + creatorPeer + ":" + decisionToken);
   }
 
   /**
    * The placeholder owner of a seed's initial share, until the node with that name claims it. A
-   * hash of the name, so every node computes the same one.
+   * hash of the name, so every node computes the same one (never zero: not a peer id).
    */
   public static long seedPlaceholder(String seedName) {
     byte[] h = sha256("weft-ipam-seed\0" + seedName);
@@ -71,7 +72,7 @@ public record RingGenesis(String id) {
     for (int i = 0; i < 8; i++) {
       v = (v << 8) | (h[i] & 0xff);
     }
-    return v;
+    return v == 0 ? 1 : v;
   }
 
   static byte[] sha256(String s) {

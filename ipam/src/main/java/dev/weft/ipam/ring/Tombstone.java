@@ -1,9 +1,11 @@
 package dev.weft.ipam.ring;
 
+import dev.weft.id.PeerId;
+
 /** {@code removedPeer} was removed from the cluster and its ranges taken by {@code reclaimedBy}. */
-public record Tombstone(long removedPeer, long reclaimedBy) {
+public record Tombstone(PeerId removedPeer, PeerId reclaimedBy) {
   @Override
   public String toString() {
-    return PeerIds.format(removedPeer) + " reclaimed by " + PeerIds.format(reclaimedBy);
+    return removedPeer + " reclaimed by " + reclaimedBy;
   }
 }

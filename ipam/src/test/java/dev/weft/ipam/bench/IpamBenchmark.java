@@ -53,7 +53,7 @@ class IpamBenchmark {
    */
   static void allocations(String label, IpamStore store, int n) throws Exception {
     int live = 250;
-    IpamNode node = IpamNode.open(IpamConfig.of(Cidr.parse("10.32.0.0/12"), 64), store, 1, "bench");
+    IpamNode node = IpamNode.open(IpamConfig.of(Cidr.parse("10.32.0.0/12"), 64), store, dev.weft.id.PeerId.of(1), "bench");
     node.bootstrapAsCreator("bench");
     for (int i = 0; i < live; i++) {
       node.allocate("c" + i, "eth0", 0);

@@ -9,10 +9,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Generates rings that real peers could hold: a seeded random history of owner operations (claim,
- * free updates, donations, reclaims of dead peers) and state exchanges on per-peer replicas.
+ * free updates, donations, reclaims of dead peers) and state exchanges on per-peer replicas. Every
+ * owner operation also yields the delta its peer would publish ({@link #deltas}), and every state a
+ * replica passes through is kept ({@link #snapshots}).
  */
 final class RingHistory {
   final RingConfig config;
@@ -20,6 +23,9 @@ final class RingHistory {
   final long[] ids;
   final Ring[] replicas;
   final Set<Integer> dead = new HashSet<>();
+  final Ring initial;
+  final List<RingDelta> deltas = new ArrayList<>();
+  final List<Ring> snapshots = new ArrayList<>();
   final Random random;
 
   RingHistory(long seed, int peers, Cidr range, int minBlock) {
@@ -32,7 +38,7 @@ final class RingHistory {
       names.add("node-" + p);
       ids[p] = 1000 + p;
     }
-    Ring initial = Ring.fromSeeds(config, names.subList(0, seeds));
+    initial = Ring.fromSeeds(config, names.subList(0, seeds));
     for (int p = 0; p < peers; p++) {
       replicas[p] = initial;
     }
@@ -62,14 +68,15 @@ final class RingHistory {
       return;
     }
     Ring r = replicas[p];
-    switch (random.nextInt(6)) {
+    int op = random.nextInt(6);
+    switch (op) {
       case 0 -> replicas[p] = r.claimSeed(ids[p], names.get(p));
       case 1 -> {
         List<IpRange> own = r.rangesOwnedBy(ids[p]);
         if (!own.isEmpty()) {
           int i = r.indexOf(own.get(random.nextInt(own.size())).start());
           long size = r.sizeOf(i);
-          replicas[p] = r.withFree(ids[p], r.entries().get(i).token(), Math.floorMod(random.nextLong(), size + 1));
+          replicas[p] = RingOperations.withFree(r, ids[p], r.entries().get(i).token(), Math.floorMod(random.nextLong(), size + 1));
         }
       }
       case 2 -> donate(p);
@@ -85,11 +92,36 @@ final class RingHistory {
           Ring withQ = r.merge(replicas[q]).ring();
           if (!withQ.isRemoved(ids[q])) {
             dead.add(q);
-            replicas[p] = withQ.reclaim(ids[p], ids[q]);
+            Ring reclaimed = withQ.reclaim(ids[p], ids[q]);
+            recordDelta(withQ, reclaimed);
+            replicas[p] = reclaimed;
           }
         }
       }
     }
+    if (op <= 2) {
+      recordDelta(r, replicas[p]);
+    }
+    if (replicas[p] != r) {
+      snapshots.add(replicas[p]);
+    }
+  }
+
+  /** The delta a peer publishes after an owner operation took its ring from {@code before} to {@code after}. */
+  void recordDelta(Ring before, Ring after) {
+    if (before == after) {
+      return;
+    }
+    Set<IpAddress> tokens = new TreeSet<>();
+    for (RingEntry e : after.entries()) {
+      int i = before.indexOf(e.token());
+      if (i < 0 || !before.entries().get(i).equals(e)) {
+        tokens.add(e.token());
+      }
+    }
+    Set<Long> tombs = new TreeSet<>(after.tombstones().keySet());
+    tombs.removeAll(before.tombstones().keySet());
+    deltas.add(RingDelta.from(after, tokens, tombs));
   }
 
   private void donate(int p) {

@@ -139,30 +139,30 @@ class RingTest {
         .isInstanceOf(RingOperationException.class);
     assertThatThrownBy(() -> r.donate(A, IpRange.of(ip("10.47.255.0"), ip("10.48.1.0")), C, RingTest::allFree))
         .isInstanceOf(RingOperationException.class);
-    assertThatThrownBy(() -> r.withFree(B, ip("10.32.0.0"), 5)).isInstanceOf(RingOperationException.class);
-    assertThatThrownBy(() -> r.withFree(A, ip("10.32.0.0"), (1L << 20) + 1)).isInstanceOf(RingOperationException.class);
-    assertThat(r.withFree(A, ip("10.32.0.0"), 7).entries().get(0).version()).isEqualTo(2);
+    assertThatThrownBy(() -> RingOperations.withFree(r, B, ip("10.32.0.0"), 5)).isInstanceOf(RingOperationException.class);
+    assertThatThrownBy(() -> RingOperations.withFree(r, A, ip("10.32.0.0"), (1L << 20) + 1)).isInstanceOf(RingOperationException.class);
+    assertThat(RingOperations.withFree(r, A, ip("10.32.0.0"), 7).entries().get(0).version()).isEqualTo(2);
   }
 
   @Test
   void reclaimJumpsTheVersionTombstonesAndTheRemovedPeerNotices() {
     Ring base = Ring.createdBy(CFG, A, "uid").donate(A, IpRange.of(ip("10.40.0.0"), ip("10.44.0.0")), B, RingTest::allFree);
-    Ring atB = base.withFree(B, ip("10.40.0.0"), 100); // B reports while alive
+    Ring atB = RingOperations.withFree(base, B, ip("10.40.0.0"), 100); // B reports while alive
     Ring reclaimed = base.merge(atB).ring().reclaim(A, B);
     assertThat(reclaimed.isRemoved(B)).isTrue();
-    assertThat(reclaimed.tombstoneOf(B)).hasValue(new Tombstone(B, A));
+    assertThat(reclaimed.tombstoneOf(B)).hasValue(new Tombstone(dev.weft.id.PeerId.of(B), dev.weft.id.PeerId.of(A)));
     RingEntry e = reclaimed.entries().get(1);
     assertThat(e.owner()).isEqualTo(A);
     assertThat(e.version()).isGreaterThan(Ring.RECLAIM_VERSION_JUMP);
     assertThat(e.free()).isEqualTo(1L << 18);
 
     // B, still running with an old view and a few more updates, is overridden and told
-    Ring bView = atB.withFree(B, ip("10.40.0.0"), 99).withFree(B, ip("10.40.0.0"), 98);
+    Ring bView = RingOperations.withFree(RingOperations.withFree(atB, B, ip("10.40.0.0"), 99), B, ip("10.40.0.0"), 98);
     Ring.PeerMergeResult m = bView.mergeAsPeer(reclaimed, B, r -> false);
     assertThat(m.selfRemoved()).isTrue();
     assertThat(m.lost()).containsExactly(IpRange.of(ip("10.40.0.0"), ip("10.44.0.0")));
     assertThat(m.ring().rangesOwnedBy(B)).isEmpty();
-    assertThatThrownBy(() -> m.ring().withFree(B, ip("10.40.0.0"), 1))
+    assertThatThrownBy(() -> RingOperations.withFree(m.ring(), B, ip("10.40.0.0"), 1))
         .isInstanceOf(RingOperationException.class).hasMessageContaining("new identity");
     // ... but if B still has addresses in use there, it refuses and says why
     assertThatThrownBy(() -> bView.mergeAsPeer(reclaimed, B, r -> r.contains(ip("10.40.0.9"))))
@@ -183,7 +183,7 @@ class RingTest {
         List.of(new RingEntry(ip("10.32.0.0"), B, 9, 5)), Map.of());
     assertThatThrownBy(() -> base.mergeAsPeer(forged, A, r -> true))
         .isInstanceOf(RangeTakeoverRefusedException.class)
-        .satisfies(x -> assertThat(((RangeTakeoverRefusedException) x).newOwner()).isEqualTo(B));
+        .satisfies(x -> assertThat(((RangeTakeoverRefusedException) x).newOwner()).isEqualTo(dev.weft.id.PeerId.of(B)));
     Ring.PeerMergeResult ok = base.mergeAsPeer(forged, A, r -> false);
     assertThat(ok.selfRemoved()).isFalse();
     assertThat(ok.lost()).hasSize(1);
@@ -191,7 +191,7 @@ class RingTest {
 
   @Test
   void invariantsAreCheckedOnEveryRing() {
-    RingGenesis g = RingGenesis.creator(A, "x");
+    RingGenesis g = RingGenesis.creator(dev.weft.id.PeerId.of(A), "x");
     assertThatThrownBy(() -> Ring.of(CFG, g, List.of(), Map.of())).isInstanceOf(RingInvariantException.class);
     assertThatThrownBy(() -> Ring.of(CFG, g, List.of(new RingEntry(ip("10.32.0.64"), A, 1, 0)), Map.of()))
         .isInstanceOf(RingInvariantException.class).hasMessageContaining("first token");
@@ -214,7 +214,7 @@ class RingTest {
   void aTokenUnknownToAnEntrysOwnerShrinksItAndItsFreeCountIsClamped() {
     // A reclaimed B's entry without knowing the token B had just created at .64: after the union,
     // A's entry covers only [.0, .64) and its free count is clamped to 64 in both merge orders
-    RingGenesis g = RingGenesis.creator(A, "x");
+    RingGenesis g = RingGenesis.creator(dev.weft.id.PeerId.of(A), "x");
     Ring r1 = Ring.of(CFG, g, List.of(new RingEntry(ip("10.32.0.0"), A, 3, 1000)), Map.of());
     Ring r2 = Ring.of(CFG, g, List.of(
         new RingEntry(ip("10.32.0.0"), B, 2, 10), new RingEntry(ip("10.32.0.64"), C, 1, 0)), Map.of());
@@ -229,7 +229,7 @@ class RingTest {
 
   @Test
   void equalVersionsWithDifferentFreeCountsJoinToTheLowerCount() {
-    RingGenesis g = RingGenesis.creator(A, "x");
+    RingGenesis g = RingGenesis.creator(dev.weft.id.PeerId.of(A), "x");
     Ring r1 = Ring.of(CFG, g, List.of(new RingEntry(ip("10.32.0.0"), A, 3, 100)), Map.of());
     Ring r2 = Ring.of(CFG, g, List.of(new RingEntry(ip("10.32.0.0"), A, 3, 90)), Map.of());
     assertThat(r1.merge(r2).ring()).isEqualTo(r2);

@@ -1,5 +1,6 @@
 package dev.weft.ipam.sim;
 
+import dev.weft.id.PeerId;
 import dev.weft.ipam.AllocationResult;
 import dev.weft.ipam.GrantResult;
 import dev.weft.ipam.IpamConfig;
@@ -27,10 +28,13 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * A deterministic simulation of many IPAM nodes exchanging ring state, space requests and grants
- * through a simulated network (random delay, loss, partitions), with pod churn, node restarts from
- * persisted state, joins, permanent deaths followed by reclaim, and reclaimed nodes coming back.
- * Everything derives from one seed. {@link #checkNoDuplicates()} runs after every step.
+ * A deterministic simulation of many IPAM nodes exchanging ring deltas (published after every step
+ * by the peers that changed their ring, forwarded by receivers that learned something, like gossip
+ * does), occasional full rings (anti-entropy), space requests and grants through a simulated
+ * network (random delay, loss, partitions), with pod churn, node restarts from persisted state,
+ * joins, permanent deaths followed by reclaim, and reclaimed nodes coming back. Donor choice uses
+ * free hints from the node records each peer last published (lazily, in gossip steps). Everything
+ * derives from one seed. {@link #checkNoDuplicates()} runs after every step.
  */
 final class IpamSimulation {
   static final List<String> SEEDS = List.of("seed-0", "seed-1", "seed-2", "seed-3", "seed-4");
@@ -41,6 +45,7 @@ final class IpamSimulation {
   final List<SimPeer> peers = new ArrayList<>();
   final PriorityQueue<Msg> inFlight = new PriorityQueue<>();
   final Map<IpAddress, String> podAddresses = new HashMap<>(); // every live pod in the cluster
+  final Map<PeerId, Long> publishedFree = new HashMap<>(); // ipam_free of each node record as last gossiped
   long now;
   long seq;
   double loss = 0.05;
@@ -53,6 +58,10 @@ final class IpamSimulation {
     long noSpace;
     long releases;
     long gossipDelivered;
+    long deltasDelivered;
+    long deltasForwarded;
+    long ringBytesSent;
+    long deltaBytesSent;
     long lost;
     long requests;
     long grants;
@@ -68,7 +77,9 @@ final class IpamSimulation {
     @Override
     public String toString() {
       return "steps=" + steps + " allocations=" + allocations + " noSpace=" + noSpace + " releases=" + releases
-          + " ringDeliveries=" + gossipDelivered + " lost=" + lost + " spaceRequests=" + requests + " grants=" + grants
+          + " ringDeliveries=" + gossipDelivered + " deltaDeliveries=" + deltasDelivered
+          + " deltasForwarded=" + deltasForwarded + " ringBytesSent=" + ringBytesSent
+          + " deltaBytesSent=" + deltaBytesSent + " lost=" + lost + " spaceRequests=" + requests + " grants=" + grants
           + " refusals=" + refusals + " restarts=" + restarts + " joins=" + joins + " deaths=" + deaths
           + " reclaims=" + reclaims + " removedRejoins=" + removedRejoins + " partitions=" + partitions
           + " maxPods=" + maxPods;
@@ -99,7 +110,7 @@ final class IpamSimulation {
     }
 
     void start(boolean fresh) throws IOException {
-      node = IpamNode.open(config, store, id, name);
+      node = IpamNode.open(config, store, PeerId.of(id), name);
       node.bootstrapFromSeeds(SEEDS);
       if (fresh && SEEDS.contains(name) && now == 0) {
         node.claimSeedShare(); // a cluster being created: nobody to sync with yet
@@ -107,9 +118,11 @@ final class IpamSimulation {
     }
   }
 
-  sealed interface Payload permits RingBytes, Request, Grant {}
+  sealed interface Payload permits RingBytes, DeltaBytes, Request, Grant {}
 
   record RingBytes(byte[] bytes) implements Payload {}
+
+  record DeltaBytes(byte[] bytes, int hops) implements Payload {}
 
   record Request(byte[] bytes) implements Payload {}
 
@@ -149,6 +162,11 @@ final class IpamSimulation {
   // ------------------------------------------------------------------ network
 
   void send(int from, int to, Payload p) {
+    switch (p) {
+      case RingBytes r -> stats.ringBytesSent += r.bytes().length;
+      case DeltaBytes d -> stats.deltaBytesSent += d.bytes().length;
+      default -> { }
+    }
     if (rnd.nextDouble() < loss) {
       stats.lost++;
       return;
@@ -179,6 +197,17 @@ final class IpamSimulation {
                 + "-knowsTomb=" + sent.isRemoved(to.id) + "-ownsInOwnView=" + to.node.ring().get().rangesOwnedBy(to.id).size());
           }
         }
+        case DeltaBytes d -> {
+          stats.deltasDelivered++;
+          RingUpdate u = applyRemote(to, () -> to.node.applyRemoteDelta(d.bytes()));
+          if (u.selfRemoved()) {
+            rejoinAsNewPeer(to);
+          } else if (u.changed() && d.hops() < 6) {
+            // gossip passes on what was news to the receiver
+            stats.deltasForwarded++;
+            fanOut(to, new DeltaBytes(d.bytes(), d.hops() + 1), 2);
+          }
+        }
         case Request r -> {
           SpaceRequest req = SpaceMessages.decodeRequest(r.bytes());
           SpaceGrant g = to.node.handleSpaceRequest(req);
@@ -199,16 +228,42 @@ final class IpamSimulation {
     }
   }
 
+  interface Apply {
+    RingUpdate run() throws IOException;
+  }
+
   void applyRing(SimPeer to, byte[] bytes) throws IOException {
-    RingUpdate u;
+    RingUpdate u = applyRemote(to, () -> to.node.applyRemoteRing(bytes));
+    if (u.selfRemoved()) {
+      rejoinAsNewPeer(to);
+    }
+  }
+
+  RingUpdate applyRemote(SimPeer to, Apply apply) throws IOException {
     try {
-      u = to.node.applyRemoteRing(bytes);
+      return apply.run();
     } catch (RuntimeException e) {
       throw new AssertionError("seed " + seed + " step " + stats.steps + ": peer " + to.name + " history "
           + to.history.subList(Math.max(0, to.history.size() - 30), to.history.size()) + ": " + e.getMessage(), e);
     }
-    if (u.selfRemoved()) {
-      rejoinAsNewPeer(to);
+  }
+
+  void fanOut(SimPeer from, Payload p, int k) {
+    for (int i = 0; i < k; i++) {
+      int to = rnd.nextInt(peers.size());
+      if (to != from.index) {
+        send(from.index, to, p);
+      }
+    }
+  }
+
+  /** Every peer that changed its ring publishes the delta (what the agent does after each event). */
+  void publishDeltas() {
+    for (SimPeer p : peers) {
+      if (p.up() && p.node.hasOutgoingDelta()) {
+        byte[] d = p.node.takeOutgoingDelta().orElseThrow();
+        fanOut(p, new DeltaBytes(d, 0), 3);
+      }
     }
   }
 
@@ -256,6 +311,7 @@ final class IpamSimulation {
     } else {
       gossip();
     }
+    publishDeltas();
     checkNoDuplicates();
   }
 
@@ -269,16 +325,25 @@ final class IpamSimulation {
     return null;
   }
 
+  /**
+   * A gossip round of one peer: it publishes its node record (the free hint) and, one time in four,
+   * exchanges its full ring with one random peer (anti-entropy push-pull).
+   */
   void gossip() {
     SimPeer p = randomUp();
-    if (p == null || p.node.localRingBytes().isEmpty()) {
+    if (p == null) {
       return;
     }
-    byte[] bytes = p.node.localRingBytes().get();
-    for (int k = 0; k < 2; k++) {
-      int to = rnd.nextInt(peers.size());
-      if (to != p.index) {
-        send(p.index, to, new RingBytes(bytes));
+    publishedFree.put(p.node.self(), p.node.localFree());
+    if (p.node.localRingBytes().isEmpty() || rnd.nextInt(4) != 0) {
+      return;
+    }
+    int to = rnd.nextInt(peers.size());
+    if (to != p.index) {
+      send(p.index, to, new RingBytes(p.node.localRingBytes().get()));
+      SimPeer q = peers.get(to);
+      if (q.up() && q.node.localRingBytes().isPresent()) {
+        send(to, p.index, new RingBytes(q.node.localRingBytes().get()));
       }
     }
   }
@@ -313,7 +378,7 @@ final class IpamSimulation {
   void sendRequest(SimPeer p, SpaceRequest req) {
     stats.requests++;
     for (SimPeer d : peers) {
-      if (d.id == req.getDonor()) {
+      if (d.id == SpaceMessages.donor(req).value()) {
         send(p.index, d.index, new Request(SpaceMessages.encode(req)));
         return;
       }
@@ -338,8 +403,8 @@ final class IpamSimulation {
     if (p == null) {
       return;
     }
-    p.node.setLivenessView(id -> peers.stream().anyMatch(q -> q.id == id && q.up()));
-    p.node.spaceRequestIfNeeded(now).ifPresent(req -> sendRequest(p, req));
+    p.node.setLivenessView(id -> peers.stream().anyMatch(q -> q.id == id.value() && q.up()));
+    p.node.spaceRequestIfNeeded(now, publishedFree).ifPresent(req -> sendRequest(p, req));
   }
 
   void restart() throws IOException {
@@ -350,7 +415,7 @@ final class IpamSimulation {
     stats.restarts++;
     p.history.add(stats.steps + ":restart");
     p.node = null; // crash: in-memory state gone, pods keep running
-    IpamNode reopened = IpamNode.open(config, p.store, p.id, p.name);
+    IpamNode reopened = IpamNode.open(config, p.store, PeerId.of(p.id), p.name);
     reopened.bootstrapFromSeeds(SEEDS);
     p.node = reopened;
     for (AttachmentKey k : p.pods) {
@@ -404,7 +469,7 @@ final class IpamSimulation {
             }
           }
         }
-        reclaimer.node.reclaim(d.id);
+        reclaimer.node.reclaim(PeerId.of(d.id));
         d.history.add(stats.steps + ":reclaimed-by-" + reclaimer.name);
         d.reclaimed = true;
         stats.reclaims++;
@@ -427,7 +492,7 @@ final class IpamSimulation {
         // a reclaimed node boots again from its old disk: its containers are gone (CNI GC) and it
         // must find out from gossip that it was removed
         d.dead = false;
-        d.node = IpamNode.open(config, d.store, d.id, d.name);
+        d.node = IpamNode.open(config, d.store, PeerId.of(d.id), d.name);
         d.node.bootstrapFromSeeds(SEEDS);
         d.node.gc(List.of());
         d.history.add(stats.steps + ":zombie");
