@@ -97,22 +97,49 @@ class IpamDeltaAndHintTest {
     b.bootstrapFromSeeds(List.of("a", "b"));
     assertThat(a.hasOutgoingDelta()).isFalse(); // every node computes the seed ring itself
     a.claimSeedShare();
-    b.applyRemoteDelta(deliver(a));
+    byte[] aClaim = deliver(a);
+    b.applyRemoteDelta(aClaim);
     b.claimSeedShare();
     byte[] bClaim = b.takeOutgoingDelta().orElseThrow();
     // b had split its share before dying; a reclaims b knowing only b's claim, then the split arrives
     Ring bView = b.ring().orElseThrow();
     a.applyRemoteDelta(bClaim);
     a.reclaim(B);
-    a.takeOutgoingDelta();
-    IpRange piece = IpRange.of(IpAddress.parse("10.32.192.0"), IpAddress.parse("10.33.0.0"));
+    byte[] aReclaim = a.takeOutgoingDelta().orElseThrow();
+    // b gave [.160, .192) of its share to c just before dying, which also created b's rest entry
+    // at .192; a hears of it only now
+    IpRange piece = IpRange.of(IpAddress.parse("10.32.160.0"), IpAddress.parse("10.32.192.0"));
     Ring split = bView.donate(B.value(), piece, C.value(), r -> r.sizeLong());
-    RingDelta late = RingDelta.from(split, Set.of(IpAddress.parse("10.32.128.0"), IpAddress.parse("10.32.192.0")), Set.of());
-    a.applyRemoteDelta(RingDeltaCodec.encode(late));
-    // b's entry at 10.32.128.0 (v3) lost to the reclaim (v2+2^32); the new token's rest... and a
-    // re-reclaims any entry b wrote that it now sees, and publishes that follow-up
-    assertThat(a.ring().orElseThrow().owners()).doesNotContain(B.value());
-    assertThat(a.takeOutgoingDelta()).isEmpty(); // nothing of b's was left to re-reclaim here
+    RingDelta late = RingDelta.from(split,
+        Set.of(IpAddress.parse("10.32.128.0"), IpAddress.parse("10.32.160.0"), IpAddress.parse("10.32.192.0")), Set.of());
+    RingUpdate u = a.applyRemoteDelta(RingDeltaCodec.encode(late));
+    Ring at = a.ring().orElseThrow();
+    assertThat(u.lost()).containsExactly(piece); // c's piece, which a never had pods in
+    assertThat(at.ownerOf(IpAddress.parse("10.32.170.0"))).hasValue(C.value());
+    // b's rest entry was re-reclaimed at once, and that follow-up is a delta of a's
+    assertThat(at.owners()).doesNotContain(B.value());
+    assertThat(at.ownerOf(IpAddress.parse("10.32.200.0"))).hasValue(A.value());
+    RingDelta followUp = RingDeltaCodec.decode(a.takeOutgoingDelta().orElseThrow());
+    assertThat(followUp.entries()).anySatisfy(e -> {
+      assertThat(e.token()).isEqualTo(IpAddress.parse("10.32.192.0"));
+      assertThat(e.owner()).isEqualTo(A.value());
+      assertThat(e.version()).isGreaterThan(Ring.RECLAIM_VERSION_JUMP);
+    });
+    // a third peer that hears the late split and a's follow-up (in either order) agrees with a
+    IpamNode c1 = node(C, "c");
+    IpamNode c2 = node(PeerId.of(0xc2), "c2");
+    for (IpamNode c : List.of(c1, c2)) {
+      c.bootstrapFromSeeds(List.of("a", "b"));
+      c.applyRemoteDelta(bClaim);
+      c.applyRemoteDelta(aReclaim);
+      c.applyRemoteDelta(aClaim);
+    }
+    c1.applyRemoteDelta(RingDeltaCodec.encode(late));
+    c1.applyRemoteDelta(RingDeltaCodec.encode(followUp));
+    c2.applyRemoteDelta(RingDeltaCodec.encode(followUp));
+    c2.applyRemoteDelta(RingDeltaCodec.encode(late));
+    assertThat(c1.ring()).contains(at);
+    assertThat(c2.ring()).contains(at);
   }
 
   @Test

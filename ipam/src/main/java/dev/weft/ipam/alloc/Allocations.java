@@ -214,37 +214,4 @@ public final class Allocations {
     }
     return Optional.ofNullable(a);
   }
-
-  /**
-   * Free runs of addresses inside {@code r} (nothing allocated, not the gateway, not excluded), in
-   * address order.
-   */
-  public List<IpRange> freeRuns(IpRange r) {
-    List<IpRange> out = new ArrayList<>();
-    if (r.isEmpty()) {
-      return out;
-    }
-    List<IpAddress> taken = new ArrayList<>(byAddress.subMap(r.start(), true, r.last(), true).keySet());
-    if (gateway != null && r.contains(gateway)) {
-      taken.add(gateway);
-    }
-    for (IpAddress x : excluded) {
-      if (r.contains(x)) {
-        taken.add(x);
-      }
-    }
-    Collections.sort(taken);
-    BigInteger cur = r.start().toBigInteger();
-    for (IpAddress t : taken) {
-      BigInteger tv = t.toBigInteger();
-      if (tv.compareTo(cur) > 0) {
-        out.add(IpRange.ofSize(IpAddress.fromBigInteger(cur, t.bitLength()), tv.subtract(cur)));
-      }
-      cur = cur.max(tv.add(BigInteger.ONE));
-    }
-    if (cur.compareTo(r.endValue()) < 0) {
-      out.add(IpRange.ofSize(IpAddress.fromBigInteger(cur, r.start().bitLength()), r.endValue().subtract(cur)));
-    }
-    return out;
-  }
 }
