@@ -97,12 +97,8 @@ final class ControllerIpam implements CniIpam {
             throw new Busy("interrupted while waiting for '" + what + "'");
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof Failed f)) throw new IllegalStateException(e.getCause());
-            throw switch (f.failure) {
-                case Reply.Failure.TryAgain t -> new Busy(t.message());
-                case Reply.Failure.Disk d -> new IOException(d.message());
-                case Reply.Failure.Kernel k -> new IOException(k.message());
-                case Reply.Failure.Refused r -> new IOException(r.message());
-            };
+            if (f.failure instanceof Reply.Failure.TryAgain t) throw new Busy(t.message());
+            throw new IOException(f.failure.message());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.weft.k8s.lock;
 
 import java.time.Instant;
+import dev.weft.id.PeerId;
 import dev.weft.ipam.ring.RingGenesis;
 import java.util.List;
 import java.util.Optional;
@@ -46,14 +47,6 @@ public record BootstrapRecord(
      */
     public RingGenesis genesis() {
         if (ringGenesis.isPresent()) return new RingGenesis(ringGenesis.get());
-        return RingGenesis.creator(peerIdAsLong(creatorPeerId), decisionToken);
-    }
-
-    /** A peer id written as 16 hex digits, as the 64-bit value the IPAM uses. */
-    public static long peerIdAsLong(String peerId) {
-        if (peerId == null || peerId.length() != 16) {
-            throw new IllegalArgumentException("peer id must be 16 hex digits, got '" + peerId + "'");
-        }
-        return Long.parseUnsignedLong(peerId, 16);
+        return RingGenesis.creator(PeerId.parse(creatorPeerId), decisionToken);
     }
 }

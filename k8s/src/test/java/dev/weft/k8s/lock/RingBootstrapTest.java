@@ -68,7 +68,7 @@ class RingBootstrapTest {
             assertThat(stored.origin()).isEqualTo("seeded");
             assertThat(stored.decisionToken()).isEqualTo("k8s:" + creator + "@2026-03-01T12:00:00Z");
             assertThat(stored.genesis()).isEqualTo(dev.weft.ipam.ring.RingGenesis.creator(
-                    Long.parseUnsignedLong(creator, 16), stored.decisionToken()));
+                    dev.weft.id.PeerId.parse(creator), stored.decisionToken()));
             assertThat(outcomes).allSatisfy(o -> assertThat(o.record().genesis()).isEqualTo(stored.genesis()));
             assertThat(client.configMaps().inNamespace("weft").list().getItems()).hasSize(1);
         } finally {

@@ -11,7 +11,7 @@ import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
 import dev.weft.ipam.addr.IpRange;
 import dev.weft.ipam.proto.SpaceGrant;
-import dev.weft.ipam.ring.PeerIds;
+import dev.weft.id.PeerId;
 import dev.weft.ipam.ring.Ring;
 import dev.weft.ipam.store.InMemoryIpamStore;
 import dev.weft.k8s.K8sConfig;
@@ -99,9 +99,9 @@ class NodeChurnSimulationTest {
         Agent(String node, long peer) throws Exception {
             this.node = node;
             this.peer = peer;
-            this.peerHex = PeerIds.format(peer);
-            this.ipam = IpamNode.open(ipamConfig, new InMemoryIpamStore(), peer, node);
-            this.ipam.setLivenessView(p -> agents.containsKey(p) && agents.get(p).alive);
+            this.peerHex = PeerId.of(peer).toString();
+            this.ipam = IpamNode.open(ipamConfig, new InMemoryIpamStore(), PeerId.of(peer), node);
+            this.ipam.setLivenessView(p -> agents.containsKey(p.value()) && agents.get(p.value()).alive);
             this.lock = new ReclaimLock(client, K8sConfig.defaults(node), clock);
         }
     }
@@ -234,7 +234,7 @@ class NodeChurnSimulationTest {
         NodeEvent ev = nextEventFor(dead.node);
         assertThat(ev).isInstanceOf(NodeEvent.Deleted.class);
         String deadHex = ev.node().peerId().orElseThrow();
-        long deadPeer = BootstrapRecord.peerIdAsLong(deadHex);
+        long deadPeer = PeerId.parse(deadHex).value();
         assertThat(deadPeer).isEqualTo(dead.peer);
 
         // Every live agent learns of the deletion at about the same time and tries to take the lock.
@@ -255,7 +255,7 @@ class NodeChurnSimulationTest {
         }
         assertThat(winners).as("reclaim lock winners for %s", dead.node).hasSize(1);
         Agent w = winners.getFirst();
-        ReclaimResult r = w.ipam.reclaim(deadPeer);
+        ReclaimResult r = w.ipam.reclaim(PeerId.of(deadPeer));
         List<String> cidrs = r.taken().stream().flatMap(x -> x.toCidrs().stream()).map(Cidr::toString).toList();
         w.lock.markReclaimed(deadHex, w.peerHex, cidrs);
         reclaimsDone++;
@@ -315,7 +315,7 @@ class NodeChurnSimulationTest {
         for (var e : ring.sizeByOwner().entrySet()) {
             if (e.getValue() == 0) continue;
             Agent owner = agents.get(e.getKey());
-            assertThat(owner).as("owner %s of %d addresses is a known peer", PeerIds.format(e.getKey()), e.getValue())
+            assertThat(owner).as("owner %s of %d addresses is a known peer", PeerId.of(e.getKey()), e.getValue())
                     .isNotNull();
             assertThat(owner.alive).as("space leaked to dead node %s", owner.node).isTrue();
             total = total.add(BigInteger.valueOf(e.getValue()));
