@@ -85,7 +85,7 @@ class AgentSimulationTest {
                     }
                 }
             } else if (r < 760) {
-                SimAgent down = pick(a -> !a.up && !a.removedWanted);
+                SimAgent down = pick(a -> !a.up && !a.removedWanted && !a.decommissioned);
                 if (down != null) {
                     world.stats.restarts++;
                     down.start(world.seeds);
@@ -118,7 +118,11 @@ class AgentSimulationTest {
             SimAgent by = up.get(world.random.nextInt(up.size()));
             world.stats.rmpeers++;
             PeerId target = dead.id;
-            by.controller.onRmpeer(target.toString(), world.reply(msg -> world.pods.values().removeIf(p -> p.owner().equals(target))));
+            dead.decommissioned = true; // the operator said it is gone for good: it comes back only reinstalled
+            by.controller.onRmpeer(target.toString(), world.reply(msg -> {
+                world.pods.values().removeIf(p -> p.owner().equals(target));
+                dead.removedWanted = true;
+            }));
         }
 
         private boolean deadEverywhere(SimAgent a) {
@@ -126,12 +130,16 @@ class AgentSimulationTest {
                     .map(p -> p.member().state() == MemberState.DEAD).orElse(false));
         }
 
-        /** A node whose ranges were reclaimed wipes its state and joins again as a new peer (what the runtime does). */
+        /**
+         * A node whose ranges were reclaimed wipes its state and joins again as a new peer (what the runtime does when it
+         * finds its tombstone; what an operator does when reinstalling a node removed with rmpeer).
+         */
         private void restartRemoved() {
             for (SimAgent a : world.agents) {
                 if (!a.removedWanted) continue;
                 a.removedWanted = false;
-                a.kill();
+                a.decommissioned = false;
+                if (a.up) a.kill();
                 world.pods.values().removeIf(p -> p.agent() == a && p.owner().equals(a.id));
                 a.disk.delete();
                 a.id = PeerId.random(world.random);
@@ -190,7 +198,8 @@ class AgentSimulationTest {
                     IpAddress vtep = vteps.get(p.owner());
                     boolean routed = routes.stream().anyMatch(r -> covers(r, p.address()) && vtep != null
                             && vtep.toInetAddress().equals(r.gateway()));
-                    if (!routed) fail("node " + node.name + " has no route to pod " + p.address() + " on " + p.agent().name + " (vtep " + vtep + ")");
+                    if (!routed) fail("node " + node.name + " has no route to pod " + p.address() + " on " + p.agent().name + " (vtep " + vtep + ")"
+                            + diagnose(node, p, routes));
                 }
                 Map<PeerId, List<dev.weft.ipam.addr.Cidr>> owners = node.ipam.cidrsByOwner();
                 for (Route r : routes) {
@@ -206,6 +215,31 @@ class AgentSimulationTest {
                     }
                 }
             }
+        }
+
+        /** What the node knows of the pod's owner, for a failure message. */
+        private String diagnose(SimAgent node, SimWorld.Pod p, List<Route> routes) {
+            var peer = node.controller.snapshot().peer(p.owner());
+            String owner = node.ipam.cidrsByOwner().entrySet().stream()
+                    .filter(e -> e.getValue().stream().anyMatch(c -> c.contains(p.address()))).map(e -> e.getKey().toString())
+                    .findFirst().orElse("nobody");
+            List<String> near = routes.stream().filter(r -> covers(r, p.address()))
+                    .map(r -> r.destination().getHostAddress() + "/" + r.prefixLength() + " via " + r.gateway()).toList();
+            return "; " + node.name + " sees the owner " + p.owner() + " as " + peer.map(x -> x.member().state() + " record="
+                    + x.record().isPresent()).orElse("unknown") + ", its ring says the address belongs to " + owner
+                    + " (the owner's own ring: " + p.agent().ipam.cidrsByOwner().entrySet().stream()
+                    .filter(e -> e.getValue().stream().anyMatch(c -> c.contains(p.address()))).map(e -> e.getKey().toString())
+                    .findFirst().orElse("nobody") + "), covering routes " + near + ", owner synced=" + p.agent().ipam.isSynced()
+                    + ", desired problems " + node.controller.snapshot().desired().map(d -> d.problems()).orElse(List.of())
+                    + ", entry at " + node.name + " " + entryAt(node, p.address()) + " at owner " + entryAt(p.agent(), p.address())
+                    + ", problems " + node.name + "=" + node.controller.snapshot().problems() + " owner=" + p.agent().controller.snapshot().problems()
+                    + ", ipam counters " + node.name + "=" + node.ipam.counters();
+        }
+
+        private static String entryAt(SimAgent a, IpAddress addr) {
+            var ring = a.ipam.ring().orElseThrow();
+            int i = ring.indexOf(addr);
+            return ring.entries().get(i) + " range " + ring.rangeOf(i);
         }
 
         private static boolean covers(Route r, IpAddress a) {

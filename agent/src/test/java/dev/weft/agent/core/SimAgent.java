@@ -43,6 +43,7 @@ final class SimAgent {
     byte[] ringState = new byte[0];
     boolean up;
     boolean removedWanted;
+    boolean decommissioned;
 
     SimAgent(SimWorld world, String name, int index, PeerId id) {
         this.world = world;
