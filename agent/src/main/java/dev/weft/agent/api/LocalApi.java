@@ -1,8 +1,7 @@
 package dev.weft.agent.api;
 
 import dev.weft.cni.FramedChannel;
-import dev.weft.cni.Json;
-import dev.weft.cni.JsonException;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -81,24 +80,24 @@ public final class LocalApi implements AutoCloseable {
         byte[] req = fc.readFrame(MAX_REQUEST, deadline);
         Map<String, Object> response;
         try {
-            Map<String, Object> request = Json.parseObject(new String(req, StandardCharsets.UTF_8));
+            Map<String, Object> request = AgentJson.parseObject(new String(req, StandardCharsets.UTF_8));
             response = new java.util.LinkedHashMap<>(handler.handle(request));
             response.putIfAbsent("ok", true);
-        } catch (JsonException e) {
-            response = Json.obj("ok", false, "error", "malformed request: " + e.getMessage());
+        } catch (JsonProcessingException e) {
+            response = AgentJson.obj("ok", false, "error", "malformed request: " + e.getOriginalMessage());
         } catch (ApiException e) {
-            response = Json.obj("ok", false, "error", e.getMessage());
+            response = AgentJson.obj("ok", false, "error", e.getMessage());
         }
-        fc.writeFrame(Json.write(response).getBytes(StandardCharsets.UTF_8), System.nanoTime() + IO_TIMEOUT_NANOS);
+        fc.writeFrame(AgentJson.write(response).getBytes(StandardCharsets.UTF_8), System.nanoTime() + IO_TIMEOUT_NANOS);
     }
 
     /** Client side: sends one request and returns the response object. */
     public static Map<String, Object> call(Path path, Map<String, Object> request, long timeoutNanos)
-            throws IOException, JsonException {
+            throws IOException {
         long deadline = System.nanoTime() + timeoutNanos;
         try (FramedChannel fc = FramedChannel.connect(UnixDomainSocketAddress.of(path), deadline)) {
-            fc.writeFrame(Json.write(request).getBytes(StandardCharsets.UTF_8), deadline);
-            return Json.parseObject(new String(fc.readFrame(MAX_RESPONSE, deadline), StandardCharsets.UTF_8));
+            fc.writeFrame(AgentJson.write(request).getBytes(StandardCharsets.UTF_8), deadline);
+            return AgentJson.parseObject(new String(fc.readFrame(MAX_RESPONSE, deadline), StandardCharsets.UTF_8));
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.weft.agent.cli;
 
 import dev.weft.agent.api.LocalApi;
-import dev.weft.cni.JsonException;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +38,8 @@ final class AgentClient {
         Map<String, Object> r;
         try {
             r = LocalApi.call(socket, request, TimeUnit.SECONDS.toNanos(10));
+        } catch (JsonProcessingException e) {
+            throw new Unreachable("the agent on " + socket + " answered something that is not JSON: " + e.getOriginalMessage());
         } catch (java.nio.file.AccessDeniedException e) {
             throw new Unreachable("permission denied on " + socket + ": the status socket is root-only, run as root (sudo)");
         } catch (IOException e) {
@@ -47,8 +49,6 @@ final class AgentClient {
             }
             throw new Unreachable("cannot talk to the agent on " + socket + ": " + m
                     + ". Is the agent running and healthy? Check its logs (kubectl logs -n weft <pod>).");
-        } catch (JsonException e) {
-            throw new Unreachable("the agent on " + socket + " answered something that is not JSON: " + e.getMessage());
         }
         if (!Boolean.TRUE.equals(r.get("ok"))) throw new Refused(String.valueOf(r.get("error")));
         return r;

@@ -1,6 +1,6 @@
 package dev.weft.agent.cli;
 
-import dev.weft.cni.Json;
+import dev.weft.agent.api.AgentJson;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -55,7 +55,7 @@ public final class DoctorCommand implements Callable<Integer> {
         checks.add(clock());
         Map<String, Object> report = null;
         try {
-            report = ReportFormat.map(AgentClient.call(socket, Json.obj("cmd", "report")), "report");
+            report = ReportFormat.map(AgentClient.call(socket, AgentJson.obj("cmd", "report")), "report");
         } catch (AgentClient.Unreachable | AgentClient.Refused e) {
             checks.add(new Check("agent", Status.FAIL, e.getMessage(), "start the agent (weft agent) or check its logs"));
         }

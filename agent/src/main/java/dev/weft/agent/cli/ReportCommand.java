@@ -1,6 +1,6 @@
 package dev.weft.agent.cli;
 
-import dev.weft.cni.Json;
+import dev.weft.agent.api.AgentJson;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -20,8 +20,8 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            Map<String, Object> r = ReportFormat.map(AgentClient.call(socket, Json.obj("cmd", "report")), "report");
-            System.out.println(Json.write(r));
+            Map<String, Object> r = ReportFormat.map(AgentClient.call(socket, AgentJson.obj("cmd", "report")), "report");
+            System.out.println(AgentJson.write(r));
             return AgentClient.EXIT_OK;
         } catch (AgentClient.Unreachable e) {
             System.err.println("weft report: " + e.getMessage());

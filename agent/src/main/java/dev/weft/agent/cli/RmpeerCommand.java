@@ -1,6 +1,6 @@
 package dev.weft.agent.cli;
 
-import dev.weft.cni.Json;
+import dev.weft.agent.api.AgentJson;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -22,7 +22,7 @@ public final class RmpeerCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            Map<String, Object> r = AgentClient.call(socket, Json.obj("cmd", "rmpeer", "peer", peer));
+            Map<String, Object> r = AgentClient.call(socket, AgentJson.obj("cmd", "rmpeer", "peer", peer));
             System.out.println(ReportFormat.str(r, "message"));
             return AgentClient.EXIT_OK;
         } catch (AgentClient.Unreachable e) {

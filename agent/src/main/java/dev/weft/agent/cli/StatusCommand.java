@@ -1,6 +1,6 @@
 package dev.weft.agent.cli;
 
-import dev.weft.cni.Json;
+import dev.weft.agent.api.AgentJson;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,7 +36,7 @@ public final class StatusCommand implements Callable<Integer> {
             return 2;
         }
         try {
-            Map<String, Object> r = ReportFormat.map(AgentClient.call(socket, Json.obj("cmd", "report")), "report");
+            Map<String, Object> r = ReportFormat.map(AgentClient.call(socket, AgentJson.obj("cmd", "report")), "report");
             System.out.print(render.apply(r));
             return Boolean.TRUE.equals(r.get("ready")) ? AgentClient.EXIT_OK : AgentClient.EXIT_PROBLEM;
         } catch (AgentClient.Unreachable e) {

@@ -1,7 +1,7 @@
 package dev.weft.agent.cni;
 
 import dev.weft.cni.CniVersions;
-import dev.weft.cni.Json;
+import dev.weft.agent.api.AgentJson;
 import dev.weft.cni.ShimProtocol;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,15 +36,15 @@ public final class CniConfigTemplate {
                     + String.join(", ", CniVersions.SUPPORTED));
         }
         List<Object> plugins = new ArrayList<>();
-        Map<String, Object> weft = Json.obj("type", "weft");
+        Map<String, Object> weft = AgentJson.obj("type", "weft");
         if (agentSocket != null && !agentSocket.equals(Path.of(ShimProtocol.DEFAULT_SOCKET))) {
             weft.put(ShimProtocol.SOCKET_FIELD, agentSocket.toString());
         }
         plugins.add(weft);
         if (portmap) {
-            plugins.add(Json.obj("type", "portmap", "capabilities", Json.obj("portMappings", true), "snat", true));
+            plugins.add(AgentJson.obj("type", "portmap", "capabilities", AgentJson.obj("portMappings", true), "snat", true));
         }
-        return Json.writePretty(Json.obj("cniVersion", cniVersion, "name", name, "plugins", plugins));
+        return AgentJson.writePretty(AgentJson.obj("cniVersion", cniVersion, "name", name, "plugins", plugins));
     }
 
     public static String defaultConflist() {

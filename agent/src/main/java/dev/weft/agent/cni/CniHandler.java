@@ -5,7 +5,7 @@ import dev.weft.cni.CniException;
 import dev.weft.cni.CniInvocation;
 import dev.weft.cni.ProtoMessages;
 import dev.weft.cni.CniVersions;
-import dev.weft.cni.Json;
+import dev.weft.agent.api.AgentJson;
 import dev.weft.cni.ShimProtocol;
 import dev.weft.cni.proto.CniRequest;
 import dev.weft.cni.proto.CniResponse;
@@ -162,7 +162,7 @@ public final class CniHandler {
                 if (a.fresh()) releaseQuietly(inv);
                 throw e;
             }
-            String out = Json.write(CniResults.addResult(conf, inv.netns(), att, a.address()));
+            String out = AgentJson.write(CniResults.addResult(conf, inv.netns(), att, a.address()));
             long took = nanoTime.getAsLong() - start;
             stats.addNanosTotal.addAndGet(took);
             log.info("pod attached: pod={} container={} if={} ip={} host_if={} took_ms={}", podName(inv),

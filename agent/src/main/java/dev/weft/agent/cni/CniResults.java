@@ -1,7 +1,7 @@
 package dev.weft.agent.cni;
 
 import dev.weft.cni.CniVersions;
-import dev.weft.cni.Json;
+import dev.weft.agent.api.AgentJson;
 import dev.weft.ipam.addr.IpAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,18 +36,18 @@ public final class CniResults {
             if (prev.get("routes") instanceof List<?> l) routes.addAll(l);
             if (prev.get("dns") instanceof Map<?, ?> d && !d.isEmpty()) dns = d;
         }
-        interfaces.add(Json.obj("name", att.hostIfName(), "mac", att.hostMac()));
+        interfaces.add(AgentJson.obj("name", att.hostIfName(), "mac", att.hostMac()));
         boolean withMtu = CniVersions.atLeast(v, "1.1.0");
-        interfaces.add(Json.obj("name", att.podIfName(), "mac", att.podMac(), "sandbox", netns,
+        interfaces.add(AgentJson.obj("name", att.podIfName(), "mac", att.podMac(), "sandbox", netns,
                 "mtu", withMtu ? (Object) att.mtu() : null));
         int podIndex = interfaces.size() - 1;
         boolean v4 = address.isIpv4();
-        ips.add(Json.obj(
+        ips.add(AgentJson.obj(
                 "version", CniVersions.atLeast(v, "1.0.0") ? null : (v4 ? "4" : "6"),
                 "interface", podIndex,
                 "address", address + (v4 ? "/32" : "/128")));
-        if (v4) routes.add(Json.obj("dst", "0.0.0.0/0", "gw", GATEWAY_V4));
-        Map<String, Object> result = Json.obj("cniVersion", v, "interfaces", interfaces, "ips", ips);
+        if (v4) routes.add(AgentJson.obj("dst", "0.0.0.0/0", "gw", GATEWAY_V4));
+        Map<String, Object> result = AgentJson.obj("cniVersion", v, "interfaces", interfaces, "ips", ips);
         if (!routes.isEmpty()) result.put("routes", routes);
         if (dns instanceof Map<?, ?> d && !d.isEmpty()) result.put("dns", d);
         return result;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.weft.agent.cni.PluginProcess.Outcome;
 import dev.weft.cni.Json;
 import dev.weft.datapath.netlink.NetlinkNamespace;
+import dev.weft.datapath.testing.TestNetns;
 import dev.weft.datapath.pod.PodPlumber;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.Test;
 class CniPluginKernelTest {
     static final ThreadFactory PLATFORM = Thread.ofPlatform().daemon().name("cni-ns-", 0).factory();
 
-    TestNamespaces namespaces;
+    TestNetns namespaces;
     String node;
     NetlinkNamespace nodeNs;
     Path dir;
@@ -47,11 +48,11 @@ class CniPluginKernelTest {
     @BeforeEach
     void setUp() throws Exception {
         weft = PluginProcess.cniBinDir().resolve("weft");
-        namespaces = new TestNamespaces();
+        namespaces = new TestNetns();
         node = namespaces.create("node");
-        nodeNs = NetlinkNamespace.open(TestNamespaces.path(node), PLATFORM);
+        nodeNs = NetlinkNamespace.open(TestNetns.path(node), PLATFORM);
         nodeNs.writeSysctl("net/ipv4/ip_forward", "1");
-        TestNamespaces.run("ip", "-n", node, "addr", "add", "192.0.2.1/32", "dev", "lo");
+        TestNetns.run("ip", "-n", node, "addr", "add", "192.0.2.1/32", "dev", "lo");
         dir = Files.createTempDirectory("weft-cni-test");
         socket = dir.resolve("cni.sock");
         executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -90,7 +91,7 @@ class CniPluginKernelTest {
     }
 
     static boolean ping(String fromNs, String ip) {
-        return TestNamespaces.in(fromNs, "ping", "-c", "1", "-W", "2", ip).exit() == 0;
+        return TestNetns.execIn(fromNs, "ping", "-c", "1", "-W", "2", ip).exit() == 0;
     }
 
     @SuppressWarnings("unchecked")
@@ -104,8 +105,8 @@ class CniPluginKernelTest {
     void addCheckDelThroughThePluginWithPodsReachingNodeAndEachOther() throws Exception {
         String a = namespaces.create("a");
         String b = namespaces.create("b");
-        String pa = TestNamespaces.path(a).toString();
-        String pb = TestNamespaces.path(b).toString();
+        String pa = TestNetns.path(a).toString();
+        String pb = TestNetns.path(b).toString();
 
         Outcome addA = plugin("ADD", "ctra", pa, conf("1.0.0"));
         assertThat(addA.exit()).as(addA.stdout() + addA.stderr()).isZero();
@@ -124,7 +125,7 @@ class CniPluginKernelTest {
                 + "\",\"prevResult\":" + addA.stdout() + "}";
         Outcome check = plugin("CHECK", "ctra", pa, withPrev);
         assertThat(check.exit()).as(check.stdout()).isZero();
-        TestNamespaces.run("ip", "-n", a, "neigh", "del", "169.254.1.1", "dev", "eth0");
+        TestNetns.run("ip", "-n", a, "neigh", "del", "169.254.1.1", "dev", "eth0");
         Outcome badCheck = plugin("CHECK", "ctra", pa, withPrev);
         assertThat(badCheck.exit()).isNotZero();
         assertThat(badCheck.json().get("msg").toString()).contains("neighbour");
@@ -135,19 +136,19 @@ class CniPluginKernelTest {
 
         assertThat(plugin("DEL", "ctra", pa, withPrev).exit()).isZero();
         assertThat(plugin("DEL", "ctra", pa, withPrev).exit()).as("repeated DEL").isZero();
-        assertThat(TestNamespaces.exec("ip", "-n", a, "link", "show", "eth0").exit()).isNotZero();
+        assertThat(TestNetns.exec("ip", "-n", a, "link", "show", "eth0").exit()).isNotZero();
         // containerd sends an empty CNI_NETNS when the namespace is already gone
-        TestNamespaces.run("ip", "netns", "del", b);
+        TestNetns.run("ip", "netns", "del", b);
         Outcome delB = PluginProcess.run(node, weft, PluginProcess.env("DEL", "ctrb", "", "eth0"), conf("1.0.0"));
         assertThat(delB.exit()).as(delB.stdout()).isZero();
         assertThat(ipam.allocated()).isZero();
-        assertThat(TestNamespaces.run("ip", "-n", node, "link")).doesNotContain("weft");
+        assertThat(TestNetns.run("ip", "-n", node, "link")).doesNotContain("weft");
     }
 
     @Test
     void chainedWithTheReferencePortmapPlugin() throws Exception {
         String a = namespaces.create("a");
-        String pa = TestNamespaces.path(a).toString();
+        String pa = TestNetns.path(a).toString();
         Outcome add = plugin("ADD", "ctrp", pa, conf("1.0.0"));
         assertThat(add.exit()).as(add.stdout()).isZero();
         String portmapConf = "{\"cniVersion\":\"1.0.0\",\"name\":\"weft\",\"type\":\"portmap\","
@@ -158,7 +159,7 @@ class CniPluginKernelTest {
                 portmapConf);
         assertThat(pm.exit()).as(pm.stdout() + pm.stderr()).isZero();
         assertThat(podIp(pm.json())).isEqualTo(podIp(add.json()));
-        assertThat(TestNamespaces.run("ip", "netns", "exec", node, "iptables-save")).contains("18080");
+        assertThat(TestNetns.run("ip", "netns", "exec", node, "iptables-save")).contains("18080");
         // CHECK and DEL in reverse order with the final result as prevResult
         String weftWithPrev = conf("1.0.0").replace("}", ",\"prevResult\":" + pm.stdout() + "}");
         Outcome check = plugin("CHECK", "ctrp", pa, weftWithPrev);
@@ -179,7 +180,7 @@ class CniPluginKernelTest {
         try {
             List<Future<Outcome>> fs = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                String ns = TestNamespaces.path(pods.get(i)).toString();
+                String ns = TestNetns.path(pods.get(i)).toString();
                 String id = "par" + i;
                 fs.add(ex.submit(() -> plugin("ADD", id, ns, conf("1.1.0"))));
             }
@@ -204,26 +205,26 @@ class CniPluginKernelTest {
         assertThat(st.code()).isEqualTo(50);
         assertThat(st.json().get("msg").toString()).contains("waiting for the IPAM ring");
         String a = namespaces.create("a");
-        Outcome add = plugin("ADD", "ctrn", TestNamespaces.path(a).toString(), conf("1.1.0"));
+        Outcome add = plugin("ADD", "ctrn", TestNetns.path(a).toString(), conf("1.1.0"));
         assertThat(add.code()).isEqualTo(11);
         notReady.set(null);
 
-        Outcome keep = plugin("ADD", "keep", TestNamespaces.path(a).toString(), conf("1.1.0"));
+        Outcome keep = plugin("ADD", "keep", TestNetns.path(a).toString(), conf("1.1.0"));
         assertThat(keep.exit()).isZero();
         String b = namespaces.create("b");
-        assertThat(plugin("ADD", "stale", TestNamespaces.path(b).toString(), conf("1.1.0")).exit()).isZero();
+        assertThat(plugin("ADD", "stale", TestNetns.path(b).toString(), conf("1.1.0")).exit()).isZero();
         String gc = conf("1.1.0").replace("}", ",\"cni.dev/valid-attachments\":[{\"containerID\":\"keep\",\"ifname\":\"eth0\"}]}");
         Outcome gco = plugin("GC", null, null, gc);
         assertThat(gco.exit()).as(gco.stdout()).isZero();
         assertThat(ipam.attachments()).containsExactly(new CniIpam.Attachment("keep", "eth0"));
-        assertThat(TestNamespaces.exec("ip", "-n", b, "link", "show", "eth0").exit()).as("GC removed the stale veth").isNotZero();
+        assertThat(TestNetns.exec("ip", "-n", b, "link", "show", "eth0").exit()).as("GC removed the stale veth").isNotZero();
         assertThat(ping(a, "192.0.2.1")).isTrue();
     }
 
     @Test
     void agentDownAndBadInputGetCniErrors() throws Exception {
         String a = namespaces.create("a");
-        String pa = TestNamespaces.path(a).toString();
+        String pa = TestNetns.path(a).toString();
         Outcome noEnv = PluginProcess.run(node, weft, Map.of("CNI_COMMAND", "ADD"), conf("1.0.0"));
         assertThat(noEnv.code()).isEqualTo(4);
         assertThat(plugin("ADD", "c1", pa, "{\"cniVersion\":").code()).isEqualTo(6);
@@ -240,6 +241,6 @@ class CniPluginKernelTest {
         assertThat(down.json().get("msg").toString()).contains(socket.toString());
         assertThat(plugin("STATUS", null, null, conf("1.1.0")).code()).isEqualTo(50);
         assertThat(Json.write(down.json())).contains("weft agent");
-        assertThat(TestNamespaces.run("ip", "-n", node, "link")).doesNotContain("weft");
+        assertThat(TestNetns.run("ip", "-n", node, "link")).doesNotContain("weft");
     }
 }

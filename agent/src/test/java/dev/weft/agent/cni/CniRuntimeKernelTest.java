@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.cni.Json;
 import dev.weft.datapath.netlink.NetlinkNamespace;
+import dev.weft.datapath.testing.TestNetns;
 import dev.weft.datapath.pod.PodPlumber;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Test;
 class CniRuntimeKernelTest {
     static final ThreadFactory PLATFORM = Thread.ofPlatform().daemon().name("cni-rt-ns-", 0).factory();
 
-    TestNamespaces namespaces;
+    TestNetns namespaces;
     String node;
     NetlinkNamespace nodeNs;
     Path dir;
@@ -44,11 +45,11 @@ class CniRuntimeKernelTest {
     @BeforeEach
     void setUp() throws Exception {
         cnitool = cnitool();
-        namespaces = new TestNamespaces();
+        namespaces = new TestNetns();
         node = namespaces.create("node");
-        nodeNs = NetlinkNamespace.open(TestNamespaces.path(node), PLATFORM);
+        nodeNs = NetlinkNamespace.open(TestNetns.path(node), PLATFORM);
         nodeNs.writeSysctl("net/ipv4/ip_forward", "1");
-        TestNamespaces.run("ip", "-n", node, "addr", "add", "192.0.2.1/32", "dev", "lo");
+        TestNetns.run("ip", "-n", node, "addr", "add", "192.0.2.1/32", "dev", "lo");
         dir = Files.createTempDirectory("weft-cni-rt");
         socket = dir.resolve("cni.sock");
         executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -100,7 +101,7 @@ class CniRuntimeKernelTest {
 
     Run cnitool(String op, String podNs, String capArgs) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", node, cnitool.toString(), op, "weftnet",
-                TestNamespaces.path(podNs).toString()));
+                TestNetns.path(podNs).toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("CNI_"));
@@ -137,25 +138,25 @@ class CniRuntimeKernelTest {
         String ipA = podIp(addA.out());
         String ipB = podIp(addB.out());
         assertThat(ipA).isNotEqualTo(ipB).startsWith("198.18.1.");
-        assertThat(TestNamespaces.in(a, "ping", "-c", "1", "-W", "2", ipB).exit()).as("pod a -> pod b").isZero();
-        assertThat(TestNamespaces.in(b, "ping", "-c", "1", "-W", "2", "192.0.2.1").exit()).as("pod b -> node").isZero();
-        assertThat(TestNamespaces.run("ip", "netns", "exec", node, "iptables-save")).contains("18081").contains(ipA);
+        assertThat(TestNetns.execIn(a, "ping", "-c", "1", "-W", "2", ipB).exit()).as("pod a -> pod b").isZero();
+        assertThat(TestNetns.execIn(b, "ping", "-c", "1", "-W", "2", "192.0.2.1").exit()).as("pod b -> node").isZero();
+        assertThat(TestNetns.run("ip", "netns", "exec", node, "iptables-save")).contains("18081").contains(ipA);
 
         // CHECK on pod b (no port mappings). With mappings, Debian's portmap 1.1.1 fails its own CHECK on
         // IPv4-only pods ("could not check ipv6 dnat: chain ... not found"), a portmap bug unrelated to weft.
         Run check = cnitool("check", b, null);
         assertThat(check.exit()).as(check.out()).isZero();
-        TestNamespaces.run("ip", "-n", b, "link", "set", "eth0", "down");
+        TestNetns.run("ip", "-n", b, "link", "set", "eth0", "down");
         Run badCheck = cnitool("check", b, null);
         assertThat(badCheck.exit()).as(badCheck.out()).isNotZero();
         assertThat(badCheck.out()).contains("eth0 is down");
 
         Run delA = cnitool("del", a, ports);
         assertThat(delA.exit()).as(delA.out()).isZero();
-        assertThat(TestNamespaces.run("ip", "netns", "exec", node, "iptables-save")).doesNotContain("18081");
+        assertThat(TestNetns.run("ip", "netns", "exec", node, "iptables-save")).doesNotContain("18081");
         assertThat(cnitool("del", a, ports).exit()).as("repeated DEL").isZero();
         assertThat(cnitool("del", b, null).exit()).isZero();
         assertThat(ipam.allocated()).isZero();
-        assertThat(TestNamespaces.run("ip", "-n", node, "link")).doesNotContain("weft");
+        assertThat(TestNetns.run("ip", "-n", node, "link")).doesNotContain("weft");
     }
 }

@@ -52,11 +52,11 @@ public final class NetlinkNamespace implements AutoCloseable {
         NetlinkNamespace ns = new NetlinkNamespace(nsPath, platformThreads);
         CompletableFuture<Void> entered = new CompletableFuture<>();
         ns.tasks.add(() -> {
-            int fd = Libc.openReadOnly(nsPath);
+            int fd = NetlinkSyscalls.openReadOnly(nsPath);
             try {
-                Libc.setnsNet(fd, nsPath);
+                NetlinkSyscalls.setnsNet(fd, nsPath);
             } finally {
-                Libc.close(fd);
+                NetlinkSyscalls.close(fd);
             }
             ns.netlink = new RtNetlink(NetlinkSocket.open());
         });

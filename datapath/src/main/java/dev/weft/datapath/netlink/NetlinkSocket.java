@@ -1,5 +1,6 @@
 package dev.weft.datapath.netlink;
 
+import dev.weft.datapath.sys.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -30,7 +31,7 @@ public final class NetlinkSocket implements AutoCloseable {
         this.fd = fd;
         this.portId = portId;
         this.recvBuf = arena.allocate(RECV_BUFFER, 8);
-        this.state = arena.allocate(Libc.captureLayout());
+        this.state = Libc.newCapture(arena);
         this.kernelAddr = arena.allocate(12);
         kernelAddr.set(ValueLayout.JAVA_SHORT, 0, (short) Rtnl.AF_NETLINK);
         this.seq = (int) (System.nanoTime() & 0x3fffffff);
@@ -38,21 +39,21 @@ public final class NetlinkSocket implements AutoCloseable {
 
     /** Opens a socket in the calling thread's network namespace, joined to the given multicast groups. */
     public static NetlinkSocket open(int... groups) {
-        int fd = Libc.socket(Rtnl.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.NETLINK_ROUTE);
+        int fd = NetlinkSyscalls.socket();
         try {
-            Libc.setsockoptInt(fd, Libc.SOL_NETLINK, Libc.NETLINK_EXT_ACK, 1, "NETLINK_EXT_ACK");
+            NetlinkSyscalls.setsockoptInt(fd, NetlinkSyscalls.SOL_NETLINK, NetlinkSyscalls.NETLINK_EXT_ACK, 1, "NETLINK_EXT_ACK");
             if (groups.length > 0) {
-                Libc.setsockoptInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, 4 << 20, "SO_RCVBUFFORCE");
+                NetlinkSyscalls.setsockoptInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, 4 << 20, "SO_RCVBUFFORCE");
             } else {
-                Libc.setReceiveTimeout(fd, 10_000);
+                NetlinkSyscalls.setReceiveTimeout(fd, 10_000);
             }
-            int port = Libc.bindNetlink(fd);
+            int port = NetlinkSyscalls.bindNetlink(fd);
             for (int g : groups) {
-                Libc.setsockoptInt(fd, Libc.SOL_NETLINK, Libc.NETLINK_ADD_MEMBERSHIP, g, "NETLINK_ADD_MEMBERSHIP " + g);
+                NetlinkSyscalls.setsockoptInt(fd, NetlinkSyscalls.SOL_NETLINK, NetlinkSyscalls.NETLINK_ADD_MEMBERSHIP, g, "NETLINK_ADD_MEMBERSHIP " + g);
             }
             return new NetlinkSocket(fd, port);
         } catch (RuntimeException e) {
-            Libc.close(fd);
+            NetlinkSyscalls.close(fd);
             throw e;
         }
     }
@@ -74,7 +75,7 @@ public final class NetlinkSocket implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment m = a.allocate(bytes.length, 8);
             MemorySegment.copy(bytes, 0, m, ValueLayout.JAVA_BYTE, 0, bytes.length);
-            Libc.sendToKernel(fd, m, bytes.length, state, kernelAddr);
+            NetlinkSyscalls.sendToKernel(fd, m, bytes.length, state, kernelAddr);
         }
         return s;
     }
@@ -85,7 +86,7 @@ public final class NetlinkSocket implements AutoCloseable {
      */
     List<NlMessage> receiveDatagram(String what) {
         checkOpen();
-        long n = Libc.receive(fd, recvBuf, state);
+        long n = NetlinkSyscalls.receive(fd, recvBuf, state);
         if (n < 0) {
             int errno = (int) -n;
             if (errno == Errno.EAGAIN) {
@@ -161,14 +162,14 @@ public final class NetlinkSocket implements AutoCloseable {
     /** Waits up to {@code timeoutMillis} for the socket to become readable. */
     boolean awaitReadable(int timeoutMillis) {
         checkOpen();
-        return Libc.pollIn(fd, timeoutMillis);
+        return NetlinkSyscalls.pollIn(fd, timeoutMillis);
     }
 
     @Override
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            Libc.close(fd);
+            NetlinkSyscalls.close(fd);
             arena.close();
         }
     }

@@ -60,11 +60,11 @@ public final class RtNetlink implements Netlink {
     public Link createLink(LinkSpec spec) {
         String what = "RTM_NEWLINK " + describe(spec);
         Path ns = spec instanceof LinkSpec.Veth v ? v.peerNetns() : null;
-        int fd = ns == null ? -1 : Libc.openReadOnly(ns);
+        int fd = ns == null ? -1 : NetlinkSyscalls.openReadOnly(ns);
         try {
             socket.requestAck(RtnlCodec.createLink(spec, fd), what);
         } finally {
-            if (fd >= 0) Libc.close(fd);
+            if (fd >= 0) NetlinkSyscalls.close(fd);
         }
         return link(spec.name()).orElseThrow(() -> new NetlinkException(Errno.ENODEV, what + " then lookup", null));
     }
@@ -82,11 +82,11 @@ public final class RtNetlink implements Netlink {
 
     @Override
     public void updateLink(LinkUpdate update) {
-        int fd = update.netns == null ? -1 : Libc.openReadOnly(update.netns);
+        int fd = update.netns == null ? -1 : NetlinkSyscalls.openReadOnly(update.netns);
         try {
             socket.requestAck(RtnlCodec.updateLink(update, fd), "RTM_SETLINK " + update);
         } finally {
-            if (fd >= 0) Libc.close(fd);
+            if (fd >= 0) NetlinkSyscalls.close(fd);
         }
     }
 

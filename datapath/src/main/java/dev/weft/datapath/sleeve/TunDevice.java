@@ -135,7 +135,7 @@ public final class TunDevice implements AutoCloseable {
 
         Queue(int q, Arena arena) {
             this.fd = fds[q];
-            this.capture = arena.allocate(TunSys.CAPTURE);
+            this.capture = TunSys.newCapture(arena);
             this.pollfd = arena.allocate(8);
         }
 

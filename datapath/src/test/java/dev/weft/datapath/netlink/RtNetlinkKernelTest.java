@@ -249,6 +249,9 @@ class RtNetlinkKernelTest {
 
     @Test
     void sysctlInsideNamespace() {
+        // a new namespace copies ip_forward from the host's, which may be 1: start both from 0
+        TestNetns.in(a, "sysctl", "-qw", "net.ipv4.ip_forward=0");
+        TestNetns.in(b, "sysctl", "-qw", "net.ipv4.ip_forward=0");
         nsA.writeSysctl("net/ipv4/ip_forward", "1");
         assertThat(nsA.readSysctl("net/ipv4/ip_forward")).isEqualTo("1");
         assertThat(TestNetns.in(a, "cat", "/proc/sys/net/ipv4/ip_forward").trim()).isEqualTo("1");

@@ -10,7 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Test-only: creates uniquely named network namespaces ("wftdp" + random hex + "-" + suffix) with
+ * Test-only (shared with other modules through the weft-datapath test-jar): creates uniquely named network namespaces ("wftdp" + random hex + "-" + suffix) with
  * the {@code ip} tool and deletes them on {@link #close()}. Also runs {@code ip}/{@code nft}/{@code ping}
  * inside them to check what the product code did.
  */
