@@ -135,7 +135,7 @@ slim_opts=(--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/us
 # debootstrap_layer NAME VARIANT PKGS -> prints the cached layer tarball of that root file system
 debian_layer() {
   local name=$1 variant=$2 pkgs=$3
-  local key; key=$(printf '%s\n' v1 "$suite" "$mirror" "$variant" "$pkgs" "${slim_opts[@]}" | sha)
+  local key; key=$(printf '%s\n' v3 "$suite" "$mirror" "$variant" "$pkgs" "${slim_opts[@]}" | sha)
   local layer=$cache/$name-$suite-$key.tar
   if [[ -s $layer && $refresh -eq 0 ]]; then log "$name root file system: cached $layer"; echo "$layer"; return; fi
   local t0=$SECONDS w; w=$(mktemp -d "$cache/.$name.XXXXXX")
@@ -143,9 +143,11 @@ debian_layer() {
   mmdebstrap --mode=root --variant="$variant" ${pkgs:+--include="$pkgs"} "${slim_opts[@]}" \
       "$suite" "$w/root" "$mirror" > "$w/mmdebstrap.log" 2>&1 \
     || { tail -n 30 "$w/mmdebstrap.log" >&2; rm -rf "$w"; die "mmdebstrap failed (log above); is $mirror reachable?"; }
+  rm -rf "$w"/root/var/lib/apt/lists/*      # the Containerfile's `rm -rf /var/lib/apt/lists/*` (mmdebstrap keeps lock, partial/)
   if [[ $variant != extract ]]; then layer_tar "$w/root" "$layer.tmp"; else tar -C "$w/root" -cf "$layer.tmp" .; fi
   mv -f "$layer.tmp" "$layer"
   rm -rf "$w"
+  find "$cache" -maxdepth 1 -name "$name-*.tar" ! -name "${layer##*/}" -delete   # superseded recipes
   log "$name root file system: built in $((SECONDS - t0)) s -> $layer"
   echo "$layer"
 }
@@ -175,6 +177,7 @@ build_weft() {
     [[ -x $rt.tmp/jre/bin/java && -x $rt.tmp/cni-jre/bin/java ]] \
       || die "the Containerfile's jlink lines no longer make /jre and /cni-jre: update this script"
     rm -rf "$rt"; mv "$rt.tmp" "$rt"
+    find "$cache" -maxdepth 1 -name 'jre-*' ! -name "${rt##*/}" -exec rm -rf {} +   # superseded JDKs or arguments
     log "jlink runtimes built in $((SECONDS - t0)) s"
   else
     log "jlink runtimes: cached $rt"
