@@ -77,6 +77,8 @@ sha() { sha256sum | cut -c1-16; }
 epoch=$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 0)
 export SOURCE_DATE_EPOCH=$epoch
 created=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)
+revision=$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)
+[[ -z $(git -C "$root" status --porcelain 2>/dev/null) ]] || revision+=-dirty
 
 json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 json_arr() { local first=1 a; printf '['; for a in "$@"; do ((first)) || printf ','; first=0; json_str "$a"; done; printf ']'; }
@@ -104,7 +106,7 @@ docker_archive() {
   local c; c=$(sha256sum "$w/config.json" | cut -d' ' -f1)
   mv "$w/config.json" "$w/$c.json"
   printf '[{"Config":"%s.json","RepoTags":%s,"Layers":%s}]\n' "$c" "$(json_arr "$name")" "$(json_arr "${files[@]}")" > "$w/manifest.json"
-  (cd "$w" && tar --numeric-owner --owner=0 --group=0 --mtime="@$epoch" --format=pax -cf "$dest.tmp" manifest.json "$c.json" "${files[@]%/layer.tar}")
+  (cd "$w" && tar --numeric-owner --owner=0 --group=0 --mtime="@$epoch" --format=pax --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -cf "$dest.tmp" manifest.json "$c.json" "${files[@]%/layer.tar}")
   mv -f "$dest.tmp" "$dest"
   rm -rf "$w"
 }
@@ -206,7 +208,7 @@ build_weft() {
     "$created" \
     "$(json_arr PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin WEFT_HOME=/opt/weft WEFT_JAVA=/opt/weft/jre/bin/java WEFT_RUN_DIR=/run/weft)" \
     "$(json_arr /opt/weft/bin/weft-start)" \
-    "$(json_str "$version")" "$(json_str "$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)")" \
+    "$(json_str "$version")" "$(json_str "$revision")" \
     "$created" "$suite" "$apt_pkgs" "$created" "$version")
   docker_archive "$out/weft-image.tar" "$tag" "$cfg" "$base" "$out/.weft-layer.tar"
   rm -f "$out/.weft-layer.tar"
