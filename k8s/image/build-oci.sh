@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # build-oci.sh: builds the Weft image and a small test-pod image WITHOUT a container engine or a
-# registry, as docker-archive tarballs that `ctr -n k8s.io images import` (and `docker load`,
-# `podman load`) accept.
+# registry, as docker-archive tarballs (the `docker save` format) that `ctr -n k8s.io images import`
+# accepts (checked with containerd 1.6.20 by try-images.sh; `docker load`/`podman load` not tried).
 #
 #   k8s/image/build-oci.sh --out DIR [--only weft|testpod] [--tag NAME:TAG] [--testpod-tag NAME:TAG]
 #                          [--cache DIR] [--mirror URL] [--refresh]
