@@ -7,6 +7,7 @@ import dev.weft.gossip.swim.SwimOutput;
 import dev.weft.gossip.swim.SwimSettings;
 import dev.weft.gossip.wire.Envelope;
 import dev.weft.gossip.wire.WireCounters;
+import dev.weft.gossip.wire.proto.ChannelState;
 import dev.weft.gossip.wire.proto.Packet;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -23,28 +24,33 @@ import java.util.function.BooleanSupplier;
  * Deterministic discrete-event simulation of many SwimEngines on one simulated clock: seeded randomness,
  * per-packet random latency (so packets reorder), loss, partitions, killed members (datagrams vanish, stream
  * connects are refused at once) and hung members (datagrams vanish, streams time out: what SIGSTOP looks like).
- * Bytes are counted as they would be on the wire (protobuf size + envelope overhead).
+ * Bytes are counted as they would be on the wire (protobuf size + envelope overhead), and so are the CRDT channel
+ * states carried by stream packets (push-pull and channel pushes, requests and replies).
+ *
+ * <p>Public (and shipped in the gossip test-jar) so that simulations of whole agents in other modules can run real
+ * engines on it: such a caller names its members ({@link #addNode(String, SwimSettings)}) and receives each
+ * member's callbacks through {@link Node#listener}.
  */
-final class SimNetwork {
+public final class SimNetwork {
     private static final class SwimSettingsHolder {
         static SwimSettings settings = SwimSettings.defaults();
     }
 
-    static final long MS = 1_000_000L;
+    public static final long MS = 1_000_000L;
 
     final long seed;
-    final Random rnd;
-    long now;
+    public final Random rnd;
+    public long now;
     double loss;
     long minLatency = 200_000;   // 0.2 ms
     long maxLatency = 5 * MS;    // 5 ms: random latency reorders packets
     long streamTimeout = 2_000 * MS;
     long tickPeriod = 10 * MS;
-    long falseDeadDeclarations;
-    long falseSuspicions;
+    public long falseDeadDeclarations;
+    public long falseSuspicions;
     private long seq;
     private final PriorityQueue<Ev> events = new PriorityQueue<>();
-    final List<Node> nodes = new ArrayList<>();
+    public final List<Node> nodes = new ArrayList<>();
     private final Map<InetSocketAddress, Node> byAddress = new HashMap<>();
 
     private record Ev(long time, long seq, Runnable action) implements Comparable<Ev> {
@@ -55,17 +61,22 @@ final class SimNetwork {
         }
     }
 
-    final class Node implements SwimOutput {
-        final String id;
-        final InetSocketAddress address;
-        final SwimEngine engine;
-        final WireCounters counters = new WireCounters();
+    public final class Node implements SwimOutput {
+        public final String id;
+        public final InetSocketAddress address;
+        public final SwimEngine engine;
+        public final WireCounters counters = new WireCounters();
         boolean killed;
         boolean hung;
         int partition;
-        long bytesSent;
-        long streamBytesSent;
-        long packetsSent;
+        public long bytesSent;
+        public long streamBytesSent;
+        public long packetsSent;
+        /** CRDT channel states (full state of one channel) this member put on the wire, and their encoded bytes. */
+        public long channelStatesSent;
+        public long channelStateBytesSent;
+        /** Receives this member's callbacks (membership, records, messages, channel changes); none by default. */
+        public SwimOutput listener;
 
         Node(String id, InetSocketAddress address, SwimSettings settings, long incarnation) {
             this.id = id;
@@ -101,6 +112,7 @@ final class SimNetwork {
             bytesSent += request.getSerializedSize() + Envelope.OVERHEAD + 4;
             streamBytesSent += request.getSerializedSize() + Envelope.OVERHEAD + 4;
             packetsSent++;
+            countChannelStates(request);
             Node t = byAddress.get(to);
             if (t == null || t.killed) {
                 at(now + latency(), () -> reply(onReply, null)); // connection refused
@@ -119,8 +131,21 @@ final class SimNetwork {
                 t.bytesSent += answer.getSerializedSize() + Envelope.OVERHEAD + 4;
                 t.streamBytesSent += answer.getSerializedSize() + Envelope.OVERHEAD + 4;
                 t.packetsSent++;
+                t.countChannelStates(answer);
                 at(now + streamLatency(), () -> reply(onReply, answer));
             });
+        }
+
+        private void countChannelStates(Packet p) {
+            if (p.hasPushPull()) {
+                for (ChannelState cs : p.getPushPull().getChannelsList()) {
+                    channelStatesSent++;
+                    channelStateBytesSent += cs.getState().size();
+                }
+            } else if (p.hasChannelPush()) {
+                channelStatesSent++;
+                channelStateBytesSent += p.getChannelPush().getChannel().getState().size();
+            }
         }
 
         private void reply(ReplyHandler h, Packet p) {
@@ -141,6 +166,30 @@ final class SimNetwork {
                     falseSuspicions++;
                 }
             }
+            if (listener != null) {
+                listener.memberChanged(member, previous);
+            }
+        }
+
+        @Override
+        public void recordChanged(MemberView member) {
+            if (listener != null) {
+                listener.recordChanged(member);
+            }
+        }
+
+        @Override
+        public void messageReceived(String fromId, String topic, byte[] payload) {
+            if (listener != null) {
+                listener.messageReceived(fromId, topic, payload);
+            }
+        }
+
+        @Override
+        public void channelChanged(String name) {
+            if (listener != null) {
+                listener.channelChanged(name);
+            }
         }
 
         void tick() {
@@ -154,7 +203,7 @@ final class SimNetwork {
         }
     }
 
-    SimNetwork(long seed) {
+    public SimNetwork(long seed) {
         this.seed = seed;
         this.rnd = new Random(seed);
     }
@@ -166,6 +215,11 @@ final class SimNetwork {
     }
 
     Node addNode(SwimSettings settings) {
+        return addNode("m" + nodes.size(), settings);
+    }
+
+    /** Adds and starts a member with the given id (it joins nobody: call {@code engine.join}). */
+    public Node addNode(String id, SwimSettings settings) {
         int i = nodes.size();
         InetSocketAddress a;
         try {
@@ -176,7 +230,7 @@ final class SimNetwork {
             throw new IllegalStateException(e);
         }
         SwimSettingsHolder.settings = settings;
-        Node n = new Node("m" + i, a, settings, 1);
+        Node n = new Node(id, a, settings, 1);
         nodes.add(n);
         byAddress.put(a, n);
         byId.put(n.id, n);
@@ -185,7 +239,7 @@ final class SimNetwork {
         return n;
     }
 
-    void at(long time, Runnable r) {
+    public void at(long time, Runnable r) {
         events.add(new Ev(time, seq++, r));
     }
 
@@ -203,7 +257,7 @@ final class SimNetwork {
     }
 
     /** Runs events until {@code cond} holds (checked every {@code checkEvery}) or {@code maxNanos} pass; returns elapsed or -1. */
-    long runUntil(BooleanSupplier cond, long maxNanos, long checkEvery) {
+    public long runUntil(BooleanSupplier cond, long maxNanos, long checkEvery) {
         long start = now;
         long deadline = now + maxNanos;
         long nextCheck = now;
@@ -225,7 +279,7 @@ final class SimNetwork {
         }
     }
 
-    void runFor(long nanos) {
+    public void runFor(long nanos) {
         runUntil(() -> false, nanos, Long.MAX_VALUE / 4);
     }
 
@@ -244,7 +298,7 @@ final class SimNetwork {
     }
 
     /** Every live node knows every other live node as ALIVE. */
-    boolean converged() {
+    public boolean converged() {
         int liveCount = 0;
         for (Node n : nodes) {
             if (n.up()) {
