@@ -25,6 +25,10 @@ public final class SimMember {
     long streamBytesSent;
     long streamBytesReceived;
     long packetsSent;
+    long channelStatesSent;
+    long channelStateBytesSent;
+    long deltasSent;
+    long deltaBytesSent;
 
     SimMember(PeerId id, InetSocketAddress address, GossipListener listener) {
         this.id = id;
@@ -88,6 +92,30 @@ public final class SimMember {
     /** Datagrams, stream requests and stream replies sent. */
     public long packetsSent() {
         return packetsSent;
+    }
+
+    /**
+     * Full CRDT channel states this member put on the wire (in push-pull and channel-push requests and replies), and
+     * the encoded state bytes inside them (part of {@link #streamBytesSent()}).
+     */
+    public long channelStatesSent() {
+        return channelStatesSent;
+    }
+
+    public long channelStateBytesSent() {
+        return channelStateBytesSent;
+    }
+
+    /**
+     * Channel deltas this member put on the wire: each copy piggybacked on a datagram or sent alone over a stream
+     * counts (a delta relayed to many members counts many times), and the delta bytes inside them.
+     */
+    public long deltasSent() {
+        return deltasSent;
+    }
+
+    public long deltaBytesSent() {
+        return deltaBytesSent;
     }
 
     public long bytesSent() {

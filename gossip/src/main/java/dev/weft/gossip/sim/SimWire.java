@@ -4,13 +4,15 @@ import dev.weft.gossip.swim.MemberState;
 import dev.weft.gossip.swim.MemberView;
 import dev.weft.gossip.swim.SwimOutput;
 import dev.weft.gossip.wire.Envelope;
+import dev.weft.gossip.wire.proto.ChannelDelta;
+import dev.weft.gossip.wire.proto.ChannelState;
 import dev.weft.gossip.wire.proto.Packet;
 import dev.weft.id.PeerId;
 import java.net.InetSocketAddress;
 
 /**
  * The engine output of one {@link SimMember}: the simulated wire (latency, loss, partitions, killed and hung
- * members, byte counting) and its events passed to the member's listener.
+ * members, byte and channel-data counting) and its events passed to the member's listener.
  */
 final class SimWire implements SwimOutput {
     private final SimNetwork net;
@@ -29,6 +31,7 @@ final class SimWire implements SwimOutput {
         }
         self.udpBytesSent += size;
         self.packetsSent++;
+        countChannelData(self, packet);
         if (net.random().nextDouble() < net.loss()) {
             return;
         }
@@ -46,6 +49,7 @@ final class SimWire implements SwimOutput {
         int reqSize = request.getSerializedSize() + Envelope.OVERHEAD + 4;
         self.streamBytesSent += reqSize;
         self.packetsSent++;
+        countChannelData(self, request);
         SimMember t = net.at(to);
         if (t == null || t.killed) {
             net.after(net.latency(), () -> reply(onReply, null)); // connection refused
@@ -65,11 +69,32 @@ final class SimWire implements SwimOutput {
             int replySize = answer.getSerializedSize() + Envelope.OVERHEAD + 4;
             t.streamBytesSent += replySize;
             t.packetsSent++;
+            countChannelData(t, answer);
             net.after(net.streamLatency(), () -> {
                 self.streamBytesReceived += replySize;
                 reply(onReply, answer);
             });
         });
+    }
+
+    /** Full channel states and channel deltas inside a packet {@code m} sends (counted as it leaves, lost or not). */
+    private static void countChannelData(SimMember m, Packet p) {
+        if (p.hasPushPull()) {
+            for (ChannelState cs : p.getPushPull().getChannelsList()) {
+                m.channelStatesSent++;
+                m.channelStateBytesSent += cs.getState().size();
+            }
+        } else if (p.hasChannelPush() && p.getChannelPush().hasChannel()) {
+            m.channelStatesSent++;
+            m.channelStateBytesSent += p.getChannelPush().getChannel().getState().size();
+        } else if (p.hasDelta()) {
+            m.deltasSent++;
+            m.deltaBytesSent += p.getDelta().getDelta().size();
+        }
+        for (ChannelDelta d : p.getDeltasList()) {
+            m.deltasSent++;
+            m.deltaBytesSent += d.getDelta().size();
+        }
     }
 
     private void reply(ReplyHandler h, Packet p) {

@@ -167,8 +167,13 @@ class SimNetworkTest {
         net.join(B, A);
         net.runFor(SECOND);
         assertThat(got).as("join push-pull hands A's state to B").anyMatch(l -> l.endsWith("state from " + A));
+        assertThat(a.channelStatesSent()).as("A's state in its push-pull reply").isPositive();
+        assertThat(a.channelStateBytesSent()).isEqualTo(a.channelStatesSent() * "a-state".length());
+        assertThat(a.deltasSent()).isZero();
         net.after(10 * MS, () -> a.engine().publishDelta("ring", utf8("d1")));
         net.runFor(3 * SECOND);
         assertThat(got).containsOnlyOnce("delta from " + A + " d1");
+        assertThat(a.deltasSent()).as("the delta piggybacked on A's datagrams").isPositive();
+        assertThat(a.deltaBytesSent()).isEqualTo(a.deltasSent() * "d1".length());
     }
 }
