@@ -225,7 +225,8 @@ public final class AgentController {
             List<IpRange> taken = ring.reclaim(target);
             log.atWarn().addKeyValue("peer", target).addKeyValue("range", taken)
                     .log("reclaimed the ranges of a peer whose Kubernetes Node was deleted and that is dead in gossip");
-            List<String> names = taken.stream().map(Object::toString).toList();
+            // CIDR text: the reclaim Lease records them comma-separated (an IpRange prints as "[a, b)")
+            List<String> names = taken.stream().flatMap(t -> t.toCidrs().stream()).map(Object::toString).toList();
             durability.afterWrite(() -> reply.ok(names), err -> reply.fail(new Reply.Failure.Disk(err)));
             viewDirty = true;
         } catch (IllegalStateException e) {
