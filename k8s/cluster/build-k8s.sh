@@ -3,7 +3,8 @@
 # 1.20.2), offline (GOPATH mode, vendored sources, GOPROXY=off), with Debian's Go:
 #   kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl + the pause image
 # The result is cached OUTSIDE the work tree, keyed by the source version and a hash of everything that
-# changes what is built (this script, i.e. our patches to the tree, the Go and reflect2 versions):
+# changes what is built (RECIPE below: bump it when the patches or build steps change; the components,
+# the Go and reflect2 versions):
 #   $WEFT_K8S_CACHE/<source version>-<hash>/{bin/*,images/pause.tar,BUILD-INFO}
 # so only the first run on a machine pays for the build (~11 min on 2 cores); later runs take < 1 s.
 #
@@ -23,6 +24,8 @@ UPSTREAM_COMMIT=faecb196815e248d3ecfb03c680a4507229c2a56
 COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 REFLECT2=/usr/share/gocode/src/github.com/modern-go/reflect2
 SELF=$(readlink -f "$0")
+# Bump when a patch to the tree or a build step below changes what comes out (it is part of the cache key).
+RECIPE="v1: reflect2 swapped for Debian's; openapi generated; GOPATH mode CGO_ENABLED=0 -s -w; pause.c static as k8s.gcr.io/pause:3.2"
 
 die() { echo "build-k8s: $*" >&2; exit 1; }
 
@@ -43,7 +46,7 @@ fi
 
 go_version=$(go env GOVERSION)
 reflect2_version=$(dpkg-query -W -f='${Version}' golang-github-modern-go-reflect2-dev 2>/dev/null || echo unknown)
-hash=$( { sha256sum "$SELF" | cut -d' ' -f1; echo "$go_version $reflect2_version"; } | sha256sum | cut -c1-12)
+hash=$(echo "$RECIPE|$UPSTREAM|$UPSTREAM_COMMIT|${COMPONENTS[*]}|$go_version|$reflect2_version" | sha256sum | cut -c1-12)
 OUT=$CACHE/$SRC_VERSION-$hash
 
 complete() { [[ -f $OUT/BUILD-INFO ]] && for c in "${COMPONENTS[@]}"; do [[ -x $OUT/bin/$c ]] || return 1; done && [[ -f $OUT/images/pause.tar ]]; }
@@ -130,7 +133,8 @@ rm -rf "$pw"
 
 cat > "$STAGE/BUILD-INFO" <<EOF
 kubernetes $UPSTREAM from Debian source package kubernetes=$SRC_VERSION
-go $go_version, reflect2 $reflect2_version, built $(date -u +%FT%TZ) in $(( $(date +%s) - t0 ))s by $SELF (sha256 key $hash)
+go $go_version, reflect2 $reflect2_version, built $(date -u +%FT%TZ) in $(( $(date +%s) - t0 ))s by $SELF (key $hash)
+recipe $RECIPE
 components: ${COMPONENTS[*]} + images/pause.tar (k8s.gcr.io/pause:3.2)
 EOF
 rm -rf "$OUT"; mv "$STAGE" "$OUT"

@@ -141,9 +141,11 @@ cmd_up() {
 
   # -- host paths each node overlays with its own directory (created empty if absent; down removes
   #    those it created, when empty)
-  local p
+  local p q made
   for p in "${NODE_PATHS[@]}"; do
-    [[ -e $p ]] || { mkdir -p "$p"; echo "$p" >> "$R/created-host-dirs"; }
+    made=(); q=$p
+    while [[ ! -e $q ]]; do made=("$q" "${made[@]}"); q=$(dirname "$q"); done
+    for q in "${made[@]}"; do mkdir "$q"; echo "$q" >> "$R/created-host-dirs"; done
   done
 
   # -- nodes
