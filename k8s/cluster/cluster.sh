@@ -63,7 +63,7 @@ cmd_up() {
   mkdir -p "$R/logs" "$R/images" "$R/cp"
   ln -sfn "$R" "$RUNS/current"
   echo "$k8s" > "$R/k8s-dir"
-  echo "$nodes" > "$R/nodes"
+  echo "$nodes" > "$R/node-count"
   UP_RUN=$run
   trap 'rc=$?; if ((rc)); then echo "cluster: up failed; tearing down run $UP_RUN (logs stay in $(run_dir "$UP_RUN"))" >&2; cmd_down "$UP_RUN" >&2; fi' EXIT
   log "run $run in $R, Kubernetes from $k8s"
@@ -341,7 +341,7 @@ cmd_env() {
   echo "WEFT_K8S_RUN=$run"
   echo "WEFT_K8S_RUN_DIR=$R"
   echo "WEFT_K8S_BIN=$(cat "$R/k8s-dir")/bin"
-  echo "WEFT_K8S_NODES=$(cat "$R/nodes")"
+  echo "WEFT_K8S_NODES=$(cat "$R/node-count")"
 }
 
 cmd_node_exec() { # <node> <cmd...>: in the node's network and mount namespaces (sees its /run/weft etc.)

@@ -46,7 +46,7 @@ full_ref() { # how containerd names an image reference (docker.io/library/ added
 for ((i = 1; i <= WEFT_K8S_NODES; i++)); do
   sock=$WEFT_K8S_RUN_DIR/nodes/n$i/containerd/containerd.sock
   [[ -S $sock ]] || continue
-  ctr -a "$sock" -n k8s.io images ls -q | grep -qxF "$(full_ref "$image")" \
+  ctr -a "$sock" -n k8s.io images ls -q | grep -xF "$(full_ref "$image")" >/dev/null \
     || { echo "install-weft: image $image is not in n$i's containerd after import (archives: ${archives[*]})" >&2; exit 1; }
 done
 

@@ -136,15 +136,8 @@ final class KubernetesIntegration implements AutoCloseable {
         boolean ready = agent.problems().isEmpty();
         if (announcedReady == null || announcedReady != ready) {
             announcedReady = ready;
-            String why = ready ? "" : String.join("; ", agent.problems());
-            workers.execute(() -> {
-                try {
-                    if (ready) ownNode.markNetworkAvailable();
-                    else ownNode.markNetworkUnavailable("WeftNotReady", why);
-                } catch (RuntimeException e) {
-                    log.atWarn().log("could not update the NetworkUnavailable condition: " + e.getMessage());
-                }
-            });
+            wantedCondition = new WantedCondition(ready, ready ? "" : String.join("; ", agent.problems()));
+            workers.execute(this::publishCondition);
         }
         for (PeerTable.Peer p : agent.peers().all()) {
             if (p.member().state() == MemberState.DEAD) candidates.onPeerDead(p.member().id());
@@ -155,6 +148,24 @@ final class KubernetesIntegration implements AutoCloseable {
             if (last != null && nowMs - last < RECLAIM_RETRY_MS) continue;
             reclaimAttempts.put(c.peerId(), nowMs);
             workers.execute(() -> reclaim(agent, c));
+        }
+    }
+
+    private record WantedCondition(boolean ready, String why) {}
+
+    /** Set on the loop in readiness order; workers may run out of order, so each publishes the latest. */
+    private volatile WantedCondition wantedCondition;
+
+    private void publishCondition() {
+        synchronized (ownNode) {
+            WantedCondition w = wantedCondition;
+            try {
+                if (w.ready()) ownNode.markNetworkAvailable();
+                else ownNode.markNetworkUnavailable("WeftNotReady", w.why());
+            } catch (RuntimeException e) {
+                log.atWarn().log("could not update the NetworkUnavailable condition: " + e.getMessage() + "; will retry");
+                loop.post("retry NetworkUnavailable", () -> announcedReady = null);
+            }
         }
     }
 
