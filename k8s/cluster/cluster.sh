@@ -322,7 +322,11 @@ cmd_down() {
       rm -f "$R/created-host-dirs"
     fi
     # keep logs, drop the bulky state (images, etcd)
-    rm -rf "$R"/nodes/*/containerd "$R"/nodes/*/host "$R/cp/etcd" "$R/images"
+    for N in "$R"/nodes/*/; do   # keep the pods' logs (host/var/log/pods), drop the rest
+      [[ -d $N/host ]] && find "$N/host" -mindepth 1 -maxdepth 1 ! -name var -exec rm -rf {} +
+      rm -rf "$N/host/var/lib"
+    done
+    rm -rf "$R"/nodes/*/containerd "$R/cp/etcd" "$R/images"
     [[ $(readlink "$RUNS/current" 2>/dev/null) == "$R" ]] && rm -f "$RUNS/current"
     echo "cluster: removed $run (logs in $R)"
   done

@@ -203,6 +203,21 @@ class RealClusterTest {
             LocalCluster.Result doctor = cluster.exec("weft", pod, "weft", Duration.ofSeconds(60), "weft", "doctor");
             print(doctor);
             assertEquals(0, doctor.exit(), "weft doctor in " + pod + " exits 0:\n" + doctor.out() + doctor.err());
+            // Expected warnings here: the VM's clock is unsynchronised; a peer on the sleeve is reported (not
+            // hidden) below: on this 2-core machine under load the kernel-path probes (1 s timeout) flap.
+            for (String line : doctor.out().lines().toList()) {
+                String[] f = line.strip().split("\\s+", 3);
+                if (f.length < 2 || f[0].equals("CHECK") || line.startsWith(" ")) {
+                    continue;
+                }
+                String check = f[0].equals("peer") ? "peer" : f[0];
+                String result = f[0].equals("peer") ? line.strip().split("\\s+")[2] : f[1];
+                assertTrue(result.equals("OK") || result.equals("WARN") && Set.of("clock", "peer").contains(check),
+                        "weft doctor in " + pod + ": unexpected " + result + " in: " + line);
+                if (check.equals("peer") && result.equals("WARN")) {
+                    log("NOTE %s: doctor reports a peer on the sleeve: %s", e.getKey(), line.strip());
+                }
+            }
         }
         assertEquals(1, creators, "exactly one agent created the ring");
     }
@@ -250,11 +265,18 @@ class RealClusterTest {
             });
             log("%s: owners after reclaim %s", n, after.path("ipam").path("owners"));
         }
-        String logs = String.join("\n", agentsByNode().values().stream()
+        // logs of the agents on the live nodes (n3's kubelet is gone: its pod's logs cannot be read)
+        Map<String, JsonNode> live = agentsByNode();
+        live.remove(gone);
+        String logs = String.join("\n", live.values().stream()
                 .map(p -> cluster.kubectl("-n", "weft", "logs", name(p), "-c", "weft").orThrow().out()).toList());
+        System.out.println("--- agent logs of n1 and n2 after the reclaim\n" + logs);
         assertTrue(logs.contains("peer declared dead"), "an agent logged 'peer declared dead'");
         assertTrue(logs.contains("reclaimed the ranges of a peer whose Kubernetes Node was deleted"),
                 "the reclaimer logged the reclaim");
+        String recorded = done.path("metadata").path("annotations").path("weft.dev/reclaimed-ranges").asText("");
+        assertFalse(recorded.isBlank(), "the done Lease records the ranges taken (k8s/README.md: 'marks the Lease done"
+                + " with the ranges it took'), got annotations " + done.path("metadata").path("annotations"));
 
         // the Deployment's pods of n3 are re-created on n1/n2: six pods, unique addresses, all reach each other
         Map<String, JsonNode> pods = await("6 ready test pods on n1 and n2", LONG, () -> {
