@@ -531,7 +531,8 @@ final class NodeAgent implements GossipListener, CrdtChannel {
         if (!r.taken().isEmpty()) ringChanged();
         log.atWarn().addKeyValue("peer", peerId).addKeyValue("range", r.taken())
                 .log("reclaimed the ranges of a peer whose Kubernetes Node was deleted and that is dead in gossip");
-        return r.taken().stream().map(Object::toString).toList();
+        // CIDR text: the reclaim Lease records them comma-separated (an IpRange prints as "[a, b)")
+        return r.taken().stream().flatMap(t -> t.toCidrs().stream()).map(Object::toString).toList();
     }
 
     // ---- status ----------------------------------------------------------------------------------------
