@@ -36,7 +36,7 @@ K apply -f "$images/testpods.yaml"
 K rollout status deployment/pingers --timeout=300s
 
 echo
-echo "== pod-to-pod ping matrix (one ping from each row's pod to each column's pod, across nodes over VXLAN)"
+echo "== pod-to-pod ping matrix (one ping from each row's pod to each column's pod, across nodes)"
 mapfile -t rows < <(K get pods -l app=pingers -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName} {.status.podIP}{"\n"}{end}')
 printf '%-32s %-4s %-14s' "FROM \\ TO" "NODE" "IP"
 for r in "${rows[@]}"; do read -r _ _ ip <<<"$r"; printf ' %-13s' "$ip"; done; echo
