@@ -1,5 +1,9 @@
 package dev.weft.datapath;
 
+import java.time.Duration;
+
+import static org.awaitility.Awaitility.await;
+
 import dev.weft.datapath.testing.TestNetns;
 import dev.weft.ipam.addr.IpAddress;
 import org.junit.jupiter.api.Tag;
@@ -34,9 +38,8 @@ class DatapathBenchmark {
     /** One iperf3 run from {@code client}'s pod to {@code server}'s pod (a one-shot server is started first). */
     static double measure(TwoNodeVxlanKernelTest.Node client, TwoNodeVxlanKernelTest.Node server, int streams) {
         in(server.podNs(), "iperf3", "-s", "-D", "-1");
-        if (!TestNetns.await(() -> TestNetns.execIn(server.podNs(), "ss", "-ltn").out().contains(":5201"), 3000)) {
-            throw new IllegalStateException("iperf3 server did not start in " + server.podNs());
-        }
+        await("iperf3 server listening in " + server.podNs()).atMost(Duration.ofSeconds(3)).pollInSameThread()
+                .until(() -> TestNetns.execIn(server.podNs(), "ss", "-ltn").out().contains(":5201"));
         return gbps(client.podNs(), server.podIp(), streams);
     }
 
@@ -97,10 +100,8 @@ class DatapathBenchmark {
                 weft(w2, w1, vx);
                 handBuiltVxlan(h3, h4);
                 handBuiltVxlan(h4, h3);
-                if (!TwoNodeVxlanKernelTest.pingEventually(w1.podNs(), w2.podIp())
-                        || !TwoNodeVxlanKernelTest.pingEventually(h3.podNs(), h4.podIp())) {
-                    throw new IllegalStateException("no connectivity before the benchmark");
-                }
+                TwoNodeVxlanKernelTest.awaitPing(w1.podNs(), w2.podIp(), "Weft-programmed path before the benchmark");
+                TwoNodeVxlanKernelTest.awaitPing(h3.podNs(), h4.podIp(), "hand-built path before the benchmark");
                 StringBuilder report = new StringBuilder();
                 for (String mode : List.of("vxlan", "host-gw")) {
                     if (mode.equals("host-gw")) {

@@ -1,5 +1,9 @@
 package dev.weft.datapath;
 
+import java.time.Duration;
+
+import static org.awaitility.Awaitility.await;
+
 import dev.weft.datapath.ClusterView.LocalNode;
 import dev.weft.datapath.ClusterView.LocalPod;
 import dev.weft.datapath.ClusterView.RemotePeer;
@@ -98,9 +102,10 @@ class TwoNodeVxlanKernelTest {
         return TestNetns.execIn(fromNs, "ping", "-c", "1", "-W", "1", to.toString()).exit() == 0;
     }
 
-    /** Ping with a few tries (first packets may be lost while neighbours resolve). */
-    static boolean pingEventually(String fromNs, IpAddress to) {
-        return TestNetns.await(() -> ping(fromNs, to), 5000);
+    /** Ping with a few tries (first packets may be lost while neighbours resolve); fails after 5 s naming {@code what}. */
+    static void awaitPing(String fromNs, IpAddress to, String what) {
+        await(what + " (" + fromNs + " pings " + to + ")").atMost(Duration.ofSeconds(5)).pollInSameThread()
+                .until(() -> ping(fromNs, to));
     }
 
     @Test
@@ -133,7 +138,7 @@ class TwoNodeVxlanKernelTest {
                         + "add rule inet obs cinp udp dport 4789 @th,64,8 0x08 @th,96,24 4711 counter; "
                         + "add rule inet obs cinp udp dport 4789 @th,96,24 != 4711 counter");
 
-                assertThat(pingEventually(n1.podNs(), n2.podIp())).as("pod1 -> pod2 over VXLAN").isTrue();
+                awaitPing(n1.podNs(), n2.podIp(), "pod1 -> pod2 over VXLAN");
                 assertThat(ping(n2.podNs(), n1.podIp())).as("pod2 -> pod1 over VXLAN").isTrue();
                 assertThat(in(n2.ns(), "nft", "list", "chain", "inet", "obs", "cfwd")).as("pod-to-pod keeps its source")
                         .containsPattern("counter packets [1-9]");
@@ -142,7 +147,7 @@ class TwoNodeVxlanKernelTest {
                 assertThat(wire).as("no VXLAN with another VNI").containsPattern("!= 0x1267 counter packets 0 ");
 
                 // leaving the cluster range: masqueraded to node 1's underlay address, so node 2's drop rule doesn't see 198.18.1.5
-                assertThat(pingEventually(n1.podNs(), ip("192.0.2.12"))).as("pod1 -> node2 underlay, masqueraded").isTrue();
+                awaitPing(n1.podNs(), ip("192.0.2.12"), "pod1 -> node2 underlay, masqueraded");
 
                 // block VXLAN's UDP port on node 2: pod-to-pod must stop
                 in(n2.ns(), "nft", "add table inet blk; "
@@ -162,7 +167,7 @@ class TwoNodeVxlanKernelTest {
                 assertThat(s1.removed(EntryKind.FDB)).isEqualTo(1);
                 assertThat(h2.reconcile().errors()).isEmpty();
                 assertThat(in(n1.ns(), "ip", "route", "show", "198.18.2.0/24")).contains("via 192.0.2.12 dev eth0");
-                assertThat(pingEventually(n1.podNs(), n2.podIp())).as("pod1 -> pod2 over host-gw").isTrue();
+                awaitPing(n1.podNs(), n2.podIp(), "pod1 -> pod2 over host-gw");
             } finally {
                 n1.nl().close();
                 n2.nl().close();

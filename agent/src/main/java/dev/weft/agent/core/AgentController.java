@@ -104,7 +104,7 @@ public final class AgentController {
     }
 
     public void onMessage(PeerId from, String topic, byte[] payload) {
-        if (ring.onMessage(from, topic, payload)) viewDirty = true;
+        if (ring.onMessage(from, topic, payload, nowMs)) viewDirty = true;
         afterEvent();
     }
 
@@ -196,7 +196,7 @@ public final class AgentController {
         nowMs = now;
         if (ring.onTick(now)) viewDirty = true;
         if (now - lastApplyMs >= REAPPLY_EVERY_MS) viewDirty = true;
-        durability.flush(fx, true);
+        if (!ring.removed()) durability.flush(fx, true);
         afterEvent();
     }
 
@@ -225,7 +225,8 @@ public final class AgentController {
             List<IpRange> taken = ring.reclaim(target);
             log.atWarn().addKeyValue("peer", target).addKeyValue("range", taken)
                     .log("reclaimed the ranges of a peer whose Kubernetes Node was deleted and that is dead in gossip");
-            List<String> names = taken.stream().map(Object::toString).toList();
+            // CIDR text: the reclaim Lease records them comma-separated (an IpRange prints as "[a, b)")
+            List<String> names = taken.stream().flatMap(t -> t.toCidrs().stream()).map(Object::toString).toList();
             durability.afterWrite(() -> reply.ok(names), err -> reply.fail(new Reply.Failure.Disk(err)));
             viewDirty = true;
         } catch (IllegalStateException e) {
@@ -239,8 +240,8 @@ public final class AgentController {
     // ---- after every event -------------------------------------------------------------------------------
 
     private void afterEvent() {
+        if (ring.removed()) return; // nothing more is written: the runtime deletes the state and restarts
         durability.flush(fx, false);
-        if (ring.removed()) return;
         List<Cidr> own = settings.podCidrMode() ? ipam.ownedCidrs() : List.of();
         records.nextIfChanged(ipam.gateway(), ipam.localFree(), own, problems().isEmpty()).ifPresent(fx::publishRecord);
         if (viewDirty && !applyInFlight) {
@@ -258,7 +259,7 @@ public final class AgentController {
 
     ClusterView view() {
         Map<PeerId, List<Cidr>> cidrs = settings.podCidrMode()
-                ? ClusterViews.podCidrsFromRecords(self.id(), ipam.ownedCidrs(), peers.all())
+                ? ClusterViews.podCidrsFromRecords(self.id(), ipam.ownedCidrs(), peers.all(), settings.clusterRange())
                 : ipam.cidrsByOwner();
         return ClusterViews.build(self, ipam.gateway(), peers.all(), cidrs, ipam.allocations());
     }
@@ -287,7 +288,7 @@ public final class AgentController {
     /** An immutable picture of the controller for readiness, reports and metrics (read from other threads). */
     public ControllerSnapshot snapshot() {
         return new ControllerSnapshot(self, problems(), peers.copy(), ipam.status(), ipam.counters(), Optional.ofNullable(lastDesired),
-                Optional.ofNullable(lastReconcile), durability.writes(), durability.failures(), ring.refusedRings());
+                Optional.ofNullable(lastReconcile), durability.writes(), durability.failures(), ring.refusedRings(), ring.refused());
     }
 
     public IpamNode ipam() {

@@ -65,25 +65,49 @@ final class ClusterViews {
     }
 
     /**
-     * podCIDR mode: each peer's range comes from its own node record (this node's from IPAM); malformed entries are
-     * skipped.
+     * podCIDR mode: each peer's range comes from its own node record (this node's from IPAM). A record's prefix is
+     * believed only if it lies inside the cluster range and overlaps no prefix already taken (this node's first, then
+     * peers in id order): a compromised node cannot announce {@code 0.0.0.0/1} and take every node's egress, nor
+     * another node's range. Refused prefixes are logged once per record and not routed.
      */
-    static Map<PeerId, List<Cidr>> podCidrsFromRecords(PeerId self, List<Cidr> own, Collection<PeerTable.Peer> peers) {
+    static Map<PeerId, List<Cidr>> podCidrsFromRecords(PeerId self, List<Cidr> own, Collection<PeerTable.Peer> peers,
+                                                       Cidr clusterRange) {
         Map<PeerId, List<Cidr>> out = new HashMap<>();
+        List<Cidr> taken = new ArrayList<>(own);
         out.put(self, own);
-        for (PeerTable.Peer p : peers) {
+        List<PeerTable.Peer> ordered = peers.stream().sorted(java.util.Comparator.comparing(PeerTable.Peer::id)).toList();
+        for (PeerTable.Peer p : ordered) {
             if (p.record().isEmpty()) continue;
             List<Cidr> l = new ArrayList<>();
             for (String c : p.record().get().record().getPodCidrsList()) {
+                Cidr cidr;
                 try {
-                    l.add(Cidr.parse(c));
+                    cidr = Cidr.parse(c);
                 } catch (RuntimeException e) {
-                    log.atDebug().addKeyValue("peer", p.id()).log("bad pod CIDR in node record: " + c);
+                    refused(p, c, "not a CIDR");
+                    continue;
+                }
+                if (cidr.isIpv4() != clusterRange.isIpv4() || !clusterRange.contains(cidr)) {
+                    refused(p, c, "outside the cluster range " + clusterRange);
+                } else if (taken.stream().anyMatch(t -> t.overlaps(cidr))) {
+                    refused(p, c, "overlaps a range another node already announced");
+                } else {
+                    l.add(cidr);
+                    taken.add(cidr);
                 }
             }
             out.put(p.id(), l);
         }
         return out;
+    }
+
+    private static final java.util.Set<String> refusedLogged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private static void refused(PeerTable.Peer p, String cidr, String why) {
+        if (refusedLogged.size() < 1024 && refusedLogged.add(p.id() + " " + cidr)) {
+            log.atWarn().addKeyValue("peer", p.id()).addKeyValue("range", cidr)
+                    .log("ignoring a pod CIDR in a peer's node record: " + why + "; is that node misconfigured or compromised?");
+        }
     }
 
     /** Live peers that offer the sleeve and have what it needs (record, VTEP address and MAC, ranges). */

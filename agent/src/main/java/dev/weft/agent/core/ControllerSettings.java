@@ -1,6 +1,7 @@
 package dev.weft.agent.core;
 
 import dev.weft.agent.config.AgentConfig;
+import dev.weft.ipam.addr.Cidr;
 import java.util.List;
 import java.util.Optional;
 
@@ -12,16 +13,18 @@ import java.util.Optional;
  * @param kubernetes the ring is bootstrapped through the API server (no seed claim)
  * @param podCidrMode every node owns exactly its pod CIDR; peers' ranges come from their records
  * @param hostGw plain routes to same-L2 peers are offered ({@code --datapath=auto})
+ * @param clusterRange every pod address of the cluster (in podCIDR mode, peers' prefixes must lie inside it)
  */
 public record ControllerSettings(List<String> ipamSeeds, boolean kubernetes, boolean podCidrMode, boolean hostGw,
-                                 int vxlanPort, int vni, int gossipPort, Optional<byte[]> sleevePublicKey) {
+                                 int vxlanPort, int vni, int gossipPort, Optional<byte[]> sleevePublicKey, Cidr clusterRange) {
     public ControllerSettings {
         ipamSeeds = List.copyOf(ipamSeeds);
     }
 
     public static ControllerSettings of(AgentConfig c, Optional<byte[]> sleevePublicKey) {
         return new ControllerSettings(c.ipamSeeds(), c.kubernetes(), c.podCidrMode(),
-                c.datapath() == AgentConfig.DatapathMode.AUTO, c.vxlanPort(), c.vni(), c.gossipPort(), sleevePublicKey);
+                c.datapath() == AgentConfig.DatapathMode.AUTO, c.vxlanPort(), c.vni(), c.gossipPort(), sleevePublicKey,
+                Cidr.parse(c.clusterRange()));
     }
 
     /** A new cluster's seed node claims its share itself (seed mode only). */

@@ -5,6 +5,7 @@ import dev.weft.datapath.ReconcileResult;
 import dev.weft.ipam.IpamCounters;
 import dev.weft.ipam.IpamStatus;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -13,8 +14,9 @@ import java.util.Optional;
  */
 public record ControllerSnapshot(LocalNode self, List<String> problems, List<PeerTable.Peer> peers, IpamStatus ipam,
                                  IpamCounters ipamCounters, Optional<DesiredState> desired, Optional<ReconcileResult> lastApply,
-                                 long stateWrites, long stateWriteFailures, long refusedRingUpdates) {
+                                 long stateWrites, long stateWriteFailures, long refusedRingUpdates, Map<String, Long> refusedMessages) {
     public ControllerSnapshot {
+        refusedMessages = Map.copyOf(refusedMessages);
         problems = List.copyOf(problems);
         peers = List.copyOf(peers);
     }

@@ -29,6 +29,10 @@ final class RingRole {
     static final String TOPIC_SPACE_GRANT = "ipam.space.grant";
     /** With seeds and no live peer after this long, this node is creating the cluster and claims its share alone. */
     static final long ALONE_AFTER_MS = 3_000;
+    /** A peer's next space request is honoured only this long after its last one (a repeat of it is answered again). */
+    static final long SPACE_REQUEST_INTERVAL_MS = 2_000;
+
+    private record Answered(long requestId, long atMs, SpaceGrant grant) {}
 
     private final IpamNode ipam;
     private final ControllerSettings settings;
@@ -41,6 +45,9 @@ final class RingRole {
     private boolean removed;
     private String error;
     private long refusedRings;
+    private final Map<PeerId, Answered> answered = new HashMap<>();
+    private final Map<String, Long> refused = new java.util.TreeMap<>();
+    private final Map<String, Long> refusedLoggedAt = new HashMap<>();
 
     RingRole(IpamNode ipam, ControllerSettings settings, Durability durability, PeerTable peers, Effects fx, long startedMs) {
         this.ipam = ipam;
@@ -86,6 +93,11 @@ final class RingRole {
         heardRing = true;
         if (u.selfRemoved()) {
             removed = true;
+            try {
+                ipam.discardState(); // the staged copy is forgotten; the runtime deletes the file after pending writes
+            } catch (IOException e) {
+                log.atWarn().log("could not discard the IPAM state: " + e.getMessage());
+            }
             log.atError().addKeyValue("peer", ipam.self())
                     .log("this node's address ranges were reclaimed by another node while it was away (weft rmpeer, or its "
                             + "Kubernetes Node was deleted); discarding its IPAM state and starting over with a new peer id");
@@ -157,11 +169,11 @@ final class RingRole {
     }
 
     /** A space request or grant from a peer. Returns true when ownership changed. */
-    boolean onMessage(PeerId from, String topic, byte[] payload) {
+    boolean onMessage(PeerId from, String topic, byte[] payload, long now) {
         if (removed) return false;
         try {
             return switch (topic) {
-                case TOPIC_SPACE_REQUEST -> onSpaceRequest(from, SpaceMessages.decodeRequest(payload));
+                case TOPIC_SPACE_REQUEST -> onSpaceRequest(from, SpaceMessages.decodeRequest(payload), now);
                 case TOPIC_SPACE_GRANT -> onSpaceGrant(from, SpaceMessages.decodeGrant(payload));
                 default -> {
                     log.atDebug().addKeyValue("peer", from).addKeyValue("topic", topic).log("message with unknown topic dropped");
@@ -169,18 +181,38 @@ final class RingRole {
                 }
             };
         } catch (IOException | RuntimeException e) {
-            log.atWarn().addKeyValue("peer", from).addKeyValue("topic", topic).log("bad IPAM message from peer dropped: " + e.getMessage());
+            refuse(from, "malformed", "bad IPAM message from peer dropped: " + e.getMessage(), now);
             return false;
         }
     }
 
-    private boolean onSpaceRequest(PeerId from, SpaceRequest req) throws IOException {
+    /**
+     * Space is given only to the authenticated sender named in the request, only while it is alive, and at most once
+     * per {@link #SPACE_REQUEST_INTERVAL_MS}; a repeated request (same id) is answered with the same grant again, so a
+     * lost answer costs no extra space and a flood of requests drains nothing.
+     */
+    private boolean onSpaceRequest(PeerId from, SpaceRequest req, long now) throws IOException {
         if (req.getRequester() != from.value()) {
-            log.atWarn().addKeyValue("peer", from).log("space request names another requester (" + PeerId.of(req.getRequester())
-                    + ") than its authenticated sender; dropped");
+            refuse(from, "space_request_wrong_requester", "space request names another requester than its authenticated sender; dropped", now);
+            return false;
+        }
+        if (!peers.isAlive(from)) {
+            refuse(from, "space_request_not_live", "space request from a peer that is not alive here; dropped", now);
+            return false;
+        }
+        Answered last = answered.get(from);
+        if (last != null && last.requestId() == req.getRequestId()) {
+            durability.afterWrite(() -> fx.send(from, TOPIC_SPACE_GRANT, SpaceMessages.encode(last.grant())), err -> { });
+            return false;
+        }
+        if (last != null && now - last.atMs() < SPACE_REQUEST_INTERVAL_MS) {
+            refuse(from, "space_request_rate_limited", "space requests from a peer come faster than one per "
+                    + SPACE_REQUEST_INTERVAL_MS / 1000 + " s; dropped", now);
             return false;
         }
         SpaceGrant grant = ipam.handleSpaceRequest(req);
+        answered.keySet().removeIf(p -> !peers.isAlive(p));
+        answered.put(from, new Answered(req.getRequestId(), now, grant));
         boolean given = grant.getRefusal().isEmpty();
         durability.afterWrite(() -> fx.send(from, TOPIC_SPACE_GRANT, SpaceMessages.encode(grant)),
                 err -> log.atWarn().addKeyValue("peer", from).log("no answer to a space request: the donation could not be saved: " + err));
@@ -230,5 +262,20 @@ final class RingRole {
 
     long refusedRings() {
         return refusedRings;
+    }
+
+    /** Messages refused, by reason (stable names for metrics). */
+    Map<String, Long> refused() {
+        return Map.copyOf(refused);
+    }
+
+    /** Counts a refusal; logs at most one line per reason a minute (with the count so far). */
+    private void refuse(PeerId from, String reason, String message, long now) {
+        long n = refused.merge(reason, 1L, Long::sum);
+        Long last = refusedLoggedAt.get(reason);
+        if (last == null || now - last >= 60_000) {
+            refusedLoggedAt.put(reason, now);
+            log.atWarn().addKeyValue("peer", from).addKeyValue("reason", reason).addKeyValue("count", n).log(message);
+        }
     }
 }

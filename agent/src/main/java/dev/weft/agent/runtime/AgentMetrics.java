@@ -40,6 +40,15 @@ final class AgentMetrics {
                     num(dp.get("repairs")));
             sink.counter("weft_datapath_errors_total", "Failed kernel operations during reconcile.", Map.of(), num(dp.get("errors")));
             sink.counter("weft_datapath_reconciles_total", "Reconcile runs.", Map.of(), num(dp.get("reconciles")));
+            Map<String, Object> ctl = map(r.get("controller"));
+            sink.counter("weft_ipam_state_writes_total", "IPAM state writes (each: write, fsync, rename, fsync dir).",
+                    Map.of("result", "ok"), num(ctl.get("stateWrites")));
+            sink.counter("weft_ipam_state_writes_total", "IPAM state writes (each: write, fsync, rename, fsync dir).",
+                    Map.of("result", "failed"), num(ctl.get("stateWriteFailures")));
+            sink.counter("weft_ipam_refused_ring_updates_total", "Ring states or deltas from peers that were refused.", Map.of(),
+                    num(ctl.get("refusedRingUpdates")));
+            map(ctl.get("refusedMessages")).forEach((reason, v) -> sink.counter("weft_ipam_refused_messages_total",
+                    "IPAM messages from peers refused, by reason.", Map.of("reason", reason), num(v)));
 
             CniStats.Snapshot c = cni.stats().snapshot();
             cni.stats().latency().forEach((cmd, h) -> sink.histogram("weft_cni_request_duration_seconds",

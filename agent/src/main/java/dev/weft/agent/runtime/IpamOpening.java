@@ -45,6 +45,12 @@ final class IpamOpening {
     static IpamNode podCidr(AgentConfig config, Identity identity, String cidr, IpamStore disk, StagedStore[] staged)
             throws StartupException {
         Cidr range = Cidr.parse(cidr);
+        Cidr cluster = Cidr.parse(config.clusterRange());
+        if (range.isIpv4() != cluster.isIpv4() || !cluster.contains(range)) {
+            throw new StartupException("podCIDR mode: this node's pod CIDR " + range + " is not inside --cluster-range " + cluster
+                    + "; set --cluster-range to the range that holds every node's pod CIDR (the controller manager's --cluster-cidr)",
+                    null);
+        }
         int block = (int) Math.min(config.blockSize(), range.sizeLong());
         try {
             staged[0] = new StagedStore(disk.load());

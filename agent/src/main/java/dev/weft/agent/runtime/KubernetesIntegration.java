@@ -150,15 +150,8 @@ final class KubernetesIntegration implements AutoCloseable {
         boolean ready = snapshot.ready();
         if (announcedReady == null || announcedReady != ready) {
             announcedReady = ready;
-            String why = ready ? "" : String.join("; ", snapshot.problems());
-            workers.execute(() -> {
-                try {
-                    if (ready) ownNode.markNetworkAvailable();
-                    else ownNode.markNetworkUnavailable("WeftNotReady", why);
-                } catch (RuntimeException e) {
-                    log.atWarn().log("could not update the NetworkUnavailable condition: " + e.getMessage());
-                }
-            });
+            wantedCondition = new WantedCondition(ready, ready ? "" : String.join("; ", snapshot.problems()));
+            workers.execute(this::publishCondition);
         }
         for (PeerTable.Peer p : snapshot.peers()) {
             if (p.member().state() == MemberState.DEAD) candidates.onPeerDead(p.id().toString());
@@ -169,6 +162,24 @@ final class KubernetesIntegration implements AutoCloseable {
             if (last != null && nowMs - last < RECLAIM_RETRY_MS) continue;
             reclaimAttempts.put(c.peerId(), nowMs);
             workers.execute(() -> reclaim(c));
+        }
+    }
+
+    private record WantedCondition(boolean ready, String why) {}
+
+    /** Set on this role's thread in readiness order; workers may run out of order, so each publishes the latest. */
+    private volatile WantedCondition wantedCondition;
+
+    private void publishCondition() {
+        synchronized (ownNode) {
+            WantedCondition w = wantedCondition;
+            try {
+                if (w.ready()) ownNode.markNetworkAvailable();
+                else ownNode.markNetworkUnavailable("WeftNotReady", w.why());
+            } catch (RuntimeException e) {
+                log.atWarn().log("could not update the NetworkUnavailable condition: " + e.getMessage() + "; will retry");
+                timer.execute(() -> announcedReady = null);
+            }
         }
     }
 

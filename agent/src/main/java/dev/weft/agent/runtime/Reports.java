@@ -79,6 +79,9 @@ final class Reports {
         r.put("ipam", ipam(a, ipam, g));
         r.put("routes", routes(a));
         r.put("datapath", datapath(a));
+        ControllerSnapshot cs = a.snapshot();
+        r.put("controller", obj("stateWrites", cs.stateWrites(), "stateWriteFailures", cs.stateWriteFailures(),
+                "refusedRingUpdates", cs.refusedRingUpdates(), "refusedMessages", new java.util.TreeMap<>(cs.refusedMessages())));
         if (g != null) {
             Map<String, Object> drops = new LinkedHashMap<>();
             g.counters().dropped().forEach((k, v) -> drops.put(k.counterName(), v));

@@ -5,7 +5,7 @@ import dev.weft.agent.config.AgentConfig;
 import dev.weft.agent.core.ControllerSnapshot;
 import dev.weft.agent.core.Reply;
 import dev.weft.datapath.Underlay;
-import dev.weft.cni.Json;
+import dev.weft.agent.api.AgentJson;
 import dev.weft.datapath.DatapathConfig;
 import dev.weft.gossip.GossipNode;
 import dev.weft.gossip.GossipStatus;
@@ -77,7 +77,7 @@ final class Status {
         switch (cmd) {
             case "report" -> {
                 try {
-                    return Json.obj("report", report());
+                    return AgentJson.obj("report", report());
                 } catch (RuntimeException e) {
                     throw new LocalApi.ApiException("the agent could not build its report: " + e.getMessage());
                 }
@@ -97,7 +97,7 @@ final class Status {
                     }
                 }));
                 try {
-                    return Json.obj("message", answer.get(10, TimeUnit.SECONDS));
+                    return AgentJson.obj("message", answer.get(10, TimeUnit.SECONDS));
                 } catch (java.util.concurrent.ExecutionException e) {
                     throw new LocalApi.ApiException(e.getCause().getMessage());
                 } catch (Exception e) {

@@ -69,7 +69,7 @@ final class SimAgent {
             ipam.bootstrapFromSeeds(seeds);
             LocalNode self = new LocalNode(id, name, incarnation, underlay(), "eth0", 1500, Cidr.parse("192.0.2.0/24"),
                     MacAddress.of(new byte[] {2, 0x57, 0, 0, 0, (byte) index}));
-            ControllerSettings settings = new ControllerSettings(seeds, false, false, false, 4789, 4242, 6770, Optional.empty());
+            ControllerSettings settings = new ControllerSettings(seeds, false, false, false, 4789, 4242, 6770, Optional.empty(), SimWorld.RANGE);
             datapath = new DatapathWorker(new Reconciler(kernel, DATAPATH), DATAPATH, null, null,
                     (seq, desired, result) -> world.now(() -> { if (up) controller.onDatapathApplied(seq, desired, result); }));
             up = true;

@@ -76,7 +76,7 @@ class GossipNeverWaitsTest {
                 LocalNode self = new LocalNode(id, seeds.get(i), 1, IpAddress.parse("127.0.0.1"), "eth0", 1500,
                         Cidr.parse("127.0.0.0/8"), MacAddress.of(new byte[] {2, 0x57, 0, 0, 0, (byte) i}));
                 AgentCore core = new AgentCore(new AgentCore.Parts(self,
-                        new ControllerSettings(seeds, false, false, false, 4789, 4242, 0, Optional.empty()), ipam, staged, disk,
+                        new ControllerSettings(seeds, false, false, false, 4789, 4242, 0, Optional.empty(), RANGE), ipam, staged, disk,
                         report -> new DatapathWorker(new Reconciler(kernel, dpc), dpc, nft, null, report),
                         () -> System.nanoTime() / 1_000_000, () -> { }), "t" + i + "-");
                 closers.add(0, core);

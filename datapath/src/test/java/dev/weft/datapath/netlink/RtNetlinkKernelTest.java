@@ -1,5 +1,8 @@
 package dev.weft.datapath.netlink;
 
+import static org.awaitility.Awaitility.await;
+import java.time.Duration;
+
 import dev.weft.datapath.testing.TestNetns;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -232,16 +235,16 @@ class RtNetlinkKernelTest {
             nl.deleteLink(br.index());
 
             List<NetlinkEvent> seen = new ArrayList<>();
-            boolean all = TestNetns.await(() -> {
-                seen.addAll(events.poll(0));
-                return seen.stream().anyMatch(e -> e instanceof NetlinkEvent.LinkEvent l && l.removed()
-                        && "wbr4".equals(l.link().name()))
-                        && seen.stream().anyMatch(e -> e instanceof NetlinkEvent.RouteEvent r && !r.removed()
-                        && r.route().protocol() == 87)
-                        && seen.stream().anyMatch(e -> e instanceof NetlinkEvent.NeighbourEvent n && !n.removed()
-                        && MacAddress.parse("02:00:00:00:04:01").equals(n.neighbour().lladdr()));
-            }, 5000);
-            assertThat(all).as("events seen: %s", seen).isTrue();
+            await("link removal, route and neighbour events").atMost(Duration.ofSeconds(5)).pollInSameThread()
+                    .untilAsserted(() -> {
+                        seen.addAll(events.poll(0));
+                        assertThat(seen).as("events seen").anyMatch(e -> e instanceof NetlinkEvent.LinkEvent l && l.removed()
+                                && "wbr4".equals(l.link().name()));
+                        assertThat(seen).as("events seen").anyMatch(e -> e instanceof NetlinkEvent.RouteEvent r && !r.removed()
+                                && r.route().protocol() == 87);
+                        assertThat(seen).as("events seen").anyMatch(e -> e instanceof NetlinkEvent.NeighbourEvent n
+                                && !n.removed() && MacAddress.parse("02:00:00:00:04:01").equals(n.neighbour().lladdr()));
+                    });
             assertThat(seen).anyMatch(e -> e instanceof NetlinkEvent.LinkEvent l && !l.removed()
                     && "wbr4".equals(l.link().name()));
         }

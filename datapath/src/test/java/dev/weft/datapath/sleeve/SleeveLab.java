@@ -1,5 +1,9 @@
 package dev.weft.datapath.sleeve;
 
+import java.time.Duration;
+
+import static org.awaitility.Awaitility.await;
+
 import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.datapath.netlink.NetlinkNamespace;
 import dev.weft.datapath.netlink.Route;
@@ -105,9 +109,10 @@ final class SleeveLab implements AutoCloseable {
         return r.exit() == 0;
     }
 
-    /** Waits until one ping gets through (the first may be lost while things settle). */
-    boolean awaitPing(int i, int j) {
-        return TestNetns.await(() -> TestNetns.execIn(ns[i], "ping", "-c", "1", "-W", "1", "-I", pod(i), pod(j)).exit() == 0, 10_000);
+    /** Waits until one ping gets through (the first may be lost while things settle); fails after 10 s. */
+    void awaitPing(int i, int j) {
+        await("pod " + i + " pings pod " + j).atMost(Duration.ofSeconds(10)).pollInSameThread()
+                .until(() -> TestNetns.execIn(ns[i], "ping", "-c", "1", "-W", "1", "-I", pod(i), pod(j)).exit() == 0);
     }
 
     /** Runs iperf3 TCP from node i's pod to node j's pod for {@code seconds}; returns bits/s received. */
@@ -116,14 +121,13 @@ final class SleeveLab implements AutoCloseable {
         try {
             server = new ProcessBuilder("ip", "netns", "exec", ns[j], "iperf3", "-s", "-1", "-B", pod(j))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (true) {
-                TestNetns.Result r = TestNetns.execIn(ns[i], "iperf3", "-J", "-c", pod(j), "-B", pod(i), "-t",
-                        String.valueOf(seconds), "-P", String.valueOf(streams));
-                if (r.exit() == 0 && !r.out().contains("\"error\"")) return IperfJson.receivedBitsPerSecond(r.out());
-                if (System.nanoTime() > deadline) throw new IllegalStateException("iperf3 failed: " + r.out());
-                java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L); // retry backoff
-            }
+            // the one-shot server may not listen yet: retry the client until it gets an answer
+            TestNetns.Result r = await("iperf3 from pod " + i + " to pod " + j).atMost(Duration.ofSeconds(10))
+                    .pollInSameThread().pollInterval(Duration.ofMillis(100))
+                    .until(() -> TestNetns.execIn(ns[i], "iperf3", "-J", "-c", pod(j), "-B", pod(i), "-t",
+                            String.valueOf(seconds), "-P", String.valueOf(streams)),
+                            res -> res.exit() == 0 && !res.out().contains("\"error\""));
+            return IperfJson.receivedBitsPerSecond(r.out());
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         } finally {

@@ -92,22 +92,6 @@ public final class TestNetns implements AutoCloseable {
         return exec(full);
     }
 
-    /** Polls {@code condition} until true or the deadline passes. */
-    public static boolean await(java.util.function.BooleanSupplier condition, long timeoutMillis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) return true;
-            Thread.onSpinWait();
-            try {
-                TimeUnit.MILLISECONDS.sleep(20); // poll interval of a deadline loop, not a wait for a condition
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return condition.getAsBoolean();
-    }
-
     @Override
     public void close() {
         for (String ns : created.reversed()) {

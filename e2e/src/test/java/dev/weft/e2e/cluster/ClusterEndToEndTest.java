@@ -1,10 +1,11 @@
 package dev.weft.e2e.cluster;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.agent.cli.ReportFormat;
 import dev.weft.cni.Json;
-import dev.weft.e2e.lab.Await;
 import dev.weft.e2e.lab.ExecResult;
 import dev.weft.e2e.lab.Lab;
 import dev.weft.e2e.lab.LabNode;
@@ -58,8 +59,7 @@ class ClusterEndToEndTest {
         for (WeftCluster.Pod a : pods) {
             for (WeftCluster.Pod b : pods) {
                 if (a == b) continue;
-                Await.until(a.pod().namespace() + " pings " + b.address(), Duration.ofSeconds(15),
-                        () -> a.pod().ping(b.address(), 1).received() == 1);
+                await(a.pod().namespace() + " pings " + b.address()).atMost(Duration.ofSeconds(15)).until(() -> a.pod().ping(b.address(), 1).received() == 1);
             }
         }
     }
@@ -79,13 +79,13 @@ class ClusterEndToEndTest {
         try {
             assertThat(pods.get(0).pod().ping(pods.get(4).address(), 1).received()).isZero();
             // ... and the agents notice: the kernel path probes fail, n1 <-> n3 moves to the userspace sleeve
-            Await.until("n1 uses the sleeve to n3", Duration.ofSeconds(20), () -> mode(lab.node(1), lab.node(3)).equals("sleeve"));
+            await("n1 uses the sleeve to n3").atMost(Duration.ofSeconds(20)).until(() -> mode(lab.node(1), lab.node(3)).equals("sleeve"));
             assertThat(mode(lab.node(1), lab.node(2))).isEqualTo("vxlan");
             allPodsReachEachOther();
         } finally {
             block.remove();
         }
-        Await.until("n1 back on kernel VXLAN to n3", Duration.ofSeconds(30), () -> mode(lab.node(1), lab.node(3)).equals("vxlan"));
+        await("n1 back on kernel VXLAN to n3").atMost(Duration.ofSeconds(30)).until(() -> mode(lab.node(1), lab.node(3)).equals("vxlan"));
         allPodsReachEachOther();
     }
 
@@ -126,8 +126,7 @@ class ClusterEndToEndTest {
         LabNode n1 = lab.node(1);
         String dev = "weft.vxlan";
         n1.exec("ip", "link", "del", dev).orThrow();
-        Await.until("vxlan device restored", Duration.ofSeconds(20),
-                () -> n1.exec("ip", "link", "show", dev).ok());
+        await("vxlan device restored").atMost(Duration.ofSeconds(20)).until(() -> n1.exec("ip", "link", "show", dev).ok());
         allPodsReachEachOther();
         Map<String, Object> dp = ReportFormat.map(cluster.report(n1).orElseThrow(), "datapath");
         assertThat(((Number) dp.get("repairs")).longValue()).isPositive();
@@ -141,14 +140,14 @@ class ClusterEndToEndTest {
         a3.suspend();
         try {
             long t0 = System.nanoTime();
-            Await.until("n1 sees n3's agent as failed", Duration.ofSeconds(30), () -> peerState(lab.node(1), id3).matches("suspect|dead"));
+            await("n1 sees n3's agent as failed").atMost(Duration.ofSeconds(30)).until(() -> peerState(lab.node(1), id3).matches("suspect|dead"));
             System.out.printf("hung agent suspected after %.1f s%n", (System.nanoTime() - t0) / 1e9);
             // the kernel datapath does not need the agent: pods on n3 still answer
             allPodsReachEachOther();
         } finally {
             a3.resume();
         }
-        Await.until("n3 alive again", Duration.ofSeconds(30), () -> peerState(lab.node(1), id3).equals("alive"));
+        await("n3 alive again").atMost(Duration.ofSeconds(30)).until(() -> peerState(lab.node(1), id3).equals("alive"));
     }
 
     @Test
@@ -161,7 +160,7 @@ class ClusterEndToEndTest {
         LabProcess flow = from.pod().start("flow", List.of("ping", "-i", "0.2", "-c", "40", "-W", "1", to.address()));
         cluster.agent(n2).kill();
         cluster.startAgent(n2);
-        Await.until("n2 ready again", Duration.ofSeconds(60), () -> cluster.isReady(n2));
+        await("n2 ready again").atMost(Duration.ofSeconds(60)).until(() -> cluster.isReady(n2));
         flow.awaitExit(Duration.ofSeconds(30));
         String summary = flow.log().lines().filter(l -> l.contains("received")).findFirst().orElse("");
         int received = Integer.parseInt(summary.replaceAll(".* (\\d+) received.*", "$1"));
@@ -194,7 +193,7 @@ class ClusterEndToEndTest {
     void aFourthNodeJoinsGetsSpaceAndConnectivity() {
         LabNode n4 = lab.node(4);
         cluster.startAgent(n4);
-        Await.until("n4 ready (owns space donated by a peer)", Duration.ofSeconds(60), () -> cluster.isReady(n4));
+        await("n4 ready (owns space donated by a peer)").atMost(Duration.ofSeconds(60)).until(() -> cluster.isReady(n4));
         Map<String, Object> ipam = ReportFormat.map(cluster.report(n4).orElseThrow(), "ipam");
         assertThat(((Number) ipam.get("owned")).longValue()).isPositive();
         WeftCluster.Pod p4 = cluster.addPod(n4, "p");
@@ -217,13 +216,13 @@ class ClusterEndToEndTest {
         cluster.agent(n3).kill();
         Map<String, Object> refused = cluster.api(lab.node(1), Json.obj("cmd", "rmpeer", "peer", "n3"));
         assertThat(refused.get("ok")).as("rmpeer of a peer that is still alive/suspect is refused").isEqualTo(false);
-        Await.until("n3 dead", Duration.ofSeconds(40), () -> peerState(lab.node(1), id3).equals("dead"));
+        await("n3 dead").atMost(Duration.ofSeconds(40)).until(() -> peerState(lab.node(1), id3).equals("dead"));
         Map<String, Object> r = cluster.api(lab.node(1), Json.obj("cmd", "rmpeer", "peer", "n3"));
         assertThat(r.get("ok")).as(String.valueOf(r)).isEqualTo(true);
-        Await.until("n2 sees n3's ranges owned by n1", Duration.ofSeconds(20), () -> ReportFormat.<Map<String, Object>>list(
+        await("n2 sees n3's ranges owned by n1").atMost(Duration.ofSeconds(20)).until(() -> ReportFormat.<Map<String, Object>>list(
                 ReportFormat.map(cluster.report(lab.node(2)).orElseThrow(), "ipam"), "owners").stream()
                 .noneMatch(o -> id3.equals(o.get("peer")) && ((Number) o.get("size")).longValue() > 0));
-        Await.until("n2 drops its routes to the removed peer", Duration.ofSeconds(20), () -> ReportFormat.<Map<String, Object>>list(
+        await("n2 drops its routes to the removed peer").atMost(Duration.ofSeconds(20)).until(() -> ReportFormat.<Map<String, Object>>list(
                 cluster.report(lab.node(2)).orElseThrow(), "routes").stream().noneMatch(rt -> id3.equals(rt.get("peer"))));
 
         // n3 comes back with its old state: it learns it was removed and exits to start over as a new peer
@@ -231,7 +230,7 @@ class ClusterEndToEndTest {
         assertThat(back.awaitExit(Duration.ofSeconds(60))).isEqualTo(75);
         assertThat(back.log()).contains("reclaimed");
         cluster.startAgent(n3);
-        Await.until("n3 ready as a new peer", Duration.ofSeconds(90), () -> cluster.isReady(n3));
+        await("n3 ready as a new peer").atMost(Duration.ofSeconds(90)).until(() -> cluster.isReady(n3));
         String newId = String.valueOf(ReportFormat.map(cluster.report(n3).orElseThrow(), "peer").get("id"));
         assertThat(newId).isNotEqualTo(id3);
         WeftCluster.Pod back3 = cluster.addPod(n3, "r");

@@ -1,9 +1,10 @@
 package dev.weft.e2e.cluster;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.agent.cli.ReportFormat;
-import dev.weft.e2e.lab.Await;
 import dev.weft.e2e.lab.Lab;
 import java.time.Duration;
 import java.util.List;
@@ -30,8 +31,8 @@ class PodCidrModeTest {
             WeftCluster.Pod b = c.addPod(lab.node(2), "b");
             assertThat(a.address()).startsWith("198.18.11.");
             assertThat(b.address()).startsWith("198.18.12.");
-            Await.until("a pings b", Duration.ofSeconds(20), () -> a.pod().ping(b.address(), 1).received() == 1);
-            Await.until("b pings a", Duration.ofSeconds(10), () -> b.pod().ping(a.address(), 1).received() == 1);
+            await("a pings b").atMost(Duration.ofSeconds(20)).until(() -> a.pod().ping(b.address(), 1).received() == 1);
+            await("b pings a").atMost(Duration.ofSeconds(10)).until(() -> b.pod().ping(a.address(), 1).received() == 1);
             Map<String, Object> r = c.report(lab.node(1)).orElseThrow();
             assertThat(ReportFormat.<Map<String, Object>>list(r, "routes"))
                     .anySatisfy(rt -> assertThat(rt.get("destination")).isEqualTo("198.18.12.0/24"));

@@ -1,5 +1,7 @@
 package dev.weft.e2e.lab;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -62,7 +64,7 @@ class LabProcessTest {
         LabProcess probe = n2.start("hung-probe", UdpProbe.command(5600));
         probe.awaitLine("listening", Duration.ofSeconds(10));
         probe.suspend();
-        Await.until("probe to be stopped", Duration.ofSeconds(2), probe::isSuspended);
+        await("probe to be stopped").atMost(Duration.ofSeconds(2)).until(probe::isSuspended);
         UdpProbe.send(n1, n2.address(), 5600, "while-hung");
         assertThatThrownBy(() -> probe.awaitLine("while-hung", Duration.ofMillis(300)))
                 .isInstanceOf(LabTimeoutException.class);
@@ -72,7 +74,7 @@ class LabProcessTest {
         assertThat(probe.isSuspended()).isFalse();
         // A suspended process still stops on SIGTERM (stop() also sends SIGCONT).
         probe.suspend();
-        Await.until("probe to be stopped", Duration.ofSeconds(2), probe::isSuspended);
+        await("probe to be stopped").atMost(Duration.ofSeconds(2)).until(probe::isSuspended);
         assertThat(probe.stop(Duration.ofSeconds(3))).isEqualTo(128 + 15);
     }
 
@@ -116,7 +118,7 @@ class LabProcessTest {
         assertThat(Files.exists(lab.runDir().resolve("n1-web"))).isTrue();
         pod.delete();
         assertThat(Netns.exists(pod.namespace())).isFalse();
-        Await.until("process in the pod to die", Duration.ofSeconds(5), () -> !inPod.isAlive());
+        await("process in the pod to die").atMost(Duration.ofSeconds(5)).until(() -> !inPod.isAlive());
         assertThat(lab.pods()).isEmpty();
     }
 }

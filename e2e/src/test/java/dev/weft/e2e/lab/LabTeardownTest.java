@@ -1,5 +1,7 @@
 package dev.weft.e2e.lab;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,8 +38,8 @@ class LabTeardownTest {
                 pids[0] = lab.node(1).start("sleeper", List.of("sleep", "600")).pid();
                 // A process the lab did not start itself, left running in the background of a node.
                 lab.node(2).exec("sh", "-c", "setsid sleep 601 >/dev/null 2>&1 < /dev/null &").orThrow();
-                pids[1] = Await.value("background sleep", Duration.ofSeconds(5), () -> Netns.pids(
-                        lab.node(2).namespace()).stream().findFirst());
+                pids[1] = await("background sleep").atMost(Duration.ofSeconds(5)).until(() -> Netns.pids(
+                        lab.node(2).namespace()).stream().findFirst(), java.util.Optional::isPresent).get();
                 lab.node(1).createPod("p1");
                 throw new IllegalStateException("test body failed");
             }
@@ -116,8 +118,7 @@ class LabTeardownTest {
             assertThat(cleaner.down(false, id::equals).removed()).containsExactly(id);
             assertThat(Netns.list()).noneMatch(ns -> ns.startsWith(id));
             long s = sleeper;
-            Await.until("leftover process to die", Duration.ofSeconds(5),
-                    () -> !ProcessHandle.of(s).map(ProcessHandle::isAlive).orElse(false));
+            await("leftover process to die").atMost(Duration.ofSeconds(5)).until(() -> !ProcessHandle.of(s).map(ProcessHandle::isAlive).orElse(false));
             assertThat(Files.exists(Lab.defaultRoot().resolve(id).resolve("state"))).isFalse();
         } finally {
             child.destroyForcibly();
@@ -134,7 +135,7 @@ class LabTeardownTest {
             Cmd.check("ip", "netns", "add", ns);
             sleeper = new ProcessBuilder("ip", "netns", "exec", ns, "sleep", "600").start();
             Process s = sleeper;
-            Await.until("sleeper in " + ns, Duration.ofSeconds(5), () -> Netns.pids(ns).contains(s.pid()));
+            await("sleeper in " + ns).atMost(Duration.ofSeconds(5)).until(() -> Netns.pids(ns).contains(s.pid()));
             LabCleaner cleaner = new LabCleaner(root);
             assertThat(cleaner.runs()).anyMatch(r -> r.runId().equals(runId) && !r.hasStateFile());
             assertThat(cleaner.down(false, runId::equals).removed()).containsExactly(runId);

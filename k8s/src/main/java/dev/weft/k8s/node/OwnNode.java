@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,16 +133,19 @@ public final class OwnNode {
                 .findFirst();
     }
 
-    private boolean setCondition(String status, String reason, String message) {
+    // synchronized: two calls of one agent must not both read "no condition" and both append one (seen on a
+    // real API server: the node then carried NetworkUnavailable twice, True and False, and kept its taint).
+    private synchronized boolean setCondition(String status, String reason, String message) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Node node = get();
             List<NodeCondition> conds = node.getStatus() == null || node.getStatus().getConditions() == null
                     ? List.of() : node.getStatus().getConditions();
-            int index = -1;
+            List<Integer> ours = new ArrayList<>();
             for (int i = 0; i < conds.size(); i++) {
-                if (WeftKeys.CONDITION_NETWORK_UNAVAILABLE.equals(conds.get(i).getType())) index = i;
+                if (WeftKeys.CONDITION_NETWORK_UNAVAILABLE.equals(conds.get(i).getType())) ours.add(i);
             }
-            if (index >= 0 && status.equals(conds.get(index).getStatus())
+            int index = ours.isEmpty() ? -1 : ours.getFirst();
+            if (ours.size() == 1 && status.equals(conds.get(index).getStatus())
                     && reason.equals(conds.get(index).getReason())) {
                 return false;
             }
@@ -155,16 +159,25 @@ public final class OwnNode {
             cond.put("lastHeartbeatTime", now);
             // A JSON patch touching only our condition: the kubelet owns the others and writes them concurrently.
             // "test" makes the patch fail (and us retry) if the list shifted since we read it.
-            List<Map<String, Object>> ops;
+            List<Map<String, Object>> ops = new ArrayList<>();
             if (index >= 0) {
                 String path = "/status/conditions/" + index;
-                ops = List.of(
-                        Map.of("op", "test", "path", path + "/type", "value", WeftKeys.CONDITION_NETWORK_UNAVAILABLE),
-                        Map.of("op", "replace", "path", path, "value", cond));
+                ops.add(Map.of("op", "test", "path", path + "/type", "value", WeftKeys.CONDITION_NETWORK_UNAVAILABLE));
+                ops.add(Map.of("op", "replace", "path", path, "value", cond));
+                // Extra copies (left by an older agent that appended twice): removed from the end backwards,
+                // each checked first so a shifted list fails the patch instead of losing a kubelet condition.
+                for (int k = ours.size() - 1; k >= 1; k--) {
+                    String extra = "/status/conditions/" + ours.get(k);
+                    ops.add(Map.of("op", "test", "path", extra + "/type", "value", WeftKeys.CONDITION_NETWORK_UNAVAILABLE));
+                    ops.add(Map.of("op", "remove", "path", extra));
+                }
             } else if (!conds.isEmpty()) {
-                ops = List.of(Map.of("op", "add", "path", "/status/conditions/-", "value", cond));
+                // Append only to the list as read: if anyone changed it meanwhile (another writer may have
+                // appended NetworkUnavailable too) the "test" fails and we re-read.
+                ops.add(Map.of("op", "test", "path", "/status/conditions", "value", conds));
+                ops.add(Map.of("op", "add", "path", "/status/conditions/-", "value", cond));
             } else {
-                ops = List.of(Map.of("op", "add", "path", "/status/conditions", "value", List.of(cond)));
+                ops.add(Map.of("op", "add", "path", "/status/conditions", "value", List.of(cond)));
             }
             try {
                 client.nodes().withName(nodeName).subresource("status")

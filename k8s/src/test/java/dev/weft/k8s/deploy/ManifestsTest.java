@@ -171,6 +171,8 @@ class ManifestsTest {
         String conflist = one(ConfigMap.class, "weft-cni").getData().get("10-weft.conflist");
         Map<String, Object> c = Serialization.unmarshal(conflist, Map.class);
         assertThat(c.get("name")).isEqualTo("weft");
+        // containerd 1.6 (Kubernetes 1.20-era runtimes) refuses results of CNI 1.1.0; see cni-config.yaml
+        assertThat(c.get("cniVersion")).isEqualTo("0.4.0");
         List<Map<String, Object>> plugins = (List<Map<String, Object>>) c.get("plugins");
         assertThat(plugins.getFirst()).containsEntry("type", "weft");
         String socket = (String) plugins.getFirst().get("agentSocket");

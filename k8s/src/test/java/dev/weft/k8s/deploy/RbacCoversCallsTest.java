@@ -1,5 +1,8 @@
 package dev.weft.k8s.deploy;
 
+import static org.awaitility.Awaitility.await;
+import java.time.Duration;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.k8s.K8sConfig;
@@ -22,7 +25,6 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.net.URI;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -97,11 +99,7 @@ class RbacCoversCallsTest {
         })) {
             d.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
             harness.nodes().withName("other").delete(); // so the watch is surely established and used
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (d.status().deleted() == 0) {
-                if (System.nanoTime() > deadline) throw new AssertionError("no delete event seen");
-                Thread.onSpinWait();
-            }
+            await("a delete event").atMost(Duration.ofSeconds(10)).until(() -> d.status().deleted() > 0);
         }
         // Own node.
         OwnNode own = new OwnNode(client, cfg, clock);

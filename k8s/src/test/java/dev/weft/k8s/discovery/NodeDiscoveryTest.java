@@ -1,5 +1,7 @@
 package dev.weft.k8s.discovery;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.k8s.K8sConfig;
@@ -67,15 +69,6 @@ class NodeDiscoveryTest {
         return e;
     }
 
-    private static void await(BooleanSupplier cond, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            Thread.onSpinWait();
-            Thread.yield();
-        }
-    }
-
     @Test
     void initialListThenFollowsAddUpdateDelete() throws Exception {
         client.nodes().resource(Nodes.node("a", "192.0.2.1", "198.18.0.0/24")).create();
@@ -112,7 +105,8 @@ class NodeDiscoveryTest {
             n.getMetadata().setLabels(Map.of("heartbeat", "1"));
             return n;
         });
-        await(() -> discovery.status().ignoredUpdates() > ignoredBefore, "the label-only update to be seen");
+        await("the label-only update to be seen").atMost(Duration.ofSeconds(10))
+                .until(() -> discovery.status().ignoredUpdates() > ignoredBefore);
         // ...and the next real change is the next event (nothing was queued in between).
         client.nodes().withName("c").edit(n -> {
             n.getStatus().setAddresses(List.of(new NodeAddressBuilder().withType("InternalIP")
@@ -156,7 +150,7 @@ class NodeDiscoveryTest {
         start(fast);
         assertThat(next()).isInstanceOf(NodeEvent.Added.class);
         long afterSync = discovery.status().ignoredUpdates();
-        await(() -> discovery.status().ignoredUpdates() > afterSync, "a resync");
+        await("a resync").atMost(Duration.ofSeconds(10)).until(() -> discovery.status().ignoredUpdates() > afterSync);
         assertThat(events).isEmpty();
     }
 

@@ -63,6 +63,39 @@ class OwnNodeTest {
     }
 
     @Test
+    void concurrentCallsNeverLeaveTwoConditions() throws Exception {
+        // Found on a real kube-apiserver: two workers of one agent both read "no condition" and both appended.
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            var done = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
+            for (int i = 0; i < 8; i++) {
+                boolean up = i % 2 == 0;
+                done.add(pool.submit(() -> up ? own.markNetworkAvailable() : own.markNetworkUnavailable("WeftNotReady", "x")));
+            }
+            for (var f : done) f.get();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(client.nodes().withName("self").get().getStatus().getConditions())
+                .extracting(NodeCondition::getType).containsExactly("Ready", "NetworkUnavailable");
+    }
+
+    @Test
+    void removesDuplicateConditionsLeftByAnOlderAgent() {
+        client.nodes().withName("self").edit(n -> {
+            var b = new io.fabric8.kubernetes.api.model.NodeConditionBuilder().withType("NetworkUnavailable");
+            n.getStatus().getConditions().add(b.withStatus("True").withReason("WeftNotReady").build());
+            n.getStatus().getConditions().add(b.withStatus("False").withReason("WeftIsUp").build());
+            return n;
+        });
+        assertThat(own.markNetworkAvailable()).as("two copies: rewritten to one").isTrue();
+        assertThat(client.nodes().withName("self").get().getStatus().getConditions())
+                .extracting(NodeCondition::getType).containsExactly("Ready", "NetworkUnavailable");
+        assertThat(own.networkCondition().orElseThrow().getStatus()).isEqualTo("False");
+        assertThat(own.markNetworkAvailable()).isFalse();
+    }
+
+    @Test
     void createsTheConditionListWhenTheNodeHasNone() {
         client.nodes().withName("self").edit(n -> {
             n.getStatus().setConditions(List.of());

@@ -1,0 +1,433 @@
+package dev.weft.e2e.k8s;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Weft on a real Kubernetes 1.20.2 (built from Debian's source package by {@code k8s/cluster/build-k8s.sh}):
+ * control plane plus three nodes in network namespaces, each with its own containerd, kubelet and
+ * kube-proxy ({@code k8s/cluster/cluster.sh}); the Weft image and the test image built without a registry
+ * ({@code k8s/image/build-oci.sh}); Weft installed as k8s/README.md says ({@code install-weft.sh}: Secret,
+ * {@code kubectl apply -k}). Then: every agent ready, Node annotations and {@code NetworkUnavailable=False};
+ * 6 pods over 3 nodes ping each other; a ClusterIP Service answers from every node and pod; an agent's
+ * logs and {@code weft status}/{@code weft doctor} in its pod; a node switched off for good and its Node
+ * deleted has its ranges reclaimed under the Lease, the Deployment's pods come back on the other nodes
+ * with unique addresses and reach each other.
+ *
+ * <p>Tagged {@code k8s-cluster}: excluded from {@code bin/test}, run by {@code bin/k8s-test} (and
+ * {@code bash .ci/run}). Needs root and {@code bin/setup --k8s}. Takes ~4 min with warm caches.
+ */
+@Tag("k8s-cluster")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RealClusterTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> NODES = List.of("n1", "n2", "n3");
+    private static final Duration LONG = Duration.ofMinutes(5);
+
+    private LocalCluster cluster;
+    private String testImage;
+
+    @BeforeAll
+    void up() throws IOException {
+        Path repo = LocalCluster.findRepo();
+        cluster = new LocalCluster(repo);
+        Path images = Files.createTempDirectory("weft-k8s-images");
+        long t0 = System.nanoTime();
+        cluster.script(Duration.ofMinutes(30), "../image/build-oci.sh", "--out", images.toString()).orThrow();
+        Properties env = new Properties();
+        try (InputStream in = Files.newInputStream(images.resolve("images.env"))) {
+            env.load(in);
+        }
+        testImage = env.getProperty("TESTPOD_IMAGE");
+        String weftImage = env.getProperty("WEFT_IMAGE");
+        log("images built in %d s: %s, %s", secondsSince(t0), weftImage, testImage);
+        // a cluster left by an interrupted run of this test would make 'up' refuse: remove it
+        cluster.script(Duration.ofMinutes(2), "cluster.sh", "down").orThrow();
+        Runtime.getRuntime().addShutdownHook(new Thread(this::downQuietly, "weft-k8s-down"));
+        t0 = System.nanoTime();
+        print(cluster.script(Duration.ofMinutes(45), "cluster.sh", "up", "--nodes", "3").orThrow());
+        log("cluster up in %d s", secondsSince(t0));
+        t0 = System.nanoTime();
+        print(cluster.script(LONG, "install-weft.sh", "--image", weftImage,
+                "--archive", images.resolve("weft-image.tar").toString(),
+                "--archive", images.resolve("weft-testpod.tar").toString()).orThrow());
+        log("Weft installed in %d s", secondsSince(t0));
+    }
+
+    @AfterAll
+    void down() {
+        if (cluster != null) {
+            print(cluster.script(Duration.ofMinutes(3), "cluster.sh", "down"));
+        }
+    }
+
+    private void downQuietly() {
+        try {
+            cluster.script(Duration.ofMinutes(3), "cluster.sh", "down");
+        } catch (RuntimeException ignored) {
+            // best effort at JVM exit; the regular path is @AfterAll
+        }
+    }
+
+    @Test
+    @Order(1)
+    void everyAgentIsReadyAndEveryNodeCarriesWeftsAnnotationsAndCondition() {
+        Map<String, JsonNode> agents = agentsByNode();
+        assertEquals(new TreeSet<>(NODES), agents.keySet(), "one agent pod per node");
+        for (JsonNode pod : agents.values()) {
+            assertTrue(isReady(pod), "agent pod " + name(pod) + " is Ready");
+            JsonNode init = pod.path("status").path("initContainerStatuses").path(0);
+            assertEquals("install-cni", init.path("name").asText());
+            assertEquals(0, init.path("state").path("terminated").path("exitCode").asInt(-1),
+                    "install-cni of " + name(pod) + " exited 0");
+        }
+        Set<String> peerIds = new HashSet<>();
+        for (String n : NODES) {
+            JsonNode node = cluster.kubectlJson("get", "node", n);
+            String peer = node.path("metadata").path("annotations").path("weft.dev/peer-id").asText("");
+            assertTrue(peer.matches("[0-9a-f]{16}"), n + " has annotation weft.dev/peer-id, got '" + peer + "'");
+            assertFalse(node.path("metadata").path("annotations").path("weft.dev/version").asText("").isEmpty(),
+                    n + " has annotation weft.dev/version");
+            peerIds.add(peer);
+            JsonNode cond = condition(node, "NetworkUnavailable");
+            assertEquals("False", cond.path("status").asText(), n + " NetworkUnavailable");
+            assertEquals("WeftIsUp", cond.path("reason").asText(), n + " NetworkUnavailable reason");
+            assertEquals("True", condition(node, "Ready").path("status").asText(), n + " Ready");
+            // the init container installed the plugin and the conflist into this node's own directories
+            String files = cluster.onNode(n, Duration.ofSeconds(10), "ls", "/opt/cni/bin", "/etc/cni/net.d")
+                    .orThrow().out();
+            assertTrue(files.contains("10-weft.conflist") && files.lines().anyMatch("weft"::equals),
+                    n + ": /opt/cni/bin/weft and /etc/cni/net.d/10-weft.conflist installed, got:\n" + files);
+        }
+        assertEquals(3, peerIds.size(), "three distinct peer ids");
+        JsonNode bootstrap = cluster.kubectlJson("-n", "weft", "get", "configmap", "weft-ring-bootstrap");
+        log("ring bootstrap record: %s", bootstrap.path("data"));
+    }
+
+    @Test
+    @Order(2)
+    void sixPodsOverThreeNodesAllPingEachOther() throws IOException {
+        Path manifest = Files.createTempFile("weft-testpods", ".yaml");
+        try (InputStream in = getClass().getResourceAsStream("/k8s/testpods.yaml")) {
+            Files.writeString(manifest, new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .replace("TESTPOD_IMAGE", testImage));
+        }
+        cluster.kubectl("apply", "-f", manifest.toString()).orThrow();
+        cluster.kubectl(LONG, "rollout", "status", "deployment/pingers", "--timeout=300s").orThrow();
+        Map<String, JsonNode> pods = readyTestPods(6);
+        Map<String, Integer> perNode = new TreeMap<>();
+        pods.values().forEach(p -> perNode.merge(p.path("spec").path("nodeName").asText(), 1, Integer::sum));
+        assertEquals(Map.of("n1", 2, "n2", 2, "n3", 2), perNode, "two test pods per node");
+        assertUniqueAddressesInRange(pods);
+        pingMatrix(pods);
+    }
+
+    @Test
+    @Order(3)
+    void clusterIpServiceAnswersFromEveryNodeAndEveryPod() {
+        String ip = cluster.kubectl("get", "service", "pingers", "-o", "jsonpath={.spec.clusterIP}")
+                .orThrow().out().strip();
+        assertTrue(ip.startsWith("198.51.100."), "Service address from the Service range, got " + ip);
+        Map<String, JsonNode> pods = readyTestPods(6);
+        Set<String> podNames = pods.keySet();
+        Set<String> answeredBy = new TreeSet<>();
+        for (String n : NODES) {
+            for (int i = 0; i < 3; i++) {
+                String body = cluster.onNode(n, Duration.ofSeconds(15), "curl", "-sS", "-m", "5",
+                        "http://" + ip + "/").orThrow().out().strip();
+                assertTrue(podNames.contains(body), "node " + n + " got an answer from a test pod, got '" + body + "'");
+                answeredBy.add(body);
+            }
+        }
+        for (String pod : podNames) {
+            String body = cluster.exec("default", pod, null, Duration.ofSeconds(20),
+                    "wget", "-q", "-T", "5", "-O", "-", "http://" + ip + "/").orThrow().out().strip();
+            assertTrue(podNames.contains(body), "pod " + pod + " got an answer from a test pod, got '" + body + "'");
+            answeredBy.add(body);
+        }
+        log("Service %s answered from %d nodes and %d pods; %d different pods answered", ip, NODES.size(),
+                podNames.size(), answeredBy.size());
+        assertTrue(answeredBy.size() >= 2, "kube-proxy spreads over several pods, got " + answeredBy);
+    }
+
+    @Test
+    @Order(4)
+    void agentLogsAndCliInTheAgentPod() {
+        Map<String, JsonNode> agents = agentsByNode();
+        int creators = 0;
+        for (Map.Entry<String, JsonNode> e : agents.entrySet()) {
+            String pod = name(e.getValue());
+            String logs = cluster.kubectl("-n", "weft", "logs", pod, "-c", "weft").orThrow().out();
+            assertTrue(logs.contains("following Node objects for peer discovery"), pod + " logs discovery:\n" + logs);
+            if (logs.contains("this agent created the cluster's IPAM ring")) {
+                creators++;
+            } else {
+                assertTrue(logs.contains("joining the cluster's IPAM ring"), pod + " logs joining the ring:\n" + logs);
+            }
+            String install = cluster.kubectl("-n", "weft", "logs", pod, "-c", "install-cni").orThrow().out();
+            assertTrue(install.contains("install-cni: installed"), pod + " install-cni log:\n" + install);
+            LocalCluster.Result status = cluster.exec("weft", pod, "weft", Duration.ofSeconds(60), "weft", "status");
+            print(status);
+            assertEquals(0, status.exit(), "weft status in " + pod + " exits 0 (ready)");
+            LocalCluster.Result doctor = cluster.exec("weft", pod, "weft", Duration.ofSeconds(60), "weft", "doctor");
+            print(doctor);
+            assertEquals(0, doctor.exit(), "weft doctor in " + pod + " exits 0:\n" + doctor.out() + doctor.err());
+            // Expected warnings here: the VM's clock is unsynchronised; a peer on the sleeve is reported (not
+            // hidden) below: on this 2-core machine under load the kernel-path probes (1 s timeout) flap.
+            for (String line : doctor.out().lines().toList()) {
+                String[] f = line.strip().split("\\s+", 3);
+                if (f.length < 2 || f[0].equals("CHECK") || line.startsWith(" ")) {
+                    continue;
+                }
+                String check = f[0].equals("peer") ? "peer" : f[0];
+                String result = f[0].equals("peer") ? line.strip().split("\\s+")[2] : f[1];
+                assertTrue(result.equals("OK") || result.equals("WARN") && Set.of("clock", "peer").contains(check),
+                        "weft doctor in " + pod + ": unexpected " + result + " in: " + line);
+                if (check.equals("peer") && result.equals("WARN")) {
+                    log("NOTE %s: doctor reports a peer on the sleeve: %s", e.getKey(), line.strip());
+                }
+            }
+        }
+        assertEquals(1, creators, "exactly one agent created the ring");
+    }
+
+    @Test
+    @Order(5)
+    void nodeRemovedForGoodHasItsRangesReclaimedUnderTheLeaseAndReused() throws IOException {
+        String gone = "n3";
+        String goneNodePeer = cluster.kubectlJson("get", "node", gone).path("metadata").path("annotations")
+                .path("weft.dev/peer-id").asText();
+        Map<String, JsonNode> agents = agentsByNode();
+        JsonNode before = report(name(agents.get("n1")));
+        List<String> goneRanges = ownerRanges(before, goneNodePeer);
+        assertFalse(goneRanges.isEmpty(), "n3's peer " + goneNodePeer + " owns ranges before it goes");
+        log("n3 (peer %s) owns %s; switching it off and deleting its Node", goneNodePeer, goneRanges);
+
+        print(cluster.script(Duration.ofMinutes(2), "cluster.sh", "stop-node", gone).orThrow());
+        cluster.kubectl("delete", "node", gone).orThrow();
+
+        String lease = "weft-reclaim-" + goneNodePeer;
+        JsonNode done = await("reclaim Lease " + lease + " done", LONG, () -> {
+            LocalCluster.Result r = cluster.kubectl("-n", "weft", "get", "lease", lease, "-o", "json");
+            if (!r.ok()) {
+                return null;
+            }
+            JsonNode l = parse(r.out());
+            return "done".equals(l.path("metadata").path("annotations").path("weft.dev/reclaim-state").asText())
+                    ? l : null;
+        });
+        String holder = done.path("spec").path("holderIdentity").asText();
+        log("reclaim Lease: holder %s, annotations %s", holder, done.path("metadata").path("annotations"));
+
+        // the ranges are now owned by a live peer, in every live agent's view
+        for (String n : List.of("n1", "n2")) {
+            String pod = name(agentsByNode().get(n));
+            JsonNode after = await(n + "'s view shows " + goneNodePeer + "'s ranges owned by a live peer", LONG, () -> {
+                JsonNode r = report(pod);
+                Set<String> live = new HashSet<>();
+                for (JsonNode o : r.path("ipam").path("owners")) {
+                    if (!o.path("peer").asText().equals(goneNodePeer) && o.path("reachable").asBoolean(false)) {
+                        o.path("ranges").forEach(x -> live.add(x.asText()));
+                    }
+                }
+                return ownerRanges(r, goneNodePeer).isEmpty() && covers(live, goneRanges) ? r : null;
+            });
+            log("%s: owners after reclaim %s", n, after.path("ipam").path("owners"));
+        }
+        // logs of the agents on the live nodes (n3's kubelet is gone: its pod's logs cannot be read)
+        Map<String, JsonNode> live = agentsByNode();
+        live.remove(gone);
+        String logs = String.join("\n", live.values().stream()
+                .map(p -> cluster.kubectl("-n", "weft", "logs", name(p), "-c", "weft").orThrow().out()).toList());
+        System.out.println("--- agent logs of n1 and n2 after the reclaim\n" + logs);
+        assertTrue(logs.contains("peer declared dead"), "an agent logged 'peer declared dead'");
+        assertTrue(logs.contains("reclaimed the ranges of a peer whose Kubernetes Node was deleted"),
+                "the reclaimer logged the reclaim");
+        String recorded = done.path("metadata").path("annotations").path("weft.dev/reclaimed-ranges").asText("");
+        assertFalse(recorded.isBlank(), "the done Lease records the ranges taken (k8s/README.md: 'marks the Lease done"
+                + " with the ranges it took'), got annotations " + done.path("metadata").path("annotations"));
+
+        // the Deployment's pods of n3 are re-created on n1/n2: six pods, unique addresses, all reach each other
+        Map<String, JsonNode> pods = await("6 ready test pods on n1 and n2", LONG, () -> {
+            Map<String, JsonNode> p = cluster.pods("default", "app=pingers");
+            boolean ok = p.size() == 6 && p.values().stream().allMatch(RealClusterTest::isReady)
+                    && p.values().stream().noneMatch(x -> gone.equals(x.path("spec").path("nodeName").asText()));
+            return ok ? p : null;
+        });
+        assertUniqueAddressesInRange(pods);
+        pingMatrix(pods);
+        // more pods than before on the two remaining nodes: scale up so the reclaimer allocates again
+        cluster.kubectl("scale", "deployment/pingers", "--replicas=10").orThrow();
+        cluster.kubectl(LONG, "rollout", "status", "deployment/pingers", "--timeout=300s").orThrow();
+        Map<String, JsonNode> more = readyTestPods(10);
+        assertUniqueAddressesInRange(more);
+        pingMatrix(more);
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    private void pingMatrix(Map<String, JsonNode> pods) {
+        List<String> ips = pods.values().stream().map(p -> p.path("status").path("podIP").asText()).toList();
+        List<String> failures = new ArrayList<>();
+        StringBuilder matrix = new StringBuilder();
+        for (JsonNode from : pods.values()) {
+            String self = from.path("status").path("podIP").asText();
+            StringBuilder script = new StringBuilder();
+            for (String ip : ips) {
+                if (!ip.equals(self)) {
+                    script.append("if ping -c 1 -W 3 ").append(ip).append(" >/dev/null 2>&1 || ping -c 2 -W 3 ")
+                            .append(ip).append(" >/dev/null 2>&1; then echo ok ").append(ip)
+                            .append("; else echo FAIL ").append(ip).append("; fi; ");
+                }
+            }
+            LocalCluster.Result r = cluster.exec("default", name(from), null, Duration.ofSeconds(90),
+                    "sh", "-c", script.toString()).orThrow();
+            matrix.append(String.format("%-28s %-4s %-15s %s%n", name(from),
+                    from.path("spec").path("nodeName").asText(), self, r.out().replace('\n', ' ')));
+            r.out().lines().filter(l -> l.startsWith("FAIL")).forEach(l -> failures.add(name(from) + " -> " + l));
+            assertEquals(ips.size() - 1, r.out().lines().filter(l -> l.startsWith("ok") || l.startsWith("FAIL")).count(),
+                    "one ping result per other pod from " + name(from) + ": " + r.out());
+        }
+        log("ping matrix (%d pods):%n%s", pods.size(), matrix);
+        assertTrue(failures.isEmpty(), "every pod reaches every other pod; failures: " + failures);
+    }
+
+    private static void assertUniqueAddressesInRange(Map<String, JsonNode> pods) {
+        Map<String, String> byIp = new HashMap<>();
+        for (JsonNode p : pods.values()) {
+            String ip = p.path("status").path("podIP").asText();
+            assertTrue(ip.startsWith("198.18."), name(p) + " has an address from WEFT_CLUSTER_RANGE 198.18.0.0/16: " + ip);
+            String other = byIp.put(ip, name(p));
+            assertTrue(other == null, "address " + ip + " given to both " + other + " and " + name(p));
+        }
+    }
+
+    private Map<String, JsonNode> readyTestPods(int n) {
+        return await(n + " ready test pods", LONG, () -> {
+            Map<String, JsonNode> p = cluster.pods("default", "app=pingers");
+            return p.size() == n && p.values().stream().allMatch(RealClusterTest::isReady) ? p : null;
+        });
+    }
+
+    private Map<String, JsonNode> agentsByNode() {
+        Map<String, JsonNode> m = new TreeMap<>();
+        for (JsonNode p : cluster.pods("weft", "app.kubernetes.io/name=weft").values()) {
+            m.put(p.path("spec").path("nodeName").asText(), p);
+        }
+        return m;
+    }
+
+    private JsonNode report(String agentPod) {
+        return parse(cluster.exec("weft", agentPod, "weft", Duration.ofSeconds(60), "weft", "report", "--json")
+                .orThrow().out());
+    }
+
+    private static List<String> ownerRanges(JsonNode report, String peer) {
+        List<String> r = new ArrayList<>();
+        for (JsonNode o : report.path("ipam").path("owners")) {
+            if (o.path("peer").asText().equals(peer)) {
+                o.path("ranges").forEach(x -> r.add(x.asText()));
+            }
+        }
+        return r;
+    }
+
+    /** True if the union of {@code have} (CIDRs) contains every range in {@code wanted}. */
+    static boolean covers(Set<String> have, List<String> wanted) {
+        return wanted.stream().allMatch(w -> Ranges.coveredByUnion(have, Ranges.bounds(w)));
+    }
+
+    private static JsonNode condition(JsonNode node, String type) {
+        for (JsonNode c : node.path("status").path("conditions")) {
+            if (type.equals(c.path("type").asText())) {
+                return c;
+            }
+        }
+        fail(node.path("metadata").path("name").asText() + " has no condition " + type);
+        return null;
+    }
+
+    private static boolean isReady(JsonNode pod) {
+        for (JsonNode c : pod.path("status").path("conditions")) {
+            if ("Ready".equals(c.path("type").asText())) {
+                return "True".equals(c.path("status").asText());
+            }
+        }
+        return false;
+    }
+
+    private static String name(JsonNode obj) {
+        return obj.path("metadata").path("name").asText();
+    }
+
+    private static JsonNode parse(String s) {
+        try {
+            return JSON.readTree(s);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + s, e);
+        }
+    }
+
+    private static <T> T await(String what, Duration timeout, Supplier<T> probe) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            T v = probe.get();
+            if (v != null) {
+                return v;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            }
+            LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
+        }
+    }
+
+    private static long secondsSince(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000_000L;
+    }
+
+    private static void log(String fmt, Object... args) {
+        System.out.printf("RealClusterTest: " + fmt + "%n", args);
+        System.out.flush();
+    }
+
+    private static void print(LocalCluster.Result r) {
+        System.out.println("$ " + String.join(" ", r.command()) + " (exit " + r.exit() + ")");
+        System.out.print(r.out());
+        if (!r.err().isBlank()) {
+            System.out.print(r.err());
+        }
+        System.out.flush();
+    }
+}
