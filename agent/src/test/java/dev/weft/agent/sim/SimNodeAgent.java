@@ -101,7 +101,7 @@ final class SimNodeAgent implements SimAgent {
                     Cidr.parse("198.18.0.0/15"), MacAddress.of(new byte[] {0x02, (byte) (v >>> 32), (byte) (v >>> 24),
                             (byte) (v >>> 16), (byte) (v >>> 8), (byte) v}));
             ControllerSettings settings = new ControllerSettings(spec.allNames(), false, false, true, 4789, 4242, 6770,
-                    Optional.of(sleeveKey(v)));
+                    Optional.of(sleeveKey(v)), config.ring().range());
             datapath = new DatapathWorker(new Reconciler(kernel, DATAPATH), DATAPATH, null, null,
                     (seq, desired, result) -> later(() -> controller().onDatapathApplied(seq, desired, result)));
             controller = new AgentController(self, settings, ipam, staged, new Fx(), nowMs());
