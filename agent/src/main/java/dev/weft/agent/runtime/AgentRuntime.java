@@ -5,6 +5,7 @@ import dev.weft.agent.cni.CniHandler;
 import dev.weft.agent.cni.CniServer;
 import dev.weft.agent.cni.DatapathPodNetwork;
 import dev.weft.agent.config.AgentConfig;
+import dev.weft.agent.config.SecretFile;
 import dev.weft.agent.core.ControllerSettings;
 import dev.weft.agent.core.LocalNode;
 import dev.weft.agent.core.StagedStore;
@@ -130,9 +131,16 @@ public final class AgentRuntime implements AutoCloseable {
                 .withDirectRouting(config.datapath() == AgentConfig.DatapathMode.AUTO);
         List<byte[]> clusterKeys;
         try {
-            clusterKeys = GossipSettings.secrets(config);
-        } catch (IOException | IllegalArgumentException e) {
+            SecretFile.Keys keys = GossipSettings.secrets(config);
+            keys.warnings().forEach(w -> log.atWarn().log(w));
+            clusterKeys = keys.keys();
+        } catch (SecretFile.InvalidSecretException e) {
             throw new StartupException("invalid cluster secret: " + e.getMessage(), e);
+        }
+        if (config.encryptionDisabled()) {
+            log.atWarn().log("encryption is DISABLED (--encryption=disabled): gossip is not encrypted and anyone who can reach "
+                    + "port " + config.gossipPort() + " can read and change this cluster's membership and address ownership; "
+                    + "make a secret with 'weft secret generate', give it to every node with --secret-file and drop --encryption=disabled");
         }
 
         MultiThreadIoEventLoopGroup sleeveGroup = new MultiThreadIoEventLoopGroup(1,
