@@ -13,6 +13,7 @@ import dev.weft.agent.metrics.HttpEndpoints;
 import dev.weft.agent.metrics.MetricsRegistry;
 import dev.weft.datapath.Underlay;
 import dev.weft.agent.state.Identity;
+import dev.weft.agent.state.StateDirLock;
 import dev.weft.datapath.DatapathConfig;
 import dev.weft.datapath.Reconciler;
 import dev.weft.datapath.VtepMacStore;
@@ -69,19 +70,42 @@ public final class AgentRuntime implements AutoCloseable {
     private Underlay underlay;
     private KubernetesIntegration kubernetes;
     private volatile boolean closing;
+    private StateDirLock stateLock;
 
-    /** A start-up failure with what the operator should do. */
+    /** A start-up failure with what the operator should do, and the exit code (1, or 2 for a usage error). */
     public static final class StartupException extends Exception {
+        private final int exitCode;
+
         public StartupException(String m, Throwable cause) {
+            this(m, cause, 1);
+        }
+
+        public StartupException(String m, Throwable cause, int exitCode) {
             super(m, cause);
+            this.exitCode = exitCode;
+        }
+
+        public int exitCode() {
+            return exitCode;
         }
     }
+
+    /** Exit code when another agent holds the state directory (the same code as an invalid configuration). */
+    public static final int EXIT_STATE_DIR_LOCKED = 2;
 
     public AgentRuntime(AgentConfig config) {
         this.config = config;
     }
 
     public void start() throws StartupException {
+        try {
+            stateLock = StateDirLock.acquire(config.stateDir()); // first taken, last released (end of close())
+        } catch (StateDirLock.HeldException e) {
+            throw new StartupException(e.getMessage(), e, EXIT_STATE_DIR_LOCKED);
+        } catch (IOException e) {
+            throw new StartupException("cannot lock the state directory " + config.stateDir() + ": " + e.getMessage()
+                    + "; check that it exists and is writable by the agent", e);
+        }
         SecureRandom random = new SecureRandom();
         try {
             identity = Identity.loadOrCreate(config.stateDir(), config.nodeName(), random);
@@ -294,6 +318,13 @@ public final class AgentRuntime implements AutoCloseable {
             }
         }
         workers.shutdownNow();
+        if (stateLock != null) {
+            try {
+                stateLock.close();
+            } catch (IOException e) {
+                log.atDebug().log("releasing the state directory lock failed: " + e);
+            }
+        }
         log.atInfo().log("weft agent stopped; the kernel datapath stays in place so pods keep talking");
     }
 
