@@ -57,6 +57,11 @@ public record AgentConfig(
         return !encryptionRequired;
     }
 
+    /** {@code --http-address} without a host ({@code :PORT}, the default): bind this node's underlay address. */
+    public boolean httpOnUnderlay() {
+        return httpAddress.getHostString().isEmpty();
+    }
+
     public Path cliSocket() {
         return runDir.resolve("weft.sock");
     }

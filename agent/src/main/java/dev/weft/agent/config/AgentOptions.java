@@ -93,7 +93,9 @@ public final class AgentOptions {
     @Option(names = "--sleeve-port", defaultValue = "6771", description = "Encrypted sleeve UDP port. Default: ${DEFAULT-VALUE}.")
     int sleevePort;
 
-    @Option(names = "--http-address", defaultValue = "0.0.0.0:6772", description = "Address of /metrics, /healthz, /readyz (read-only). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--http-address", defaultValue = ":6772", description = "Address of /metrics, /healthz, /readyz (read-only): "
+            + "HOST:PORT, or :PORT for this node's own underlay address (not 0.0.0.0, so only the node network reaches it). "
+            + "Default: ${DEFAULT-VALUE}.")
     String httpAddress;
 
     @Option(names = "--log-format", defaultValue = "text", description = "text|json. Default: ${DEFAULT-VALUE}.")
@@ -186,9 +188,11 @@ public final class AgentOptions {
         if (mtu != 0 && (mtu < 576 || mtu > 65535)) bad.add(problem("--mtu", String.valueOf(mtu), "0 (auto) or 576..65535"));
         InetSocketAddress http = null;
         try {
-            http = parseHostPort(httpAddress, -1);
+            String h = httpAddress.trim();
+            http = h.startsWith(":") ? InetSocketAddress.createUnresolved("", parsePort(h.substring(1))) : parseHostPort(h, -1);
         } catch (IllegalArgumentException e) {
-            bad.add(problem("--http-address", httpAddress, "HOST:PORT such as 0.0.0.0:6772 (" + e.getMessage() + ")"));
+            bad.add(problem("--http-address", httpAddress, ":PORT (this node's underlay address) or HOST:PORT such as 192.0.2.11:6772 ("
+                    + e.getMessage() + ")"));
         }
         LogFormat fmt = null;
         try {

@@ -245,19 +245,21 @@ public final class AgentRuntime implements AutoCloseable {
         }
         closers.add(0, cni);
         MetricsRegistry metrics = new MetricsRegistry();
+        // by default the node's own underlay address: reachable by the node network (kubelet probes, scrapers), not 0.0.0.0
+        InetSocketAddress http = config.httpOnUnderlay()
+                ? new InetSocketAddress(underlay.address().toInetAddress(), config.httpAddress().getPort())
+                : config.httpAddress().getHostString().equals("0.0.0.0") ? new InetSocketAddress(config.httpAddress().getPort())
+                : new InetSocketAddress(config.httpAddress().getHostString(), config.httpAddress().getPort());
         AgentMetrics.register(metrics, status::report, handler);
         try {
             closers.add(0, new LocalApi(config.cliSocket(), status::api, Thread.ofPlatform().name("weft-api").daemon().factory()));
-            closers.add(0, new HttpEndpoints(config.httpAddress().getHostString().equals("0.0.0.0")
-                    ? new InetSocketAddress(config.httpAddress().getPort())
-                    : new InetSocketAddress(config.httpAddress().getHostString(), config.httpAddress().getPort()),
-                    workers, metrics, status::liveness, status::problems));
+            closers.add(0, new HttpEndpoints(http, workers, metrics, status::liveness, status::problems));
         } catch (IOException e) {
-            throw new StartupException("cannot open the status socket " + config.cliSocket() + " or HTTP " + config.httpAddress()
+            throw new StartupException("cannot open the status socket " + config.cliSocket() + " or HTTP " + http
                     + ": " + e.getMessage(), e);
         }
         log.atInfo().addKeyValue("cni", config.cniSocket()).addKeyValue("api", config.cliSocket())
-                .addKeyValue("http", config.httpAddress().getHostString() + ":" + config.httpAddress().getPort()).log("weft agent running");
+                .addKeyValue("http", http.getAddress().getHostAddress() + ":" + http.getPort()).log("weft agent running");
     }
 
     private void startNetlinkWatch(Reconciler reconciler) {

@@ -41,6 +41,7 @@ class AgentOptionsTest {
         assertThat(c.vxlanPort()).isEqualTo(4789);
         assertThat(c.sleevePort()).isEqualTo(6771);
         assertThat(c.httpAddress().getPort()).isEqualTo(6772);
+        assertThat(c.httpOnUnderlay()).as("HTTP binds the node's own address by default, not 0.0.0.0").isTrue();
         assertThat(c.blockSize()).isEqualTo(64);
         assertThat(c.stateDir()).isEqualTo(Path.of("/var/lib/weft"));
         assertThat(c.cliSocket()).isEqualTo(Path.of("/run/weft/weft.sock"));
@@ -140,6 +141,17 @@ class AgentOptionsTest {
         assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--secret-file", weak.toString()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("--secret-file").hasMessageContaining("line 1")
                 .hasMessageContaining("weft secret generate");
+    }
+
+    @Test
+    void httpAddressIsPortOnlyForTheUnderlayOrAnExplicitHost() {
+        AgentConfig c = parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--http-address", "127.0.0.1:9000");
+        assertThat(c.httpOnUnderlay()).isFalse();
+        assertThat(c.httpAddress().getHostString()).isEqualTo("127.0.0.1");
+        assertThat(parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--http-address", ":9001").httpAddress().getPort())
+                .isEqualTo(9001);
+        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--http-address", ":x"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--http-address");
     }
 
     @Test

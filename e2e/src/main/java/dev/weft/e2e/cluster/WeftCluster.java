@@ -125,8 +125,7 @@ public final class WeftCluster {
                 "--ipam-seed", String.join(",", names),
                 "--peers", String.join(",", lab.seeds()),
                 "--advertise-address", n.address(),
-                "--cluster-range", CLUSTER_RANGE,
-                "--http-address", n.address() + ":6772"));
+                "--cluster-range", CLUSTER_RANGE)); // HTTP: the default, this node's underlay address :6772
         args.addAll(extraAgentArgs);
         args.addAll(perNodeArgs.apply(n));
         // encryption is on unless the test chose its own secret or said --encryption=disabled
