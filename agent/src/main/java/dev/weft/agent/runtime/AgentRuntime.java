@@ -174,7 +174,7 @@ public final class AgentRuntime implements AutoCloseable {
                 underlay.interfaceName(), underlay.mtu(), underlay.subnet(), vtepMac);
         // probe answers and path changes are handed to the core's kernel thread and controller (they exist before the first tick)
         SleeveIntegration sleeve = new SleeveIntegration(config, identity.peerId(), vtepMac, underlay.mtu(),
-                clusterKeys.isEmpty() ? null : clusterKeys.get(0), sleeveGroup, Thread.ofPlatform().name("weft-sleeve-", 0).daemon().factory(),
+                clusterKeys, sleeveGroup, Thread.ofPlatform().name("weft-sleeve-", 0).daemon().factory(),
                 r -> core.onKernelThread(r), () -> core.kernelChanged());
         closers.add(0, sleeve);
         ControllerSettings settings = ControllerSettings.of(config, sleeve.available() ? Optional.of(sleeve.publicKey()) : Optional.empty());

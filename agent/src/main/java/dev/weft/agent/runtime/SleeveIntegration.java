@@ -59,7 +59,7 @@ final class SleeveIntegration implements AutoCloseable {
     private long seq;
     private int probeDeviceIndex;
 
-    SleeveIntegration(AgentConfig config, PeerId self, MacAddress vtepMac, int underlayMtu, byte[] clusterSecret,
+    SleeveIntegration(AgentConfig config, PeerId self, MacAddress vtepMac, int underlayMtu, List<byte[]> clusterSecrets,
                       EventLoopGroup group, ThreadFactory threads, java.util.concurrent.Executor onWorker, Runnable onChange) {
         this.config = config;
         this.self = self.value();
@@ -71,7 +71,8 @@ final class SleeveIntegration implements AutoCloseable {
         this.onChange = onChange;
         this.privateKey = SleeveKeys.generatePrivateKey(new SecureRandom());
         this.publicKey = SleeveKeys.publicKey(privateKey);
-        this.crypto = clusterSecret == null ? null : SleeveCrypto.of(privateKey, clusterSecret);
+        // every configured key, primary first: send with the primary, accept any (rotation), like gossip
+        this.crypto = clusterSecrets.isEmpty() ? null : SleeveCrypto.of(privateKey, clusterSecrets);
         this.tunAvailable = Files.exists(Path.of("/dev/net/tun"));
         // 5 lost probes (5 s): slower than SWIM's suspicion of a stopped or hung agent, whose probe responder is
         // down too; such a peer leaves the probe set before its kernel path would be judged failed.
