@@ -32,7 +32,7 @@ final class AgentLauncher {
             return code;
         } catch (AgentRuntime.StartupException e) {
             log.atError().log("cannot start: " + e.getMessage());
-            return 1;
+            return e.exitCode();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;

@@ -5,6 +5,7 @@ import dev.weft.agent.config.ConfigSources;
 import dev.weft.agent.cli.DoctorCommand;
 import dev.weft.agent.cli.ReportCommand;
 import dev.weft.agent.cli.RmpeerCommand;
+import dev.weft.agent.cli.SecretCommand;
 import dev.weft.agent.cli.StatusCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "weft", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Weft overlay network: agent and operator CLI.",
         subcommands = {VersionCommand.class, AgentCommand.class, StatusCommand.class, ReportCommand.class,
-                RmpeerCommand.class, DoctorCommand.class, dev.weft.agent.cni.CniConfigCommand.class})
+                RmpeerCommand.class, DoctorCommand.class, SecretCommand.class, dev.weft.agent.cni.CniConfigCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -145,12 +145,20 @@ public final class DoctorCommand implements Callable<Integer> {
     }
 
     /** Findings from the agent's own report: readiness, MTU, and peers it cannot reach. */
+    static Check encryption(Map<String, Object> enc) {
+        if (Boolean.TRUE.equals(enc.get("enabled"))) return new Check("encryption", Status.OK, "gossip authenticated and encrypted", null);
+        return new Check("encryption", Status.WARN, "encryption is disabled (--encryption=disabled): anyone who reaches the gossip "
+                + "port can read and change this cluster", "make a secret with 'weft secret generate > weft.key' (chmod 600), give it to "
+                + "every node with --secret-file and remove --encryption=disabled");
+    }
+
     static List<Check> fromReport(Map<String, Object> r, Path sys) {
         List<Check> out = new ArrayList<>();
         List<Object> problems = ReportFormat.list(r, "readinessProblems");
         out.add(problems.isEmpty() ? new Check("agent", Status.OK, "agent ready", null)
                 : new Check("agent", Status.FAIL, "agent not ready: " + String.join("; ", problems.stream().map(String::valueOf).toList()),
                         "see the reasons; weft status shows details"));
+        out.add(encryption(ReportFormat.map(r, "encryption")));
         Map<String, Object> dp = ReportFormat.map(r, "datapath");
         String underlay = ReportFormat.str(dp, "underlayInterface");
         double podMtu = ReportFormat.num(dp.get("mtu"));

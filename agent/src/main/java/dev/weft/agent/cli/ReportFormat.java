@@ -26,7 +26,8 @@ public final class ReportFormat {
         kv(sb, "Cluster", str(cluster, "name") + ", range " + str(cluster, "range") + ", block " + str(cluster, "blockSize"));
         kv(sb, "Encryption", Boolean.TRUE.equals(enc.get("enabled"))
                 ? "enabled" + (Boolean.TRUE.equals(enc.get("required")) ? " (required)" : "")
-                : "disabled (no --secret-file; gossip is still bound to the cluster name)");
+                        + (Boolean.TRUE.equals(enc.get("podTraffic")) ? ", pod traffic in the encrypted sleeve" : "")
+                : "DISABLED (--encryption=disabled: gossip is only bound to the cluster name, not secret)");
         kv(sb, "Status", Boolean.TRUE.equals(r.get("ready")) ? "ready" : "NOT READY");
         for (Object p : list(r, "readinessProblems")) kv(sb, "", "- " + p);
         kv(sb, "Peers", peers.size() + " known: " + alive + " alive, " + suspect + " suspect, " + dead + " dead");

@@ -23,6 +23,7 @@ public record AgentConfig(
         int gossipPort,
         Path secretFile,
         boolean encryptionRequired,
+        boolean encryptPodTraffic,
         DatapathMode datapath,
         int vxlanPort,
         int vni,
@@ -49,6 +50,16 @@ public record AgentConfig(
         public String cliName() {
             return this == VXLAN ? "vxlan" : "auto";
         }
+    }
+
+    /** The operator said {@code --encryption=disabled}: gossip runs without a secret. */
+    public boolean encryptionDisabled() {
+        return !encryptionRequired;
+    }
+
+    /** {@code --http-address} without a host ({@code :PORT}, the default): bind this node's underlay address. */
+    public boolean httpOnUnderlay() {
+        return httpAddress.getHostString().isEmpty();
     }
 
     public Path cliSocket() {

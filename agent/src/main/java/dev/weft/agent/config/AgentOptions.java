@@ -58,11 +58,19 @@ public final class AgentOptions {
     @Option(names = "--gossip-port", defaultValue = "6770", description = "Gossip UDP+TCP port. Default: ${DEFAULT-VALUE}.")
     int gossipPort;
 
-    @Option(names = "--secret-file", paramLabel = "FILE", description = "Cluster secret (one line per key, first is used to send; more keys allow rotation). Enables encryption.")
+    @Option(names = "--secret-file", paramLabel = "FILE", description = "Cluster secret: one key per line (base64 or hex, "
+            + "at least 32 random bytes; make one with 'weft secret generate'), the first is used to send, the others are still "
+            + "accepted (rotation). Env: WEFT_SECRET_FILE.")
     Path secretFile;
 
-    @Option(names = "--encryption", defaultValue = "optional", description = "required|optional: with 'required' a secret must be set. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--encryption", defaultValue = "required", description = "required|disabled: 'required' refuses to start "
+            + "without --secret-file; 'disabled' runs gossip unencrypted, readable and writable by anyone who reaches the "
+            + "gossip port (a warning at start, in weft status and weft doctor). Default: ${DEFAULT-VALUE}.")
     String encryption;
+
+    @Option(names = "--encrypt-pod-traffic", defaultValue = "false", description = "Carry all pod traffic between nodes in "
+            + "the encrypted sleeve (userspace, slower) instead of kernel VXLAN or plain routes; needs the secret. Default: ${DEFAULT-VALUE}.")
+    boolean encryptPodTraffic;
 
     @Option(names = "--datapath", defaultValue = "auto", description = "vxlan|auto: auto uses plain routes to peers on the same L2 segment, VXLAN otherwise. Default: ${DEFAULT-VALUE}.")
     String datapath;
@@ -85,7 +93,9 @@ public final class AgentOptions {
     @Option(names = "--sleeve-port", defaultValue = "6771", description = "Encrypted sleeve UDP port. Default: ${DEFAULT-VALUE}.")
     int sleevePort;
 
-    @Option(names = "--http-address", defaultValue = "0.0.0.0:6772", description = "Address of /metrics, /healthz, /readyz (read-only). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--http-address", defaultValue = ":6772", description = "Address of /metrics, /healthz, /readyz (read-only): "
+            + "HOST:PORT, or :PORT for this node's own underlay address (not 0.0.0.0, so only the node network reaches it). "
+            + "Default: ${DEFAULT-VALUE}.")
     String httpAddress;
 
     @Option(names = "--log-format", defaultValue = "text", description = "text|json. Default: ${DEFAULT-VALUE}.")
@@ -144,14 +154,26 @@ public final class AgentOptions {
         if (advertiseAddress != null && !advertiseAddress.isBlank() && !isIp(advertiseAddress)) {
             bad.add(problem("--advertise-address", advertiseAddress, "an IP address"));
         }
-        boolean required = false;
+        boolean required = true;
         switch (encryption.trim().toLowerCase(Locale.ROOT)) {
-            case "required" -> required = true;
-            case "optional" -> { }
-            default -> bad.add(problem("--encryption", encryption, "required, optional"));
+            case "required" -> { }
+            case "disabled" -> required = false;
+            case "optional" -> bad.add("--encryption (env WEFT_ENCRYPTION): 'optional' is no longer accepted (without a secret anyone "
+                    + "who reaches the gossip port can join and rewrite the cluster); give every node the same --secret-file "
+                    + "(make one with: weft secret generate) and leave --encryption at its default 'required', or say "
+                    + "--encryption=disabled to run without encryption on purpose");
+            default -> bad.add(problem("--encryption", encryption, "required, disabled"));
         }
-        if (required && secretFile == null) {
-            bad.add("--encryption=required needs --secret-file (env WEFT_SECRET_FILE): set a cluster secret or use --encryption=optional");
+        if (required && secretFile == null && encryption.trim().equalsIgnoreCase("required")) {
+            bad.add("--encryption=required (the default) needs --secret-file (env WEFT_SECRET_FILE): make a cluster secret with "
+                    + "'weft secret generate > weft.key' (chmod 600), give the same file to every node; or run without encryption "
+                    + "on purpose with --encryption=disabled");
+        }
+        if (!required && secretFile != null) {
+            bad.add("--encryption=disabled and --secret-file are both set: remove one (with a secret, encryption is required)");
+        }
+        if (encryptPodTraffic && (!required || secretFile == null)) {
+            bad.add("--encrypt-pod-traffic needs a cluster secret (--secret-file) and --encryption=required");
         }
         AgentConfig.DatapathMode mode = null;
         switch (datapath.trim().toLowerCase(Locale.ROOT)) {
@@ -166,9 +188,11 @@ public final class AgentOptions {
         if (mtu != 0 && (mtu < 576 || mtu > 65535)) bad.add(problem("--mtu", String.valueOf(mtu), "0 (auto) or 576..65535"));
         InetSocketAddress http = null;
         try {
-            http = parseHostPort(httpAddress, -1);
+            String h = httpAddress.trim();
+            http = h.startsWith(":") ? InetSocketAddress.createUnresolved("", parsePort(h.substring(1))) : parseHostPort(h, -1);
         } catch (IllegalArgumentException e) {
-            bad.add(problem("--http-address", httpAddress, "HOST:PORT such as 0.0.0.0:6772 (" + e.getMessage() + ")"));
+            bad.add(problem("--http-address", httpAddress, ":PORT (this node's underlay address) or HOST:PORT such as 192.0.2.11:6772 ("
+                    + e.getMessage() + ")"));
         }
         LogFormat fmt = null;
         try {
@@ -182,6 +206,12 @@ public final class AgentOptions {
         }
         if (secretFile != null && !secretFile.toFile().canRead()) {
             bad.add(problem("--secret-file", secretFile.toString(), "a readable file with the cluster secret"));
+        } else if (secretFile != null) {
+            try {
+                SecretFile.read(secretFile);
+            } catch (SecretFile.InvalidSecretException e) {
+                bad.add("--secret-file (env WEFT_SECRET_FILE): " + e.getMessage());
+            }
         }
         boolean podCidrMode = false;
         switch (ipamMode.trim().toLowerCase(Locale.ROOT)) {
@@ -198,7 +228,7 @@ public final class AgentOptions {
         }
         if (!bad.isEmpty()) throw new ConfigException(bad);
         return new AgentConfig(node, stateDir, runDir, clusterName, range, blockSize, seeds, peerList, bindAddress,
-                blank(advertiseAddress), gossipPort, secretFile, required, mode, vxlanPort, vni, vxlanDevice, mtu,
+                blank(advertiseAddress), gossipPort, secretFile, required, encryptPodTraffic, mode, vxlanPort, vni, vxlanDevice, mtu,
                 blank(underlayInterface), sleevePort, http, fmt, level, cniBinDir, cniConfDir, kubernetes, podCidrMode, fixedCidr);
     }
 

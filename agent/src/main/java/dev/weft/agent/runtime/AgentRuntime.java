@@ -5,6 +5,7 @@ import dev.weft.agent.cni.CniHandler;
 import dev.weft.agent.cni.CniServer;
 import dev.weft.agent.cni.DatapathPodNetwork;
 import dev.weft.agent.config.AgentConfig;
+import dev.weft.agent.config.SecretFile;
 import dev.weft.agent.core.ControllerSettings;
 import dev.weft.agent.core.LocalNode;
 import dev.weft.agent.core.StagedStore;
@@ -12,6 +13,7 @@ import dev.weft.agent.metrics.HttpEndpoints;
 import dev.weft.agent.metrics.MetricsRegistry;
 import dev.weft.datapath.Underlay;
 import dev.weft.agent.state.Identity;
+import dev.weft.agent.state.StateDirLock;
 import dev.weft.datapath.DatapathConfig;
 import dev.weft.datapath.Reconciler;
 import dev.weft.datapath.VtepMacStore;
@@ -68,19 +70,42 @@ public final class AgentRuntime implements AutoCloseable {
     private Underlay underlay;
     private KubernetesIntegration kubernetes;
     private volatile boolean closing;
+    private StateDirLock stateLock;
 
-    /** A start-up failure with what the operator should do. */
+    /** A start-up failure with what the operator should do, and the exit code (1, or 2 for a usage error). */
     public static final class StartupException extends Exception {
+        private final int exitCode;
+
         public StartupException(String m, Throwable cause) {
+            this(m, cause, 1);
+        }
+
+        public StartupException(String m, Throwable cause, int exitCode) {
             super(m, cause);
+            this.exitCode = exitCode;
+        }
+
+        public int exitCode() {
+            return exitCode;
         }
     }
+
+    /** Exit code when another agent holds the state directory (the same code as an invalid configuration). */
+    public static final int EXIT_STATE_DIR_LOCKED = 2;
 
     public AgentRuntime(AgentConfig config) {
         this.config = config;
     }
 
     public void start() throws StartupException {
+        try {
+            stateLock = StateDirLock.acquire(config.stateDir()); // first taken, last released (end of close())
+        } catch (StateDirLock.HeldException e) {
+            throw new StartupException(e.getMessage(), e, EXIT_STATE_DIR_LOCKED);
+        } catch (IOException e) {
+            throw new StartupException("cannot lock the state directory " + config.stateDir() + ": " + e.getMessage()
+                    + "; check that it exists and is writable by the agent", e);
+        }
         SecureRandom random = new SecureRandom();
         try {
             identity = Identity.loadOrCreate(config.stateDir(), config.nodeName(), random);
@@ -130,9 +155,16 @@ public final class AgentRuntime implements AutoCloseable {
                 .withDirectRouting(config.datapath() == AgentConfig.DatapathMode.AUTO);
         List<byte[]> clusterKeys;
         try {
-            clusterKeys = GossipSettings.secrets(config);
-        } catch (IOException | IllegalArgumentException e) {
+            SecretFile.Keys keys = GossipSettings.secrets(config);
+            keys.warnings().forEach(w -> log.atWarn().log(w));
+            clusterKeys = keys.keys();
+        } catch (SecretFile.InvalidSecretException e) {
             throw new StartupException("invalid cluster secret: " + e.getMessage(), e);
+        }
+        if (config.encryptionDisabled()) {
+            log.atWarn().log("encryption is DISABLED (--encryption=disabled): gossip is not encrypted and anyone who can reach "
+                    + "port " + config.gossipPort() + " can read and change this cluster's membership and address ownership; "
+                    + "make a secret with 'weft secret generate', give it to every node with --secret-file and drop --encryption=disabled");
         }
 
         MultiThreadIoEventLoopGroup sleeveGroup = new MultiThreadIoEventLoopGroup(1,
@@ -142,7 +174,7 @@ public final class AgentRuntime implements AutoCloseable {
                 underlay.interfaceName(), underlay.mtu(), underlay.subnet(), vtepMac);
         // probe answers and path changes are handed to the core's kernel thread and controller (they exist before the first tick)
         SleeveIntegration sleeve = new SleeveIntegration(config, identity.peerId(), vtepMac, underlay.mtu(),
-                clusterKeys.isEmpty() ? null : clusterKeys.get(0), sleeveGroup, Thread.ofPlatform().name("weft-sleeve-", 0).daemon().factory(),
+                clusterKeys, sleeveGroup, Thread.ofPlatform().name("weft-sleeve-", 0).daemon().factory(),
                 r -> core.onKernelThread(r), () -> core.kernelChanged());
         closers.add(0, sleeve);
         ControllerSettings settings = ControllerSettings.of(config, sleeve.available() ? Optional.of(sleeve.publicKey()) : Optional.empty());
@@ -213,19 +245,21 @@ public final class AgentRuntime implements AutoCloseable {
         }
         closers.add(0, cni);
         MetricsRegistry metrics = new MetricsRegistry();
+        // by default the node's own underlay address: reachable by the node network (kubelet probes, scrapers), not 0.0.0.0
+        InetSocketAddress http = config.httpOnUnderlay()
+                ? new InetSocketAddress(underlay.address().toInetAddress(), config.httpAddress().getPort())
+                : config.httpAddress().getHostString().equals("0.0.0.0") ? new InetSocketAddress(config.httpAddress().getPort())
+                : new InetSocketAddress(config.httpAddress().getHostString(), config.httpAddress().getPort());
         AgentMetrics.register(metrics, status::report, handler);
         try {
             closers.add(0, new LocalApi(config.cliSocket(), status::api, Thread.ofPlatform().name("weft-api").daemon().factory()));
-            closers.add(0, new HttpEndpoints(config.httpAddress().getHostString().equals("0.0.0.0")
-                    ? new InetSocketAddress(config.httpAddress().getPort())
-                    : new InetSocketAddress(config.httpAddress().getHostString(), config.httpAddress().getPort()),
-                    workers, metrics, status::liveness, status::problems));
+            closers.add(0, new HttpEndpoints(http, workers, metrics, status::liveness, status::problems));
         } catch (IOException e) {
-            throw new StartupException("cannot open the status socket " + config.cliSocket() + " or HTTP " + config.httpAddress()
+            throw new StartupException("cannot open the status socket " + config.cliSocket() + " or HTTP " + http
                     + ": " + e.getMessage(), e);
         }
         log.atInfo().addKeyValue("cni", config.cniSocket()).addKeyValue("api", config.cliSocket())
-                .addKeyValue("http", config.httpAddress().getHostString() + ":" + config.httpAddress().getPort()).log("weft agent running");
+                .addKeyValue("http", http.getAddress().getHostAddress() + ":" + http.getPort()).log("weft agent running");
     }
 
     private void startNetlinkWatch(Reconciler reconciler) {
@@ -286,6 +320,13 @@ public final class AgentRuntime implements AutoCloseable {
             }
         }
         workers.shutdownNow();
+        if (stateLock != null) {
+            try {
+                stateLock.close();
+            } catch (IOException e) {
+                log.atDebug().log("releasing the state directory lock failed: " + e);
+            }
+        }
         log.atInfo().log("weft agent stopped; the kernel datapath stays in place so pods keep talking");
     }
 

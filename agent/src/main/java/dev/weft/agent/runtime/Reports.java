@@ -39,6 +39,10 @@ final class Reports {
         }
     }
 
+    /** The warning of {@code weft status} and {@code weft doctor} when the operator disabled encryption. */
+    static final String ENCRYPTION_DISABLED = "encryption is disabled (--encryption=disabled): anyone who reaches the gossip port "
+            + "can read and change this cluster; make a secret with 'weft secret generate' and give it to every node (--secret-file)";
+
     static Map<String, Object> build(Inputs a) {
         GossipStatus g = a.g();
         Map<String, Object> r = new LinkedHashMap<>();
@@ -48,7 +52,8 @@ final class Reports {
         List<String> problems = a.snapshot().problems();
         r.put("ready", problems.isEmpty());
         r.put("readinessProblems", problems);
-        r.put("encryption", obj("enabled", g != null && g.encrypted(), "required", a.config().encryptionRequired()));
+        r.put("encryption", obj("enabled", g != null && g.encrypted(), "required", a.config().encryptionRequired(),
+                "disabled", a.config().encryptionDisabled(), "podTraffic", a.config().encryptPodTraffic()));
         IpamStatus ipam = a.snapshot().ipam();
         r.put("cluster", obj("name", a.config().clusterName(), "range", ipam.clusterRange().toString(), "blockSize", ipam.minBlock()));
 
@@ -82,12 +87,13 @@ final class Reports {
         ControllerSnapshot cs = a.snapshot();
         r.put("controller", obj("stateWrites", cs.stateWrites(), "stateWriteFailures", cs.stateWriteFailures(),
                 "refusedRingUpdates", cs.refusedRingUpdates(), "refusedMessages", new java.util.TreeMap<>(cs.refusedMessages())));
+        List<String> warnings = new ArrayList<>();
+        if (a.config().encryptionDisabled()) warnings.add(ENCRYPTION_DISABLED);
         if (g != null) {
             Map<String, Object> drops = new LinkedHashMap<>();
             g.counters().dropped().forEach((k, v) -> drops.put(k.counterName(), v));
             r.put("gossip", obj("members", g.members().size() + 1, "alive", g.liveMembers(), "bytesSent", g.counters().bytesSent(),
                     "bytesReceived", g.counters().bytesReceived(), "dropped", drops));
-            List<String> warnings = new ArrayList<>();
             for (String reason : List.of("unknown_key", "auth_failed", "security_mismatch", "foreign_cluster")) {
                 Object n = drops.get(reason);
                 if (n instanceof Number num && num.longValue() > 0) {
@@ -96,8 +102,8 @@ final class Reports {
                             + "; it cannot join this cluster until all nodes agree");
                 }
             }
-            r.put("warnings", warnings);
         }
+        r.put("warnings", warnings);
         return r;
     }
 

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The userspace sleeve, chosen per peer (DESIGN §6): the agent probes each peer's kernel VXLAN path every tick
  * (UDP probes pinned to the VXLAN device); after a few lost probes the peer's routes move to the sleeve's TUN
- * device, and back when the kernel path answers again. With {@code --encryption=required} every peer uses the
+ * device, and back when the kernel path answers again. With {@code --encrypt-pod-traffic} every peer uses the
  * encrypted sleeve and kernel VXLAN carries no pod traffic. Runs on the datapath worker's thread (probe answers are handed to it too).
  */
 final class SleeveIntegration implements AutoCloseable {
@@ -59,7 +59,7 @@ final class SleeveIntegration implements AutoCloseable {
     private long seq;
     private int probeDeviceIndex;
 
-    SleeveIntegration(AgentConfig config, PeerId self, MacAddress vtepMac, int underlayMtu, byte[] clusterSecret,
+    SleeveIntegration(AgentConfig config, PeerId self, MacAddress vtepMac, int underlayMtu, List<byte[]> clusterSecrets,
                       EventLoopGroup group, ThreadFactory threads, java.util.concurrent.Executor onWorker, Runnable onChange) {
         this.config = config;
         this.self = self.value();
@@ -71,7 +71,8 @@ final class SleeveIntegration implements AutoCloseable {
         this.onChange = onChange;
         this.privateKey = SleeveKeys.generatePrivateKey(new SecureRandom());
         this.publicKey = SleeveKeys.publicKey(privateKey);
-        this.crypto = clusterSecret == null ? null : SleeveCrypto.of(privateKey, clusterSecret);
+        // every configured key, primary first: send with the primary, accept any (rotation), like gossip
+        this.crypto = clusterSecrets.isEmpty() ? null : SleeveCrypto.of(privateKey, clusterSecrets);
         this.tunAvailable = Files.exists(Path.of("/dev/net/tun"));
         // 5 lost probes (5 s): slower than SWIM's suspicion of a stopped or hung agent, whose probe responder is
         // down too; such a peer leaves the probe set before its kernel path would be judged failed.
@@ -154,7 +155,7 @@ final class SleeveIntegration implements AutoCloseable {
                 tracked.remove(gone);
             }
         }
-        if (config.encryptionRequired()) return; // no kernel path to probe: everything goes through the sleeve
+        if (config.encryptPodTraffic()) return; // no kernel path to probe: everything goes through the sleeve
         if (probe == null) {
             try {
                 if (vxlanIndex == 0) return; // no VXLAN device yet
@@ -191,7 +192,7 @@ final class SleeveIntegration implements AutoCloseable {
             out.remove(DatapathMode.SLEEVE);
             return out;
         }
-        if (config.encryptionRequired() || health.mode(Long.parseUnsignedLong(peerId, 16)) == PathHealth.Mode.SLEEVE) {
+        if (config.encryptPodTraffic() || health.mode(Long.parseUnsignedLong(peerId, 16)) == PathHealth.Mode.SLEEVE) {
             out.remove(DatapathMode.VXLAN);
             out.remove(DatapathMode.HOST_GW);
         }

@@ -48,4 +48,16 @@ class ReportFormatTest {
         String ipam = ReportFormat.ipam(report());
         assertThat(ipam).contains("50.0%").contains("NO").contains("Warning: peer 00000000000000c3");
     }
+
+    @Test
+    void disabledEncryptionIsShoutedInStatusAndDoctor() {
+        Map<String, Object> r = new java.util.HashMap<>(report());
+        r.put("encryption", Json.obj("enabled", false, "required", false, "disabled", true));
+        r.put("warnings", List.of("encryption is disabled (--encryption=disabled): anyone who reaches the gossip port can read and change this cluster"));
+        assertThat(ReportFormat.summary(r)).contains("Encryption:  DISABLED").contains("Warning:  encryption is disabled");
+        DoctorCommand.Check c = DoctorCommand.encryption(ReportFormat.map(r, "encryption"));
+        assertThat(c.status()).isEqualTo(DoctorCommand.Status.WARN);
+        assertThat(c.fix()).contains("weft secret generate");
+        assertThat(DoctorCommand.encryption(ReportFormat.map(report(), "encryption")).status()).isEqualTo(DoctorCommand.Status.OK);
+    }
 }

@@ -32,13 +32,16 @@ class AgentOptionsTest {
     }
 
     @Test
-    void defaultsAreTheDocumentedOnes() {
-        AgentConfig c = parse(Map.of(), null, "--node-name", "node-1");
+    void defaultsAreTheDocumentedOnes(@TempDir Path dir) throws Exception {
+        AgentConfig c = parse(Map.of(), null, "--node-name", "node-1", "--secret-file", secret(dir).toString());
+        assertThat(c.encryptionRequired()).isTrue();
+        assertThat(c.encryptPodTraffic()).isFalse();
         assertThat(c.clusterRange()).isEqualTo("10.32.0.0/12");
         assertThat(c.gossipPort()).isEqualTo(6770);
         assertThat(c.vxlanPort()).isEqualTo(4789);
         assertThat(c.sleevePort()).isEqualTo(6771);
         assertThat(c.httpAddress().getPort()).isEqualTo(6772);
+        assertThat(c.httpOnUnderlay()).as("HTTP binds the node's own address by default, not 0.0.0.0").isTrue();
         assertThat(c.blockSize()).isEqualTo(64);
         assertThat(c.stateDir()).isEqualTo(Path.of("/var/lib/weft"));
         assertThat(c.cliSocket()).isEqualTo(Path.of("/run/weft/weft.sock"));
@@ -52,7 +55,7 @@ class AgentOptionsTest {
         Path file = dir.resolve("weft.conf");
         Files.writeString(file, "cluster-range=10.40.0.0/16\nvni=7\nlog-format=json\n");
         Map<String, String> env = Map.of("WEFT_VNI", "8", "WEFT_NODE_NAME", "from-env", "WEFT_PEERS", "192.0.2.1,192.0.2.2:7000");
-        AgentConfig c = parse(env, file, "--log-format", "text");
+        AgentConfig c = parse(env, file, "--log-format", "text", "--encryption", "disabled");
         assertThat(c.clusterRange()).isEqualTo("10.40.0.0/16"); // file
         assertThat(c.vni()).isEqualTo(8); // env beats file
         assertThat(c.logFormat()).isEqualTo(LogFormat.TEXT); // flag beats file
@@ -64,7 +67,7 @@ class AgentOptionsTest {
     void everyBadOptionIsNamedWithItsAllowedValues() {
         assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--cluster-range", "10.0.0.0/40",
                 "--log-format", "yaml", "--block-size", "100", "--datapath", "fast", "--vni", "0",
-                "--peers", "192.0.2.1:99999", "--encryption", "required"))
+                "--peers", "192.0.2.1:99999"))
                 .isInstanceOf(ConfigException.class)
                 .satisfies(e -> {
                     ConfigException ce = (ConfigException) e;
@@ -76,7 +79,8 @@ class AgentOptionsTest {
                             .contains("allowed: vxlan, auto")
                             .contains("1..16777215")
                             .contains("port out of range")
-                            .contains("--encryption=required needs --secret-file");
+                            .contains("--encryption=required (the default) needs --secret-file")
+                            .contains("weft secret generate");
                 });
     }
 
@@ -97,13 +101,57 @@ class AgentOptionsTest {
 
     @Test
     void podCidrModeNeedsKubernetesOrAPodCidr() {
-        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--ipam-mode", "podcidr"))
+        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--ipam-mode", "podcidr", "--encryption", "disabled"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("--ipam-mode=podcidr needs --kubernetes");
-        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--ipam-mode", "static"))
+        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--ipam-mode", "static", "--encryption", "disabled"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("allowed: ring, podcidr");
-        AgentConfig c = parse(Map.of("WEFT_POD_CIDR", "198.18.4.0/24"), null, "--node-name", "n", "--ipam-mode", "podcidr");
+        AgentConfig c = parse(Map.of("WEFT_POD_CIDR", "198.18.4.0/24"), null, "--node-name", "n", "--ipam-mode", "podcidr", "--encryption", "disabled");
         assertThat(c.podCidrMode()).isTrue();
         assertThat(c.podCidr()).isEqualTo("198.18.4.0/24");
+    }
+
+    private static Path secret(Path dir) throws Exception {
+        Path f = dir.resolve("weft.key");
+        Files.writeString(f, SecretFile.generate(new java.security.SecureRandom()) + "\n");
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return f;
+    }
+
+    @Test
+    void withoutASecretTheAgentRefusesToStartUnlessEncryptionIsDisabledOnPurpose(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("needs --secret-file").hasMessageContaining("weft secret generate");
+        AgentConfig off = parse(Map.of("WEFT_ENCRYPTION", "disabled"), null, "--node-name", "n");
+        assertThat(off.encryptionDisabled()).isTrue();
+        assertThat(off.secretFile()).isNull();
+        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--encryption", "optional"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'optional' is no longer accepted");
+        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--secret-file", secret(dir).toString()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("both set");
+        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--encrypt-pod-traffic"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--encrypt-pod-traffic needs a cluster secret");
+        AgentConfig on = parse(Map.of(), null, "--node-name", "n", "--secret-file", secret(dir).toString(), "--encrypt-pod-traffic");
+        assertThat(on.encryptPodTraffic()).isTrue();
+    }
+
+    @Test
+    void aBadSecretFileIsRefusedWithHowToMakeOne(@TempDir Path dir) throws Exception {
+        Path weak = dir.resolve("weak.key");
+        Files.writeString(weak, "correct horse battery staple 0123456789\n");
+        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--secret-file", weak.toString()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--secret-file").hasMessageContaining("line 1")
+                .hasMessageContaining("weft secret generate");
+    }
+
+    @Test
+    void httpAddressIsPortOnlyForTheUnderlayOrAnExplicitHost() {
+        AgentConfig c = parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--http-address", "127.0.0.1:9000");
+        assertThat(c.httpOnUnderlay()).isFalse();
+        assertThat(c.httpAddress().getHostString()).isEqualTo("127.0.0.1");
+        assertThat(parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--http-address", ":9001").httpAddress().getPort())
+                .isEqualTo(9001);
+        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--http-address", ":x"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--http-address");
     }
 
     @Test

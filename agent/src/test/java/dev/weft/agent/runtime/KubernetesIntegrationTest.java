@@ -39,7 +39,7 @@ class KubernetesIntegrationTest {
 
     private static AgentConfig config(String node) {
         Holder h = new Holder();
-        new CommandLine(h).parseArgs("--node-name", node, "--kubernetes", "--cluster-range", "198.18.0.0/16");
+        new CommandLine(h).parseArgs("--node-name", node, "--kubernetes", "--cluster-range", "198.18.0.0/16", "--encryption", "disabled");
         return h.options.toConfig();
     }
 

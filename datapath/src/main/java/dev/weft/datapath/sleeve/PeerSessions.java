@@ -2,11 +2,15 @@ package dev.weft.datapath.sleeve;
 
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The encryption state shared with one peer: the static DH secret, our current transmit session and
- * the peer's last two receive sessions (so packets in flight across a rekey still decrypt). Thread
+ * the peer's last two receive sessions (so packets in flight across a rekey still decrypt), and the
+ * keyring of pre-shared keys: sessions are started under the primary, received under whichever key
+ * the frame's key id names (rotation). Thread
  * safe: transmit sessions are swapped under a lock, counters are atomic, replay windows locked.
  */
 final class PeerSessions {
@@ -15,30 +19,66 @@ final class PeerSessions {
     private final byte[] ownPublic;
     private final byte[] peerPublic;
     private final byte[] dh;
-    private final byte[] psk;
+    private volatile Keyring keys;
 
     private volatile TxSession tx;
     private RxSession current;
     private RxSession previous;
 
+    /** Pre-shared keys with their ids, primary first. */
+    record Keyring(List<byte[]> psks, int[] ids) {
+        static Keyring of(List<byte[]> psks) {
+            if (psks.isEmpty()) throw new IllegalArgumentException("at least one psk is needed");
+            int[] ids = new int[psks.size()];
+            for (int i = 0; i < ids.length; i++) ids[i] = SleeveKeys.keyId(psks.get(i));
+            return new Keyring(psks.stream().map(byte[]::clone).toList(), ids);
+        }
+
+        byte[] primary() {
+            return psks.get(0);
+        }
+
+        int primaryId() {
+            return ids[0];
+        }
+    }
+
     PeerSessions(long ownId, byte[] ownPrivate, byte[] psk, long peerId, byte[] peerPublic) {
+        this(ownId, ownPrivate, List.of(psk), peerId, peerPublic);
+    }
+
+    PeerSessions(long ownId, byte[] ownPrivate, List<byte[]> psks, long peerId, byte[] peerPublic) {
         this.ownId = ownId;
         this.peerId = peerId;
         this.ownPublic = SleeveKeys.publicKey(ownPrivate);
         this.peerPublic = peerPublic.clone();
         this.dh = SleeveKeys.sharedSecret(ownPrivate, peerPublic);
-        this.psk = psk.clone();
+        this.keys = Keyring.of(psks);
+    }
+
+    /**
+     * Replaces the keyring (the secret file changed): the next packet starts a new transmit session under the new
+     * primary; receive sessions already authenticated stay, new ones are accepted under any of the new keys.
+     */
+    void setPsks(List<byte[]> psks) {
+        Keyring k = Keyring.of(psks);
+        synchronized (this) {
+            keys = k;
+            tx = null;
+        }
     }
 
     static final class TxSession {
         final long startMillis;
         final int random;
+        final int keyId;
         final SecretKey key;
         final AtomicLong counter = new AtomicLong();
 
-        TxSession(long startMillis, int random, SecretKey key) {
+        TxSession(long startMillis, int random, int keyId, SecretKey key) {
             this.startMillis = startMillis;
             this.random = random;
+            this.keyId = keyId;
             this.key = key;
         }
     }
@@ -47,16 +87,18 @@ final class PeerSessions {
         final long startMillis;
         final int random;
         final SecretKey key;
+        final int keyId;
         final ReplayWindow window = new ReplayWindow();
 
-        RxSession(long startMillis, int random, SecretKey key) {
+        RxSession(long startMillis, int random, int keyId, SecretKey key) {
             this.startMillis = startMillis;
             this.random = random;
+            this.keyId = keyId;
             this.key = key;
         }
 
-        boolean is(long start, int rnd) {
-            return startMillis == start && random == rnd;
+        boolean is(long start, int rnd, int id) {
+            return startMillis == start && random == rnd && keyId == id;
         }
     }
 
@@ -79,8 +121,9 @@ final class PeerSessions {
             }
             long start = sessionStart.next(nowMillis);
             int rnd = sessionStart.random();
-            byte[] k = SleeveKeys.sessionKey(dh, psk, ownId, peerId, ownPublic, peerPublic, start, rnd);
-            s = new TxSession(start, rnd, new SecretKeySpec(k, "ChaCha20"));
+            Keyring ring = keys;
+            byte[] k = SleeveKeys.sessionKey(dh, ring.primary(), ownId, peerId, ownPublic, peerPublic, start, rnd);
+            s = new TxSession(start, rnd, ring.primaryId(), new SecretKeySpec(k, "ChaCha20"));
             tx = s;
             if (rekeyed != null) rekeyed[0] = true;
             return s;
@@ -88,16 +131,28 @@ final class PeerSessions {
     }
 
     /**
-     * The receive session for a packet's session id: an installed one, a new candidate (to be
-     * {@link #install}ed only after the packet authenticates), or null when the id is older than
-     * the sessions we hold (a replay of an old session, dropped).
+     * The receive sessions to try for a packet's session and key id: the installed one, or new candidates (one per
+     * configured key with that id, normally one; to be {@link #install}ed only after the packet authenticates). Empty
+     * when the session is older than the ones we hold (a replay of an old session) or no configured key has the id.
      */
-    synchronized RxSession rxSession(long start, int rnd) {
-        if (current != null && current.is(start, rnd)) return current;
-        if (previous != null && previous.is(start, rnd)) return previous;
-        if (current != null && start <= current.startMillis) return null;
-        byte[] k = SleeveKeys.sessionKey(dh, psk, peerId, ownId, peerPublic, ownPublic, start, rnd);
-        return new RxSession(start, rnd, new SecretKeySpec(k, "ChaCha20"));
+    synchronized List<RxSession> rxSessions(long start, int rnd, int keyId) {
+        if (current != null && current.is(start, rnd, keyId)) return List.of(current);
+        if (previous != null && previous.is(start, rnd, keyId)) return List.of(previous);
+        if (current != null && start <= current.startMillis) return List.of();
+        Keyring ring = keys;
+        List<RxSession> out = new ArrayList<>(1);
+        for (int i = 0; i < ring.ids().length; i++) {
+            if (ring.ids()[i] != keyId) continue;
+            byte[] k = SleeveKeys.sessionKey(dh, ring.psks().get(i), peerId, ownId, peerPublic, ownPublic, start, rnd);
+            out.add(new RxSession(start, rnd, keyId, new SecretKeySpec(k, "ChaCha20")));
+        }
+        return out;
+    }
+
+    /** Whether a configured key has this id (else a frame is counted as sent under an unknown key). */
+    boolean knowsKey(int keyId) {
+        for (int id : keys.ids()) if (id == keyId) return true;
+        return false;
     }
 
     /** Makes an authenticated candidate the current session; returns true if it was new. */

@@ -67,6 +67,8 @@ public final class SleeveBackend implements AutoCloseable {
 
     // peer tables: replaced as a whole (copy on write) under 'this'
     private final Map<Long, SleevePeer> peerSpecs = new LinkedHashMap<>();
+    /** The pre-shared keys, primary first (replaced by {@link #setPsks}); empty for a plain sleeve. */
+    private List<byte[]> psks;
     private final Map<Long, PeerState> peerStates = new HashMap<>();
     private volatile PrefixTable<PeerState> routes = PrefixTable.empty();
     private volatile Map<InetAddress, PeerState> bySource = Map.of();
@@ -75,6 +77,7 @@ public final class SleeveBackend implements AutoCloseable {
     private SleeveBackend(SleeveConfig config, TunDevice tun, int ifindex, EventLoopGroup group, ThreadFactory threads,
                           InstantSource clock, SecureRandom random) {
         this.config = config;
+        this.psks = config.encrypted() ? config.crypto().psks() : List.of();
         this.tun = tun;
         this.ifindex = ifindex;
         this.clock = clock;
@@ -180,6 +183,19 @@ public final class SleeveBackend implements AutoCloseable {
      * Makes the peer set exactly {@code peers} in one step (one table rebuild, for the agent's
      * reconcile of a whole cluster view). Sessions of peers whose key did not change are kept.
      */
+    /**
+     * Replaces the pre-shared keys (the cluster secret file changed), primary first: every peer's next packet starts a
+     * new session under the new primary; frames under any of the new keys are accepted. No effect on a plain sleeve.
+     */
+    public synchronized void setPsks(List<byte[]> newPsks) {
+        if (!config.encrypted()) return;
+        psks = config.crypto().withPsks(newPsks).psks();
+        for (PeerState st : peerStates.values()) {
+            if (st.sessions != null) st.sessions.setPsks(psks);
+        }
+        LOG.info("sleeve keys replaced keys={}", psks.size());
+    }
+
     public synchronized void setPeers(java.util.Collection<SleevePeer> peers) {
         java.util.Set<Long> keep = new java.util.HashSet<>();
         for (SleevePeer p : peers) keep.add(p.peerId());
@@ -206,7 +222,7 @@ public final class SleeveBackend implements AutoCloseable {
             if (old != null && oldState.sessions != null && Arrays.equals(old.publicKey(), peer.publicKey())) {
                 sessions = oldState.sessions;
             } else {
-                sessions = new PeerSessions(config.ownPeerId(), config.crypto().privateKey(), config.crypto().psk(),
+                sessions = new PeerSessions(config.ownPeerId(), config.crypto().privateKey(), psks,
                         peer.peerId(), peer.publicKey());
             }
         }

@@ -29,7 +29,9 @@ public enum SleeveCounter {
     REKEYS("rekeys"),
     RX_SESSIONS("rx_sessions_accepted"),
     RX_SPOOFED_SOURCE("rx_drop_spoofed_source"),
-    RX_GRO_FRAMES("rx_gro_frames");
+    RX_GRO_FRAMES("rx_gro_frames"),
+    /** A sealed frame under a key id no configured key has (the peers' secret files differ). */
+    RX_UNKNOWN_KEY("rx_drop_unknown_key");
 
     private final String metricName;
 

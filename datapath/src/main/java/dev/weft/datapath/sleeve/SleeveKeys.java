@@ -19,7 +19,8 @@ import java.util.Arrays;
  *
  * <pre>
  *   dh   = X25519(own private, peer public)                    (same value on both sides)
- *   psk  = HKDF-SHA256(ikm = cluster secret, salt = "weft-sleeve-psk-v1", info = "")
+ *   psk  = HKDF-SHA256(ikm = cluster secret, salt = "weft-sleeve-psk-v1", info = "")   (one per configured key;
+ *          the sender uses the primary, its 16-bit {@link #keyId} travels in the frame header)
  *   key  = HKDF-SHA256(ikm = dh, salt = psk,
  *                      info = "weft-sleeve-v1" | sender id | receiver id | sender public | receiver public
  *                             | session start millis | session random)
@@ -35,6 +36,7 @@ public final class SleeveKeys {
     public static final int KEY_SIZE = 32;
     private static final byte[] PSK_SALT = "weft-sleeve-psk-v1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] INFO_LABEL = "weft-sleeve-v1".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KEY_ID_SALT = "weft-sleeve-key-id-v1".getBytes(StandardCharsets.US_ASCII);
 
     /** A fresh X25519 private key (32 bytes). */
     public static byte[] generatePrivateKey(SecureRandom random) {
@@ -57,6 +59,16 @@ public final class SleeveKeys {
             throw new IllegalArgumentException("cluster secret is empty");
         }
         return hkdf(clusterSecret, PSK_SALT, new byte[0]);
+    }
+
+    /**
+     * The 16-bit id of a pre-shared key, carried in every sealed frame so the receiver picks the key the sender used:
+     * the first two bytes of HKDF-SHA256(ikm = psk, salt = "weft-sleeve-key-id-v1"). Public: it says which key, not
+     * the key. Two keys of one keyring may share an id (1 in 65,536): the receiver then tries both.
+     */
+    public static int keyId(byte[] psk) {
+        byte[] h = hkdf(psk, KEY_ID_SALT, new byte[0]);
+        return (h[0] & 0xff) << 8 | (h[1] & 0xff);
     }
 
     /**

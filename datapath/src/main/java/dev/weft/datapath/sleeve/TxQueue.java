@@ -138,7 +138,7 @@ final class TxQueue implements Runnable {
             return header + innerLen;
         }
         long counter = s.counter.getAndIncrement();
-        out.setInt(at, SealedFrame.TYPE_DATA_V1 << 24);
+        out.setInt(at, SealedFrame.TYPE_DATA_V2 << 24 | s.keyId);
         out.setLong(at + SealedFrame.OFF_SENDER, ownId);
         out.setLong(at + SealedFrame.OFF_SESSION_START, s.startMillis);
         out.setInt(at + SealedFrame.OFF_SESSION_RANDOM, s.random);

@@ -1,5 +1,6 @@
 package dev.weft.datapath.sleeve;
 
+import java.util.List;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -78,7 +79,7 @@ final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private void onSealed(ByteBuf buf) {
         int idx = buf.readerIndex();
         int len = buf.readableBytes();
-        if (len < SealedFrame.OVERHEAD + 20 || buf.getInt(idx) != SealedFrame.TYPE_DATA_V1 << 24) {
+        if (len < SealedFrame.OVERHEAD + 20 || (buf.getInt(idx) & 0xffff0000) != SealedFrame.TYPE_DATA_V2 << 24) {
             counters.inc(SleeveCounter.RX_MALFORMED);
             return;
         }
@@ -94,20 +95,30 @@ final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         long start = buf.getLong(idx + SealedFrame.OFF_SESSION_START);
         int rnd = buf.getInt(idx + SealedFrame.OFF_SESSION_RANDOM);
         long counter = buf.getLong(idx + SealedFrame.OFF_COUNTER);
-        PeerSessions.RxSession s = peer.sessions.rxSession(start, rnd);
-        if (s == null) {
-            counters.inc(SleeveCounter.RX_STALE_SESSION);
+        int keyId = buf.getUnsignedShort(idx + SealedFrame.OFF_KEY_ID);
+        List<PeerSessions.RxSession> candidates = peer.sessions.rxSessions(start, rnd, keyId);
+        if (candidates.isEmpty()) {
+            counters.inc(peer.sessions.knowsKey(keyId) ? SleeveCounter.RX_STALE_SESSION : SleeveCounter.RX_UNKNOWN_KEY);
             return;
         }
-        synchronized (s.window) {
-            if (!s.window.canAccept(counter)) {
-                counters.inc(SleeveCounter.RX_REPLAY);
-                return;
+        if (cipher == null) cipher = new PacketCipher();
+        PeerSessions.RxSession s = null;
+        int plain = -1;
+        for (PeerSessions.RxSession c : candidates) {
+            synchronized (c.window) {
+                if (!c.window.canAccept(counter)) {
+                    counters.inc(SleeveCounter.RX_REPLAY);
+                    return;
+                }
+            }
+            // the cipher checks the tag before it writes any plaintext: a wrong candidate leaves the frame intact
+            plain = cipher.open(buf, idx, len, c.key, counter);
+            if (plain >= 0) {
+                s = c;
+                break;
             }
         }
-        if (cipher == null) cipher = new PacketCipher();
-        int plain = cipher.open(buf, idx, len, s.key, counter);
-        if (plain < 0) {
+        if (s == null) {
             counters.inc(SleeveCounter.RX_AUTH_FAILED);
             return;
         }

@@ -12,7 +12,9 @@ import javax.crypto.spec.HKDFParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -101,7 +103,7 @@ class SleeveCryptoTest {
     /** Builds a sealed frame of {@code payload} from a to b as TxQueue does. */
     static ByteBuf seal(PeerSessions.TxSession s, byte[] payload, long counter) {
         ByteBuf out = Unpooled.directBuffer(SealedFrame.OVERHEAD + payload.length);
-        out.setInt(0, SealedFrame.TYPE_DATA_V1 << 24);
+        out.setInt(0, SealedFrame.TYPE_DATA_V2 << 24 | s.keyId);
         out.setLong(SealedFrame.OFF_SENDER, A);
         out.setLong(SealedFrame.OFF_SESSION_START, s.startMillis);
         out.setInt(SealedFrame.OFF_SESSION_RANDOM, s.random);
@@ -117,12 +119,22 @@ class SleeveCryptoTest {
         long start = frame.getLong(SealedFrame.OFF_SESSION_START);
         int rnd = frame.getInt(SealedFrame.OFF_SESSION_RANDOM);
         long counter = frame.getLong(SealedFrame.OFF_COUNTER);
-        PeerSessions.RxSession s = rx.rxSession(start, rnd);
-        if (s == null || !s.window.canAccept(counter)) return null;
+        if ((frame.getInt(0) & 0xffff0000) != SealedFrame.TYPE_DATA_V2 << 24) return null;
+        int keyId = frame.getUnsignedShort(SealedFrame.OFF_KEY_ID);
+        // one copy, opened in place by each candidate in turn, as UdpHandler does
         ByteBuf copy = Unpooled.directBuffer(frame.readableBytes());
         copy.writeBytes(frame, frame.readerIndex(), frame.readableBytes());
-        int n = new PacketCipher().open(copy, 0, copy.readableBytes(), s.key, counter);
-        if (n < 0 || !s.window.accept(counter)) return null;
+        PeerSessions.RxSession s = null;
+        int n = -1;
+        for (PeerSessions.RxSession c : rx.rxSessions(start, rnd, keyId)) {
+            if (!c.window.canAccept(counter)) return null;
+            n = new PacketCipher().open(copy, 0, copy.readableBytes(), c.key, counter);
+            if (n >= 0) {
+                s = c;
+                break;
+            }
+        }
+        if (s == null || !s.window.accept(counter)) return null;
         rx.install(s);
         byte[] out = new byte[n];
         copy.getBytes(SealedFrame.HEADER, out);
@@ -137,8 +149,12 @@ class SleeveCryptoTest {
         byte[] payload = HEX.parseHex("4500001c0000400040010000c6120a0ac6120b0a0800f7ff00000000");
         ByteBuf frame = seal(tx, payload, 7);
         assertThat(frame.readableBytes()).isEqualTo(SealedFrame.OVERHEAD + payload.length);
+        // key id: the first two bytes of HKDF-SHA256(psk, salt "weft-sleeve-key-id-v1"), computed here with the JDK's HKDF
+        byte[] psk = SleeveKeys.pskFromClusterSecret("k".getBytes());
+        byte[] id = KDF.getInstance("HKDF-SHA256").deriveData(HKDFParameterSpec.ofExtract().addIKM(psk)
+                .addSalt("weft-sleeve-key-id-v1".getBytes()).thenExpand(new byte[0], 32));
         assertThat(HEX.formatHex(bytes(frame, 0, 32)))
-                .isEqualTo("81000000" + "0000000000001111" + "00000000000003e8" + "00005eed" + "0000000000000007");
+                .isEqualTo("8200" + HEX.formatHex(id, 0, 2) + "0000000000001111" + "00000000000003e8" + "00005eed" + "0000000000000007");
         // the same bytes from BC's ChaCha20-Poly1305 with nonce = 0^4 | counter and AAD = header
         ChaCha20Poly1305 bc = new ChaCha20Poly1305();
         byte[] nonce = HEX.parseHex("000000000000000000000007");
@@ -148,6 +164,72 @@ class SleeveCryptoTest {
         bc.doFinal(ct, n);
         assertThat(bytes(frame, 32, frame.readableBytes() - 32)).isEqualTo(ct);
         assertThat(open(p.bFromA, frame)).isEqualTo(payload);
+    }
+
+    static List<byte[]> psks(String... secrets) {
+        return Arrays.stream(secrets).map(x -> SleeveKeys.pskFromClusterSecret(x.getBytes())).toList();
+    }
+
+    @Test
+    void rotationSendsWithThePrimaryAndReceivesUnderEveryConfiguredKey() {
+        Random r = new Random(11);
+        byte[] privA = new byte[32];
+        byte[] privB = new byte[32];
+        r.nextBytes(privA);
+        r.nextBytes(privB);
+        byte[] pubA = SleeveKeys.publicKey(privA);
+        byte[] pubB = SleeveKeys.publicKey(privB);
+        FixedClock clock = new FixedClock();
+        // step 2 of the procedure: A still has only OLD, B already has NEW as second key... and then as primary
+        PeerSessions a = new PeerSessions(A, privA, psks("old"), B, pubB);
+        PeerSessions b = new PeerSessions(B, privB, psks("new", "old"), A, pubA);
+        PeerSessions onlyNew = new PeerSessions(B, privB, psks("new"), A, pubA);
+        byte[] payload = new byte[48];
+        r.nextBytes(payload);
+        PeerSessions.TxSession oldTx = a.txSession(1_000, 60_000, 1 << 20, clock, null);
+        ByteBuf underOld = seal(oldTx, payload, 0);
+        assertThat(underOld.getUnsignedShort(SealedFrame.OFF_KEY_ID)).isEqualTo(SleeveKeys.keyId(psks("old").get(0)));
+        assertThat(open(b, underOld)).as("B accepts its second key").isEqualTo(payload);
+        assertThat(open(onlyNew, underOld)).as("a node without OLD drops it").isNull();
+        assertThat(onlyNew.knowsKey(SleeveKeys.keyId(psks("old").get(0)))).isFalse();
+
+        // A's secret file changes to NEW, OLD: its next packet starts a session under NEW, which B and onlyNew accept
+        a.setPsks(psks("new", "old"));
+        boolean[] rekeyed = {false};
+        PeerSessions.TxSession tx = a.txSession(1_001, 60_000, 1 << 20, clock, rekeyed);
+        assertThat(rekeyed[0]).as("a new session at once, not at the next rekey").isTrue();
+        assertThat(tx.keyId).isEqualTo(SleeveKeys.keyId(psks("new").get(0)));
+        ByteBuf underNew = seal(tx, payload, 0);
+        assertThat(open(b, underNew)).isEqualTo(payload);
+        assertThat(open(onlyNew, underNew)).isEqualTo(payload);
+        // a frame of the old session still in flight opens at B (its previous session is kept)
+        assertThat(open(b, seal(oldTx, payload, 1))).isEqualTo(payload);
+        // after the last step (NEW alone) frames under OLD are unknown
+        b.setPsks(psks("new"));
+        PeerSessions c = new PeerSessions(A, privA, psks("old"), B, pubB);
+        assertThat(open(b, seal(c.txSession(5_000, 60_000, 1 << 20, clock, null), payload, 0))).isNull();
+    }
+
+    @Test
+    void twoKeysWithTheSameIdAreBothTriedAndAFailedTryLeavesTheFrameIntact() {
+        // find a secret whose key id collides with "right"'s (1 in 65,536 per try: a fraction of a second)
+        int target = SleeveKeys.keyId(psks("right").get(0));
+        String wrong = null;
+        for (int i = 0; wrong == null; i++) {
+            if (SleeveKeys.keyId(psks("w" + i).get(0)) == target) wrong = "w" + i;
+        }
+        Random r = new Random(12);
+        byte[] privA = new byte[32];
+        byte[] privB = new byte[32];
+        r.nextBytes(privA);
+        r.nextBytes(privB);
+        PeerSessions a = new PeerSessions(A, privA, psks("right"), B, SleeveKeys.publicKey(privB));
+        PeerSessions b = new PeerSessions(B, privB, psks(wrong, "right"), A, SleeveKeys.publicKey(privA));
+        byte[] payload = new byte[64];
+        r.nextBytes(payload);
+        ByteBuf f = seal(a.txSession(1_000, 60_000, 1 << 20, new FixedClock(), null), payload, 0);
+        assertThat(b.rxSessions(f.getLong(SealedFrame.OFF_SESSION_START), f.getInt(SealedFrame.OFF_SESSION_RANDOM), target)).hasSize(2);
+        assertThat(open(b, f)).isEqualTo(payload);
     }
 
     static byte[] bytes(ByteBuf b, int at, int len) {

@@ -69,10 +69,20 @@ class SleeveRobustnessKernelTest {
                     r.nextBytes(junk);
                     sock.send(new DatagramPacket(junk, junk.length, b, 6771));
                 }
+                // a forged v2 header under the cluster key's id: it reaches authentication and fails it
+                int keyId = SleeveKeys.keyId(SleeveKeys.pskFromClusterSecret("secret".getBytes()));
                 byte[] forged = new byte[100];
-                forged[0] = (byte) 0x81;
-                java.nio.ByteBuffer.wrap(forged).putLong(4, SleeveLab.peerId(1)).putLong(12, System.currentTimeMillis() + 1000);
+                java.nio.ByteBuffer.wrap(forged).putInt(0, SealedFrame.TYPE_DATA_V2 << 24 | keyId).putLong(4, SleeveLab.peerId(1))
+                        .putLong(12, System.currentTimeMillis() + 1000);
                 for (int i = 0; i < 10; i++) sock.send(new DatagramPacket(forged, forged.length, b, 6771));
+                // the same under a key id no configured key has: counted as unknown key, no decryption tried
+                java.nio.ByteBuffer.wrap(forged).putInt(0, SealedFrame.TYPE_DATA_V2 << 24 | (keyId ^ 0xffff));
+                for (int i = 0; i < 7; i++) sock.send(new DatagramPacket(forged, forged.length, b, 6771));
+                // version 1 frames (no key id) are no longer accepted
+                forged[0] = (byte) 0x81;
+                forged[2] = 0;
+                forged[3] = 0;
+                for (int i = 0; i < 5; i++) sock.send(new DatagramPacket(forged, forged.length, b, 6771));
             }
             return null;
         });
@@ -80,6 +90,8 @@ class SleeveRobustnessKernelTest {
                 + s[1].counters().get(SleeveCounter.RX_UNKNOWN_SENDER) >= 150);
         await("forgeries counted").atMost(Duration.ofSeconds(5))
                 .until(() -> s[1].counters().get(SleeveCounter.RX_AUTH_FAILED) >= 10);
+        await("unknown key ids counted").atMost(Duration.ofSeconds(5))
+                .until(() -> s[1].counters().get(SleeveCounter.RX_UNKNOWN_KEY) == 7);
         assertThat(lab.ping(1, 2, 3)).as("the real session still works").isTrue();
         assertThat(s[1].counters().get(SleeveCounter.RX_SESSIONS)).as("forged sessions never installed").isEqualTo(1);
     }

@@ -64,6 +64,8 @@ public final class DemoCommand implements Callable<Integer> {
         boolean ok;
         WeftCluster c = new WeftCluster(lab, WeftCluster.findPluginDir(), List.of("--datapath", datapath));
         out.printf("lab %s: %d nodes on 192.0.2.0/24; starting a Weft agent on each (logs in %s)%n", lab.runId(), lab.nodes().size(), lab.runDir());
+        out.printf("cluster secret for this run: %s (a fresh key, as 'weft secret generate' makes it; every agent gets --secret-file)%n",
+                c.secretFile());
         out.flush();
         long t0 = System.nanoTime();
         c.startAgents();

@@ -1,6 +1,7 @@
 package dev.weft.e2e.cluster;
 
 import dev.weft.agent.api.LocalApi;
+import dev.weft.agent.config.SecretFile;
 import dev.weft.cni.Json;
 import dev.weft.e2e.lab.Await;
 import dev.weft.e2e.lab.ExecResult;
@@ -10,8 +11,11 @@ import dev.weft.e2e.lab.LabException;
 import dev.weft.e2e.lab.LabNode;
 import dev.weft.e2e.lab.LabPod;
 import dev.weft.e2e.lab.LabProcess;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -80,6 +84,25 @@ public final class WeftCluster {
         return this;
     }
 
+    /**
+     * The run's cluster secret, {@code <run dir>/weft.key}: one fresh key per lab run (as {@code weft secret generate}
+     * makes it), mode 600, created on first use and shared by every agent of the run.
+     */
+    public Path secretFile() {
+        Path f = lab.runDir().resolve("weft.key");
+        synchronized (WeftCluster.class) {
+            if (!Files.exists(f)) {
+                try {
+                    Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                    Files.writeString(f, SecretFile.generate(new SecureRandom()) + "\n");
+                } catch (IOException e) {
+                    throw new LabException("cannot write the lab's cluster secret " + f + ": " + e.getMessage());
+                }
+            }
+        }
+        return f;
+    }
+
     public Path agentDir(LabNode n) {
         return lab.runDir().resolve(n.name()).resolve("agent");
     }
@@ -102,10 +125,13 @@ public final class WeftCluster {
                 "--ipam-seed", String.join(",", names),
                 "--peers", String.join(",", lab.seeds()),
                 "--advertise-address", n.address(),
-                "--cluster-range", CLUSTER_RANGE,
-                "--http-address", n.address() + ":6772"));
+                "--cluster-range", CLUSTER_RANGE)); // HTTP: the default, this node's underlay address :6772
         args.addAll(extraAgentArgs);
         args.addAll(perNodeArgs.apply(n));
+        // encryption is on unless the test chose its own secret or said --encryption=disabled
+        if (!args.contains("--secret-file") && !args.contains("--encryption")) {
+            args.addAll(List.of("--secret-file", secretFile().toString()));
+        }
         return args;
     }
 

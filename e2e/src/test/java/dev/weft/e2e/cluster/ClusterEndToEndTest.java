@@ -101,6 +101,10 @@ class ClusterEndToEndTest {
     void statusTellsTheOperatorTheTruth() {
         Map<String, Object> r = cluster.report(lab.node(1)).orElseThrow();
         assertThat(r.get("ready")).isEqualTo(true);
+        // the lab gives every agent the run's secret: gossip is encrypted by default, pod traffic stays on kernel VXLAN
+        assertThat(ReportFormat.map(r, "encryption")).containsEntry("enabled", true).containsEntry("required", true)
+                .containsEntry("podTraffic", false);
+        assertThat(ReportFormat.<String>list(r, "warnings")).noneMatch(w -> w.contains("encryption is disabled"));
         List<Map<String, Object>> conns = ReportFormat.list(r, "connections");
         assertThat(conns).hasSize(2).allSatisfy(c -> {
             assertThat(c.get("mode")).isEqualTo("vxlan");
@@ -118,6 +122,21 @@ class ClusterEndToEndTest {
         assertThat(metrics.stdout()).contains("200").contains("weft_gossip_members{state=\"alive\"} 2")
                 .contains("weft_ready 1").contains("weft_ipam_addresses{kind=\"used\"} 2").contains("weft_cni_requests_total{command=\"ADD\"} 2")
                 .contains("weft_cni_request_duration_seconds_count{command=\"ADD\"} 2").contains("weft_gossip_dropped_packets_total");
+        // HTTP binds the node's own address by default, not 0.0.0.0: loopback gets nothing
+        ExecResult loopback = lab.node(1).exec(List.of("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/6772"), Duration.ofSeconds(10));
+        assertThat(loopback.ok()).as("connect to 127.0.0.1:6772 is refused").isFalse();
+    }
+
+    @Test
+    @Order(2)
+    void aSecondAgentOnTheSameStateDirectoryExitsWithCode2AndSaysWhy() {
+        LabNode n1 = lab.node(1);
+        LabProcess second = n1.start("agent-twin", dev.weft.e2e.lab.JvmCommand.of(dev.weft.e2e.lab.JvmCommand.DEFAULT_FLAGS,
+                "dev.weft.agent.Main", cluster.agentArgs(n1)));
+        assertThat(second.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
+        assertThat(second.log()).contains("another weft agent is already running with the state directory");
+        assertThat(cluster.agent(n1).isAlive()).isTrue();
+        assertThat(cluster.isReady(n1)).isTrue();
     }
 
     @Test

@@ -5,10 +5,13 @@ import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.agent.cli.ReportFormat;
+import dev.weft.agent.config.SecretFile;
+import dev.weft.e2e.lab.Await;
 import dev.weft.e2e.lab.Fault;
 import dev.weft.e2e.lab.Lab;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +19,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * A cluster with a secret and {@code --encryption=required}: gossip is encrypted and pod traffic never uses
+ * A cluster with a secret and {@code --encrypt-pod-traffic}: gossip is encrypted and pod traffic never uses
  * kernel VXLAN (it goes through the encrypted sleeve), so blocking UDP 4789 changes nothing. A node with the
  * wrong secret never joins.
  */
@@ -27,14 +30,14 @@ class EncryptedClusterTest {
     void podsTalkThroughTheEncryptedSleeveAndAWrongSecretNeverJoins() throws Exception {
         try (Lab lab = Lab.builder().nodes(3).start()) {
             Path good = lab.runDir().resolve("secret");
-            Files.writeString(good, "correct horse battery staple 0123456789\n");
+            Files.writeString(good, SecretFile.generate(new SecureRandom()) + "\n");
             Path bad = lab.runDir().resolve("wrong-secret");
-            Files.writeString(bad, "some other cluster's secret 9876543210\n");
+            Files.writeString(bad, SecretFile.generate(new SecureRandom()) + "\n");
             WeftCluster c = new WeftCluster(lab, WeftCluster.findPluginDir(),
-                    List.of("--secret-file", good.toString(), "--encryption", "required", "--datapath", "vxlan"));
+                    List.of("--secret-file", good.toString(), "--encrypt-pod-traffic", "--datapath", "vxlan"));
             // n3 has the wrong secret
             WeftCluster wrong = new WeftCluster(lab, WeftCluster.findPluginDir(),
-                    List.of("--secret-file", bad.toString(), "--encryption", "required", "--datapath", "vxlan"));
+                    List.of("--secret-file", bad.toString(), "--encrypt-pod-traffic", "--datapath", "vxlan"));
             c.startAgent(lab.node(1));
             c.startAgent(lab.node(2));
             wrong.startAgent(lab.node(3));
