@@ -144,7 +144,7 @@ class ManifestsTest {
         assertThat(initEnv("WEFT_CNI_CONFLIST")).startsWith(mount(init, "cni-config").getMountPath() + "/");
         Volume secret = volume("secret");
         assertThat(secret.getSecret().getSecretName()).isEqualTo("weft-secret");
-        assertThat(secret.getSecret().getOptional()).as("the secret is optional").isTrue();
+        assertThat(secret.getSecret().getOptional()).as("the secret is required (encryption is on by default)").isFalse();
     }
 
     @Test
