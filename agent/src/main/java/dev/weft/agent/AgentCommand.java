@@ -16,9 +16,13 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code weft agent}: runs the node agent until SIGTERM. */
-@Command(name = "agent", mixinStandardHelpOptions = true,
-        description = {"Run the Weft node agent (gossip, IPAM, datapath, CNI server, status API, metrics).",
-                "Every option can also be set as an environment variable WEFT_<OPTION> or in --config-file."})
+@Command(
+        name = "agent",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the Weft node agent (gossip, IPAM, datapath, CNI server, status API, metrics).",
+            "Every option can also be set as an environment variable WEFT_<OPTION> or in --config-file."
+        })
 final class AgentCommand implements Callable<Integer> {
     @Mixin
     AgentOptions options;
@@ -34,7 +38,8 @@ final class AgentCommand implements Callable<Integer> {
         AgentConfig config;
         try {
             List<String> unknown = ((ConfigSources) spec.defaultValueProvider())
-                    .unknownFileKeys(spec.options().stream().map(OptionSpec::longestName).collect(Collectors.toSet()));
+                    .unknownFileKeys(
+                            spec.options().stream().map(OptionSpec::longestName).collect(Collectors.toSet()));
             if (!unknown.isEmpty()) throw new ConfigException(unknown);
             config = options.toConfig();
         } catch (ConfigException e) {

@@ -16,14 +16,16 @@ final class AgentLauncher {
         java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
         // SIGTERM: ask the main thread to stop and wait for its graceful close (gossip leave, sockets), which the
         // JVM would otherwise cut short when this hook returns.
-        Thread hook = new Thread(() -> {
-            rt.requestStop();
-            try {
-                closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "weft-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    rt.requestStop();
+                    try {
+                        closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "weft-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             rt.start();

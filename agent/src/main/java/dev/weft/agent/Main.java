@@ -1,20 +1,31 @@
 package dev.weft.agent;
 
-import dev.weft.agent.config.ConfigException;
-import dev.weft.agent.config.ConfigSources;
 import dev.weft.agent.cli.DoctorCommand;
 import dev.weft.agent.cli.ReportCommand;
 import dev.weft.agent.cli.RmpeerCommand;
 import dev.weft.agent.cli.SecretCommand;
 import dev.weft.agent.cli.StatusCommand;
+import dev.weft.agent.config.ConfigException;
+import dev.weft.agent.config.ConfigSources;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the {@code weft} command (the launcher {@code bin/weft} runs this). */
-@Command(name = "weft", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+@Command(
+        name = "weft",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.VersionProvider.class,
         description = "Weft overlay network: agent and operator CLI.",
-        subcommands = {VersionCommand.class, AgentCommand.class, StatusCommand.class, ReportCommand.class,
-                RmpeerCommand.class, DoctorCommand.class, SecretCommand.class, dev.weft.agent.cni.CniConfigCommand.class})
+        subcommands = {
+            VersionCommand.class,
+            AgentCommand.class,
+            StatusCommand.class,
+            ReportCommand.class,
+            RmpeerCommand.class,
+            DoctorCommand.class,
+            SecretCommand.class,
+            dev.weft.agent.cni.CniConfigCommand.class
+        })
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -24,7 +35,8 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         try {
             CommandLine cl = new CommandLine(new Main());
-            cl.setDefaultValueProvider(new ConfigSources(System.getenv(), ConfigSources.configFileFrom(args, System.getenv())));
+            cl.setDefaultValueProvider(
+                    new ConfigSources(System.getenv(), ConfigSources.configFileFrom(args, System.getenv())));
             return cl.execute(args);
         } catch (ConfigException e) {
             System.err.println("weft: " + e.getMessage());

@@ -9,7 +9,7 @@ final class VersionCommand implements Runnable {
     public void run() {
         System.out.println("weft " + Version.get());
         System.out.println("java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")");
-        System.out.println("os   " + System.getProperty("os.name") + " " + System.getProperty("os.version")
-                + " " + System.getProperty("os.arch"));
+        System.out.println("os   " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch"));
     }
 }

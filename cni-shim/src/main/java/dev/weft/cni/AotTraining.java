@@ -32,15 +32,20 @@ public final class AotTraining {
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));
             Thread t = Thread.ofPlatform().daemon().name("aot-training-agent").start(() -> answer(server));
-            String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"weft\",\"type\":\"weft\",\"agentSocket\":\""
-                    + sock + "\",\"prevResult\":{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"198.18.0.2/32\"}]}}";
+            String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"weft\",\"type\":\"weft\",\"agentSocket\":\"" + sock
+                    + "\",\"prevResult\":{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"198.18.0.2/32\"}]}}";
             for (int round = 0; round < 20; round++) {
                 for (String cmd : new String[] {"ADD", "CHECK", "DEL", "STATUS", "GC"}) {
                     ShimMain.run(env(cmd), in(conf), sink, sink);
                 }
                 ShimMain.run(env("VERSION"), in("{\"cniVersion\":\"1.1.0\"}"), sink, sink);
                 ShimMain.run(env("ADD"), in("{not json"), sink, sink);
-                ShimMain.run(env("ADD"), in(conf.replace(sock.toString(), dir.resolve("absent.sock").toString())), sink, sink);
+                ShimMain.run(
+                        env("ADD"),
+                        in(conf.replace(
+                                sock.toString(), dir.resolve("absent.sock").toString())),
+                        sink,
+                        sink);
             }
             t.interrupt();
         } finally {
@@ -51,12 +56,19 @@ public final class AotTraining {
 
     private static void answer(ServerSocketChannel server) {
         while (!Thread.currentThread().isInterrupted()) {
-            try (SocketChannel c = server.accept(); FramedChannel fc = FramedChannel.wrap(c)) {
+            try (SocketChannel c = server.accept();
+                    FramedChannel fc = FramedChannel.wrap(c)) {
                 long deadline = System.nanoTime() + 5_000_000_000L;
                 CniInvocation inv = ShimWire.decodeRequest(fc.readFrame(FramedChannel.MAX_FRAME, deadline), new int[1]);
-                String out = Json.write(Json.obj("cniVersion", "1.0.0", "ips",
-                        java.util.List.of(Json.obj("address", "198.18.0.2/32")), "command", inv.command()));
-                fc.writeFrame(ShimWire.encodeResponse(ShimProtocol.VERSION, 0, out.getBytes(StandardCharsets.UTF_8), ""),
+                String out = Json.write(Json.obj(
+                        "cniVersion",
+                        "1.0.0",
+                        "ips",
+                        java.util.List.of(Json.obj("address", "198.18.0.2/32")),
+                        "command",
+                        inv.command()));
+                fc.writeFrame(
+                        ShimWire.encodeResponse(ShimProtocol.VERSION, 0, out.getBytes(StandardCharsets.UTF_8), ""),
                         deadline);
             } catch (IOException e) {
                 if (!server.isOpen()) return;

@@ -43,10 +43,14 @@ public record CniError(int code, String msg, String details) {
     /** The error JSON for the given result version (the config's cniVersion, or the newest if unknown). */
     public String toJson(String cniVersion) {
         Map<String, Object> m = Json.obj(
-                "cniVersion", cniVersion == null || cniVersion.isEmpty() ? CniVersions.LATEST : cniVersion,
-                "code", code,
-                "msg", msg,
-                "details", details == null || details.isEmpty() ? null : details);
+                "cniVersion",
+                cniVersion == null || cniVersion.isEmpty() ? CniVersions.LATEST : cniVersion,
+                "code",
+                code,
+                "msg",
+                msg,
+                "details",
+                details == null || details.isEmpty() ? null : details);
         return Json.write(m);
     }
 

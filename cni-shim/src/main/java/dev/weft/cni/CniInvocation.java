@@ -25,8 +25,14 @@ public record CniInvocation(
     }
 
     public static CniInvocation fromEnv(Map<String, String> env, byte[] stdin) {
-        return new CniInvocation(env.get("CNI_COMMAND"), env.get("CNI_CONTAINERID"), env.get("CNI_NETNS"),
-                env.get("CNI_IFNAME"), env.get("CNI_ARGS"), env.get("CNI_PATH"), stdin);
+        return new CniInvocation(
+                env.get("CNI_COMMAND"),
+                env.get("CNI_CONTAINERID"),
+                env.get("CNI_NETNS"),
+                env.get("CNI_IFNAME"),
+                env.get("CNI_ARGS"),
+                env.get("CNI_PATH"),
+                stdin);
     }
 
     public String stdinText() {
@@ -34,10 +40,11 @@ public record CniInvocation(
     }
 
     public boolean isKnownCommand() {
-        return command != null && switch (command) {
-            case ADD, DEL, CHECK, VERSION, STATUS, GC -> true;
-            default -> false;
-        };
+        return command != null
+                && switch (command) {
+                    case ADD, DEL, CHECK, VERSION, STATUS, GC -> true;
+                    default -> false;
+                };
     }
 
     /**
@@ -46,11 +53,15 @@ public record CniInvocation(
      */
     public void validateEnv() throws CniException {
         if (command == null || command.isEmpty()) {
-            throw new CniException(CniError.INVALID_ENV, "CNI_COMMAND is not set",
+            throw new CniException(
+                    CniError.INVALID_ENV,
+                    "CNI_COMMAND is not set",
                     "the plugin must be run by a container runtime with CNI_COMMAND=ADD|DEL|CHECK|VERSION|STATUS|GC");
         }
         if (!isKnownCommand()) {
-            throw new CniException(CniError.INVALID_ENV, "unknown CNI_COMMAND '" + command + "'",
+            throw new CniException(
+                    CniError.INVALID_ENV,
+                    "unknown CNI_COMMAND '" + command + "'",
                     "expected one of ADD, DEL, CHECK, VERSION, STATUS, GC");
         }
         switch (command) {
@@ -58,7 +69,9 @@ public record CniInvocation(
                 requireContainerId();
                 requireIfName();
                 if (netns == null || netns.isEmpty()) {
-                    throw new CniException(CniError.INVALID_ENV, "CNI_NETNS is not set",
+                    throw new CniException(
+                            CniError.INVALID_ENV,
+                            "CNI_NETNS is not set",
                             command + " needs the path of the container's network namespace in CNI_NETNS");
                 }
                 requirePath();
@@ -68,33 +81,41 @@ public record CniInvocation(
                 requireIfName();
                 requirePath();
             }
-            default -> { }
+            default -> {}
         }
     }
 
     private void requireContainerId() throws CniException {
         if (containerId == null || containerId.isEmpty()) {
-            throw new CniException(CniError.INVALID_ENV, "CNI_CONTAINERID is not set", command + " needs the container id");
+            throw new CniException(
+                    CniError.INVALID_ENV, "CNI_CONTAINERID is not set", command + " needs the container id");
         }
         if (!validContainerId(containerId)) {
-            throw new CniException(CniError.INVALID_ENV, "CNI_CONTAINERID '" + containerId + "' is malformed",
+            throw new CniException(
+                    CniError.INVALID_ENV,
+                    "CNI_CONTAINERID '" + containerId + "' is malformed",
                     "it must start with a letter or digit followed by letters, digits, '_', '.' or '-'");
         }
     }
 
     private void requireIfName() throws CniException {
         if (ifName == null || ifName.isEmpty()) {
-            throw new CniException(CniError.INVALID_ENV, "CNI_IFNAME is not set", command + " needs the interface name");
+            throw new CniException(
+                    CniError.INVALID_ENV, "CNI_IFNAME is not set", command + " needs the interface name");
         }
         if (!validIfName(ifName)) {
-            throw new CniException(CniError.INVALID_ENV, "CNI_IFNAME '" + ifName + "' is not a valid interface name",
+            throw new CniException(
+                    CniError.INVALID_ENV,
+                    "CNI_IFNAME '" + ifName + "' is not a valid interface name",
                     "at most " + IFNAMSIZ_MAX + " characters, not '.' or '..', without '/', ':' or whitespace");
         }
     }
 
     private void requirePath() throws CniException {
         if (path == null || path.isEmpty()) {
-            throw new CniException(CniError.INVALID_ENV, "CNI_PATH is not set",
+            throw new CniException(
+                    CniError.INVALID_ENV,
+                    "CNI_PATH is not set",
                     command + " needs CNI_PATH (the list of plugin directories)");
         }
     }
@@ -103,8 +124,12 @@ public record CniInvocation(
         if (id.isEmpty() || !Character.isLetterOrDigit(id.charAt(0)) || id.charAt(0) > 0x7f) return false;
         for (int i = 0; i < id.length(); i++) {
             char c = id.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '_' || c == '.' || c == '-';
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '_'
+                    || c == '.'
+                    || c == '-';
             if (!ok) return false;
         }
         return true;
@@ -121,20 +146,25 @@ public record CniInvocation(
 
     @Override
     public String toString() {
-        return "CniInvocation[command=" + command + ", containerId=" + containerId + ", netns=" + netns
-                + ", ifName=" + ifName + ", stdin=" + stdin.length + " bytes]";
+        return "CniInvocation[command=" + command + ", containerId=" + containerId + ", netns=" + netns + ", ifName="
+                + ifName + ", stdin=" + stdin.length + " bytes]";
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof CniInvocation c && java.util.Objects.equals(command, c.command)
-                && java.util.Objects.equals(containerId, c.containerId) && java.util.Objects.equals(netns, c.netns)
-                && java.util.Objects.equals(ifName, c.ifName) && java.util.Objects.equals(args, c.args)
-                && java.util.Objects.equals(path, c.path) && java.util.Arrays.equals(stdin, c.stdin);
+        return o instanceof CniInvocation c
+                && java.util.Objects.equals(command, c.command)
+                && java.util.Objects.equals(containerId, c.containerId)
+                && java.util.Objects.equals(netns, c.netns)
+                && java.util.Objects.equals(ifName, c.ifName)
+                && java.util.Objects.equals(args, c.args)
+                && java.util.Objects.equals(path, c.path)
+                && java.util.Arrays.equals(stdin, c.stdin);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(command, containerId, netns, ifName, args, path) * 31 + java.util.Arrays.hashCode(stdin);
+        return java.util.Objects.hash(command, containerId, netns, ifName, args, path) * 31
+                + java.util.Arrays.hashCode(stdin);
     }
 }

@@ -45,8 +45,7 @@ public final class CniVersions {
 
     /** The VERSION command's answer. */
     public static String versionResult(String requested) {
-        return Json.write(Json.obj(
-                "cniVersion", isSupported(requested) ? requested : LATEST,
-                "supportedVersions", SUPPORTED));
+        return Json.write(
+                Json.obj("cniVersion", isSupported(requested) ? requested : LATEST, "supportedVersions", SUPPORTED));
     }
 }

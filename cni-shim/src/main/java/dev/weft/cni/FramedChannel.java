@@ -39,7 +39,8 @@ public final class FramedChannel implements Closeable {
     /** Connects to {@code address} (for example a {@code UnixDomainSocketAddress}) before the deadline. */
     public static FramedChannel connect(SocketAddress address, long deadlineNanos) throws IOException {
         SocketChannel ch = SocketChannel.open(
-                address instanceof java.net.UnixDomainSocketAddress ? java.net.StandardProtocolFamily.UNIX
+                address instanceof java.net.UnixDomainSocketAddress
+                        ? java.net.StandardProtocolFamily.UNIX
                         : java.net.StandardProtocolFamily.INET);
         FramedChannel fc;
         try {
@@ -98,7 +99,8 @@ public final class FramedChannel implements Closeable {
             shift += 7;
         }
         if (len < 0 || len > maxFrame) {
-            throw new FrameException("frame of " + Integer.toUnsignedString(len) + " bytes exceeds the limit of " + maxFrame);
+            throw new FrameException(
+                    "frame of " + Integer.toUnsignedString(len) + " bytes exceeds the limit of " + maxFrame);
         }
         ByteBuffer payload = ByteBuffer.allocate(len);
         readFully(payload, deadlineNanos);

@@ -38,8 +38,11 @@ public final class ShimMain {
         try {
             input = readLimited(stdin, FramedChannel.MAX_FRAME - 4096);
         } catch (IOException e) {
-            return fail(out, new CniError(CniError.IO_FAILURE, "cannot read the network configuration from stdin",
-                    e.getMessage()), null);
+            return fail(
+                    out,
+                    new CniError(
+                            CniError.IO_FAILURE, "cannot read the network configuration from stdin", e.getMessage()),
+                    null);
         }
         inv = CniInvocation.fromEnv(env, input);
         String cniVersion = null;
@@ -66,7 +69,8 @@ public final class ShimMain {
         } catch (CniException e) {
             return fail(out, e.error(), cniVersion);
         } catch (RuntimeException e) {
-            return fail(out, new CniError(CniError.INTERNAL, "weft plugin failed unexpectedly", e.toString()), cniVersion);
+            return fail(
+                    out, new CniError(CniError.INTERNAL, "weft plugin failed unexpectedly", e.toString()), cniVersion);
         }
     }
 
@@ -76,25 +80,42 @@ public final class ShimMain {
         int unavailable = status ? CniError.PLUGIN_NOT_AVAILABLE : CniError.TRY_AGAIN_LATER;
         long start = System.nanoTime();
         ShimWire.Response resp;
-        try (FramedChannel ch = FramedChannel.connect(UnixDomainSocketAddress.of(socket), start + CONNECT_TIMEOUT_NANOS)) {
+        try (FramedChannel ch =
+                FramedChannel.connect(UnixDomainSocketAddress.of(socket), start + CONNECT_TIMEOUT_NANOS)) {
             long deadline = start + conf.timeoutSeconds() * 1_000_000_000L;
             ch.writeFrame(ShimWire.encodeRequest(inv, ShimProtocol.VERSION), deadline);
             resp = ShimWire.decodeResponse(ch.readFrame(FramedChannel.MAX_FRAME, deadline));
         } catch (SocketTimeoutException e) {
-            return fail(out, new CniError(unavailable, "the Weft agent did not answer on " + socket + " in time ("
-                    + e.getMessage() + ")", "the agent may be overloaded or hung; check the weft agent pod on this node"
-                    + " (kubectl -n weft logs ds/weft) and 'weft status'"), conf.cniVersion());
+            return fail(
+                    out,
+                    new CniError(
+                            unavailable,
+                            "the Weft agent did not answer on " + socket + " in time (" + e.getMessage() + ")",
+                            "the agent may be overloaded or hung; check the weft agent pod on this node"
+                                    + " (kubectl -n weft logs ds/weft) and 'weft status'"),
+                    conf.cniVersion());
         } catch (IOException e) {
-            return fail(out, new CniError(unavailable, "cannot reach the Weft agent on " + socket + ": " + e.getMessage(),
-                    "check that the weft agent is running on this node (kubectl -n weft get pods -l app.kubernetes.io/name=weft -o wide),"
-                    + " that it is ready ('weft status'), and that the socket path in the CNI config ('"
-                    + ShimProtocol.SOCKET_FIELD + "') matches the agent's"), conf.cniVersion());
+            return fail(
+                    out,
+                    new CniError(
+                            unavailable,
+                            "cannot reach the Weft agent on " + socket + ": " + e.getMessage(),
+                            "check that the weft agent is running on this node (kubectl -n weft get pods -l app.kubernetes.io/name=weft -o wide),"
+                                    + " that it is ready ('weft status'), and that the socket path in the CNI config ('"
+                                    + ShimProtocol.SOCKET_FIELD + "') matches the agent's"),
+                    conf.cniVersion());
         }
         if (!ShimProtocol.accepts(resp.protocolVersion())) {
-            return fail(out, new CniError(CniError.PROTOCOL_MISMATCH, "the Weft agent on " + socket
-                    + " answered with protocol version " + resp.protocolVersion() + ", this plugin speaks "
-                    + ShimProtocol.MIN_VERSION + ".." + ShimProtocol.MAX_VERSION,
-                    "install the plugin from the same Weft release as the agent"), conf.cniVersion());
+            return fail(
+                    out,
+                    new CniError(
+                            CniError.PROTOCOL_MISMATCH,
+                            "the Weft agent on " + socket
+                                    + " answered with protocol version " + resp.protocolVersion()
+                                    + ", this plugin speaks "
+                                    + ShimProtocol.MIN_VERSION + ".." + ShimProtocol.MAX_VERSION,
+                            "install the plugin from the same Weft release as the agent"),
+                    conf.cniVersion());
         }
         out.print(new String(resp.stdout(), StandardCharsets.UTF_8));
         if (!resp.stderr().isEmpty()) err.println(resp.stderr());

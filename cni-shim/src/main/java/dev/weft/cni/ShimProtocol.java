@@ -18,6 +18,7 @@ public final class ShimProtocol {
     public static final String SOCKET_FIELD = "agentSocket";
     /** The network-config field that overrides how long the plugin waits for the agent's answer. */
     public static final String TIMEOUT_FIELD = "agentTimeoutSeconds";
+
     public static final int DEFAULT_TIMEOUT_SECONDS = 60;
 
     private ShimProtocol() {}

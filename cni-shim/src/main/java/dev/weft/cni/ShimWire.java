@@ -175,8 +175,12 @@ public final class ShimWire {
         String utf8() throws WireException {
             byte[] raw = lengthDelimited();
             try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+                return StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(raw))
+                        .toString();
             } catch (CharacterCodingException e) {
                 throw new WireException("string field is not valid UTF-8");
             }

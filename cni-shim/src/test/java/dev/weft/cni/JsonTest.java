@@ -36,8 +36,29 @@ class JsonTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "[1,]", "01", "1.", "-", "\"abc",
-            "\"\\x\"", "\"\\u12\"", "tru", "nul", "{} {}", "{\"a\":1}x", "\"a\u0001\"", "{'a':1}", "1e", "[1 2]"})
+    @ValueSource(
+            strings = {
+                "",
+                "{",
+                "{\"a\"}",
+                "{\"a\":}",
+                "{\"a\":1,}",
+                "[1,]",
+                "01",
+                "1.",
+                "-",
+                "\"abc",
+                "\"\\x\"",
+                "\"\\u12\"",
+                "tru",
+                "nul",
+                "{} {}",
+                "{\"a\":1}x",
+                "\"a\u0001\"",
+                "{'a':1}",
+                "1e",
+                "[1 2]"
+            })
     void rejectsMalformedInput(String text) {
         assertThatThrownBy(() -> Json.parse(text)).isInstanceOf(JsonException.class);
     }
@@ -45,13 +66,17 @@ class JsonTest {
     @Test
     void deepNestingIsRefusedNotAStackOverflow() {
         String deep = "[".repeat(100_000) + "]".repeat(100_000);
-        assertThatThrownBy(() -> Json.parse(deep)).isInstanceOf(JsonException.class).hasMessageContaining("nesting");
+        assertThatThrownBy(() -> Json.parse(deep))
+                .isInstanceOf(JsonException.class)
+                .hasMessageContaining("nesting");
         assertThat(Json.MAX_DEPTH).isLessThan(1000);
     }
 
     @Test
     void topLevelMustBeAnObjectForConfigs() {
-        assertThatThrownBy(() -> Json.parseObject("[1]")).isInstanceOf(JsonException.class).hasMessageContaining("array");
+        assertThatThrownBy(() -> Json.parseObject("[1]"))
+                .isInstanceOf(JsonException.class)
+                .hasMessageContaining("array");
     }
 
     @Test

@@ -44,8 +44,11 @@ class ShimMainTest {
     static Run run(Map<String, String> env, String stdin) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = ShimMain.run(env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int rc = ShimMain.run(
+                env,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -64,7 +67,8 @@ class ShimMainTest {
     @Test
     void badInputIsAnsweredLocallyWithTheRightCode() throws Exception {
         assertThat(run(Map.of(), conf("/nonexistent")).code()).isEqualTo(4);
-        assertThat(run(Map.of("CNI_COMMAND", "JUMP"), conf("/nonexistent")).code()).isEqualTo(4);
+        assertThat(run(Map.of("CNI_COMMAND", "JUMP"), conf("/nonexistent")).code())
+                .isEqualTo(4);
         Map<String, String> noNetns = env("ADD");
         noNetns.remove("CNI_NETNS");
         Run r = run(noNetns, conf("/nonexistent"));
@@ -73,7 +77,9 @@ class ShimMainTest {
         assertThat(run(env("ADD"), "not json").code()).isEqualTo(6);
         assertThat(run(env("ADD"), "").code()).isEqualTo(6);
         assertThat(run(env("ADD"), "{\"cniVersion\":1}").code()).isEqualTo(7);
-        assertThat(run(env("ADD"), "{\"cniVersion\":\"0.2.0\",\"name\":\"w\",\"type\":\"weft\"}").code()).isEqualTo(1);
+        assertThat(run(env("ADD"), "{\"cniVersion\":\"0.2.0\",\"name\":\"w\",\"type\":\"weft\"}")
+                        .code())
+                .isEqualTo(1);
         assertThat(run(env("ADD"), conf("relative/path")).code()).isEqualTo(7);
         Run bad = run(env("ADD"), "{\"cniVersion\":\"1.0.0\"");
         assertThat(bad.rc()).isNotZero();
@@ -88,9 +94,11 @@ class ShimMainTest {
             assertThat(r.rc()).isNotZero();
             assertThat(r.code()).isEqualTo(11);
             assertThat(r.json()).containsEntry("cniVersion", "1.0.0");
-            assertThat(r.json().get("msg").toString()).contains(dir.resolve("absent.sock").toString());
+            assertThat(r.json().get("msg").toString())
+                    .contains(dir.resolve("absent.sock").toString());
             assertThat(r.json().get("details").toString()).contains("weft");
-            Run st = run(env("STATUS"), conf(dir.resolve("absent.sock").toString()).replace("1.0.0", "1.1.0"));
+            Run st = run(
+                    env("STATUS"), conf(dir.resolve("absent.sock").toString()).replace("1.0.0", "1.1.0"));
             assertThat(st.code()).isEqualTo(50);
         } finally {
             Files.deleteIfExists(dir);
@@ -104,10 +112,14 @@ class ShimMainTest {
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));
             CompletableFuture<CniRequest> seen = CompletableFuture.supplyAsync(() -> {
-                try (SocketChannel c = server.accept(); FramedChannel fc = FramedChannel.wrap(c)) {
+                try (SocketChannel c = server.accept();
+                        FramedChannel fc = FramedChannel.wrap(c)) {
                     long d = System.nanoTime() + 5_000_000_000L;
                     CniRequest req = ProtoMessages.parseRequest(fc.readFrame(FramedChannel.MAX_FRAME, d));
-                    fc.writeFrame(ProtoMessages.response(3, "{\"answer\":42}", "agent says hi").toByteArray(), d);
+                    fc.writeFrame(
+                            ProtoMessages.response(3, "{\"answer\":42}", "agent says hi")
+                                    .toByteArray(),
+                            d);
                     return req;
                 } catch (Exception e) {
                     throw new IllegalStateException(e);

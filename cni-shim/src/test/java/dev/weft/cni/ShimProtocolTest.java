@@ -43,12 +43,14 @@ class ShimProtocolTest {
     /** Golden bytes: the wire layout of a request must not change silently (field numbers are append-only). */
     @Test
     void requestGoldenBytes() {
-        CniRequest r = ProtoMessages.toProto(new CniInvocation("ADD", "c1", "", "eth0", null, "/opt/cni/bin",
-                "{}".getBytes(StandardCharsets.UTF_8)));
-        assertThat(HexFormat.of().formatHex(r.toByteArray())).isEqualTo(
-                "0801" + "1203414444" + "1a026331" + "2200" + "2a0465746830" + "3a0c2f6f70742f636e692f62696e" + "42027b7d");
-        assertThat(ProtoMessages.fromProto(r)).isEqualTo(new CniInvocation("ADD", "c1", "", "eth0", null,
-                "/opt/cni/bin", "{}".getBytes(StandardCharsets.UTF_8)));
+        CniRequest r = ProtoMessages.toProto(new CniInvocation(
+                "ADD", "c1", "", "eth0", null, "/opt/cni/bin", "{}".getBytes(StandardCharsets.UTF_8)));
+        assertThat(HexFormat.of().formatHex(r.toByteArray()))
+                .isEqualTo("0801" + "1203414444" + "1a026331" + "2200" + "2a0465746830" + "3a0c2f6f70742f636e692f62696e"
+                        + "42027b7d");
+        assertThat(ProtoMessages.fromProto(r))
+                .isEqualTo(new CniInvocation(
+                        "ADD", "c1", "", "eth0", null, "/opt/cni/bin", "{}".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -60,8 +62,8 @@ class ShimProtocolTest {
     @Test
     void framesRoundTripOverAUnixSocket() throws Exception {
         try (FramedChannel client = FramedChannel.connect(UnixDomainSocketAddress.of(sock), deadline(2000));
-             SocketChannel accepted = server.accept();
-             FramedChannel srv = FramedChannel.wrap(accepted)) {
+                SocketChannel accepted = server.accept();
+                FramedChannel srv = FramedChannel.wrap(accepted)) {
             byte[] big = new byte[300_000];
             big[299_999] = 7;
             var writer = java.util.concurrent.CompletableFuture.runAsync(() -> {
@@ -81,10 +83,11 @@ class ShimProtocolTest {
     @Test
     void oversizeFrameIsRefusedBeforeReadingIt() throws Exception {
         try (FramedChannel client = FramedChannel.connect(UnixDomainSocketAddress.of(sock), deadline(2000));
-             SocketChannel accepted = server.accept();
-             FramedChannel srv = FramedChannel.wrap(accepted)) {
+                SocketChannel accepted = server.accept();
+                FramedChannel srv = FramedChannel.wrap(accepted)) {
             client.writeFrame(new byte[100], deadline(2000));
-            assertThatThrownBy(() -> srv.readFrame(99, deadline(2000))).isInstanceOf(FramedChannel.FrameException.class)
+            assertThatThrownBy(() -> srv.readFrame(99, deadline(2000)))
+                    .isInstanceOf(FramedChannel.FrameException.class)
                     .hasMessageContaining("exceeds");
         }
     }
@@ -92,15 +95,15 @@ class ShimProtocolTest {
     @Test
     void malformedLengthAndSilenceAreTypedErrors() throws Exception {
         try (SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(sock));
-             SocketChannel accepted = server.accept();
-             FramedChannel srv = FramedChannel.wrap(accepted)) {
+                SocketChannel accepted = server.accept();
+                FramedChannel srv = FramedChannel.wrap(accepted)) {
             raw.write(ByteBuffer.wrap(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1}));
             assertThatThrownBy(() -> srv.readFrame(FramedChannel.MAX_FRAME, deadline(2000)))
                     .isInstanceOf(FramedChannel.FrameException.class);
         }
         try (SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(sock));
-             SocketChannel accepted = server.accept();
-             FramedChannel srv = FramedChannel.wrap(accepted)) {
+                SocketChannel accepted = server.accept();
+                FramedChannel srv = FramedChannel.wrap(accepted)) {
             raw.write(ByteBuffer.wrap(new byte[] {5, 1, 2}));
             long t0 = System.nanoTime();
             assertThatThrownBy(() -> srv.readFrame(FramedChannel.MAX_FRAME, deadline(200)))
@@ -123,14 +126,21 @@ class ShimProtocolTest {
         for (int i = 0; i < 2000; i++) {
             byte[] stdin = new byte[rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(300)];
             rnd.nextBytes(stdin);
-            CniInvocation inv = new CniInvocation(pool[rnd.nextInt(pool.length)], pool[rnd.nextInt(pool.length)],
-                    pool[rnd.nextInt(pool.length)], pool[rnd.nextInt(pool.length)], pool[rnd.nextInt(pool.length)],
-                    pool[rnd.nextInt(pool.length)], stdin);
+            CniInvocation inv = new CniInvocation(
+                    pool[rnd.nextInt(pool.length)],
+                    pool[rnd.nextInt(pool.length)],
+                    pool[rnd.nextInt(pool.length)],
+                    pool[rnd.nextInt(pool.length)],
+                    pool[rnd.nextInt(pool.length)],
+                    pool[rnd.nextInt(pool.length)],
+                    stdin);
             byte[] mine = ShimWire.encodeRequest(inv, ShimProtocol.VERSION);
             assertThat(mine).isEqualTo(ProtoMessages.toProto(inv).toByteArray());
-            assertThat(ProtoMessages.fromProto(ProtoMessages.parseRequest(mine))).isEqualTo(inv);
+            assertThat(ProtoMessages.fromProto(ProtoMessages.parseRequest(mine)))
+                    .isEqualTo(inv);
             int[] v = new int[1];
-            assertThat(ShimWire.decodeRequest(ProtoMessages.toProto(inv).toByteArray(), v)).isEqualTo(inv);
+            assertThat(ShimWire.decodeRequest(ProtoMessages.toProto(inv).toByteArray(), v))
+                    .isEqualTo(inv);
             assertThat(v[0]).isEqualTo(ShimProtocol.VERSION);
 
             int exit = rnd.nextInt(5) == 0 ? -rnd.nextInt(1000) : rnd.nextInt(256);
@@ -165,8 +175,10 @@ class ShimProtocolTest {
                 // typed error is the only acceptable failure
             }
         }
-        assertThatThrownBy(() -> ShimWire.decodeResponse(HexFormat.of().parseHex("1a05"))).isInstanceOf(ShimWire.WireException.class);
-        assertThatThrownBy(() -> ShimWire.decodeResponse(HexFormat.of().parseHex("0b"))).isInstanceOf(ShimWire.WireException.class);
+        assertThatThrownBy(() -> ShimWire.decodeResponse(HexFormat.of().parseHex("1a05")))
+                .isInstanceOf(ShimWire.WireException.class);
+        assertThatThrownBy(() -> ShimWire.decodeResponse(HexFormat.of().parseHex("0b")))
+                .isInstanceOf(ShimWire.WireException.class);
     }
 
     static long deadline(long ms) {

@@ -3,7 +3,6 @@ package dev.weft.datapath;
 import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
-
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -25,8 +24,13 @@ public record ClusterView(LocalNode local, List<RemotePeer> peers, List<LocalPod
      * ({@link VtepMacStore}); {@code vtepAddress} the node's reserved gateway/VTEP address (may be
      * null before IPAM gave one).
      */
-    public record LocalNode(String peerId, IpAddress underlayAddress, String underlayInterface, int underlayMtu,
-                            MacAddress vtepMac, IpAddress vtepAddress) {
+    public record LocalNode(
+            String peerId,
+            IpAddress underlayAddress,
+            String underlayInterface,
+            int underlayMtu,
+            MacAddress vtepMac,
+            IpAddress vtepAddress) {
         public LocalNode {
             Objects.requireNonNull(peerId, "peerId");
             Objects.requireNonNull(underlayAddress, "underlayAddress");
@@ -38,8 +42,14 @@ public record ClusterView(LocalNode local, List<RemotePeer> peers, List<LocalPod
      * A remote peer. {@code sameL2}: its underlay address is on our L2 segment (host-gw possible);
      * {@code datapaths}: the datapaths it supports and that are currently healthy towards it.
      */
-    public record RemotePeer(String peerId, IpAddress underlayAddress, MacAddress vtepMac, IpAddress vtepAddress,
-                             List<Cidr> cidrs, boolean sameL2, Set<DatapathMode> datapaths) {
+    public record RemotePeer(
+            String peerId,
+            IpAddress underlayAddress,
+            MacAddress vtepMac,
+            IpAddress vtepAddress,
+            List<Cidr> cidrs,
+            boolean sameL2,
+            Set<DatapathMode> datapaths) {
         public RemotePeer {
             Objects.requireNonNull(peerId, "peerId");
             cidrs = List.copyOf(cidrs);

@@ -16,8 +16,15 @@ package dev.weft.datapath;
  * @param sleeveDevice  the sleeve's TUN device, or null when the sleeve is not running: peers whose only usable
  *                      datapath is {@link DatapathMode#SLEEVE} then get no routes
  */
-public record DatapathConfig(String vxlanDevice, int vni, int port, int mtu, int routeProtocol, int routeTable,
-                             boolean directRouting, String sleeveDevice) {
+public record DatapathConfig(
+        String vxlanDevice,
+        int vni,
+        int port,
+        int mtu,
+        int routeProtocol,
+        int routeTable,
+        boolean directRouting,
+        String sleeveDevice) {
     public static final String DEFAULT_DEVICE = "weft.vxlan";
     public static final int DEFAULT_VNI = 1;
     public static final int DEFAULT_PORT = 4789;
@@ -25,12 +32,17 @@ public record DatapathConfig(String vxlanDevice, int vni, int port, int mtu, int
     public static final int MAIN_TABLE = 254;
     /** Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14). */
     public static final int VXLAN_OVERHEAD_V4 = 50;
+
     public static final int VXLAN_OVERHEAD_V6 = 70;
 
     public DatapathConfig {
-        if (vxlanDevice == null || vxlanDevice.isEmpty() || vxlanDevice.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 15
-                || vxlanDevice.contains("/") || vxlanDevice.contains(" ")) {
-            throw new IllegalArgumentException("vxlan device name must be 1-15 bytes without '/' or spaces: '" + vxlanDevice + "'");
+        if (vxlanDevice == null
+                || vxlanDevice.isEmpty()
+                || vxlanDevice.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 15
+                || vxlanDevice.contains("/")
+                || vxlanDevice.contains(" ")) {
+            throw new IllegalArgumentException(
+                    "vxlan device name must be 1-15 bytes without '/' or spaces: '" + vxlanDevice + "'");
         }
         if (vni < 0 || vni > 0xffffff) {
             throw new IllegalArgumentException("VNI must be 0..16777215, got " + vni);
@@ -42,19 +54,23 @@ public record DatapathConfig(String vxlanDevice, int vni, int port, int mtu, int
             throw new IllegalArgumentException("MTU must be 0 (derive from underlay) or 576..65535, got " + mtu);
         }
         if (routeProtocol < 5 || routeProtocol > 255) {
-            throw new IllegalArgumentException("route protocol must be 5..255 (0-4 belong to the kernel), got " + routeProtocol);
+            throw new IllegalArgumentException(
+                    "route protocol must be 5..255 (0-4 belong to the kernel), got " + routeProtocol);
         }
         if (routeTable < 1 || routeTable == 255 || routeTable > 0x7fffffff) {
-            throw new IllegalArgumentException("route table must be a positive id other than 255 (local), got " + routeTable);
+            throw new IllegalArgumentException(
+                    "route table must be a positive id other than 255 (local), got " + routeTable);
         }
     }
 
     public static DatapathConfig defaults() {
-        return new DatapathConfig(DEFAULT_DEVICE, DEFAULT_VNI, DEFAULT_PORT, 0, DEFAULT_ROUTE_PROTOCOL, MAIN_TABLE, false, null);
+        return new DatapathConfig(
+                DEFAULT_DEVICE, DEFAULT_VNI, DEFAULT_PORT, 0, DEFAULT_ROUTE_PROTOCOL, MAIN_TABLE, false, null);
     }
 
     public DatapathConfig withVni(int value) {
-        return new DatapathConfig(vxlanDevice, value, port, mtu, routeProtocol, routeTable, directRouting, sleeveDevice);
+        return new DatapathConfig(
+                vxlanDevice, value, port, mtu, routeProtocol, routeTable, directRouting, sleeveDevice);
     }
 
     public DatapathConfig withPort(int value) {
@@ -62,7 +78,8 @@ public record DatapathConfig(String vxlanDevice, int vni, int port, int mtu, int
     }
 
     public DatapathConfig withMtu(int value) {
-        return new DatapathConfig(vxlanDevice, vni, port, value, routeProtocol, routeTable, directRouting, sleeveDevice);
+        return new DatapathConfig(
+                vxlanDevice, vni, port, value, routeProtocol, routeTable, directRouting, sleeveDevice);
     }
 
     public DatapathConfig withDevice(String value) {

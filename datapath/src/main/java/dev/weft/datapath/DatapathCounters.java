@@ -44,8 +44,13 @@ public final class DatapathCounters {
         reconciles.incrementAndGet();
     }
 
-    public record Snapshot(Map<EntryKind, Long> entries, Map<EntryKind, Long> added, Map<EntryKind, Long> repairs,
-                           Map<EntryKind, Long> removed, long errors, long reconciles) {
+    public record Snapshot(
+            Map<EntryKind, Long> entries,
+            Map<EntryKind, Long> added,
+            Map<EntryKind, Long> repairs,
+            Map<EntryKind, Long> removed,
+            long errors,
+            long reconciles) {
         public long repairs(EntryKind k) {
             return repairs.getOrDefault(k, 0L);
         }

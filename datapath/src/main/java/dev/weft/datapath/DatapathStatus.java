@@ -3,7 +3,6 @@ package dev.weft.datapath;
 import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
-
 import java.util.List;
 
 /**
@@ -19,10 +18,22 @@ import java.util.List;
  * @param last        the last reconcile's result (null before the first)
  * @param counters    counters
  */
-public record DatapathStatus(String device, int deviceIndex, int mtu, MacAddress mac, List<RouteStatus> routes,
-                             List<DesiredState.PeerPlan> peers, List<String> problems, ReconcileResult last,
-                             DatapathCounters.Snapshot counters) {
+public record DatapathStatus(
+        String device,
+        int deviceIndex,
+        int mtu,
+        MacAddress mac,
+        List<RouteStatus> routes,
+        List<DesiredState.PeerPlan> peers,
+        List<String> problems,
+        ReconcileResult last,
+        DatapathCounters.Snapshot counters) {
 
-    public record RouteStatus(Cidr destination, String peerId, DesiredState.RouteKind kind, IpAddress via,
-                              String device, boolean installed) {}
+    public record RouteStatus(
+            Cidr destination,
+            String peerId,
+            DesiredState.RouteKind kind,
+            IpAddress via,
+            String device,
+            boolean installed) {}
 }

@@ -3,7 +3,6 @@ package dev.weft.datapath;
 import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
-
 import java.util.List;
 
 /**
@@ -17,8 +16,13 @@ import java.util.List;
  * @param peers      per-peer decision (mode, or why none), for status
  * @param problems   inputs that were ignored and why (conflicting CIDRs, missing fields)
  */
-public record DesiredState(VxlanDevice device, List<DesiredRoute> routes, List<DesiredNeighbour> neighbours,
-                           List<DesiredFdb> fdb, List<PeerPlan> peers, List<String> problems) {
+public record DesiredState(
+        VxlanDevice device,
+        List<DesiredRoute> routes,
+        List<DesiredNeighbour> neighbours,
+        List<DesiredFdb> fdb,
+        List<PeerPlan> peers,
+        List<String> problems) {
     public DesiredState {
         routes = List.copyOf(routes);
         neighbours = List.copyOf(neighbours);
@@ -31,18 +35,37 @@ public record DesiredState(VxlanDevice device, List<DesiredRoute> routes, List<D
      * The VXLAN device. {@code underlayInterface} may be null; {@code address} (the node's VTEP
      * address, put on the device as /32 or /128) may be null.
      */
-    public record VxlanDevice(String name, int vni, int port, IpAddress local, String underlayInterface,
-                              boolean learning, int mtu, MacAddress mac, IpAddress address) {}
+    public record VxlanDevice(
+            String name,
+            int vni,
+            int port,
+            IpAddress local,
+            String underlayInterface,
+            boolean learning,
+            int mtu,
+            MacAddress mac,
+            IpAddress address) {}
 
     /** Who a route is for. */
-    public enum RouteKind { REMOTE_VXLAN, REMOTE_HOST_GW, LOCAL_POD, REMOTE_SLEEVE }
+    public enum RouteKind {
+        REMOTE_VXLAN,
+        REMOTE_HOST_GW,
+        LOCAL_POD,
+        REMOTE_SLEEVE
+    }
 
     /**
      * A route: {@code destination [via gateway] dev device [onlink] scope}. {@code peerId} is the
      * peer it leads to (null for local pods).
      */
-    public record DesiredRoute(Cidr destination, IpAddress gateway, String device, boolean onlink, int scope,
-                               RouteKind kind, String peerId) {}
+    public record DesiredRoute(
+            Cidr destination,
+            IpAddress gateway,
+            String device,
+            boolean onlink,
+            int scope,
+            RouteKind kind,
+            String peerId) {}
 
     public record DesiredNeighbour(IpAddress address, MacAddress mac, String device, String peerId) {}
 

@@ -9,7 +9,6 @@ import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.datapath.netlink.Rtnl;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -45,16 +44,27 @@ public final class DesiredStateCalculator {
 
         int mtu = config.mtu();
         if (mtu == 0) {
-            int overhead = local.underlayAddress().isIpv4() ? DatapathConfig.VXLAN_OVERHEAD_V4 : DatapathConfig.VXLAN_OVERHEAD_V6;
+            int overhead = local.underlayAddress().isIpv4()
+                    ? DatapathConfig.VXLAN_OVERHEAD_V4
+                    : DatapathConfig.VXLAN_OVERHEAD_V6;
             if (local.underlayMtu() > overhead + 576) {
                 mtu = local.underlayMtu() - overhead;
             } else {
-                problems.add("underlay MTU " + local.underlayMtu() + " unknown or too small: leaving the VXLAN MTU to the kernel;"
+                problems.add("underlay MTU " + local.underlayMtu()
+                        + " unknown or too small: leaving the VXLAN MTU to the kernel;"
                         + " set the MTU in the configuration");
             }
         }
-        DesiredState.VxlanDevice device = new DesiredState.VxlanDevice(dev, config.vni(), config.port(),
-                local.underlayAddress(), local.underlayInterface(), false, mtu, local.vtepMac(), local.vtepAddress());
+        DesiredState.VxlanDevice device = new DesiredState.VxlanDevice(
+                dev,
+                config.vni(),
+                config.port(),
+                local.underlayAddress(),
+                local.underlayInterface(),
+                false,
+                mtu,
+                local.vtepMac(),
+                local.vtepAddress());
 
         List<DesiredRoute> routes = new ArrayList<>();
         List<DesiredNeighbour> neighbours = new ArrayList<>();
@@ -76,7 +86,8 @@ public final class DesiredStateCalculator {
                 problems.add("peer=" + p.peerId() + " listed twice: second entry ignored");
                 continue;
             }
-            if (p.underlayAddress() == null || p.underlayAddress().isIpv4() != local.underlayAddress().isIpv4()) {
+            if (p.underlayAddress() == null
+                    || p.underlayAddress().isIpv4() != local.underlayAddress().isIpv4()) {
                 plans.add(new PeerPlan(p.peerId(), null, p.cidrs(), "no underlay address of this node's family"));
                 continue;
             }
@@ -84,7 +95,8 @@ public final class DesiredStateCalculator {
             String reason = null;
             if (config.directRouting() && p.sameL2() && p.datapaths().contains(DatapathMode.HOST_GW)) {
                 mode = DatapathMode.HOST_GW;
-            } else if (!p.datapaths().contains(DatapathMode.VXLAN) && p.datapaths().contains(DatapathMode.SLEEVE)
+            } else if (!p.datapaths().contains(DatapathMode.VXLAN)
+                    && p.datapaths().contains(DatapathMode.SLEEVE)
                     && config.sleeveDevice() != null) {
                 mode = DatapathMode.SLEEVE;
             } else if (!p.datapaths().contains(DatapathMode.VXLAN)) {
@@ -111,29 +123,48 @@ public final class DesiredStateCalculator {
             for (Cidr c : p.cidrs()) {
                 IpAddress gw = mode == DatapathMode.VXLAN ? p.vtepAddress() : p.underlayAddress();
                 if (c.isIpv4() != gw.isIpv4()) {
-                    problems.add("peer=" + p.peerId() + " range=" + c + ": family differs from next hop " + gw + ", skipped");
+                    problems.add("peer=" + p.peerId() + " range=" + c + ": family differs from next hop " + gw
+                            + ", skipped");
                     continue;
                 }
                 Cidr clash = overlapping(claimed, c);
                 if (clash != null) {
-                    problems.add("peer=" + p.peerId() + " range=" + c + " overlaps " + clash + " of another peer, skipped");
+                    problems.add(
+                            "peer=" + p.peerId() + " range=" + c + " overlaps " + clash + " of another peer, skipped");
                     continue;
                 }
                 claimed.add(c);
                 accepted.add(c);
                 if (mode == DatapathMode.VXLAN) {
-                    routes.add(new DesiredRoute(c, gw, dev, true, Rtnl.RT_SCOPE_UNIVERSE, RouteKind.REMOTE_VXLAN, p.peerId()));
+                    routes.add(new DesiredRoute(
+                            c, gw, dev, true, Rtnl.RT_SCOPE_UNIVERSE, RouteKind.REMOTE_VXLAN, p.peerId()));
                 } else if (mode == DatapathMode.SLEEVE) {
-                    routes.add(new DesiredRoute(c, null, config.sleeveDevice(), false, Rtnl.RT_SCOPE_LINK,
-                            RouteKind.REMOTE_SLEEVE, p.peerId()));
+                    routes.add(new DesiredRoute(
+                            c,
+                            null,
+                            config.sleeveDevice(),
+                            false,
+                            Rtnl.RT_SCOPE_LINK,
+                            RouteKind.REMOTE_SLEEVE,
+                            p.peerId()));
                 } else {
-                    routes.add(new DesiredRoute(c, gw, local.underlayInterface(), false, Rtnl.RT_SCOPE_UNIVERSE,
-                            RouteKind.REMOTE_HOST_GW, p.peerId()));
+                    routes.add(new DesiredRoute(
+                            c,
+                            gw,
+                            local.underlayInterface(),
+                            false,
+                            Rtnl.RT_SCOPE_UNIVERSE,
+                            RouteKind.REMOTE_HOST_GW,
+                            p.peerId()));
                 }
             }
             // sleeve peers keep their VXLAN neighbour and FDB entry: the path probes go through the kernel VXLAN device
-            if (mode == DatapathMode.VXLAN || mode == DatapathMode.SLEEVE && p.vtepMac() != null && p.vtepAddress() != null
-                    && !macOwner.containsKey(p.vtepMac()) && !vtepOwner.containsKey(p.vtepAddress())) {
+            if (mode == DatapathMode.VXLAN
+                    || mode == DatapathMode.SLEEVE
+                            && p.vtepMac() != null
+                            && p.vtepAddress() != null
+                            && !macOwner.containsKey(p.vtepMac())
+                            && !vtepOwner.containsKey(p.vtepAddress())) {
                 macOwner.put(p.vtepMac(), p.peerId());
                 vtepOwner.put(p.vtepAddress(), p.peerId());
                 neighbours.add(new DesiredNeighbour(p.vtepAddress(), p.vtepMac(), dev, p.peerId()));
@@ -146,15 +177,18 @@ public final class DesiredStateCalculator {
         for (ClusterView.LocalPod pod : view.pods()) {
             String prev = podRoutes.putIfAbsent(pod.address(), pod.hostVeth());
             if (prev != null) {
-                problems.add("pod address " + pod.address() + " on both " + prev + " and " + pod.hostVeth() + ": second ignored");
+                problems.add("pod address " + pod.address() + " on both " + prev + " and " + pod.hostVeth()
+                        + ": second ignored");
                 continue;
             }
             Cidr host = Cidr.host(pod.address());
             Cidr clash = overlapping(claimed, host);
             if (clash != null) {
-                problems.add("pod address " + pod.address() + " lies in remote range " + clash + ": local route still installed");
+                problems.add("pod address " + pod.address() + " lies in remote range " + clash
+                        + ": local route still installed");
             }
-            routes.add(new DesiredRoute(host, null, pod.hostVeth(), false, Rtnl.RT_SCOPE_LINK, RouteKind.LOCAL_POD, null));
+            routes.add(
+                    new DesiredRoute(host, null, pod.hostVeth(), false, Rtnl.RT_SCOPE_LINK, RouteKind.LOCAL_POD, null));
         }
         return new DesiredState(device, routes, neighbours, fdb, plans, problems);
     }

@@ -2,5 +2,9 @@ package dev.weft.datapath;
 
 /** Kinds of kernel entries the reconciler manages (stable names for metrics). */
 public enum EntryKind {
-    DEVICE, ADDRESS, ROUTE, NEIGHBOUR, FDB
+    DEVICE,
+    ADDRESS,
+    ROUTE,
+    NEIGHBOUR,
+    FDB
 }

@@ -9,8 +9,13 @@ import java.util.Map;
  * entries deleted), entries waiting for a device that does not exist yet ({@code pending}),
  * errors (one line each, with the entry and the kernel's answer) and the duration.
  */
-public record ReconcileResult(Map<EntryKind, Integer> added, Map<EntryKind, Integer> repaired,
-                              Map<EntryKind, Integer> removed, int pending, List<String> errors, long durationNanos) {
+public record ReconcileResult(
+        Map<EntryKind, Integer> added,
+        Map<EntryKind, Integer> repaired,
+        Map<EntryKind, Integer> removed,
+        int pending,
+        List<String> errors,
+        long durationNanos) {
     public int totalChanges() {
         return sum(added) + sum(repaired) + sum(removed);
     }

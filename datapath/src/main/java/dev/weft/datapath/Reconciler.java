@@ -17,9 +17,6 @@ import dev.weft.datapath.netlink.Route;
 import dev.weft.datapath.netlink.Rtnl;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -29,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes the kernel match a {@link DesiredState}: dumps what Weft owns (its VXLAN device and the
@@ -53,6 +52,7 @@ public final class Reconciler {
     private DesiredState desired;
     /** Keys of entries that were in the kernel as desired after the previous run (to tell repairs from first installs). */
     private Set<Object> applied = Set.of();
+
     private volatile int deviceIndex;
     private volatile Set<String> watchedLinks = Set.of();
     private volatile Map<Object, Object> desiredByKey = Map.of();
@@ -76,8 +76,8 @@ public final class Reconciler {
     public Reconciler(Netlink netlink, DatapathConfig config) {
         this.netlink = Objects.requireNonNull(netlink, "netlink");
         this.config = Objects.requireNonNull(config, "config");
-        this.status = new DatapathStatus(config.vxlanDevice(), 0, 0, null, List.of(), List.of(), List.of(), null,
-                counters.snapshot());
+        this.status = new DatapathStatus(
+                config.vxlanDevice(), 0, 0, null, List.of(), List.of(), List.of(), null, counters.snapshot());
     }
 
     /** Sets the target; takes effect at the next {@link #reconcile()}. */
@@ -118,7 +118,9 @@ public final class Reconciler {
     public boolean isRelevant(NetlinkEvent event) {
         return switch (event) {
             case NetlinkEvent.Overrun o -> true;
-            case NetlinkEvent.LinkEvent l -> l.link().index() == deviceIndex || watchedLinks.contains(l.link().name());
+            case NetlinkEvent.LinkEvent l ->
+                l.link().index() == deviceIndex
+                        || watchedLinks.contains(l.link().name());
             case NetlinkEvent.AddressEvent a -> a.address().index() == deviceIndex;
             case NetlinkEvent.RouteEvent r -> routeRelevant(r);
             case NetlinkEvent.NeighbourEvent n -> n.neighbour().index() == deviceIndex && deviceIndex != 0;
@@ -201,33 +203,66 @@ public final class Reconciler {
         lastErrors = Set.copyOf(run.errors);
         counters.reconciled();
         counters.setEntries(EntryKind.DEVICE, dev == null ? 0 : 1);
-        counters.setEntries(EntryKind.ADDRESS, nowApplied.stream().filter(k -> k instanceof AddressKey).count());
-        counters.setEntries(EntryKind.ROUTE, nowApplied.stream().filter(k -> k instanceof RouteKey).count());
-        counters.setEntries(EntryKind.NEIGHBOUR, nowApplied.stream().filter(k -> k instanceof NeighKey).count());
-        counters.setEntries(EntryKind.FDB, nowApplied.stream().filter(k -> k instanceof FdbKey).count());
-        ReconcileResult result = new ReconcileResult(Map.copyOf(run.added), Map.copyOf(run.repaired),
-                Map.copyOf(run.removed), run.pending, List.copyOf(run.errors), System.nanoTime() - start);
+        counters.setEntries(
+                EntryKind.ADDRESS,
+                nowApplied.stream().filter(k -> k instanceof AddressKey).count());
+        counters.setEntries(
+                EntryKind.ROUTE,
+                nowApplied.stream().filter(k -> k instanceof RouteKey).count());
+        counters.setEntries(
+                EntryKind.NEIGHBOUR,
+                nowApplied.stream().filter(k -> k instanceof NeighKey).count());
+        counters.setEntries(
+                EntryKind.FDB,
+                nowApplied.stream().filter(k -> k instanceof FdbKey).count());
+        ReconcileResult result = new ReconcileResult(
+                Map.copyOf(run.added),
+                Map.copyOf(run.repaired),
+                Map.copyOf(run.removed),
+                run.pending,
+                List.copyOf(run.errors),
+                System.nanoTime() - start);
         if (!run.repaired.isEmpty()) {
-            log.warn("repaired kernel state that was changed behind Weft's back repaired={} device={}", run.repaired,
+            log.warn(
+                    "repaired kernel state that was changed behind Weft's back repaired={} device={}",
+                    run.repaired,
                     d.device().name());
         }
         if (!run.added.isEmpty() || !run.removed.isEmpty()) {
-            log.info("datapath updated added={} removed={} pending={} durationMs={}", run.added, run.removed,
-                    run.pending, result.durationNanos() / 1_000_000);
+            log.info(
+                    "datapath updated added={} removed={} pending={} durationMs={}",
+                    run.added,
+                    run.removed,
+                    run.pending,
+                    result.durationNanos() / 1_000_000);
         }
         List<DatapathStatus.RouteStatus> rs = new ArrayList<>();
         for (DesiredRoute r : d.routes()) {
-            rs.add(new DatapathStatus.RouteStatus(r.destination(), r.peerId(), r.kind(), r.gateway(), r.device(),
+            rs.add(new DatapathStatus.RouteStatus(
+                    r.destination(),
+                    r.peerId(),
+                    r.kind(),
+                    r.gateway(),
+                    r.device(),
                     installedRoutes.contains(r.destination())));
         }
-        status = new DatapathStatus(d.device().name(), dev == null ? 0 : dev.index(), dev == null ? 0 : dev.mtu(),
-                dev == null ? null : dev.mac(), List.copyOf(rs), d.peers(), d.problems(), result, counters.snapshot());
+        status = new DatapathStatus(
+                d.device().name(),
+                dev == null ? 0 : dev.index(),
+                dev == null ? 0 : dev.mtu(),
+                dev == null ? null : dev.mac(),
+                List.copyOf(rs),
+                d.peers(),
+                d.problems(),
+                result,
+                counters.snapshot());
         return result;
     }
 
     // --------------------------------------------------------------------- device
 
-    private Link ensureDevice(DesiredState.VxlanDevice want, Map<String, Link> byName, Run run, Set<Object> nowApplied) {
+    private Link ensureDevice(
+            DesiredState.VxlanDevice want, Map<String, Link> byName, Run run, Set<Object> nowApplied) {
         DeviceKey key = new DeviceKey(want.name());
         int underlay = 0;
         if (want.underlayInterface() != null) {
@@ -253,22 +288,41 @@ public final class Reconciler {
         if (have == null) {
             created = true;
             try {
-                have = netlink.createLink(new LinkSpec.Vxlan(want.name(), want.vni(), want.port(),
-                        want.local().toInetAddress(), underlay, want.learning(), want.mtu(), want.mac()));
+                have = netlink.createLink(new LinkSpec.Vxlan(
+                        want.name(),
+                        want.vni(),
+                        want.port(),
+                        want.local().toInetAddress(),
+                        underlay,
+                        want.learning(),
+                        want.mtu(),
+                        want.mac()));
             } catch (NetlinkException e) {
                 if (e.errno() == Errno.EOPNOTSUPP) {
-                    throw new NetlinkException(e.errno(), e.request() + " — this kernel has no VXLAN support"
-                            + " (CONFIG_VXLAN / module vxlan); the vxlan datapath cannot work here", e.kernelMessage());
+                    throw new NetlinkException(
+                            e.errno(),
+                            e.request() + " — this kernel has no VXLAN support"
+                                    + " (CONFIG_VXLAN / module vxlan); the vxlan datapath cannot work here",
+                            e.kernelMessage());
                 }
                 if (e.isExists()) {
-                    throw new NetlinkException(e.errno(), e.request() + " — another device already uses VNI "
-                            + want.vni() + " / port " + want.port() + " or the name; configure another VNI", e.kernelMessage());
+                    throw new NetlinkException(
+                            e.errno(),
+                            e.request() + " — another device already uses VNI " + want.vni() + " / port " + want.port()
+                                    + " or the name; configure another VNI",
+                            e.kernelMessage());
                 }
                 throw e;
             }
             run.changed(EntryKind.DEVICE, applied.contains(key));
-            log.info("created vxlan device device={} vni={} port={} local={} mtu={} mac={}", want.name(), want.vni(),
-                    want.port(), want.local(), have.mtu(), have.mac());
+            log.info(
+                    "created vxlan device device={} vni={} port={} local={} mtu={} mac={}",
+                    want.name(),
+                    want.vni(),
+                    want.port(),
+                    want.local(),
+                    have.mtu(),
+                    have.mac());
         }
         LinkUpdate fix = new LinkUpdate(have.index());
         boolean needFix = false;
@@ -306,7 +360,8 @@ public final class Reconciler {
         }
         if (have.vxlan().vni() != want.vni()) return "VNI " + have.vxlan().vni() + " != " + want.vni();
         if (have.vxlan().port() != want.port()) return "port " + have.vxlan().port() + " != " + want.port();
-        if (have.vxlan().learning() != want.learning()) return "learning " + have.vxlan().learning();
+        if (have.vxlan().learning() != want.learning())
+            return "learning " + have.vxlan().learning();
         InetAddress local = want.local().toInetAddress();
         if (!local.equals(have.vxlan().local())) return "local " + have.vxlan().local() + " != " + want.local();
         if (have.vxlan().underlayIndex() != underlay) {
@@ -356,13 +411,16 @@ public final class Reconciler {
         }
     }
 
-    private void reconcileRoutes(DesiredState d, Map<String, Link> byName, Run run, Set<Object> nowApplied,
-                                 Set<Cidr> installed) {
+    private void reconcileRoutes(
+            DesiredState d, Map<String, Link> byName, Run run, Set<Object> nowApplied, Set<Cidr> installed) {
         Map<Cidr, Route> owned = new HashMap<>();
         Map<Cidr, Route> foreign = new HashMap<>();
         boolean anyV6 = d.routes().stream().anyMatch(r -> !r.destination().isIpv4());
         List<Route> observed = new ArrayList<>(netlink.routes(Rtnl.AF_INET));
-        if (anyV6 || applied.stream().anyMatch(k -> k instanceof RouteKey rk && !rk.destination().isIpv4())) {
+        if (anyV6
+                || applied.stream()
+                        .anyMatch(k ->
+                                k instanceof RouteKey rk && !rk.destination().isIpv4())) {
             observed.addAll(netlink.routes(Rtnl.AF_INET6));
         }
         for (Route r : observed) {
@@ -393,9 +451,14 @@ public final class Reconciler {
                 oif = l.index();
             }
             Route.Builder b = Route.builder()
-                    .destination(want.destination().network().toInetAddress(), want.destination().prefixLength())
-                    .outputIndex(oif).onlink(want.onlink()).scope(want.scope())
-                    .protocol(config.routeProtocol()).table(config.routeTable());
+                    .destination(
+                            want.destination().network().toInetAddress(),
+                            want.destination().prefixLength())
+                    .outputIndex(oif)
+                    .onlink(want.onlink())
+                    .scope(want.scope())
+                    .protocol(config.routeProtocol())
+                    .table(config.routeTable());
             if (want.gateway() != null) b.gateway(want.gateway().toInetAddress());
             Route route = b.build();
             Route have = owned.get(want.destination());
@@ -412,8 +475,10 @@ public final class Reconciler {
                     continue;
                 }
                 // the route an earlier Weft's pod plumber added itself (proto static): taken over below by replacing it
-                log.info("taking over the host route of a pod created by an earlier Weft version route={} device={}",
-                        want.destination(), want.device());
+                log.info(
+                        "taking over the host route of a pod created by an earlier Weft version route={} device={}",
+                        want.destination(),
+                        want.device());
             }
             try {
                 netlink.addRoute(route, true);
@@ -422,7 +487,8 @@ public final class Reconciler {
                 nowApplied.add(content);
                 installed.add(want.destination());
             } catch (NetlinkException e) {
-                run.error("route " + route + (want.peerId() == null ? "" : " peer=" + want.peerId()) + ": " + e.getMessage());
+                run.error("route " + route + (want.peerId() == null ? "" : " peer=" + want.peerId()) + ": "
+                        + e.getMessage());
             }
         }
         for (Map.Entry<Cidr, Route> e : owned.entrySet()) {
@@ -436,7 +502,8 @@ public final class Reconciler {
      * other route on a wanted prefix is someone else's.
      */
     private static boolean isLegacyPodRoute(DesiredRoute want, Route have, Route route) {
-        return want.kind() == DesiredState.RouteKind.LOCAL_POD && have.protocol() == Rtnl.RTPROT_STATIC
+        return want.kind() == DesiredState.RouteKind.LOCAL_POD
+                && have.protocol() == Rtnl.RTPROT_STATIC
                 && sameRoute(have, route);
     }
 
@@ -445,7 +512,8 @@ public final class Reconciler {
         String prefix = want.destination().isIpv4() ? "" : "-6 ";
         if (want.kind() == DesiredState.RouteKind.LOCAL_POD) {
             return "route " + cidr + " pod on " + want.device() + ": a route not owned by Weft (proto " + f.protocol()
-                    + ", " + f + ") is in the way; Weft owns the host route of every local pod and leaves this one alone,"
+                    + ", " + f
+                    + ") is in the way; Weft owns the host route of every local pod and leaves this one alone,"
                     + " so the pod may be unreachable — remove it (ip " + prefix + "route del " + cidr + " proto "
                     + f.protocol() + ") and Weft installs its own at the next reconcile";
         }
@@ -464,8 +532,10 @@ public final class Reconciler {
     }
 
     private static boolean sameRoute(Route have, Route want) {
-        return have.outputIndex() == want.outputIndex() && Objects.equals(have.gateway(), want.gateway())
-                && have.onlink() == want.onlink() && have.scope() == want.scope();
+        return have.outputIndex() == want.outputIndex()
+                && Objects.equals(have.gateway(), want.gateway())
+                && have.onlink() == want.onlink()
+                && have.scope() == want.scope();
     }
 
     // --------------------------------------------------------------------- neighbours / fdb
@@ -532,7 +602,8 @@ public final class Reconciler {
                 run.changed(EntryKind.FDB, applied.contains(key));
                 nowApplied.add(key);
             } catch (NetlinkException e) {
-                run.error("fdb " + want.mac() + " dst " + want.remote() + " peer=" + want.peerId() + ": " + e.getMessage());
+                run.error("fdb " + want.mac() + " dst " + want.remote() + " peer=" + want.peerId() + ": "
+                        + e.getMessage());
             }
         }
         for (Map.Entry<MacAddress, List<Neighbour>> e : have.entrySet()) {

@@ -7,7 +7,6 @@ import dev.weft.datapath.netlink.Route;
 import dev.weft.datapath.netlink.Rtnl;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -82,18 +81,26 @@ public record Underlay(IpAddress address, String interfaceName, int interfaceInd
         all.addAll(v6);
         Address chosen;
         if (advertiseAddress != null) {
-            chosen = all.stream().filter(a -> IpAddress.of(a.address()).equals(advertiseAddress)).findFirst()
+            chosen = all.stream()
+                    .filter(a -> IpAddress.of(a.address()).equals(advertiseAddress))
+                    .findFirst()
                     .orElseThrow(() -> new NotFound("--advertise-address " + advertiseAddress
                             + " is not assigned to any interface of this node; addresses here: " + names(all)));
         } else if (interfaceName != null) {
-            Link l = links.stream().filter(x -> x.name().equals(interfaceName)).findFirst()
-                    .orElseThrow(() -> new NotFound("--underlay-interface " + interfaceName + " does not exist on this node"));
-            chosen = first(v4, a -> a.index() == l.index()).or(() -> first(v6, a -> a.index() == l.index()))
+            Link l = links.stream()
+                    .filter(x -> x.name().equals(interfaceName))
+                    .findFirst()
+                    .orElseThrow(() ->
+                            new NotFound("--underlay-interface " + interfaceName + " does not exist on this node"));
+            chosen = first(v4, a -> a.index() == l.index())
+                    .or(() -> first(v6, a -> a.index() == l.index()))
                     .orElseThrow(() -> new NotFound("--underlay-interface " + interfaceName
                             + " has no global IPv4 or IPv6 address; give it one or set --advertise-address"));
         } else {
-            Predicate<Address> notWeft = a -> links.stream().anyMatch(l -> l.index() == a.index()
-                    && !l.name().equals(vxlanDevice) && !l.name().startsWith("weft"));
+            Predicate<Address> notWeft = a -> links.stream()
+                    .anyMatch(l -> l.index() == a.index()
+                            && !l.name().equals(vxlanDevice)
+                            && !l.name().startsWith("weft"));
             chosen = onDefaultRoute(netlink, Rtnl.AF_INET, v4)
                     .or(() -> onDefaultRoute(netlink, Rtnl.AF_INET6, v6))
                     .or(() -> first(v4, notWeft))
@@ -101,15 +108,21 @@ public record Underlay(IpAddress address, String interfaceName, int interfaceInd
                     .orElseThrow(() -> new NotFound("no global IPv4 or IPv6 address on any interface to use as the "
                             + "underlay; set --advertise-address"));
         }
-        Link l = links.stream().filter(x -> x.index() == chosen.index()).findFirst()
-                .orElseThrow(() -> new NotFound("interface " + chosen.index() + " vanished while detecting the underlay"));
+        Link l = links.stream()
+                .filter(x -> x.index() == chosen.index())
+                .findFirst()
+                .orElseThrow(
+                        () -> new NotFound("interface " + chosen.index() + " vanished while detecting the underlay"));
         IpAddress ip = IpAddress.of(chosen.address());
         return new Underlay(ip, l.name(), l.index(), l.mtu(), Cidr.containing(ip, chosen.prefixLength()));
     }
 
     private static List<Address> usable(List<Address> addresses) {
-        return addresses.stream().filter(a -> !a.address().isLoopbackAddress() && !a.address().isLinkLocalAddress()
-                && !a.address().isAnyLocalAddress()).toList();
+        return addresses.stream()
+                .filter(a -> !a.address().isLoopbackAddress()
+                        && !a.address().isLinkLocalAddress()
+                        && !a.address().isAnyLocalAddress())
+                .toList();
     }
 
     private static Optional<Address> first(List<Address> addresses, Predicate<Address> p) {
@@ -118,7 +131,9 @@ public record Underlay(IpAddress address, String interfaceName, int interfaceInd
 
     private static Optional<Address> onDefaultRoute(Netlink netlink, int family, List<Address> addresses) {
         return netlink.routes(family).stream()
-                .filter(r -> r.destination() == null && r.prefixLength() == 0 && r.outputIndex() != 0
+                .filter(r -> r.destination() == null
+                        && r.prefixLength() == 0
+                        && r.outputIndex() != 0
                         && r.table() == Rtnl.RT_TABLE_MAIN)
                 .min(Comparator.comparingInt(Route::priority))
                 .flatMap(r -> first(addresses, a -> a.index() == r.outputIndex()));

@@ -1,9 +1,6 @@
 package dev.weft.datapath;
 
 import dev.weft.datapath.netlink.MacAddress;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -13,6 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the VXLAN device's MAC across restarts (a recreated device with a new MAC would leave every
@@ -40,8 +39,10 @@ public final class VtepMacStore {
                 }
                 log.warn("vxlan MAC file holds a multicast address, replacing it file={} value={}", file, text);
             } catch (IllegalArgumentException e) {
-                log.warn("vxlan MAC file is garbled, generating a new MAC (peers will learn it by gossip) file={} error={}",
-                        file, e.getMessage());
+                log.warn(
+                        "vxlan MAC file is garbled, generating a new MAC (peers will learn it by gossip) file={} error={}",
+                        file,
+                        e.getMessage());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
             }
@@ -57,8 +58,8 @@ public final class VtepMacStore {
         try {
             Files.createDirectories(stateDir);
             Path tmp = stateDir.resolve(FILE + ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(
+                    tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ch.write(java.nio.ByteBuffer.wrap((mac + "\n").getBytes(StandardCharsets.US_ASCII)));
                 ch.force(true);
             }

@@ -1,22 +1,19 @@
 package dev.weft.datapath;
 
-import java.time.Duration;
-
+import static dev.weft.datapath.testing.TestNetns.in;
 import static org.awaitility.Awaitility.await;
 
 import dev.weft.datapath.testing.TestNetns;
 import dev.weft.ipam.addr.IpAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
-import static dev.weft.datapath.testing.TestNetns.in;
 
 /**
  * Benchmark, not a test (runs only with {@code -Dweft.bench=true}): iperf3 pod-to-pod, 1 and 4 TCP
@@ -38,8 +35,11 @@ class DatapathBenchmark {
     /** One iperf3 run from {@code client}'s pod to {@code server}'s pod (a one-shot server is started first). */
     static double measure(TwoNodeVxlanKernelTest.Node client, TwoNodeVxlanKernelTest.Node server, int streams) {
         in(server.podNs(), "iperf3", "-s", "-D", "-1");
-        await("iperf3 server listening in " + server.podNs()).atMost(Duration.ofSeconds(3)).pollInSameThread()
-                .until(() -> TestNetns.execIn(server.podNs(), "ss", "-ltn").out().contains(":5201"));
+        await("iperf3 server listening in " + server.podNs())
+                .atMost(Duration.ofSeconds(3))
+                .pollInSameThread()
+                .until(() ->
+                        TestNetns.execIn(server.podNs(), "ss", "-ltn").out().contains(":5201"));
         return gbps(client.podNs(), server.podIp(), streams);
     }
 
@@ -47,8 +47,17 @@ class DatapathBenchmark {
     Path state;
 
     static double gbps(String clientNs, IpAddress server, int streams) {
-        String out = in(clientNs, "iperf3", "-c", server.toString(), "-t", String.valueOf(SECONDS), "-P",
-                String.valueOf(streams), "-f", "g");
+        String out = in(
+                clientNs,
+                "iperf3",
+                "-c",
+                server.toString(),
+                "-t",
+                String.valueOf(SECONDS),
+                "-P",
+                String.valueOf(streams),
+                "-f",
+                "g");
         // last "receiver" line: "[SUM] ... X Gbits/sec ... receiver" (or a single stream's line)
         Matcher m = Pattern.compile("([0-9.]+) Gbits/sec\\s+receiver").matcher(out);
         double last = -1;
@@ -59,21 +68,73 @@ class DatapathBenchmark {
 
     static void handBuiltVxlan(TwoNodeVxlanKernelTest.Node self, TwoNodeVxlanKernelTest.Node other) {
         String ns = self.ns();
-        in(ns, "ip", "link", "add", "hv0", "type", "vxlan", "id", "99", "local", self.local().underlayAddress().toString(),
-                "dev", "eth0", "dstport", "4789", "nolearning");
+        in(
+                ns,
+                "ip",
+                "link",
+                "add",
+                "hv0",
+                "type",
+                "vxlan",
+                "id",
+                "99",
+                "local",
+                self.local().underlayAddress().toString(),
+                "dev",
+                "eth0",
+                "dstport",
+                "4789",
+                "nolearning");
         in(ns, "ip", "link", "set", "hv0", "address", self.local().vtepMac().toString(), "mtu", "1450", "up");
         in(ns, "ip", "addr", "add", self.local().vtepAddress() + "/32", "dev", "hv0");
-        in(ns, "ip", "neigh", "add", other.local().vtepAddress().toString(), "lladdr", other.local().vtepMac().toString(),
-                "dev", "hv0", "nud", "permanent");
-        in(ns, "bridge", "fdb", "append", other.local().vtepMac().toString(), "dev", "hv0", "dst",
+        in(
+                ns,
+                "ip",
+                "neigh",
+                "add",
+                other.local().vtepAddress().toString(),
+                "lladdr",
+                other.local().vtepMac().toString(),
+                "dev",
+                "hv0",
+                "nud",
+                "permanent");
+        in(
+                ns,
+                "bridge",
+                "fdb",
+                "append",
+                other.local().vtepMac().toString(),
+                "dev",
+                "hv0",
+                "dst",
                 other.local().underlayAddress().toString());
-        in(ns, "ip", "route", "add", other.range().toString(), "via", other.local().vtepAddress().toString(), "dev", "hv0", "onlink");
+        in(
+                ns,
+                "ip",
+                "route",
+                "add",
+                other.range().toString(),
+                "via",
+                other.local().vtepAddress().toString(),
+                "dev",
+                "hv0",
+                "onlink");
         in(ns, "ip", "route", "add", self.podIp() + "/32", "dev", self.hostVeth(), "scope", "link");
     }
 
     static void handBuiltHostGw(TwoNodeVxlanKernelTest.Node self, TwoNodeVxlanKernelTest.Node other) {
         in(self.ns(), "ip", "route", "del", other.range().toString());
-        in(self.ns(), "ip", "route", "add", other.range().toString(), "via", other.local().underlayAddress().toString(), "dev", "eth0");
+        in(
+                self.ns(),
+                "ip",
+                "route",
+                "add",
+                other.range().toString(),
+                "via",
+                other.local().underlayAddress().toString(),
+                "dev",
+                "eth0");
     }
 
     static Reconciler weft(TwoNodeVxlanKernelTest.Node self, TwoNodeVxlanKernelTest.Node other, DatapathConfig cfg) {
@@ -126,7 +187,8 @@ class DatapathBenchmark {
                         }
                         double weft = weftSum / ROUNDS;
                         double hand = handSum / ROUNDS;
-                        report.append(String.format("BENCH mode=%s streams=%d weft=%.2fGbps handBuilt=%.2fGbps ratio=%.3f%n",
+                        report.append(String.format(
+                                "BENCH mode=%s streams=%d weft=%.2fGbps handBuilt=%.2fGbps ratio=%.3f%n",
                                 mode, streams, weft, hand, weft / hand));
                     }
                 }

@@ -1,5 +1,8 @@
 package dev.weft.datapath;
 
+import static dev.weft.datapath.testing.TestNetns.in;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.weft.datapath.ClusterView.LocalNode;
 import dev.weft.datapath.ClusterView.RemotePeer;
 import dev.weft.datapath.netlink.MacAddress;
@@ -8,15 +11,11 @@ import dev.weft.datapath.netlink.Rtnl;
 import dev.weft.datapath.testing.TestNetns;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-
-import static dev.weft.datapath.testing.TestNetns.in;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * Measurement (prints, no timing assertion): a full reconcile with 500 VXLAN peers in a namespace,
@@ -33,12 +32,22 @@ class ReconcileScaleKernelTest {
         for (int i = 0; i < PEERS; i++) {
             String underlay = i < 250 ? "192.0.2." + (i + 2) : "198.51.100." + (i - 248);
             IpAddress net = base.plus(64L * i);
-            peers.add(new RemotePeer("peer" + i, IpAddress.parse(underlay),
-                    MacAddress.of(new byte[] {2, 0x57, 0, 0, (byte) (i >> 8), (byte) i}), net.plus(1),
-                    List.of(Cidr.of(net, 26)), false, Set.of(DatapathMode.VXLAN)));
+            peers.add(new RemotePeer(
+                    "peer" + i,
+                    IpAddress.parse(underlay),
+                    MacAddress.of(new byte[] {2, 0x57, 0, 0, (byte) (i >> 8), (byte) i}),
+                    net.plus(1),
+                    List.of(Cidr.of(net, 26)),
+                    false,
+                    Set.of(DatapathMode.VXLAN)));
         }
-        LocalNode local = new LocalNode("self", IpAddress.parse("192.0.2.1"), "ul0", 1500,
-                MacAddress.parse("02:57:ff:ff:ff:01"), IpAddress.parse("198.19.255.1"));
+        LocalNode local = new LocalNode(
+                "self",
+                IpAddress.parse("192.0.2.1"),
+                "ul0",
+                1500,
+                MacAddress.parse("02:57:ff:ff:ff:01"),
+                IpAddress.parse("198.19.255.1"));
         ClusterView view = new ClusterView(local, peers, List.of());
 
         try (TestNetns t = new TestNetns()) {
@@ -46,7 +55,8 @@ class ReconcileScaleKernelTest {
             in(ns, "ip", "link", "add", "ul0", "type", "bridge");
             in(ns, "ip", "addr", "add", "192.0.2.1/24", "dev", "ul0");
             in(ns, "ip", "link", "set", "ul0", "up");
-            try (NetlinkNamespace nl = NetlinkNamespace.open(TestNetns.path(ns), Thread.ofPlatform().daemon().factory())) {
+            try (NetlinkNamespace nl = NetlinkNamespace.open(
+                    TestNetns.path(ns), Thread.ofPlatform().daemon().factory())) {
                 DatapathConfig cfg = DatapathConfig.defaults();
                 long c0 = System.nanoTime();
                 DesiredState desired = DesiredStateCalculator.compute(cfg, view);
@@ -59,7 +69,9 @@ class ReconcileScaleKernelTest {
                 assertThat(full.added(EntryKind.ROUTE)).isEqualTo(PEERS);
                 assertThat(full.added(EntryKind.FDB)).isEqualTo(PEERS);
                 assertThat(full.added(EntryKind.NEIGHBOUR)).isEqualTo(PEERS);
-                assertThat(nl.netlink().routes(Rtnl.AF_INET).stream().filter(x -> x.protocol() == cfg.routeProtocol()).count())
+                assertThat(nl.netlink().routes(Rtnl.AF_INET).stream()
+                                .filter(x -> x.protocol() == cfg.routeProtocol())
+                                .count())
                         .isEqualTo(PEERS);
 
                 ReconcileResult noop = r.reconcile();
@@ -69,9 +81,14 @@ class ReconcileScaleKernelTest {
                 ReconcileResult repair = r.reconcile();
                 assertThat(repair.repaired(EntryKind.ROUTE)).isEqualTo(PEERS);
 
-                System.out.printf("MEASURE datapath peers=%d compute=%.1fms fullReconcile=%.1fms noopReconcile=%.1fms "
-                                + "repairAfterDeviceDelete=%.1fms%n", PEERS, computeNs / 1e6, full.durationNanos() / 1e6,
-                        noop.durationNanos() / 1e6, repair.durationNanos() / 1e6);
+                System.out.printf(
+                        "MEASURE datapath peers=%d compute=%.1fms fullReconcile=%.1fms noopReconcile=%.1fms "
+                                + "repairAfterDeviceDelete=%.1fms%n",
+                        PEERS,
+                        computeNs / 1e6,
+                        full.durationNanos() / 1e6,
+                        noop.durationNanos() / 1e6,
+                        repair.durationNanos() / 1e6);
             }
         }
     }

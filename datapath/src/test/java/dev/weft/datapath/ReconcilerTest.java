@@ -1,5 +1,7 @@
 package dev.weft.datapath;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.weft.datapath.ClusterView.LocalNode;
 import dev.weft.datapath.ClusterView.RemotePeer;
 import dev.weft.datapath.netlink.Errno;
@@ -11,14 +13,11 @@ import dev.weft.datapath.netlink.Route;
 import dev.weft.datapath.netlink.Rtnl;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** Reconciler logic against {@link InMemoryNetlink} (no kernel). */
 class ReconcilerTest {
@@ -39,10 +38,17 @@ class ReconcilerTest {
     DesiredState desired(int peers) {
         List<RemotePeer> list = new java.util.ArrayList<>();
         for (int i = 0; i < peers; i++) {
-            list.add(new RemotePeer("p" + i, ip("192.0.2." + (10 + i)), MacAddress.of(new byte[] {2, 0x57, 0, 0, 0, (byte) i}),
-                    ip("198.18." + i + ".1"), List.of(Cidr.parse("198.18." + i + ".0/24")), false, Set.of(DatapathMode.VXLAN)));
+            list.add(new RemotePeer(
+                    "p" + i,
+                    ip("192.0.2." + (10 + i)),
+                    MacAddress.of(new byte[] {2, 0x57, 0, 0, 0, (byte) i}),
+                    ip("198.18." + i + ".1"),
+                    List.of(Cidr.parse("198.18." + i + ".0/24")),
+                    false,
+                    Set.of(DatapathMode.VXLAN)));
         }
-        LocalNode local = new LocalNode("me", ip("192.0.2.1"), "eth0", 1500, MacAddress.parse("02:57:aa:00:00:01"), ip("198.19.0.1"));
+        LocalNode local = new LocalNode(
+                "me", ip("192.0.2.1"), "eth0", 1500, MacAddress.parse("02:57:aa:00:00:01"), ip("198.19.0.1"));
         return DesiredStateCalculator.compute(cfg, new ClusterView(local, list, List.of()));
     }
 
@@ -58,7 +64,8 @@ class ReconcilerTest {
         assertThat(first.added(EntryKind.DEVICE)).isEqualTo(1);
         assertThat(r.reconcile().totalChanges()).isZero();
 
-        assertThat(nl.removeRouteBehindTheBack(InetAddress.getByName("198.18.1.0"), 24)).isTrue();
+        assertThat(nl.removeRouteBehindTheBack(InetAddress.getByName("198.18.1.0"), 24))
+                .isTrue();
         ReconcileResult repair = r.reconcile();
         assertThat(repair.repaired(EntryKind.ROUTE)).isEqualTo(1);
         assertThat(repair.totalChanges()).isEqualTo(1);
@@ -72,7 +79,11 @@ class ReconcilerTest {
         r.setDesired(desired(2));
         nl.failNext("RTM_NEWROUTE", Errno.ENOBUFS);
         ReconcileResult failed = r.reconcile();
-        assertThat(failed.errors()).singleElement().asString().contains("ENOBUFS").contains("peer=p");
+        assertThat(failed.errors())
+                .singleElement()
+                .asString()
+                .contains("ENOBUFS")
+                .contains("peer=p");
         assertThat(failed.added(EntryKind.ROUTE)).isEqualTo(1);
         assertThat(r.counters().errors()).isEqualTo(1);
         ReconcileResult retry = r.reconcile();
@@ -83,15 +94,25 @@ class ReconcilerTest {
     @Test
     void foreignRouteOnWantedPrefixIsLeftAloneAndReported() throws Exception {
         int eth0 = nl.link("eth0").orElseThrow().index();
-        Route foreign = Route.builder().destination(InetAddress.getByName("198.18.0.0"), 24)
-                .gateway(InetAddress.getByName("192.0.2.99")).outputIndex(eth0).protocol(Rtnl.RTPROT_BOOT).build();
+        Route foreign = Route.builder()
+                .destination(InetAddress.getByName("198.18.0.0"), 24)
+                .gateway(InetAddress.getByName("192.0.2.99"))
+                .outputIndex(eth0)
+                .protocol(Rtnl.RTPROT_BOOT)
+                .build();
         nl.addRoute(foreign, false);
         Reconciler r = new Reconciler(nl, cfg);
         r.setDesired(desired(2));
         ReconcileResult res = r.reconcile();
-        assertThat(res.errors()).singleElement().asString().contains("198.18.0.0/24").contains("not owned by Weft");
+        assertThat(res.errors())
+                .singleElement()
+                .asString()
+                .contains("198.18.0.0/24")
+                .contains("not owned by Weft");
         assertThat(nl.routes(Rtnl.AF_INET)).contains(foreign);
-        assertThat(r.status().routes()).filteredOn(s -> s.peerId().equals("p0")).singleElement()
+        assertThat(r.status().routes())
+                .filteredOn(s -> s.peerId().equals("p0"))
+                .singleElement()
                 .satisfies(s -> assertThat(s.installed()).isFalse());
     }
 
@@ -105,7 +126,8 @@ class ReconcilerTest {
         assertThat(res.removed(EntryKind.ROUTE)).isEqualTo(2);
         assertThat(res.removed(EntryKind.FDB)).isEqualTo(2);
         assertThat(res.removed(EntryKind.NEIGHBOUR)).isEqualTo(2);
-        assertThat(nl.routes(Rtnl.AF_INET).stream().filter(x -> x.protocol() == cfg.routeProtocol())).hasSize(1);
+        assertThat(nl.routes(Rtnl.AF_INET).stream().filter(x -> x.protocol() == cfg.routeProtocol()))
+                .hasSize(1);
     }
 
     @Test
@@ -116,8 +138,10 @@ class ReconcilerTest {
         // a restarted agent that knows only one peer yet must not cut the others' routes
         r.setDesired(desired(1));
         ReconcileResult early = r.reconcileAddOnly();
-        assertThat(early.removed(EntryKind.ROUTE) + early.removed(EntryKind.FDB) + early.removed(EntryKind.NEIGHBOUR)).isZero();
-        assertThat(nl.routes(Rtnl.AF_INET).stream().filter(x -> x.protocol() == cfg.routeProtocol())).hasSize(3);
+        assertThat(early.removed(EntryKind.ROUTE) + early.removed(EntryKind.FDB) + early.removed(EntryKind.NEIGHBOUR))
+                .isZero();
+        assertThat(nl.routes(Rtnl.AF_INET).stream().filter(x -> x.protocol() == cfg.routeProtocol()))
+                .hasSize(3);
         // once its view is complete, a normal run removes what is really gone
         assertThat(r.reconcile().removed(EntryKind.ROUTE)).isEqualTo(2);
     }
@@ -125,7 +149,8 @@ class ReconcilerTest {
     @Test
     void missingUnderlayIsAnExplainedError() {
         Reconciler r = new Reconciler(nl, cfg);
-        LocalNode local = new LocalNode("me", ip("192.0.2.1"), "nosuch0", 1500, MacAddress.parse("02:57:aa:00:00:01"), null);
+        LocalNode local =
+                new LocalNode("me", ip("192.0.2.1"), "nosuch0", 1500, MacAddress.parse("02:57:aa:00:00:01"), null);
         r.setDesired(DesiredStateCalculator.compute(cfg, new ClusterView(local, List.of(), List.of())));
         assertThat(r.reconcile().errors()).singleElement().asString().contains("underlay interface nosuch0 not found");
     }
@@ -137,18 +162,21 @@ class ReconcilerTest {
         r.setDesired(desired(1));
         assertThat(r.reconcile().added(EntryKind.ROUTE)).isEqualTo(1);
         r.setDesired(desired(2));
-        assertThat(nl.routes(Rtnl.AF_INET).stream().filter(x -> x.protocol() == cfg.routeProtocol())).hasSize(1);
+        assertThat(nl.routes(Rtnl.AF_INET).stream().filter(x -> x.protocol() == cfg.routeProtocol()))
+                .hasSize(1);
         assertThat(r.reconcile().added(EntryKind.ROUTE)).isEqualTo(1);
         assertThat(r.reconcile().totalChanges()).isZero();
         assertThat(r.counters().reconciles()).isEqualTo(3);
     }
 
-    // ------------------------------------------------------------------ pod host routes: owned by the desired state only
+    // ------------------------------------------------------------------ pod host routes: owned by the desired state
+    // only
 
     DesiredState withPod(String podIp, String hostVeth) {
-        LocalNode local = new LocalNode("me", ip("192.0.2.1"), "eth0", 1500, MacAddress.parse("02:57:aa:00:00:01"), ip("198.19.0.1"));
-        return DesiredStateCalculator.compute(cfg, new ClusterView(local, List.of(),
-                List.of(new ClusterView.LocalPod(ip(podIp), hostVeth))));
+        LocalNode local = new LocalNode(
+                "me", ip("192.0.2.1"), "eth0", 1500, MacAddress.parse("02:57:aa:00:00:01"), ip("198.19.0.1"));
+        return DesiredStateCalculator.compute(
+                cfg, new ClusterView(local, List.of(), List.of(new ClusterView.LocalPod(ip(podIp), hostVeth))));
     }
 
     int veth(String name) {
@@ -158,8 +186,12 @@ class ReconcilerTest {
     }
 
     Route podRoute(String podIp, int index, int protocol) throws Exception {
-        return Route.builder().destination(InetAddress.getByName(podIp), 32).outputIndex(index)
-                .scope(Rtnl.RT_SCOPE_LINK).protocol(protocol).build();
+        return Route.builder()
+                .destination(InetAddress.getByName(podIp), 32)
+                .outputIndex(index)
+                .scope(Rtnl.RT_SCOPE_LINK)
+                .protocol(protocol)
+                .build();
     }
 
     @Test
@@ -193,12 +225,19 @@ class ReconcilerTest {
         Reconciler r = new Reconciler(nl, cfg);
         r.setDesired(withPod("198.19.0.5", "weftaaaaaaaaaaa"));
         ReconcileResult res = r.reconcile();
-        assertThat(res.errors()).singleElement().asString()
-                .contains("198.19.0.5/32").contains("pod on weftaaaaaaaaaaa").contains("not owned by Weft")
-                .contains("proto 3").contains("ip route del 198.19.0.5/32 proto 3");
+        assertThat(res.errors())
+                .singleElement()
+                .asString()
+                .contains("198.19.0.5/32")
+                .contains("pod on weftaaaaaaaaaaa")
+                .contains("not owned by Weft")
+                .contains("proto 3")
+                .contains("ip route del 198.19.0.5/32 proto 3");
         assertThat(res.added(EntryKind.ROUTE)).isZero();
         assertThat(nl.routes(Rtnl.AF_INET)).containsExactly(foreign);
-        assertThat(r.status().routes()).singleElement().satisfies(s -> assertThat(s.installed()).isFalse());
+        assertThat(r.status().routes())
+                .singleElement()
+                .satisfies(s -> assertThat(s.installed()).isFalse());
         assertThat(r.counters().entries(EntryKind.ROUTE)).isZero();
 
         // once the operator removes it, Weft installs its own
@@ -214,8 +253,14 @@ class ReconcilerTest {
         nl.addRoute(podRoute("198.19.0.5", other, Rtnl.RTPROT_STATIC), false);
         Reconciler r = new Reconciler(nl, cfg);
         r.setDesired(withPod("198.19.0.5", "weftaaaaaaaaaaa"));
-        assertThat(r.reconcile().errors()).singleElement().asString().contains("198.19.0.5/32").contains("not owned by Weft");
-        assertThat(nl.routes(Rtnl.AF_INET)).singleElement().satisfies(x -> assertThat(x.outputIndex()).isEqualTo(other));
+        assertThat(r.reconcile().errors())
+                .singleElement()
+                .asString()
+                .contains("198.19.0.5/32")
+                .contains("not owned by Weft");
+        assertThat(nl.routes(Rtnl.AF_INET))
+                .singleElement()
+                .satisfies(x -> assertThat(x.outputIndex()).isEqualTo(other));
     }
 
     @Test

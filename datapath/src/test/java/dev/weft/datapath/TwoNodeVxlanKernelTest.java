@@ -1,7 +1,7 @@
 package dev.weft.datapath;
 
-import java.time.Duration;
-
+import static dev.weft.datapath.testing.TestNetns.in;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.weft.datapath.ClusterView.LocalNode;
@@ -21,19 +21,16 @@ import dev.weft.datapath.nft.NftTable;
 import dev.weft.datapath.testing.TestNetns;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
-
-import static dev.weft.datapath.testing.TestNetns.in;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two "node" namespaces on a bridged underlay (192.0.2.0/24), each with a "pod" namespace, the
@@ -49,7 +46,14 @@ class TwoNodeVxlanKernelTest {
     @TempDir
     Path state;
 
-    record Node(String ns, String podNs, NetlinkNamespace nl, LocalNode local, Cidr range, IpAddress podIp, String hostVeth) {}
+    record Node(
+            String ns,
+            String podNs,
+            NetlinkNamespace nl,
+            LocalNode local,
+            Cidr range,
+            IpAddress podIp,
+            String hostVeth) {}
 
     static IpAddress ip(String s) {
         return IpAddress.parse(s);
@@ -83,8 +87,21 @@ class TwoNodeVxlanKernelTest {
             pn.updateLink(new LinkUpdate(pe.index()).up(true));
             pn.addAddress(Address.of(pe.index(), podIp.toInetAddress(), 32), false);
             InetAddress gw = InetAddress.getByName("169.254.1.1");
-            pn.addRoute(Route.builder().destination(gw, 32).outputIndex(pe.index()).scope(Rtnl.RT_SCOPE_LINK).build(), false);
-            pn.addRoute(Route.builder().defaultRoute(Rtnl.AF_INET).gateway(gw).outputIndex(pe.index()).onlink(true).build(), false);
+            pn.addRoute(
+                    Route.builder()
+                            .destination(gw, 32)
+                            .outputIndex(pe.index())
+                            .scope(Rtnl.RT_SCOPE_LINK)
+                            .build(),
+                    false);
+            pn.addRoute(
+                    Route.builder()
+                            .defaultRoute(Rtnl.AF_INET)
+                            .gateway(gw)
+                            .outputIndex(pe.index())
+                            .onlink(true)
+                            .build(),
+                    false);
             pn.addNeighbour(Neighbour.permanent(pe.index(), gw, hostEnd.mac()), true);
         }
         MacAddress mac = VtepMacStore.loadOrCreate(stateDir.resolve("n" + n), new Random(n));
@@ -93,18 +110,28 @@ class TwoNodeVxlanKernelTest {
     }
 
     static ClusterView viewOf(Node self, Node other) {
-        RemotePeer peer = new RemotePeer(other.local().peerId(), other.local().underlayAddress(), other.local().vtepMac(),
-                other.local().vtepAddress(), List.of(other.range()), true, Set.of(DatapathMode.VXLAN, DatapathMode.HOST_GW));
+        RemotePeer peer = new RemotePeer(
+                other.local().peerId(),
+                other.local().underlayAddress(),
+                other.local().vtepMac(),
+                other.local().vtepAddress(),
+                List.of(other.range()),
+                true,
+                Set.of(DatapathMode.VXLAN, DatapathMode.HOST_GW));
         return new ClusterView(self.local(), List.of(peer), List.of(new LocalPod(self.podIp(), self.hostVeth())));
     }
 
     static boolean ping(String fromNs, IpAddress to) {
-        return TestNetns.execIn(fromNs, "ping", "-c", "1", "-W", "1", to.toString()).exit() == 0;
+        return TestNetns.execIn(fromNs, "ping", "-c", "1", "-W", "1", to.toString())
+                        .exit()
+                == 0;
     }
 
     /** Ping with a few tries (first packets may be lost while neighbours resolve); fails after 5 s naming {@code what}. */
     static void awaitPing(String fromNs, IpAddress to, String what) {
-        await(what + " (" + fromNs + " pings " + to + ")").atMost(Duration.ofSeconds(5)).pollInSameThread()
+        await(what + " (" + fromNs + " pings " + to + ")")
+                .atMost(Duration.ofSeconds(5))
+                .pollInSameThread()
                 .until(() -> ping(fromNs, to));
     }
 
@@ -128,32 +155,48 @@ class TwoNodeVxlanKernelTest {
                 nft1.setClusterRanges(List.of(Cidr.parse("198.18.0.0/15")));
                 assertThat(nft1.reconcile()).isTrue();
 
-                // observer on node 2: count forwarded packets from pod 1; drop pings to node 2 itself from pod 1's address
-                in(n2.ns(), "nft", "add table inet obs; "
-                        + "add chain inet obs cfwd { type filter hook forward priority -10; policy accept; }; "
-                        + "add rule inet obs cfwd ip saddr 198.18.1.5 counter; "
-                        + "add chain inet obs cinp { type filter hook input priority -10; policy accept; }; "
-                        + "add rule inet obs cinp ip saddr 198.18.1.5 icmp type echo-request drop; "
-                        // VXLAN header on the wire: flags byte 0x08 (VNI valid) and VNI 4711 (bits 96..119 after the UDP header)
-                        + "add rule inet obs cinp udp dport 4789 @th,64,8 0x08 @th,96,24 4711 counter; "
-                        + "add rule inet obs cinp udp dport 4789 @th,96,24 != 4711 counter");
+                // observer on node 2: count forwarded packets from pod 1; drop pings to node 2 itself from pod 1's
+                // address
+                in(
+                        n2.ns(),
+                        "nft",
+                        "add table inet obs; "
+                                + "add chain inet obs cfwd { type filter hook forward priority -10; policy accept; }; "
+                                + "add rule inet obs cfwd ip saddr 198.18.1.5 counter; "
+                                + "add chain inet obs cinp { type filter hook input priority -10; policy accept; }; "
+                                + "add rule inet obs cinp ip saddr 198.18.1.5 icmp type echo-request drop; "
+                                // VXLAN header on the wire: flags byte 0x08 (VNI valid) and VNI 4711 (bits 96..119
+                                // after the UDP header)
+                                + "add rule inet obs cinp udp dport 4789 @th,64,8 0x08 @th,96,24 4711 counter; "
+                                + "add rule inet obs cinp udp dport 4789 @th,96,24 != 4711 counter");
 
                 awaitPing(n1.podNs(), n2.podIp(), "pod1 -> pod2 over VXLAN");
-                assertThat(ping(n2.podNs(), n1.podIp())).as("pod2 -> pod1 over VXLAN").isTrue();
-                assertThat(in(n2.ns(), "nft", "list", "chain", "inet", "obs", "cfwd")).as("pod-to-pod keeps its source")
+                assertThat(ping(n2.podNs(), n1.podIp()))
+                        .as("pod2 -> pod1 over VXLAN")
+                        .isTrue();
+                assertThat(in(n2.ns(), "nft", "list", "chain", "inet", "obs", "cfwd"))
+                        .as("pod-to-pod keeps its source")
                         .containsPattern("counter packets [1-9]");
                 String wire = in(n2.ns(), "nft", "list", "chain", "inet", "obs", "cinp");
-                assertThat(wire).as("underlay carries VXLAN with VNI 4711").containsPattern("@th,96,24 0x1267 counter packets [1-9]"); // nft lists 4711 in hex
+                assertThat(wire)
+                        .as("underlay carries VXLAN with VNI 4711")
+                        .containsPattern("@th,96,24 0x1267 counter packets [1-9]"); // nft lists 4711 in hex
                 assertThat(wire).as("no VXLAN with another VNI").containsPattern("!= 0x1267 counter packets 0 ");
 
-                // leaving the cluster range: masqueraded to node 1's underlay address, so node 2's drop rule doesn't see 198.18.1.5
+                // leaving the cluster range: masqueraded to node 1's underlay address, so node 2's drop rule doesn't
+                // see 198.18.1.5
                 awaitPing(n1.podNs(), ip("192.0.2.12"), "pod1 -> node2 underlay, masqueraded");
 
                 // block VXLAN's UDP port on node 2: pod-to-pod must stop
-                in(n2.ns(), "nft", "add table inet blk; "
-                        + "add chain inet blk cinp { type filter hook input priority -20; policy accept; }; "
-                        + "add rule inet blk cinp udp dport 4789 drop");
-                assertThat(ping(n1.podNs(), n2.podIp())).as("blocked 4789 breaks the VXLAN path").isFalse();
+                in(
+                        n2.ns(),
+                        "nft",
+                        "add table inet blk; "
+                                + "add chain inet blk cinp { type filter hook input priority -20; policy accept; }; "
+                                + "add rule inet blk cinp udp dport 4789 drop");
+                assertThat(ping(n1.podNs(), n2.podIp()))
+                        .as("blocked 4789 breaks the VXLAN path")
+                        .isFalse();
                 assertThat(in(n2.ns(), "nft", "list", "table", "inet", "blk")).containsPattern("drop");
 
                 // host-gw: plain routes over the underlay work with 4789 still blocked

@@ -1,5 +1,8 @@
 package dev.weft.datapath;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.weft.datapath.netlink.Address;
 import dev.weft.datapath.netlink.InMemoryNetlink;
 import dev.weft.datapath.netlink.Link;
@@ -9,13 +12,9 @@ import dev.weft.datapath.netlink.Route;
 import dev.weft.datapath.netlink.Rtnl;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
+import java.net.InetAddress;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import java.net.InetAddress;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class UnderlayTest {
     InMemoryNetlink nl;
@@ -40,8 +39,14 @@ class UnderlayTest {
     }
 
     void defaultRoute(int family, Link l, String gw, int metric) throws Exception {
-        nl.addRoute(Route.builder().defaultRoute(family).gateway(InetAddress.getByName(gw)).outputIndex(l.index())
-                .priority(metric).build(), false);
+        nl.addRoute(
+                Route.builder()
+                        .defaultRoute(family)
+                        .gateway(InetAddress.getByName(gw))
+                        .outputIndex(l.index())
+                        .priority(metric)
+                        .build(),
+                false);
     }
 
     @Test
@@ -60,8 +65,10 @@ class UnderlayTest {
     @Test
     void advertiseAddressNotOnThisNodeIsExplained() throws Exception {
         addr(link("eth0", 1500), "192.0.2.10", 24);
-        assertThatThrownBy(() -> Underlay.detect(nl, ip("203.0.113.1"), null, null)).isInstanceOf(Underlay.NotFound.class)
-                .hasMessageContaining("--advertise-address 203.0.113.1 is not assigned").hasMessageContaining("192.0.2.10");
+        assertThatThrownBy(() -> Underlay.detect(nl, ip("203.0.113.1"), null, null))
+                .isInstanceOf(Underlay.NotFound.class)
+                .hasMessageContaining("--advertise-address 203.0.113.1 is not assigned")
+                .hasMessageContaining("192.0.2.10");
     }
 
     @Test
@@ -78,9 +85,11 @@ class UnderlayTest {
         assertThat(u.address()).isEqualTo(ip("198.51.100.10"));
         assertThat(u.mtu()).isEqualTo(1400);
 
-        assertThatThrownBy(() -> Underlay.detect(nl, null, "eth9", null)).hasMessageContaining("--underlay-interface eth9 does not exist");
+        assertThatThrownBy(() -> Underlay.detect(nl, null, "eth9", null))
+                .hasMessageContaining("--underlay-interface eth9 does not exist");
         link("eth2", 1500);
-        assertThatThrownBy(() -> Underlay.detect(nl, null, "eth2", null)).hasMessageContaining("eth2 has no global IPv4 or IPv6");
+        assertThatThrownBy(() -> Underlay.detect(nl, null, "eth2", null))
+                .hasMessageContaining("eth2 has no global IPv4 or IPv6");
     }
 
     @Test
@@ -135,7 +144,8 @@ class UnderlayTest {
         Link lo = nl.link("lo").orElseThrow();
         addr(lo, "127.0.0.1", 8);
         addr(link("weft.vxlan", 1450), "10.32.0.1", 32);
-        assertThatThrownBy(() -> Underlay.detect(nl, null, null, "weft.vxlan")).isInstanceOf(Underlay.NotFound.class)
+        assertThatThrownBy(() -> Underlay.detect(nl, null, null, "weft.vxlan"))
+                .isInstanceOf(Underlay.NotFound.class)
                 .hasMessageContaining("set --advertise-address");
     }
 

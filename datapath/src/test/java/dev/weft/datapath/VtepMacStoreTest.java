@@ -1,14 +1,13 @@
 package dev.weft.datapath;
 
-import dev.weft.datapath.netlink.MacAddress;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weft.datapath.netlink.MacAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class VtepMacStoreTest {
     @TempDir
@@ -20,7 +19,9 @@ class VtepMacStoreTest {
         MacAddress again = VtepMacStore.loadOrCreate(dir.resolve("state"), new Random(2));
         assertThat(again).isEqualTo(first);
         assertThat(first.bytes()[0] & 0x03).isEqualTo(0x02);
-        assertThat(Files.readString(dir.resolve("state").resolve(VtepMacStore.FILE)).trim()).isEqualTo(first.toString());
+        assertThat(Files.readString(dir.resolve("state").resolve(VtepMacStore.FILE))
+                        .trim())
+                .isEqualTo(first.toString());
     }
 
     @Test

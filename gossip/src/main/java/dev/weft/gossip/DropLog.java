@@ -33,7 +33,11 @@ final class DropLog {
             if (c > before && (at == null || now - at >= INTERVAL_NANOS)) {
                 droppedLogged.put(r, c);
                 loggedAt.put(r, now);
-                log.warn("gossip dropped {} packet(s) reason={} peer={}: {}", c - before, r.counterName(), self,
+                log.warn(
+                        "gossip dropped {} packet(s) reason={} peer={}: {}",
+                        c - before,
+                        r.counterName(),
+                        self,
                         hint(r));
             }
         }
@@ -42,17 +46,19 @@ final class DropLog {
     static String hint(DropReason r) {
         return switch (r) {
             case FOREIGN_CLUSTER -> "gossip of another cluster name reaches this port; check cluster name and seeds";
-            case UNKNOWN_KEY -> "a member uses a secret we do not have; check the cluster secret (when rotating, "
-                    + "add the new secret everywhere before making it primary)";
-            case SECURITY_MISMATCH -> "some members run with a cluster secret and some without; configure the same "
-                    + "secret everywhere";
+            case UNKNOWN_KEY ->
+                "a member uses a secret we do not have; check the cluster secret (when rotating, "
+                        + "add the new secret everywhere before making it primary)";
+            case SECURITY_MISMATCH ->
+                "some members run with a cluster secret and some without; configure the same " + "secret everywhere";
             case AUTH_FAILED -> "packets failed authentication (corrupted or forged)";
             case STALE -> "sender clock differs by more than maxClockSkew, or old packets were replayed; check NTP";
             case REPLAYED -> "duplicate packets (a replay, or a duplicating network)";
-            case CHANNEL_MERGE_FAILED -> "a channel rejected remote state or a delta as invalid; see the channel's "
-                    + "own log";
-            case BAD_PEER_ID -> "a member sends ids that are not 16-hex-digit peer ids (an incompatible or broken "
-                    + "agent version); check the versions of all agents";
+            case CHANNEL_MERGE_FAILED ->
+                "a channel rejected remote state or a delta as invalid; see the channel's " + "own log";
+            case BAD_PEER_ID ->
+                "a member sends ids that are not 16-hex-digit peer ids (an incompatible or broken "
+                        + "agent version); check the versions of all agents";
             default -> "malformed or unexpected gossip input";
         };
     }

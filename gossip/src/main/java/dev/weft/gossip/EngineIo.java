@@ -62,8 +62,11 @@ final class EngineIo implements Transport.Receiver, SwimOutput {
                 reply.complete(b);
             } catch (PacketTooLargeException e) {
                 node.counters.sendFailed();
-                log.warn("gossip reply too large for a stream frame peer={} to={}: {}; raise maxStreamFrameBytes",
-                        config.memberId(), from, e.getMessage());
+                log.warn(
+                        "gossip reply too large for a stream frame peer={} to={}: {}; raise maxStreamFrameBytes",
+                        config.memberId(),
+                        from,
+                        e.getMessage());
                 reply.complete(null);
             }
         });
@@ -92,8 +95,11 @@ final class EngineIo implements Transport.Receiver, SwimOutput {
             b = node.sealer.seal(request, config.maxStreamFrameBytes() - 4);
         } catch (PacketTooLargeException e) {
             node.counters.sendFailed();
-            log.warn("gossip request too large for a stream frame peer={} to={}: {}; raise maxStreamFrameBytes",
-                    config.memberId(), to, e.getMessage());
+            log.warn(
+                    "gossip request too large for a stream frame peer={} to={}: {}; raise maxStreamFrameBytes",
+                    config.memberId(),
+                    to,
+                    e.getMessage());
             onReply.onReply(null, node.now());
             return;
         }
@@ -124,13 +130,27 @@ final class EngineIo implements Transport.Receiver, SwimOutput {
     @Override
     public void memberChanged(MemberView m, MemberState previous) {
         switch (m.state()) {
-            case ALIVE -> log.info("gossip member up peer={} address={} incarnation={} was={}", m.id(), m.address(),
-                    m.incarnation(), previous == null ? "unknown" : previous);
-            case SUSPECT -> log.info("gossip member suspect peer={} address={} incarnation={}", m.id(), m.address(),
-                    m.incarnation());
-            case DEAD -> log.warn("gossip member dead peer={} address={} incarnation={}: it stopped answering probes "
-                    + "(crashed, hung, or unreachable over UDP/TCP port {})", m.id(), m.address(), m.incarnation(),
-                    m.address() == null ? "?" : m.address().getPort());
+            case ALIVE ->
+                log.info(
+                        "gossip member up peer={} address={} incarnation={} was={}",
+                        m.id(),
+                        m.address(),
+                        m.incarnation(),
+                        previous == null ? "unknown" : previous);
+            case SUSPECT ->
+                log.info(
+                        "gossip member suspect peer={} address={} incarnation={}",
+                        m.id(),
+                        m.address(),
+                        m.incarnation());
+            case DEAD ->
+                log.warn(
+                        "gossip member dead peer={} address={} incarnation={}: it stopped answering probes "
+                                + "(crashed, hung, or unreachable over UDP/TCP port {})",
+                        m.id(),
+                        m.address(),
+                        m.incarnation(),
+                        m.address() == null ? "?" : m.address().getPort());
             case LEFT -> log.info("gossip member left peer={} address={}", m.id(), m.address());
         }
         safely(() -> node.listener.onMemberChanged(m));

@@ -223,10 +223,12 @@ public final class GossipConfig {
                 throw new IllegalArgumentException("advertiseAddress is required when binding to the wildcard address "
                         + bindAddress.getAddress().getHostAddress() + " (other members need a routable address)");
             }
-            if (advertiseAddress != null && (advertiseAddress.isUnresolved()
-                    || advertiseAddress.getAddress().isAnyLocalAddress() || advertiseAddress.getPort() == 0)) {
-                throw new IllegalArgumentException("advertiseAddress must be a concrete IP and port, got "
-                        + advertiseAddress);
+            if (advertiseAddress != null
+                    && (advertiseAddress.isUnresolved()
+                            || advertiseAddress.getAddress().isAnyLocalAddress()
+                            || advertiseAddress.getPort() == 0)) {
+                throw new IllegalArgumentException(
+                        "advertiseAddress must be a concrete IP and port, got " + advertiseAddress);
             }
             for (byte[] s : secrets) {
                 if (s.length < 16) {

@@ -11,26 +11,20 @@ import dev.weft.id.PeerId;
  */
 public interface GossipListener {
     /** A member became ALIVE: newly known, back from SUSPECT (refuted), or back from DEAD/LEFT (restarted). */
-    default void onMemberUp(MemberView member) {
-    }
+    default void onMemberUp(MemberView member) {}
 
-    default void onMemberSuspect(MemberView member) {
-    }
+    default void onMemberSuspect(MemberView member) {}
 
-    default void onMemberDead(MemberView member) {
-    }
+    default void onMemberDead(MemberView member) {}
 
     /** The member left gracefully. */
-    default void onMemberLeft(MemberView member) {
-    }
+    default void onMemberLeft(MemberView member) {}
 
     /** A live member published a new record ({@link MemberView#record()}). */
-    default void onRecordChanged(MemberView member) {
-    }
+    default void onRecordChanged(MemberView member) {}
 
     /** A point-to-point message for us. */
-    default void onMessage(PeerId from, String topic, byte[] payload) {
-    }
+    default void onMessage(PeerId from, String topic, byte[] payload) {}
 
     /** Calls the method for {@code member}'s new state (onMemberUp for ALIVE, and so on). */
     default void onMemberChanged(MemberView member) {

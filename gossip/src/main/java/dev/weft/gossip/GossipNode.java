@@ -66,16 +66,29 @@ public final class GossipNode implements AutoCloseable {
     private volatile boolean closed;
 
     /** Production wiring: system monotonic clock, UTC wall clock (for replay freshness), SecureRandom. */
-    public GossipNode(GossipConfig config, Transport transport, ScheduledExecutorService executor,
-                      GossipListener listener) {
-        this(config, transport, executor, listener, System::nanoTime, Clock.systemUTC(), new SecureRandom(),
+    public GossipNode(
+            GossipConfig config, Transport transport, ScheduledExecutorService executor, GossipListener listener) {
+        this(
+                config,
+                transport,
+                executor,
+                listener,
+                System::nanoTime,
+                Clock.systemUTC(),
+                new SecureRandom(),
                 new WireCounters());
     }
 
     /** Full control, for tests: clocks, randomness and the counters object (share it with the transport). */
-    public GossipNode(GossipConfig config, Transport transport, ScheduledExecutorService executor,
-                      GossipListener listener, LongSupplier nanoTime, Clock wallClock, Random random,
-                      WireCounters counters) {
+    public GossipNode(
+            GossipConfig config,
+            Transport transport,
+            ScheduledExecutorService executor,
+            GossipListener listener,
+            LongSupplier nanoTime,
+            Clock wallClock,
+            Random random,
+            WireCounters counters) {
         this.config = config;
         this.transport = transport;
         this.executor = executor;
@@ -83,11 +96,12 @@ public final class GossipNode implements AutoCloseable {
         this.nanoTime = nanoTime;
         this.random = random;
         this.counters = counters;
-        this.keyring = config.secrets().isEmpty() ? Keyring.withoutSecret(config.clusterName())
+        this.keyring = config.secrets().isEmpty()
+                ? Keyring.withoutSecret(config.clusterName())
                 : Keyring.withSecrets(config.clusterName(), config.secrets());
         this.sealer = Sealer.create(keyring, wallClock, new SecureRandom());
-        this.opener = new Opener(keyring, wallClock,
-                new ReplayGuard(config.maxClockSkew().toMillis(), 65_536), counters);
+        this.opener = new Opener(
+                keyring, wallClock, new ReplayGuard(config.maxClockSkew().toMillis(), 65_536), counters);
         this.io = new EngineIo(this);
         this.dropLog = new DropLog(config.memberId(), counters);
     }
@@ -98,49 +112,73 @@ public final class GossipNode implements AutoCloseable {
      */
     public static GossipNode create(GossipConfig config, EventLoopGroup group, GossipListener listener) {
         WireCounters counters = new WireCounters();
-        NettyTransport t = new NettyTransport(group, config.bindAddress(), config.maxUdpPayload(),
-                config.maxStreamFrameBytes(), config.streamTimeout(), counters);
-        return new GossipNode(config, t, group.next(), listener, System::nanoTime, Clock.systemUTC(),
-                new SecureRandom(), counters);
+        NettyTransport t = new NettyTransport(
+                group,
+                config.bindAddress(),
+                config.maxUdpPayload(),
+                config.maxStreamFrameBytes(),
+                config.streamTimeout(),
+                counters);
+        return new GossipNode(
+                config, t, group.next(), listener, System::nanoTime, Clock.systemUTC(), new SecureRandom(), counters);
     }
 
     // ------------------------------------------------------------------ lifecycle
 
     /** Binds, starts the protocol, and joins the configured seeds in the background. */
     public CompletableFuture<Void> start() {
-        return transport.start(io).thenRunAsync(() -> {
-            InetSocketAddress adv = config.advertiseAddress() != null ? config.advertiseAddress()
-                    : transport.localAddress();
-            engine = new SwimEngine(config.memberId(), adv, config.incarnation(), config.swim(), random,
-                    io, counters);
-            pendingChannels.forEach(engine::registerChannel);
-            if (pendingRecord != null) {
-                engine.setRecord(pendingRecord);
-            }
-            long now = nanoTime.getAsLong();
-            engine.start(now);
-            nextRejoinAt = now;
-            long tick = config.tickInterval().toNanos();
-            ticker = executor.scheduleAtFixedRate(this::tick, tick, tick, TimeUnit.NANOSECONDS);
-            log.info("gossip started peer={} cluster={} address={} bind={} encrypted={} keys={}", config.memberId(),
-                    config.clusterName(), adv, transport.localAddress(), keyring.hasSecret(), keyring.keyIds().size());
-        }, executor);
+        return transport
+                .start(io)
+                .thenRunAsync(
+                        () -> {
+                            InetSocketAddress adv = config.advertiseAddress() != null
+                                    ? config.advertiseAddress()
+                                    : transport.localAddress();
+                            engine = new SwimEngine(
+                                    config.memberId(), adv, config.incarnation(), config.swim(), random, io, counters);
+                            pendingChannels.forEach(engine::registerChannel);
+                            if (pendingRecord != null) {
+                                engine.setRecord(pendingRecord);
+                            }
+                            long now = nanoTime.getAsLong();
+                            engine.start(now);
+                            nextRejoinAt = now;
+                            long tick = config.tickInterval().toNanos();
+                            ticker = executor.scheduleAtFixedRate(this::tick, tick, tick, TimeUnit.NANOSECONDS);
+                            log.info(
+                                    "gossip started peer={} cluster={} address={} bind={} encrypted={} keys={}",
+                                    config.memberId(),
+                                    config.clusterName(),
+                                    adv,
+                                    transport.localAddress(),
+                                    keyring.hasSecret(),
+                                    keyring.keyIds().size());
+                        },
+                        executor);
     }
 
     /** Push-pull with each seed now; completes with the number of seeds that answered. */
     public CompletableFuture<Integer> join(List<InetSocketAddress> seeds) {
         CompletableFuture<Integer> f = new CompletableFuture<>();
-        onLoop(f, () -> engine.join(List.copyOf(seeds), n -> {
-            if (n == 0 && !seeds.isEmpty()) {
-                log.warn("gossip join failed peer={} seeds={}: no seed answered; check addresses, port {} "
-                        + "(UDP+TCP) reachability, cluster name and secret", config.memberId(), seeds,
-                        GossipConfig.DEFAULT_PORT);
-            } else if (n > 0) {
-                log.info("gossip joined peer={} seedsAnswered={} members={}", config.memberId(), n,
-                        engine.liveMembers());
-            }
-            f.complete(n);
-        }));
+        onLoop(
+                f,
+                () -> engine.join(List.copyOf(seeds), n -> {
+                    if (n == 0 && !seeds.isEmpty()) {
+                        log.warn(
+                                "gossip join failed peer={} seeds={}: no seed answered; check addresses, port {} "
+                                        + "(UDP+TCP) reachability, cluster name and secret",
+                                config.memberId(),
+                                seeds,
+                                GossipConfig.DEFAULT_PORT);
+                    } else if (n > 0) {
+                        log.info(
+                                "gossip joined peer={} seedsAnswered={} members={}",
+                                config.memberId(),
+                                n,
+                                engine.liveMembers());
+                    }
+                    f.complete(n);
+                }));
         return f;
     }
 
@@ -251,14 +289,19 @@ public final class GossipNode implements AutoCloseable {
         byte[] copy = delta.clone();
         run(() -> {
             if (engine == null) {
-                log.warn("gossip delta dropped before start peer={} channel={}: full state carries it",
-                        config.memberId(), channel);
+                log.warn(
+                        "gossip delta dropped before start peer={} channel={}: full state carries it",
+                        config.memberId(),
+                        channel);
                 return;
             }
             try {
                 engine.publishDelta(channel, copy);
             } catch (IllegalArgumentException e) {
-                log.error("gossip delta not published peer={} channel={}: {}", config.memberId(), channel,
+                log.error(
+                        "gossip delta not published peer={} channel={}: {}",
+                        config.memberId(),
+                        channel,
                         e.getMessage());
             }
         });
@@ -270,8 +313,8 @@ public final class GossipNode implements AutoCloseable {
      */
     public CompletableFuture<Boolean> sendMessage(PeerId to, String topic, byte[] payload) {
         if (payload.length > config.maxMessageBytes()) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("message of " + payload.length
-                    + " bytes exceeds maxMessageBytes=" + config.maxMessageBytes()));
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "message of " + payload.length + " bytes exceeds maxMessageBytes=" + config.maxMessageBytes()));
         }
         byte[] copy = payload.clone();
         CompletableFuture<Boolean> f = new CompletableFuture<>();
@@ -285,12 +328,16 @@ public final class GossipNode implements AutoCloseable {
      * list switches to cluster-name-only authentication (every member must do the same).
      */
     public void setSecrets(List<byte[]> secrets) {
-        Keyring kr = secrets.isEmpty() ? Keyring.withoutSecret(config.clusterName())
+        Keyring kr = secrets.isEmpty()
+                ? Keyring.withoutSecret(config.clusterName())
                 : Keyring.withSecrets(config.clusterName(), secrets);
         keyring = kr;
         opener.setKeyring(kr);
         sealer.setKeyring(kr);
-        log.info("gossip keyring replaced peer={} encrypted={} keys={}", config.memberId(), kr.hasSecret(),
+        log.info(
+                "gossip keyring replaced peer={} encrypted={} keys={}",
+                config.memberId(),
+                kr.hasSecret(),
                 kr.keyIds().size());
     }
 
@@ -298,10 +345,20 @@ public final class GossipNode implements AutoCloseable {
 
     public CompletableFuture<GossipStatus> status() {
         CompletableFuture<GossipStatus> f = new CompletableFuture<>();
-        onLoop(f, () -> f.complete(new GossipStatus(config.clusterName(), config.memberId(), engine.incarnation(),
-                config.advertiseAddress() != null ? config.advertiseAddress() : transport.localAddress(),
-                keyring.hasSecret(), engine.isLeaving(), engine.members(), engine.liveMembers(),
-                engine.pendingBroadcasts(), nanoTime.getAsLong(), counters.snapshot())));
+        onLoop(
+                f,
+                () -> f.complete(new GossipStatus(
+                        config.clusterName(),
+                        config.memberId(),
+                        engine.incarnation(),
+                        config.advertiseAddress() != null ? config.advertiseAddress() : transport.localAddress(),
+                        keyring.hasSecret(),
+                        engine.isLeaving(),
+                        engine.members(),
+                        engine.liveMembers(),
+                        engine.pendingBroadcasts(),
+                        nanoTime.getAsLong(),
+                        counters.snapshot())));
         return f;
     }
 
@@ -326,8 +383,7 @@ public final class GossipNode implements AutoCloseable {
             engine.onTick(now);
             if (!config.seeds().isEmpty() && engine.liveMembers() == 0 && !engine.isLeaving() && now >= nextRejoinAt) {
                 nextRejoinAt = now + config.rejoinInterval().toNanos();
-                engine.join(config.seeds(), n -> {
-                });
+                engine.join(config.seeds(), n -> {});
             }
             if (leaveFuture != null && (engine.leaveAnnounced(3) || now >= leaveDeadline)) {
                 leaveFuture.complete(null);

@@ -14,9 +14,18 @@ import java.util.List;
  * @param nowNanos       the node's monotonic clock when the snapshot was taken (compare with lastHeardNanos)
  * @param encrypted      true if a cluster secret is configured
  */
-public record GossipStatus(String clusterName, PeerId selfId, long incarnation, InetSocketAddress advertiseAddress,
-                           boolean encrypted, boolean leaving, List<MemberView> members, int liveMembers,
-                           int pendingBroadcasts, long nowNanos, WireCounters.Snapshot counters) {
+public record GossipStatus(
+        String clusterName,
+        PeerId selfId,
+        long incarnation,
+        InetSocketAddress advertiseAddress,
+        boolean encrypted,
+        boolean leaving,
+        List<MemberView> members,
+        int liveMembers,
+        int pendingBroadcasts,
+        long nowNanos,
+        WireCounters.Snapshot counters) {
     public long count(MemberState state) {
         return members.stream().filter(m -> m.state() == state).count();
     }

@@ -1,6 +1,7 @@
 package dev.weft.gossip;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.weft.gossip.swim.MemberState;
 import dev.weft.gossip.swim.MemberView;
@@ -16,13 +17,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.Callable;
-import static org.awaitility.Awaitility.await;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -88,7 +87,7 @@ class InMemoryGossipNodeTest {
     }
 
     private static InetSocketAddress addr(int i) throws Exception {
-        return new InetSocketAddress(InetAddress.getByAddress(new byte[]{(byte) 198, 51, 100, (byte) (i + 1)}), 6770);
+        return new InetSocketAddress(InetAddress.getByAddress(new byte[] {(byte) 198, 51, 100, (byte) (i + 1)}), 6770);
     }
 
     private static PeerId id(int i) {
@@ -115,11 +114,22 @@ class InMemoryGossipNodeTest {
                 view.put(m.id(), MemberState.DEAD);
             }
         };
-        GossipConfig cfg = GossipConfig.builder("mem", id).advertiseAddress(addr(i)).bindAddress(addr(i))
-                .seeds(seeds).secrets(List.of("in-memory-secret-0123456789".getBytes())).build();
+        GossipConfig cfg = GossipConfig.builder("mem", id)
+                .advertiseAddress(addr(i))
+                .bindAddress(addr(i))
+                .seeds(seeds)
+                .secrets(List.of("in-memory-secret-0123456789".getBytes()))
+                .build();
         WireCounters counters = new WireCounters();
-        GossipNode n = new GossipNode(cfg, net.transport(addr(i), cfg.maxUdpPayload(), cfg.maxStreamFrameBytes()),
-                newExecutor(), l, System::nanoTime, Clock.systemUTC(), new Random(i), counters);
+        GossipNode n = new GossipNode(
+                cfg,
+                net.transport(addr(i), cfg.maxUdpPayload(), cfg.maxStreamFrameBytes()),
+                newExecutor(),
+                l,
+                System::nanoTime,
+                Clock.systemUTC(),
+                new Random(i),
+                counters);
         MaxRegister reg = new MaxRegister();
         reg.node = n;
         n.registerChannel("max", reg);
@@ -149,13 +159,18 @@ class InMemoryGossipNodeTest {
         for (int i = 1; i < n; i++) {
             start(i, List.of(addr(0)));
         }
-        waitFor(() -> views.values().stream().allMatch(v ->
-                v.values().stream().filter(s -> s == MemberState.ALIVE).count() == n - 1), Duration.ofSeconds(10));
+        waitFor(
+                () -> views.values().stream()
+                        .allMatch(v -> v.values().stream()
+                                        .filter(s -> s == MemberState.ALIVE)
+                                        .count()
+                                == n - 1),
+                Duration.ofSeconds(10));
         byte[] oldSecret = "in-memory-secret-0123456789".getBytes();
         byte[] newSecret = "the-next-secret-abcdefghijk".getBytes();
         // step by step, member by member, with protocol traffic flowing in between
-        for (List<byte[]> ring : List.of(List.of(oldSecret, newSecret), List.of(newSecret, oldSecret),
-                List.of(newSecret))) {
+        for (List<byte[]> ring :
+                List.of(List.of(oldSecret, newSecret), List.of(newSecret, oldSecret), List.of(newSecret))) {
             for (GossipNode node : nodes) {
                 node.setSecrets(ring);
                 TimeUnit.MILLISECONDS.sleep(300); // let probes run between members' steps (not a wait for a condition)
@@ -164,10 +179,13 @@ class InMemoryGossipNodeTest {
         // a couple of probe rounds under the final key only
         long before = nodes.get(0).counters().packetsReceived();
         waitFor(() -> nodes.get(0).counters().packetsReceived() > before + 6, Duration.ofSeconds(10));
-        views.forEach((id, v) -> v.forEach((other, s) ->
-                assertThat(s).as("%s sees %s", id, other).isEqualTo(MemberState.ALIVE)));
-        assertThat(nodes.stream().mapToLong(x -> x.counters().dropped(dev.weft.gossip.wire.DropReason.UNKNOWN_KEY)).sum())
-                .as("no packet was sealed with a key the receiver lacked").isZero();
+        views.forEach((id, v) -> v.forEach(
+                (other, s) -> assertThat(s).as("%s sees %s", id, other).isEqualTo(MemberState.ALIVE)));
+        assertThat(nodes.stream()
+                        .mapToLong(x -> x.counters().dropped(dev.weft.gossip.wire.DropReason.UNKNOWN_KEY))
+                        .sum())
+                .as("no packet was sealed with a key the receiver lacked")
+                .isZero();
     }
 
     @Test
@@ -177,17 +195,26 @@ class InMemoryGossipNodeTest {
         for (int i = 1; i < n; i++) {
             start(i, List.of(addr(0), addr(i - 1)));
         }
-        long conv = waitFor(() -> views.values().stream().allMatch(v ->
-                v.values().stream().filter(s -> s == MemberState.ALIVE).count() == n - 1), Duration.ofSeconds(10));
+        long conv = waitFor(
+                () -> views.values().stream()
+                        .allMatch(v -> v.values().stream()
+                                        .filter(s -> s == MemberState.ALIVE)
+                                        .count()
+                                == n - 1),
+                Duration.ofSeconds(10));
 
         channels.get(5).set(42);
         long ch = waitFor(() -> channels.stream().allMatch(c -> c.value == 42), Duration.ofSeconds(5));
 
         net.setLoss(0.05);
         net.setHung(addr(7), true);
-        long hung = waitFor(() -> views.entrySet().stream().filter(e -> !e.getKey().equals(id(7)))
-                .allMatch(e -> e.getValue().get(id(7)) == MemberState.DEAD), Duration.ofSeconds(20));
-        System.out.printf("in-memory N=20: converged %d ms, channel %d ms, hung member dead at all (5%% loss) %d ms%n",
+        long hung = waitFor(
+                () -> views.entrySet().stream()
+                        .filter(e -> !e.getKey().equals(id(7)))
+                        .allMatch(e -> e.getValue().get(id(7)) == MemberState.DEAD),
+                Duration.ofSeconds(20));
+        System.out.printf(
+                "in-memory N=20: converged %d ms, channel %d ms, hung member dead at all (5%% loss) %d ms%n",
                 conv, ch, hung);
         assertThat(hung).as("hung detection").isBetween(0L, 12_000L);
         // nobody else was declared dead

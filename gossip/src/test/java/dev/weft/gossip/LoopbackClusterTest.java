@@ -1,6 +1,7 @@
 package dev.weft.gossip;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.weft.gossip.swim.MemberState;
 import dev.weft.gossip.swim.MemberView;
@@ -19,13 +20,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.Callable;
-import static org.awaitility.Awaitility.await;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -86,7 +85,11 @@ class LoopbackClusterTest {
         MultiThreadIoEventLoopGroup g = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         groups.add(g);
         Events ev = new Events();
-        GossipConfig cfg = GossipConfig.builder(cluster, id).bind(LO, 0).secrets(secrets).seeds(seeds).build();
+        GossipConfig cfg = GossipConfig.builder(cluster, id)
+                .bind(LO, 0)
+                .secrets(secrets)
+                .seeds(seeds)
+                .build();
         GossipNode n = GossipNode.create(cfg, g, ev);
         n.start().get(5, TimeUnit.SECONDS);
         nodes.add(n);
@@ -165,7 +168,8 @@ class LoopbackClusterTest {
             }
         });
         long hung = waitFor(() -> othersSee(3, MemberState.DEAD, 4), Duration.ofSeconds(15));
-        System.out.printf("loopback N=5 default timing: killed member dead at all others after %d ms, hung after %d ms%n",
+        System.out.printf(
+                "loopback N=5 default timing: killed member dead at all others after %d ms, hung after %d ms%n",
                 killed, hung);
         assertThat(killed).as("killed detection").isBetween(0L, 10_000L);
         assertThat(hung).as("hung detection").isBetween(0L, 10_000L);
@@ -178,16 +182,25 @@ class LoopbackClusterTest {
     void recordsMessagesAndGracefulLeave() throws Exception {
         cluster(3);
         nodes.get(1).setLocalRecord("vtep=1".getBytes(StandardCharsets.UTF_8));
-        waitFor(() -> "vtep=1".equals(events.get(0).records.get(n(1)))
-                && "vtep=1".equals(events.get(2).records.get(n(1))), Duration.ofSeconds(5));
-        assertThat(nodes.get(0).sendMessage(n(2), "ipam", "give me space".getBytes(StandardCharsets.UTF_8))
-                .get(5, TimeUnit.SECONDS)).isTrue();
+        waitFor(
+                () -> "vtep=1".equals(events.get(0).records.get(n(1)))
+                        && "vtep=1".equals(events.get(2).records.get(n(1))),
+                Duration.ofSeconds(5));
+        assertThat(nodes.get(0)
+                        .sendMessage(n(2), "ipam", "give me space".getBytes(StandardCharsets.UTF_8))
+                        .get(5, TimeUnit.SECONDS))
+                .isTrue();
         assertThat(events.get(2).messages).containsExactly("0000000000000100/ipam/give me space");
-        assertThat(nodes.get(0).sendMessage(PeerId.of(0xdead), "ipam", new byte[1]).get(5, TimeUnit.SECONDS)).isFalse();
+        assertThat(nodes.get(0)
+                        .sendMessage(PeerId.of(0xdead), "ipam", new byte[1])
+                        .get(5, TimeUnit.SECONDS))
+                .isFalse();
         nodes.get(2).leave(Duration.ofSeconds(3)).get(5, TimeUnit.SECONDS);
         nodes.get(2).close();
-        waitFor(() -> events.get(0).states.get(n(2)) == MemberState.LEFT
-                && events.get(1).states.get(n(2)) == MemberState.LEFT, Duration.ofSeconds(5));
+        waitFor(
+                () -> events.get(0).states.get(n(2)) == MemberState.LEFT
+                        && events.get(1).states.get(n(2)) == MemberState.LEFT,
+                Duration.ofSeconds(5));
         GossipStatus st = nodes.get(0).status().get(2, TimeUnit.SECONDS);
         assertThat(st.encrypted()).isTrue();
         assertThat(st.count(MemberState.LEFT)).isEqualTo(1);
@@ -197,7 +210,10 @@ class LoopbackClusterTest {
     @Test
     void wrongSecretAndForeignClusterAreRejectedAndCounted() throws Exception {
         GossipNode a = node(PeerId.of(0xa), "loop", List.of(SECRET), List.of());
-        GossipNode wrong = node(PeerId.of(0xb), "loop", List.of("another-secret-0123456789abcdef".getBytes()),
+        GossipNode wrong = node(
+                PeerId.of(0xb),
+                "loop",
+                List.of("another-secret-0123456789abcdef".getBytes()),
                 List.of(a.localAddress()));
         GossipNode foreign = node(PeerId.of(0xf), "other", List.of(SECRET), List.of(a.localAddress()));
         GossipNode plain = node(PeerId.of(0xc), "loop", List.of(), List.of(a.localAddress()));
@@ -208,14 +224,21 @@ class LoopbackClusterTest {
         logs.start();
         logger.addAppender(logs);
         try {
-            waitFor(() -> a.counters().dropped(DropReason.UNKNOWN_KEY) > 0
-                    && a.counters().dropped(DropReason.FOREIGN_CLUSTER) > 0
-                    && a.counters().dropped(DropReason.SECURITY_MISMATCH) > 0, Duration.ofSeconds(5));
+            waitFor(
+                    () -> a.counters().dropped(DropReason.UNKNOWN_KEY) > 0
+                            && a.counters().dropped(DropReason.FOREIGN_CLUSTER) > 0
+                            && a.counters().dropped(DropReason.SECURITY_MISMATCH) > 0,
+                    Duration.ofSeconds(5));
             // visible in one (rate-limited) log line per reason, not one per packet
-            waitFor(() -> logs.list.stream().anyMatch(e -> e.getFormattedMessage().contains("reason=unknown_key")
-                    && e.getFormattedMessage().contains("peer=000000000000000a")), Duration.ofSeconds(3));
-            long unknownKeyLines = logs.list.stream().filter(e -> e.getFormattedMessage().contains("reason=unknown_key")
-                    && e.getFormattedMessage().contains("peer=000000000000000a")).count();
+            waitFor(
+                    () -> logs.list.stream()
+                            .anyMatch(e -> e.getFormattedMessage().contains("reason=unknown_key")
+                                    && e.getFormattedMessage().contains("peer=000000000000000a")),
+                    Duration.ofSeconds(3));
+            long unknownKeyLines = logs.list.stream()
+                    .filter(e -> e.getFormattedMessage().contains("reason=unknown_key")
+                            && e.getFormattedMessage().contains("peer=000000000000000a"))
+                    .count();
             assertThat(unknownKeyLines).isEqualTo(1);
         } finally {
             logger.detachAppender(logs);
@@ -245,8 +268,10 @@ class LoopbackClusterTest {
                     d[2] = 1;
                     d[3] = 1;
                     java.nio.ByteBuffer.wrap(d, 4, 4).putInt(dev.weft.gossip.wire.Keyring.clusterTag("loop"));
-                    java.nio.ByteBuffer.wrap(d, 8, 4).putInt(dev.weft.gossip.wire.Keyring
-                            .withSecrets("loop", List.of(SECRET)).primary().id());
+                    java.nio.ByteBuffer.wrap(d, 8, 4)
+                            .putInt(dev.weft.gossip.wire.Keyring.withSecrets("loop", List.of(SECRET))
+                                    .primary()
+                                    .id());
                 }
                 s.send(new DatagramPacket(d, d.length, to));
                 if (i % 100 == 0) {
@@ -274,19 +299,25 @@ class LoopbackClusterTest {
         }
         // every datagram/frame that reached the member was dropped and counted (the kernel may lose some under
         // load before they reach us; those are not the member's to count)
-        long settled = waitFor(() -> {
-            WireCounters.Snapshot now = target.counters();
-            long received = now.packetsReceived() - before.packetsReceived();
-            long dropped = now.droppedTotal() - before.droppedTotal();
-            return received >= 2_000 && dropped == received + 10; // + 10 oversized TCP frames: dropped, never "received"
-        }, Duration.ofSeconds(10));
+        long settled = waitFor(
+                () -> {
+                    WireCounters.Snapshot now = target.counters();
+                    long received = now.packetsReceived() - before.packetsReceived();
+                    long dropped = now.droppedTotal() - before.droppedTotal();
+                    return received >= 2_000
+                            && dropped == received + 10; // + 10 oversized TCP frames: dropped, never "received"
+                },
+                Duration.ofSeconds(10));
         WireCounters.Snapshot after = target.counters();
-        System.out.printf("loopback garbage: received %d, dropped %d (by reason %s)%n",
-                after.packetsReceived() - before.packetsReceived(), after.droppedTotal() - before.droppedTotal(),
+        System.out.printf(
+                "loopback garbage: received %d, dropped %d (by reason %s)%n",
+                after.packetsReceived() - before.packetsReceived(),
+                after.droppedTotal() - before.droppedTotal(),
                 after.dropped());
         assertThat(live(target)).isZero();
         // and the member still works: it joins the cluster
-        assertThat(target.join(List.of(c.get(0).localAddress())).get(5, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(target.join(List.of(c.get(0).localAddress())).get(5, TimeUnit.SECONDS))
+                .isEqualTo(1);
         waitFor(() -> nodes.stream().allMatch(x -> live(x) == 3), Duration.ofSeconds(5));
     }
 }

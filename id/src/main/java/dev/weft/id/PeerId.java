@@ -36,8 +36,9 @@ public record PeerId(long value) implements Comparable<PeerId> {
      * @throws IllegalArgumentException naming the text and what a peer id looks like
      */
     public static PeerId parse(String text) {
-        return tryParse(text).orElseThrow(() -> new IllegalArgumentException(
-                "'" + text + "' is not a peer id (16 hex digits, not all zero, e.g. 3f2a09c1d4e5b6a7)"));
+        return tryParse(text)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "'" + text + "' is not a peer id (16 hex digits, not all zero, e.g. 3f2a09c1d4e5b6a7)"));
     }
 
     /** The id for 16 hex digits, or empty for anything else. */

@@ -17,58 +17,58 @@ import java.util.TreeSet;
  * which the join makes harmless). Recorded only after the change was saved.
  */
 final class DeltaBuffer {
-  private final SortedSet<IpAddress> tokens = new TreeSet<>();
-  private final SortedSet<Long> tombstones = new TreeSet<>();
+    private final SortedSet<IpAddress> tokens = new TreeSet<>();
+    private final SortedSet<Long> tombstones = new TreeSet<>();
 
-  /** Records every token and tombstone that differs between {@code before} and {@code after}. */
-  void record(Ring before, Ring after) {
-    record(before, after, 0);
-  }
+    /** Records every token and tombstone that differs between {@code before} and {@code after}. */
+    void record(Ring before, Ring after) {
+        record(before, after, 0);
+    }
 
-  /**
-   * Records tokens that differ between {@code before} (may be null) and {@code after}; if {@code
-   * onlyOwner} is not 0, only those whose entry in {@code after} belongs to it.
-   */
-  void record(Ring before, Ring after, long onlyOwner) {
-    if (after == null || after == before) {
-      return;
-    }
-    List<RingEntry> b = before == null ? List.of() : before.entries();
-    int j = 0;
-    for (RingEntry e : after.entries()) {
-      while (j < b.size() && b.get(j).token().compareTo(e.token()) < 0) {
-        j++;
-      }
-      boolean same = j < b.size() && b.get(j).equals(e);
-      if (!same && (onlyOwner == 0 || e.owner() == onlyOwner)) {
-        tokens.add(e.token());
-      }
-    }
-    if (onlyOwner == 0) {
-      for (Map.Entry<Long, Long> t : after.tombstones().entrySet()) {
-        if (before == null || !before.tombstones().containsKey(t.getKey())) {
-          tombstones.add(t.getKey());
+    /**
+     * Records tokens that differ between {@code before} (may be null) and {@code after}; if {@code
+     * onlyOwner} is not 0, only those whose entry in {@code after} belongs to it.
+     */
+    void record(Ring before, Ring after, long onlyOwner) {
+        if (after == null || after == before) {
+            return;
         }
-      }
+        List<RingEntry> b = before == null ? List.of() : before.entries();
+        int j = 0;
+        for (RingEntry e : after.entries()) {
+            while (j < b.size() && b.get(j).token().compareTo(e.token()) < 0) {
+                j++;
+            }
+            boolean same = j < b.size() && b.get(j).equals(e);
+            if (!same && (onlyOwner == 0 || e.owner() == onlyOwner)) {
+                tokens.add(e.token());
+            }
+        }
+        if (onlyOwner == 0) {
+            for (Map.Entry<Long, Long> t : after.tombstones().entrySet()) {
+                if (before == null || !before.tombstones().containsKey(t.getKey())) {
+                    tombstones.add(t.getKey());
+                }
+            }
+        }
     }
-  }
 
-  boolean isEmpty() {
-    return tokens.isEmpty() && tombstones.isEmpty();
-  }
-
-  /** The delta of everything recorded, read from {@code ring}, and forgets it; empty if nothing. */
-  Optional<RingDelta> take(Ring ring) {
-    if (isEmpty() || ring == null) {
-      return Optional.empty();
+    boolean isEmpty() {
+        return tokens.isEmpty() && tombstones.isEmpty();
     }
-    RingDelta d = RingDelta.from(ring, tokens, tombstones);
-    clear();
-    return Optional.of(d);
-  }
 
-  void clear() {
-    tokens.clear();
-    tombstones.clear();
-  }
+    /** The delta of everything recorded, read from {@code ring}, and forgets it; empty if nothing. */
+    Optional<RingDelta> take(Ring ring) {
+        if (isEmpty() || ring == null) {
+            return Optional.empty();
+        }
+        RingDelta d = RingDelta.from(ring, tokens, tombstones);
+        clear();
+        return Optional.of(d);
+    }
+
+    void clear() {
+        tokens.clear();
+        tombstones.clear();
+    }
 }

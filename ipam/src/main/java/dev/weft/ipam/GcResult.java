@@ -6,7 +6,7 @@ import java.util.Map;
 
 /** Allocations released by {@link IpamNode#gc} because their attachment was not in the valid list. */
 public record GcResult(Map<AttachmentKey, IpAddress> released) {
-  public GcResult {
-    released = Map.copyOf(released);
-  }
+    public GcResult {
+        released = Map.copyOf(released);
+    }
 }

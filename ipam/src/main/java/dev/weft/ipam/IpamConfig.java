@@ -12,34 +12,33 @@ import dev.weft.ipam.ring.RingConfig;
  * @param wantedPerRequest addresses asked for per request; 0 means "as much as the donor can spare"
  *     (at most half its free space) (default 0)
  */
-public record IpamConfig(
-    RingConfig ring, long lowFreeWatermark, long spaceRequestRetryMillis, long wantedPerRequest) {
-  public IpamConfig {
-    if (ring == null) {
-      throw new IllegalArgumentException("ring config is required");
+public record IpamConfig(RingConfig ring, long lowFreeWatermark, long spaceRequestRetryMillis, long wantedPerRequest) {
+    public IpamConfig {
+        if (ring == null) {
+            throw new IllegalArgumentException("ring config is required");
+        }
+        if (lowFreeWatermark < 0 || spaceRequestRetryMillis < 0 || wantedPerRequest < 0) {
+            throw new IllegalArgumentException("IPAM thresholds must not be negative");
+        }
     }
-    if (lowFreeWatermark < 0 || spaceRequestRetryMillis < 0 || wantedPerRequest < 0) {
-      throw new IllegalArgumentException("IPAM thresholds must not be negative");
+
+    public static IpamConfig defaults() {
+        return of(RingConfig.DEFAULT_RANGE, RingConfig.DEFAULT_MIN_BLOCK);
     }
-  }
 
-  public static IpamConfig defaults() {
-    return of(RingConfig.DEFAULT_RANGE, RingConfig.DEFAULT_MIN_BLOCK);
-  }
+    public static IpamConfig of(Cidr range, int minBlock) {
+        return new IpamConfig(new RingConfig(range, minBlock), 16, 5_000, 0);
+    }
 
-  public static IpamConfig of(Cidr range, int minBlock) {
-    return new IpamConfig(new RingConfig(range, minBlock), 16, 5_000, 0);
-  }
+    public IpamConfig withLowFreeWatermark(long v) {
+        return new IpamConfig(ring, v, spaceRequestRetryMillis, wantedPerRequest);
+    }
 
-  public IpamConfig withLowFreeWatermark(long v) {
-    return new IpamConfig(ring, v, spaceRequestRetryMillis, wantedPerRequest);
-  }
+    public IpamConfig withSpaceRequestRetryMillis(long v) {
+        return new IpamConfig(ring, lowFreeWatermark, v, wantedPerRequest);
+    }
 
-  public IpamConfig withSpaceRequestRetryMillis(long v) {
-    return new IpamConfig(ring, lowFreeWatermark, v, wantedPerRequest);
-  }
-
-  public IpamConfig withWantedPerRequest(long v) {
-    return new IpamConfig(ring, lowFreeWatermark, spaceRequestRetryMillis, v);
-  }
+    public IpamConfig withWantedPerRequest(long v) {
+        return new IpamConfig(ring, lowFreeWatermark, spaceRequestRetryMillis, v);
+    }
 }

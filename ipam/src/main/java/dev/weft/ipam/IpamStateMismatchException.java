@@ -7,7 +7,7 @@ import java.io.IOException;
  * size, allocations outside owned ranges). The agent stops: using it could duplicate addresses.
  */
 public final class IpamStateMismatchException extends IOException {
-  public IpamStateMismatchException(String message) {
-    super(message);
-  }
+    public IpamStateMismatchException(String message) {
+        super(message);
+    }
 }

@@ -27,29 +27,29 @@ import java.util.Optional;
  * @param counters monotonic counters
  */
 public record IpamStatus(
-    PeerId self,
-    String nickname,
-    Cidr clusterRange,
-    int minBlock,
-    boolean ringExists,
-    Optional<String> genesis,
-    boolean removed,
-    List<OwnerStatus> owners,
-    long localSize,
-    long localFree,
-    Optional<IpAddress> gateway,
-    Map<AttachmentKey, IpAddress> allocations,
-    Optional<PeerId> pendingSpaceRequest,
-    IpamCounters counters) {
+        PeerId self,
+        String nickname,
+        Cidr clusterRange,
+        int minBlock,
+        boolean ringExists,
+        Optional<String> genesis,
+        boolean removed,
+        List<OwnerStatus> owners,
+        long localSize,
+        long localFree,
+        Optional<IpAddress> gateway,
+        Map<AttachmentKey, IpAddress> allocations,
+        Optional<PeerId> pendingSpaceRequest,
+        IpamCounters counters) {
 
-  /**
-   * One owner's share as the ring says.
-   *
-   * @param free for this node its real free count; for another owner its gossiped hint ({@link
-   *     IpamNode#setFreeHints}) if known, else the count in the ring (written at its last ownership
-   *     change)
-   * @param removed the owner has a tombstone (its ranges are, or will be, reclaimed)
-   */
-  public record OwnerStatus(
-      PeerId peer, boolean self, boolean removed, List<IpRange> ranges, List<Cidr> cidrs, long size, long free) {}
+    /**
+     * One owner's share as the ring says.
+     *
+     * @param free for this node its real free count; for another owner its gossiped hint ({@link
+     *     IpamNode#setFreeHints}) if known, else the count in the ring (written at its last ownership
+     *     change)
+     * @param removed the owner has a tombstone (its ranges are, or will be, reclaimed)
+     */
+    public record OwnerStatus(
+            PeerId peer, boolean self, boolean removed, List<IpRange> ranges, List<Cidr> cidrs, long size, long free) {}
 }

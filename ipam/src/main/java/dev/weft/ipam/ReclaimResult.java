@@ -6,7 +6,7 @@ import java.util.List;
 
 /** The ranges this peer took over from {@code removedPeer}. */
 public record ReclaimResult(PeerId removedPeer, List<IpRange> taken) {
-  public ReclaimResult {
-    taken = List.copyOf(taken);
-  }
+    public ReclaimResult {
+        taken = List.copyOf(taken);
+    }
 }

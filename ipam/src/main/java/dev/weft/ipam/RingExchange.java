@@ -25,191 +25,200 @@ import org.slf4j.LoggerFactory;
  * sender has seen this node's state (a delta cannot prove that: it is partial).
  */
 final class RingExchange {
-  private static final Logger log = LoggerFactory.getLogger(RingExchange.class);
+    private static final Logger log = LoggerFactory.getLogger(RingExchange.class);
 
-  private final NodeState s;
+    private final NodeState s;
 
-  RingExchange(NodeState s) {
-    this.s = s;
-  }
-
-  Optional<byte[]> localRingBytes() {
-    byte[] b = s.ringBytes();
-    return b == null ? Optional.empty() : Optional.of(b.clone());
-  }
-
-  Optional<byte[]> takeOutgoingDelta() {
-    if (s.isRemoved()) {
-      s.outgoing.clear(); // a removed peer changes nothing any more
-      return Optional.empty();
+    RingExchange(NodeState s) {
+        this.s = s;
     }
-    Optional<RingDelta> d = s.outgoing.take(s.ring());
-    d.ifPresent(x -> s.counters.deltasPublished++);
-    return d.map(RingDeltaCodec::encode);
-  }
 
-  RingUpdate applyRemoteRing(byte[] bytes) throws IOException {
-    s.checkUsable();
-    Ring remote = decode(() -> RingCodec.decode(bytes));
-    if (s.isRemoved()) {
-      return new RingUpdate(false, true, List.of(), List.of());
+    Optional<byte[]> localRingBytes() {
+        byte[] b = s.ringBytes();
+        return b == null ? Optional.empty() : Optional.of(b.clone());
     }
-    if (s.ring() == null) {
-      return adopt(remote);
+
+    Optional<byte[]> takeOutgoingDelta() {
+        if (s.isRemoved()) {
+            s.outgoing.clear(); // a removed peer changes nothing any more
+            return Optional.empty();
+        }
+        Optional<RingDelta> d = s.outgoing.take(s.ring());
+        d.ifPresent(x -> s.counters.deltasPublished++);
+        return d.map(RingDeltaCodec::encode);
     }
-    return guarded(() -> {
-      // A peer that is being removed gives up its gateway address with its ranges; only pod
-      // addresses block the takeover then. Otherwise the gateway (the node's VTEP) is in use too.
-      Ring.PeerMergeResult m = s.ring().mergeAsPeer(
-          remote, s.self, remote.isRemoved(s.self) ? s.alloc::hasAllocationIn : s.alloc::inUse);
-      if (!s.synced && knowsOurLatest(remote, s.ring())) {
+
+    RingUpdate applyRemoteRing(byte[] bytes) throws IOException {
+        s.checkUsable();
+        Ring remote = decode(() -> RingCodec.decode(bytes));
+        if (s.isRemoved()) {
+            return new RingUpdate(false, true, List.of(), List.of());
+        }
+        if (s.ring() == null) {
+            return adopt(remote);
+        }
+        return guarded(() -> {
+            // A peer that is being removed gives up its gateway address with its ranges; only pod
+            // addresses block the takeover then. Otherwise the gateway (the node's VTEP) is in use too.
+            Ring.PeerMergeResult m = s.ring()
+                    .mergeAsPeer(remote, s.self, remote.isRemoved(s.self) ? s.alloc::hasAllocationIn : s.alloc::inUse);
+            if (!s.synced && knowsOurLatest(remote, s.ring())) {
+                s.synced = true;
+            }
+            if (!m.changed()) {
+                s.counters.ringsUnchanged++;
+                return new RingUpdate(false, m.selfRemoved(), List.of(), List.of());
+            }
+            s.counters.ringsApplied++;
+            return commit(m);
+        });
+    }
+
+    RingUpdate applyRemoteDelta(byte[] bytes) throws IOException {
+        s.checkUsable();
+        RingDelta delta = decode(() -> RingDeltaCodec.decode(bytes));
+        if (s.isRemoved()) {
+            return new RingUpdate(false, true, List.of(), List.of());
+        }
+        if (s.ring() == null) {
+            if (!delta.config().equals(s.config.ring())
+                    || (s.expected != null && !delta.genesis().equals(s.expected))) {
+                s.counters.ringMismatches++;
+                throw new RingMismatchException(
+                        s.config.ring() + " genesis=" + (s.expected == null ? "(any)" : s.expected), delta.describe());
+            }
+            s.counters.deltasWithoutRing++; // a delta cannot create a ring: wait for a full state
+            return new RingUpdate(false, false, List.of(), List.of());
+        }
+        return guarded(() -> {
+            boolean removing = delta.tombstones().containsKey(s.self);
+            Ring.PeerMergeResult m =
+                    s.ring().mergeAsPeer(delta, s.self, removing ? s.alloc::hasAllocationIn : s.alloc::inUse);
+            if (!m.changed()) {
+                s.counters.deltasUnchanged++;
+                return new RingUpdate(false, m.selfRemoved(), List.of(), List.of());
+            }
+            s.counters.deltasApplied++;
+            return commit(m);
+        });
+    }
+
+    /** Saves a merged ring, runs the owner follow-ups and records what they changed for publishing. */
+    private RingUpdate commit(Ring.PeerMergeResult m) throws IOException {
+        Ring before = s.ring();
+        s.transact(() -> {
+            s.setRing(m.ring());
+            s.ownerFollowUps();
+        });
+        s.outgoing.record(m.ring(), s.ring()); // only this node's own follow-up changes
+        List<IpRange> gained = Intervals.subtract(s.owned(), before.rangesOwnedBy(s.self));
+        List<IpRange> lost = Intervals.subtract(before.rangesOwnedBy(s.self), s.owned());
+        logOwnershipChange(gained, lost);
+        if (m.selfRemoved()) {
+            logRemoved();
+        }
+        return new RingUpdate(!s.ring().equals(before), m.selfRemoved(), gained, lost);
+    }
+
+    private interface Merge {
+        RingUpdate run() throws IOException;
+    }
+
+    /** Runs a merge, counting each kind of refusal. */
+    private RingUpdate guarded(Merge merge) throws IOException {
+        try {
+            return merge.run();
+        } catch (RangeTakeoverRefusedException e) {
+            s.counters.ringsRefusedTakeover++;
+            throw e;
+        } catch (RingConflictException e) {
+            s.counters.ringConflicts++;
+            throw e;
+        } catch (RingMismatchException e) {
+            s.counters.ringMismatches++;
+            throw e;
+        } catch (RingInvariantException e) {
+            s.counters.ringInvalid++;
+            throw e;
+        }
+    }
+
+    private <T> T decode(Supplier<T> decoder) {
+        try {
+            return decoder.get();
+        } catch (RingDecodeException | RingInvariantException e) {
+            s.counters.ringInvalid++;
+            throw e;
+        }
+    }
+
+    /**
+     * True if {@code remote} has every entry this node owns in {@code local} at the same or a
+     * higher version: the sender has seen this node's latest state, so its ring is a fair picture of
+     * the cluster (a freshly started peer's initial ring is not: trusting it could let a node that
+     * was reclaimed while away hand out addresses from its old ranges).
+     */
+    private boolean knowsOurLatest(Ring remote, Ring local) {
+        for (RingEntry e : local.entries()) {
+            if (e.owner() != s.self) {
+                continue;
+            }
+            int i = remote.indexOf(e.token());
+            if (i < 0) {
+                return false;
+            }
+            RingEntry r = remote.entries().get(i);
+            if (!r.token().equals(e.token()) || r.version() < e.version()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private RingUpdate adopt(Ring remote) throws IOException {
+        if (!remote.config().equals(s.config.ring())
+                || (s.expected != null && !remote.genesis().equals(s.expected))) {
+            s.counters.ringMismatches++;
+            throw new RingMismatchException(
+                    s.config.ring() + " genesis=" + (s.expected == null ? "(any)" : s.expected), remote.describe());
+        }
+        s.transact(() -> {
+            s.setRing(remote);
+            s.expected = remote.genesis();
+            s.ownerFollowUps();
+        });
+        s.outgoing.record(remote, s.ring());
         s.synced = true;
-      }
-      if (!m.changed()) {
-        s.counters.ringsUnchanged++;
-        return new RingUpdate(false, m.selfRemoved(), List.of(), List.of());
-      }
-      s.counters.ringsApplied++;
-      return commit(m);
-    });
-  }
+        s.counters.ringsApplied++;
+        log.info(
+                "adopted ring from gossip peer={} genesis={} entries={}",
+                s.selfId,
+                s.ring().genesis(),
+                s.ring().size());
+        boolean removed = s.isRemoved();
+        if (removed) {
+            logRemoved();
+        }
+        return new RingUpdate(true, removed, s.owned(), List.of());
+    }
 
-  RingUpdate applyRemoteDelta(byte[] bytes) throws IOException {
-    s.checkUsable();
-    RingDelta delta = decode(() -> RingDeltaCodec.decode(bytes));
-    if (s.isRemoved()) {
-      return new RingUpdate(false, true, List.of(), List.of());
+    void logRemoved() {
+        log.error(
+                "this peer was removed from the cluster peer={} reclaimedBy={}: discarding IPAM state and"
+                        + " rejoining with a new peer id is required",
+                s.selfId,
+                s.ring()
+                        .tombstoneOf(s.self)
+                        .map(t -> t.reclaimedBy().toString())
+                        .orElse("?"));
     }
-    if (s.ring() == null) {
-      if (!delta.config().equals(s.config.ring()) || (s.expected != null && !delta.genesis().equals(s.expected))) {
-        s.counters.ringMismatches++;
-        throw new RingMismatchException(
-            s.config.ring() + " genesis=" + (s.expected == null ? "(any)" : s.expected), delta.describe());
-      }
-      s.counters.deltasWithoutRing++; // a delta cannot create a ring: wait for a full state
-      return new RingUpdate(false, false, List.of(), List.of());
-    }
-    return guarded(() -> {
-      boolean removing = delta.tombstones().containsKey(s.self);
-      Ring.PeerMergeResult m = s.ring().mergeAsPeer(
-          delta, s.self, removing ? s.alloc::hasAllocationIn : s.alloc::inUse);
-      if (!m.changed()) {
-        s.counters.deltasUnchanged++;
-        return new RingUpdate(false, m.selfRemoved(), List.of(), List.of());
-      }
-      s.counters.deltasApplied++;
-      return commit(m);
-    });
-  }
 
-  /** Saves a merged ring, runs the owner follow-ups and records what they changed for publishing. */
-  private RingUpdate commit(Ring.PeerMergeResult m) throws IOException {
-    Ring before = s.ring();
-    s.transact(() -> {
-      s.setRing(m.ring());
-      s.ownerFollowUps();
-    });
-    s.outgoing.record(m.ring(), s.ring()); // only this node's own follow-up changes
-    List<IpRange> gained = Intervals.subtract(s.owned(), before.rangesOwnedBy(s.self));
-    List<IpRange> lost = Intervals.subtract(before.rangesOwnedBy(s.self), s.owned());
-    logOwnershipChange(gained, lost);
-    if (m.selfRemoved()) {
-      logRemoved();
+    private void logOwnershipChange(List<IpRange> gained, List<IpRange> lost) {
+        for (IpRange r : gained) {
+            log.info("range now owned peer={} range={}", s.selfId, r);
+        }
+        for (IpRange r : lost) {
+            log.info("range no longer owned peer={} range={}", s.selfId, r);
+        }
     }
-    return new RingUpdate(!s.ring().equals(before), m.selfRemoved(), gained, lost);
-  }
-
-  private interface Merge {
-    RingUpdate run() throws IOException;
-  }
-
-  /** Runs a merge, counting each kind of refusal. */
-  private RingUpdate guarded(Merge merge) throws IOException {
-    try {
-      return merge.run();
-    } catch (RangeTakeoverRefusedException e) {
-      s.counters.ringsRefusedTakeover++;
-      throw e;
-    } catch (RingConflictException e) {
-      s.counters.ringConflicts++;
-      throw e;
-    } catch (RingMismatchException e) {
-      s.counters.ringMismatches++;
-      throw e;
-    } catch (RingInvariantException e) {
-      s.counters.ringInvalid++;
-      throw e;
-    }
-  }
-
-  private <T> T decode(Supplier<T> decoder) {
-    try {
-      return decoder.get();
-    } catch (RingDecodeException | RingInvariantException e) {
-      s.counters.ringInvalid++;
-      throw e;
-    }
-  }
-
-  /**
-   * True if {@code remote} has every entry this node owns in {@code local} at the same or a
-   * higher version: the sender has seen this node's latest state, so its ring is a fair picture of
-   * the cluster (a freshly started peer's initial ring is not: trusting it could let a node that
-   * was reclaimed while away hand out addresses from its old ranges).
-   */
-  private boolean knowsOurLatest(Ring remote, Ring local) {
-    for (RingEntry e : local.entries()) {
-      if (e.owner() != s.self) {
-        continue;
-      }
-      int i = remote.indexOf(e.token());
-      if (i < 0) {
-        return false;
-      }
-      RingEntry r = remote.entries().get(i);
-      if (!r.token().equals(e.token()) || r.version() < e.version()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private RingUpdate adopt(Ring remote) throws IOException {
-    if (!remote.config().equals(s.config.ring()) || (s.expected != null && !remote.genesis().equals(s.expected))) {
-      s.counters.ringMismatches++;
-      throw new RingMismatchException(
-          s.config.ring() + " genesis=" + (s.expected == null ? "(any)" : s.expected), remote.describe());
-    }
-    s.transact(() -> {
-      s.setRing(remote);
-      s.expected = remote.genesis();
-      s.ownerFollowUps();
-    });
-    s.outgoing.record(remote, s.ring());
-    s.synced = true;
-    s.counters.ringsApplied++;
-    log.info("adopted ring from gossip peer={} genesis={} entries={}", s.selfId, s.ring().genesis(), s.ring().size());
-    boolean removed = s.isRemoved();
-    if (removed) {
-      logRemoved();
-    }
-    return new RingUpdate(true, removed, s.owned(), List.of());
-  }
-
-  void logRemoved() {
-    log.error(
-        "this peer was removed from the cluster peer={} reclaimedBy={}: discarding IPAM state and"
-            + " rejoining with a new peer id is required",
-        s.selfId,
-        s.ring().tombstoneOf(s.self).map(t -> t.reclaimedBy().toString()).orElse("?"));
-  }
-
-  private void logOwnershipChange(List<IpRange> gained, List<IpRange> lost) {
-    for (IpRange r : gained) {
-      log.info("range now owned peer={} range={}", s.selfId, r);
-    }
-    for (IpRange r : lost) {
-      log.info("range no longer owned peer={} range={}", s.selfId, r);
-    }
-  }
 }

@@ -14,8 +14,8 @@ import java.util.List;
  * @param lost ranges this peer no longer owns (never ones with addresses in use)
  */
 public record RingUpdate(boolean changed, boolean selfRemoved, List<IpRange> gained, List<IpRange> lost) {
-  public RingUpdate {
-    gained = List.copyOf(gained);
-    lost = List.copyOf(lost);
-  }
+    public RingUpdate {
+        gained = List.copyOf(gained);
+        lost = List.copyOf(lost);
+    }
 }

@@ -21,15 +21,18 @@ public final class K8sApiException extends RuntimeException {
     public static K8sApiException of(String what, io.fabric8.kubernetes.client.KubernetesClientException e) {
         int code = e.getCode();
         String hint = switch (code) {
-            case 401 -> "the service account token was rejected; check that the pod runs with the 'weft' ServiceAccount";
-            case 403 -> "forbidden; the weft ClusterRole/Role in k8s/deploy/rbac.yaml must grant this verb"
-                    + " (was it modified, or is an old version applied?)";
+            case 401 ->
+                "the service account token was rejected; check that the pod runs with the 'weft' ServiceAccount";
+            case 403 ->
+                "forbidden; the weft ClusterRole/Role in k8s/deploy/rbac.yaml must grant this verb"
+                        + " (was it modified, or is an old version applied?)";
             case 404 -> "the object does not exist";
             case 409 -> "conflict: another writer changed the object first";
             case 0 -> "no answer from the API server; check connectivity to the kubernetes Service";
             default -> "the API server answered HTTP " + code;
         };
-        String detail = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+        String detail = e.getStatus() != null && e.getStatus().getMessage() != null
+                ? e.getStatus().getMessage()
                 : e.getMessage();
         return new K8sApiException(what + " failed (HTTP " + code + "): " + hint + ". Server said: " + detail, code, e);
     }

@@ -21,6 +21,7 @@ public final class K8sClients {
     public static final int CONNECT_TIMEOUT_MS = 10_000;
     /** Upper bound of one API call (not of a watch, which stays open). */
     public static final int REQUEST_TIMEOUT_MS = 30_000;
+
     public static final String USER_AGENT_PREFIX = "weft-agent/";
 
     /**

@@ -47,26 +47,36 @@ public record K8sConfig(
 
     public K8sConfig {
         List<String> problems = new ArrayList<>();
-        if (nodeName == null || nodeName.length() > 253 || !DNS_SUBDOMAIN.matcher(nodeName).matches()) {
+        if (nodeName == null
+                || nodeName.length() > 253
+                || !DNS_SUBDOMAIN.matcher(nodeName).matches()) {
             problems.add("node name (WEFT_NODE_NAME) must be the Kubernetes Node name (a DNS subdomain), got '"
                     + nodeName + "'; the DaemonSet sets it from spec.nodeName");
         }
-        if (namespace == null || namespace.length() > 63 || !DNS_LABEL.matcher(namespace).matches()) {
+        if (namespace == null
+                || namespace.length() > 63
+                || !DNS_LABEL.matcher(namespace).matches()) {
             problems.add("namespace (WEFT_NAMESPACE) must be a DNS label, got '" + namespace + "'");
         }
-        if (bootstrapName == null || bootstrapName.length() > 253 || !DNS_SUBDOMAIN.matcher(bootstrapName).matches()) {
-            problems.add("bootstrap object name (WEFT_BOOTSTRAP_NAME) must be a DNS subdomain, got '" + bootstrapName + "'");
+        if (bootstrapName == null
+                || bootstrapName.length() > 253
+                || !DNS_SUBDOMAIN.matcher(bootstrapName).matches()) {
+            problems.add(
+                    "bootstrap object name (WEFT_BOOTSTRAP_NAME) must be a DNS subdomain, got '" + bootstrapName + "'");
         }
         Objects.requireNonNull(addressPreference, "addressPreference");
         if (resyncPeriod == null || resyncPeriod.isNegative()) {
             problems.add("resync period (WEFT_NODE_RESYNC) must be zero or positive, got " + resyncPeriod);
         }
-        if (reclaimClaimTimeout == null || reclaimClaimTimeout.toSeconds() < 1
+        if (reclaimClaimTimeout == null
+                || reclaimClaimTimeout.toSeconds() < 1
                 || reclaimClaimTimeout.toSeconds() > Integer.MAX_VALUE) {
-            problems.add("reclaim claim timeout (WEFT_RECLAIM_CLAIM_TIMEOUT) must be at least 1s, got " + reclaimClaimTimeout);
+            problems.add("reclaim claim timeout (WEFT_RECLAIM_CLAIM_TIMEOUT) must be at least 1s, got "
+                    + reclaimClaimTimeout);
         }
         if (reclaimRetention == null || reclaimRetention.isNegative()) {
-            problems.add("reclaim retention (WEFT_RECLAIM_RETENTION) must be zero or positive, got " + reclaimRetention);
+            problems.add(
+                    "reclaim retention (WEFT_RECLAIM_RETENTION) must be zero or positive, got " + reclaimRetention);
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid Kubernetes settings: " + String.join("; ", problems));
@@ -75,8 +85,14 @@ public record K8sConfig(
 
     /** Defaults for everything but the node name. */
     public static K8sConfig defaults(String nodeName) {
-        return new K8sConfig(nodeName, DEFAULT_NAMESPACE, AddressPreference.INTERNAL_FIRST, DEFAULT_RESYNC,
-                DEFAULT_BOOTSTRAP_NAME, DEFAULT_CLAIM_TIMEOUT, DEFAULT_RETENTION);
+        return new K8sConfig(
+                nodeName,
+                DEFAULT_NAMESPACE,
+                AddressPreference.INTERNAL_FIRST,
+                DEFAULT_RESYNC,
+                DEFAULT_BOOTSTRAP_NAME,
+                DEFAULT_CLAIM_TIMEOUT,
+                DEFAULT_RETENTION);
     }
 
     /**
@@ -97,12 +113,13 @@ public record K8sConfig(
     }
 
     public K8sConfig withNodeName(String name) {
-        return new K8sConfig(name, namespace, addressPreference, resyncPeriod, bootstrapName, reclaimClaimTimeout,
-                reclaimRetention);
+        return new K8sConfig(
+                name, namespace, addressPreference, resyncPeriod, bootstrapName, reclaimClaimTimeout, reclaimRetention);
     }
 
     public K8sConfig withAddressPreference(AddressPreference p) {
-        return new K8sConfig(nodeName, namespace, p, resyncPeriod, bootstrapName, reclaimClaimTimeout, reclaimRetention);
+        return new K8sConfig(
+                nodeName, namespace, p, resyncPeriod, bootstrapName, reclaimClaimTimeout, reclaimRetention);
     }
 
     public K8sConfig withReclaimClaimTimeout(Duration d) {

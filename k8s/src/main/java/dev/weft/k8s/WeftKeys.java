@@ -10,6 +10,7 @@ public final class WeftKeys {
     public static final String VERSION = "weft.dev/version";
     /** Label on every object the agent creates, to find and clean them up. */
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+
     public static final String MANAGED_BY_VALUE = "weft";
     /** Label telling which lock an object is: {@code ring-bootstrap} or {@code reclaim}. */
     public static final String LOCK_KIND = "weft.dev/lock";
@@ -24,6 +25,7 @@ public final class WeftKeys {
 
     /** Node condition type set by network plugins; False means the pod network works on the node. */
     public static final String CONDITION_NETWORK_UNAVAILABLE = "NetworkUnavailable";
+
     public static final String REASON_UP = "WeftIsUp";
 
     private static final java.util.regex.Pattern PEER_ID_TEXT =

@@ -28,7 +28,8 @@ class K8sClientsTest {
     @Test
     void builtClientTalksToTheServerWithOurUserAgent() throws Exception {
         ExecutorService tasks = Executors.newSingleThreadExecutor();
-        try (KubernetesClient c = K8sClients.create(new ConfigBuilder(client.getConfiguration()).build(), "1.2.3", tasks)) {
+        try (KubernetesClient c =
+                K8sClients.create(new ConfigBuilder(client.getConfiguration()).build(), "1.2.3", tasks)) {
             c.nodes().resource(Nodes.node("n1", "192.0.2.1", null)).create();
             assertThat(c.nodes().withName("n1").get()).isNotNull();
             assertThat(server.getLastRequest().getHeader("User-Agent")).isEqualTo("weft-agent/1.2.3");

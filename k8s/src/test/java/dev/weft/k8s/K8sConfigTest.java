@@ -21,11 +21,30 @@ class K8sConfigTest {
 
     @Test
     void readsEveryVariable() {
-        K8sConfig c = K8sConfig.fromEnvironment(Map.of("WEFT_NODE_NAME", "n1", "WEFT_NAMESPACE", "kube-system",
-                "WEFT_NODE_ADDRESS_PREFERENCE", "external-first", "WEFT_NODE_RESYNC", "30s",
-                "WEFT_BOOTSTRAP_NAME", "my-ring", "WEFT_RECLAIM_CLAIM_TIMEOUT", "PT90S", "WEFT_RECLAIM_RETENTION", "2d"));
-        assertThat(c).isEqualTo(new K8sConfig("n1", "kube-system", AddressPreference.EXTERNAL_FIRST,
-                Duration.ofSeconds(30), "my-ring", Duration.ofSeconds(90), Duration.ofDays(2)));
+        K8sConfig c = K8sConfig.fromEnvironment(Map.of(
+                "WEFT_NODE_NAME",
+                "n1",
+                "WEFT_NAMESPACE",
+                "kube-system",
+                "WEFT_NODE_ADDRESS_PREFERENCE",
+                "external-first",
+                "WEFT_NODE_RESYNC",
+                "30s",
+                "WEFT_BOOTSTRAP_NAME",
+                "my-ring",
+                "WEFT_RECLAIM_CLAIM_TIMEOUT",
+                "PT90S",
+                "WEFT_RECLAIM_RETENTION",
+                "2d"));
+        assertThat(c)
+                .isEqualTo(new K8sConfig(
+                        "n1",
+                        "kube-system",
+                        AddressPreference.EXTERNAL_FIRST,
+                        Duration.ofSeconds(30),
+                        "my-ring",
+                        Duration.ofSeconds(90),
+                        Duration.ofDays(2)));
     }
 
     @Test

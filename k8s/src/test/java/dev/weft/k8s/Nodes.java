@@ -9,12 +9,27 @@ public final class Nodes {
 
     public static Node node(String name, String internalIp, String podCidr) {
         NodeBuilder b = new NodeBuilder()
-                .withNewMetadata().withName(name).withUid("uid-" + name).endMetadata()
-                .withNewSpec().withPodCIDR(podCidr).endSpec()
+                .withNewMetadata()
+                .withName(name)
+                .withUid("uid-" + name)
+                .endMetadata()
+                .withNewSpec()
+                .withPodCIDR(podCidr)
+                .endSpec()
                 .withNewStatus()
-                .addNewAddress().withType("Hostname").withAddress(name).endAddress()
-                .addNewAddress().withType("InternalIP").withAddress(internalIp).endAddress()
-                .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady").endCondition()
+                .addNewAddress()
+                .withType("Hostname")
+                .withAddress(name)
+                .endAddress()
+                .addNewAddress()
+                .withType("InternalIP")
+                .withAddress(internalIp)
+                .endAddress()
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .withReason("KubeletReady")
+                .endCondition()
                 .endStatus();
         return b.build();
     }

@@ -34,22 +34,29 @@ public final class AgentJson {
     private AgentJson() {}
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_LONG_FOR_INTS, DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS,
+            .enable(
+                    DeserializationFeature.USE_LONG_FOR_INTS,
+                    DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS,
                     DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
-            .addModule(new SimpleModule("weft-json").addSerializer(Double.class, new DecimalSerializer<>(Double.class))
+            .addModule(new SimpleModule("weft-json")
+                    .addSerializer(Double.class, new DecimalSerializer<>(Double.class))
                     .addSerializer(Float.class, new DecimalSerializer<>(Float.class))
                     .addSerializer(new NullMarkerSerializer()))
             .build();
 
     static {
-        MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(Json.MAX_DEPTH).build());
+        MAPPER.getFactory()
+                .setStreamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(Json.MAX_DEPTH)
+                        .build());
         MAPPER.getFactory().setCharacterEscapes(new LowerHexEscapes());
     }
 
     private static final ObjectWriter PRETTY = MAPPER.writer(new DefaultPrettyPrinter(Separators.createDefaultInstance()
-            .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
-            .withObjectEmptySeparator("").withArrayEmptySeparator(""))
+                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                    .withObjectEmptySeparator("")
+                    .withArrayEmptySeparator(""))
             .withObjectIndenter(new DefaultIndenter("  ", "\n"))
             .withArrayIndenter(new DefaultIndenter("  ", "\n")));
 
@@ -58,7 +65,8 @@ public final class AgentJson {
     public static Map<String, Object> parseObject(String text) throws JsonProcessingException {
         Object v = MAPPER.readValue(text, Object.class);
         if (!(v instanceof Map)) {
-            throw JsonMappingException.from((com.fasterxml.jackson.core.JsonParser) null,
+            throw JsonMappingException.from(
+                    (com.fasterxml.jackson.core.JsonParser) null,
                     "expected a JSON object at the top level, got " + Json.typeName(v == null ? Json.NULL : v));
         }
         return (Map<String, Object>) v;

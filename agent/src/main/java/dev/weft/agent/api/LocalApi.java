@@ -1,7 +1,7 @@
 package dev.weft.agent.api;
 
-import dev.weft.cni.FramedChannel;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.weft.cni.FramedChannel;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -65,12 +65,15 @@ public final class LocalApi implements AutoCloseable {
 
     private void acceptLoop(Handler handler) {
         while (!closed) {
-            try (SocketChannel ch = server.accept(); FramedChannel fc = FramedChannel.wrap(ch)) {
+            try (SocketChannel ch = server.accept();
+                    FramedChannel fc = FramedChannel.wrap(ch)) {
                 serve(fc, handler);
             } catch (IOException e) {
                 if (!closed) log.atDebug().addKeyValue("error", e.toString()).log("local API connection failed");
             } catch (RuntimeException e) {
-                log.atWarn().addKeyValue("error", e.toString()).log("local API request crashed; the agent keeps running");
+                log.atWarn()
+                        .addKeyValue("error", e.toString())
+                        .log("local API request crashed; the agent keeps running");
             }
         }
     }

@@ -8,19 +8,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code weft report --json}: everything the agent knows, machine-readable with stable field names. */
-@Command(name = "report", mixinStandardHelpOptions = true,
+@Command(
+        name = "report",
+        mixinStandardHelpOptions = true,
         description = "Print the agent's full report (JSON, stable field names; see README 'Report fields').")
 public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--json", description = "JSON output (the only format; accepted for compatibility with scripts).")
     boolean json;
 
-    @Option(names = "--socket", defaultValue = "/run/weft/weft.sock", description = "Agent API socket. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--socket",
+            defaultValue = "/run/weft/weft.sock",
+            description = "Agent API socket. Default: ${DEFAULT-VALUE}.")
     Path socket;
 
     @Override
     public Integer call() {
         try {
-            Map<String, Object> r = ReportFormat.map(AgentClient.call(socket, AgentJson.obj("cmd", "report")), "report");
+            Map<String, Object> r =
+                    ReportFormat.map(AgentClient.call(socket, AgentJson.obj("cmd", "report")), "report");
             System.out.println(AgentJson.write(r));
             return AgentClient.EXIT_OK;
         } catch (AgentClient.Unreachable e) {

@@ -18,23 +18,42 @@ public final class ReportFormat {
         Map<String, Object> dp = map(r, "datapath");
         List<Map<String, Object>> peers = list(r, "peers");
         long alive = peers.stream().filter(p -> "alive".equals(p.get("state"))).count();
-        long suspect = peers.stream().filter(p -> "suspect".equals(p.get("state"))).count();
+        long suspect =
+                peers.stream().filter(p -> "suspect".equals(p.get("state"))).count();
         long dead = peers.stream().filter(p -> "dead".equals(p.get("state"))).count();
         StringBuilder sb = new StringBuilder();
         kv(sb, "Version", str(r, "version"));
-        kv(sb, "Peer", str(peer, "nickname") + " (" + str(peer, "id") + ", incarnation " + str(peer, "incarnation") + ")");
-        kv(sb, "Cluster", str(cluster, "name") + ", range " + str(cluster, "range") + ", block " + str(cluster, "blockSize"));
-        kv(sb, "Encryption", Boolean.TRUE.equals(enc.get("enabled"))
-                ? "enabled" + (Boolean.TRUE.equals(enc.get("required")) ? " (required)" : "")
-                        + (Boolean.TRUE.equals(enc.get("podTraffic")) ? ", pod traffic in the encrypted sleeve" : "")
-                : "DISABLED (--encryption=disabled: gossip is only bound to the cluster name, not secret)");
+        kv(
+                sb,
+                "Peer",
+                str(peer, "nickname") + " (" + str(peer, "id") + ", incarnation " + str(peer, "incarnation") + ")");
+        kv(
+                sb,
+                "Cluster",
+                str(cluster, "name") + ", range " + str(cluster, "range") + ", block " + str(cluster, "blockSize"));
+        kv(
+                sb,
+                "Encryption",
+                Boolean.TRUE.equals(enc.get("enabled"))
+                        ? "enabled" + (Boolean.TRUE.equals(enc.get("required")) ? " (required)" : "")
+                                + (Boolean.TRUE.equals(enc.get("podTraffic"))
+                                        ? ", pod traffic in the encrypted sleeve"
+                                        : "")
+                        : "DISABLED (--encryption=disabled: gossip is only bound to the cluster name, not secret)");
         kv(sb, "Status", Boolean.TRUE.equals(r.get("ready")) ? "ready" : "NOT READY");
         for (Object p : list(r, "readinessProblems")) kv(sb, "", "- " + p);
         kv(sb, "Peers", peers.size() + " known: " + alive + " alive, " + suspect + " suspect, " + dead + " dead");
-        kv(sb, "IPAM", str(ipam, "owned") + " addresses owned here, " + str(ipam, "allocated") + " in use; cluster "
-                + str(ipam, "range") + " " + str(ipam, "status"));
-        kv(sb, "Datapath", str(dp, "mode") + " on " + str(dp, "device") + " (VNI " + str(dp, "vni") + ", UDP " + str(dp, "port")
-                + ", pod MTU " + str(dp, "mtu") + "), " + str(dp, "routes") + " routes, " + str(dp, "repairs") + " repairs");
+        kv(
+                sb,
+                "IPAM",
+                str(ipam, "owned") + " addresses owned here, " + str(ipam, "allocated") + " in use; cluster "
+                        + str(ipam, "range") + " " + str(ipam, "status"));
+        kv(
+                sb,
+                "Datapath",
+                str(dp, "mode") + " on " + str(dp, "device") + " (VNI " + str(dp, "vni") + ", UDP " + str(dp, "port")
+                        + ", pod MTU " + str(dp, "mtu") + "), " + str(dp, "routes") + " routes, " + str(dp, "repairs")
+                        + " repairs");
         for (Object w : list(ipam, "warnings")) kv(sb, "Warning", String.valueOf(w));
         for (Object w : list(r, "warnings")) kv(sb, "Warning", String.valueOf(w));
         return sb.toString();
@@ -43,7 +62,13 @@ public final class ReportFormat {
     public static String peers(Map<String, Object> r) {
         Table t = new Table("PEER", "NICKNAME", "STATE", "ADDRESS", "INCARNATION", "LAST SEEN");
         for (Map<String, Object> p : ReportFormat.<Map<String, Object>>list(r, "peers")) {
-            t.row(p.get("id"), p.get("nickname"), p.get("state"), p.get("address"), p.get("incarnation"), ago(p.get("lastSeenSecondsAgo")));
+            t.row(
+                    p.get("id"),
+                    p.get("nickname"),
+                    p.get("state"),
+                    p.get("address"),
+                    p.get("incarnation"),
+                    ago(p.get("lastSeenSecondsAgo")));
         }
         return t.render();
     }
@@ -51,7 +76,13 @@ public final class ReportFormat {
     public static String connections(Map<String, Object> r) {
         Table t = new Table("PEER", "NICKNAME", "ADDRESS", "DATAPATH", "HEALTH", "LAST SEEN");
         for (Map<String, Object> c : ReportFormat.<Map<String, Object>>list(r, "connections")) {
-            t.row(c.get("peer"), c.get("nickname"), c.get("address"), c.get("mode"), c.get("health"), ago(c.get("lastSeenSecondsAgo")));
+            t.row(
+                    c.get("peer"),
+                    c.get("nickname"),
+                    c.get("address"),
+                    c.get("mode"),
+                    c.get("health"),
+                    ago(c.get("lastSeenSecondsAgo")));
         }
         return t.render();
     }
@@ -61,12 +92,24 @@ public final class ReportFormat {
         Table t = new Table("OWNER", "NICKNAME", "ADDRESSES", "% OF RANGE", "FREE", "REACHABLE", "RANGES");
         for (Map<String, Object> o : ReportFormat.<Map<String, Object>>list(ipam, "owners")) {
             List<Object> ranges = listOf(o.get("ranges"));
-            String shown = ranges.size() <= 3 ? join(ranges) : join(ranges.subList(0, 3)) + " (+" + (ranges.size() - 3) + " more)";
-            t.row(o.get("peer"), o.get("nickname"), o.get("size"), String.format("%.1f%%", num(o.get("percent"))), o.get("free"),
-                    Boolean.TRUE.equals(o.get("reachable")) ? "yes" : "NO", shown);
+            String shown = ranges.size() <= 3
+                    ? join(ranges)
+                    : join(ranges.subList(0, 3)) + " (+" + (ranges.size() - 3) + " more)";
+            t.row(
+                    o.get("peer"),
+                    o.get("nickname"),
+                    o.get("size"),
+                    String.format("%.1f%%", num(o.get("percent"))),
+                    o.get("free"),
+                    Boolean.TRUE.equals(o.get("reachable")) ? "yes" : "NO",
+                    shown);
         }
         StringBuilder sb = new StringBuilder();
-        sb.append("Range ").append(str(ipam, "range")).append(": ").append(str(ipam, "status")).append('\n');
+        sb.append("Range ")
+                .append(str(ipam, "range"))
+                .append(": ")
+                .append(str(ipam, "status"))
+                .append('\n');
         sb.append(t.render());
         for (Object w : list(ipam, "warnings")) sb.append("Warning: ").append(w).append('\n');
         return sb.toString();

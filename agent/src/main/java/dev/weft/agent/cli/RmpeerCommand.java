@@ -9,14 +9,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code weft rmpeer <peer>}: this node takes over the IP ranges of a peer that is gone for good. */
-@Command(name = "rmpeer", mixinStandardHelpOptions = true,
-        description = {"Reclaim the IP ranges of a peer that is gone for good (by peer id or nickname).",
-                "Refused while the peer is alive or suspect in gossip: stop it first. Run it on ONE node only."})
+@Command(
+        name = "rmpeer",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Reclaim the IP ranges of a peer that is gone for good (by peer id or nickname).",
+            "Refused while the peer is alive or suspect in gossip: stop it first. Run it on ONE node only."
+        })
 public final class RmpeerCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PEER", description = "Peer id or nickname (see weft status ipam).")
     String peer;
 
-    @Option(names = "--socket", defaultValue = "/run/weft/weft.sock", description = "Agent API socket. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--socket",
+            defaultValue = "/run/weft/weft.sock",
+            description = "Agent API socket. Default: ${DEFAULT-VALUE}.")
     Path socket;
 
     @Override

@@ -7,7 +7,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code weft secret}: the cluster secret's helpers. */
-@Command(name = "secret", mixinStandardHelpOptions = true, description = "Cluster secret helpers.",
+@Command(
+        name = "secret",
+        mixinStandardHelpOptions = true,
+        description = "Cluster secret helpers.",
         subcommands = SecretCommand.Generate.class)
 public final class SecretCommand implements Runnable {
     @CommandLine.Spec
@@ -19,10 +22,14 @@ public final class SecretCommand implements Runnable {
     }
 
     /** {@code weft secret generate}: one fresh key line for {@code --secret-file}. */
-    @Command(name = "generate", mixinStandardHelpOptions = true,
-            description = {"Print a fresh cluster secret: " + SecretFile.MIN_KEY_BYTES + " random bytes, base64, one line.",
-                    "Save it (weft secret generate > weft.key; chmod 600 weft.key) and give the same file to every node",
-                    "with --secret-file; in Kubernetes: kubectl -n weft create secret generic weft-secret --from-file=key=weft.key"})
+    @Command(
+            name = "generate",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Print a fresh cluster secret: " + SecretFile.MIN_KEY_BYTES + " random bytes, base64, one line.",
+                "Save it (weft secret generate > weft.key; chmod 600 weft.key) and give the same file to every node",
+                "with --secret-file; in Kubernetes: kubectl -n weft create secret generic weft-secret --from-file=key=weft.key"
+            })
     public static final class Generate implements Callable<Integer> {
         @Override
         public Integer call() {

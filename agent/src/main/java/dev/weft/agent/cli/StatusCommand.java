@@ -10,15 +10,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code weft status [peers|connections|ipam|routes]}: what this node's agent knows, as aligned tables. */
-@Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Show the local agent's view: summary, or one of peers, connections, ipam, routes.",
-                "Exit code: 0 ready, 1 agent reachable but not ready, 3 agent unreachable."})
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Show the local agent's view: summary, or one of peers, connections, ipam, routes.",
+            "Exit code: 0 ready, 1 agent reachable but not ready, 3 agent unreachable."
+        })
 public final class StatusCommand implements Callable<Integer> {
-    @Parameters(index = "0", arity = "0..1", defaultValue = "summary", paramLabel = "VIEW",
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            defaultValue = "summary",
+            paramLabel = "VIEW",
             description = "summary (default), peers, connections, ipam, routes")
     String view;
 
-    @Option(names = "--socket", defaultValue = "/run/weft/weft.sock", description = "Agent API socket. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--socket",
+            defaultValue = "/run/weft/weft.sock",
+            description = "Agent API socket. Default: ${DEFAULT-VALUE}.")
     Path socket;
 
     @Override
@@ -32,11 +43,13 @@ public final class StatusCommand implements Callable<Integer> {
             default -> null;
         };
         if (render == null) {
-            System.err.println("weft status: unknown view '" + view + "'; allowed: summary, peers, connections, ipam, routes");
+            System.err.println(
+                    "weft status: unknown view '" + view + "'; allowed: summary, peers, connections, ipam, routes");
             return 2;
         }
         try {
-            Map<String, Object> r = ReportFormat.map(AgentClient.call(socket, AgentJson.obj("cmd", "report")), "report");
+            Map<String, Object> r =
+                    ReportFormat.map(AgentClient.call(socket, AgentJson.obj("cmd", "report")), "report");
             System.out.print(render.apply(r));
             return Boolean.TRUE.equals(r.get("ready")) ? AgentClient.EXIT_OK : AgentClient.EXIT_PROBLEM;
         } catch (AgentClient.Unreachable e) {

@@ -13,7 +13,8 @@ public final class Table {
     }
 
     public Table row(Object... cells) {
-        if (cells.length != header.size()) throw new IllegalArgumentException("row has " + cells.length + " cells, header " + header.size());
+        if (cells.length != header.size())
+            throw new IllegalArgumentException("row has " + cells.length + " cells, header " + header.size());
         List<String> r = new ArrayList<>();
         for (Object c : cells) r.add(c == null ? "-" : String.valueOf(c));
         rows.add(r);
@@ -27,7 +28,8 @@ public final class Table {
     public String render() {
         int[] w = new int[header.size()];
         for (int i = 0; i < w.length; i++) w[i] = header.get(i).length();
-        for (List<String> r : rows) for (int i = 0; i < w.length; i++) w[i] = Math.max(w[i], r.get(i).length());
+        for (List<String> r : rows)
+            for (int i = 0; i < w.length; i++) w[i] = Math.max(w[i], r.get(i).length());
         StringBuilder sb = new StringBuilder();
         line(sb, header, w);
         for (List<String> r : rows) line(sb, r, w);

@@ -1,7 +1,7 @@
 package dev.weft.agent.cni;
 
-import dev.weft.cni.CniVersions;
 import dev.weft.agent.api.AgentJson;
+import dev.weft.cni.CniVersions;
 import dev.weft.cni.ShimProtocol;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,7 +42,8 @@ public final class CniConfigTemplate {
         }
         plugins.add(weft);
         if (portmap) {
-            plugins.add(AgentJson.obj("type", "portmap", "capabilities", AgentJson.obj("portMappings", true), "snat", true));
+            plugins.add(AgentJson.obj(
+                    "type", "portmap", "capabilities", AgentJson.obj("portMappings", true), "snat", true));
         }
         return AgentJson.writePretty(AgentJson.obj("cniVersion", cniVersion, "name", name, "plugins", plugins));
     }
@@ -59,14 +60,19 @@ public final class CniConfigTemplate {
         java.nio.file.Files.createDirectories(confDir);
         Path target = confDir.resolve(FILE_NAME);
         Path tmp = confDir.resolve("." + FILE_NAME + ".tmp");
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                tmp,
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
                 java.nio.file.StandardOpenOption.WRITE)) {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             while (b.hasRemaining()) ch.write(b);
             ch.force(true);
         }
-        java.nio.file.Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.Files.move(
+                tmp,
+                target,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         return target;
     }

@@ -1,11 +1,11 @@
 package dev.weft.agent.cni;
 
+import dev.weft.agent.api.AgentJson;
 import dev.weft.cni.CniError;
 import dev.weft.cni.CniException;
 import dev.weft.cni.CniInvocation;
-import dev.weft.cni.ProtoMessages;
 import dev.weft.cni.CniVersions;
-import dev.weft.agent.api.AgentJson;
+import dev.weft.cni.ProtoMessages;
 import dev.weft.cni.ShimProtocol;
 import dev.weft.cni.proto.CniRequest;
 import dev.weft.cni.proto.CniResponse;
@@ -62,10 +62,13 @@ public final class CniHandler {
     public CniResponse handle(CniRequest request) {
         if (!ShimProtocol.accepts(request.getProtocolVersion())) {
             stats.errors.incrementAndGet();
-            return ProtoMessages.errorResponse(new CniError(CniError.PROTOCOL_MISMATCH,
-                    "the weft plugin speaks protocol version " + request.getProtocolVersion() + ", the agent "
-                            + ShimProtocol.MIN_VERSION + ".." + ShimProtocol.MAX_VERSION,
-                    "install the plugin from the same Weft release as the agent"), null);
+            return ProtoMessages.errorResponse(
+                    new CniError(
+                            CniError.PROTOCOL_MISMATCH,
+                            "the weft plugin speaks protocol version " + request.getProtocolVersion() + ", the agent "
+                                    + ShimProtocol.MIN_VERSION + ".." + ShimProtocol.MAX_VERSION,
+                            "install the plugin from the same Weft release as the agent"),
+                    null);
         }
         CniInvocation inv = ProtoMessages.fromProto(request);
         String version = null;
@@ -78,7 +81,8 @@ public final class CniHandler {
                 stats.versions.incrementAndGet();
                 String requested = null;
                 try {
-                    requested = dev.weft.cni.NetConfSummary.parse(inv.stdin(), false).cniVersion();
+                    requested = dev.weft.cni.NetConfSummary.parse(inv.stdin(), false)
+                            .cniVersion();
                 } catch (CniException e) {
                     // VERSION with an unusable body still answers with what we support.
                 }
@@ -102,21 +106,44 @@ public final class CniHandler {
             if (e.error().code() == CniError.TRY_AGAIN_LATER || e.error().code() == CniError.PLUGIN_NOT_AVAILABLE) {
                 stats.notReady.incrementAndGet();
             }
-            log.info("CNI {} failed: pod={} container={} if={} code={} error=\"{}\"", inv.command(), podName(inv),
-                    inv.containerId(), inv.ifName(), e.error().code(), e.error().msg());
+            log.info(
+                    "CNI {} failed: pod={} container={} if={} code={} error=\"{}\"",
+                    inv.command(),
+                    podName(inv),
+                    inv.containerId(),
+                    inv.ifName(),
+                    e.error().code(),
+                    e.error().msg());
             return ProtoMessages.errorResponse(e.error(), version);
         } catch (CniIpam.Busy e) {
             stats.errors.incrementAndGet();
             stats.notReady.incrementAndGet();
-            log.info("CNI {} deferred: pod={} container={} the agent is busy: {}", inv.command(), podName(inv), inv.containerId(),
+            log.info(
+                    "CNI {} deferred: pod={} container={} the agent is busy: {}",
+                    inv.command(),
+                    podName(inv),
+                    inv.containerId(),
                     e.getMessage());
-            return ProtoMessages.errorResponse(new CniError(CniError.TRY_AGAIN_LATER, "the weft agent is busy: " + e.getMessage(),
-                    "the runtime retries; if this persists, 'weft status' and the agent log show what it is waiting for"), version);
+            return ProtoMessages.errorResponse(
+                    new CniError(
+                            CniError.TRY_AGAIN_LATER,
+                            "the weft agent is busy: " + e.getMessage(),
+                            "the runtime retries; if this persists, 'weft status' and the agent log show what it is waiting for"),
+                    version);
         } catch (RuntimeException e) {
             stats.errors.incrementAndGet();
-            log.error("CNI {} failed unexpectedly: pod={} container={}", inv.command(), podName(inv), inv.containerId(), e);
-            return ProtoMessages.errorResponse(new CniError(CniError.INTERNAL, "weft agent failed handling "
-                    + inv.command() + ": " + e, "this is a bug; the agent log has the stack trace"), version);
+            log.error(
+                    "CNI {} failed unexpectedly: pod={} container={}",
+                    inv.command(),
+                    podName(inv),
+                    inv.containerId(),
+                    e);
+            return ProtoMessages.errorResponse(
+                    new CniError(
+                            CniError.INTERNAL,
+                            "weft agent failed handling " + inv.command() + ": " + e,
+                            "this is a bug; the agent log has the stack trace"),
+                    version);
         } finally {
             stats.inFlight.decrementAndGet();
             stats.observe(inv.command(), ok, (nanoTime.getAsLong() - t0) / 1e9);
@@ -134,29 +161,41 @@ public final class CniHandler {
             try {
                 alloc = ipam.allocate(inv.containerId(), inv.ifName());
             } catch (IOException e) {
-                throw new CniException(CniError.IO_FAILURE, "could not record the address allocation: " + e.getMessage(),
+                throw new CniException(
+                        CniError.IO_FAILURE,
+                        "could not record the address allocation: " + e.getMessage(),
                         "check the agent's state directory (disk full or read-only?)");
             }
             if (alloc instanceof CniIpam.Allocation.NoSpaceYet(String reason)) {
-                throw new CniException(CniError.TRY_AGAIN_LATER, "no pod address available on this node yet: " + reason,
+                throw new CniException(
+                        CniError.TRY_AGAIN_LATER,
+                        "no pod address available on this node yet: " + reason,
                         "the node is still obtaining an address range from its peers; the runtime retries. If this "
                                 + "persists, run 'weft status ipam'");
             }
             CniIpam.Allocation.Assigned a = (CniIpam.Allocation.Assigned) alloc;
             PodNetwork.Attached att;
             try {
-                att = pods.attach(new PodNetwork.Attach(inv.containerId(), inv.netns(), inv.ifName(), a.address(),
-                        mtu.getAsInt()));
+                att = pods.attach(new PodNetwork.Attach(
+                        inv.containerId(), inv.netns(), inv.ifName(), a.address(), mtu.getAsInt()));
                 ipam.awaitHostRoute(inv.containerId(), inv.ifName());
             } catch (PodNetworkException e) {
                 if (a.fresh()) releaseQuietly(inv);
                 throw switch (e.kind()) {
-                    case INTERFACE_EXISTS -> new CniException(CniError.INTERFACE_EXISTS, "interface " + inv.ifName()
-                            + " already exists in " + inv.netns(), "ADD was called twice without DEL; call DEL first");
-                    case NETNS_NOT_FOUND -> new CniException(CniError.UNKNOWN_CONTAINER, "network namespace "
-                            + inv.netns() + " does not exist: " + e.getMessage());
-                    default -> new CniException(CniError.KERNEL_ERROR, "could not set up the pod's network: "
-                            + e.getMessage(), "the agent log has details; 'weft doctor' checks the node");
+                    case INTERFACE_EXISTS ->
+                        new CniException(
+                                CniError.INTERFACE_EXISTS,
+                                "interface " + inv.ifName() + " already exists in " + inv.netns(),
+                                "ADD was called twice without DEL; call DEL first");
+                    case NETNS_NOT_FOUND ->
+                        new CniException(
+                                CniError.UNKNOWN_CONTAINER,
+                                "network namespace " + inv.netns() + " does not exist: " + e.getMessage());
+                    default ->
+                        new CniException(
+                                CniError.KERNEL_ERROR,
+                                "could not set up the pod's network: " + e.getMessage(),
+                                "the agent log has details; 'weft doctor' checks the node");
                 };
             } catch (RuntimeException e) {
                 if (a.fresh()) releaseQuietly(inv);
@@ -165,8 +204,14 @@ public final class CniHandler {
             String out = AgentJson.write(CniResults.addResult(conf, inv.netns(), att, a.address()));
             long took = nanoTime.getAsLong() - start;
             stats.addNanosTotal.addAndGet(took);
-            log.info("pod attached: pod={} container={} if={} ip={} host_if={} took_ms={}", podName(inv),
-                    inv.containerId(), inv.ifName(), a.address(), att.hostIfName(), took / 1_000_000);
+            log.info(
+                    "pod attached: pod={} container={} if={} ip={} host_if={} took_ms={}",
+                    podName(inv),
+                    inv.containerId(),
+                    inv.ifName(),
+                    a.address(),
+                    att.hostIfName(),
+                    took / 1_000_000);
             return out;
         }
     }
@@ -185,17 +230,26 @@ public final class CniHandler {
             try {
                 ipam.release(inv.containerId(), inv.ifName());
             } catch (IOException e) {
-                throw new CniException(CniError.IO_FAILURE, "could not record the release of the pod's address: "
-                        + e.getMessage(), "check the agent's state directory; the runtime retries DEL");
+                throw new CniException(
+                        CniError.IO_FAILURE,
+                        "could not record the release of the pod's address: " + e.getMessage(),
+                        "check the agent's state directory; the runtime retries DEL");
             }
             if (detachFailure != null) {
-                throw new CniException(CniError.KERNEL_ERROR, "could not remove the pod's network: "
-                        + detachFailure.getMessage(), "the address was released; the runtime retries DEL");
+                throw new CniException(
+                        CniError.KERNEL_ERROR,
+                        "could not remove the pod's network: " + detachFailure.getMessage(),
+                        "the address was released; the runtime retries DEL");
             }
             long took = nanoTime.getAsLong() - start;
             stats.delNanosTotal.addAndGet(took);
-            log.info("pod detached: pod={} container={} if={} ip={} took_ms={}", podName(inv), inv.containerId(),
-                    inv.ifName(), had.map(IpAddress::toString).orElse("none"), took / 1_000_000);
+            log.info(
+                    "pod detached: pod={} container={} if={} ip={} took_ms={}",
+                    podName(inv),
+                    inv.containerId(),
+                    inv.ifName(),
+                    had.map(IpAddress::toString).orElse("none"),
+                    took / 1_000_000);
             return "";
         }
     }
@@ -203,27 +257,35 @@ public final class CniHandler {
     private String check(CniInvocation inv, CniNetConf conf) throws CniException {
         stats.checks.incrementAndGet();
         if (!conf.atLeast("0.4.0")) {
-            throw new CniException(CniError.INCOMPATIBLE_VERSION, "CHECK needs cniVersion 0.4.0 or later, the config has "
-                    + conf.cniVersion());
+            throw new CniException(
+                    CniError.INCOMPATIBLE_VERSION,
+                    "CHECK needs cniVersion 0.4.0 or later, the config has " + conf.cniVersion());
         }
         try (KeyedLocks.Held ignored = locks.lock(inv.containerId())) {
-            IpAddress address = ipam.lookup(inv.containerId(), inv.ifName()).orElseThrow(() -> new CniException(
-                    CniError.UNKNOWN_CONTAINER, "weft has no address for container " + inv.containerId() + " interface "
-                            + inv.ifName(), "the pod was not set up by this agent (or its DEL already ran)"));
+            IpAddress address = ipam.lookup(inv.containerId(), inv.ifName())
+                    .orElseThrow(() -> new CniException(
+                            CniError.UNKNOWN_CONTAINER,
+                            "weft has no address for container " + inv.containerId() + " interface " + inv.ifName(),
+                            "the pod was not set up by this agent (or its DEL already ran)"));
             if (conf.prevResult() != null
                     && !CniResults.listsAddress(conf.prevResult(), inv.ifName(), inv.netns(), address)) {
-                throw new CniException(CniError.CHECK_FAILED, "prevResult does not list " + address + " on "
-                        + inv.ifName(), "the runtime's cached result differs from weft's allocation");
+                throw new CniException(
+                        CniError.CHECK_FAILED,
+                        "prevResult does not list " + address + " on " + inv.ifName(),
+                        "the runtime's cached result differs from weft's allocation");
             }
             try {
-                pods.check(new PodNetwork.Attach(inv.containerId(), inv.netns(), inv.ifName(), address, mtu.getAsInt()));
+                pods.check(
+                        new PodNetwork.Attach(inv.containerId(), inv.netns(), inv.ifName(), address, mtu.getAsInt()));
             } catch (PodNetworkException e) {
                 throw switch (e.kind()) {
                     case NETNS_NOT_FOUND -> new CniException(CniError.UNKNOWN_CONTAINER, e.getMessage());
-                    case MISMATCH -> new CniException(CniError.CHECK_FAILED, "pod network differs from what ADD set up: "
-                            + e.getMessage());
-                    default -> new CniException(CniError.KERNEL_ERROR, "could not inspect the pod's network: "
-                            + e.getMessage());
+                    case MISMATCH ->
+                        new CniException(
+                                CniError.CHECK_FAILED, "pod network differs from what ADD set up: " + e.getMessage());
+                    default ->
+                        new CniException(
+                                CniError.KERNEL_ERROR, "could not inspect the pod's network: " + e.getMessage());
                 };
             }
             return "";
@@ -241,10 +303,12 @@ public final class CniHandler {
         stats.gcs.incrementAndGet();
         requireVersionForNewCommand(conf, "GC");
         if (conf.validAttachments() == null) {
-            throw new CniException(CniError.INVALID_CONFIG, "GC needs 'cni.dev/valid-attachments' in the configuration");
+            throw new CniException(
+                    CniError.INVALID_CONFIG, "GC needs 'cni.dev/valid-attachments' in the configuration");
         }
         Set<CniIpam.Attachment> valid = new HashSet<>(conf.validAttachments());
-        List<CniIpam.Attachment> stale = ipam.attachments().stream().filter(a -> !valid.contains(a)).toList();
+        List<CniIpam.Attachment> stale =
+                ipam.attachments().stream().filter(a -> !valid.contains(a)).toList();
         int released = 0;
         int busy = 0;
         for (CniIpam.Attachment a : stale) {
@@ -259,8 +323,11 @@ public final class CniHandler {
                 try {
                     pods.detach(a.containerId(), null, a.ifName());
                 } catch (PodNetworkException e) {
-                    log.warn("GC could not remove host side: container={} if={} error=\"{}\"", a.containerId(),
-                            a.ifName(), e.getMessage());
+                    log.warn(
+                            "GC could not remove host side: container={} if={} error=\"{}\"",
+                            a.containerId(),
+                            a.ifName(),
+                            e.getMessage());
                 }
                 if (ipam.release(a.containerId(), a.ifName())) released++;
             } catch (IOException e) {
@@ -278,16 +345,20 @@ public final class CniHandler {
     private void requireReady(int code) throws CniException {
         Optional<String> why = readiness.notReadyReason();
         if (why.isPresent()) {
-            throw new CniException(code, "the weft agent is not ready: " + why.get(),
-                    code == CniError.TRY_AGAIN_LATER ? "the runtime retries; 'weft status' shows progress"
+            throw new CniException(
+                    code,
+                    "the weft agent is not ready: " + why.get(),
+                    code == CniError.TRY_AGAIN_LATER
+                            ? "the runtime retries; 'weft status' shows progress"
                             : "'weft status' shows what the agent is waiting for");
         }
     }
 
     private static void requireVersionForNewCommand(CniNetConf conf, String command) throws CniException {
         if (!conf.atLeast("1.1.0")) {
-            throw new CniException(CniError.INCOMPATIBLE_VERSION, command + " needs cniVersion 1.1.0 or later, the config has "
-                    + conf.cniVersion());
+            throw new CniException(
+                    CniError.INCOMPATIBLE_VERSION,
+                    command + " needs cniVersion 1.1.0 or later, the config has " + conf.cniVersion());
         }
     }
 
@@ -295,8 +366,11 @@ public final class CniHandler {
         try {
             ipam.release(inv.containerId(), inv.ifName());
         } catch (IOException | RuntimeException e) {
-            log.warn("could not release address after failed ADD: container={} if={} error=\"{}\"", inv.containerId(),
-                    inv.ifName(), e.toString());
+            log.warn(
+                    "could not release address after failed ADD: container={} if={} error=\"{}\"",
+                    inv.containerId(),
+                    inv.ifName(),
+                    e.toString());
         }
     }
 

@@ -38,8 +38,7 @@ public interface CniIpam {
      *
      * @throws PodNetworkException {@code KERNEL} when the route could not be installed
      */
-    default void awaitHostRoute(String containerId, String ifName) throws PodNetworkException {
-    }
+    default void awaitHostRoute(String containerId, String ifName) throws PodNetworkException {}
 
     /**
      * The agent is busy or not ready to answer now (its controller did not answer in time): the runtime should try

@@ -33,13 +33,17 @@ public record CniNetConf(
         Map<String, Object> m = summary.json();
         String name = requireString(m, "name");
         if (!NAME.matcher(name).matches()) {
-            throw new CniException(CniError.INVALID_CONFIG, "network name '" + name + "' is invalid",
+            throw new CniException(
+                    CniError.INVALID_CONFIG,
+                    "network name '" + name + "' is invalid",
                     "it must start with a letter or digit, followed by letters, digits, '_', '.' or '-'");
         }
         String type = requireString(m, "type");
         Object ipam = m.get("ipam");
         if (ipam instanceof Map<?, ?> im && !im.isEmpty()) {
-            throw new CniException(CniError.UNSUPPORTED_FIELD, "the 'ipam' section is not supported by weft",
+            throw new CniException(
+                    CniError.UNSUPPORTED_FIELD,
+                    "the 'ipam' section is not supported by weft",
                     "weft assigns pod addresses itself from the cluster range; remove 'ipam' from the weft entry of the conflist");
         }
         Map<String, Object> prev = optionalObject(m, "prevResult");
@@ -52,9 +56,11 @@ public record CniNetConf(
             }
             valid = new ArrayList<>();
             for (Object o : l) {
-                if (!(o instanceof Map<?, ?> a) || !(a.get("containerID") instanceof String cid)
+                if (!(o instanceof Map<?, ?> a)
+                        || !(a.get("containerID") instanceof String cid)
                         || !(a.get("ifname") instanceof String ifn)) {
-                    throw new CniException(CniError.INVALID_CONFIG,
+                    throw new CniException(
+                            CniError.INVALID_CONFIG,
                             "each entry of 'cni.dev/valid-attachments' must have string fields 'containerID' and 'ifname'");
                 }
                 valid.add(new CniIpam.Attachment(cid, ifn));
@@ -69,7 +75,8 @@ public record CniNetConf(
 
     private static String requireString(Map<String, Object> m, String key) throws CniException {
         Object v = m.get(key);
-        if (v == null) throw new CniException(CniError.INVALID_CONFIG, "the network configuration has no '" + key + "'");
+        if (v == null)
+            throw new CniException(CniError.INVALID_CONFIG, "the network configuration has no '" + key + "'");
         if (!(v instanceof String s) || s.isEmpty()) {
             throw new CniException(CniError.INVALID_CONFIG, "'" + key + "' must be a non-empty string");
         }

@@ -1,7 +1,7 @@
 package dev.weft.agent.cni;
 
-import dev.weft.cni.CniVersions;
 import dev.weft.agent.api.AgentJson;
+import dev.weft.cni.CniVersions;
 import dev.weft.ipam.addr.IpAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,14 +38,24 @@ public final class CniResults {
         }
         interfaces.add(AgentJson.obj("name", att.hostIfName(), "mac", att.hostMac()));
         boolean withMtu = CniVersions.atLeast(v, "1.1.0");
-        interfaces.add(AgentJson.obj("name", att.podIfName(), "mac", att.podMac(), "sandbox", netns,
-                "mtu", withMtu ? (Object) att.mtu() : null));
+        interfaces.add(AgentJson.obj(
+                "name",
+                att.podIfName(),
+                "mac",
+                att.podMac(),
+                "sandbox",
+                netns,
+                "mtu",
+                withMtu ? (Object) att.mtu() : null));
         int podIndex = interfaces.size() - 1;
         boolean v4 = address.isIpv4();
         ips.add(AgentJson.obj(
-                "version", CniVersions.atLeast(v, "1.0.0") ? null : (v4 ? "4" : "6"),
-                "interface", podIndex,
-                "address", address + (v4 ? "/32" : "/128")));
+                "version",
+                CniVersions.atLeast(v, "1.0.0") ? null : (v4 ? "4" : "6"),
+                "interface",
+                podIndex,
+                "address",
+                address + (v4 ? "/32" : "/128")));
         if (v4) routes.add(AgentJson.obj("dst", "0.0.0.0/0", "gw", GATEWAY_V4));
         Map<String, Object> result = AgentJson.obj("cniVersion", v, "interfaces", interfaces, "ips", ips);
         if (!routes.isEmpty()) result.put("routes", routes);
@@ -59,8 +69,11 @@ public final class CniResults {
         List<?> ifs = prev.get("interfaces") instanceof List<?> l ? l : List.of();
         String want = address.toString() + "/";
         for (Object o : ips) {
-            if (!(o instanceof Map<?, ?> ip) || !(ip.get("address") instanceof String a) || !a.startsWith(want)) continue;
-            if (ip.get("interface") instanceof Long idx && idx >= 0 && idx < ifs.size()
+            if (!(o instanceof Map<?, ?> ip) || !(ip.get("address") instanceof String a) || !a.startsWith(want))
+                continue;
+            if (ip.get("interface") instanceof Long idx
+                    && idx >= 0
+                    && idx < ifs.size()
                     && ifs.get(idx.intValue()) instanceof Map<?, ?> itf) {
                 if (ifName.equals(itf.get("name"))) return true;
             } else {

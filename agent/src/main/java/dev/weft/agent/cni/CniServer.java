@@ -3,7 +3,6 @@ package dev.weft.agent.cni;
 import dev.weft.cni.CniError;
 import dev.weft.cni.FramedChannel;
 import dev.weft.cni.ProtoMessages;
-import dev.weft.cni.ShimProtocol;
 import dev.weft.cni.proto.CniRequest;
 import dev.weft.cni.proto.CniResponse;
 import java.io.IOException;
@@ -121,9 +120,12 @@ public final class CniServer implements AutoCloseable {
                 req = ProtoMessages.parseRequest(frame);
             } catch (IOException e) { // includes InvalidProtocolBufferException and FrameException
                 handler.stats().badFrames.incrementAndGet();
-                CniResponse bad = ProtoMessages.errorResponse(new CniError(CniError.DECODE_FAILURE,
-                        "the weft agent could not read the plugin's request: " + e.getMessage(),
-                        "plugin and agent must come from the same Weft release"), null);
+                CniResponse bad = ProtoMessages.errorResponse(
+                        new CniError(
+                                CniError.DECODE_FAILURE,
+                                "the weft agent could not read the plugin's request: " + e.getMessage(),
+                                "plugin and agent must come from the same Weft release"),
+                        null);
                 try {
                     fc.writeFrame(bad.toByteArray(), System.nanoTime() + RESPONSE_TIMEOUT_NANOS);
                 } catch (IOException ignored) {

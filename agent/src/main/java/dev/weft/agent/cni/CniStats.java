@@ -6,8 +6,20 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class CniStats {
 
     /** An immutable copy of the counters. */
-    public record Snapshot(long adds, long dels, long checks, long gcs, long statuses, long versions,
-            long errors, long notReady, long badFrames, long inFlight, long addNanosTotal, long delNanosTotal, long gcReleased) {}
+    public record Snapshot(
+            long adds,
+            long dels,
+            long checks,
+            long gcs,
+            long statuses,
+            long versions,
+            long errors,
+            long notReady,
+            long badFrames,
+            long inFlight,
+            long addNanosTotal,
+            long delNanosTotal,
+            long gcReleased) {}
 
     final AtomicLong adds = new AtomicLong();
     final AtomicLong dels = new AtomicLong();
@@ -27,13 +39,18 @@ public final class CniStats {
     private final java.util.concurrent.ConcurrentHashMap<String, dev.weft.agent.metrics.Histogram> latency =
             new java.util.concurrent.ConcurrentHashMap<>();
     /** Requests by "COMMAND/result" (result: ok, error). */
-    private final java.util.concurrent.ConcurrentHashMap<String, AtomicLong> results = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, AtomicLong> results =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     void observe(String command, boolean ok, double seconds) {
         String cmd = command == null || command.isEmpty() ? "unknown" : command.length() > 16 ? "unknown" : command;
-        latency.computeIfAbsent(cmd, c -> new dev.weft.agent.metrics.Histogram(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                0.25, 0.5, 1, 2.5, 5, 10)).observe(seconds);
-        results.computeIfAbsent(cmd + "/" + (ok ? "ok" : "error"), k -> new AtomicLong()).incrementAndGet();
+        latency.computeIfAbsent(
+                        cmd,
+                        c -> new dev.weft.agent.metrics.Histogram(
+                                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+                .observe(seconds);
+        results.computeIfAbsent(cmd + "/" + (ok ? "ok" : "error"), k -> new AtomicLong())
+                .incrementAndGet();
     }
 
     /** Latency histograms by command. */
@@ -51,7 +68,19 @@ public final class CniStats {
     }
 
     public Snapshot snapshot() {
-        return new Snapshot(adds.get(), dels.get(), checks.get(), gcs.get(), statuses.get(), versions.get(),
-                errors.get(), notReady.get(), badFrames.get(), inFlight.get(), addNanosTotal.get(), delNanosTotal.get(), gcReleased.get());
+        return new Snapshot(
+                adds.get(),
+                dels.get(),
+                checks.get(),
+                gcs.get(),
+                statuses.get(),
+                versions.get(),
+                errors.get(),
+                notReady.get(),
+                badFrames.get(),
+                inFlight.get(),
+                addNanosTotal.get(),
+                delNanosTotal.get(),
+                gcReleased.get());
     }
 }

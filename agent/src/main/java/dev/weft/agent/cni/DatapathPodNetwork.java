@@ -19,7 +19,12 @@ public final class DatapathPodNetwork implements PodNetwork {
     public Attached attach(Attach r) throws PodNetworkException {
         try {
             PodLinks l = plumber.attach(spec(r));
-            return new Attached(l.hostIfName(), l.hostMac().toString(), l.podIfName(), l.podMac().toString(), l.mtu());
+            return new Attached(
+                    l.hostIfName(),
+                    l.hostMac().toString(),
+                    l.podIfName(),
+                    l.podMac().toString(),
+                    l.mtu());
         } catch (PodPlumbingException e) {
             throw translate(e);
         }

@@ -3,7 +3,12 @@ package dev.weft.agent.cni;
 /** A failure plumbing a pod, typed so the CNI server can answer with the right error code. */
 public final class PodNetworkException extends Exception {
 
-    public enum Kind { INTERFACE_EXISTS, NETNS_NOT_FOUND, MISMATCH, KERNEL }
+    public enum Kind {
+        INTERFACE_EXISTS,
+        NETNS_NOT_FOUND,
+        MISMATCH,
+        KERNEL
+    }
 
     private final Kind kind;
 

@@ -21,104 +21,195 @@ public final class AgentOptions {
     private static final Pattern NODE_NAME = Pattern.compile("[a-zA-Z0-9]([-a-zA-Z0-9.]{0,251}[a-zA-Z0-9])?");
     private static final Pattern CLUSTER_NAME = Pattern.compile("[a-zA-Z0-9][-a-zA-Z0-9_.]{0,62}");
 
-    @Option(names = "--config-file", paramLabel = "FILE",
-            description = "Properties file with option values (keys: long option names without dashes). Env: WEFT_CONFIG_FILE.")
+    @Option(
+            names = "--config-file",
+            paramLabel = "FILE",
+            description =
+                    "Properties file with option values (keys: long option names without dashes). Env: WEFT_CONFIG_FILE.")
     Path configFile;
 
-    @Option(names = "--node-name", description = "This node's name (Kubernetes node name). Default: the hostname. Env: WEFT_NODE_NAME.")
+    @Option(
+            names = "--node-name",
+            description = "This node's name (Kubernetes node name). Default: the hostname. Env: WEFT_NODE_NAME.")
     String nodeName;
 
-    @Option(names = "--state-dir", defaultValue = "/var/lib/weft", description = "Persistent state (peer id, IPAM). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--state-dir",
+            defaultValue = "/var/lib/weft",
+            description = "Persistent state (peer id, IPAM). Default: ${DEFAULT-VALUE}.")
     Path stateDir;
 
-    @Option(names = "--run-dir", defaultValue = "/run/weft", description = "Runtime dir for weft.sock and cni.sock. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--run-dir",
+            defaultValue = "/run/weft",
+            description = "Runtime dir for weft.sock and cni.sock. Default: ${DEFAULT-VALUE}.")
     Path runDir;
 
-    @Option(names = "--cluster-name", defaultValue = "weft", description = "Name bound into every gossip message; clusters with different names never merge. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--cluster-name",
+            defaultValue = "weft",
+            description =
+                    "Name bound into every gossip message; clusters with different names never merge. Default: ${DEFAULT-VALUE}.")
     String clusterName;
 
-    @Option(names = "--cluster-range", defaultValue = "10.32.0.0/12", description = "Pod address range of the whole cluster (CIDR). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--cluster-range",
+            defaultValue = "10.32.0.0/12",
+            description = "Pod address range of the whole cluster (CIDR). Default: ${DEFAULT-VALUE}.")
     String clusterRange;
 
-    @Option(names = "--block-size", defaultValue = "64", description = "Smallest range handed between nodes, in addresses (power of two, 4..65536). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--block-size",
+            defaultValue = "64",
+            description =
+                    "Smallest range handed between nodes, in addresses (power of two, 4..65536). Default: ${DEFAULT-VALUE}.")
     int blockSize;
 
-    @Option(names = "--ipam-seed", split = ",", paramLabel = "NODE", description = "Node names that split the range when the ring is first created (same list on every node). Env: WEFT_IPAM_SEED (comma-separated).")
+    @Option(
+            names = "--ipam-seed",
+            split = ",",
+            paramLabel = "NODE",
+            description =
+                    "Node names that split the range when the ring is first created (same list on every node). Env: WEFT_IPAM_SEED (comma-separated).")
     List<String> ipamSeeds = new ArrayList<>();
 
-    @Option(names = "--peers", split = ",", paramLabel = "HOST[:PORT]", description = "Gossip addresses to join through. Env: WEFT_PEERS (comma-separated).")
+    @Option(
+            names = "--peers",
+            split = ",",
+            paramLabel = "HOST[:PORT]",
+            description = "Gossip addresses to join through. Env: WEFT_PEERS (comma-separated).")
     List<String> peers = new ArrayList<>();
 
-    @Option(names = "--bind-address", defaultValue = "0.0.0.0", description = "Address gossip listens on. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--bind-address",
+            defaultValue = "0.0.0.0",
+            description = "Address gossip listens on. Default: ${DEFAULT-VALUE}.")
     String bindAddress;
 
-    @Option(names = "--advertise-address", description = "Underlay address other nodes use to reach this one. Default: the address of the interface with the default route, else the first non-loopback IPv4.")
+    @Option(
+            names = "--advertise-address",
+            description =
+                    "Underlay address other nodes use to reach this one. Default: the address of the interface with the default route, else the first non-loopback IPv4.")
     String advertiseAddress;
 
-    @Option(names = "--gossip-port", defaultValue = "6770", description = "Gossip UDP+TCP port. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--gossip-port",
+            defaultValue = "6770",
+            description = "Gossip UDP+TCP port. Default: ${DEFAULT-VALUE}.")
     int gossipPort;
 
-    @Option(names = "--secret-file", paramLabel = "FILE", description = "Cluster secret: one key per line (base64 or hex, "
-            + "at least 32 random bytes; make one with 'weft secret generate'), the first is used to send, the others are still "
-            + "accepted (rotation). Env: WEFT_SECRET_FILE.")
+    @Option(
+            names = "--secret-file",
+            paramLabel = "FILE",
+            description = "Cluster secret: one key per line (base64 or hex, "
+                    + "at least 32 random bytes; make one with 'weft secret generate'), the first is used to send, the others are still "
+                    + "accepted (rotation). Env: WEFT_SECRET_FILE.")
     Path secretFile;
 
-    @Option(names = "--encryption", defaultValue = "required", description = "required|disabled: 'required' refuses to start "
-            + "without --secret-file; 'disabled' runs gossip unencrypted, readable and writable by anyone who reaches the "
-            + "gossip port (a warning at start, in weft status and weft doctor). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--encryption",
+            defaultValue = "required",
+            description = "required|disabled: 'required' refuses to start "
+                    + "without --secret-file; 'disabled' runs gossip unencrypted, readable and writable by anyone who reaches the "
+                    + "gossip port (a warning at start, in weft status and weft doctor). Default: ${DEFAULT-VALUE}.")
     String encryption;
 
-    @Option(names = "--encrypt-pod-traffic", defaultValue = "false", description = "Carry all pod traffic between nodes in "
-            + "the encrypted sleeve (userspace, slower) instead of kernel VXLAN or plain routes; needs the secret. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--encrypt-pod-traffic",
+            defaultValue = "false",
+            description =
+                    "Carry all pod traffic between nodes in "
+                            + "the encrypted sleeve (userspace, slower) instead of kernel VXLAN or plain routes; needs the secret. Default: ${DEFAULT-VALUE}.")
     boolean encryptPodTraffic;
 
-    @Option(names = "--datapath", defaultValue = "auto", description = "vxlan|auto: auto uses plain routes to peers on the same L2 segment, VXLAN otherwise. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--datapath",
+            defaultValue = "auto",
+            description =
+                    "vxlan|auto: auto uses plain routes to peers on the same L2 segment, VXLAN otherwise. Default: ${DEFAULT-VALUE}.")
     String datapath;
 
     @Option(names = "--vxlan-port", defaultValue = "4789", description = "VXLAN UDP port. Default: ${DEFAULT-VALUE}.")
     int vxlanPort;
 
-    @Option(names = "--vni", defaultValue = "4242", description = "VXLAN network identifier (1..16777215). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--vni",
+            defaultValue = "4242",
+            description = "VXLAN network identifier (1..16777215). Default: ${DEFAULT-VALUE}.")
     int vni;
 
-    @Option(names = "--vxlan-device", defaultValue = "weft.vxlan", description = "Name of the VXLAN device (1..15 chars). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--vxlan-device",
+            defaultValue = "weft.vxlan",
+            description = "Name of the VXLAN device (1..15 chars). Default: ${DEFAULT-VALUE}.")
     String vxlanDevice;
 
-    @Option(names = "--mtu", defaultValue = "0", description = "Pod MTU; 0 = underlay MTU minus 50 (VXLAN overhead). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--mtu",
+            defaultValue = "0",
+            description = "Pod MTU; 0 = underlay MTU minus 50 (VXLAN overhead). Default: ${DEFAULT-VALUE}.")
     int mtu;
 
-    @Option(names = "--underlay-interface", description = "Underlay interface. Default: the interface of the advertise address.")
+    @Option(
+            names = "--underlay-interface",
+            description = "Underlay interface. Default: the interface of the advertise address.")
     String underlayInterface;
 
-    @Option(names = "--sleeve-port", defaultValue = "6771", description = "Encrypted sleeve UDP port. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--sleeve-port",
+            defaultValue = "6771",
+            description = "Encrypted sleeve UDP port. Default: ${DEFAULT-VALUE}.")
     int sleevePort;
 
-    @Option(names = "--http-address", defaultValue = ":6772", description = "Address of /metrics, /healthz, /readyz (read-only): "
-            + "HOST:PORT, or :PORT for this node's own underlay address (not 0.0.0.0, so only the node network reaches it). "
-            + "Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--http-address",
+            defaultValue = ":6772",
+            description = "Address of /metrics, /healthz, /readyz (read-only): "
+                    + "HOST:PORT, or :PORT for this node's own underlay address (not 0.0.0.0, so only the node network reaches it). "
+                    + "Default: ${DEFAULT-VALUE}.")
     String httpAddress;
 
     @Option(names = "--log-format", defaultValue = "text", description = "text|json. Default: ${DEFAULT-VALUE}.")
     String logFormat;
 
-    @Option(names = "--log-level", defaultValue = "info", description = "error|warn|info|debug|trace. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--log-level",
+            defaultValue = "info",
+            description = "error|warn|info|debug|trace. Default: ${DEFAULT-VALUE}.")
     String logLevel;
 
-    @Option(names = "--kubernetes", defaultValue = "false", description = "Run as a Kubernetes DaemonSet pod: peers from Node objects, "
-            + "ring bootstrap and reclaim guarded by the API server, node annotations and NetworkUnavailable. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--kubernetes",
+            defaultValue = "false",
+            description =
+                    "Run as a Kubernetes DaemonSet pod: peers from Node objects, "
+                            + "ring bootstrap and reclaim guarded by the API server, node annotations and NetworkUnavailable. Default: ${DEFAULT-VALUE}.")
     boolean kubernetes;
 
-    @Option(names = "--ipam-mode", defaultValue = "ring", description = "ring|podcidr: podcidr takes this node's range from its "
-            + "Kubernetes node.spec.podCIDR (or --pod-cidr) instead of the gossiped ring. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--ipam-mode",
+            defaultValue = "ring",
+            description =
+                    "ring|podcidr: podcidr takes this node's range from its "
+                            + "Kubernetes node.spec.podCIDR (or --pod-cidr) instead of the gossiped ring. Default: ${DEFAULT-VALUE}.")
     String ipamMode;
 
-    @Option(names = "--pod-cidr", description = "This node's pod range in podcidr mode outside Kubernetes (with --kubernetes it is read from the Node).")
+    @Option(
+            names = "--pod-cidr",
+            description =
+                    "This node's pod range in podcidr mode outside Kubernetes (with --kubernetes it is read from the Node).")
     String podCidr;
 
-    @Option(names = "--cni-bin-dir", defaultValue = "/opt/cni/bin", description = "Where the CNI plugin is installed. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--cni-bin-dir",
+            defaultValue = "/opt/cni/bin",
+            description = "Where the CNI plugin is installed. Default: ${DEFAULT-VALUE}.")
     Path cniBinDir;
 
-    @Option(names = "--cni-conf-dir", defaultValue = "/etc/cni/net.d", description = "Where the conflist is written. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--cni-conf-dir",
+            defaultValue = "/etc/cni/net.d",
+            description = "Where the conflist is written. Default: ${DEFAULT-VALUE}.")
     Path cniConfDir;
 
     /** Validates every option and returns the config, or throws one {@link ConfigException} naming all problems. */
@@ -134,7 +225,8 @@ public final class AgentOptions {
         }
         String range = clusterRange.trim();
         String rangeProblem = CidrCheck.problem(range);
-        if (rangeProblem != null) bad.add(problem("--cluster-range", range, "a CIDR such as 10.32.0.0/12 (" + rangeProblem + ")"));
+        if (rangeProblem != null)
+            bad.add(problem("--cluster-range", range, "a CIDR such as 10.32.0.0/12 (" + rangeProblem + ")"));
         if (blockSize < 4 || blockSize > 65536 || Integer.bitCount(blockSize) != 1) {
             bad.add(problem("--block-size", String.valueOf(blockSize), "a power of two from 4 to 65536"));
         }
@@ -156,21 +248,24 @@ public final class AgentOptions {
         }
         boolean required = true;
         switch (encryption.trim().toLowerCase(Locale.ROOT)) {
-            case "required" -> { }
+            case "required" -> {}
             case "disabled" -> required = false;
-            case "optional" -> bad.add("--encryption (env WEFT_ENCRYPTION): 'optional' is no longer accepted (without a secret anyone "
-                    + "who reaches the gossip port can join and rewrite the cluster); give every node the same --secret-file "
-                    + "(make one with: weft secret generate) and leave --encryption at its default 'required', or say "
-                    + "--encryption=disabled to run without encryption on purpose");
+            case "optional" ->
+                bad.add("--encryption (env WEFT_ENCRYPTION): 'optional' is no longer accepted (without a secret anyone "
+                        + "who reaches the gossip port can join and rewrite the cluster); give every node the same --secret-file "
+                        + "(make one with: weft secret generate) and leave --encryption at its default 'required', or say "
+                        + "--encryption=disabled to run without encryption on purpose");
             default -> bad.add(problem("--encryption", encryption, "required, disabled"));
         }
         if (required && secretFile == null && encryption.trim().equalsIgnoreCase("required")) {
-            bad.add("--encryption=required (the default) needs --secret-file (env WEFT_SECRET_FILE): make a cluster secret with "
-                    + "'weft secret generate > weft.key' (chmod 600), give the same file to every node; or run without encryption "
-                    + "on purpose with --encryption=disabled");
+            bad.add(
+                    "--encryption=required (the default) needs --secret-file (env WEFT_SECRET_FILE): make a cluster secret with "
+                            + "'weft secret generate > weft.key' (chmod 600), give the same file to every node; or run without encryption "
+                            + "on purpose with --encryption=disabled");
         }
         if (!required && secretFile != null) {
-            bad.add("--encryption=disabled and --secret-file are both set: remove one (with a secret, encryption is required)");
+            bad.add(
+                    "--encryption=disabled and --secret-file are both set: remove one (with a secret, encryption is required)");
         }
         if (encryptPodTraffic && (!required || secretFile == null)) {
             bad.add("--encrypt-pod-traffic needs a cluster secret (--secret-file) and --encryption=required");
@@ -182,17 +277,27 @@ public final class AgentOptions {
             default -> bad.add(problem("--datapath", datapath, "vxlan, auto"));
         }
         if (vni < 1 || vni > 0xFFFFFF) bad.add(problem("--vni", String.valueOf(vni), "1..16777215"));
-        if (vxlanDevice.isEmpty() || vxlanDevice.length() > 15 || vxlanDevice.contains("/") || vxlanDevice.contains(" ")) {
-            bad.add(problem("--vxlan-device", vxlanDevice, "an interface name of 1..15 characters without '/' or spaces"));
+        if (vxlanDevice.isEmpty()
+                || vxlanDevice.length() > 15
+                || vxlanDevice.contains("/")
+                || vxlanDevice.contains(" ")) {
+            bad.add(problem(
+                    "--vxlan-device", vxlanDevice, "an interface name of 1..15 characters without '/' or spaces"));
         }
-        if (mtu != 0 && (mtu < 576 || mtu > 65535)) bad.add(problem("--mtu", String.valueOf(mtu), "0 (auto) or 576..65535"));
+        if (mtu != 0 && (mtu < 576 || mtu > 65535))
+            bad.add(problem("--mtu", String.valueOf(mtu), "0 (auto) or 576..65535"));
         InetSocketAddress http = null;
         try {
             String h = httpAddress.trim();
-            http = h.startsWith(":") ? InetSocketAddress.createUnresolved("", parsePort(h.substring(1))) : parseHostPort(h, -1);
+            http = h.startsWith(":")
+                    ? InetSocketAddress.createUnresolved("", parsePort(h.substring(1)))
+                    : parseHostPort(h, -1);
         } catch (IllegalArgumentException e) {
-            bad.add(problem("--http-address", httpAddress, ":PORT (this node's underlay address) or HOST:PORT such as 192.0.2.11:6772 ("
-                    + e.getMessage() + ")"));
+            bad.add(problem(
+                    "--http-address",
+                    httpAddress,
+                    ":PORT (this node's underlay address) or HOST:PORT such as 192.0.2.11:6772 (" + e.getMessage()
+                            + ")"));
         }
         LogFormat fmt = null;
         try {
@@ -215,25 +320,54 @@ public final class AgentOptions {
         }
         boolean podCidrMode = false;
         switch (ipamMode.trim().toLowerCase(Locale.ROOT)) {
-            case "ring" -> { }
+            case "ring" -> {}
             case "podcidr" -> podCidrMode = true;
             default -> bad.add(problem("--ipam-mode", ipamMode, "ring, podcidr"));
         }
         String fixedCidr = blank(podCidr);
         if (fixedCidr != null && CidrCheck.problem(fixedCidr) != null) {
-            bad.add(problem("--pod-cidr", fixedCidr, "a CIDR such as 10.32.1.0/24 (" + CidrCheck.problem(fixedCidr) + ")"));
+            bad.add(problem(
+                    "--pod-cidr", fixedCidr, "a CIDR such as 10.32.1.0/24 (" + CidrCheck.problem(fixedCidr) + ")"));
         }
         if (podCidrMode && !kubernetes && fixedCidr == null) {
             bad.add("--ipam-mode=podcidr needs --kubernetes (range from the Node) or --pod-cidr (env WEFT_POD_CIDR)");
         }
         if (!bad.isEmpty()) throw new ConfigException(bad);
-        return new AgentConfig(node, stateDir, runDir, clusterName, range, blockSize, seeds, peerList, bindAddress,
-                blank(advertiseAddress), gossipPort, secretFile, required, encryptPodTraffic, mode, vxlanPort, vni, vxlanDevice, mtu,
-                blank(underlayInterface), sleevePort, http, fmt, level, cniBinDir, cniConfDir, kubernetes, podCidrMode, fixedCidr);
+        return new AgentConfig(
+                node,
+                stateDir,
+                runDir,
+                clusterName,
+                range,
+                blockSize,
+                seeds,
+                peerList,
+                bindAddress,
+                blank(advertiseAddress),
+                gossipPort,
+                secretFile,
+                required,
+                encryptPodTraffic,
+                mode,
+                vxlanPort,
+                vni,
+                vxlanDevice,
+                mtu,
+                blank(underlayInterface),
+                sleevePort,
+                http,
+                fmt,
+                level,
+                cniBinDir,
+                cniConfDir,
+                kubernetes,
+                podCidrMode,
+                fixedCidr);
     }
 
     static String problem(String option, String value, String allowed) {
-        return option + " (env " + ConfigSources.envName(option) + "): '" + value + "' is not valid; allowed: " + allowed;
+        return option + " (env " + ConfigSources.envName(option) + "): '" + value + "' is not valid; allowed: "
+                + allowed;
     }
 
     private static void checkPort(List<String> bad, String option, int port) {
@@ -241,7 +375,9 @@ public final class AgentOptions {
     }
 
     private static List<String> clean(List<String> l) {
-        return l == null ? List.of() : l.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+        return l == null
+                ? List.of()
+                : l.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
     private static String blank(String s) {
@@ -259,8 +395,10 @@ public final class AgentOptions {
     }
 
     static boolean isIp(String s) {
-        return s != null && (s.matches("\\d{1,3}(\\.\\d{1,3}){3}") && Arrays.stream(s.split("\\.")).allMatch(p -> Integer.parseInt(p) <= 255)
-                || s.contains(":") && s.matches("[0-9a-fA-F:.]+"));
+        return s != null
+                && (s.matches("\\d{1,3}(\\.\\d{1,3}){3}")
+                                && Arrays.stream(s.split("\\.")).allMatch(p -> Integer.parseInt(p) <= 255)
+                        || s.contains(":") && s.matches("[0-9a-fA-F:.]+"));
     }
 
     private static String peerProblem(String p) {

@@ -50,7 +50,8 @@ public final class ConfigSources implements CommandLine.IDefaultValueProvider {
     }
 
     public static String envName(String longOption) {
-        return "WEFT_" + longOption.replaceFirst("^--", "").toUpperCase(Locale.ROOT).replace('-', '_');
+        return "WEFT_"
+                + longOption.replaceFirst("^--", "").toUpperCase(Locale.ROOT).replace('-', '_');
     }
 
     @Override
@@ -69,7 +70,12 @@ public final class ConfigSources implements CommandLine.IDefaultValueProvider {
         for (String k : new TreeSet<>(file.stringPropertyNames())) {
             if (!knownLongNames.contains("--" + k)) {
                 bad.add("config file " + filePath + ": unknown key '" + k + "'; allowed keys: "
-                        + String.join(", ", knownLongNames.stream().map(n -> n.substring(2)).sorted().toList()));
+                        + String.join(
+                                ", ",
+                                knownLongNames.stream()
+                                        .map(n -> n.substring(2))
+                                        .sorted()
+                                        .toList()));
             }
         }
         return bad;

@@ -29,6 +29,7 @@ public final class SecretFile {
     static final int MIN_DISTINCT_BYTES = 16;
     /** The value of {@code stringData.key} in {@code k8s/deploy/secret.example.yaml}: never a real key. */
     public static final String MANIFEST_PLACEHOLDER = "REPLACE-WITH-A-RANDOM-KEY";
+
     static final String HOW_TO_MAKE_ONE = "make one with: weft secret generate > weft.key";
 
     private SecretFile() {}
@@ -64,12 +65,13 @@ public final class SecretFile {
             if (line.isEmpty() || line.startsWith("#")) continue;
             String problem = problem(line);
             if (problem != null) {
-                throw new InvalidSecretException("line " + n + " of the secret file " + file + " is not a usable key: " + problem
-                        + "; " + HOW_TO_MAKE_ONE);
+                throw new InvalidSecretException("line " + n + " of the secret file " + file + " is not a usable key: "
+                        + problem + "; " + HOW_TO_MAKE_ONE);
             }
             keys.add(decode(line));
         }
-        if (keys.isEmpty()) throw new InvalidSecretException("the secret file " + file + " holds no key; " + HOW_TO_MAKE_ONE);
+        if (keys.isEmpty())
+            throw new InvalidSecretException("the secret file " + file + " holds no key; " + HOW_TO_MAKE_ONE);
         List<String> warnings = new ArrayList<>();
         String mode = looseMode(file);
         if (mode != null) {
@@ -89,7 +91,8 @@ public final class SecretFile {
         if (key.length < MIN_KEY_BYTES) {
             return "it decodes to " + key.length + " bytes; at least " + MIN_KEY_BYTES + " random bytes are needed";
         }
-        if (distinct(key) < MIN_DISTINCT_BYTES) return "its " + key.length + " bytes are not random (too few distinct values)";
+        if (distinct(key) < MIN_DISTINCT_BYTES)
+            return "its " + key.length + " bytes are not random (too few distinct values)";
         return null;
     }
 

@@ -63,7 +63,8 @@ public final class AgentController {
     /**
      * @param ipam opened on {@code store} (the staged store this controller flushes through {@link Effects#persist})
      */
-    public AgentController(LocalNode self, ControllerSettings settings, IpamNode ipam, StagedStore store, Effects fx, long nowMs) {
+    public AgentController(
+            LocalNode self, ControllerSettings settings, IpamNode ipam, StagedStore store, Effects fx, long nowMs) {
         this.self = self;
         this.settings = settings;
         this.ipam = ipam;
@@ -84,12 +85,20 @@ public final class AgentController {
     public void onMember(MemberView m) {
         boolean known = peers.get(m.id()).isPresent();
         MemberState before = peers.get(m.id()).map(p -> p.member().state()).orElse(null);
-        long incBefore = peers.get(m.id()).flatMap(PeerTable.Peer::record).map(r -> r.record().getIncarnation()).orElse(-1L);
+        long incBefore = peers.get(m.id())
+                .flatMap(PeerTable.Peer::record)
+                .map(r -> r.record().getIncarnation())
+                .orElse(-1L);
         PeerTable.Change c = peers.update(m);
-        long incAfter = peers.get(m.id()).flatMap(PeerTable.Peer::record).map(r -> r.record().getIncarnation()).orElse(-1L);
-        if (c == PeerTable.Change.STATE || incBefore != incAfter) fx.forgetPathHealth(m.id()); // probes of a restarted agent say nothing
+        long incAfter = peers.get(m.id())
+                .flatMap(PeerTable.Peer::record)
+                .map(r -> r.record().getIncarnation())
+                .orElse(-1L);
+        if (c == PeerTable.Change.STATE || incBefore != incAfter)
+            fx.forgetPathHealth(m.id()); // probes of a restarted agent say nothing
         if (c != PeerTable.Change.NONE) viewDirty = true;
-        if (c == PeerTable.Change.STATE) MemberLog.stateChanged(m, before, known, peers.nickname(m.id()), settings.gossipPort());
+        if (c == PeerTable.Change.STATE)
+            MemberLog.stateChanged(m, before, known, peers.nickname(m.id()), settings.gossipPort());
         afterEvent();
     }
 
@@ -152,8 +161,9 @@ public final class AgentController {
 
     public void onPersistFailed(long seq, String error) {
         if (durability.error() == null) {
-            log.atError().log("IPAM state could not be saved: " + error + "; answers that depend on it are refused until a "
-                    + "write succeeds. Is the state directory writable and the disk not full?");
+            log.atError()
+                    .log("IPAM state could not be saved: " + error + "; answers that depend on it are refused until a "
+                            + "write succeeds. Is the state directory writable and the disk not full?");
         }
         durability.onFailed(seq, error);
         afterEvent();
@@ -167,10 +177,13 @@ public final class AgentController {
         }
         lastDesired = desired;
         lastReconcile = r;
-        int repaired = r.repaired().values().stream().mapToInt(Integer::intValue).sum();
+        int repaired =
+                r.repaired().values().stream().mapToInt(Integer::intValue).sum();
         if (repaired > 0) {
-            log.atWarn().addKeyValue("repaired", r.repaired()).log("datapath entries were missing or changed outside Weft and have been "
-                    + "restored; if this repeats, another tool is managing the same routes/device");
+            log.atWarn()
+                    .addKeyValue("repaired", r.repaired())
+                    .log("datapath entries were missing or changed outside Weft and have been "
+                            + "restored; if this repeats, another tool is managing the same routes/device");
         }
         if (r.errors().isEmpty()) {
             datapathProgrammed = true;
@@ -205,8 +218,12 @@ public final class AgentController {
         try {
             PeerId target = Operator.rmpeerTarget(peers, idOrNickname, self.id());
             List<IpRange> taken = ring.reclaim(target);
-            log.atWarn().addKeyValue("peer", target).addKeyValue("range", taken).log("operator reclaimed the ranges of a removed peer");
-            String msg = "reclaimed " + taken.size() + " range(s) of peer " + target + " (" + peers.nickname(target) + "): " + taken;
+            log.atWarn()
+                    .addKeyValue("peer", target)
+                    .addKeyValue("range", taken)
+                    .log("operator reclaimed the ranges of a removed peer");
+            String msg = "reclaimed " + taken.size() + " range(s) of peer " + target + " (" + peers.nickname(target)
+                    + "): " + taken;
             durability.afterWrite(() -> reply.ok(msg), err -> reply.fail(new Reply.Failure.Disk(err)));
             viewDirty = true;
         } catch (IllegalStateException | IllegalArgumentException e) {
@@ -220,13 +237,19 @@ public final class AgentController {
     /** Kubernetes reclaim: the caller holds the API server's reclaim lock for this peer. Answers the ranges taken. */
     public void onReclaimDead(PeerId target, Reply<List<String>> reply) {
         try {
-            if (peers.isAlive(target)) throw new IllegalStateException("peer " + target + " is alive again; not reclaiming");
+            if (peers.isAlive(target))
+                throw new IllegalStateException("peer " + target + " is alive again; not reclaiming");
             if (target.equals(self.id())) throw new IllegalStateException("refusing to reclaim this node's own ranges");
             List<IpRange> taken = ring.reclaim(target);
-            log.atWarn().addKeyValue("peer", target).addKeyValue("range", taken)
+            log.atWarn()
+                    .addKeyValue("peer", target)
+                    .addKeyValue("range", taken)
                     .log("reclaimed the ranges of a peer whose Kubernetes Node was deleted and that is dead in gossip");
             // CIDR text: the reclaim Lease records them comma-separated (an IpRange prints as "[a, b)")
-            List<String> names = taken.stream().flatMap(t -> t.toCidrs().stream()).map(Object::toString).toList();
+            List<String> names = taken.stream()
+                    .flatMap(t -> t.toCidrs().stream())
+                    .map(Object::toString)
+                    .toList();
             durability.afterWrite(() -> reply.ok(names), err -> reply.fail(new Reply.Failure.Disk(err)));
             viewDirty = true;
         } catch (IllegalStateException e) {
@@ -243,7 +266,8 @@ public final class AgentController {
         if (ring.removed()) return; // nothing more is written: the runtime deletes the state and restarts
         durability.flush(fx, false);
         List<Cidr> own = settings.podCidrMode() ? ipam.ownedCidrs() : List.of();
-        records.nextIfChanged(ipam.gateway(), ipam.localFree(), own, problems().isEmpty()).ifPresent(fx::publishRecord);
+        records.nextIfChanged(ipam.gateway(), ipam.localFree(), own, problems().isEmpty())
+                .ifPresent(fx::publishRecord);
         if (viewDirty && !applyInFlight) {
             viewDirty = false;
             applyInFlight = true;
@@ -252,7 +276,12 @@ public final class AgentController {
             ClusterView view = view();
             Set<String> live = new HashSet<>();
             for (PeerTable.Peer p : peers.all()) if (p.alive()) live.add(p.id().toString());
-            fx.applyDatapath(new DatapathRequest(applySeq, view, !viewSettled(), List.of(ipam.config().ring().range()), live,
+            fx.applyDatapath(new DatapathRequest(
+                    applySeq,
+                    view,
+                    !viewSettled(),
+                    List.of(ipam.config().ring().range()),
+                    live,
                     ClusterViews.sleeveTargets(peers.all(), view)));
         }
     }
@@ -272,23 +301,37 @@ public final class AgentController {
      */
     private boolean viewSettled() {
         if (viewSettled) return true;
-        boolean recordsKnown = peers.all().stream().filter(PeerTable.Peer::alive).allMatch(p -> p.record().isPresent());
+        boolean recordsKnown = peers.all().stream()
+                .filter(PeerTable.Peer::alive)
+                .allMatch(p -> p.record().isPresent());
         boolean anyAlive = peers.anyAlive();
         long age = nowMs - startedMs;
         viewSettled = (ring.heardRing() || settings.podCidrMode()) && anyAlive && recordsKnown
-                || !anyAlive && age >= RingRole.ALONE_AFTER_MS || age >= SETTLE_AT_MOST_MS;
+                || !anyAlive && age >= RingRole.ALONE_AFTER_MS
+                || age >= SETTLE_AT_MOST_MS;
         return viewSettled;
     }
 
     /** Empty when ready: this node owns space, its state is saved and its datapath is programmed. */
     public List<String> problems() {
-        return Readiness.problems(ring.removed(), ipam, settings, ring.error(), durability.error(), datapathProgrammed, datapathError);
+        return Readiness.problems(
+                ring.removed(), ipam, settings, ring.error(), durability.error(), datapathProgrammed, datapathError);
     }
 
     /** An immutable picture of the controller for readiness, reports and metrics (read from other threads). */
     public ControllerSnapshot snapshot() {
-        return new ControllerSnapshot(self, problems(), peers.copy(), ipam.status(), ipam.counters(), Optional.ofNullable(lastDesired),
-                Optional.ofNullable(lastReconcile), durability.writes(), durability.failures(), ring.refusedRings(), ring.refused());
+        return new ControllerSnapshot(
+                self,
+                problems(),
+                peers.copy(),
+                ipam.status(),
+                ipam.counters(),
+                Optional.ofNullable(lastDesired),
+                Optional.ofNullable(lastReconcile),
+                durability.writes(),
+                durability.failures(),
+                ring.refusedRings(),
+                ring.refused());
     }
 
     public IpamNode ipam() {

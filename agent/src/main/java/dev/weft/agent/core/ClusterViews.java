@@ -29,10 +29,19 @@ final class ClusterViews {
 
     private ClusterViews() {}
 
-    static ClusterView build(LocalNode self, Optional<IpAddress> gateway, Collection<PeerTable.Peer> peers,
-                             Map<PeerId, List<Cidr>> cidrsByOwner, Map<AttachmentKey, IpAddress> allocations) {
-        ClusterView.LocalNode local = new ClusterView.LocalNode(self.id().toString(), self.underlayAddress(),
-                self.underlayInterface(), self.underlayMtu(), self.vtepMac(), gateway.orElse(null));
+    static ClusterView build(
+            LocalNode self,
+            Optional<IpAddress> gateway,
+            Collection<PeerTable.Peer> peers,
+            Map<PeerId, List<Cidr>> cidrsByOwner,
+            Map<AttachmentKey, IpAddress> allocations) {
+        ClusterView.LocalNode local = new ClusterView.LocalNode(
+                self.id().toString(),
+                self.underlayAddress(),
+                self.underlayInterface(),
+                self.underlayMtu(),
+                self.vtepMac(),
+                gateway.orElse(null));
         List<ClusterView.RemotePeer> remotes = new ArrayList<>();
         for (PeerTable.Peer p : peers) {
             if (p.record().isEmpty()) continue;
@@ -40,13 +49,23 @@ final class ClusterViews {
             if (owned.isEmpty()) continue;
             var rec = p.record().get();
             IpAddress underlay = IpAddress.of(rec.underlay());
-            MacAddress mac = rec.record().getVtepMac().size() == 6 ? MacAddress.of(rec.record().getVtepMac().toByteArray()) : null;
-            remotes.add(new ClusterView.RemotePeer(p.id().toString(), underlay, mac, rec.vtepAddress().map(IpAddress::of).orElse(null),
-                    owned, self.underlaySubnet().contains(underlay), offered(rec.record().getDatapathsList())));
+            MacAddress mac = rec.record().getVtepMac().size() == 6
+                    ? MacAddress.of(rec.record().getVtepMac().toByteArray())
+                    : null;
+            remotes.add(new ClusterView.RemotePeer(
+                    p.id().toString(),
+                    underlay,
+                    mac,
+                    rec.vtepAddress().map(IpAddress::of).orElse(null),
+                    owned,
+                    self.underlaySubnet().contains(underlay),
+                    offered(rec.record().getDatapathsList())));
         }
         List<ClusterView.LocalPod> pods = new ArrayList<>();
         for (Map.Entry<AttachmentKey, IpAddress> a : allocations.entrySet()) {
-            pods.add(new ClusterView.LocalPod(a.getValue(), PodPlumber.hostIfName(a.getKey().containerId(), a.getKey().ifName())));
+            pods.add(new ClusterView.LocalPod(
+                    a.getValue(),
+                    PodPlumber.hostIfName(a.getKey().containerId(), a.getKey().ifName())));
         }
         return new ClusterView(local, remotes, pods);
     }
@@ -58,7 +77,7 @@ final class ClusterViews {
                 case "vxlan" -> modes.add(DatapathMode.VXLAN);
                 case "host-gw" -> modes.add(DatapathMode.HOST_GW);
                 case "sleeve" -> modes.add(DatapathMode.SLEEVE);
-                default -> { }
+                default -> {}
             }
         }
         return modes;
@@ -70,12 +89,14 @@ final class ClusterViews {
      * peers in id order): a compromised node cannot announce {@code 0.0.0.0/1} and take every node's egress, nor
      * another node's range. Refused prefixes are logged once per record and not routed.
      */
-    static Map<PeerId, List<Cidr>> podCidrsFromRecords(PeerId self, List<Cidr> own, Collection<PeerTable.Peer> peers,
-                                                       Cidr clusterRange) {
+    static Map<PeerId, List<Cidr>> podCidrsFromRecords(
+            PeerId self, List<Cidr> own, Collection<PeerTable.Peer> peers, Cidr clusterRange) {
         Map<PeerId, List<Cidr>> out = new HashMap<>();
         List<Cidr> taken = new ArrayList<>(own);
         out.put(self, own);
-        List<PeerTable.Peer> ordered = peers.stream().sorted(java.util.Comparator.comparing(PeerTable.Peer::id)).toList();
+        List<PeerTable.Peer> ordered = peers.stream()
+                .sorted(java.util.Comparator.comparing(PeerTable.Peer::id))
+                .toList();
         for (PeerTable.Peer p : ordered) {
             if (p.record().isEmpty()) continue;
             List<Cidr> l = new ArrayList<>();
@@ -105,8 +126,11 @@ final class ClusterViews {
 
     private static void refused(PeerTable.Peer p, String cidr, String why) {
         if (refusedLogged.size() < 1024 && refusedLogged.add(p.id() + " " + cidr)) {
-            log.atWarn().addKeyValue("peer", p.id()).addKeyValue("range", cidr)
-                    .log("ignoring a pod CIDR in a peer's node record: " + why + "; is that node misconfigured or compromised?");
+            log.atWarn()
+                    .addKeyValue("peer", p.id())
+                    .addKeyValue("range", cidr)
+                    .log("ignoring a pod CIDR in a peer's node record: " + why
+                            + "; is that node misconfigured or compromised?");
         }
     }
 
@@ -118,11 +142,17 @@ final class ClusterViews {
         for (PeerTable.Peer p : peers) {
             if (!p.alive() || p.record().isEmpty()) continue;
             var rec = p.record().get();
-            if (!rec.record().getDatapathsList().contains("sleeve") || rec.vtepAddress().isEmpty() || rec.record().getVtepMac().size() != 6) {
+            if (!rec.record().getDatapathsList().contains("sleeve")
+                    || rec.vtepAddress().isEmpty()
+                    || rec.record().getVtepMac().size() != 6) {
                 continue;
             }
-            out.add(new SleeveTarget(p.id(), IpAddress.of(rec.underlay()), IpAddress.of(rec.vtepAddress().get()),
-                    MacAddress.of(rec.record().getVtepMac().toByteArray()), cidrs.getOrDefault(p.id().toString(), List.of()),
+            out.add(new SleeveTarget(
+                    p.id(),
+                    IpAddress.of(rec.underlay()),
+                    IpAddress.of(rec.vtepAddress().get()),
+                    MacAddress.of(rec.record().getVtepMac().toByteArray()),
+                    cidrs.getOrDefault(p.id().toString(), List.of()),
                     rec.record().getSleevePublicKey().toByteArray()));
         }
         return out;

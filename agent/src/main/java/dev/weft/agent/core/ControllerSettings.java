@@ -15,15 +15,30 @@ import java.util.Optional;
  * @param hostGw plain routes to same-L2 peers are offered ({@code --datapath=auto})
  * @param clusterRange every pod address of the cluster (in podCIDR mode, peers' prefixes must lie inside it)
  */
-public record ControllerSettings(List<String> ipamSeeds, boolean kubernetes, boolean podCidrMode, boolean hostGw,
-                                 int vxlanPort, int vni, int gossipPort, Optional<byte[]> sleevePublicKey, Cidr clusterRange) {
+public record ControllerSettings(
+        List<String> ipamSeeds,
+        boolean kubernetes,
+        boolean podCidrMode,
+        boolean hostGw,
+        int vxlanPort,
+        int vni,
+        int gossipPort,
+        Optional<byte[]> sleevePublicKey,
+        Cidr clusterRange) {
     public ControllerSettings {
         ipamSeeds = List.copyOf(ipamSeeds);
     }
 
     public static ControllerSettings of(AgentConfig c, Optional<byte[]> sleevePublicKey) {
-        return new ControllerSettings(c.ipamSeeds(), c.kubernetes(), c.podCidrMode(),
-                c.datapath() == AgentConfig.DatapathMode.AUTO, c.vxlanPort(), c.vni(), c.gossipPort(), sleevePublicKey,
+        return new ControllerSettings(
+                c.ipamSeeds(),
+                c.kubernetes(),
+                c.podCidrMode(),
+                c.datapath() == AgentConfig.DatapathMode.AUTO,
+                c.vxlanPort(),
+                c.vni(),
+                c.gossipPort(),
+                sleevePublicKey,
                 Cidr.parse(c.clusterRange()));
     }
 

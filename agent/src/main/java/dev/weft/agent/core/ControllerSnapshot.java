@@ -12,9 +12,18 @@ import java.util.Optional;
  * What the controller knew after its last batch of events, immutable: readiness, reports and metrics read this from
  * their own threads and never wait on the controller.
  */
-public record ControllerSnapshot(LocalNode self, List<String> problems, List<PeerTable.Peer> peers, IpamStatus ipam,
-                                 IpamCounters ipamCounters, Optional<DesiredState> desired, Optional<ReconcileResult> lastApply,
-                                 long stateWrites, long stateWriteFailures, long refusedRingUpdates, Map<String, Long> refusedMessages) {
+public record ControllerSnapshot(
+        LocalNode self,
+        List<String> problems,
+        List<PeerTable.Peer> peers,
+        IpamStatus ipam,
+        IpamCounters ipamCounters,
+        Optional<DesiredState> desired,
+        Optional<ReconcileResult> lastApply,
+        long stateWrites,
+        long stateWriteFailures,
+        long refusedRingUpdates,
+        Map<String, Long> refusedMessages) {
     public ControllerSnapshot {
         refusedMessages = Map.copyOf(refusedMessages);
         problems = List.copyOf(problems);

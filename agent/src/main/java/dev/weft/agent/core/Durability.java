@@ -55,14 +55,16 @@ final class Durability {
         writes++;
         lastError = null;
         written = Math.max(written, seq);
-        while (!held.isEmpty() && held.peekFirst().seq() <= written) held.pollFirst().onWritten().run();
+        while (!held.isEmpty() && held.peekFirst().seq() <= written)
+            held.pollFirst().onWritten().run();
     }
 
     void onFailed(long seq, String error) {
         inFlight = false;
         failures++;
         lastError = error;
-        while (!held.isEmpty() && held.peekFirst().seq() <= seq) held.pollFirst().onFailed().accept(error);
+        while (!held.isEmpty() && held.peekFirst().seq() <= seq)
+            held.pollFirst().onFailed().accept(error);
     }
 
     /** The last write failed and nothing has been written since: a readiness problem. */

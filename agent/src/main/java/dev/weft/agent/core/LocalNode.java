@@ -11,8 +11,15 @@ import java.util.Objects;
  * and the persisted VTEP MAC. {@code underlaySubnet} is the underlay interface's subnet: peers inside it share our
  * L2 segment and may use plain routes.
  */
-public record LocalNode(PeerId id, String nickname, long incarnation, IpAddress underlayAddress, String underlayInterface,
-                        int underlayMtu, Cidr underlaySubnet, MacAddress vtepMac) {
+public record LocalNode(
+        PeerId id,
+        String nickname,
+        long incarnation,
+        IpAddress underlayAddress,
+        String underlayInterface,
+        int underlayMtu,
+        Cidr underlaySubnet,
+        MacAddress vtepMac) {
     public LocalNode {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(nickname, "nickname");

@@ -31,7 +31,8 @@ final class NodeRecordBuilder {
     }
 
     /** The encoded record if it differs from the last one published, else empty. */
-    Optional<byte[]> nextIfChanged(Optional<IpAddress> gateway, long localFree, List<Cidr> ownedForRecord, boolean ready) {
+    Optional<byte[]> nextIfChanged(
+            Optional<IpAddress> gateway, long localFree, List<Cidr> ownedForRecord, boolean ready) {
         NodeRecord.Builder b = NodeRecord.newBuilder()
                 .setPeerId(self.id().toString())
                 .setNickname(self.nickname())

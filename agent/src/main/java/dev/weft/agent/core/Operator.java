@@ -16,13 +16,16 @@ final class Operator {
         if (p.isPresent()) {
             var m = p.get().member();
             if (m.state() == MemberState.ALIVE || m.state() == MemberState.SUSPECT) {
-                throw new IllegalStateException("peer " + m.id() + " (" + p.get().nickname() + ") is " + m.state().name().toLowerCase(Locale.ROOT)
-                        + " in gossip; stop its agent (or wait until it is declared dead) before reclaiming its ranges");
+                throw new IllegalStateException(
+                        "peer " + m.id() + " (" + p.get().nickname() + ") is "
+                                + m.state().name().toLowerCase(Locale.ROOT)
+                                + " in gossip; stop its agent (or wait until it is declared dead) before reclaiming its ranges");
             }
             target = m.id();
         } else {
-            target = PeerId.tryParse(idOrNickname).orElseThrow(() -> new IllegalStateException(
-                    "no peer with id or nickname '" + idOrNickname + "' is known; see weft status ipam"));
+            target = PeerId.tryParse(idOrNickname)
+                    .orElseThrow(() -> new IllegalStateException(
+                            "no peer with id or nickname '" + idOrNickname + "' is known; see weft status ipam"));
         }
         if (target.equals(self)) throw new IllegalStateException("refusing to reclaim this node's own ranges");
         return target;

@@ -33,7 +33,11 @@ public final class PeerTable {
     }
 
     /** What an update changed. */
-    enum Change { NONE, STATE, RECORD }
+    enum Change {
+        NONE,
+        STATE,
+        RECORD
+    }
 
     private final Map<PeerId, Peer> peers = new HashMap<>();
 
@@ -42,14 +46,17 @@ public final class PeerTable {
         Peer old = peers.get(m.id());
         Optional<NodeRecords.Valid> rec = old == null ? Optional.empty() : old.record();
         String problem = old == null ? null : old.recordProblem();
-        boolean recordChanged = old == null || !java.util.Arrays.equals(old.member().record(), m.record());
+        boolean recordChanged =
+                old == null || !java.util.Arrays.equals(old.member().record(), m.record());
         if (recordChanged && m.record().length > 0) {
             try {
                 rec = Optional.of(NodeRecords.decode(m.id(), m.record()));
                 problem = null;
             } catch (NodeRecords.Invalid e) {
                 if (!e.getMessage().equals(problem)) {
-                    log.atWarn().addKeyValue("peer", m.id()).addKeyValue("addr", m.address())
+                    log.atWarn()
+                            .addKeyValue("peer", m.id())
+                            .addKeyValue("addr", m.address())
                             .log("ignoring the node record of a peer: " + e.getMessage()
                                     + "; is that node running a compatible Weft version?");
                 }
@@ -82,7 +89,9 @@ public final class PeerTable {
     Optional<Peer> find(String idOrNickname) {
         Optional<PeerId> id = PeerId.tryParse(idOrNickname);
         if (id.isPresent() && peers.containsKey(id.get())) return Optional.of(peers.get(id.get()));
-        return peers.values().stream().filter(x -> x.nickname().equals(idOrNickname)).findFirst();
+        return peers.values().stream()
+                .filter(x -> x.nickname().equals(idOrNickname))
+                .findFirst();
     }
 
     /** An immutable copy for snapshots. */

@@ -83,7 +83,10 @@ final class PodRequests {
             RouteWait w = it.next();
             if (w.seq() > seq) continue;
             it.remove();
-            String own = errors.stream().filter(e -> e.contains(w.address().toString() + "/")).findFirst().orElse(null);
+            String own = errors.stream()
+                    .filter(e -> e.contains(w.address().toString() + "/"))
+                    .findFirst()
+                    .orElse(null);
             if (own == null) {
                 w.reply().ok(null);
             } else {

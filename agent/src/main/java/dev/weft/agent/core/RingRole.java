@@ -49,7 +49,13 @@ final class RingRole {
     private final Map<String, Long> refused = new java.util.TreeMap<>();
     private final Map<String, Long> refusedLoggedAt = new HashMap<>();
 
-    RingRole(IpamNode ipam, ControllerSettings settings, Durability durability, PeerTable peers, Effects fx, long startedMs) {
+    RingRole(
+            IpamNode ipam,
+            ControllerSettings settings,
+            Durability durability,
+            PeerTable peers,
+            Effects fx,
+            long startedMs) {
         this.ipam = ipam;
         this.settings = settings;
         this.durability = durability;
@@ -84,7 +90,9 @@ final class RingRole {
             refusedRings++;
             String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
             if (!msg.equals(error)) {
-                log.atError().addKeyValue("peer", from).addKeyValue("error", e.getClass().getSimpleName())
+                log.atError()
+                        .addKeyValue("peer", from)
+                        .addKeyValue("error", e.getClass().getSimpleName())
                         .log("refused a ring update from a peer: " + e.getMessage());
             }
             error = msg;
@@ -98,9 +106,11 @@ final class RingRole {
             } catch (IOException e) {
                 log.atWarn().log("could not discard the IPAM state: " + e.getMessage());
             }
-            log.atError().addKeyValue("peer", ipam.self())
-                    .log("this node's address ranges were reclaimed by another node while it was away (weft rmpeer, or its "
-                            + "Kubernetes Node was deleted); discarding its IPAM state and starting over with a new peer id");
+            log.atError()
+                    .addKeyValue("peer", ipam.self())
+                    .log(
+                            "this node's address ranges were reclaimed by another node while it was away (weft rmpeer, or its "
+                                    + "Kubernetes Node was deleted); discarding its IPAM state and starting over with a new peer id");
             fx.restartAsNewPeer();
             return false;
         }
@@ -114,12 +124,13 @@ final class RingRole {
     void publishLocalChange() {
         var delta = ipam.takeOutgoingDelta();
         serveStateWhenWritten();
-        delta.ifPresent(d -> durability.afterWrite(() -> fx.publishRingDelta(d),
+        delta.ifPresent(d -> durability.afterWrite(
+                () -> fx.publishRingDelta(d),
                 err -> log.atWarn().log("a ring change was not published because it could not be saved: " + err)));
     }
 
     private void serveStateWhenWritten() {
-        ipam.localRingBytes().ifPresent(b -> durability.afterWrite(() -> fx.publishRingState(b), err -> { }));
+        ipam.localRingBytes().ifPresent(b -> durability.afterWrite(() -> fx.publishRingState(b), err -> {}));
     }
 
     /** Every tick: seed claim, sync when alone, ask for space when low. Returns true when ownership changed. */
@@ -157,13 +168,17 @@ final class RingRole {
     /** The free-space hints peers publish in their node records (advisory; a donor re-checks its real space). */
     private Map<PeerId, Long> freeHints() {
         Map<PeerId, Long> hints = new HashMap<>();
-        for (PeerTable.Peer p : peers.all()) p.record().ifPresent(r -> hints.put(p.id(), r.record().getIpamFree()));
+        for (PeerTable.Peer p : peers.all())
+            p.record().ifPresent(r -> hints.put(p.id(), r.record().getIpamFree()));
         return hints;
     }
 
     void sendSpaceRequest(SpaceRequest req) {
         PeerId donor = PeerId.of(req.getDonor());
-        log.atInfo().addKeyValue("peer", donor).addKeyValue("nickname", peers.nickname(donor)).addKeyValue("free", ipam.localFree())
+        log.atInfo()
+                .addKeyValue("peer", donor)
+                .addKeyValue("nickname", peers.nickname(donor))
+                .addKeyValue("free", ipam.localFree())
                 .log("asking the peer with the most free space for addresses");
         fx.send(donor, TOPIC_SPACE_REQUEST, SpaceMessages.encode(req));
     }
@@ -176,7 +191,10 @@ final class RingRole {
                 case TOPIC_SPACE_REQUEST -> onSpaceRequest(from, SpaceMessages.decodeRequest(payload), now);
                 case TOPIC_SPACE_GRANT -> onSpaceGrant(from, SpaceMessages.decodeGrant(payload));
                 default -> {
-                    log.atDebug().addKeyValue("peer", from).addKeyValue("topic", topic).log("message with unknown topic dropped");
+                    log.atDebug()
+                            .addKeyValue("peer", from)
+                            .addKeyValue("topic", topic)
+                            .log("message with unknown topic dropped");
                     yield false;
                 }
             };
@@ -193,7 +211,11 @@ final class RingRole {
      */
     private boolean onSpaceRequest(PeerId from, SpaceRequest req, long now) throws IOException {
         if (req.getRequester() != from.value()) {
-            refuse(from, "space_request_wrong_requester", "space request names another requester than its authenticated sender; dropped", now);
+            refuse(
+                    from,
+                    "space_request_wrong_requester",
+                    "space request names another requester than its authenticated sender; dropped",
+                    now);
             return false;
         }
         if (!peers.isAlive(from)) {
@@ -202,23 +224,34 @@ final class RingRole {
         }
         Answered last = answered.get(from);
         if (last != null && last.requestId() == req.getRequestId()) {
-            durability.afterWrite(() -> fx.send(from, TOPIC_SPACE_GRANT, SpaceMessages.encode(last.grant())), err -> { });
+            durability.afterWrite(
+                    () -> fx.send(from, TOPIC_SPACE_GRANT, SpaceMessages.encode(last.grant())), err -> {});
             return false;
         }
         if (last != null && now - last.atMs() < SPACE_REQUEST_INTERVAL_MS) {
-            refuse(from, "space_request_rate_limited", "space requests from a peer come faster than one per "
-                    + SPACE_REQUEST_INTERVAL_MS / 1000 + " s; dropped", now);
+            refuse(
+                    from,
+                    "space_request_rate_limited",
+                    "space requests from a peer come faster than one per " + SPACE_REQUEST_INTERVAL_MS / 1000
+                            + " s; dropped",
+                    now);
             return false;
         }
         SpaceGrant grant = ipam.handleSpaceRequest(req);
         answered.keySet().removeIf(p -> !peers.isAlive(p));
         answered.put(from, new Answered(req.getRequestId(), now, grant));
         boolean given = grant.getRefusal().isEmpty();
-        durability.afterWrite(() -> fx.send(from, TOPIC_SPACE_GRANT, SpaceMessages.encode(grant)),
-                err -> log.atWarn().addKeyValue("peer", from).log("no answer to a space request: the donation could not be saved: " + err));
+        durability.afterWrite(
+                () -> fx.send(from, TOPIC_SPACE_GRANT, SpaceMessages.encode(grant)),
+                err -> log.atWarn()
+                        .addKeyValue("peer", from)
+                        .log("no answer to a space request: the donation could not be saved: " + err));
         if (given) {
-            log.atInfo().addKeyValue("peer", from).addKeyValue("nickname", peers.nickname(from))
-                    .addKeyValue("ranges", grant.getGrantedCount()).log("gave address space to a peer that asked");
+            log.atInfo()
+                    .addKeyValue("peer", from)
+                    .addKeyValue("nickname", peers.nickname(from))
+                    .addKeyValue("ranges", grant.getGrantedCount())
+                    .log("gave address space to a peer that asked");
             publishLocalChange();
         }
         return given;
@@ -228,14 +261,20 @@ final class RingRole {
         GrantResult r = ipam.handleSpaceGrant(grant);
         switch (r) {
             case GrantResult.Granted g -> {
-                log.atInfo().addKeyValue("peer", from).addKeyValue("nickname", peers.nickname(from)).addKeyValue("range", g.granted())
+                log.atInfo()
+                        .addKeyValue("peer", from)
+                        .addKeyValue("nickname", peers.nickname(from))
+                        .addKeyValue("range", g.granted())
                         .log("received address space from a peer");
                 publishLocalChange();
                 return true;
             }
-            case GrantResult.Refused f -> log.atInfo().addKeyValue("peer", from)
-                    .log("peer could not spare address space: " + f.reason() + "; will ask again");
-            case GrantResult.Ignored i -> log.atDebug().addKeyValue("peer", from).log("ignored space grant: " + i.reason());
+            case GrantResult.Refused f ->
+                log.atInfo()
+                        .addKeyValue("peer", from)
+                        .log("peer could not spare address space: " + f.reason() + "; will ask again");
+            case GrantResult.Ignored i ->
+                log.atDebug().addKeyValue("peer", from).log("ignored space grant: " + i.reason());
         }
         return false;
     }
@@ -275,7 +314,11 @@ final class RingRole {
         Long last = refusedLoggedAt.get(reason);
         if (last == null || now - last >= 60_000) {
             refusedLoggedAt.put(reason, now);
-            log.atWarn().addKeyValue("peer", from).addKeyValue("reason", reason).addKeyValue("count", n).log(message);
+            log.atWarn()
+                    .addKeyValue("peer", from)
+                    .addKeyValue("reason", reason)
+                    .addKeyValue("count", n)
+                    .log(message);
         }
     }
 }

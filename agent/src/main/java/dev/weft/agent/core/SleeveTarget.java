@@ -7,7 +7,8 @@ import dev.weft.ipam.addr.IpAddress;
 import java.util.List;
 
 /** A live peer that offers the sleeve, with what the sleeve needs to reach it. */
-public record SleeveTarget(PeerId id, IpAddress underlay, IpAddress vtep, MacAddress mac, List<Cidr> cidrs, byte[] publicKey) {
+public record SleeveTarget(
+        PeerId id, IpAddress underlay, IpAddress vtep, MacAddress mac, List<Cidr> cidrs, byte[] publicKey) {
     public SleeveTarget {
         cidrs = List.copyOf(cidrs);
     }

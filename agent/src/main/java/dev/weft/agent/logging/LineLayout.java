@@ -34,7 +34,8 @@ public final class LineLayout extends LayoutBase<ILoggingEvent> {
         }
         sb.append('\n');
         if (t != null && e.getLevel().levelInt <= ch.qos.logback.classic.Level.DEBUG_INT) {
-            for (StackTraceElementProxy st : t.getStackTraceElementProxyArray()) sb.append("    at ").append(st.getStackTraceElement()).append('\n');
+            for (StackTraceElementProxy st : t.getStackTraceElementProxyArray())
+                sb.append("    at ").append(st.getStackTraceElement()).append('\n');
         }
         return sb.toString();
     }

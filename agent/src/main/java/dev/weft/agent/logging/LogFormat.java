@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /** How log lines are rendered: {@code text} (one line, key=value context) or {@code json} (one object per line). */
 public enum LogFormat {
-    TEXT, JSON;
+    TEXT,
+    JSON;
 
     public static LogFormat parse(String s) {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {

@@ -23,14 +23,19 @@ public final class HttpEndpoints implements AutoCloseable {
 
     private final HttpServer server;
 
-    public HttpEndpoints(InetSocketAddress bind, Executor executor, MetricsRegistry metrics, Probe liveness, Probe readiness)
+    public HttpEndpoints(
+            InetSocketAddress bind, Executor executor, MetricsRegistry metrics, Probe liveness, Probe readiness)
             throws IOException {
         server = HttpServer.create(bind, 16);
         server.setExecutor(executor);
-        server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics::scrape));
+        server.createContext(
+                "/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics::scrape));
         server.createContext("/healthz", ex -> probe(ex, liveness));
         server.createContext("/readyz", ex -> probe(ex, readiness));
-        server.createContext("/", ex -> respond(ex, 404, "text/plain; charset=utf-8", () -> "not found: try /metrics, /healthz, /readyz\n"));
+        server.createContext(
+                "/",
+                ex -> respond(
+                        ex, 404, "text/plain; charset=utf-8", () -> "not found: try /metrics, /healthz, /readyz\n"));
         server.start();
     }
 

@@ -39,7 +39,8 @@ public final class MetricsRegistry {
             try {
                 c.collect(f);
             } catch (RuntimeException e) {
-                f.counter("weft_metrics_collector_errors_total", "Collectors that failed during a scrape.", Map.of(), 1);
+                f.counter(
+                        "weft_metrics_collector_errors_total", "Collectors that failed during a scrape.", Map.of(), 1);
             }
         }
         return f.render();
@@ -81,7 +82,11 @@ public final class MetricsRegistry {
         String render() {
             StringBuilder sb = new StringBuilder(4096);
             families.forEach((name, f) -> {
-                sb.append("# HELP ").append(name).append(' ').append(f.help.replace("\\", "\\\\").replace("\n", "\\n")).append('\n');
+                sb.append("# HELP ")
+                        .append(name)
+                        .append(' ')
+                        .append(f.help.replace("\\", "\\\\").replace("\n", "\\n"))
+                        .append('\n');
                 sb.append("# TYPE ").append(name).append(' ').append(f.type).append('\n');
                 f.lines.forEach(line -> sb.append(line).append('\n'));
             });
@@ -91,8 +96,10 @@ public final class MetricsRegistry {
         private static String labels(Map<String, String> labels, String extraKey, String extraValue) {
             if (labels.isEmpty() && extraKey == null) return "";
             StringBuilder sb = new StringBuilder("{");
-            labels.forEach((k, v) -> sb.append(k).append("=\"").append(escape(v)).append("\","));
-            if (extraKey != null) sb.append(extraKey).append("=\"").append(extraValue).append("\",");
+            labels.forEach(
+                    (k, v) -> sb.append(k).append("=\"").append(escape(v)).append("\","));
+            if (extraKey != null)
+                sb.append(extraKey).append("=\"").append(extraValue).append("\",");
             sb.setLength(sb.length() - 1);
             return sb.append('}').toString();
         }

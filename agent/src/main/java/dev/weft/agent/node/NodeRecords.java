@@ -23,34 +23,42 @@ public final class NodeRecords {
     }
 
     public static Valid decode(PeerId memberId, byte[] bytes) throws Invalid {
-        if (bytes.length > MAX_BYTES) throw new Invalid("node record of " + bytes.length + " bytes exceeds " + MAX_BYTES);
+        if (bytes.length > MAX_BYTES)
+            throw new Invalid("node record of " + bytes.length + " bytes exceeds " + MAX_BYTES);
         NodeRecord r;
         try {
             r = NodeRecord.parseFrom(bytes);
         } catch (InvalidProtocolBufferException e) {
             throw new Invalid("node record is not a valid protobuf: " + e.getMessage());
         }
-        if (!PeerId.isCanonical(r.getPeerId())) throw new Invalid("node record has a bad peer id '" + r.getPeerId() + "'");
+        if (!PeerId.isCanonical(r.getPeerId()))
+            throw new Invalid("node record has a bad peer id '" + r.getPeerId() + "'");
         if (!r.getPeerId().equals(memberId.toString())) {
             throw new Invalid("node record names peer " + r.getPeerId() + " but was published by member " + memberId);
         }
-        if (r.getUnderlayAddressesCount() == 0) throw new Invalid("node record of " + memberId + " has no underlay address");
+        if (r.getUnderlayAddressesCount() == 0)
+            throw new Invalid("node record of " + memberId + " has no underlay address");
         InetAddress underlay = literal(r.getUnderlayAddresses(0))
-                .orElseThrow(() -> new Invalid("node record of " + memberId + " has a bad underlay address '" + r.getUnderlayAddresses(0) + "'"));
+                .orElseThrow(() -> new Invalid("node record of " + memberId + " has a bad underlay address '"
+                        + r.getUnderlayAddresses(0) + "'"));
         Optional<InetAddress> vtep = Optional.empty();
         if (!r.getVtepAddress().isEmpty()) {
             vtep = literal(r.getVtepAddress());
-            if (vtep.isEmpty()) throw new Invalid("node record of " + memberId + " has a bad VTEP address '" + r.getVtepAddress() + "'");
+            if (vtep.isEmpty())
+                throw new Invalid(
+                        "node record of " + memberId + " has a bad VTEP address '" + r.getVtepAddress() + "'");
         }
         if (!r.getVtepMac().isEmpty() && r.getVtepMac().size() != 6) {
-            throw new Invalid("node record of " + memberId + " has a VTEP MAC of " + r.getVtepMac().size() + " bytes");
+            throw new Invalid("node record of " + memberId + " has a VTEP MAC of "
+                    + r.getVtepMac().size() + " bytes");
         }
         return new Valid(r, underlay, vtep);
     }
 
     /** Parses an IP literal only (never a DNS lookup). */
     static Optional<InetAddress> literal(String s) {
-        if (s == null || s.isEmpty() || !(s.matches("[0-9.]+") || s.contains(":") && s.matches("[0-9a-fA-F:.]+"))) return Optional.empty();
+        if (s == null || s.isEmpty() || !(s.matches("[0-9.]+") || s.contains(":") && s.matches("[0-9a-fA-F:.]+")))
+            return Optional.empty();
         try {
             return Optional.of(InetAddress.getByName(s));
         } catch (java.net.UnknownHostException e) {

@@ -28,8 +28,15 @@ public final class AgentCore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentCore.class);
 
     /** What the core is built from. {@code onRemoved} runs on a worker thread when the node must restart as a new peer. */
-    public record Parts(LocalNode self, ControllerSettings settings, IpamNode ipam, StagedStore staged, IpamStore disk,
-                        DatapathWorkerFactory datapath, LongSupplier nowMillis, Runnable onRemoved) {}
+    public record Parts(
+            LocalNode self,
+            ControllerSettings settings,
+            IpamNode ipam,
+            StagedStore staged,
+            IpamStore disk,
+            DatapathWorkerFactory datapath,
+            LongSupplier nowMillis,
+            Runnable onRemoved) {}
 
     /** Builds the datapath worker once the core knows where its reports go. */
     public interface DatapathWorkerFactory {
@@ -47,23 +54,30 @@ public final class AgentCore implements AutoCloseable {
 
     public AgentCore(Parts parts, String threadPrefix) {
         this.parts = parts;
-        this.loop = new ControllerLoop(Thread.ofPlatform().name(threadPrefix + "controller").daemon().factory());
+        this.loop = new ControllerLoop(
+                Thread.ofPlatform().name(threadPrefix + "controller").daemon().factory());
         this.adapter = new GossipAdapter(loop);
-        this.disk = new DiskWriter(parts.disk(), Thread.ofPlatform().name(threadPrefix + "disk").daemon().factory(), new DiskWriter.Outcome() {
-            @Override
-            public void written(long seq) {
-                loop.post("state written", c -> c.onPersisted(seq));
-            }
+        this.disk = new DiskWriter(
+                parts.disk(),
+                Thread.ofPlatform().name(threadPrefix + "disk").daemon().factory(),
+                new DiskWriter.Outcome() {
+                    @Override
+                    public void written(long seq) {
+                        loop.post("state written", c -> c.onPersisted(seq));
+                    }
 
-            @Override
-            public void failed(long seq, String error) {
-                loop.post("state write failed", c -> c.onPersistFailed(seq, error));
-            }
-        });
-        this.kernel = Executors.newSingleThreadExecutor(Thread.ofPlatform().name(threadPrefix + "kernel").daemon().factory());
-        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name(threadPrefix + "timer").daemon().factory());
-        this.datapath = parts.datapath().create((seq, desired, result) -> loop.post("datapath applied",
-                c -> c.onDatapathApplied(seq, desired, result)));
+                    @Override
+                    public void failed(long seq, String error) {
+                        loop.post("state write failed", c -> c.onPersistFailed(seq, error));
+                    }
+                });
+        this.kernel = Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().name(threadPrefix + "kernel").daemon().factory());
+        this.timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name(threadPrefix + "timer").daemon().factory());
+        this.datapath = parts.datapath()
+                .create((seq, desired, result) ->
+                        loop.post("datapath applied", c -> c.onDatapathApplied(seq, desired, result)));
     }
 
     /** The listener to create the gossip node with. */
@@ -75,12 +89,21 @@ public final class AgentCore implements AutoCloseable {
     public void start(GossipNode node) {
         this.gossip = node;
         if (!parts.settings().podCidrMode()) node.registerChannel(GossipAdapter.RING_CHANNEL, adapter);
-        AgentController controller = new AgentController(parts.self(), parts.settings(), parts.ipam(), parts.staged(),
-                new RuntimeEffects(), parts.nowMillis().getAsLong());
+        AgentController controller = new AgentController(
+                parts.self(),
+                parts.settings(),
+                parts.ipam(),
+                parts.staged(),
+                new RuntimeEffects(),
+                parts.nowMillis().getAsLong());
         loop.start(controller);
-        timer.scheduleWithFixedDelay(() -> loop.post("tick", c -> c.onTick(parts.nowMillis().getAsLong())), 1, 1, TimeUnit.SECONDS);
-        timer.scheduleWithFixedDelay(() -> kernel.execute(() -> guarded("sleeve tick", () -> datapath.sleeveTick(System.nanoTime()))),
-                1, 1, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(
+                () -> loop.post("tick", c -> c.onTick(parts.nowMillis().getAsLong())), 1, 1, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(
+                () -> kernel.execute(() -> guarded("sleeve tick", () -> datapath.sleeveTick(System.nanoTime()))),
+                1,
+                1,
+                TimeUnit.SECONDS);
     }
 
     /** Effects run where they belong: disk on the writer, kernel work on the kernel thread, gossip by hand-over. */
@@ -116,9 +139,12 @@ public final class AgentCore implements AutoCloseable {
         public void send(PeerId to, String topic, byte[] payload) {
             gossip.sendMessage(to, topic, payload).whenComplete((ok, err) -> {
                 if (err != null || !Boolean.TRUE.equals(ok)) {
-                    log.atInfo().addKeyValue("peer", to).addKeyValue("topic", topic)
+                    log.atInfo()
+                            .addKeyValue("peer", to)
+                            .addKeyValue("topic", topic)
                             .log("message to peer not delivered" + (err == null ? "" : ": " + err.getMessage())
-                                    + "; it is retried on a later tick; is TCP " + parts.settings().gossipPort() + " open to it?");
+                                    + "; it is retried on a later tick; is TCP "
+                                    + parts.settings().gossipPort() + " open to it?");
                 }
             });
         }

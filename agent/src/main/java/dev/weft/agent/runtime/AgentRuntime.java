@@ -11,11 +11,11 @@ import dev.weft.agent.core.LocalNode;
 import dev.weft.agent.core.StagedStore;
 import dev.weft.agent.metrics.HttpEndpoints;
 import dev.weft.agent.metrics.MetricsRegistry;
-import dev.weft.datapath.Underlay;
 import dev.weft.agent.state.Identity;
 import dev.weft.agent.state.StateDirLock;
 import dev.weft.datapath.DatapathConfig;
 import dev.weft.datapath.Reconciler;
+import dev.weft.datapath.Underlay;
 import dev.weft.datapath.VtepMacStore;
 import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.datapath.netlink.NetlinkEvent;
@@ -28,7 +28,6 @@ import dev.weft.gossip.GossipConfig;
 import dev.weft.gossip.GossipNode;
 import dev.weft.ipam.IpamNode;
 import dev.weft.ipam.SpaceMessages;
-import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
 import dev.weft.ipam.store.FileIpamStore;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -103,34 +102,50 @@ public final class AgentRuntime implements AutoCloseable {
         } catch (StateDirLock.HeldException e) {
             throw new StartupException(e.getMessage(), e, EXIT_STATE_DIR_LOCKED);
         } catch (IOException e) {
-            throw new StartupException("cannot lock the state directory " + config.stateDir() + ": " + e.getMessage()
-                    + "; check that it exists and is writable by the agent", e);
+            throw new StartupException(
+                    "cannot lock the state directory " + config.stateDir() + ": " + e.getMessage()
+                            + "; check that it exists and is writable by the agent",
+                    e);
         }
         SecureRandom random = new SecureRandom();
         try {
             identity = Identity.loadOrCreate(config.stateDir(), config.nodeName(), random);
         } catch (IOException e) {
-            throw new StartupException("cannot read or write the state directory " + config.stateDir() + ": " + e.getMessage()
-                    + "; check that it exists, is writable by the agent and the disk is not full", e);
+            throw new StartupException(
+                    "cannot read or write the state directory " + config.stateDir() + ": " + e.getMessage()
+                            + "; check that it exists, is writable by the agent and the disk is not full",
+                    e);
         }
-        log.atInfo().addKeyValue("peer", identity.peerId()).addKeyValue("nickname", identity.nickname())
-                .addKeyValue("incarnation", identity.incarnation()).addKeyValue("version", dev.weft.agent.Version.get())
+        log.atInfo()
+                .addKeyValue("peer", identity.peerId())
+                .addKeyValue("nickname", identity.nickname())
+                .addKeyValue("incarnation", identity.incarnation())
+                .addKeyValue("version", dev.weft.agent.Version.get())
                 .log("weft agent starting");
 
         RtNetlink host = RtNetlink.open();
         closers.add(host);
         try {
-            underlay = Underlay.detect(host, config.advertiseAddress() == null ? null : IpAddress.parse(config.advertiseAddress()),
-                    config.underlayInterface(), config.vxlanDevice());
+            underlay = Underlay.detect(
+                    host,
+                    config.advertiseAddress() == null ? null : IpAddress.parse(config.advertiseAddress()),
+                    config.underlayInterface(),
+                    config.vxlanDevice());
         } catch (Underlay.NotFound e) {
             throw new StartupException("cannot find this node's underlay: " + e.getMessage(), e);
         }
-        log.atInfo().addKeyValue("addr", underlay.address()).addKeyValue("dev", underlay.interfaceName())
-                .addKeyValue("mtu", underlay.mtu()).addKeyValue("subnet", underlay.subnet()).log("underlay detected");
+        log.atInfo()
+                .addKeyValue("addr", underlay.address())
+                .addKeyValue("dev", underlay.interfaceName())
+                .addKeyValue("mtu", underlay.mtu())
+                .addKeyValue("subnet", underlay.subnet())
+                .log("underlay detected");
         try {
             Sysctl.write("net/ipv4/ip_forward", "1");
         } catch (RuntimeException e) {
-            log.atWarn().log("could not enable net.ipv4.ip_forward: " + e.getMessage() + "; pods on other nodes will not be reachable");
+            log.atWarn()
+                    .log("could not enable net.ipv4.ip_forward: " + e.getMessage()
+                            + "; pods on other nodes will not be reachable");
         }
         MacAddress vtepMac = VtepMacStore.loadOrCreate(config.stateDir(), random);
 
@@ -140,18 +155,24 @@ public final class AgentRuntime implements AutoCloseable {
         }
         FileIpamStore disk = new FileIpamStore(config.stateDir());
         StagedStore[] staged = new StagedStore[1];
-        IpamNode ipam = config.podCidrMode() ? IpamOpening.podCidr(config, identity, podCidr(), disk, staged)
+        IpamNode ipam = config.podCidrMode()
+                ? IpamOpening.podCidr(config, identity, podCidr(), disk, staged)
                 : IpamOpening.ring(config, identity, disk, staged);
         if (kubernetes != null && !config.podCidrMode()) {
             try {
                 kubernetes.bootstrapRing(ipam);
             } catch (IOException | RuntimeException e) {
-                throw new StartupException("Kubernetes ring bootstrap failed: " + e.getMessage()
-                        + "; is the API server reachable and does the weft ServiceAccount have its RBAC?", e);
+                throw new StartupException(
+                        "Kubernetes ring bootstrap failed: " + e.getMessage()
+                                + "; is the API server reachable and does the weft ServiceAccount have its RBAC?",
+                        e);
             }
         }
-        DatapathConfig dpc = DatapathConfig.defaults().withDevice(config.vxlanDevice()).withVni(config.vni())
-                .withPort(config.vxlanPort()).withMtu(config.mtu())
+        DatapathConfig dpc = DatapathConfig.defaults()
+                .withDevice(config.vxlanDevice())
+                .withVni(config.vni())
+                .withPort(config.vxlanPort())
+                .withMtu(config.mtu())
                 .withDirectRouting(config.datapath() == AgentConfig.DatapathMode.AUTO);
         List<byte[]> clusterKeys;
         try {
@@ -162,28 +183,56 @@ public final class AgentRuntime implements AutoCloseable {
             throw new StartupException("invalid cluster secret: " + e.getMessage(), e);
         }
         if (config.encryptionDisabled()) {
-            log.atWarn().log("encryption is DISABLED (--encryption=disabled): gossip is not encrypted and anyone who can reach "
-                    + "port " + config.gossipPort() + " can read and change this cluster's membership and address ownership; "
-                    + "make a secret with 'weft secret generate', give it to every node with --secret-file and drop --encryption=disabled");
+            log.atWarn()
+                    .log(
+                            "encryption is DISABLED (--encryption=disabled): gossip is not encrypted and anyone who can reach "
+                                    + "port " + config.gossipPort()
+                                    + " can read and change this cluster's membership and address ownership; "
+                                    + "make a secret with 'weft secret generate', give it to every node with --secret-file and drop --encryption=disabled");
         }
 
-        MultiThreadIoEventLoopGroup sleeveGroup = new MultiThreadIoEventLoopGroup(1,
-                Thread.ofPlatform().name("weft-sleeve-io").daemon().factory(), EpollIoHandler.newFactory());
+        MultiThreadIoEventLoopGroup sleeveGroup = new MultiThreadIoEventLoopGroup(
+                1, Thread.ofPlatform().name("weft-sleeve-io").daemon().factory(), EpollIoHandler.newFactory());
         closers.add(() -> sleeveGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS));
-        LocalNode self = new LocalNode(identity.peerId(), identity.nickname(), identity.incarnation(), underlay.address(),
-                underlay.interfaceName(), underlay.mtu(), underlay.subnet(), vtepMac);
-        // probe answers and path changes are handed to the core's kernel thread and controller (they exist before the first tick)
-        SleeveIntegration sleeve = new SleeveIntegration(config, identity.peerId(), vtepMac, underlay.mtu(),
-                clusterKeys, sleeveGroup, Thread.ofPlatform().name("weft-sleeve-", 0).daemon().factory(),
-                r -> core.onKernelThread(r), () -> core.kernelChanged());
+        LocalNode self = new LocalNode(
+                identity.peerId(),
+                identity.nickname(),
+                identity.incarnation(),
+                underlay.address(),
+                underlay.interfaceName(),
+                underlay.mtu(),
+                underlay.subnet(),
+                vtepMac);
+        // probe answers and path changes are handed to the core's kernel thread and controller (they exist before the
+        // first tick)
+        SleeveIntegration sleeve = new SleeveIntegration(
+                config,
+                identity.peerId(),
+                vtepMac,
+                underlay.mtu(),
+                clusterKeys,
+                sleeveGroup,
+                Thread.ofPlatform().name("weft-sleeve-", 0).daemon().factory(),
+                r -> core.onKernelThread(r),
+                () -> core.kernelChanged());
         closers.add(0, sleeve);
-        ControllerSettings settings = ControllerSettings.of(config, sleeve.available() ? Optional.of(sleeve.publicKey()) : Optional.empty());
-        core = new AgentCore(new AgentCore.Parts(self, settings, ipam, staged[0], disk,
-                report -> new DatapathWorker(new Reconciler(host, dpc), dpc, new NftTable(List.of("nft")), sleeve, report),
-                AgentRuntime::monotonicMillis, this::selfRemoved), "weft-");
+        ControllerSettings settings =
+                ControllerSettings.of(config, sleeve.available() ? Optional.of(sleeve.publicKey()) : Optional.empty());
+        core = new AgentCore(
+                new AgentCore.Parts(
+                        self,
+                        settings,
+                        ipam,
+                        staged[0],
+                        disk,
+                        report -> new DatapathWorker(
+                                new Reconciler(host, dpc), dpc, new NftTable(List.of("nft")), sleeve, report),
+                        AgentRuntime::monotonicMillis,
+                        this::selfRemoved),
+                "weft-");
 
-        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
-                Thread.ofPlatform().name("weft-gossip").daemon().factory(), EpollIoHandler.newFactory());
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(
+                1, Thread.ofPlatform().name("weft-gossip").daemon().factory(), EpollIoHandler.newFactory());
         closers.add(() -> group.shutdownGracefully(0, 1, TimeUnit.SECONDS));
         GossipConfig gc;
         try {
@@ -204,12 +253,17 @@ public final class AgentRuntime implements AutoCloseable {
         try {
             gossip.start().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new StartupException("gossip could not start on " + config.bindAddress() + ":" + config.gossipPort() + ": "
-                    + rootMessage(e) + "; is another agent already running on this node, or the port taken?", e);
+            throw new StartupException(
+                    "gossip could not start on " + config.bindAddress() + ":" + config.gossipPort() + ": "
+                            + rootMessage(e) + "; is another agent already running on this node, or the port taken?",
+                    e);
         }
         closers.add(0, () -> gossip.close());
-        log.atInfo().addKeyValue("port", config.gossipPort()).addKeyValue("seeds", config.peers())
-                .addKeyValue("encrypted", !gc.secrets().isEmpty()).log("gossip started");
+        log.atInfo()
+                .addKeyValue("port", config.gossipPort())
+                .addKeyValue("seeds", config.peers())
+                .addKeyValue("encrypted", !gc.secrets().isEmpty())
+                .log("gossip started");
 
         if (kubernetes != null) kubernetes.start(core.loop(), gossip);
         startNetlinkWatch(core.datapath().reconciler());
@@ -219,8 +273,12 @@ public final class AgentRuntime implements AutoCloseable {
     private String podCidr() throws StartupException {
         if (config.podCidr() != null) return config.podCidr();
         try {
-            return kubernetes.ownPodCidr().orElseThrow(() -> new IllegalStateException(
-                    "node " + config.nodeName() + " has no IPv4 spec.podCIDR; enable --allocate-node-cidrs in the controller manager or use --ipam-mode=ring"));
+            return kubernetes
+                    .ownPodCidr()
+                    .orElseThrow(
+                            () -> new IllegalStateException(
+                                    "node " + config.nodeName()
+                                            + " has no IPv4 spec.podCIDR; enable --allocate-node-cidrs in the controller manager or use --ipam-mode=ring"));
         } catch (RuntimeException e) {
             throw new StartupException("podCIDR mode: " + e.getMessage(), e);
         }
@@ -231,12 +289,15 @@ public final class AgentRuntime implements AutoCloseable {
         Status status = new Status(config, underlay, core, gossip, kubernetes);
         var nsThreads = Thread.ofPlatform().name("weft-netns-", 0).daemon().factory();
         PodPlumber plumber = new PodPlumber(host, Sysctl::write, nsThreads);
-        CniHandler handler = new CniHandler(new ControllerIpam(core.loop()), new DatapathPodNetwork(plumber),
+        CniHandler handler = new CniHandler(
+                new ControllerIpam(core.loop()),
+                new DatapathPodNetwork(plumber),
                 () -> {
                     List<String> now = status.problems();
                     return now.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", now));
                 },
-                status::podMtu, System::nanoTime);
+                status::podMtu,
+                System::nanoTime);
         CniServer cni = new CniServer(config.cniSocket(), workers, handler);
         try {
             cni.start();
@@ -245,21 +306,35 @@ public final class AgentRuntime implements AutoCloseable {
         }
         closers.add(0, cni);
         MetricsRegistry metrics = new MetricsRegistry();
-        // by default the node's own underlay address: reachable by the node network (kubelet probes, scrapers), not 0.0.0.0
+        // by default the node's own underlay address: reachable by the node network (kubelet probes, scrapers), not
+        // 0.0.0.0
         InetSocketAddress http = config.httpOnUnderlay()
-                ? new InetSocketAddress(underlay.address().toInetAddress(), config.httpAddress().getPort())
-                : config.httpAddress().getHostString().equals("0.0.0.0") ? new InetSocketAddress(config.httpAddress().getPort())
-                : new InetSocketAddress(config.httpAddress().getHostString(), config.httpAddress().getPort());
+                ? new InetSocketAddress(
+                        underlay.address().toInetAddress(), config.httpAddress().getPort())
+                : config.httpAddress().getHostString().equals("0.0.0.0")
+                        ? new InetSocketAddress(config.httpAddress().getPort())
+                        : new InetSocketAddress(
+                                config.httpAddress().getHostString(),
+                                config.httpAddress().getPort());
         AgentMetrics.register(metrics, status::report, handler);
         try {
-            closers.add(0, new LocalApi(config.cliSocket(), status::api, Thread.ofPlatform().name("weft-api").daemon().factory()));
+            closers.add(
+                    0,
+                    new LocalApi(
+                            config.cliSocket(),
+                            status::api,
+                            Thread.ofPlatform().name("weft-api").daemon().factory()));
             closers.add(0, new HttpEndpoints(http, workers, metrics, status::liveness, status::problems));
         } catch (IOException e) {
-            throw new StartupException("cannot open the status socket " + config.cliSocket() + " or HTTP " + http
-                    + ": " + e.getMessage(), e);
+            throw new StartupException(
+                    "cannot open the status socket " + config.cliSocket() + " or HTTP " + http + ": " + e.getMessage(),
+                    e);
         }
-        log.atInfo().addKeyValue("cni", config.cniSocket()).addKeyValue("api", config.cliSocket())
-                .addKeyValue("http", http.getAddress().getHostAddress() + ":" + http.getPort()).log("weft agent running");
+        log.atInfo()
+                .addKeyValue("cni", config.cniSocket())
+                .addKeyValue("api", config.cliSocket())
+                .addKeyValue("http", http.getAddress().getHostAddress() + ":" + http.getPort())
+                .log("weft agent running");
     }
 
     private void startNetlinkWatch(Reconciler reconciler) {
@@ -272,8 +347,9 @@ public final class AgentRuntime implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 if (!closing) {
-                    log.atWarn().log("netlink event subscription failed: " + e.getMessage()
-                            + "; hand-deleted routes are still repaired by the periodic reconcile (every 10s)");
+                    log.atWarn()
+                            .log("netlink event subscription failed: " + e.getMessage()
+                                    + "; hand-deleted routes are still repaired by the periodic reconcile (every 10s)");
                 }
             }
         });

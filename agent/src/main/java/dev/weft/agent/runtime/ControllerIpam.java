@@ -33,7 +33,8 @@ final class ControllerIpam implements CniIpam {
 
     @Override
     public Allocation allocate(String containerId, String ifName) throws IOException {
-        AllocationResult r = call("allocate", (c, reply) -> c.onAllocate(new AttachmentKey(containerId, ifName), reply));
+        AllocationResult r =
+                call("allocate", (c, reply) -> c.onAllocate(new AttachmentKey(containerId, ifName), reply));
         return switch (r) {
             case AllocationResult.Allocated a -> new Allocation.Assigned(a.address(), a.fresh());
             case AllocationResult.NoSpaceYet n -> new Allocation.NoSpaceYet(n.reason());
@@ -58,7 +59,9 @@ final class ControllerIpam implements CniIpam {
     public Collection<Attachment> attachments() {
         try {
             List<AttachmentKey> keys = call("attachments", AgentController::onAttachments);
-            return keys.stream().map(k -> new Attachment(k.containerId(), k.ifName())).toList();
+            return keys.stream()
+                    .map(k -> new Attachment(k.containerId(), k.ifName()))
+                    .toList();
         } catch (IOException e) {
             return List.of();
         }
@@ -90,8 +93,8 @@ final class ControllerIpam implements CniIpam {
         try {
             return answer.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new Busy("its controller did not answer '" + what + "' within " + TIMEOUT_MS / 1000 + " s (" + loop.queued()
-                    + " events queued)");
+            throw new Busy("its controller did not answer '" + what + "' within " + TIMEOUT_MS / 1000 + " s ("
+                    + loop.queued() + " events queued)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Busy("interrupted while waiting for '" + what + "'");

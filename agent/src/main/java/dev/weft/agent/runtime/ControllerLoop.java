@@ -73,7 +73,10 @@ final class ControllerLoop implements AutoCloseable {
                 try {
                     t.action().accept(controller);
                 } catch (RuntimeException e) {
-                    log.atError().addKeyValue("event", t.what()).setCause(e).log("controller event failed; continuing: " + e);
+                    log.atError()
+                            .addKeyValue("event", t.what())
+                            .setCause(e)
+                            .log("controller event failed; continuing: " + e);
                 }
             }
             batch.clear();

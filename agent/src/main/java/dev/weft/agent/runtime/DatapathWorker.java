@@ -40,7 +40,8 @@ public final class DatapathWorker {
     private volatile java.util.Map<String, String> pathHealth = java.util.Map.of();
 
     /** @param nft null to leave nftables alone (simulation); @param sleeve null when no sleeve runs */
-    public DatapathWorker(Reconciler reconciler, DatapathConfig config, NftTable nft, SleeveIntegration sleeve, Report report) {
+    public DatapathWorker(
+            Reconciler reconciler, DatapathConfig config, NftTable nft, SleeveIntegration sleeve, Report report) {
         this.reconciler = reconciler;
         this.config = config;
         this.nft = nft;
@@ -63,7 +64,11 @@ public final class DatapathWorker {
     /** Every second (on the worker's thread): the sleeve follows the last request's peers and probes kernel paths. */
     public void sleeveTick(long nowNanos) {
         if (sleeve == null || last == null) return;
-        sleeve.tick(Optional.ofNullable(last.view().local().vtepAddress()), last.sleevePeers(), nowNanos, reconciler.status().deviceIndex());
+        sleeve.tick(
+                Optional.ofNullable(last.view().local().vtepAddress()),
+                last.sleevePeers(),
+                nowNanos,
+                reconciler.status().deviceIndex());
         pathHealth = java.util.Map.copyOf(sleeve.kernelPathHealth());
     }
 
@@ -83,7 +88,8 @@ public final class DatapathWorker {
         List<ClusterView.RemotePeer> peers = new ArrayList<>();
         for (ClusterView.RemotePeer p : r.view().peers()) {
             var modes = r.livePeers().contains(p.peerId()) ? sleeve.usable(p.peerId(), p.datapaths()) : p.datapaths();
-            peers.add(new ClusterView.RemotePeer(p.peerId(), p.underlayAddress(), p.vtepMac(), p.vtepAddress(), p.cidrs(), p.sameL2(), modes));
+            peers.add(new ClusterView.RemotePeer(
+                    p.peerId(), p.underlayAddress(), p.vtepMac(), p.vtepAddress(), p.cidrs(), p.sameL2(), modes));
         }
         return new ClusterView(r.view().local(), peers, r.view().pods());
     }
@@ -96,8 +102,9 @@ public final class DatapathWorker {
             }
             if (nft.reconcile()) log.atInfo().log("nftables table 'weft' (masquerade, forward) installed or repaired");
         } catch (RuntimeException e) {
-            log.atError().log("nftables rules could not be applied: " + e.getMessage()
-                    + "; is nftables installed (nft) and the kernel's nf_tables available?");
+            log.atError()
+                    .log("nftables rules could not be applied: " + e.getMessage()
+                            + "; is nftables installed (nft) and the kernel's nf_tables available?");
         }
     }
 

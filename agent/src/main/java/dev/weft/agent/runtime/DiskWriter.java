@@ -45,9 +45,10 @@ final class DiskWriter implements AutoCloseable {
     void deleteNow() throws IOException {
         try {
             executor.submit(() -> {
-                store.delete();
-                return null;
-            }).get(10, TimeUnit.SECONDS);
+                        store.delete();
+                        return null;
+                    })
+                    .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IOException("could not delete the IPAM state: " + e.getMessage(), e);
         }

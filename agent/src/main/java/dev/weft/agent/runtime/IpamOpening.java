@@ -22,7 +22,8 @@ final class IpamOpening {
     private IpamOpening() {}
 
     /** Ring mode: the cluster range split among peers; seed mode also computes the initial split. */
-    static IpamNode ring(AgentConfig config, Identity identity, IpamStore disk, StagedStore[] staged) throws StartupException {
+    static IpamNode ring(AgentConfig config, Identity identity, IpamStore disk, StagedStore[] staged)
+            throws StartupException {
         IpamConfig ic = IpamConfig.of(Cidr.parse(config.clusterRange()), config.blockSize());
         try {
             staged[0] = new StagedStore(disk.load());
@@ -32,9 +33,11 @@ final class IpamOpening {
         } catch (IOException e) {
             throw new StartupException("cannot load IPAM state from " + config.stateDir() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            throw new StartupException("IPAM state in " + config.stateDir() + " does not fit this configuration: " + e.getMessage()
-                    + ". If the cluster range or block size changed on purpose, the whole cluster must be re-created "
-                    + "(remove the state directory on every node).", e);
+            throw new StartupException(
+                    "IPAM state in " + config.stateDir() + " does not fit this configuration: " + e.getMessage()
+                            + ". If the cluster range or block size changed on purpose, the whole cluster must be re-created "
+                            + "(remove the state directory on every node).",
+                    e);
         }
     }
 
@@ -47,23 +50,29 @@ final class IpamOpening {
         Cidr range = Cidr.parse(cidr);
         Cidr cluster = Cidr.parse(config.clusterRange());
         if (range.isIpv4() != cluster.isIpv4() || !cluster.contains(range)) {
-            throw new StartupException("podCIDR mode: this node's pod CIDR " + range + " is not inside --cluster-range " + cluster
-                    + "; set --cluster-range to the range that holds every node's pod CIDR (the controller manager's --cluster-cidr)",
+            throw new StartupException(
+                    "podCIDR mode: this node's pod CIDR " + range + " is not inside --cluster-range " + cluster
+                            + "; set --cluster-range to the range that holds every node's pod CIDR (the controller manager's --cluster-cidr)",
                     null);
         }
         int block = (int) Math.min(config.blockSize(), range.sizeLong());
         try {
             staged[0] = new StagedStore(disk.load());
-            IpamNode ipam = IpamNode.open(IpamConfig.of(range, block), staged[0], identity.peerId(), identity.nickname());
+            IpamNode ipam =
+                    IpamNode.open(IpamConfig.of(range, block), staged[0], identity.peerId(), identity.nickname());
             if (ipam.ring().isEmpty()) ipam.bootstrapAsCreator("podcidr:" + range);
             ipam.markSynced(); // nobody else can own this range: there is nothing to sync
-            log.atInfo().addKeyValue("range", range).log("podCIDR mode: this node hands out addresses from its own pod CIDR");
+            log.atInfo()
+                    .addKeyValue("range", range)
+                    .log("podCIDR mode: this node hands out addresses from its own pod CIDR");
             return ipam;
         } catch (IOException e) {
             throw new StartupException("cannot load IPAM state from " + config.stateDir() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            throw new StartupException("IPAM state in " + config.stateDir() + " does not fit pod CIDR " + range + ": " + e.getMessage()
-                    + ". The node's pod CIDR changed: drain the node and remove the state directory.", e);
+            throw new StartupException(
+                    "IPAM state in " + config.stateDir() + " does not fit pod CIDR " + range + ": " + e.getMessage()
+                            + ". The node's pod CIDR changed: drain the node and remove the state directory.",
+                    e);
         }
     }
 }

@@ -5,10 +5,10 @@ import dev.weft.agent.config.AgentConfig;
 import dev.weft.agent.core.ControllerSnapshot;
 import dev.weft.agent.core.PeerTable;
 import dev.weft.agent.core.Reply;
-import dev.weft.id.PeerId;
 import dev.weft.agent.state.Identity;
 import dev.weft.gossip.GossipNode;
 import dev.weft.gossip.swim.MemberState;
+import dev.weft.id.PeerId;
 import dev.weft.ipam.IpamNode;
 import dev.weft.k8s.K8sClients;
 import dev.weft.k8s.K8sConfig;
@@ -49,7 +49,8 @@ final class KubernetesIntegration implements AutoCloseable {
     private final AgentConfig config;
     private final Identity identity;
     private final java.util.concurrent.ScheduledExecutorService timer =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("weft-k8s").daemon().factory());
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("weft-k8s").daemon().factory());
     private ControllerLoop loop;
     private final ExecutorService workers;
     private final KubernetesClient client;
@@ -86,13 +87,20 @@ final class KubernetesIntegration implements AutoCloseable {
 
     /** Before gossip starts: seed the ring if this agent wins the atomic create, else accept only the cluster's ring. */
     void bootstrapRing(IpamNode ipam) throws IOException {
-        BootstrapOutcome o = new RingBootstrap(client, k8s, Clock.systemUTC()).claim(new BootstrapClaim(identity.peerId().toString(),
-                config.nodeName(), config.clusterRange(), config.blockSize(), config.ipamSeeds(),
-                ipam.ring().map(r -> r.genesis().id())));
+        BootstrapOutcome o = new RingBootstrap(client, k8s, Clock.systemUTC())
+                .claim(new BootstrapClaim(
+                        identity.peerId().toString(),
+                        config.nodeName(),
+                        config.clusterRange(),
+                        config.blockSize(),
+                        config.ipamSeeds(),
+                        ipam.ring().map(r -> r.genesis().id())));
         switch (o.role()) {
             case SEED -> {
                 ipam.bootstrapAsCreator(o.record().decisionToken());
-                log.atInfo().addKeyValue("range", config.clusterRange()).log("this agent created the cluster's IPAM ring (first to claim it in the API server)");
+                log.atInfo()
+                        .addKeyValue("range", config.clusterRange())
+                        .log("this agent created the cluster's IPAM ring (first to claim it in the API server)");
             }
             case JOIN -> {
                 ipam.expectGenesis(o.record().genesis());
@@ -109,7 +117,9 @@ final class KubernetesIntegration implements AutoCloseable {
             try {
                 ownNode.announce(identity.peerId().toString(), Version.get());
             } catch (RuntimeException e) {
-                log.atWarn().log("could not annotate this node with its peer id: " + e.getMessage() + "; check the RBAC of the weft ServiceAccount");
+                log.atWarn()
+                        .log("could not annotate this node with its peer id: " + e.getMessage()
+                                + "; check the RBAC of the weft ServiceAccount");
             }
         });
         discovery = new NodeDiscovery(client, k8s, workers, new dev.weft.k8s.discovery.NodeEventListener() {
@@ -133,16 +143,22 @@ final class KubernetesIntegration implements AutoCloseable {
             }
         });
         discovery.start().whenComplete((v, err) -> {
-            if (err != null) log.atError().log("cannot list Nodes: " + err.getMessage() + "; check the RBAC of the weft ServiceAccount");
+            if (err != null)
+                log.atError()
+                        .log("cannot list Nodes: " + err.getMessage() + "; check the RBAC of the weft ServiceAccount");
             else log.atInfo().log("following Node objects for peer discovery");
         });
-        timer.scheduleWithFixedDelay(() -> {
-            try {
-                tick(loop.snapshot(), AgentRuntime.monotonicMillis());
-            } catch (RuntimeException e) {
-                log.atError().setCause(e).log("Kubernetes tick failed; continuing: " + e);
-            }
-        }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        tick(loop.snapshot(), AgentRuntime.monotonicMillis());
+                    } catch (RuntimeException e) {
+                        log.atError().setCause(e).log("Kubernetes tick failed; continuing: " + e);
+                    }
+                },
+                1,
+                1,
+                java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** Every second on this role's thread: keep the Node condition true to readiness, reclaim deleted dead nodes. */
@@ -177,7 +193,8 @@ final class KubernetesIntegration implements AutoCloseable {
                 if (w.ready()) ownNode.markNetworkAvailable();
                 else ownNode.markNetworkUnavailable("WeftNotReady", w.why());
             } catch (RuntimeException e) {
-                log.atWarn().log("could not update the NetworkUnavailable condition: " + e.getMessage() + "; will retry");
+                log.atWarn()
+                        .log("could not update the NetworkUnavailable condition: " + e.getMessage() + "; will retry");
                 timer.execute(() -> announcedReady = null);
             }
         }
@@ -185,25 +202,30 @@ final class KubernetesIntegration implements AutoCloseable {
 
     private void reclaim(ReclaimCandidates.Candidate c) {
         try {
-            if (!reclaimLock.tryAcquireReclaim(c.peerId(), identity.peerId().toString())) return; // another agent does it
+            if (!reclaimLock.tryAcquireReclaim(c.peerId(), identity.peerId().toString()))
+                return; // another agent does it
             java.util.concurrent.CompletableFuture<List<String>> done = new java.util.concurrent.CompletableFuture<>();
             PeerId target = PeerId.parse(c.peerId());
-            loop.post("reclaim", ctl -> ctl.onReclaimDead(target, new Reply<>() {
-                @Override
-                public void ok(List<String> value) {
-                    done.complete(value);
-                }
+            loop.post(
+                    "reclaim",
+                    ctl -> ctl.onReclaimDead(target, new Reply<>() {
+                        @Override
+                        public void ok(List<String> value) {
+                            done.complete(value);
+                        }
 
-                @Override
-                public void fail(Failure f) {
-                    done.completeExceptionally(new IllegalStateException(f.message()));
-                }
-            }));
+                        @Override
+                        public void fail(Failure f) {
+                            done.completeExceptionally(new IllegalStateException(f.message()));
+                        }
+                    }));
             List<String> ranges = done.get(10, java.util.concurrent.TimeUnit.SECONDS);
             reclaimLock.markReclaimed(c.peerId(), identity.peerId().toString(), ranges);
             timer.execute(() -> candidates.onHandled(c.peerId()));
         } catch (Exception e) {
-            log.atWarn().addKeyValue("peer", c.peerId()).addKeyValue("node", c.nodeName())
+            log.atWarn()
+                    .addKeyValue("peer", c.peerId())
+                    .addKeyValue("node", c.nodeName())
                     .log("reclaim of a deleted node's ranges failed, will retry: " + e.getMessage());
         }
     }
@@ -218,5 +240,4 @@ final class KubernetesIntegration implements AutoCloseable {
         if (discovery != null) discovery.close();
         client.close();
     }
-
 }

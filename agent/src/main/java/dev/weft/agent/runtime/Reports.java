@@ -1,24 +1,24 @@
 package dev.weft.agent.runtime;
 
 import dev.weft.agent.Version;
-import dev.weft.datapath.DatapathStatus;
-import dev.weft.datapath.DesiredState;
-import dev.weft.gossip.GossipStatus;
-import dev.weft.gossip.swim.MemberState;
-import dev.weft.gossip.swim.MemberView;
-import dev.weft.ipam.IpamStatus;
-import dev.weft.id.PeerId;
 import dev.weft.agent.config.AgentConfig;
 import dev.weft.agent.core.ControllerSnapshot;
 import dev.weft.agent.core.PeerTable;
+import dev.weft.datapath.DatapathStatus;
+import dev.weft.datapath.DesiredState;
 import dev.weft.datapath.Underlay;
-import java.util.Optional;
+import dev.weft.gossip.GossipStatus;
+import dev.weft.gossip.swim.MemberState;
+import dev.weft.gossip.swim.MemberView;
+import dev.weft.id.PeerId;
+import dev.weft.ipam.IpamStatus;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Builds the agent's report (what {@code weft report --json} prints and {@code weft status} renders) from the
@@ -28,8 +28,14 @@ final class Reports {
     private Reports() {}
 
     /** What the report is built from: snapshots only, read on the caller's thread. {@code g}/{@code datapath} may be null. */
-    record Inputs(AgentConfig config, Underlay underlay, ControllerSnapshot snapshot, GossipStatus g, DatapathStatus datapath,
-                  Map<String, String> kernelPaths, String kubernetes) {
+    record Inputs(
+            AgentConfig config,
+            Underlay underlay,
+            ControllerSnapshot snapshot,
+            GossipStatus g,
+            DatapathStatus datapath,
+            Map<String, String> kernelPaths,
+            String kubernetes) {
         Optional<PeerTable.Peer> peer(PeerId id) {
             return snapshot.peer(id);
         }
@@ -40,22 +46,49 @@ final class Reports {
     }
 
     /** The warning of {@code weft status} and {@code weft doctor} when the operator disabled encryption. */
-    static final String ENCRYPTION_DISABLED = "encryption is disabled (--encryption=disabled): anyone who reaches the gossip port "
-            + "can read and change this cluster; make a secret with 'weft secret generate' and give it to every node (--secret-file)";
+    static final String ENCRYPTION_DISABLED =
+            "encryption is disabled (--encryption=disabled): anyone who reaches the gossip port "
+                    + "can read and change this cluster; make a secret with 'weft secret generate' and give it to every node (--secret-file)";
 
     static Map<String, Object> build(Inputs a) {
         GossipStatus g = a.g();
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("version", Version.get());
-        r.put("peer", obj("id", a.snapshot().self().id().toString(), "nickname", a.snapshot().self().nickname(), "incarnation", a.snapshot().self().incarnation(),
-                "address", a.underlay().address().toString()));
+        r.put(
+                "peer",
+                obj(
+                        "id",
+                        a.snapshot().self().id().toString(),
+                        "nickname",
+                        a.snapshot().self().nickname(),
+                        "incarnation",
+                        a.snapshot().self().incarnation(),
+                        "address",
+                        a.underlay().address().toString()));
         List<String> problems = a.snapshot().problems();
         r.put("ready", problems.isEmpty());
         r.put("readinessProblems", problems);
-        r.put("encryption", obj("enabled", g != null && g.encrypted(), "required", a.config().encryptionRequired(),
-                "disabled", a.config().encryptionDisabled(), "podTraffic", a.config().encryptPodTraffic()));
+        r.put(
+                "encryption",
+                obj(
+                        "enabled",
+                        g != null && g.encrypted(),
+                        "required",
+                        a.config().encryptionRequired(),
+                        "disabled",
+                        a.config().encryptionDisabled(),
+                        "podTraffic",
+                        a.config().encryptPodTraffic()));
         IpamStatus ipam = a.snapshot().ipam();
-        r.put("cluster", obj("name", a.config().clusterName(), "range", ipam.clusterRange().toString(), "blockSize", ipam.minBlock()));
+        r.put(
+                "cluster",
+                obj(
+                        "name",
+                        a.config().clusterName(),
+                        "range",
+                        ipam.clusterRange().toString(),
+                        "blockSize",
+                        ipam.minBlock()));
 
         List<Object> peers = new ArrayList<>();
         List<Object> connections = new ArrayList<>();
@@ -65,18 +98,52 @@ final class Reports {
             for (MemberView m : g.members()) {
                 String nick = a.peer(m.id()).map(PeerTable.Peer::nickname).orElse("(record pending)");
                 double ago = (g.nowNanos() - m.lastHeardNanos()) / 1e9;
-                peers.add(obj("id", m.id().toString(), "nickname", nick, "state", m.state().name().toLowerCase(Locale.ROOT),
-                        "address", m.address() == null ? null : m.address().getAddress().getHostAddress() + ":" + m.address().getPort(),
-                        "incarnation", m.incarnation(), "lastSeenSecondsAgo", ago));
+                peers.add(obj(
+                        "id",
+                        m.id().toString(),
+                        "nickname",
+                        nick,
+                        "state",
+                        m.state().name().toLowerCase(Locale.ROOT),
+                        "address",
+                        m.address() == null
+                                ? null
+                                : m.address().getAddress().getHostAddress() + ":"
+                                        + m.address().getPort(),
+                        "incarnation",
+                        m.incarnation(),
+                        "lastSeenSecondsAgo",
+                        ago));
                 if (m.state() == MemberState.DEAD || m.state() == MemberState.LEFT) continue;
                 DesiredState.PeerPlan plan = plans.get(m.id().toString());
-                String mode = plan == null || plan.mode() == null ? "none" : plan.mode().name().toLowerCase(Locale.ROOT).replace('_', '-');
-                String health = m.state() == MemberState.ALIVE ? (plan != null && plan.mode() != null ? "ok" : "no-route") : "unreachable";
+                String mode = plan == null || plan.mode() == null
+                        ? "none"
+                        : plan.mode().name().toLowerCase(Locale.ROOT).replace('_', '-');
+                String health = m.state() == MemberState.ALIVE
+                        ? (plan != null && plan.mode() != null ? "ok" : "no-route")
+                        : "unreachable";
                 String kernelPath = a.kernelPaths().get(m.id().toString());
-                String underlay = a.peer(m.id()).flatMap(PeerTable.Peer::record).map(v -> v.underlay().getHostAddress()).orElse(null);
-                connections.add(obj("peer", m.id().toString(), "nickname", nick, "address", underlay, "mode", mode, "health", health,
-                        "reason", plan == null ? "no node record or no address ranges yet" : plan.reason(),
-                        "kernelPath", kernelPath, "lastSeenSecondsAgo", ago));
+                String underlay = a.peer(m.id())
+                        .flatMap(PeerTable.Peer::record)
+                        .map(v -> v.underlay().getHostAddress())
+                        .orElse(null);
+                connections.add(obj(
+                        "peer",
+                        m.id().toString(),
+                        "nickname",
+                        nick,
+                        "address",
+                        underlay,
+                        "mode",
+                        mode,
+                        "health",
+                        health,
+                        "reason",
+                        plan == null ? "no node record or no address ranges yet" : plan.reason(),
+                        "kernelPath",
+                        kernelPath,
+                        "lastSeenSecondsAgo",
+                        ago));
             }
         }
         r.put("peers", peers);
@@ -85,19 +152,40 @@ final class Reports {
         r.put("routes", routes(a));
         r.put("datapath", datapath(a));
         ControllerSnapshot cs = a.snapshot();
-        r.put("controller", obj("stateWrites", cs.stateWrites(), "stateWriteFailures", cs.stateWriteFailures(),
-                "refusedRingUpdates", cs.refusedRingUpdates(), "refusedMessages", new java.util.TreeMap<>(cs.refusedMessages())));
+        r.put(
+                "controller",
+                obj(
+                        "stateWrites",
+                        cs.stateWrites(),
+                        "stateWriteFailures",
+                        cs.stateWriteFailures(),
+                        "refusedRingUpdates",
+                        cs.refusedRingUpdates(),
+                        "refusedMessages",
+                        new java.util.TreeMap<>(cs.refusedMessages())));
         List<String> warnings = new ArrayList<>();
         if (a.config().encryptionDisabled()) warnings.add(ENCRYPTION_DISABLED);
         if (g != null) {
             Map<String, Object> drops = new LinkedHashMap<>();
             g.counters().dropped().forEach((k, v) -> drops.put(k.counterName(), v));
-            r.put("gossip", obj("members", g.members().size() + 1, "alive", g.liveMembers(), "bytesSent", g.counters().bytesSent(),
-                    "bytesReceived", g.counters().bytesReceived(), "dropped", drops));
+            r.put(
+                    "gossip",
+                    obj(
+                            "members",
+                            g.members().size() + 1,
+                            "alive",
+                            g.liveMembers(),
+                            "bytesSent",
+                            g.counters().bytesSent(),
+                            "bytesReceived",
+                            g.counters().bytesReceived(),
+                            "dropped",
+                            drops));
             for (String reason : List.of("unknown_key", "auth_failed", "security_mismatch", "foreign_cluster")) {
                 Object n = drops.get(reason);
                 if (n instanceof Number num && num.longValue() > 0) {
-                    warnings.add(num.longValue() + " gossip packets rejected (" + reason + "): some node uses a different "
+                    warnings.add(num.longValue() + " gossip packets rejected (" + reason
+                            + "): some node uses a different "
                             + (reason.equals("foreign_cluster") ? "--cluster-name" : "cluster secret (--secret-file)")
                             + "; it cannot join this cluster until all nodes agree");
                 }
@@ -116,22 +204,60 @@ final class Reports {
             PeerId pid = o.peer();
             String id = pid.toString();
             boolean reachable = o.self() || a.isAlive(pid);
-            String nick = o.self() ? a.snapshot().self().nickname() : a.peer(pid).map(PeerTable.Peer::nickname).orElse(o.removed() ? "(removed)" : "(unknown)");
+            String nick = o.self()
+                    ? a.snapshot().self().nickname()
+                    : a.peer(pid).map(PeerTable.Peer::nickname).orElse(o.removed() ? "(removed)" : "(unknown)");
             double pct = total.signum() == 0 ? 0 : 100.0 * o.size() / total.doubleValue();
-            owners.add(obj("peer", id, "nickname", nick, "self", o.self(), "reachable", reachable, "removed", o.removed(),
-                    "ranges", o.cidrs().stream().map(Object::toString).toList(), "size", o.size(), "free", o.free(), "percent", pct));
+            owners.add(obj(
+                    "peer",
+                    id,
+                    "nickname",
+                    nick,
+                    "self",
+                    o.self(),
+                    "reachable",
+                    reachable,
+                    "removed",
+                    o.removed(),
+                    "ranges",
+                    o.cidrs().stream().map(Object::toString).toList(),
+                    "size",
+                    o.size(),
+                    "free",
+                    o.free(),
+                    "percent",
+                    pct));
             if (!reachable && !o.removed()) {
                 unreachableOwned += o.size();
-                warnings.add("peer " + id + " (" + nick + ") owns " + o.size() + " addresses but is unreachable; if that node is gone "
-                        + "for good, run 'weft rmpeer " + id + "' on ONE node to reclaim them");
+                warnings.add("peer " + id + " (" + nick + ") owns " + o.size()
+                        + " addresses but is unreachable; if that node is gone " + "for good, run 'weft rmpeer " + id
+                        + "' on ONE node to reclaim them");
             }
         }
         String status = !s.ringExists() ? "no ring yet" : s.removed() ? "this peer was removed" : "ready";
-        return obj("range", s.clusterRange().toString(), "status", status, "genesis", s.genesis().orElse(null),
-                "owned", s.localSize(), "free", s.localFree(), "allocated", s.allocations().size(),
-                "gateway", s.gateway().map(Object::toString).orElse(null), "ownedByUnreachable", unreachableOwned,
-                "owners", owners, "warnings", warnings,
-                "pendingSpaceRequest", s.pendingSpaceRequest().map(PeerId::toString).orElse(null));
+        return obj(
+                "range",
+                s.clusterRange().toString(),
+                "status",
+                status,
+                "genesis",
+                s.genesis().orElse(null),
+                "owned",
+                s.localSize(),
+                "free",
+                s.localFree(),
+                "allocated",
+                s.allocations().size(),
+                "gateway",
+                s.gateway().map(Object::toString).orElse(null),
+                "ownedByUnreachable",
+                unreachableOwned,
+                "owners",
+                owners,
+                "warnings",
+                warnings,
+                "pendingSpaceRequest",
+                s.pendingSpaceRequest().map(PeerId::toString).orElse(null));
     }
 
     private static List<Object> routes(Inputs a) {
@@ -139,9 +265,19 @@ final class Reports {
         DatapathStatus st = a.datapath();
         if (st == null) return out;
         for (DatapathStatus.RouteStatus rs : st.routes()) {
-            out.add(obj("destination", rs.destination().toString(), "via", rs.via() == null ? null : rs.via().toString(),
-                    "device", rs.device(), "peer", rs.peerId(), "mode", rs.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'),
-                    "installed", rs.installed()));
+            out.add(obj(
+                    "destination",
+                    rs.destination().toString(),
+                    "via",
+                    rs.via() == null ? null : rs.via().toString(),
+                    "device",
+                    rs.device(),
+                    "peer",
+                    rs.peerId(),
+                    "mode",
+                    rs.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                    "installed",
+                    rs.installed()));
         }
         return out;
     }
@@ -153,10 +289,33 @@ final class Reports {
         Map<String, Object> entries = new LinkedHashMap<>();
         c.entries().forEach((k, v) -> entries.put(k.name().toLowerCase(Locale.ROOT), v));
         long repairs = c.repairs().values().stream().mapToLong(Long::longValue).sum();
-        return obj("mode", a.config().datapath().cliName(), "device", st.device(), "vni", a.config().vni(), "port", a.config().vxlanPort(),
-                "mtu", st.mtu(), "underlayInterface", a.underlay().interfaceName(), "underlayMtu", a.underlay().mtu(),
-                "routes", st.routes().size(), "entries", entries, "repairs", repairs, "errors", c.errors(), "reconciles", c.reconciles(),
-                "problems", st.problems());
+        return obj(
+                "mode",
+                a.config().datapath().cliName(),
+                "device",
+                st.device(),
+                "vni",
+                a.config().vni(),
+                "port",
+                a.config().vxlanPort(),
+                "mtu",
+                st.mtu(),
+                "underlayInterface",
+                a.underlay().interfaceName(),
+                "underlayMtu",
+                a.underlay().mtu(),
+                "routes",
+                st.routes().size(),
+                "entries",
+                entries,
+                "repairs",
+                repairs,
+                "errors",
+                c.errors(),
+                "reconciles",
+                c.reconciles(),
+                "problems",
+                st.problems());
     }
 
     static Map<String, Object> obj(Object... kv) {

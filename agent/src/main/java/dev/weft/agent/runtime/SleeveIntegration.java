@@ -2,7 +2,6 @@ package dev.weft.agent.runtime;
 
 import dev.weft.agent.config.AgentConfig;
 import dev.weft.agent.core.SleeveTarget;
-import dev.weft.id.PeerId;
 import dev.weft.datapath.DatapathMode;
 import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.datapath.sleeve.PathHealth;
@@ -12,6 +11,7 @@ import dev.weft.datapath.sleeve.SleeveCrypto;
 import dev.weft.datapath.sleeve.SleeveKeys;
 import dev.weft.datapath.sleeve.SleevePeer;
 import dev.weft.datapath.sleeve.VxlanProbe;
+import dev.weft.id.PeerId;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
 import io.netty.channel.EventLoopGroup;
@@ -59,8 +59,16 @@ final class SleeveIntegration implements AutoCloseable {
     private long seq;
     private int probeDeviceIndex;
 
-    SleeveIntegration(AgentConfig config, PeerId self, MacAddress vtepMac, int underlayMtu, List<byte[]> clusterSecrets,
-                      EventLoopGroup group, ThreadFactory threads, java.util.concurrent.Executor onWorker, Runnable onChange) {
+    SleeveIntegration(
+            AgentConfig config,
+            PeerId self,
+            MacAddress vtepMac,
+            int underlayMtu,
+            List<byte[]> clusterSecrets,
+            EventLoopGroup group,
+            ThreadFactory threads,
+            java.util.concurrent.Executor onWorker,
+            Runnable onChange) {
         this.config = config;
         this.self = self.value();
         this.vtepMac = vtepMac;
@@ -76,20 +84,27 @@ final class SleeveIntegration implements AutoCloseable {
         this.tunAvailable = Files.exists(Path.of("/dev/net/tun"));
         // 5 lost probes (5 s): slower than SWIM's suspicion of a stopped or hung agent, whose probe responder is
         // down too; such a peer leaves the probe set before its kernel path would be judged failed.
-        this.health = new PathHealth(new PathHealth.Settings(5, 5, java.time.Duration.ofSeconds(1), true), (peer, from, to, reason) -> {
-            String id = PeerId.of(peer).toString();
-            if (to == PathHealth.Mode.SLEEVE) {
-                log.atWarn().addKeyValue("peer", PeerId.of(peer)).log("kernel VXLAN path to peer failed (" + reason
-                        + "): pod traffic now goes through the userspace sleeve on UDP " + config.sleevePort()
-                        + "; is UDP " + config.vxlanPort() + " blocked between the nodes?");
-            } else {
-                log.atInfo().addKeyValue("peer", PeerId.of(peer)).log("kernel VXLAN path to peer works again (" + reason
-                        + "): pod traffic is back on the kernel datapath");
-            }
-            if (id != null) onChange.run();
-        });
+        this.health = new PathHealth(
+                new PathHealth.Settings(5, 5, java.time.Duration.ofSeconds(1), true), (peer, from, to, reason) -> {
+                    String id = PeerId.of(peer).toString();
+                    if (to == PathHealth.Mode.SLEEVE) {
+                        log.atWarn()
+                                .addKeyValue("peer", PeerId.of(peer))
+                                .log("kernel VXLAN path to peer failed (" + reason
+                                        + "): pod traffic now goes through the userspace sleeve on UDP "
+                                        + config.sleevePort()
+                                        + "; is UDP " + config.vxlanPort() + " blocked between the nodes?");
+                    } else {
+                        log.atInfo()
+                                .addKeyValue("peer", PeerId.of(peer))
+                                .log("kernel VXLAN path to peer works again (" + reason
+                                        + "): pod traffic is back on the kernel datapath");
+                    }
+                    if (id != null) onChange.run();
+                });
         if (!tunAvailable) {
-            log.atWarn().log("/dev/net/tun is missing: no sleeve fallback on this node; mount it or load the tun driver");
+            log.atWarn()
+                    .log("/dev/net/tun is missing: no sleeve fallback on this node; mount it or load the tun driver");
         }
     }
 
@@ -122,14 +137,17 @@ final class SleeveIntegration implements AutoCloseable {
         if (backend == null) {
             try {
                 SleeveConfig sc = SleeveConfig.plain(self, ownVtep.get(), vtepMac, config.vni())
-                        .withPorts(config.sleevePort(), config.sleevePort()).withUnderlayMtu(underlayMtu);
+                        .withPorts(config.sleevePort(), config.sleevePort())
+                        .withUnderlayMtu(underlayMtu);
                 if (crypto != null) sc = sc.withCrypto(crypto);
                 backend = SleeveBackend.start(sc, group, threads, InstantSource.system(), new SecureRandom());
                 lastError = null;
                 onChange.run();
             } catch (RuntimeException e) {
                 if (!String.valueOf(e.getMessage()).equals(lastError)) {
-                    log.atWarn().log("the sleeve could not start (" + e.getMessage() + "); peers whose kernel path fails are unreachable");
+                    log.atWarn()
+                            .log("the sleeve could not start (" + e.getMessage()
+                                    + "); peers whose kernel path fails are unreachable");
                 }
                 lastError = String.valueOf(e.getMessage());
                 return;
@@ -142,7 +160,12 @@ final class SleeveIntegration implements AutoCloseable {
             long id = p.id().value();
             now.add(id);
             try {
-                sp.add(new SleevePeer(id, p.underlay(), p.vtep(), p.mac(), p.cidrs().stream().filter(Cidr::isIpv4).toList(),
+                sp.add(new SleevePeer(
+                        id,
+                        p.underlay(),
+                        p.vtep(),
+                        p.mac(),
+                        p.cidrs().stream().filter(Cidr::isIpv4).toList(),
                         p.publicKey() != null && p.publicKey().length == 32 ? p.publicKey() : null));
             } catch (IllegalArgumentException e) {
                 log.atDebug().addKeyValue("peer", p.id()).log("peer not usable by the sleeve: " + e.getMessage());
@@ -159,7 +182,12 @@ final class SleeveIntegration implements AutoCloseable {
         if (probe == null) {
             try {
                 if (vxlanIndex == 0) return; // no VXLAN device yet
-                probe = VxlanProbe.start(self, ownVtep.get(), config.vxlanDevice(), VxlanProbe.DEFAULT_PORT, group,
+                probe = VxlanProbe.start(
+                        self,
+                        ownVtep.get(),
+                        config.vxlanDevice(),
+                        VxlanProbe.DEFAULT_PORT,
+                        group,
                         (peer, s) -> onWorker.execute(() -> health.onProbeAck(peer, s, System.nanoTime())));
                 probeDeviceIndex = vxlanIndex;
             } catch (RuntimeException e) {
@@ -203,8 +231,11 @@ final class SleeveIntegration implements AutoCloseable {
     Map<String, String> kernelPathHealth() {
         Map<String, String> out = new java.util.HashMap<>();
         for (PathHealth.PeerStatus s : health.snapshot()) {
-            out.put(PeerId.of(s.peerId()).toString(), s.mode() == PathHealth.Mode.KERNEL ? "ok"
-                    : "kernel path failing (" + s.consecutiveFailures() + " probes lost)");
+            out.put(
+                    PeerId.of(s.peerId()).toString(),
+                    s.mode() == PathHealth.Mode.KERNEL
+                            ? "ok"
+                            : "kernel path failing (" + s.consecutiveFailures() + " probes lost)");
         }
         return out;
     }

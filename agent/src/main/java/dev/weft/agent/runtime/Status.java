@@ -1,12 +1,12 @@
 package dev.weft.agent.runtime;
 
+import dev.weft.agent.api.AgentJson;
 import dev.weft.agent.api.LocalApi;
 import dev.weft.agent.config.AgentConfig;
 import dev.weft.agent.core.ControllerSnapshot;
 import dev.weft.agent.core.Reply;
-import dev.weft.datapath.Underlay;
-import dev.weft.agent.api.AgentJson;
 import dev.weft.datapath.DatapathConfig;
+import dev.weft.datapath.Underlay;
 import dev.weft.gossip.GossipNode;
 import dev.weft.gossip.GossipStatus;
 import java.util.ArrayList;
@@ -44,19 +44,25 @@ final class Status {
     List<String> problems() {
         List<String> p = new ArrayList<>(core.loop().snapshot().problems());
         if (core.loop().busyNanos() > STUCK_AFTER_NANOS) {
-            p.add("the agent's controller has been busy for " + core.loop().busyNanos() / 1_000_000_000 + " s (" + core.loop().queued()
-                    + " events queued)");
+            p.add("the agent's controller has been busy for " + core.loop().busyNanos() / 1_000_000_000 + " s ("
+                    + core.loop().queued() + " events queued)");
         }
         return p;
     }
 
     List<String> liveness() {
         long busy = core.loop().busyNanos();
-        return busy > 3 * STUCK_AFTER_NANOS ? List.of("agent controller unresponsive for " + busy / 1_000_000_000 + " s") : List.of();
+        return busy > 3 * STUCK_AFTER_NANOS
+                ? List.of("agent controller unresponsive for " + busy / 1_000_000_000 + " s")
+                : List.of();
     }
 
     int podMtu() {
-        return core.loop().snapshot().desired().map(d -> d.device().mtu()).filter(m -> m > 0)
+        return core.loop()
+                .snapshot()
+                .desired()
+                .map(d -> d.device().mtu())
+                .filter(m -> m > 0)
                 .orElse(config.mtu() > 0 ? config.mtu() : underlay.mtu() - DatapathConfig.VXLAN_OVERHEAD_V4);
     }
 
@@ -68,7 +74,13 @@ final class Status {
             log.atDebug().log("gossip status unavailable: " + e.getMessage());
         }
         ControllerSnapshot s = core.loop().snapshot();
-        return Reports.build(new Reports.Inputs(config, underlay, s, g, core.datapath().status(), core.datapath().kernelPathHealth(),
+        return Reports.build(new Reports.Inputs(
+                config,
+                underlay,
+                s,
+                g,
+                core.datapath().status(),
+                core.datapath().kernelPathHealth(),
                 kubernetes == null ? null : kubernetes.status().orElse(null)));
     }
 
@@ -85,17 +97,20 @@ final class Status {
             case "rmpeer" -> {
                 String peer = String.valueOf(req.get("peer"));
                 CompletableFuture<String> answer = new CompletableFuture<>();
-                core.loop().post("rmpeer", c -> c.onRmpeer(peer, new Reply<>() {
-                    @Override
-                    public void ok(String value) {
-                        answer.complete(value);
-                    }
+                core.loop()
+                        .post(
+                                "rmpeer",
+                                c -> c.onRmpeer(peer, new Reply<>() {
+                                    @Override
+                                    public void ok(String value) {
+                                        answer.complete(value);
+                                    }
 
-                    @Override
-                    public void fail(Failure f) {
-                        answer.completeExceptionally(new IllegalStateException(f.message()));
-                    }
-                }));
+                                    @Override
+                                    public void fail(Failure f) {
+                                        answer.completeExceptionally(new IllegalStateException(f.message()));
+                                    }
+                                }));
                 try {
                     return AgentJson.obj("message", answer.get(10, TimeUnit.SECONDS));
                 } catch (java.util.concurrent.ExecutionException e) {

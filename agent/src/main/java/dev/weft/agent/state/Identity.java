@@ -26,8 +26,12 @@ public record Identity(PeerId peerId, String nickname, long incarnation) {
             id = PeerId.random(random);
             StateFiles.writeAtomically(idFile, (id + "\n").getBytes(StandardCharsets.US_ASCII));
         }
-        long inc = readTrimmed(stateDir.resolve(INCARNATION_FILE)).map(Identity::parseLong).orElse(0L) + 1;
-        StateFiles.writeAtomically(stateDir.resolve(INCARNATION_FILE), (inc + "\n").getBytes(StandardCharsets.US_ASCII));
+        long inc = readTrimmed(stateDir.resolve(INCARNATION_FILE))
+                        .map(Identity::parseLong)
+                        .orElse(0L)
+                + 1;
+        StateFiles.writeAtomically(
+                stateDir.resolve(INCARNATION_FILE), (inc + "\n").getBytes(StandardCharsets.US_ASCII));
         return new Identity(id, nickname, inc);
     }
 
@@ -35,7 +39,8 @@ public record Identity(PeerId peerId, String nickname, long incarnation) {
      * Starts over with a new peer id (used when this peer learns its ranges were reclaimed while it was away):
      * a fresh identity can never re-assert ownership the cluster has given to someone else.
      */
-    public static Identity renew(Path stateDir, String nickname, long incarnation, SecureRandom random) throws IOException {
+    public static Identity renew(Path stateDir, String nickname, long incarnation, SecureRandom random)
+            throws IOException {
         PeerId id = PeerId.random(random);
         StateFiles.writeAtomically(stateDir.resolve(PEER_ID_FILE), (id + "\n").getBytes(StandardCharsets.US_ASCII));
         return new Identity(id, nickname, incarnation);

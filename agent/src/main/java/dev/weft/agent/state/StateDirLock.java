@@ -48,7 +48,8 @@ public final class StateDirLock implements AutoCloseable {
         if (l == null) {
             ch.close();
             throw new HeldException("another weft agent is already running with the state directory " + stateDir
-                    + " (it holds " + file + "); two agents on one state directory would share a peer id and hand out the "
+                    + " (it holds " + file
+                    + "); two agents on one state directory would share a peer id and hand out the "
                     + "same addresses: stop the other agent first, or give this one its own --state-dir");
         }
         return new StateDirLock(ch, l);

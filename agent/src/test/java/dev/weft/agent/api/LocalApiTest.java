@@ -22,17 +22,20 @@ class LocalApiTest {
             case "report" -> AgentJson.obj("report", AgentJson.obj("peers", 3L, "mtu", 1450L, "ratio", 0.5));
             default -> throw new LocalApi.ApiException("unknown command " + request.get("cmd"));
         };
-        try (LocalApi api = new LocalApi(socket, handler, Thread.ofPlatform().daemon().factory())) {
+        try (LocalApi api =
+                new LocalApi(socket, handler, Thread.ofPlatform().daemon().factory())) {
             long timeout = TimeUnit.SECONDS.toNanos(5);
             Map<String, Object> ok = LocalApi.call(socket, AgentJson.obj("cmd", "report"), timeout);
-            assertThat(AgentJson.write(ok)).isEqualTo("{\"report\":{\"peers\":3,\"mtu\":1450,\"ratio\":0.5},\"ok\":true}");
+            assertThat(AgentJson.write(ok))
+                    .isEqualTo("{\"report\":{\"peers\":3,\"mtu\":1450,\"ratio\":0.5},\"ok\":true}");
             Map<String, Object> refused = LocalApi.call(socket, AgentJson.obj("cmd", "nope"), timeout);
             assertThat(refused).containsEntry("ok", false).containsEntry("error", "unknown command nope");
 
-            try (FramedChannel fc = FramedChannel.connect(java.net.UnixDomainSocketAddress.of(socket),
-                    System.nanoTime() + timeout)) {
+            try (FramedChannel fc =
+                    FramedChannel.connect(java.net.UnixDomainSocketAddress.of(socket), System.nanoTime() + timeout)) {
                 fc.writeFrame("[1,2".getBytes(), System.nanoTime() + timeout);
-                Map<String, Object> bad = AgentJson.parseObject(new String(fc.readFrame(1 << 20, System.nanoTime() + timeout)));
+                Map<String, Object> bad =
+                        AgentJson.parseObject(new String(fc.readFrame(1 << 20, System.nanoTime() + timeout)));
                 assertThat(bad).containsEntry("ok", false);
                 assertThat((String) bad.get("error")).startsWith("malformed request: ");
             }

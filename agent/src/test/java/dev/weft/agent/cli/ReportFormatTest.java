@@ -10,29 +10,117 @@ import org.junit.jupiter.api.Test;
 class ReportFormatTest {
     private static Map<String, Object> report() {
         return Json.obj(
-                "version", "0.1.0", "ready", false, "readinessProblems", List.of("datapath not programmed yet"),
-                "peer", Json.obj("id", "00000000000000a1", "nickname", "n1", "incarnation", 3L),
-                "cluster", Json.obj("name", "weft", "range", "10.32.0.0/12", "blockSize", 64L),
-                "encryption", Json.obj("enabled", true, "required", false),
-                "peers", List.of(Json.obj("id", "00000000000000b2", "nickname", "n2", "state", "alive", "address", "192.0.2.12:6770",
-                                "incarnation", 1L, "lastSeenSecondsAgo", 0.4),
-                        Json.obj("id", "00000000000000c3", "nickname", "node-three", "state", "dead", "address", "192.0.2.13:6770",
-                                "incarnation", 7L, "lastSeenSecondsAgo", 300.0)),
-                "connections", List.of(Json.obj("peer", "00000000000000b2", "nickname", "n2", "address", "192.0.2.12", "mode", "vxlan",
-                        "health", "ok", "lastSeenSecondsAgo", 0.4)),
-                "ipam", Json.obj("range", "10.32.0.0/12", "status", "ready", "owned", 1024L, "allocated", 3L,
-                        "owners", List.of(Json.obj("peer", "00000000000000c3", "nickname", "node-three", "size", 524288L, "percent", 50.0,
-                                "free", 524000L, "reachable", false, "ranges", List.of("10.40.0.0/13"))),
-                        "warnings", List.of("peer 00000000000000c3 (node-three) owns 524288 addresses but is unreachable; run 'weft rmpeer 00000000000000c3'")),
-                "routes", List.of(),
-                "datapath", Json.obj("mode", "vxlan", "device", "weft.vxlan", "vni", 4242L, "port", 4789L, "mtu", 1450L, "routes", 0L, "repairs", 2L));
+                "version",
+                "0.1.0",
+                "ready",
+                false,
+                "readinessProblems",
+                List.of("datapath not programmed yet"),
+                "peer",
+                Json.obj("id", "00000000000000a1", "nickname", "n1", "incarnation", 3L),
+                "cluster",
+                Json.obj("name", "weft", "range", "10.32.0.0/12", "blockSize", 64L),
+                "encryption",
+                Json.obj("enabled", true, "required", false),
+                "peers",
+                List.of(
+                        Json.obj(
+                                "id",
+                                "00000000000000b2",
+                                "nickname",
+                                "n2",
+                                "state",
+                                "alive",
+                                "address",
+                                "192.0.2.12:6770",
+                                "incarnation",
+                                1L,
+                                "lastSeenSecondsAgo",
+                                0.4),
+                        Json.obj(
+                                "id",
+                                "00000000000000c3",
+                                "nickname",
+                                "node-three",
+                                "state",
+                                "dead",
+                                "address",
+                                "192.0.2.13:6770",
+                                "incarnation",
+                                7L,
+                                "lastSeenSecondsAgo",
+                                300.0)),
+                "connections",
+                List.of(Json.obj(
+                        "peer",
+                        "00000000000000b2",
+                        "nickname",
+                        "n2",
+                        "address",
+                        "192.0.2.12",
+                        "mode",
+                        "vxlan",
+                        "health",
+                        "ok",
+                        "lastSeenSecondsAgo",
+                        0.4)),
+                "ipam",
+                Json.obj(
+                        "range",
+                        "10.32.0.0/12",
+                        "status",
+                        "ready",
+                        "owned",
+                        1024L,
+                        "allocated",
+                        3L,
+                        "owners",
+                        List.of(Json.obj(
+                                "peer",
+                                "00000000000000c3",
+                                "nickname",
+                                "node-three",
+                                "size",
+                                524288L,
+                                "percent",
+                                50.0,
+                                "free",
+                                524000L,
+                                "reachable",
+                                false,
+                                "ranges",
+                                List.of("10.40.0.0/13"))),
+                        "warnings",
+                        List.of(
+                                "peer 00000000000000c3 (node-three) owns 524288 addresses but is unreachable; run 'weft rmpeer 00000000000000c3'")),
+                "routes",
+                List.of(),
+                "datapath",
+                Json.obj(
+                        "mode",
+                        "vxlan",
+                        "device",
+                        "weft.vxlan",
+                        "vni",
+                        4242L,
+                        "port",
+                        4789L,
+                        "mtu",
+                        1450L,
+                        "routes",
+                        0L,
+                        "repairs",
+                        2L));
     }
 
     @Test
     void summarySaysWhatIsWrongAndWhatToDo() {
         String s = ReportFormat.summary(report());
-        assertThat(s).contains("Status:  NOT READY").contains("- datapath not programmed yet")
-                .contains("2 known: 1 alive, 0 suspect, 1 dead").contains("Encryption:  enabled")
+        assertThat(s)
+                .contains("Status:  NOT READY")
+                .contains("- datapath not programmed yet")
+                .contains("2 known: 1 alive, 0 suspect, 1 dead")
+                .contains("Encryption:  enabled")
                 .contains("Warning:  peer 00000000000000c3 (node-three) owns 524288 addresses but is unreachable");
     }
 
@@ -53,11 +141,18 @@ class ReportFormatTest {
     void disabledEncryptionIsShoutedInStatusAndDoctor() {
         Map<String, Object> r = new java.util.HashMap<>(report());
         r.put("encryption", Json.obj("enabled", false, "required", false, "disabled", true));
-        r.put("warnings", List.of("encryption is disabled (--encryption=disabled): anyone who reaches the gossip port can read and change this cluster"));
-        assertThat(ReportFormat.summary(r)).contains("Encryption:  DISABLED").contains("Warning:  encryption is disabled");
+        r.put(
+                "warnings",
+                List.of(
+                        "encryption is disabled (--encryption=disabled): anyone who reaches the gossip port can read and change this cluster"));
+        assertThat(ReportFormat.summary(r))
+                .contains("Encryption:  DISABLED")
+                .contains("Warning:  encryption is disabled");
         DoctorCommand.Check c = DoctorCommand.encryption(ReportFormat.map(r, "encryption"));
         assertThat(c.status()).isEqualTo(DoctorCommand.Status.WARN);
         assertThat(c.fix()).contains("weft secret generate");
-        assertThat(DoctorCommand.encryption(ReportFormat.map(report(), "encryption")).status()).isEqualTo(DoctorCommand.Status.OK);
+        assertThat(DoctorCommand.encryption(ReportFormat.map(report(), "encryption"))
+                        .status())
+                .isEqualTo(DoctorCommand.Status.OK);
     }
 }

@@ -35,8 +35,9 @@ public final class CniBenchmark {
         int pods = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         try (RtNetlink probe = RtNetlink.open()) {
             if (probe.links().stream().anyMatch(l -> !l.name().equals("lo"))) {
-                System.err.println("CniBenchmark creates links and routes in the current network namespace, which must be "
-                        + "an empty throw-away one (only lo); this one has other links. Run agent/src/test/sh/cni-bench.");
+                System.err.println(
+                        "CniBenchmark creates links and routes in the current network namespace, which must be "
+                                + "an empty throw-away one (only lo); this one has other links. Run agent/src/test/sh/cni-bench.");
                 System.exit(2);
             }
         }
@@ -50,11 +51,12 @@ public final class CniBenchmark {
         Sysctl.write("net/ipv4/ip_forward", "1");
         try (RtNetlink host = RtNetlink.open()) {
             LocalIpamNode ipam = new LocalIpamNode(dir.resolve("ipam"), "198.18.0.0/16");
-            PodPlumber plumber = new PodPlumber(host, Sysctl::write, Thread.ofPlatform().daemon().factory());
+            PodPlumber plumber = new PodPlumber(
+                    host, Sysctl::write, Thread.ofPlatform().daemon().factory());
             // the pod's host route comes from the desired state, as in the agent (included in the ADD time)
             PodNetwork network = new RoutedPodNetwork(new DatapathPodNetwork(plumber), host, "192.0.2.1");
-            CniHandler handler = new CniHandler(ipam, network, CniReadiness.alwaysReady(),
-                    () -> 1450, System::nanoTime);
+            CniHandler handler =
+                    new CniHandler(ipam, network, CniReadiness.alwaysReady(), () -> 1450, System::nanoTime);
             try (CniServer server = new CniServer(socket, executor, handler)) {
                 server.start();
                 for (int i = 0; i < pods; i++) {
@@ -93,17 +95,23 @@ public final class CniBenchmark {
                     brDel[i] = invoke(bridge, "DEL", "bench" + i, nsPath, "net1", bridgeConf);
                     if (!weftFirst) weftDel[i] = invoke(weft, "DEL", "bench" + i, nsPath, "eth0", weftConf);
                 }
-                if (ipam.allocated() != 0) throw new IllegalStateException("addresses left after DEL: " + ipam.allocated());
+                if (ipam.allocated() != 0)
+                    throw new IllegalStateException("addresses left after DEL: " + ipam.allocated());
 
-                System.out.printf("CNI benchmark: %d pods, weft (plugin + in-JVM agent server, IpamNode with fsync-ed file store) vs "
-                        + "reference bridge+host-local%n", pods);
-                System.out.printf("%-8s %10s %10s %10s | %10s %10s %10s | %8s %8s%n", "op", "weft p50", "weft p99",
-                        "weft mean", "ref p50", "ref p99", "ref mean", "p50 x", "p99 x");
+                System.out.printf(
+                        "CNI benchmark: %d pods, weft (plugin + in-JVM agent server, IpamNode with fsync-ed file store) vs "
+                                + "reference bridge+host-local%n",
+                        pods);
+                System.out.printf(
+                        "%-8s %10s %10s %10s | %10s %10s %10s | %8s %8s%n",
+                        "op", "weft p50", "weft p99", "weft mean", "ref p50", "ref p99", "ref mean", "p50 x", "p99 x");
                 row("ADD", weftAdd, brAdd);
                 row("DEL", weftDel, brDel);
                 CniStats.Snapshot st = handler.stats().snapshot();
-                System.out.printf("weft agent-side share (mean): ADD %.1f ms, DEL %.1f ms (rest: plugin process start-up "
-                        + "and the round trip)%n", ms(st.addNanosTotal() / st.adds()), ms(st.delNanosTotal() / st.dels()));
+                System.out.printf(
+                        "weft agent-side share (mean): ADD %.1f ms, DEL %.1f ms (rest: plugin process start-up "
+                                + "and the round trip)%n",
+                        ms(st.addNanosTotal() / st.adds()), ms(st.delNanosTotal() / st.dels()));
 
                 // peak RSS of one invocation (GNU time, max resident set in KiB)
                 String nsPath = "/run/netns/" + namespaces.get(0);
@@ -111,19 +119,28 @@ public final class CniBenchmark {
                 invoke(weft, "DEL", "rss", nsPath, "eth0", weftConf);
                 long brRss = rss(bridge, "ADD", "rss", nsPath, "net1", bridgeConf);
                 invoke(bridge, "DEL", "rss", nsPath, "net1", bridgeConf);
-                System.out.printf("peak RSS of one ADD: weft %d KiB, bridge(+host-local) %d KiB, ratio %.2f%n",
+                System.out.printf(
+                        "peak RSS of one ADD: weft %d KiB, bridge(+host-local) %d KiB, ratio %.2f%n",
                         weftRss, brRss, (double) weftRss / brRss);
 
                 // start-up: VERSION needs no agent; same flags with and without the AOT cache, and a naive java -jar
                 Path jdkJava = Path.of(System.getProperty("java.home"), "bin", "java");
                 Path jreJava = bin.resolve("weft-jre/bin/java");
                 Path jar = bin.resolve("weft-cni.jar");
-                List<String> lean = List.of(jreJava.toString(), "-Xms8m", "-Xmx32m", "-Xss512k", "-XX:+UseSerialGC",
-                        "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "--sun-misc-unsafe-memory-access=allow",
-                        "-Xlog:disable", "-Xlog:all=error:stderr");
+                List<String> lean = List.of(
+                        jreJava.toString(),
+                        "-Xms8m",
+                        "-Xmx32m",
+                        "-Xss512k",
+                        "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:-UsePerfData",
+                        "--sun-misc-unsafe-memory-access=allow",
+                        "-Xlog:disable",
+                        "-Xlog:all=error:stderr");
                 List<String> withAot = new ArrayList<>(lean);
-                withAot.addAll(List.of("-XX:AOTCache=" + bin.resolve("weft-cni.aot"), "-cp", jar.toString(),
-                        "dev.weft.cni.ShimMain"));
+                withAot.addAll(List.of(
+                        "-XX:AOTCache=" + bin.resolve("weft-cni.aot"), "-cp", jar.toString(), "dev.weft.cni.ShimMain"));
                 List<String> noAot = new ArrayList<>(lean);
                 noAot.addAll(List.of("-cp", jar.toString(), "dev.weft.cni.ShimMain"));
                 List<String> naive = List.of(jdkJava.toString(), "-jar", jar.toString());
@@ -132,9 +149,10 @@ public final class CniBenchmark {
                 long[] sB = startup(noAot, n);
                 long[] sC = startup(naive, n);
                 long[] sBr = startup(List.of(bridge.toString()), n);
-                System.out.printf("start-up (VERSION, p50 over %d runs): weft-jre+AOT+lean flags %.1f ms, same without AOT %.1f ms, "
-                        + "plain JDK java -jar %.1f ms, reference bridge %.1f ms%n", n, ms(p(sA, 50)), ms(p(sB, 50)),
-                        ms(p(sC, 50)), ms(p(sBr, 50)));
+                System.out.printf(
+                        "start-up (VERSION, p50 over %d runs): weft-jre+AOT+lean flags %.1f ms, same without AOT %.1f ms, "
+                                + "plain JDK java -jar %.1f ms, reference bridge %.1f ms%n",
+                        n, ms(p(sA, 50)), ms(p(sB, 50)), ms(p(sC, 50)), ms(p(sBr, 50)));
             }
         } finally {
             executor.shutdownNow();
@@ -145,9 +163,17 @@ public final class CniBenchmark {
     }
 
     static void row(String op, long[] weft, long[] ref) {
-        System.out.printf("%-8s %8.1fms %8.1fms %8.1fms | %8.1fms %8.1fms %8.1fms | %8.2f %8.2f%n", op,
-                ms(p(weft, 50)), ms(p(weft, 99)), ms(mean(weft)), ms(p(ref, 50)), ms(p(ref, 99)), ms(mean(ref)),
-                (double) p(weft, 50) / p(ref, 50), (double) p(weft, 99) / p(ref, 99));
+        System.out.printf(
+                "%-8s %8.1fms %8.1fms %8.1fms | %8.1fms %8.1fms %8.1fms | %8.2f %8.2f%n",
+                op,
+                ms(p(weft, 50)),
+                ms(p(weft, 99)),
+                ms(mean(weft)),
+                ms(p(ref, 50)),
+                ms(p(ref, 99)),
+                ms(mean(ref)),
+                (double) p(weft, 50) / p(ref, 50),
+                (double) p(weft, 99) / p(ref, 99));
     }
 
     static long invoke(Path plugin, String cmd, String id, String netns, String ifName, String conf) throws Exception {
@@ -161,10 +187,12 @@ public final class CniBenchmark {
     }
 
     static long rss(Path plugin, String cmd, String id, String netns, String ifName, String conf) throws Exception {
-        Result r = start(List.of("/usr/bin/time", "-f", "WEFTRSS %M", plugin.toString()), env(cmd, id, netns, ifName), conf);
+        Result r = start(
+                List.of("/usr/bin/time", "-f", "WEFTRSS %M", plugin.toString()), env(cmd, id, netns, ifName), conf);
         if (r.exit != 0) throw new IllegalStateException(plugin + " failed: " + r.out + r.err);
         for (String line : r.err.split("\n")) {
-            if (line.startsWith("WEFTRSS ")) return Long.parseLong(line.substring(8).trim());
+            if (line.startsWith("WEFTRSS "))
+                return Long.parseLong(line.substring(8).trim());
         }
         throw new IllegalStateException("no RSS from /usr/bin/time: " + r.err);
     }
@@ -184,7 +212,8 @@ public final class CniBenchmark {
 
     record Result(int exit, String out, String err) {}
 
-    static Result start(List<String> cmd, Map<String, String> env, String stdin) throws IOException, InterruptedException {
+    static Result start(List<String> cmd, Map<String, String> env, String stdin)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().keySet().removeIf(k -> k.startsWith("CNI_"));
         pb.environment().putAll(env);
@@ -204,8 +233,17 @@ public final class CniBenchmark {
     }
 
     static Map<String, String> env(String cmd, String id, String netns, String ifName) {
-        return Map.of("CNI_COMMAND", cmd, "CNI_CONTAINERID", id, "CNI_NETNS", netns, "CNI_IFNAME", ifName,
-                "CNI_PATH", "/usr/lib/cni");
+        return Map.of(
+                "CNI_COMMAND",
+                cmd,
+                "CNI_CONTAINERID",
+                id,
+                "CNI_NETNS",
+                netns,
+                "CNI_IFNAME",
+                ifName,
+                "CNI_PATH",
+                "/usr/lib/cni");
     }
 
     static long p(long[] v, int pct) {

@@ -37,9 +37,12 @@ class CniConfigTemplateTest {
         String text = CniConfigTemplate.conflist("pods", "1.1.0", Path.of("/var/run/weft2/cni.sock"), false);
         Map<String, Object> m = Json.parseObject(text);
         assertThat(m).containsEntry("cniVersion", "1.1.0").containsEntry("name", "pods");
-        assertThat(text).contains("\"agentSocket\": \"/var/run/weft2/cni.sock\"").doesNotContain("portmap");
+        assertThat(text)
+                .contains("\"agentSocket\": \"/var/run/weft2/cni.sock\"")
+                .doesNotContain("portmap");
         assertThatThrownBy(() -> CniConfigTemplate.conflist("w", "0.2.0", null, true))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0.2.0");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0.2.0");
     }
 
     @Test
@@ -51,17 +54,21 @@ class CniConfigTemplateTest {
             int rc = new picocli.CommandLine(new CniConfigCommand()).execute("--run-dir", "/run/weft");
             assertThat(rc).isZero();
             assertThat(buf.toString(StandardCharsets.UTF_8)).isEqualTo(CniConfigTemplate.defaultConflist());
-            rc = new picocli.CommandLine(new CniConfigCommand()).execute("--run-dir", "/var/run/w2", "--cni-conf-dir",
-                    tmp.toString(), "--write", "--no-portmap");
+            rc = new picocli.CommandLine(new CniConfigCommand())
+                    .execute("--run-dir", "/var/run/w2", "--cni-conf-dir", tmp.toString(), "--write", "--no-portmap");
             assertThat(rc).isZero();
             String written = java.nio.file.Files.readString(tmp.resolve(CniConfigTemplate.FILE_NAME));
-            assertThat(written).contains("\"agentSocket\": \"/var/run/w2/cni.sock\"").doesNotContain("portmap");
-            assertThat(new picocli.CommandLine(new CniConfigCommand()).execute("--cni-version", "0.1.0")).isEqualTo(2);
+            assertThat(written)
+                    .contains("\"agentSocket\": \"/var/run/w2/cni.sock\"")
+                    .doesNotContain("portmap");
+            assertThat(new picocli.CommandLine(new CniConfigCommand()).execute("--cni-version", "0.1.0"))
+                    .isEqualTo(2);
         } finally {
             System.setOut(old);
         }
         try (var files = java.nio.file.Files.list(tmp)) {
-            assertThat(files.map(f -> f.getFileName().toString()).toList()).containsExactly(CniConfigTemplate.FILE_NAME);
+            assertThat(files.map(f -> f.getFileName().toString()).toList())
+                    .containsExactly(CniConfigTemplate.FILE_NAME);
         }
     }
 }

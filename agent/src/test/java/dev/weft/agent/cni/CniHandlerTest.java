@@ -3,8 +3,8 @@ package dev.weft.agent.cni;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.cni.CniInvocation;
-import dev.weft.cni.ProtoMessages;
 import dev.weft.cni.Json;
+import dev.weft.cni.ProtoMessages;
 import dev.weft.cni.proto.CniResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -26,16 +26,22 @@ class CniHandlerTest {
     final FakeIpam ipam = new FakeIpam("198.18.0.2", 8);
     final FakePodNetwork pods = new FakePodNetwork();
     final AtomicReference<String> notReady = new AtomicReference<>();
-    final CniHandler handler = new CniHandler(ipam, pods, () -> Optional.ofNullable(notReady.get()), () -> 1410,
-            System::nanoTime);
+    final CniHandler handler =
+            new CniHandler(ipam, pods, () -> Optional.ofNullable(notReady.get()), () -> 1410, System::nanoTime);
 
     static String conf(String version) {
         return "{\"cniVersion\":\"" + version + "\",\"name\":\"weft\",\"type\":\"weft\"}";
     }
 
     CniResponse call(String cmd, String container, String netns, String stdin) {
-        return handler.handle(ProtoMessages.toProto(new CniInvocation(cmd, container, netns, "eth0", "K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p",
-                "/opt/cni/bin", stdin.getBytes(StandardCharsets.UTF_8))));
+        return handler.handle(ProtoMessages.toProto(new CniInvocation(
+                cmd,
+                container,
+                netns,
+                "eth0",
+                "K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p",
+                "/opt/cni/bin",
+                stdin.getBytes(StandardCharsets.UTF_8))));
     }
 
     static Map<String, Object> out(CniResponse r) throws Exception {
@@ -114,7 +120,8 @@ class CniHandlerTest {
 
     @Test
     void secondAddOfTheSameInterfaceFailsButKeepsTheFirstAddress() throws Exception {
-        assertThat(call("ADD", "c1", "/run/netns/a", conf("1.0.0")).getExitCode()).isZero();
+        assertThat(call("ADD", "c1", "/run/netns/a", conf("1.0.0")).getExitCode())
+                .isZero();
         assertThat(code(call("ADD", "c1", "/run/netns/a", conf("1.0.0")))).isEqualTo(100);
         assertThat(ipam.lookup("c1", "eth0")).isPresent();
     }
@@ -132,31 +139,41 @@ class CniHandlerTest {
     @Test
     void delReleasesAndIsIdempotentAlsoWithEmptyNetns() throws Exception {
         call("ADD", "c1", "/run/netns/a", conf("0.4.0"));
-        assertThat(call("DEL", "c1", "/run/netns/a", conf("0.4.0")).getExitCode()).isZero();
+        assertThat(call("DEL", "c1", "/run/netns/a", conf("0.4.0")).getExitCode())
+                .isZero();
         assertThat(ipam.allocated()).isZero();
-        assertThat(call("DEL", "c1", "/run/netns/a", conf("0.4.0")).getExitCode()).isZero();
+        assertThat(call("DEL", "c1", "/run/netns/a", conf("0.4.0")).getExitCode())
+                .isZero();
         call("ADD", "c2", "/run/netns/b", conf("1.0.0"));
         CniResponse r = call("DEL", "c2", "", conf("1.0.0"));
         assertThat(r.getExitCode()).isZero();
         assertThat(r.getStdout().isEmpty()).isTrue();
         assertThat(ipam.allocated()).isZero();
-        assertThat(call("DEL", "never-added", null, conf("1.1.0")).getExitCode()).isZero();
+        assertThat(call("DEL", "never-added", null, conf("1.1.0")).getExitCode())
+                .isZero();
     }
 
     @Test
     void delReleasesEvenWhenTheKernelRefusesButReportsTheFailure() throws Exception {
         call("ADD", "c1", "/run/netns/a", conf("1.0.0"));
         PodNetwork failing = new PodNetwork() {
-            public Attached attach(Attach r) { throw new AssertionError(); }
+            public Attached attach(Attach r) {
+                throw new AssertionError();
+            }
+
             public void detach(String c, String n, String i) throws PodNetworkException {
                 throw new PodNetworkException(PodNetworkException.Kind.KERNEL, "EBUSY");
             }
-            public void check(Attach r) { }
-            public String hostIfName(String c, String i) { return "x"; }
+
+            public void check(Attach r) {}
+
+            public String hostIfName(String c, String i) {
+                return "x";
+            }
         };
         CniHandler h = new CniHandler(ipam, failing, CniReadiness.alwaysReady(), () -> 1500, System::nanoTime);
-        CniResponse r = h.handle(ProtoMessages.toProto(new CniInvocation("DEL", "c1", "/run/netns/a", "eth0", null, "/x",
-                conf("1.0.0").getBytes(StandardCharsets.UTF_8))));
+        CniResponse r = h.handle(ProtoMessages.toProto(new CniInvocation(
+                "DEL", "c1", "/run/netns/a", "eth0", null, "/x", conf("1.0.0").getBytes(StandardCharsets.UTF_8))));
         assertThat(code(r)).isEqualTo(103);
         assertThat(ipam.allocated()).isZero();
     }
@@ -164,8 +181,8 @@ class CniHandlerTest {
     @Test
     void checkVerifiesAllocationPlumbingAndPrevResult() throws Exception {
         Map<String, Object> res = out(call("ADD", "c1", "/run/netns/a", conf("1.0.0")));
-        String withPrev = "{\"cniVersion\":\"1.0.0\",\"name\":\"weft\",\"type\":\"weft\",\"prevResult\":"
-                + Json.write(res) + "}";
+        String withPrev =
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"weft\",\"type\":\"weft\",\"prevResult\":" + Json.write(res) + "}";
         assertThat(call("CHECK", "c1", "/run/netns/a", withPrev).getExitCode()).isZero();
         String wrongPrev = withPrev.replace("198.18.0.2/32", "198.18.0.7/32");
         assertThat(code(call("CHECK", "c1", "/run/netns/a", wrongPrev))).isEqualTo(102);
@@ -187,7 +204,8 @@ class CniHandlerTest {
         assertThat(pods.detached).containsExactlyInAnyOrder("stale1/eth0", "stale2/eth0");
         assertThat(code(call("GC", null, null, gc.replace("1.1.0", "1.0.0")))).isEqualTo(1);
         assertThat(code(call("GC", null, null, conf("1.1.0")))).isEqualTo(7);
-        assertThat(code(call("GC", null, null, gc.replace("\"ifname\":\"eth0\"", "\"ifname\":5")))).isEqualTo(7);
+        assertThat(code(call("GC", null, null, gc.replace("\"ifname\":\"eth0\"", "\"ifname\":5"))))
+                .isEqualTo(7);
     }
 
     @Test
@@ -208,13 +226,18 @@ class CniHandlerTest {
         try {
             Future<CniResponse> add = ex.submit(() -> call("ADD", "slow", "/run/netns/s", conf("1.1.0")));
             assertThat(inAttach.await(10, TimeUnit.SECONDS)).isTrue();
-            String gc = "{\"cniVersion\":\"1.1.0\",\"name\":\"weft\",\"type\":\"weft\",\"cni.dev/valid-attachments\":[]}";
+            String gc =
+                    "{\"cniVersion\":\"1.1.0\",\"name\":\"weft\",\"type\":\"weft\",\"cni.dev/valid-attachments\":[]}";
             assertThat(call("GC", null, null, gc).getExitCode()).isZero();
-            assertThat(ipam.lookup("slow", "eth0")).as("in-flight ADD keeps its address").isPresent();
+            assertThat(ipam.lookup("slow", "eth0"))
+                    .as("in-flight ADD keeps its address")
+                    .isPresent();
             finish.countDown();
             assertThat(add.get(10, TimeUnit.SECONDS).getExitCode()).isZero();
             assertThat(call("GC", null, null, gc).getExitCode()).isZero();
-            assertThat(ipam.lookup("slow", "eth0")).as("released by the next GC").isEmpty();
+            assertThat(ipam.lookup("slow", "eth0"))
+                    .as("released by the next GC")
+                    .isEmpty();
         } finally {
             ex.shutdownNow();
         }
@@ -225,28 +248,46 @@ class CniHandlerTest {
         assertThat(code(call("ADD", "c1", "/run/netns/a", "{\"cniVersion\":"))).isEqualTo(6);
         assertThat(code(call("ADD", "c1", "/run/netns/a", "[1,2]"))).isEqualTo(6);
         assertThat(code(call("ADD", "c1", "/run/netns/a", ""))).isEqualTo(6);
-        assertThat(code(call("ADD", "c1", "/run/netns/a", "{\"name\":\"weft\",\"type\":\"weft\"}"))).isEqualTo(7);
+        assertThat(code(call("ADD", "c1", "/run/netns/a", "{\"name\":\"weft\",\"type\":\"weft\"}")))
+                .isEqualTo(7);
         assertThat(code(call("ADD", "c1", "/run/netns/a", conf("0.2.0")))).isEqualTo(1);
-        assertThat(code(call("ADD", "c1", "/run/netns/a", "{\"cniVersion\":\"1.0.0\",\"type\":\"weft\"}"))).isEqualTo(7);
-        assertThat(code(call("ADD", "c1", "/run/netns/a",
-                "{\"cniVersion\":\"1.0.0\",\"name\":\"-bad\",\"type\":\"weft\"}"))).isEqualTo(7);
-        assertThat(code(call("ADD", "c1", "/run/netns/a",
-                "{\"cniVersion\":\"1.0.0\",\"name\":\"w\",\"type\":\"weft\",\"ipam\":{\"type\":\"host-local\"}}")))
+        assertThat(code(call("ADD", "c1", "/run/netns/a", "{\"cniVersion\":\"1.0.0\",\"type\":\"weft\"}")))
+                .isEqualTo(7);
+        assertThat(code(call(
+                        "ADD", "c1", "/run/netns/a", "{\"cniVersion\":\"1.0.0\",\"name\":\"-bad\",\"type\":\"weft\"}")))
+                .isEqualTo(7);
+        assertThat(
+                        code(
+                                call(
+                                        "ADD",
+                                        "c1",
+                                        "/run/netns/a",
+                                        "{\"cniVersion\":\"1.0.0\",\"name\":\"w\",\"type\":\"weft\",\"ipam\":{\"type\":\"host-local\"}}")))
                 .isEqualTo(2);
         assertThat(code(call("ADD", null, "/run/netns/a", conf("1.0.0")))).isEqualTo(4);
         assertThat(code(call("ADD", "c1", "", conf("1.0.0")))).isEqualTo(4);
         assertThat(code(call("ADD", "c/1", "/run/netns/a", conf("1.0.0")))).isEqualTo(4);
         assertThat(code(call("FROB", "c1", "/run/netns/a", conf("1.0.0")))).isEqualTo(4);
-        assertThat(code(handler.handle(ProtoMessages.toProto(new CniInvocation("ADD", "c1", "/n", "this-name-is-too-long", null, "/x",
-                conf("1.0.0").getBytes(StandardCharsets.UTF_8)))))).isEqualTo(4);
+        assertThat(code(handler.handle(ProtoMessages.toProto(new CniInvocation(
+                        "ADD",
+                        "c1",
+                        "/n",
+                        "this-name-is-too-long",
+                        null,
+                        "/x",
+                        conf("1.0.0").getBytes(StandardCharsets.UTF_8))))))
+                .isEqualTo(4);
         assertThat(ipam.allocated()).isZero();
         assertThat(pods.attached).isEmpty();
     }
 
     @Test
     void aWrongProtocolVersionIsRefusedByName() throws Exception {
-        CniResponse r = handler.handle(ProtoMessages.toProto(new CniInvocation("ADD", "c1", "/n", "eth0", null, "/x",
-                conf("1.0.0").getBytes(StandardCharsets.UTF_8))).toBuilder().setProtocolVersion(99).build());
+        CniResponse r = handler.handle(ProtoMessages.toProto(new CniInvocation(
+                        "ADD", "c1", "/n", "eth0", null, "/x", conf("1.0.0").getBytes(StandardCharsets.UTF_8)))
+                .toBuilder()
+                .setProtocolVersion(99)
+                .build());
         assertThat(code(r)).isEqualTo(101);
         assertThat(out(r).get("msg").toString()).contains("99");
     }
@@ -272,7 +313,9 @@ class CniHandlerTest {
             Future<CniResponse> b = ex.submit(() -> call("ADD", "cb", "/run/netns/b", conf("1.0.0")));
             assertThat(a.get(10, TimeUnit.SECONDS).getExitCode()).isZero();
             assertThat(b.get(10, TimeUnit.SECONDS).getExitCode()).isZero();
-            assertThat(bothInside.getCount()).as("both containers were in attach at the same time").isZero();
+            assertThat(bothInside.getCount())
+                    .as("both containers were in attach at the same time")
+                    .isZero();
 
             // Same container, different interfaces: must never overlap.
             AtomicInteger concurrent = new AtomicInteger();
@@ -286,10 +329,17 @@ class CniHandlerTest {
             List<Future<CniResponse>> fs = new java.util.ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 String ifn = "net" + i;
-                fs.add(ex.submit(() -> handler.handle(ProtoMessages.toProto(new CniInvocation("ADD", "same", "/run/netns/s", ifn, null, "/x",
+                fs.add(ex.submit(() -> handler.handle(ProtoMessages.toProto(new CniInvocation(
+                        "ADD",
+                        "same",
+                        "/run/netns/s",
+                        ifn,
+                        null,
+                        "/x",
                         conf("1.0.0").getBytes(StandardCharsets.UTF_8))))));
             }
-            for (Future<CniResponse> f : fs) assertThat(f.get(10, TimeUnit.SECONDS).getExitCode()).isZero();
+            for (Future<CniResponse> f : fs)
+                assertThat(f.get(10, TimeUnit.SECONDS).getExitCode()).isZero();
             assertThat(maxInsideSame.get()).isEqualTo(1);
         } finally {
             ex.shutdownNow();

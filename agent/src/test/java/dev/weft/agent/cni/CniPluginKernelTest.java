@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.weft.agent.cni.PluginProcess.Outcome;
 import dev.weft.cni.Json;
 import dev.weft.datapath.netlink.NetlinkNamespace;
-import dev.weft.datapath.testing.TestNetns;
 import dev.weft.datapath.pod.PodPlumber;
+import dev.weft.datapath.testing.TestNetns;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class CniPluginKernelTest {
-    static final ThreadFactory PLATFORM = Thread.ofPlatform().daemon().name("cni-ns-", 0).factory();
+    static final ThreadFactory PLATFORM =
+            Thread.ofPlatform().daemon().name("cni-ns-", 0).factory();
 
     TestNetns namespaces;
     String node;
@@ -58,10 +59,11 @@ class CniPluginKernelTest {
         executor = Executors.newVirtualThreadPerTaskExecutor();
         ipam = new LocalIpamNode(dir.resolve("ipam"), "198.18.0.0/16");
         PodNetwork pods = new RoutedPodNetwork(
-                new DatapathPodNetwork(new PodPlumber(nodeNs.netlink(), nodeNs::writeSysctl, PLATFORM)), nodeNs.netlink(),
+                new DatapathPodNetwork(new PodPlumber(nodeNs.netlink(), nodeNs::writeSysctl, PLATFORM)),
+                nodeNs.netlink(),
                 "192.0.2.1");
-        CniHandler handler = new CniHandler(ipam, pods, () -> Optional.ofNullable(notReady.get()), () -> 1400,
-                System::nanoTime);
+        CniHandler handler =
+                new CniHandler(ipam, pods, () -> Optional.ofNullable(notReady.get()), () -> 1400, System::nanoTime);
         server = new CniServer(socket, executor, handler);
         server.start();
     }
@@ -83,7 +85,8 @@ class CniPluginKernelTest {
     }
 
     String conf(String version) {
-        return "{\"cniVersion\":\"" + version + "\",\"name\":\"weft\",\"type\":\"weft\",\"agentSocket\":\"" + socket + "\"}";
+        return "{\"cniVersion\":\"" + version + "\",\"name\":\"weft\",\"type\":\"weft\",\"agentSocket\":\"" + socket
+                + "\"}";
     }
 
     Outcome plugin(String cmd, String id, String ns, String stdin) throws Exception {
@@ -115,7 +118,9 @@ class CniPluginKernelTest {
         String ipA = podIp(addA.json());
         String ipB = podIp(addB.json());
         assertThat(ipA).isNotEqualTo(ipB).startsWith("198.18.");
-        assertThat(addA.stderr()).as("JVM noise on stderr (AOT cache problems, warnings)").isEmpty();
+        assertThat(addA.stderr())
+                .as("JVM noise on stderr (AOT cache problems, warnings)")
+                .isEmpty();
 
         assertThat(ping(a, "192.0.2.1")).as("pod a -> node").isTrue();
         assertThat(ping(a, ipB)).as("pod a -> pod b").isTrue();
@@ -132,10 +137,14 @@ class CniPluginKernelTest {
 
         Outcome again = plugin("ADD", "ctrb", pb, conf("1.0.0"));
         assertThat(again.code()).isEqualTo(100);
-        assertThat(ping(b, "192.0.2.1")).as("failed second ADD left pod b alone").isTrue();
+        assertThat(ping(b, "192.0.2.1"))
+                .as("failed second ADD left pod b alone")
+                .isTrue();
 
         assertThat(plugin("DEL", "ctra", pa, withPrev).exit()).isZero();
-        assertThat(plugin("DEL", "ctra", pa, withPrev).exit()).as("repeated DEL").isZero();
+        assertThat(plugin("DEL", "ctra", pa, withPrev).exit())
+                .as("repeated DEL")
+                .isZero();
         assertThat(TestNetns.exec("ip", "-n", a, "link", "show", "eth0").exit()).isNotZero();
         // containerd sends an empty CNI_NETNS when the namespace is already gone
         TestNetns.run("ip", "netns", "del", b);
@@ -155,8 +164,8 @@ class CniPluginKernelTest {
                 + "\"capabilities\":{\"portMappings\":true},"
                 + "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":18080,\"containerPort\":80,\"protocol\":\"tcp\"}]},"
                 + "\"prevResult\":" + add.stdout() + "}";
-        Outcome pm = PluginProcess.run(node, Path.of("/usr/lib/cni/portmap"), PluginProcess.env("ADD", "ctrp", pa, "eth0"),
-                portmapConf);
+        Outcome pm = PluginProcess.run(
+                node, Path.of("/usr/lib/cni/portmap"), PluginProcess.env("ADD", "ctrp", pa, "eth0"), portmapConf);
         assertThat(pm.exit()).as(pm.stdout() + pm.stderr()).isZero();
         assertThat(podIp(pm.json())).isEqualTo(podIp(add.json()));
         assertThat(TestNetns.run("ip", "netns", "exec", node, "iptables-save")).contains("18080");
@@ -164,7 +173,10 @@ class CniPluginKernelTest {
         String weftWithPrev = conf("1.0.0").replace("}", ",\"prevResult\":" + pm.stdout() + "}");
         Outcome check = plugin("CHECK", "ctrp", pa, weftWithPrev);
         assertThat(check.exit()).as(check.stdout()).isZero();
-        Outcome pmDel = PluginProcess.run(node, Path.of("/usr/lib/cni/portmap"), PluginProcess.env("DEL", "ctrp", pa, "eth0"),
+        Outcome pmDel = PluginProcess.run(
+                node,
+                Path.of("/usr/lib/cni/portmap"),
+                PluginProcess.env("DEL", "ctrp", pa, "eth0"),
                 portmapConf.replace(add.stdout(), pm.stdout()));
         assertThat(pmDel.exit()).as(pmDel.stdout()).isZero();
         assertThat(plugin("DEL", "ctrp", pa, weftWithPrev).exit()).isZero();
@@ -191,7 +203,8 @@ class CniPluginKernelTest {
                 ips.add(podIp(o.json()));
             }
             assertThat(ips).hasSize(n);
-            for (String ip : ips) assertThat(ping(pods.get(0), ip)).as("pod 0 -> " + ip).isTrue();
+            for (String ip : ips)
+                assertThat(ping(pods.get(0), ip)).as("pod 0 -> " + ip).isTrue();
         } finally {
             ex.shutdownNow();
         }
@@ -212,12 +225,17 @@ class CniPluginKernelTest {
         Outcome keep = plugin("ADD", "keep", TestNetns.path(a).toString(), conf("1.1.0"));
         assertThat(keep.exit()).isZero();
         String b = namespaces.create("b");
-        assertThat(plugin("ADD", "stale", TestNetns.path(b).toString(), conf("1.1.0")).exit()).isZero();
-        String gc = conf("1.1.0").replace("}", ",\"cni.dev/valid-attachments\":[{\"containerID\":\"keep\",\"ifname\":\"eth0\"}]}");
+        assertThat(plugin("ADD", "stale", TestNetns.path(b).toString(), conf("1.1.0"))
+                        .exit())
+                .isZero();
+        String gc = conf("1.1.0")
+                .replace("}", ",\"cni.dev/valid-attachments\":[{\"containerID\":\"keep\",\"ifname\":\"eth0\"}]}");
         Outcome gco = plugin("GC", null, null, gc);
         assertThat(gco.exit()).as(gco.stdout()).isZero();
         assertThat(ipam.attachments()).containsExactly(new CniIpam.Attachment("keep", "eth0"));
-        assertThat(TestNetns.exec("ip", "-n", b, "link", "show", "eth0").exit()).as("GC removed the stale veth").isNotZero();
+        assertThat(TestNetns.exec("ip", "-n", b, "link", "show", "eth0").exit())
+                .as("GC removed the stale veth")
+                .isNotZero();
         assertThat(ping(a, "192.0.2.1")).isTrue();
     }
 
@@ -228,11 +246,15 @@ class CniPluginKernelTest {
         Outcome noEnv = PluginProcess.run(node, weft, Map.of("CNI_COMMAND", "ADD"), conf("1.0.0"));
         assertThat(noEnv.code()).isEqualTo(4);
         assertThat(plugin("ADD", "c1", pa, "{\"cniVersion\":").code()).isEqualTo(6);
-        assertThat(plugin("ADD", "c1", pa, "{\"cniVersion\":\"9.9.9\",\"name\":\"weft\",\"type\":\"weft\"}").code())
+        assertThat(plugin("ADD", "c1", pa, "{\"cniVersion\":\"9.9.9\",\"name\":\"weft\",\"type\":\"weft\"}")
+                        .code())
                 .isEqualTo(1);
-        assertThat(plugin("ADD", "c1", pa, conf("1.0.0").replace("\"name\":\"weft\",", "")).code()).isEqualTo(7);
+        assertThat(plugin("ADD", "c1", pa, conf("1.0.0").replace("\"name\":\"weft\",", ""))
+                        .code())
+                .isEqualTo(7);
         Outcome version = plugin("VERSION", null, null, "{\"cniVersion\":\"1.1.0\"}");
-        assertThat(version.json().get("supportedVersions")).isEqualTo(List.of("0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"));
+        assertThat(version.json().get("supportedVersions"))
+                .isEqualTo(List.of("0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"));
 
         server.close();
         Outcome down = plugin("ADD", "c1", pa, conf("1.0.0"));

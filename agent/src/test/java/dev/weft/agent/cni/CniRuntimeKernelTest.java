@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.cni.Json;
 import dev.weft.datapath.netlink.NetlinkNamespace;
-import dev.weft.datapath.testing.TestNetns;
 import dev.weft.datapath.pod.PodPlumber;
+import dev.weft.datapath.testing.TestNetns;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class CniRuntimeKernelTest {
-    static final ThreadFactory PLATFORM = Thread.ofPlatform().daemon().name("cni-rt-ns-", 0).factory();
+    static final ThreadFactory PLATFORM =
+            Thread.ofPlatform().daemon().name("cni-rt-ns-", 0).factory();
 
     TestNetns namespaces;
     String node;
@@ -55,15 +56,18 @@ class CniRuntimeKernelTest {
         executor = Executors.newVirtualThreadPerTaskExecutor();
         ipam = new FakeIpam("198.18.1.2", 100);
         PodNetwork pods = new RoutedPodNetwork(
-                new DatapathPodNetwork(new PodPlumber(nodeNs.netlink(), nodeNs::writeSysctl, PLATFORM)), nodeNs.netlink(),
+                new DatapathPodNetwork(new PodPlumber(nodeNs.netlink(), nodeNs::writeSysctl, PLATFORM)),
+                nodeNs.netlink(),
                 "192.0.2.1");
-        server = new CniServer(socket, executor,
-                new CniHandler(ipam, pods, Optional::empty, () -> 1400, System::nanoTime));
+        server = new CniServer(
+                socket, executor, new CniHandler(ipam, pods, Optional::empty, () -> 1400, System::nanoTime));
         server.start();
         Path confDir = Files.createDirectories(dir.resolve("net.d"));
-        Files.writeString(confDir.resolve("10-weft.conflist"), "{\"cniVersion\":\"1.0.0\",\"name\":\"weftnet\",\"plugins\":["
-                + "{\"type\":\"weft\",\"agentSocket\":\"" + socket + "\"},"
-                + "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}]}");
+        Files.writeString(
+                confDir.resolve("10-weft.conflist"),
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"weftnet\",\"plugins\":["
+                        + "{\"type\":\"weft\",\"agentSocket\":\"" + socket + "\"},"
+                        + "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}]}");
     }
 
     @AfterEach
@@ -88,8 +92,11 @@ class CniRuntimeKernelTest {
         if (env != null && Files.isExecutable(Path.of(env))) return Path.of(env);
         Path cached = Path.of("/var/cache/weft-tools/cnitool");
         if (Files.isExecutable(cached)) return cached;
-        Path script = PluginProcess.cniBinDir().resolve("../../src/test/sh/build-cnitool").normalize();
-        Process p = new ProcessBuilder(script.toString()).redirectErrorStream(true).start();
+        Path script = PluginProcess.cniBinDir()
+                .resolve("../../src/test/sh/build-cnitool")
+                .normalize();
+        Process p =
+                new ProcessBuilder(script.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(20, TimeUnit.MINUTES) || p.exitValue() != 0 || !Files.isExecutable(cached)) {
             throw new IllegalStateException("could not build cnitool with " + script + ":\n" + out);
@@ -100,7 +107,14 @@ class CniRuntimeKernelTest {
     record Run(int exit, String out) {}
 
     Run cnitool(String op, String podNs, String capArgs) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", node, cnitool.toString(), op, "weftnet",
+        List<String> cmd = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                node,
+                cnitool.toString(),
+                op,
+                "weftnet",
                 TestNetns.path(podNs).toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
@@ -138,9 +152,16 @@ class CniRuntimeKernelTest {
         String ipA = podIp(addA.out());
         String ipB = podIp(addB.out());
         assertThat(ipA).isNotEqualTo(ipB).startsWith("198.18.1.");
-        assertThat(TestNetns.execIn(a, "ping", "-c", "1", "-W", "2", ipB).exit()).as("pod a -> pod b").isZero();
-        assertThat(TestNetns.execIn(b, "ping", "-c", "1", "-W", "2", "192.0.2.1").exit()).as("pod b -> node").isZero();
-        assertThat(TestNetns.run("ip", "netns", "exec", node, "iptables-save")).contains("18081").contains(ipA);
+        assertThat(TestNetns.execIn(a, "ping", "-c", "1", "-W", "2", ipB).exit())
+                .as("pod a -> pod b")
+                .isZero();
+        assertThat(TestNetns.execIn(b, "ping", "-c", "1", "-W", "2", "192.0.2.1")
+                        .exit())
+                .as("pod b -> node")
+                .isZero();
+        assertThat(TestNetns.run("ip", "netns", "exec", node, "iptables-save"))
+                .contains("18081")
+                .contains(ipA);
 
         // CHECK on pod b (no port mappings). With mappings, Debian's portmap 1.1.1 fails its own CHECK on
         // IPv4-only pods ("could not check ipv6 dnat: chain ... not found"), a portmap bug unrelated to weft.

@@ -41,7 +41,9 @@ class CniServerTest {
         dir = Files.createTempDirectory("weft-cni-srv");
         socket = dir.resolve("run").resolve("cni.sock");
         executor = Executors.newVirtualThreadPerTaskExecutor();
-        server = new CniServer(socket, executor,
+        server = new CniServer(
+                socket,
+                executor,
                 new CniHandler(ipam, new FakePodNetwork(), Optional::empty, () -> 1450, System::nanoTime));
         server.start();
     }
@@ -57,11 +59,23 @@ class CniServerTest {
 
     String plugin(String cmd, String id) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"weft\",\"type\":\"weft\",\"agentSocket\":\"" + socket + "\"}";
-        int rc = ShimMain.run(Map.of("CNI_COMMAND", cmd, "CNI_CONTAINERID", id, "CNI_NETNS", "/run/netns/" + id,
-                        "CNI_IFNAME", "eth0", "CNI_PATH", "/opt/cni/bin"),
+        String conf =
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"weft\",\"type\":\"weft\",\"agentSocket\":\"" + socket + "\"}";
+        int rc = ShimMain.run(
+                Map.of(
+                        "CNI_COMMAND",
+                        cmd,
+                        "CNI_CONTAINERID",
+                        id,
+                        "CNI_NETNS",
+                        "/run/netns/" + id,
+                        "CNI_IFNAME",
+                        "eth0",
+                        "CNI_PATH",
+                        "/opt/cni/bin"),
                 new ByteArrayInputStream(conf.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(OutputStreamSink.INSTANCE));
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(OutputStreamSink.INSTANCE));
         return rc + " " + out.toString(StandardCharsets.UTF_8);
     }
 
@@ -71,19 +85,24 @@ class CniServerTest {
         assertThat(add).startsWith("0 ").contains("198.18.0.2/32");
         assertThat(plugin("DEL", "c1")).isEqualTo("0 ");
         assertThat(ipam.allocated()).isZero();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)))
+                .isEqualTo("rw-------");
     }
 
     @Test
     void garbageFrameGetsADecodeErrorAndTheServerKeepsServing() throws Exception {
-        try (FramedChannel c = FramedChannel.connect(UnixDomainSocketAddress.of(socket), System.nanoTime() + 2_000_000_000L)) {
+        try (FramedChannel c =
+                FramedChannel.connect(UnixDomainSocketAddress.of(socket), System.nanoTime() + 2_000_000_000L)) {
             c.writeFrame(new byte[] {(byte) 0xff, 0x00, 0x13}, System.nanoTime() + 2_000_000_000L);
-            ShimWire.Response r = ShimWire.decodeResponse(c.readFrame(FramedChannel.MAX_FRAME, System.nanoTime() + 2_000_000_000L));
+            ShimWire.Response r =
+                    ShimWire.decodeResponse(c.readFrame(FramedChannel.MAX_FRAME, System.nanoTime() + 2_000_000_000L));
             assertThat(r.exitCode()).isNotZero();
-            assertThat(Json.parseObject(new String(r.stdout(), StandardCharsets.UTF_8))).containsEntry("code", 6L);
+            assertThat(Json.parseObject(new String(r.stdout(), StandardCharsets.UTF_8)))
+                    .containsEntry("code", 6L);
         }
         try (SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            raw.write(ByteBuffer.wrap(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f})); // 4 GiB frame
+            raw.write(ByteBuffer.wrap(
+                    new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f})); // 4 GiB frame
         }
         assertThat(plugin("ADD", "c2")).startsWith("0 ");
         assertThat(server.handlerStats().badFrames()).isEqualTo(2);
@@ -91,7 +110,9 @@ class CniServerTest {
 
     @Test
     void aSecondServerOnALiveSocketRefusesButAStaleFileIsReplaced() throws Exception {
-        CniServer second = new CniServer(socket, executor,
+        CniServer second = new CniServer(
+                socket,
+                executor,
                 new CniHandler(ipam, new FakePodNetwork(), Optional::empty, () -> 1450, System::nanoTime));
         assertThatThrownBy(second::start).isInstanceOf(IOException.class).hasMessageContaining("already serving");
         assertThat(plugin("ADD", "c3")).startsWith("0 ");
@@ -101,7 +122,9 @@ class CniServerTest {
             old.bind(UnixDomainSocketAddress.of(stale));
         } // closed: the file stays, nobody listens
         assertThat(stale).exists();
-        CniServer fresh = new CniServer(stale, executor,
+        CniServer fresh = new CniServer(
+                stale,
+                executor,
                 new CniHandler(ipam, new FakePodNetwork(), Optional::empty, () -> 1450, System::nanoTime));
         fresh.start();
         fresh.close();

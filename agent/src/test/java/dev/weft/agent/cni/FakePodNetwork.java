@@ -24,15 +24,16 @@ final class FakePodNetwork implements PodNetwork {
         if (attached.putIfAbsent(new Key(r.netns(), r.ifName()), r) != null) {
             throw new PodNetworkException(PodNetworkException.Kind.INTERFACE_EXISTS, r.ifName() + " exists");
         }
-        return new Attached(hostIfName(r.containerId(), r.ifName()), "0a:00:00:00:00:01", r.ifName(),
-                "0a:00:00:00:00:02", r.mtu());
+        return new Attached(
+                hostIfName(r.containerId(), r.ifName()), "0a:00:00:00:00:01", r.ifName(), "0a:00:00:00:00:02", r.mtu());
     }
 
     @Override
     public void detach(String containerId, String netns, String ifName) {
         detached.add(containerId + "/" + ifName);
-        attached.entrySet().removeIf(e -> e.getValue().containerId().equals(containerId)
-                && e.getKey().ifName().equals(ifName));
+        attached.entrySet()
+                .removeIf(e -> e.getValue().containerId().equals(containerId)
+                        && e.getKey().ifName().equals(ifName));
     }
 
     @Override

@@ -20,7 +20,11 @@ final class LocalIpamNode implements CniIpam {
     private final IpamNode node;
 
     LocalIpamNode(Path stateDir, String range) throws IOException {
-        node = IpamNode.open(IpamConfig.of(Cidr.parse(range), 64), new FileIpamStore(stateDir), dev.weft.id.PeerId.of(0x5eedL), "bench-node");
+        node = IpamNode.open(
+                IpamConfig.of(Cidr.parse(range), 64),
+                new FileIpamStore(stateDir),
+                dev.weft.id.PeerId.of(0x5eedL),
+                "bench-node");
         node.bootstrapAsCreator("cni-test");
     }
 
@@ -44,7 +48,9 @@ final class LocalIpamNode implements CniIpam {
 
     @Override
     public synchronized Collection<Attachment> attachments() {
-        return node.allocations().keySet().stream().map(k -> new Attachment(k.containerId(), k.ifName())).toList();
+        return node.allocations().keySet().stream()
+                .map(k -> new Attachment(k.containerId(), k.ifName()))
+                .toList();
     }
 
     synchronized int allocated() {

@@ -19,13 +19,25 @@ class PluginBuildTest {
     void theAotCacheIsUsableWithTheLaunchersRuntimeAndFlags() throws Exception {
         Path bin = PluginProcess.cniBinDir();
         String launcher = Files.readString(bin.resolve("weft"));
-        assertThat(launcher).contains("-XX:+UseSerialGC").contains("-XX:TieredStopAtLevel=1").contains("-Xmx32m")
+        assertThat(launcher)
+                .contains("-XX:+UseSerialGC")
+                .contains("-XX:TieredStopAtLevel=1")
+                .contains("-Xmx32m")
                 .contains("-XX:AOTCache=");
         // AOTMode=on makes the JVM fail instead of silently ignoring a cache it cannot use.
-        List<String> cmd = new ArrayList<>(List.of(bin.resolve("weft-jre/bin/java").toString(), "-Xms8m", "-Xmx32m",
-                "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
-                "-XX:AOTMode=on", "-XX:AOTCache=" + bin.resolve("weft-cni.aot"),
-                "-cp", bin.resolve("weft-cni.jar").toString(), "dev.weft.cni.ShimMain"));
+        List<String> cmd = new ArrayList<>(List.of(
+                bin.resolve("weft-jre/bin/java").toString(),
+                "-Xms8m",
+                "-Xmx32m",
+                "-Xss512k",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:-UsePerfData",
+                "-XX:AOTMode=on",
+                "-XX:AOTCache=" + bin.resolve("weft-cni.aot"),
+                "-cp",
+                bin.resolve("weft-cni.jar").toString(),
+                "dev.weft.cni.ShimMain"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("CNI_COMMAND", "VERSION");
         Process p = pb.start();
@@ -39,8 +51,12 @@ class PluginBuildTest {
 
     @Test
     void thePluginJarIsJdkOnly() throws Exception {
-        try (ZipFile z = new ZipFile(PluginProcess.cniBinDir().resolve("weft-cni.jar").toFile())) {
-            List<String> names = z.stream().map(e -> e.getName()).filter(n -> n.endsWith(".class")).toList();
+        try (ZipFile z =
+                new ZipFile(PluginProcess.cniBinDir().resolve("weft-cni.jar").toFile())) {
+            List<String> names = z.stream()
+                    .map(e -> e.getName())
+                    .filter(n -> n.endsWith(".class"))
+                    .toList();
             assertThat(names).contains("dev/weft/cni/ShimMain.class", "dev/weft/cni/ShimWire.class");
             assertThat(names).noneMatch(n -> n.startsWith("com/google/") || n.startsWith("dev/weft/cni/proto/"));
         }
@@ -48,8 +64,11 @@ class PluginBuildTest {
 
     @Test
     void theLauncherWritesOnlyTheResultToStdout() throws Exception {
-        PluginProcess.Outcome o = PluginProcess.run(null, PluginProcess.cniBinDir().resolve("weft"),
-                Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"0.4.0\"}");
+        PluginProcess.Outcome o = PluginProcess.run(
+                null,
+                PluginProcess.cniBinDir().resolve("weft"),
+                Map.of("CNI_COMMAND", "VERSION"),
+                "{\"cniVersion\":\"0.4.0\"}");
         assertThat(o.exit()).isZero();
         assertThat(o.json().get("cniVersion")).isEqualTo("0.4.0");
         assertThat(o.stderr()).isEmpty();

@@ -19,12 +19,16 @@ final class PluginProcess {
     /** The built plugin dir of the cni-shim module (launcher {@code weft}, jar, AOT cache). */
     static Path cniBinDir() {
         String prop = System.getProperty("weft.cni.bin");
-        Path p = prop != null ? Path.of(prop)
-                : Files.isDirectory(Path.of("cni-shim")) ? Path.of("cni-shim", "target", "cni-bin").toAbsolutePath()
-                : Path.of("..", "cni-shim", "target", "cni-bin").toAbsolutePath().normalize();
+        Path p = prop != null
+                ? Path.of(prop)
+                : Files.isDirectory(Path.of("cni-shim"))
+                        ? Path.of("cni-shim", "target", "cni-bin").toAbsolutePath()
+                        : Path.of("..", "cni-shim", "target", "cni-bin")
+                                .toAbsolutePath()
+                                .normalize();
         if (!Files.isExecutable(p.resolve("weft")) || !Files.isRegularFile(p.resolve("weft-cni.jar"))) {
-            throw new IllegalStateException("the weft plugin is not built at " + p
-                    + "; build cni-shim first (mvn -pl agent -am verify does)");
+            throw new IllegalStateException(
+                    "the weft plugin is not built at " + p + "; build cni-shim first (mvn -pl agent -am verify does)");
         }
         return p;
     }
@@ -39,7 +43,8 @@ final class PluginProcess {
         }
     }
 
-    static Outcome run(String nodeNs, Path plugin, Map<String, String> env, String stdin) throws IOException, InterruptedException {
+    static Outcome run(String nodeNs, Path plugin, Map<String, String> env, String stdin)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         if (nodeNs != null) cmd.addAll(List.of("ip", "netns", "exec", nodeNs));
         cmd.add(plugin.toString());
@@ -56,7 +61,8 @@ final class PluginProcess {
             p.destroyForcibly();
             throw new IllegalStateException(plugin + " did not finish");
         }
-        return new Outcome(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+        return new Outcome(
+                p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
     }
 
     static Map<String, String> env(String command, String containerId, String netns, String ifName) {

@@ -31,8 +31,8 @@ final class RoutedPodNetwork implements PodNetwork {
     RoutedPodNetwork(PodNetwork plumbed, Netlink host, String nodeAddress) {
         this.plumbed = plumbed;
         this.reconciler = new Reconciler(host, config);
-        this.local = new ClusterView.LocalNode("node", IpAddress.parse(nodeAddress), null, 1500,
-                MacAddress.parse("02:57:00:00:00:01"), null);
+        this.local = new ClusterView.LocalNode(
+                "node", IpAddress.parse(nodeAddress), null, 1500, MacAddress.parse("02:57:00:00:00:01"), null);
     }
 
     @Override
@@ -64,7 +64,8 @@ final class RoutedPodNetwork implements PodNetwork {
     }
 
     private void reconcile() throws PodNetworkException {
-        reconciler.setDesired(DesiredStateCalculator.compute(config, new ClusterView(local, List.of(), List.copyOf(pods.values()))));
+        reconciler.setDesired(
+                DesiredStateCalculator.compute(config, new ClusterView(local, List.of(), List.copyOf(pods.values()))));
         ReconcileResult r = reconciler.reconcile();
         if (!r.errors().isEmpty()) {
             throw new PodNetworkException(PodNetworkException.Kind.KERNEL, "reconcile: " + r.errors(), null);

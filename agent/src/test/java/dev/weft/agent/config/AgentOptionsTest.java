@@ -33,7 +33,13 @@ class AgentOptionsTest {
 
     @Test
     void defaultsAreTheDocumentedOnes(@TempDir Path dir) throws Exception {
-        AgentConfig c = parse(Map.of(), null, "--node-name", "node-1", "--secret-file", secret(dir).toString());
+        AgentConfig c = parse(
+                Map.of(),
+                null,
+                "--node-name",
+                "node-1",
+                "--secret-file",
+                secret(dir).toString());
         assertThat(c.encryptionRequired()).isTrue();
         assertThat(c.encryptPodTraffic()).isFalse();
         assertThat(c.clusterRange()).isEqualTo("10.32.0.0/12");
@@ -41,7 +47,9 @@ class AgentOptionsTest {
         assertThat(c.vxlanPort()).isEqualTo(4789);
         assertThat(c.sleevePort()).isEqualTo(6771);
         assertThat(c.httpAddress().getPort()).isEqualTo(6772);
-        assertThat(c.httpOnUnderlay()).as("HTTP binds the node's own address by default, not 0.0.0.0").isTrue();
+        assertThat(c.httpOnUnderlay())
+                .as("HTTP binds the node's own address by default, not 0.0.0.0")
+                .isTrue();
         assertThat(c.blockSize()).isEqualTo(64);
         assertThat(c.stateDir()).isEqualTo(Path.of("/var/lib/weft"));
         assertThat(c.cliSocket()).isEqualTo(Path.of("/run/weft/weft.sock"));
@@ -54,7 +62,8 @@ class AgentOptionsTest {
     void flagBeatsEnvironmentBeatsFileBeatsDefault(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("weft.conf");
         Files.writeString(file, "cluster-range=10.40.0.0/16\nvni=7\nlog-format=json\n");
-        Map<String, String> env = Map.of("WEFT_VNI", "8", "WEFT_NODE_NAME", "from-env", "WEFT_PEERS", "192.0.2.1,192.0.2.2:7000");
+        Map<String, String> env =
+                Map.of("WEFT_VNI", "8", "WEFT_NODE_NAME", "from-env", "WEFT_PEERS", "192.0.2.1,192.0.2.2:7000");
         AgentConfig c = parse(env, file, "--log-format", "text", "--encryption", "disabled");
         assertThat(c.clusterRange()).isEqualTo("10.40.0.0/16"); // file
         assertThat(c.vni()).isEqualTo(8); // env beats file
@@ -65,9 +74,23 @@ class AgentOptionsTest {
 
     @Test
     void everyBadOptionIsNamedWithItsAllowedValues() {
-        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--cluster-range", "10.0.0.0/40",
-                "--log-format", "yaml", "--block-size", "100", "--datapath", "fast", "--vni", "0",
-                "--peers", "192.0.2.1:99999"))
+        assertThatThrownBy(() -> parse(
+                        Map.of(),
+                        null,
+                        "--node-name",
+                        "n",
+                        "--cluster-range",
+                        "10.0.0.0/40",
+                        "--log-format",
+                        "yaml",
+                        "--block-size",
+                        "100",
+                        "--datapath",
+                        "fast",
+                        "--vni",
+                        "0",
+                        "--peers",
+                        "192.0.2.1:99999"))
                 .isInstanceOf(ConfigException.class)
                 .satisfies(e -> {
                     ConfigException ce = (ConfigException) e;
@@ -90,22 +113,39 @@ class AgentOptionsTest {
         Files.writeString(file, "cluster-rnage=10.40.0.0/16\n");
         ConfigSources src = new ConfigSources(Map.of(), file);
         assertThat(src.unknownFileKeys(java.util.Set.of("--cluster-range")))
-                .singleElement().asString().contains("unknown key 'cluster-rnage'").contains("cluster-range");
+                .singleElement()
+                .asString()
+                .contains("unknown key 'cluster-rnage'")
+                .contains("cluster-range");
     }
 
     @Test
     void unreadableConfigFileIsAClearError(@TempDir Path dir) {
         assertThatThrownBy(() -> new ConfigSources(Map.of(), dir.resolve("missing.conf")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("--config-file").hasMessageContaining("missing.conf");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--config-file")
+                .hasMessageContaining("missing.conf");
     }
 
     @Test
     void podCidrModeNeedsKubernetesOrAPodCidr() {
-        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--ipam-mode", "podcidr", "--encryption", "disabled"))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("--ipam-mode=podcidr needs --kubernetes");
-        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--ipam-mode", "static", "--encryption", "disabled"))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("allowed: ring, podcidr");
-        AgentConfig c = parse(Map.of("WEFT_POD_CIDR", "198.18.4.0/24"), null, "--node-name", "n", "--ipam-mode", "podcidr", "--encryption", "disabled");
+        assertThatThrownBy(() ->
+                        parse(Map.of(), null, "--node-name", "n", "--ipam-mode", "podcidr", "--encryption", "disabled"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--ipam-mode=podcidr needs --kubernetes");
+        assertThatThrownBy(() ->
+                        parse(Map.of(), null, "--node-name", "n", "--ipam-mode", "static", "--encryption", "disabled"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("allowed: ring, podcidr");
+        AgentConfig c = parse(
+                Map.of("WEFT_POD_CIDR", "198.18.4.0/24"),
+                null,
+                "--node-name",
+                "n",
+                "--ipam-mode",
+                "podcidr",
+                "--encryption",
+                "disabled");
         assertThat(c.podCidrMode()).isTrue();
         assertThat(c.podCidr()).isEqualTo("198.18.4.0/24");
     }
@@ -120,17 +160,32 @@ class AgentOptionsTest {
     @Test
     void withoutASecretTheAgentRefusesToStartUnlessEncryptionIsDisabledOnPurpose(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n"))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("needs --secret-file").hasMessageContaining("weft secret generate");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("needs --secret-file")
+                .hasMessageContaining("weft secret generate");
         AgentConfig off = parse(Map.of("WEFT_ENCRYPTION", "disabled"), null, "--node-name", "n");
         assertThat(off.encryptionDisabled()).isTrue();
         assertThat(off.secretFile()).isNull();
         assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--encryption", "optional"))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("'optional' is no longer accepted");
-        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--secret-file", secret(dir).toString()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("both set");
-        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--encrypt-pod-traffic"))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("--encrypt-pod-traffic needs a cluster secret");
-        AgentConfig on = parse(Map.of(), null, "--node-name", "n", "--secret-file", secret(dir).toString(), "--encrypt-pod-traffic");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'optional' is no longer accepted");
+        assertThatThrownBy(() -> parse(
+                        Map.of(),
+                        null,
+                        "--node-name",
+                        "n",
+                        "--encryption",
+                        "disabled",
+                        "--secret-file",
+                        secret(dir).toString()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("both set");
+        assertThatThrownBy(() ->
+                        parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--encrypt-pod-traffic"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--encrypt-pod-traffic needs a cluster secret");
+        AgentConfig on = parse(
+                Map.of(), null, "--node-name", "n", "--secret-file", secret(dir).toString(), "--encrypt-pod-traffic");
         assertThat(on.encryptPodTraffic()).isTrue();
     }
 
@@ -139,19 +194,26 @@ class AgentOptionsTest {
         Path weak = dir.resolve("weak.key");
         Files.writeString(weak, "correct horse battery staple 0123456789\n");
         assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--secret-file", weak.toString()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("--secret-file").hasMessageContaining("line 1")
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--secret-file")
+                .hasMessageContaining("line 1")
                 .hasMessageContaining("weft secret generate");
     }
 
     @Test
     void httpAddressIsPortOnlyForTheUnderlayOrAnExplicitHost() {
-        AgentConfig c = parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--http-address", "127.0.0.1:9000");
+        AgentConfig c = parse(
+                Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--http-address", "127.0.0.1:9000");
         assertThat(c.httpOnUnderlay()).isFalse();
         assertThat(c.httpAddress().getHostString()).isEqualTo("127.0.0.1");
-        assertThat(parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--http-address", ":9001").httpAddress().getPort())
+        assertThat(parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--http-address", ":9001")
+                        .httpAddress()
+                        .getPort())
                 .isEqualTo(9001);
-        assertThatThrownBy(() -> parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--http-address", ":x"))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("--http-address");
+        assertThatThrownBy(() ->
+                        parse(Map.of(), null, "--node-name", "n", "--encryption", "disabled", "--http-address", ":x"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--http-address");
     }
 
     @Test

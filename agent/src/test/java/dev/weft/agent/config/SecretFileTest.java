@@ -51,13 +51,17 @@ class SecretFileTest {
     void shortPassphraseNonRandomAndPlaceholderKeysAreRefusedWithHowToMakeOne(@TempDir Path dir) throws Exception {
         String good = SecretFile.generate(RANDOM);
         for (String bad : new String[] {
-                "correct horse battery staple 0123456789", // a passphrase: not base64
-                Base64.getEncoder().encodeToString(new byte[31]).replace('A', 'B'), // 31 bytes
-                Base64.getEncoder().encodeToString(new byte[32]), // 32 zero bytes
-                SecretFile.MANIFEST_PLACEHOLDER}) {
+            "correct horse battery staple 0123456789", // a passphrase: not base64
+            Base64.getEncoder().encodeToString(new byte[31]).replace('A', 'B'), // 31 bytes
+            Base64.getEncoder().encodeToString(new byte[32]), // 32 zero bytes
+            SecretFile.MANIFEST_PLACEHOLDER
+        }) {
             Path f = file(dir, good + "\n" + bad + "\n", "rw-------");
-            assertThatThrownBy(() -> SecretFile.read(f)).as(bad).isInstanceOf(SecretFile.InvalidSecretException.class)
-                    .hasMessageContaining("line 2").hasMessageContaining("weft secret generate");
+            assertThatThrownBy(() -> SecretFile.read(f))
+                    .as(bad)
+                    .isInstanceOf(SecretFile.InvalidSecretException.class)
+                    .hasMessageContaining("line 2")
+                    .hasMessageContaining("weft secret generate");
         }
         assertThatThrownBy(() -> SecretFile.read(file(dir, "# nothing\n\n", "rw-------")))
                 .hasMessageContaining("holds no key");
@@ -71,14 +75,18 @@ class SecretFileTest {
         assertThat(m.find()).as("secret.example.yaml has a stringData key").isTrue();
         String placeholder = m.group(1).strip();
         assertThatThrownBy(() -> SecretFile.read(file(dir, placeholder + "\n", "rw-------")))
-                .isInstanceOf(SecretFile.InvalidSecretException.class).hasMessageContaining("weft secret generate");
+                .isInstanceOf(SecretFile.InvalidSecretException.class)
+                .hasMessageContaining("weft secret generate");
     }
 
     @Test
     void aSecretFileReadableByGroupOrOthersIsAWarning(@TempDir Path dir) throws Exception {
         String good = SecretFile.generate(RANDOM);
-        assertThat(SecretFile.read(file(dir, good, "rw-r-----")).warnings()).singleElement().asString()
-                .contains("readable by group or others").contains("chmod 600");
+        assertThat(SecretFile.read(file(dir, good, "rw-r-----")).warnings())
+                .singleElement()
+                .asString()
+                .contains("readable by group or others")
+                .contains("chmod 600");
         assertThat(SecretFile.read(file(dir, good, "rw----r--")).warnings()).hasSize(1);
         assertThat(SecretFile.read(file(dir, good, "rw-------")).warnings()).isEmpty();
     }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.weft.agent.proto.NodeRecord;
+import dev.weft.datapath.DatapathConfig;
 import dev.weft.datapath.DesiredState;
 import dev.weft.datapath.DesiredStateCalculator;
-import dev.weft.datapath.DatapathConfig;
 import dev.weft.datapath.ReconcileResult;
 import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.gossip.swim.MemberState;
@@ -38,17 +38,33 @@ class AgentControllerTest {
 
     AgentController controller(boolean podCidrMode) throws Exception {
         StagedStore staged = new StagedStore(Optional.empty());
-        IpamNode ipam = IpamNode.open(IpamConfig.of(podCidrMode ? Cidr.parse("198.18.1.0/24") : RANGE, 16), staged, SELF, "a");
+        IpamNode ipam =
+                IpamNode.open(IpamConfig.of(podCidrMode ? Cidr.parse("198.18.1.0/24") : RANGE, 16), staged, SELF, "a");
         if (podCidrMode) {
             ipam.bootstrapAsCreator("podcidr");
             ipam.markSynced();
         } else {
             ipam.bootstrapFromSeeds(List.of("a"));
         }
-        LocalNode self = new LocalNode(SELF, "a", 1, IpAddress.parse("192.0.2.1"), "eth0", 1500, Cidr.parse("192.0.2.0/24"),
+        LocalNode self = new LocalNode(
+                SELF,
+                "a",
+                1,
+                IpAddress.parse("192.0.2.1"),
+                "eth0",
+                1500,
+                Cidr.parse("192.0.2.0/24"),
                 MacAddress.parse("02:57:00:00:00:01"));
-        ControllerSettings settings = new ControllerSettings(podCidrMode ? List.of() : List.of("a"), false, podCidrMode, false,
-                4789, 4242, 6770, Optional.empty(), RANGE);
+        ControllerSettings settings = new ControllerSettings(
+                podCidrMode ? List.of() : List.of("a"),
+                false,
+                podCidrMode,
+                false,
+                4789,
+                4242,
+                6770,
+                Optional.empty(),
+                RANGE);
         return new AgentController(self, settings, ipam, staged, fx, now);
     }
 
@@ -142,7 +158,10 @@ class AgentControllerTest {
         IpAddress a = ((AllocationResult.Allocated) answers.getFirst()).address();
         c.onPodPlumbed(key, into(answers));
         assertThat(answers).hasSize(1);
-        assertThat(fx.applies).singleElement().satisfies(r -> assertThat(r.view().pods()).anyMatch(p -> p.address().equals(a)));
+        assertThat(fx.applies)
+                .singleElement()
+                .satisfies(r ->
+                        assertThat(r.view().pods()).anyMatch(p -> p.address().equals(a)));
         applyAll(c);
         assertThat(answers).hasSize(2).last().isNull();
     }
@@ -189,12 +208,14 @@ class AgentControllerTest {
         c.onMessage(OTHER, RingRole.TOPIC_SPACE_REQUEST, SpaceMessages.encode(req));
         writeAll(c);
         assertThat(fx.sent).hasSize(1);
-        assertThat(SpaceMessages.decodeGrant(fx.sent.getFirst().payload()).getGrantedCount()).isPositive();
+        assertThat(SpaceMessages.decodeGrant(fx.sent.getFirst().payload()).getGrantedCount())
+                .isPositive();
         long free = c.ipam().localFree();
         c.onMessage(OTHER, RingRole.TOPIC_SPACE_REQUEST, SpaceMessages.encode(req));
         writeAll(c);
         assertThat(fx.sent).as("a repeat is answered again").hasSize(2);
-        for (int i = 2; i < 10; i++) c.onMessage(OTHER, RingRole.TOPIC_SPACE_REQUEST, SpaceMessages.encode(request(c, OTHER, i)));
+        for (int i = 2; i < 10; i++)
+            c.onMessage(OTHER, RingRole.TOPIC_SPACE_REQUEST, SpaceMessages.encode(request(c, OTHER, i)));
         writeAll(c);
         assertThat(c.ipam().localFree()).as("a flood drains nothing").isEqualTo(free);
         assertThat(c.snapshot().refusedMessages()).containsEntry("space_request_rate_limited", 8L);
@@ -203,15 +224,25 @@ class AgentControllerTest {
     @Test
     void podCidrModeRoutesOnlyPrefixesInsideTheClusterRangeAndNotOverlapping() throws Exception {
         AgentController c = controller(true);
-        c.onMember(member(OTHER, MemberState.ALIVE, record(OTHER, List.of("0.0.0.0/1", "128.0.0.0/1", "198.18.1.0/25", "198.18.2.0/24"))));
+        c.onMember(member(
+                OTHER,
+                MemberState.ALIVE,
+                record(OTHER, List.of("0.0.0.0/1", "128.0.0.0/1", "198.18.1.0/25", "198.18.2.0/24"))));
         var view = c.view();
-        assertThat(view.peers()).singleElement().satisfies(p -> assertThat(p.cidrs()).containsExactly(Cidr.parse("198.18.2.0/24")));
+        assertThat(view.peers())
+                .singleElement()
+                .satisfies(p -> assertThat(p.cidrs()).containsExactly(Cidr.parse("198.18.2.0/24")));
     }
 
     static SpaceRequest request(AgentController c, PeerId requester, long id) {
-        return SpaceRequest.newBuilder().setFormatVersion(SpaceMessages.FORMAT_VERSION)
-                .setGenesis(c.ipam().ring().orElseThrow().genesis().id()).setRequester(requester.value()).setDonor(SELF.value())
-                .setWanted(64).setRequestId(id).build();
+        return SpaceRequest.newBuilder()
+                .setFormatVersion(SpaceMessages.FORMAT_VERSION)
+                .setGenesis(c.ipam().ring().orElseThrow().genesis().id())
+                .setRequester(requester.value())
+                .setDonor(SELF.value())
+                .setWanted(64)
+                .setRequestId(id)
+                .build();
     }
 
     static MemberView member(PeerId id, MemberState state, byte[] record) {
@@ -219,8 +250,17 @@ class AgentControllerTest {
     }
 
     static byte[] record(PeerId id, List<String> podCidrs) {
-        return NodeRecord.newBuilder().setPeerId(id.toString()).setNickname("b").setIncarnation(1).addUnderlayAddresses("192.0.2.2")
-                .setUnderlaySubnet("192.0.2.0/24").setVtepMac(ByteString.copyFrom(new byte[] {2, 0x57, 0, 0, 0, 2}))
-                .setVtepAddress("198.18.2.1").addDatapaths("vxlan").addAllPodCidrs(podCidrs).build().toByteArray();
+        return NodeRecord.newBuilder()
+                .setPeerId(id.toString())
+                .setNickname("b")
+                .setIncarnation(1)
+                .addUnderlayAddresses("192.0.2.2")
+                .setUnderlaySubnet("192.0.2.0/24")
+                .setVtepMac(ByteString.copyFrom(new byte[] {2, 0x57, 0, 0, 0, 2}))
+                .setVtepAddress("198.18.2.1")
+                .addDatapaths("vxlan")
+                .addAllPodCidrs(podCidrs)
+                .build()
+                .toByteArray();
     }
 }

@@ -38,9 +38,21 @@ class AgentSimulationTest {
         Run run = new Run(s);
         run.go();
         SimWorld.Stats st = run.world.stats;
-        System.out.printf("agent simulation seed=%d agents=%d steps=%d simulated=%ds adds=%d dels=%d no-space=%d kills=%d restarts=%d "
-                        + "partitions=%d rmpeers=%d invariant-checks=%d violations=0 fsyncs/node/s=%.2f%n", s, AGENTS, STEPS,
-                run.world.nowMs() / 1000, st.adds, st.dels, st.noSpace, st.kills, st.restarts, st.partitions, st.rmpeers, st.checks,
+        System.out.printf(
+                "agent simulation seed=%d agents=%d steps=%d simulated=%ds adds=%d dels=%d no-space=%d kills=%d restarts=%d "
+                        + "partitions=%d rmpeers=%d invariant-checks=%d violations=0 fsyncs/node/s=%.2f%n",
+                s,
+                AGENTS,
+                STEPS,
+                run.world.nowMs() / 1000,
+                st.adds,
+                st.dels,
+                st.noSpace,
+                st.kills,
+                st.restarts,
+                st.partitions,
+                st.rmpeers,
+                st.checks,
                 st.fsyncs / (double) AGENTS / Math.max(1, run.world.nowMs() / 1000));
         assertThat(st.adds).as("pods were added").isGreaterThan(STEPS / 10);
         assertThat(st.checks).isGreaterThan(STEPS);
@@ -80,7 +92,9 @@ class AgentSimulationTest {
                     if (world.random.nextInt(100) < 55 || world.pods.isEmpty()) {
                         world.addPod(a);
                     } else {
-                        List<SimWorld.Pod> mine = world.pods.values().stream().filter(p -> p.agent() == a).toList();
+                        List<SimWorld.Pod> mine = world.pods.values().stream()
+                                .filter(p -> p.agent() == a)
+                                .toList();
                         if (!mine.isEmpty()) world.delPod(mine.get(world.random.nextInt(mine.size())));
                     }
                 }
@@ -126,8 +140,12 @@ class AgentSimulationTest {
         }
 
         private boolean deadEverywhere(SimAgent a) {
-            return world.up().stream().allMatch(o -> o.controller.snapshot().peer(a.id)
-                    .map(p -> p.member().state() == MemberState.DEAD).orElse(false));
+            return world.up().stream()
+                    .allMatch(o -> o.controller
+                            .snapshot()
+                            .peer(a.id)
+                            .map(p -> p.member().state() == MemberState.DEAD)
+                            .orElse(false));
         }
 
         /**
@@ -158,8 +176,9 @@ class AgentSimulationTest {
             Map<IpAddress, SimWorld.Pod> seen = new HashMap<>();
             for (SimWorld.Pod p : world.pods.values()) {
                 SimWorld.Pod other = seen.put(p.address(), p);
-                if (other != null) fail("address " + p.address() + " held by two live pods: " + p.key() + " on " + p.agent().name
-                        + " and " + other.key() + " on " + other.agent().name);
+                if (other != null)
+                    fail("address " + p.address() + " held by two live pods: " + p.key() + " on " + p.agent().name
+                            + " and " + other.key() + " on " + other.agent().name);
             }
         }
 
@@ -167,9 +186,11 @@ class AgentSimulationTest {
         private void checkRestartKeptPods(SimAgent a) {
             for (SimWorld.Pod p : world.pods.values()) {
                 if (p.agent() != a || !p.owner().equals(a.id)) continue;
-                Optional<IpAddress> now = a.ipam.lookup(p.key().containerId(), p.key().ifName());
+                Optional<IpAddress> now =
+                        a.ipam.lookup(p.key().containerId(), p.key().ifName());
                 if (now.isEmpty() || !now.get().equals(p.address())) {
-                    fail("agent " + a.name + " lost the allocation of " + p.key() + " (" + p.address() + ") across a restart: " + now);
+                    fail("agent " + a.name + " lost the allocation of " + p.key() + " (" + p.address()
+                            + ") across a restart: " + now);
                 }
             }
         }
@@ -191,24 +212,32 @@ class AgentSimulationTest {
                     InetAddress addr = p.address().toInetAddress();
                     if (p.agent() == node) {
                         if (routes.stream().noneMatch(r -> r.prefixLength() == 32 && addr.equals(r.destination()))) {
-                            fail("node " + node.name + " has no host route to its own pod " + p.key() + " " + p.address());
+                            fail("node " + node.name + " has no host route to its own pod " + p.key() + " "
+                                    + p.address());
                         }
                         continue;
                     }
                     IpAddress vtep = vteps.get(p.owner());
-                    boolean routed = routes.stream().anyMatch(r -> covers(r, p.address()) && vtep != null
-                            && vtep.toInetAddress().equals(r.gateway()));
-                    if (!routed) fail("node " + node.name + " has no route to pod " + p.address() + " on " + p.agent().name + " (vtep " + vtep + ")"
-                            + diagnose(node, p, routes));
+                    boolean routed = routes.stream()
+                            .anyMatch(r -> covers(r, p.address())
+                                    && vtep != null
+                                    && vtep.toInetAddress().equals(r.gateway()));
+                    if (!routed)
+                        fail("node " + node.name + " has no route to pod " + p.address() + " on " + p.agent().name
+                                + " (vtep " + vtep + ")" + diagnose(node, p, routes));
                 }
                 Map<PeerId, List<dev.weft.ipam.addr.Cidr>> owners = node.ipam.cidrsByOwner();
                 for (Route r : routes) {
                     if (r.gateway() == null || r.destination() == null) continue;
                     IpAddress g = IpAddress.of(r.gateway());
-                    SimAgent via = world.agents.stream().filter(a -> a.ipam != null && a.ipam.gateway().map(g::equals).orElse(false))
-                            .findFirst().orElse(null);
+                    SimAgent via = world.agents.stream()
+                            .filter(a -> a.ipam != null
+                                    && a.ipam.gateway().map(g::equals).orElse(false))
+                            .findFirst()
+                            .orElse(null);
                     IpAddress dst = IpAddress.of(r.destination());
-                    boolean owned = via != null && owners.getOrDefault(via.id, List.of()).stream().anyMatch(c -> c.contains(dst));
+                    boolean owned = via != null
+                            && owners.getOrDefault(via.id, List.of()).stream().anyMatch(c -> c.contains(dst));
                     if (!owned) {
                         fail("node " + node.name + " routes " + dst + "/" + r.prefixLength() + " via " + g + " ("
                                 + (via == null ? "no node's VTEP" : via.name) + "), which does not own that range");
@@ -221,18 +250,36 @@ class AgentSimulationTest {
         private String diagnose(SimAgent node, SimWorld.Pod p, List<Route> routes) {
             var peer = node.controller.snapshot().peer(p.owner());
             String owner = node.ipam.cidrsByOwner().entrySet().stream()
-                    .filter(e -> e.getValue().stream().anyMatch(c -> c.contains(p.address()))).map(e -> e.getKey().toString())
-                    .findFirst().orElse("nobody");
-            List<String> near = routes.stream().filter(r -> covers(r, p.address()))
-                    .map(r -> r.destination().getHostAddress() + "/" + r.prefixLength() + " via " + r.gateway()).toList();
-            return "; " + node.name + " sees the owner " + p.owner() + " as " + peer.map(x -> x.member().state() + " record="
-                    + x.record().isPresent()).orElse("unknown") + ", its ring says the address belongs to " + owner
-                    + " (the owner's own ring: " + p.agent().ipam.cidrsByOwner().entrySet().stream()
-                    .filter(e -> e.getValue().stream().anyMatch(c -> c.contains(p.address()))).map(e -> e.getKey().toString())
-                    .findFirst().orElse("nobody") + "), covering routes " + near + ", owner synced=" + p.agent().ipam.isSynced()
-                    + ", desired problems " + node.controller.snapshot().desired().map(d -> d.problems()).orElse(List.of())
-                    + ", entry at " + node.name + " " + entryAt(node, p.address()) + " at owner " + entryAt(p.agent(), p.address())
-                    + ", problems " + node.name + "=" + node.controller.snapshot().problems() + " owner=" + p.agent().controller.snapshot().problems()
+                    .filter(e -> e.getValue().stream().anyMatch(c -> c.contains(p.address())))
+                    .map(e -> e.getKey().toString())
+                    .findFirst()
+                    .orElse("nobody");
+            List<String> near = routes.stream()
+                    .filter(r -> covers(r, p.address()))
+                    .map(r -> r.destination().getHostAddress() + "/" + r.prefixLength() + " via " + r.gateway())
+                    .toList();
+            return "; " + node.name + " sees the owner " + p.owner() + " as "
+                    + peer.map(x -> x.member().state() + " record=" + x.record().isPresent())
+                            .orElse("unknown") + ", its ring says the address belongs to " + owner
+                    + " (the owner's own ring: "
+                    + p.agent().ipam.cidrsByOwner().entrySet().stream()
+                            .filter(e -> e.getValue().stream().anyMatch(c -> c.contains(p.address())))
+                            .map(e -> e.getKey().toString())
+                            .findFirst()
+                            .orElse("nobody")
+                    + "), covering routes " + near + ", owner synced="
+                    + p.agent().ipam.isSynced()
+                    + ", desired problems "
+                    + node.controller
+                            .snapshot()
+                            .desired()
+                            .map(d -> d.problems())
+                            .orElse(List.of())
+                    + ", entry at " + node.name + " " + entryAt(node, p.address()) + " at owner "
+                    + entryAt(p.agent(), p.address())
+                    + ", problems " + node.name + "="
+                    + node.controller.snapshot().problems() + " owner="
+                    + p.agent().controller.snapshot().problems()
                     + ", ipam counters " + node.name + "=" + node.ipam.counters();
         }
 
@@ -244,12 +291,14 @@ class AgentSimulationTest {
 
         private static boolean covers(Route r, IpAddress a) {
             if (r.destination() == null) return false;
-            return dev.weft.ipam.addr.Cidr.of(IpAddress.of(r.destination()), r.prefixLength()).contains(a);
+            return dev.weft.ipam.addr.Cidr.of(IpAddress.of(r.destination()), r.prefixLength())
+                    .contains(a);
         }
 
         private void fail(String what) {
-            throw new AssertionError("agent simulation seed=" + seed + " failed at step " + step + " (t=" + world.nowMs() + " ms): "
-                    + what + "; replay with -Dweft.sim.seed=" + seed + " -Dweft.sim.steps=" + step);
+            throw new AssertionError(
+                    "agent simulation seed=" + seed + " failed at step " + step + " (t=" + world.nowMs() + " ms): "
+                            + what + "; replay with -Dweft.sim.seed=" + seed + " -Dweft.sim.steps=" + step);
         }
     }
 }

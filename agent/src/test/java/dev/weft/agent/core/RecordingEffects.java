@@ -50,8 +50,7 @@ final class RecordingEffects implements Effects {
     }
 
     @Override
-    public void forgetPathHealth(PeerId peer) {
-    }
+    public void forgetPathHealth(PeerId peer) {}
 
     @Override
     public void restartAsNewPeer() {

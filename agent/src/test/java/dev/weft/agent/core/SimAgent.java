@@ -67,11 +67,25 @@ final class SimAgent {
             StagedStore staged = new StagedStore(loaded);
             ipam = IpamNode.open(IpamConfig.of(SimWorld.RANGE, SimWorld.BLOCK), staged, id, name);
             ipam.bootstrapFromSeeds(seeds);
-            LocalNode self = new LocalNode(id, name, incarnation, underlay(), "eth0", 1500, Cidr.parse("192.0.2.0/24"),
+            LocalNode self = new LocalNode(
+                    id,
+                    name,
+                    incarnation,
+                    underlay(),
+                    "eth0",
+                    1500,
+                    Cidr.parse("192.0.2.0/24"),
                     MacAddress.of(new byte[] {2, 0x57, 0, 0, 0, (byte) index}));
-            ControllerSettings settings = new ControllerSettings(seeds, false, false, false, 4789, 4242, 6770, Optional.empty(), SimWorld.RANGE);
-            datapath = new DatapathWorker(new Reconciler(kernel, DATAPATH), DATAPATH, null, null,
-                    (seq, desired, result) -> world.now(() -> { if (up) controller.onDatapathApplied(seq, desired, result); }));
+            ControllerSettings settings = new ControllerSettings(
+                    seeds, false, false, false, 4789, 4242, 6770, Optional.empty(), SimWorld.RANGE);
+            datapath = new DatapathWorker(
+                    new Reconciler(kernel, DATAPATH),
+                    DATAPATH,
+                    null,
+                    null,
+                    (seq, desired, result) -> world.now(() -> {
+                        if (up) controller.onDatapathApplied(seq, desired, result);
+                    }));
             up = true;
             member = world.gossip.start(this);
             controller = new AgentController(self, settings, ipam, staged, new Fx(), world.nowMs());
@@ -104,7 +118,8 @@ final class SimAgent {
     }
 
     void unplumb(AttachmentKey key) {
-        kernel.link(PodPlumber.hostIfName(key.containerId(), key.ifName())).ifPresent(l -> kernel.deleteLink(l.index()));
+        kernel.link(PodPlumber.hostIfName(key.containerId(), key.ifName()))
+                .ifPresent(l -> kernel.deleteLink(l.index()));
     }
 
     /** The effects, run on the simulated clock: disk and kernel work take a little while, gossip hand-overs none. */
@@ -158,8 +173,7 @@ final class SimAgent {
         }
 
         @Override
-        public void forgetPathHealth(PeerId peer) {
-        }
+        public void forgetPathHealth(PeerId peer) {}
 
         @Override
         public void restartAsNewPeer() {

@@ -45,7 +45,8 @@ final class SimGossip {
     SimMember start(SimAgent a) {
         long gen = a.incarnation;
         GossipListener l = listener(a, gen);
-        SimMember m = added.add(a.id) ? net.add(a.id, settings, a.incarnation, new byte[0], l)
+        SimMember m = added.add(a.id)
+                ? net.add(a.id, settings, a.incarnation, new byte[0], l)
                 : net.restart(a.id, a.incarnation, new byte[0], l, settings);
         m.engine().registerChannel(RING, new CrdtChannel() {
             @Override
@@ -126,7 +127,7 @@ final class SimGossip {
     }
 
     void send(SimMember m, PeerId to, String topic, byte[] payload) {
-        m.engine().sendMessage(to, topic, payload, ok -> { });
+        m.engine().sendMessage(to, topic, payload, ok -> {});
     }
 
     void partition(List<SimAgent> side) {

@@ -21,15 +21,20 @@ class LayoutTest {
 
     @Test
     void textLineHasComponentMessageAndQuotedContext() {
-        String line = new LineLayout().doLayout(event("no response from peer",
-                List.of(new KeyValuePair("peer", "ab12"), new KeyValuePair("hint", "is UDP 6770 open?"))));
-        assertThat(line).isEqualTo("2025-11-25T16:00:00Z WARN  gossip  no response from peer peer=ab12 hint=\"is UDP 6770 open?\"\n");
+        String line = new LineLayout()
+                .doLayout(event(
+                        "no response from peer",
+                        List.of(new KeyValuePair("peer", "ab12"), new KeyValuePair("hint", "is UDP 6770 open?"))));
+        assertThat(line)
+                .isEqualTo(
+                        "2025-11-25T16:00:00Z WARN  gossip  no response from peer peer=ab12 hint=\"is UDP 6770 open?\"\n");
     }
 
     @Test
     void jsonLineIsOneObjectWithStableFields() {
         String line = new JsonLayout().doLayout(event("say \"hi\"\n", List.of(new KeyValuePair("pod", "ns/p"))));
-        assertThat(line).isEqualTo("{\"ts\":\"2025-11-25T16:00:00Z\",\"level\":\"WARN\",\"component\":\"gossip\","
-                + "\"logger\":\"dev.weft.gossip.swim.Swim\",\"msg\":\"say \\\"hi\\\"\\n\",\"pod\":\"ns/p\"}\n");
+        assertThat(line)
+                .isEqualTo("{\"ts\":\"2025-11-25T16:00:00Z\",\"level\":\"WARN\",\"component\":\"gossip\","
+                        + "\"logger\":\"dev.weft.gossip.swim.Swim\",\"msg\":\"say \\\"hi\\\"\\n\",\"pod\":\"ns/p\"}\n");
     }
 }

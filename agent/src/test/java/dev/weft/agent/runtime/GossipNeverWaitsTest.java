@@ -73,12 +73,27 @@ class GossipNeverWaitsTest {
                 kernel.updateLink(new LinkUpdate(eth0.index()).up(true));
                 DatapathConfig dpc = DatapathConfig.defaults();
                 NftTable nft = slow ? new NftTable(List.of("sh", "-c", "sleep 5")) : null;
-                LocalNode self = new LocalNode(id, seeds.get(i), 1, IpAddress.parse("127.0.0.1"), "eth0", 1500,
-                        Cidr.parse("127.0.0.0/8"), MacAddress.of(new byte[] {2, 0x57, 0, 0, 0, (byte) i}));
-                AgentCore core = new AgentCore(new AgentCore.Parts(self,
-                        new ControllerSettings(seeds, false, false, false, 4789, 4242, 0, Optional.empty(), RANGE), ipam, staged, disk,
-                        report -> new DatapathWorker(new Reconciler(kernel, dpc), dpc, nft, null, report),
-                        () -> System.nanoTime() / 1_000_000, () -> { }), "t" + i + "-");
+                LocalNode self = new LocalNode(
+                        id,
+                        seeds.get(i),
+                        1,
+                        IpAddress.parse("127.0.0.1"),
+                        "eth0",
+                        1500,
+                        Cidr.parse("127.0.0.0/8"),
+                        MacAddress.of(new byte[] {2, 0x57, 0, 0, 0, (byte) i}));
+                AgentCore core = new AgentCore(
+                        new AgentCore.Parts(
+                                self,
+                                new ControllerSettings(
+                                        seeds, false, false, false, 4789, 4242, 0, Optional.empty(), RANGE),
+                                ipam,
+                                staged,
+                                disk,
+                                report -> new DatapathWorker(new Reconciler(kernel, dpc), dpc, nft, null, report),
+                                () -> System.nanoTime() / 1_000_000,
+                                () -> {}),
+                        "t" + i + "-");
                 closers.add(0, core);
                 GossipListener watch = new GossipListener() {
                     @Override
@@ -87,7 +102,8 @@ class GossipNeverWaitsTest {
                     }
                 };
                 GossipConfig gc = GossipConfig.builder("never-waits", id)
-                        .bind(InetAddress.getLoopbackAddress(), 0).build();
+                        .bind(InetAddress.getLoopbackAddress(), 0)
+                        .build();
                 GossipNode node = GossipNode.create(gc, group, new Tee(core.gossipListener(), watch));
                 core.start(node);
                 node.start().get(10, TimeUnit.SECONDS);
@@ -106,11 +122,18 @@ class GossipNeverWaitsTest {
                 cores.get(0).loop().post("add", c -> c.onAllocate(key, ignore()));
                 Thread.sleep(50); // a steady stream of CNI calls, not a wait for a condition
             }
-            assertThat(slowWrites.get()).as("the slow disk was written (group commits)").isGreaterThanOrEqualTo(3);
+            assertThat(slowWrites.get())
+                    .as("the slow disk was written (group commits)")
+                    .isGreaterThanOrEqualTo(3);
             PeerId slow = slowId;
             for (int i = 1; i < 3; i++) {
-                assertThat(nodes.get(i).status().get(2, TimeUnit.SECONDS).members().stream().filter(m -> m.id().equals(slow)).findFirst()
-                        .orElseThrow().state().name()).isEqualTo("ALIVE");
+                assertThat(nodes.get(i).status().get(2, TimeUnit.SECONDS).members().stream()
+                                .filter(m -> m.id().equals(slow))
+                                .findFirst()
+                                .orElseThrow()
+                                .state()
+                                .name())
+                        .isEqualTo("ALIVE");
             }
             assertThat(suspicions).as("nobody suspected anybody").isEmpty();
         } finally {
@@ -128,17 +151,16 @@ class GossipNeverWaitsTest {
     private static <T> Reply<T> ignore() {
         return new Reply<>() {
             @Override
-            public void ok(T value) {
-            }
+            public void ok(T value) {}
 
             @Override
-            public void fail(Failure failure) {
-            }
+            public void fail(Failure failure) {}
         };
     }
 
     /** A disk whose every write takes {@code delayMs} (a dying SSD, an overloaded NFS server). */
-    private record SlowStore(InMemoryIpamStore inner, long delayMs, AtomicInteger writes) implements dev.weft.ipam.store.IpamStore {
+    private record SlowStore(InMemoryIpamStore inner, long delayMs, AtomicInteger writes)
+            implements dev.weft.ipam.store.IpamStore {
         @Override
         public Optional<PersistedState> load() throws IOException {
             return inner.load();

@@ -39,12 +39,21 @@ class KubernetesIntegrationTest {
 
     private static AgentConfig config(String node) {
         Holder h = new Holder();
-        new CommandLine(h).parseArgs("--node-name", node, "--kubernetes", "--cluster-range", "198.18.0.0/16", "--encryption", "disabled");
+        new CommandLine(h)
+                .parseArgs(
+                        "--node-name",
+                        node,
+                        "--kubernetes",
+                        "--cluster-range",
+                        "198.18.0.0/16",
+                        "--encryption",
+                        "disabled");
         return h.options.toConfig();
     }
 
     private IpamNode ipam(long peer, String node) throws Exception {
-        return IpamNode.open(IpamConfig.of(Cidr.parse("198.18.0.0/16"), 64), new InMemoryIpamStore(), PeerId.of(peer), node);
+        return IpamNode.open(
+                IpamConfig.of(Cidr.parse("198.18.0.0/16"), 64), new InMemoryIpamStore(), PeerId.of(peer), node);
     }
 
     private KubernetesIntegration integration(String node, long peer) {
@@ -60,7 +69,8 @@ class KubernetesIntegrationTest {
 
         assertThat(a.ownedSize()).as("the creator owns the whole range").isEqualTo(65536 - 0);
         assertThat(b.ring()).as("a joiner creates nothing itself").isEmpty();
-        assertThat(b.applyRemoteRing(a.localRingBytes().orElseThrow()).changed()).isTrue();
+        assertThat(b.applyRemoteRing(a.localRingBytes().orElseThrow()).changed())
+                .isTrue();
         assertThat(b.ring()).isPresent();
 
         // a ring created by anyone else (another decision) is refused by the joiner
@@ -74,8 +84,17 @@ class KubernetesIntegrationTest {
 
     @Test
     void podCidrModeReadsTheNodesIpv4PodCidr() {
-        client.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("node-p").endMetadata()
-                .withNewSpec().withPodCIDRs("fd00:10::/64", "198.18.7.0/24").withPodCIDR("fd00:10::/64").endSpec().build()).create();
+        client.nodes()
+                .resource(new io.fabric8.kubernetes.api.model.NodeBuilder()
+                        .withNewMetadata()
+                        .withName("node-p")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withPodCIDRs("fd00:10::/64", "198.18.7.0/24")
+                        .withPodCIDR("fd00:10::/64")
+                        .endSpec()
+                        .build())
+                .create();
         assertThat(integration("node-p", 0xe5).ownPodCidr()).contains("198.18.7.0/24");
     }
 
@@ -87,7 +106,8 @@ class KubernetesIntegrationTest {
         IpamNode again = ipam(0xa1, "node-a");
         again.applyRemoteRing(a.localRingBytes().orElseThrow());
         integration("node-a", 0xa1).bootstrapRing(again);
-        assertThat(again.ring().orElseThrow().genesis()).isEqualTo(a.ring().orElseThrow().genesis());
+        assertThat(again.ring().orElseThrow().genesis())
+                .isEqualTo(a.ring().orElseThrow().genesis());
         assertThat(client.configMaps().inNamespace("weft").list().getItems()).hasSize(1);
     }
 }

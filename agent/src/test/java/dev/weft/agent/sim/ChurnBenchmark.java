@@ -43,7 +43,8 @@ class ChurnBenchmark {
         long wallStart = System.nanoTime();
 
         IpamConfig ipamConfig = IpamConfig.of(Cidr.parse("10.32.0.0/12"), 64); // the agent's defaults
-        SimCluster<SimNodeAgent> cluster = SimCluster.start(seed, nodes, 100, spec -> new SimNodeAgent(spec, ipamConfig));
+        SimCluster<SimNodeAgent> cluster =
+                SimCluster.start(seed, nodes, 100, spec -> new SimNodeAgent(spec, ipamConfig));
         long settleMs = cluster.runUntilSettled(600_000);
         if (settleMs < 0) {
             throw new AssertionError("cluster did not settle (ready, converged, same ring) within 600 s");
@@ -76,13 +77,14 @@ class ChurnBenchmark {
         report.note("churn benchmark (issue 12 item 3): " + nodes + " nodes, seed " + seed + ", default SWIM timing, "
                 + "latency 0.2-5 ms, no loss; IPAM 10.32.0.0/12, block 64, --ipam-seed = all " + nodes + " node names");
         report.note("agents: AgentController + IpamNode (staged store, group commit) + SwimEngine + DatapathWorker on "
-                + "an in-memory kernel; disk " + SimNodeAgent.DISK_MIN_MS + "-" + SimNodeAgent.DISK_MAX_MS + " ms, kernel "
+                + "an in-memory kernel; disk " + SimNodeAgent.DISK_MIN_MS + "-" + SimNodeAgent.DISK_MAX_MS
+                + " ms, kernel "
                 + SimNodeAgent.KERNEL_MIN_MS + "-" + SimNodeAgent.KERNEL_MAX_MS + " ms per effect");
         report.note("cluster: all started (one every 100 ms) and settled (converged, every agent ready, same "
                 + "ring everywhere) at t=" + bootstrappedAt + " ms; prefill " + pods + " pods/node settled after "
                 + prefillSettleMs + " ms more");
-        report.note("windows: " + seconds + " s each after " + warmup + " s warm-up; idle = 0 pod ops, churn = "
-                + rate + " CNI ops/node/s (ADD and DEL alternating, population " + pods + "-" + (pods + 1) + "/node)");
+        report.note("windows: " + seconds + " s each after " + warmup + " s warm-up; idle = 0 pod ops, churn = " + rate
+                + " CNI ops/node/s (ADD and DEL alternating, population " + pods + "-" + (pods + 1) + "/node)");
         report.note("churn window: pod ops failed = " + churned.podOpsFailed() + "; false suspicions over the run = "
                 + cluster.net.falseSuspicions() + ", false deaths = " + cluster.net.falseDeaths()
                 + "; wall time " + String.format("%.0f", (System.nanoTime() - wallStart) / 1e9) + " s");

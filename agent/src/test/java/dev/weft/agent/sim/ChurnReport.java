@@ -28,17 +28,40 @@ final class ChurnReport {
             sb.append(n).append('\n');
         }
         sb.append('\n').append("per node per simulated second:\n");
-        sb.append(String.format("%-8s %10s %10s %10s %10s %12s %10s %10s %10s %10s %8s %12s %10s %10s%n", "scenario",
-                "pod_ops", "udp_B", "tcp_B", "total_B", "ring_states", "ring_B", "deltas", "delta_B", "fsyncs", "saves",
-                "saved_B", "records", "merges_chg"));
+        sb.append(String.format(
+                "%-8s %10s %10s %10s %10s %12s %10s %10s %10s %10s %8s %12s %10s %10s%n",
+                "scenario",
+                "pod_ops",
+                "udp_B",
+                "tcp_B",
+                "total_B",
+                "ring_states",
+                "ring_B",
+                "deltas",
+                "delta_B",
+                "fsyncs",
+                "saves",
+                "saved_B",
+                "records",
+                "merges_chg"));
         for (Row r : rows) {
             TrafficSample w = r.window();
             sb.append(String.format(
                     "%-8s %10.2f %10.0f %10.0f %10.0f %12.2f %10.0f %10.2f %10.0f %10.2f %8.2f %12.0f %10.2f %10.2f%n",
-                    r.scenario(), r.per(w.podOps()), r.per(w.udpBytes()), r.per(w.streamBytes()), r.per(w.totalBytes()),
-                    r.per(w.ringStatesSent()), r.per(w.ringStateBytes()), r.per(w.ringDeltasSent()),
-                    r.per(w.ringDeltaBytes()), r.per(w.fsyncs()), r.per(w.saves()), r.per(w.savedBytes()),
-                    r.per(w.recordPublishes()), r.per(w.ringMergesChanged())));
+                    r.scenario(),
+                    r.per(w.podOps()),
+                    r.per(w.udpBytes()),
+                    r.per(w.streamBytes()),
+                    r.per(w.totalBytes()),
+                    r.per(w.ringStatesSent()),
+                    r.per(w.ringStateBytes()),
+                    r.per(w.ringDeltasSent()),
+                    r.per(w.ringDeltaBytes()),
+                    r.per(w.fsyncs()),
+                    r.per(w.saves()),
+                    r.per(w.savedBytes()),
+                    r.per(w.recordPublishes()),
+                    r.per(w.ringMergesChanged())));
         }
         sb.append('\n').append("""
                 columns: pod_ops = CNI ADD+DEL done; udp_B / tcp_B / total_B = bytes sent on the wire (protobuf + envelope,

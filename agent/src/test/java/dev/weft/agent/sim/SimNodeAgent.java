@@ -96,13 +96,32 @@ final class SimNodeAgent implements SimAgent {
             ipam = IpamNode.open(config, staged, spec.id(), spec.nickname());
             ipam.bootstrapFromSeeds(spec.allNames());
             long v = spec.id().value();
-            LocalNode self = new LocalNode(spec.id(), spec.nickname(), 1,
-                    IpAddress.parse(member.address().getAddress().getHostAddress()), "eth0", 1500,
-                    Cidr.parse("198.18.0.0/15"), MacAddress.of(new byte[] {0x02, (byte) (v >>> 32), (byte) (v >>> 24),
-                            (byte) (v >>> 16), (byte) (v >>> 8), (byte) v}));
-            ControllerSettings settings = new ControllerSettings(spec.allNames(), false, false, true, 4789, 4242, 6770,
-                    Optional.of(sleeveKey(v)), config.ring().range());
-            datapath = new DatapathWorker(new Reconciler(kernel, DATAPATH), DATAPATH, null, null,
+            LocalNode self = new LocalNode(
+                    spec.id(),
+                    spec.nickname(),
+                    1,
+                    IpAddress.parse(member.address().getAddress().getHostAddress()),
+                    "eth0",
+                    1500,
+                    Cidr.parse("198.18.0.0/15"),
+                    MacAddress.of(new byte[] {
+                        0x02, (byte) (v >>> 32), (byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v
+                    }));
+            ControllerSettings settings = new ControllerSettings(
+                    spec.allNames(),
+                    false,
+                    false,
+                    true,
+                    4789,
+                    4242,
+                    6770,
+                    Optional.of(sleeveKey(v)),
+                    config.ring().range());
+            datapath = new DatapathWorker(
+                    new Reconciler(kernel, DATAPATH),
+                    DATAPATH,
+                    null,
+                    null,
                     (seq, desired, result) -> later(() -> controller().onDatapathApplied(seq, desired, result)));
             controller = new AgentController(self, settings, ipam, staged, new Fx(), nowMs());
         } catch (IOException e) {
@@ -226,13 +245,11 @@ final class SimNodeAgent implements SimAgent {
 
         @Override
         public void send(PeerId to, String topic, byte[] payload) {
-            member.engine().sendMessage(to, topic, payload, ok -> {
-            });
+            member.engine().sendMessage(to, topic, payload, ok -> {});
         }
 
         @Override
-        public void forgetPathHealth(PeerId peer) {
-        }
+        public void forgetPathHealth(PeerId peer) {}
 
         @Override
         public void restartAsNewPeer() {
@@ -261,31 +278,43 @@ final class SimNodeAgent implements SimAgent {
     @Override
     public void podAdd(String containerId, String ifName, Consumer<Boolean> done) {
         AttachmentKey key = new AttachmentKey(containerId, ifName);
-        controller.onAllocate(key, reply(r -> {
-            if (!(r instanceof AllocationResult.Allocated)) {
-                failed(done);
-                return;
-            }
-            String host = PodPlumber.hostIfName(containerId, ifName);
-            var veth = kernel.createLink(new LinkSpec.Bridge(host, 1500, null));
-            kernel.updateLink(new LinkUpdate(veth.index()).up(true));
-            controller.onPodPlumbed(key, reply(v -> {
-                podOps++;
-                done.accept(true);
-            }, () -> failed(done)));
-        }, () -> failed(done)));
+        controller.onAllocate(
+                key,
+                reply(
+                        r -> {
+                            if (!(r instanceof AllocationResult.Allocated)) {
+                                failed(done);
+                                return;
+                            }
+                            String host = PodPlumber.hostIfName(containerId, ifName);
+                            var veth = kernel.createLink(new LinkSpec.Bridge(host, 1500, null));
+                            kernel.updateLink(new LinkUpdate(veth.index()).up(true));
+                            controller.onPodPlumbed(
+                                    key,
+                                    reply(
+                                            v -> {
+                                                podOps++;
+                                                done.accept(true);
+                                            },
+                                            () -> failed(done)));
+                        },
+                        () -> failed(done)));
     }
 
     /** CNI DEL: the runtime removes the veth, then the agent releases the address. */
     @Override
     public void podDel(String containerId, String ifName, Consumer<Boolean> done) {
         kernel.link(PodPlumber.hostIfName(containerId, ifName)).ifPresent(l -> kernel.deleteLink(l.index()));
-        controller.onRelease(new AttachmentKey(containerId, ifName), reply(released -> {
-            if (released) {
-                podOps++;
-            }
-            done.accept(released);
-        }, () -> done.accept(false)));
+        controller.onRelease(
+                new AttachmentKey(containerId, ifName),
+                reply(
+                        released -> {
+                            if (released) {
+                                podOps++;
+                            }
+                            done.accept(released);
+                        },
+                        () -> done.accept(false)));
     }
 
     private void failed(Consumer<Boolean> done) {
@@ -311,8 +340,18 @@ final class SimNodeAgent implements SimAgent {
     @Override
     public TrafficSample counters() {
         IpamCounters c = ipam.counters();
-        return new TrafficSample(member.udpBytesSent(), member.streamBytesSent(), member.channelStatesSent(),
-                member.channelStateBytesSent(), member.deltasSent(), member.deltaBytesSent(), disk.saves(),
-                disk.savedBytes(), recordPublishes, c.ringsApplied() + c.deltasApplied(), podOps, podOpsFailed);
+        return new TrafficSample(
+                member.udpBytesSent(),
+                member.streamBytesSent(),
+                member.channelStatesSent(),
+                member.channelStateBytesSent(),
+                member.deltasSent(),
+                member.deltaBytesSent(),
+                disk.saves(),
+                disk.savedBytes(),
+                recordPublishes,
+                c.ringsApplied() + c.deltasApplied(),
+                podOps,
+                podOpsFailed);
     }
 }

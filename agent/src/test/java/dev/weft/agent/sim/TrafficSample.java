@@ -18,9 +18,19 @@ package dev.weft.agent.sim;
  * @param podOps CNI ADD/DEL answered with an address (and host route) or a release
  * @param podOpsFailed CNI ADD refused (no space yet, not ready, busy)
  */
-record TrafficSample(long udpBytes, long streamBytes, long ringStatesSent, long ringStateBytes, long ringDeltasSent,
-                     long ringDeltaBytes, long saves, long savedBytes, long recordPublishes, long ringMergesChanged,
-                     long podOps, long podOpsFailed) {
+record TrafficSample(
+        long udpBytes,
+        long streamBytes,
+        long ringStatesSent,
+        long ringStateBytes,
+        long ringDeltasSent,
+        long ringDeltaBytes,
+        long saves,
+        long savedBytes,
+        long recordPublishes,
+        long ringMergesChanged,
+        long podOps,
+        long podOpsFailed) {
 
     static final TrafficSample ZERO = new TrafficSample(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
@@ -34,16 +44,34 @@ record TrafficSample(long udpBytes, long streamBytes, long ringStatesSent, long 
     }
 
     TrafficSample plus(TrafficSample o) {
-        return new TrafficSample(udpBytes + o.udpBytes, streamBytes + o.streamBytes, ringStatesSent + o.ringStatesSent,
-                ringStateBytes + o.ringStateBytes, ringDeltasSent + o.ringDeltasSent, ringDeltaBytes + o.ringDeltaBytes,
-                saves + o.saves, savedBytes + o.savedBytes, recordPublishes + o.recordPublishes,
-                ringMergesChanged + o.ringMergesChanged, podOps + o.podOps, podOpsFailed + o.podOpsFailed);
+        return new TrafficSample(
+                udpBytes + o.udpBytes,
+                streamBytes + o.streamBytes,
+                ringStatesSent + o.ringStatesSent,
+                ringStateBytes + o.ringStateBytes,
+                ringDeltasSent + o.ringDeltasSent,
+                ringDeltaBytes + o.ringDeltaBytes,
+                saves + o.saves,
+                savedBytes + o.savedBytes,
+                recordPublishes + o.recordPublishes,
+                ringMergesChanged + o.ringMergesChanged,
+                podOps + o.podOps,
+                podOpsFailed + o.podOpsFailed);
     }
 
     TrafficSample minus(TrafficSample o) {
-        return new TrafficSample(udpBytes - o.udpBytes, streamBytes - o.streamBytes, ringStatesSent - o.ringStatesSent,
-                ringStateBytes - o.ringStateBytes, ringDeltasSent - o.ringDeltasSent, ringDeltaBytes - o.ringDeltaBytes,
-                saves - o.saves, savedBytes - o.savedBytes, recordPublishes - o.recordPublishes,
-                ringMergesChanged - o.ringMergesChanged, podOps - o.podOps, podOpsFailed - o.podOpsFailed);
+        return new TrafficSample(
+                udpBytes - o.udpBytes,
+                streamBytes - o.streamBytes,
+                ringStatesSent - o.ringStatesSent,
+                ringStateBytes - o.ringStateBytes,
+                ringDeltasSent - o.ringDeltasSent,
+                ringDeltaBytes - o.ringDeltaBytes,
+                saves - o.saves,
+                savedBytes - o.savedBytes,
+                recordPublishes - o.recordPublishes,
+                ringMergesChanged - o.ringMergesChanged,
+                podOps - o.podOps,
+                podOpsFailed - o.podOpsFailed);
     }
 }

@@ -14,8 +14,10 @@ class StateDirLockTest {
         Path state = dir.resolve("state"); // created by the lock: it is the first thing the agent does
         StateDirLock first = StateDirLock.acquire(state);
         assertThat(state.resolve("lock")).exists();
-        assertThatThrownBy(() -> StateDirLock.acquire(state)).isInstanceOf(StateDirLock.HeldException.class)
-                .hasMessageContaining("another weft agent is already running").hasMessageContaining("--state-dir");
+        assertThatThrownBy(() -> StateDirLock.acquire(state))
+                .isInstanceOf(StateDirLock.HeldException.class)
+                .hasMessageContaining("another weft agent is already running")
+                .hasMessageContaining("--state-dir");
         first.close();
         try (StateDirLock again = StateDirLock.acquire(state)) {
             assertThat(again).isNotNull();

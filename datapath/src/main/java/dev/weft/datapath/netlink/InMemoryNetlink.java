@@ -92,26 +92,52 @@ public final class InMemoryNetlink implements Netlink {
         switch (spec) {
             case LinkSpec.Vxlan v -> {
                 if (v.underlayIndex() != 0) require(v.underlayIndex(), what);
-                created = new Link(nextIndex++, v.name(), "vxlan", 0, v.mtu() > 0 ? v.mtu() : 1450,
-                        v.mac() != null ? v.mac() : nextMac(), 0, v.underlayIndex(),
+                created = new Link(
+                        nextIndex++,
+                        v.name(),
+                        "vxlan",
+                        0,
+                        v.mtu() > 0 ? v.mtu() : 1450,
+                        v.mac() != null ? v.mac() : nextMac(),
+                        0,
+                        v.underlayIndex(),
                         new VxlanInfo(v.vni(), v.port(), v.local(), v.underlayIndex(), v.learning()));
             }
             case LinkSpec.Veth v -> {
-                if (v.peerNetns() == null && (nameTaken(v.peerName()) || v.peerName().equals(v.name()))) {
+                if (v.peerNetns() == null
+                        && (nameTaken(v.peerName()) || v.peerName().equals(v.name()))) {
                     throw new NetlinkException(Errno.EEXIST, what, null);
                 }
                 int mtu = v.mtu() > 0 ? v.mtu() : 1500;
-                created = new Link(nextIndex++, v.name(), "veth", 0, mtu, v.mac() != null ? v.mac() : nextMac(), 0, 0, null);
+                created = new Link(
+                        nextIndex++, v.name(), "veth", 0, mtu, v.mac() != null ? v.mac() : nextMac(), 0, 0, null);
                 if (v.peerNetns() == null) {
-                    Link peer = new Link(nextIndex++, v.peerName(), "veth", 0, mtu,
-                            v.peerMac() != null ? v.peerMac() : nextMac(), 0, created.index(), null);
+                    Link peer = new Link(
+                            nextIndex++,
+                            v.peerName(),
+                            "veth",
+                            0,
+                            mtu,
+                            v.peerMac() != null ? v.peerMac() : nextMac(),
+                            0,
+                            created.index(),
+                            null);
                     links.put(peer.index(), peer);
                     vethPeer.put(peer.index(), created.index());
                     vethPeer.put(created.index(), peer.index());
                 }
             }
-            case LinkSpec.Bridge b -> created = new Link(nextIndex++, b.name(), "bridge", 0, b.mtu() > 0 ? b.mtu() : 1500,
-                    b.mac() != null ? b.mac() : nextMac(), 0, 0, null);
+            case LinkSpec.Bridge b ->
+                created = new Link(
+                        nextIndex++,
+                        b.name(),
+                        "bridge",
+                        0,
+                        b.mtu() > 0 ? b.mtu() : 1500,
+                        b.mac() != null ? b.mac() : nextMac(),
+                        0,
+                        0,
+                        null);
         }
         links.put(created.index(), created);
         return created;
@@ -122,17 +148,28 @@ public final class InMemoryNetlink implements Netlink {
         String what = "RTM_SETLINK " + u;
         request(what);
         Link l = require(u.index, what);
-        if (u.name != null && !u.name.equals(l.name()) && nameTaken(u.name)) throw new NetlinkException(Errno.EEXIST, what, null);
+        if (u.name != null && !u.name.equals(l.name()) && nameTaken(u.name))
+            throw new NetlinkException(Errno.EEXIST, what, null);
         if (u.masterIndex != null && u.masterIndex != 0) require(u.masterIndex, what);
         if (u.netns != null) {
             removeLink(l.index(), false);
             return;
         }
         int flags = l.flags();
-        if (u.up != null) flags = u.up ? (flags | Rtnl.IFF_UP | Rtnl.IFF_LOWER_UP) : (flags & ~(Rtnl.IFF_UP | Rtnl.IFF_LOWER_UP));
-        links.put(l.index(), new Link(l.index(), u.name != null ? u.name : l.name(), l.kind(), flags,
-                u.mtu != null ? u.mtu : l.mtu(), u.mac != null ? u.mac : l.mac(),
-                u.masterIndex != null ? u.masterIndex : l.masterIndex(), l.linkIndex(), l.vxlan()));
+        if (u.up != null)
+            flags = u.up ? (flags | Rtnl.IFF_UP | Rtnl.IFF_LOWER_UP) : (flags & ~(Rtnl.IFF_UP | Rtnl.IFF_LOWER_UP));
+        links.put(
+                l.index(),
+                new Link(
+                        l.index(),
+                        u.name != null ? u.name : l.name(),
+                        l.kind(),
+                        flags,
+                        u.mtu != null ? u.mtu : l.mtu(),
+                        u.mac != null ? u.mac : l.mac(),
+                        u.masterIndex != null ? u.masterIndex : l.masterIndex(),
+                        l.linkIndex(),
+                        l.vxlan()));
         if (u.up != null && !u.up) {
             routes.removeIf(r -> r.outputIndex() == l.index());
         }
@@ -169,7 +206,8 @@ public final class InMemoryNetlink implements Netlink {
         String what = "RTM_NEWADDR " + a;
         request(what);
         require(a.index(), what);
-        boolean exists = addresses.stream().anyMatch(x -> x.index() == a.index() && x.address().equals(a.address()));
+        boolean exists = addresses.stream()
+                .anyMatch(x -> x.index() == a.index() && x.address().equals(a.address()));
         if (exists && !replace) throw new NetlinkException(Errno.EEXIST, what, null);
         addresses.removeIf(x -> x.index() == a.index() && x.address().equals(a.address()));
         addresses.add(a);
@@ -185,8 +223,11 @@ public final class InMemoryNetlink implements Netlink {
     }
 
     private static boolean sameKey(Route a, Route b) {
-        return a.family() == b.family() && a.table() == b.table() && a.prefixLength() == b.prefixLength()
-                && Objects.equals(a.destination(), b.destination()) && a.priority() == b.priority();
+        return a.family() == b.family()
+                && a.table() == b.table()
+                && a.prefixLength() == b.prefixLength()
+                && Objects.equals(a.destination(), b.destination())
+                && a.priority() == b.priority();
     }
 
     @Override
@@ -222,7 +263,8 @@ public final class InMemoryNetlink implements Netlink {
 
     private static boolean sameNeighbour(Neighbour a, Neighbour b) {
         if (a.family() != b.family() || a.index() != b.index()) return false;
-        if (a.isFdb()) return Objects.equals(a.lladdr(), b.lladdr()) && Objects.equals(a.destination(), b.destination());
+        if (a.isFdb())
+            return Objects.equals(a.lladdr(), b.lladdr()) && Objects.equals(a.destination(), b.destination());
         return Objects.equals(a.destination(), b.destination());
     }
 
@@ -260,6 +302,5 @@ public final class InMemoryNetlink implements Netlink {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

@@ -12,8 +12,16 @@ public sealed interface LinkSpec {
      * {@code underlayIndex}: the underlay interface (0: any); {@code mtu} 0 = default; {@code mac}
      * null = random.
      */
-    record Vxlan(String name, int vni, int port, InetAddress local, int underlayIndex, boolean learning,
-                 int mtu, MacAddress mac) implements LinkSpec {
+    record Vxlan(
+            String name,
+            int vni,
+            int port,
+            InetAddress local,
+            int underlayIndex,
+            boolean learning,
+            int mtu,
+            MacAddress mac)
+            implements LinkSpec {
         public Vxlan {
             if (vni < 0 || vni > 0xffffff) {
                 throw new IllegalArgumentException("VNI must be 0..16777215, got " + vni);

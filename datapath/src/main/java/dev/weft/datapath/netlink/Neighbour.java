@@ -7,8 +7,8 @@ import java.net.InetAddress;
  * forwarding-database entry ({@code bridge fdb}). {@code destination} is the IP (for an FDB entry
  * on a VXLAN device: the remote VTEP's underlay address, NDA_DST); {@code lladdr} the MAC.
  */
-public record Neighbour(int family, int index, InetAddress destination, MacAddress lladdr, int state, int flags,
-                        int masterIndex) {
+public record Neighbour(
+        int family, int index, InetAddress destination, MacAddress lladdr, int state, int flags, int masterIndex) {
 
     /** {@code ip neigh replace <ip> lladdr <mac> dev <index> nud permanent}. */
     public static Neighbour permanent(int index, InetAddress ip, MacAddress mac) {
@@ -31,9 +31,10 @@ public record Neighbour(int family, int index, InetAddress destination, MacAddre
     @Override
     public String toString() {
         if (isFdb()) {
-            return "fdb " + lladdr + " dev " + index + (destination == null ? "" : " dst " + destination.getHostAddress());
+            return "fdb " + lladdr + " dev " + index
+                    + (destination == null ? "" : " dst " + destination.getHostAddress());
         }
-        return "neigh " + (destination == null ? "?" : destination.getHostAddress()) + " lladdr " + lladdr
-                + " dev " + index + " state 0x" + Integer.toHexString(state);
+        return "neigh " + (destination == null ? "?" : destination.getHostAddress()) + " lladdr " + lladdr + " dev "
+                + index + " state 0x" + Integer.toHexString(state);
     }
 }

@@ -12,8 +12,9 @@ import java.util.List;
  */
 public final class NetlinkEvents implements AutoCloseable {
     /** Default groups: links, IPv4/IPv6 routes, neighbours (incl. FDB). */
-    public static final int[] DEFAULT_GROUPS = {Rtnl.RTNLGRP_LINK, Rtnl.RTNLGRP_NEIGH, Rtnl.RTNLGRP_IPV4_ROUTE,
-            Rtnl.RTNLGRP_IPV6_ROUTE};
+    public static final int[] DEFAULT_GROUPS = {
+        Rtnl.RTNLGRP_LINK, Rtnl.RTNLGRP_NEIGH, Rtnl.RTNLGRP_IPV4_ROUTE, Rtnl.RTNLGRP_IPV6_ROUTE
+    };
 
     private final NetlinkSocket socket;
     private long malformed;

@@ -41,7 +41,8 @@ public final class NetlinkSocket implements AutoCloseable {
     public static NetlinkSocket open(int... groups) {
         int fd = NetlinkSyscalls.socket();
         try {
-            NetlinkSyscalls.setsockoptInt(fd, NetlinkSyscalls.SOL_NETLINK, NetlinkSyscalls.NETLINK_EXT_ACK, 1, "NETLINK_EXT_ACK");
+            NetlinkSyscalls.setsockoptInt(
+                    fd, NetlinkSyscalls.SOL_NETLINK, NetlinkSyscalls.NETLINK_EXT_ACK, 1, "NETLINK_EXT_ACK");
             if (groups.length > 0) {
                 NetlinkSyscalls.setsockoptInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, 4 << 20, "SO_RCVBUFFORCE");
             } else {
@@ -49,7 +50,12 @@ public final class NetlinkSocket implements AutoCloseable {
             }
             int port = NetlinkSyscalls.bindNetlink(fd);
             for (int g : groups) {
-                NetlinkSyscalls.setsockoptInt(fd, NetlinkSyscalls.SOL_NETLINK, NetlinkSyscalls.NETLINK_ADD_MEMBERSHIP, g, "NETLINK_ADD_MEMBERSHIP " + g);
+                NetlinkSyscalls.setsockoptInt(
+                        fd,
+                        NetlinkSyscalls.SOL_NETLINK,
+                        NetlinkSyscalls.NETLINK_ADD_MEMBERSHIP,
+                        g,
+                        "NETLINK_ADD_MEMBERSHIP " + g);
             }
             return new NetlinkSocket(fd, port);
         } catch (RuntimeException e) {
@@ -95,7 +101,8 @@ public final class NetlinkSocket implements AutoCloseable {
             throw new NetlinkException(errno, "recv(netlink) for " + what, null);
         }
         if (n > RECV_BUFFER) {
-            throw new NetlinkDecodeException("netlink datagram of " + n + " bytes exceeds the " + RECV_BUFFER + "-byte buffer");
+            throw new NetlinkDecodeException(
+                    "netlink datagram of " + n + " bytes exceeds the " + RECV_BUFFER + "-byte buffer");
         }
         byte[] copy = recvBuf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
         return NlMessage.split(ByteBuffer.wrap(copy).order(ByteOrder.nativeOrder()));
@@ -124,7 +131,8 @@ public final class NetlinkSocket implements AutoCloseable {
                 if (m.seq() != s) continue;
                 if (m.type() == Rtnl.NLMSG_ERROR) {
                     NlMessage.ErrorInfo e = m.error();
-                    throw new NetlinkException(e.errno() == 0 ? Errno.ENOENT : e.errno(), description, e.kernelMessage());
+                    throw new NetlinkException(
+                            e.errno() == 0 ? Errno.ENOENT : e.errno(), description, e.kernelMessage());
                 }
                 return m;
             }

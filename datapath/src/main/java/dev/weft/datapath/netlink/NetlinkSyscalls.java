@@ -1,14 +1,13 @@
 package dev.weft.datapath.netlink;
 
-import dev.weft.datapath.sys.Libc;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.weft.datapath.sys.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The system calls of the netlink client, over the datapath's one FFM glue ({@link Libc}): each returns the result or

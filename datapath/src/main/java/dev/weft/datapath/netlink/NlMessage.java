@@ -20,14 +20,15 @@ public record NlMessage(int type, int flags, int seq, int portId, ByteBuffer pay
         while (pos + Rtnl.NLMSG_HDRLEN <= end) {
             int len = b.getInt(pos);
             if (len < Rtnl.NLMSG_HDRLEN || pos + len > end) {
-                throw new NetlinkDecodeException("nlmsghdr with bad length " + len + " at offset " + pos
-                        + " of a " + (end - b.position()) + "-byte datagram");
+                throw new NetlinkDecodeException("nlmsghdr with bad length " + len + " at offset " + pos + " of a "
+                        + (end - b.position()) + "-byte datagram");
             }
             int type = Short.toUnsignedInt(b.getShort(pos + 4));
             int flags = Short.toUnsignedInt(b.getShort(pos + 6));
             int seq = b.getInt(pos + 8);
             int pid = b.getInt(pos + 12);
-            ByteBuffer payload = b.slice(pos + Rtnl.NLMSG_HDRLEN, len - Rtnl.NLMSG_HDRLEN).order(ByteOrder.nativeOrder());
+            ByteBuffer payload =
+                    b.slice(pos + Rtnl.NLMSG_HDRLEN, len - Rtnl.NLMSG_HDRLEN).order(ByteOrder.nativeOrder());
             out.add(new NlMessage(type, flags, seq, pid, payload));
             pos += Rtnl.align(len);
         }

@@ -72,7 +72,12 @@ public final class NlMessageWriter {
     }
 
     public NlMessageWriter attrU16(int attrType, int v) {
-        return attr(attrType, ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort((short) v).array());
+        return attr(
+                attrType,
+                ByteBuffer.allocate(2)
+                        .order(ByteOrder.nativeOrder())
+                        .putShort((short) v)
+                        .array());
     }
 
     public NlMessageWriter attrU16be(int attrType, int v) {
@@ -80,7 +85,9 @@ public final class NlMessageWriter {
     }
 
     public NlMessageWriter attrU32(int attrType, int v) {
-        return attr(attrType, ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(v).array());
+        return attr(
+                attrType,
+                ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(v).array());
     }
 
     /** A NUL-terminated string attribute. */

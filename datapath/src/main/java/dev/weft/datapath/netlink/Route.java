@@ -7,9 +7,19 @@ import java.net.InetAddress;
  * {@code gateway}, {@code preferredSource} may be null; {@code outputIndex} 0 = none;
  * {@code flags} carries {@link Rtnl#RTNH_F_ONLINK}. Build with {@link #builder()}.
  */
-public record Route(int family, InetAddress destination, int prefixLength, InetAddress gateway, int outputIndex,
-                    int table, int protocol, int scope, int type, int flags, int priority,
-                    InetAddress preferredSource) {
+public record Route(
+        int family,
+        InetAddress destination,
+        int prefixLength,
+        InetAddress gateway,
+        int outputIndex,
+        int table,
+        int protocol,
+        int scope,
+        int type,
+        int flags,
+        int priority,
+        InetAddress preferredSource) {
 
     public boolean onlink() {
         return (flags & Rtnl.RTNH_F_ONLINK) != 0;
@@ -137,8 +147,19 @@ public record Route(int family, InetAddress destination, int prefixLength, InetA
             if (prefixLength < 0 || prefixLength > max) {
                 throw new IllegalArgumentException("prefix length " + prefixLength + " out of range 0.." + max);
             }
-            return new Route(fam, destination, prefixLength, gateway, outputIndex, table, protocol, scope, type,
-                    flags, priority, preferredSource);
+            return new Route(
+                    fam,
+                    destination,
+                    prefixLength,
+                    gateway,
+                    outputIndex,
+                    table,
+                    protocol,
+                    scope,
+                    type,
+                    flags,
+                    priority,
+                    preferredSource);
         }
     }
 }

@@ -32,8 +32,8 @@ public final class RtNetlink implements Netlink {
 
     @Override
     public List<Link> links() {
-        return decodeAll(socket.requestDump(RtnlCodec.dumpLinks(), "RTM_GETLINK dump"), Rtnl.RTM_NEWLINK,
-                RtnlCodec::decodeLink);
+        return decodeAll(
+                socket.requestDump(RtnlCodec.dumpLinks(), "RTM_GETLINK dump"), Rtnl.RTM_NEWLINK, RtnlCodec::decodeLink);
     }
 
     @Override
@@ -49,7 +49,8 @@ public final class RtNetlink implements Netlink {
     @Override
     public Optional<Link> link(int index) {
         try {
-            return Optional.of(RtnlCodec.decodeLink(socket.requestOne(RtnlCodec.getLink(index), "RTM_GETLINK index " + index)));
+            return Optional.of(
+                    RtnlCodec.decodeLink(socket.requestOne(RtnlCodec.getLink(index), "RTM_GETLINK index " + index)));
         } catch (NetlinkException e) {
             if (e.isNotFound()) return Optional.empty();
             throw e;
@@ -71,11 +72,13 @@ public final class RtNetlink implements Netlink {
 
     private static String describe(LinkSpec spec) {
         return switch (spec) {
-            case LinkSpec.Vxlan v -> v.name() + " type vxlan id " + v.vni() + " dstport " + v.port()
-                    + (v.local() == null ? "" : " local " + v.local().getHostAddress())
-                    + (v.underlayIndex() == 0 ? "" : " dev " + v.underlayIndex()) + (v.learning() ? "" : " nolearning");
-            case LinkSpec.Veth v -> v.name() + " type veth peer " + v.peerName()
-                    + (v.peerNetns() == null ? "" : " netns " + v.peerNetns());
+            case LinkSpec.Vxlan v ->
+                v.name() + " type vxlan id " + v.vni() + " dstport " + v.port()
+                        + (v.local() == null ? "" : " local " + v.local().getHostAddress())
+                        + (v.underlayIndex() == 0 ? "" : " dev " + v.underlayIndex())
+                        + (v.learning() ? "" : " nolearning");
+            case LinkSpec.Veth v ->
+                v.name() + " type veth peer " + v.peerName() + (v.peerNetns() == null ? "" : " netns " + v.peerNetns());
             case LinkSpec.Bridge b -> b.name() + " type bridge";
         };
     }
@@ -97,7 +100,9 @@ public final class RtNetlink implements Netlink {
 
     @Override
     public List<Address> addresses(int family) {
-        return decodeAll(socket.requestDump(RtnlCodec.dumpAddresses(family), "RTM_GETADDR dump"), Rtnl.RTM_NEWADDR,
+        return decodeAll(
+                socket.requestDump(RtnlCodec.dumpAddresses(family), "RTM_GETADDR dump"),
+                Rtnl.RTM_NEWADDR,
                 RtnlCodec::decodeAddress);
     }
 
@@ -113,13 +118,16 @@ public final class RtNetlink implements Netlink {
 
     @Override
     public List<Route> routes(int family) {
-        return decodeAll(socket.requestDump(RtnlCodec.dumpRoutes(family), "RTM_GETROUTE dump"), Rtnl.RTM_NEWROUTE,
+        return decodeAll(
+                socket.requestDump(RtnlCodec.dumpRoutes(family), "RTM_GETROUTE dump"),
+                Rtnl.RTM_NEWROUTE,
                 RtnlCodec::decodeRoute);
     }
 
     @Override
     public void addRoute(Route route, boolean replace) {
-        socket.requestAck(RtnlCodec.addRoute(route, replace), (replace ? "RTM_NEWROUTE replace " : "RTM_NEWROUTE ") + route);
+        socket.requestAck(
+                RtnlCodec.addRoute(route, replace), (replace ? "RTM_NEWROUTE replace " : "RTM_NEWROUTE ") + route);
     }
 
     @Override
@@ -129,8 +137,10 @@ public final class RtNetlink implements Netlink {
 
     @Override
     public List<Neighbour> neighbours(int family) {
-        return decodeAll(socket.requestDump(RtnlCodec.dumpNeighbours(family), "RTM_GETNEIGH dump family " + family),
-                Rtnl.RTM_NEWNEIGH, RtnlCodec::decodeNeighbour);
+        return decodeAll(
+                socket.requestDump(RtnlCodec.dumpNeighbours(family), "RTM_GETNEIGH dump family " + family),
+                Rtnl.RTM_NEWNEIGH,
+                RtnlCodec::decodeNeighbour);
     }
 
     @Override

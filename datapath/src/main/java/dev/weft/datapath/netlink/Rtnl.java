@@ -38,6 +38,7 @@ public final class Rtnl {
     public static final int NLM_F_CAPPED = 0x100;
     /** In an NLMSG_ERROR: extended-ack TLVs follow. */
     public static final int NLM_F_ACK_TLVS = 0x200;
+
     public static final int NLMSGERR_ATTR_MSG = 1;
 
     public static final int RTM_NEWLINK = 16;

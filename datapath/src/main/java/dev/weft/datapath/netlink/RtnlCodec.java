@@ -1,10 +1,10 @@
 package dev.weft.datapath.netlink;
 
+import static dev.weft.datapath.netlink.Rtnl.*;
+
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
-
-import static dev.weft.datapath.netlink.Rtnl.*;
 
 /**
  * Pure encoding of rtnetlink requests and decoding of the kernel's messages. No I/O; the
@@ -19,7 +19,13 @@ public final class RtnlCodec {
     static final int CREATE_REPLACE = ACK | NLM_F_CREATE | NLM_F_REPLACE;
 
     private static NlMessageWriter ifinfo(int type, int flags, int family, int index, int ifFlags, int change) {
-        return new NlMessageWriter(type, flags).u8(family).u8(0).u16(0).u32(index).u32(ifFlags).u32(change);
+        return new NlMessageWriter(type, flags)
+                .u8(family)
+                .u8(0)
+                .u16(0)
+                .u32(index)
+                .u32(ifFlags)
+                .u32(change);
     }
 
     // ---------------------------------------------------------------- links
@@ -52,7 +58,9 @@ public final class RtnlCodec {
                 int data = w.beginNested(IFLA_INFO_DATA);
                 w.attrU32(IFLA_VXLAN_ID, v.vni());
                 if (v.local() != null) {
-                    w.attr(v.local() instanceof Inet4Address ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, v.local().getAddress());
+                    w.attr(
+                            v.local() instanceof Inet4Address ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6,
+                            v.local().getAddress());
                 }
                 if (v.underlayIndex() > 0) {
                     w.attrU32(IFLA_VXLAN_LINK, v.underlayIndex());
@@ -131,18 +139,35 @@ public final class RtnlCodec {
                 if (local == null) {
                     local = data.inet(IFLA_VXLAN_LOCAL6);
                 }
-                vx = new VxlanInfo(data.u32(IFLA_VXLAN_ID, 0), data.u16be(IFLA_VXLAN_PORT, 0), local,
-                        data.u32(IFLA_VXLAN_LINK, 0), data.u8(IFLA_VXLAN_LEARNING, 0) != 0);
+                vx = new VxlanInfo(
+                        data.u32(IFLA_VXLAN_ID, 0),
+                        data.u16be(IFLA_VXLAN_PORT, 0),
+                        local,
+                        data.u32(IFLA_VXLAN_LINK, 0),
+                        data.u8(IFLA_VXLAN_LEARNING, 0) != 0);
             }
         }
-        return new Link(index, a.string(IFLA_IFNAME), kind, flags, a.u32(IFLA_MTU, 0), a.mac(IFLA_ADDRESS),
-                a.u32(IFLA_MASTER, 0), a.u32(IFLA_LINK, 0), vx);
+        return new Link(
+                index,
+                a.string(IFLA_IFNAME),
+                kind,
+                flags,
+                a.u32(IFLA_MTU, 0),
+                a.mac(IFLA_ADDRESS),
+                a.u32(IFLA_MASTER, 0),
+                a.u32(IFLA_LINK, 0),
+                vx);
     }
 
     // ---------------------------------------------------------------- addresses
 
     public static NlMessageWriter dumpAddresses(int family) {
-        return new NlMessageWriter(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP).u8(family).u8(0).u8(0).u8(0).u32(0);
+        return new NlMessageWriter(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP)
+                .u8(family)
+                .u8(0)
+                .u8(0)
+                .u8(0)
+                .u32(0);
     }
 
     public static NlMessageWriter addAddress(Address a, boolean replace) {
@@ -155,7 +180,11 @@ public final class RtnlCodec {
 
     private static NlMessageWriter address(int type, int flags, Address a) {
         NlMessageWriter w = new NlMessageWriter(type, flags)
-                .u8(a.family()).u8(a.prefixLength()).u8(0).u8(a.scope()).u32(a.index());
+                .u8(a.family())
+                .u8(a.prefixLength())
+                .u8(0)
+                .u8(a.scope())
+                .u32(a.index());
         byte[] ip = a.address().getAddress();
         w.attr(IFA_LOCAL, ip);
         w.attr(IFA_ADDRESS, ip);
@@ -173,15 +202,28 @@ public final class RtnlCodec {
         if (ip == null) {
             ip = a.inet(IFA_ADDRESS);
         }
-        return new Address(Byte.toUnsignedInt(p.get(0)), p.getInt(4), ip, Byte.toUnsignedInt(p.get(1)),
-                Byte.toUnsignedInt(p.get(3)), a.string(IFA_LABEL));
+        return new Address(
+                Byte.toUnsignedInt(p.get(0)),
+                p.getInt(4),
+                ip,
+                Byte.toUnsignedInt(p.get(1)),
+                Byte.toUnsignedInt(p.get(3)),
+                a.string(IFA_LABEL));
     }
 
     // ---------------------------------------------------------------- routes
 
     public static NlMessageWriter dumpRoutes(int family) {
         return new NlMessageWriter(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP)
-                .u8(family).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u32(0);
+                .u8(family)
+                .u8(0)
+                .u8(0)
+                .u8(0)
+                .u8(0)
+                .u8(0)
+                .u8(0)
+                .u8(0)
+                .u32(0);
     }
 
     public static NlMessageWriter addRoute(Route r, boolean replace) {
@@ -195,8 +237,14 @@ public final class RtnlCodec {
 
     private static NlMessageWriter route(int type, int flags, Route r, int scope) {
         NlMessageWriter w = new NlMessageWriter(type, flags)
-                .u8(r.family()).u8(r.prefixLength()).u8(0).u8(0)
-                .u8(r.table() < 256 ? r.table() : RT_TABLE_UNSPEC).u8(r.protocol()).u8(scope).u8(r.type())
+                .u8(r.family())
+                .u8(r.prefixLength())
+                .u8(0)
+                .u8(0)
+                .u8(r.table() < 256 ? r.table() : RT_TABLE_UNSPEC)
+                .u8(r.protocol())
+                .u8(scope)
+                .u8(r.type())
                 .u32(r.flags());
         w.attrU32(RTA_TABLE, r.table());
         if (r.destination() != null) w.attr(RTA_DST, r.destination().getAddress());
@@ -212,9 +260,18 @@ public final class RtnlCodec {
         require(p, RTMSG_LEN, "rtmsg");
         NlAttributes a = NlAttributes.parse(p, RTMSG_LEN, p.limit());
         int table = a.u32(RTA_TABLE, Byte.toUnsignedInt(p.get(4)));
-        return new Route(Byte.toUnsignedInt(p.get(0)), a.inet(RTA_DST), Byte.toUnsignedInt(p.get(1)),
-                a.inet(RTA_GATEWAY), a.u32(RTA_OIF, 0), table, Byte.toUnsignedInt(p.get(5)),
-                Byte.toUnsignedInt(p.get(6)), Byte.toUnsignedInt(p.get(7)), p.getInt(8), a.u32(RTA_PRIORITY, 0),
+        return new Route(
+                Byte.toUnsignedInt(p.get(0)),
+                a.inet(RTA_DST),
+                Byte.toUnsignedInt(p.get(1)),
+                a.inet(RTA_GATEWAY),
+                a.u32(RTA_OIF, 0),
+                table,
+                Byte.toUnsignedInt(p.get(5)),
+                Byte.toUnsignedInt(p.get(6)),
+                Byte.toUnsignedInt(p.get(7)),
+                p.getInt(8),
+                a.u32(RTA_PRIORITY, 0),
                 a.inet(RTA_PREFSRC));
     }
 
@@ -222,7 +279,13 @@ public final class RtnlCodec {
 
     public static NlMessageWriter dumpNeighbours(int family) {
         return new NlMessageWriter(RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP)
-                .u8(family).u8(0).u16(0).u32(0).u16(0).u8(0).u8(0);
+                .u8(family)
+                .u8(0)
+                .u16(0)
+                .u32(0)
+                .u16(0)
+                .u8(0)
+                .u8(0);
     }
 
     public static NlMessageWriter addNeighbour(Neighbour n, boolean replace) {
@@ -235,7 +298,13 @@ public final class RtnlCodec {
 
     private static NlMessageWriter neighbour(int type, int flags, Neighbour n) {
         NlMessageWriter w = new NlMessageWriter(type, flags)
-                .u8(n.family()).u8(0).u16(0).u32(n.index()).u16(n.state()).u8(n.flags()).u8(0);
+                .u8(n.family())
+                .u8(0)
+                .u16(0)
+                .u32(n.index())
+                .u16(n.state())
+                .u8(n.flags())
+                .u8(0);
         if (n.destination() != null) w.attr(NDA_DST, n.destination().getAddress());
         if (n.lladdr() != null) w.attr(NDA_LLADDR, n.lladdr().bytes());
         if (n.masterIndex() != 0) w.attrU32(NDA_MASTER, n.masterIndex());
@@ -246,8 +315,14 @@ public final class RtnlCodec {
         ByteBuffer p = m.payload();
         require(p, NDMSG_LEN, "ndmsg");
         NlAttributes a = NlAttributes.parse(p, NDMSG_LEN, p.limit());
-        return new Neighbour(Byte.toUnsignedInt(p.get(0)), p.getInt(4), a.inet(NDA_DST), a.mac(NDA_LLADDR),
-                Short.toUnsignedInt(p.getShort(8)), Byte.toUnsignedInt(p.get(10)), a.u32(NDA_MASTER, 0));
+        return new Neighbour(
+                Byte.toUnsignedInt(p.get(0)),
+                p.getInt(4),
+                a.inet(NDA_DST),
+                a.mac(NDA_LLADDR),
+                Short.toUnsignedInt(p.getShort(8)),
+                Byte.toUnsignedInt(p.get(10)),
+                a.u32(NDA_MASTER, 0));
     }
 
     // ---------------------------------------------------------------- events
@@ -258,7 +333,8 @@ public final class RtnlCodec {
             case RTM_NEWLINK, RTM_DELLINK -> new NetlinkEvent.LinkEvent(m.type() == RTM_DELLINK, decodeLink(m));
             case RTM_NEWADDR, RTM_DELADDR -> new NetlinkEvent.AddressEvent(m.type() == RTM_DELADDR, decodeAddress(m));
             case RTM_NEWROUTE, RTM_DELROUTE -> new NetlinkEvent.RouteEvent(m.type() == RTM_DELROUTE, decodeRoute(m));
-            case RTM_NEWNEIGH, RTM_DELNEIGH -> new NetlinkEvent.NeighbourEvent(m.type() == RTM_DELNEIGH, decodeNeighbour(m));
+            case RTM_NEWNEIGH, RTM_DELNEIGH ->
+                new NetlinkEvent.NeighbourEvent(m.type() == RTM_DELNEIGH, decodeNeighbour(m));
             default -> null;
         };
     }

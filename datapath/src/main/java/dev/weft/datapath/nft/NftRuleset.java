@@ -1,7 +1,6 @@
 package dev.weft.datapath.nft;
 
 import dev.weft.ipam.addr.Cidr;
-
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -40,7 +39,11 @@ public final class NftRuleset {
             s.append("    ip saddr ").append(v4).append(" masquerade fully-random\n");
         }
         if (v6 != null) {
-            s.append("    ip6 saddr ").append(v6).append(" ip6 daddr ").append(v6).append(" return\n");
+            s.append("    ip6 saddr ")
+                    .append(v6)
+                    .append(" ip6 daddr ")
+                    .append(v6)
+                    .append(" return\n");
             s.append("    ip6 saddr ").append(v6).append(" masquerade fully-random\n");
         }
         s.append("  }\n");
@@ -60,7 +63,11 @@ public final class NftRuleset {
     }
 
     private static String set(List<Cidr> ranges, boolean v4) {
-        List<String> items = ranges.stream().filter(c -> c.isIpv4() == v4).sorted().map(Cidr::toString).toList();
+        List<String> items = ranges.stream()
+                .filter(c -> c.isIpv4() == v4)
+                .sorted()
+                .map(Cidr::toString)
+                .toList();
         if (items.isEmpty()) return null;
         return items.size() == 1 ? items.getFirst() : items.stream().collect(Collectors.joining(", ", "{ ", " }"));
     }

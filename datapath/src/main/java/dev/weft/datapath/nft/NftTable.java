@@ -1,9 +1,6 @@
 package dev.weft.datapath.nft;
 
 import dev.weft.ipam.addr.Cidr;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps {@code table inet weft} as {@link NftRuleset} renders it, using the {@code nft} tool
@@ -63,7 +62,9 @@ public final class NftTable {
             return true;
         } catch (NftException e) {
             errors++;
-            log.warn("nftables reconcile failed: {} (is the nft tool installed and is nf_tables available?)", e.getMessage());
+            log.warn(
+                    "nftables reconcile failed: {} (is the nft tool installed and is nf_tables available?)",
+                    e.getMessage());
             return false;
         }
     }

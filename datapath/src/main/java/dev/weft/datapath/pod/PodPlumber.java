@@ -4,10 +4,10 @@ import dev.weft.datapath.netlink.Address;
 import dev.weft.datapath.netlink.Link;
 import dev.weft.datapath.netlink.LinkSpec;
 import dev.weft.datapath.netlink.LinkUpdate;
+import dev.weft.datapath.netlink.Neighbour;
 import dev.weft.datapath.netlink.Netlink;
 import dev.weft.datapath.netlink.NetlinkException;
 import dev.weft.datapath.netlink.NetlinkNamespace;
-import dev.weft.datapath.netlink.Neighbour;
 import dev.weft.datapath.netlink.Route;
 import dev.weft.datapath.netlink.Rtnl;
 import java.io.UncheckedIOException;
@@ -88,30 +88,45 @@ public final class PodPlumber {
         try (NetlinkNamespace ns = openPodNamespace(spec)) {
             Netlink pod = ns.netlink();
             if (pod.link(spec.ifName()).isPresent()) {
-                throw new PodPlumbingException(PodPlumbingException.Kind.INTERFACE_EXISTS,
+                throw new PodPlumbingException(
+                        PodPlumbingException.Kind.INTERFACE_EXISTS,
                         "interface " + spec.ifName() + " already exists in " + spec.netns());
             }
             // A host veth of this name without its pod end is a leftover (e.g. of an agent killed mid-ADD).
             host.link(hostName).ifPresent(stale -> deleteQuietly(stale.index()));
             Link hostEnd;
             try {
-                hostEnd = host.createLink(new LinkSpec.Veth(hostName, spec.ifName(), spec.mtu(), null, null, spec.netns()));
+                hostEnd = host.createLink(
+                        new LinkSpec.Veth(hostName, spec.ifName(), spec.mtu(), null, null, spec.netns()));
             } catch (NetlinkException e) {
                 throw kernel("creating veth " + hostName + " <-> " + spec.ifName() + " in " + spec.netns(), e);
             }
             try {
-                Link podEnd = pod.link(spec.ifName()).orElseThrow(() -> new PodPlumbingException(
-                        PodPlumbingException.Kind.KERNEL, "veth end " + spec.ifName() + " did not appear in " + spec.netns()));
+                Link podEnd = pod.link(spec.ifName())
+                        .orElseThrow(() -> new PodPlumbingException(
+                                PodPlumbingException.Kind.KERNEL,
+                                "veth end " + spec.ifName() + " did not appear in " + spec.netns()));
                 Link hostNow = host.link(hostEnd.index()).orElse(hostEnd);
                 hostSysctl.accept("net/ipv4/conf/" + hostName + "/forwarding", "1");
                 host.updateLink(new LinkUpdate(hostEnd.index()).up(true));
 
                 pod.updateLink(new LinkUpdate(podEnd.index()).up(true));
                 pod.addAddress(Address.of(podEnd.index(), podIp, 32), true);
-                pod.addRoute(Route.builder().destination(GATEWAY_ADDRESS, 32).outputIndex(podEnd.index())
-                        .scope(Rtnl.RT_SCOPE_LINK).build(), true);
-                pod.addRoute(Route.builder().defaultRoute(Rtnl.AF_INET).gateway(GATEWAY_ADDRESS)
-                        .outputIndex(podEnd.index()).onlink(true).build(), true);
+                pod.addRoute(
+                        Route.builder()
+                                .destination(GATEWAY_ADDRESS, 32)
+                                .outputIndex(podEnd.index())
+                                .scope(Rtnl.RT_SCOPE_LINK)
+                                .build(),
+                        true);
+                pod.addRoute(
+                        Route.builder()
+                                .defaultRoute(Rtnl.AF_INET)
+                                .gateway(GATEWAY_ADDRESS)
+                                .outputIndex(podEnd.index())
+                                .onlink(true)
+                                .build(),
+                        true);
                 pod.addNeighbour(Neighbour.permanent(podEnd.index(), GATEWAY_ADDRESS, hostNow.mac()), true);
                 return new PodLinks(hostName, hostNow.mac(), spec.ifName(), podEnd.mac(), spec.mtu());
             } catch (PodPlumbingException e) {
@@ -153,33 +168,47 @@ public final class PodPlumber {
         String hostName = hostIfName(spec.containerId(), spec.ifName());
         Link hostEnd = host.link(hostName).orElseThrow(() -> mismatch("host veth " + hostName + " is missing"));
         if (!hostEnd.isUp()) throw mismatch("host veth " + hostName + " is down");
-        boolean hostRoute = host.routes(Rtnl.AF_INET).stream().anyMatch(r -> podIp.equals(r.destination())
-                && r.prefixLength() == 32 && r.outputIndex() == hostEnd.index() && r.table() == Rtnl.RT_TABLE_MAIN);
+        boolean hostRoute = host.routes(Rtnl.AF_INET).stream()
+                .anyMatch(r -> podIp.equals(r.destination())
+                        && r.prefixLength() == 32
+                        && r.outputIndex() == hostEnd.index()
+                        && r.table() == Rtnl.RT_TABLE_MAIN);
         if (!hostRoute) {
             throw mismatch("node has no route " + podIp.getHostAddress() + "/32 dev " + hostName
                     + " (the datapath reconciler installs it; see `weft status routes`)");
         }
         try (NetlinkNamespace ns = openPodNamespace(spec)) {
             Netlink pod = ns.netlink();
-            Link podEnd = pod.link(spec.ifName()).orElseThrow(() -> mismatch(spec.ifName() + " is missing in " + spec.netns()));
-            if (!"veth".equals(podEnd.kind())) throw mismatch(spec.ifName() + " is a " + podEnd.kind() + ", not a veth");
+            Link podEnd = pod.link(spec.ifName())
+                    .orElseThrow(() -> mismatch(spec.ifName() + " is missing in " + spec.netns()));
+            if (!"veth".equals(podEnd.kind()))
+                throw mismatch(spec.ifName() + " is a " + podEnd.kind() + ", not a veth");
             if (podEnd.linkIndex() != 0 && podEnd.linkIndex() != hostEnd.index()) {
                 throw mismatch(spec.ifName() + " is not the peer of " + hostName);
             }
             if (!podEnd.isUp()) throw mismatch(spec.ifName() + " is down");
-            if (podEnd.mtu() != spec.mtu()) throw mismatch(spec.ifName() + " has MTU " + podEnd.mtu() + ", expected " + spec.mtu());
+            if (podEnd.mtu() != spec.mtu())
+                throw mismatch(spec.ifName() + " has MTU " + podEnd.mtu() + ", expected " + spec.mtu());
             List<Address> addrs = pod.addresses(Rtnl.AF_INET);
-            if (addrs.stream().noneMatch(a -> a.index() == podEnd.index() && podIp.equals(a.address()) && a.prefixLength() == 32)) {
+            if (addrs.stream()
+                    .noneMatch(
+                            a -> a.index() == podEnd.index() && podIp.equals(a.address()) && a.prefixLength() == 32)) {
                 throw mismatch(spec.ifName() + " lacks address " + podIp.getHostAddress() + "/32");
             }
             List<Route> routes = pod.routes(Rtnl.AF_INET);
-            if (routes.stream().noneMatch(r -> r.destination() == null && r.prefixLength() == 0
-                    && GATEWAY_ADDRESS.equals(r.gateway()) && r.outputIndex() == podEnd.index()
-                    && r.table() == Rtnl.RT_TABLE_MAIN)) {
+            if (routes.stream()
+                    .noneMatch(r -> r.destination() == null
+                            && r.prefixLength() == 0
+                            && GATEWAY_ADDRESS.equals(r.gateway())
+                            && r.outputIndex() == podEnd.index()
+                            && r.table() == Rtnl.RT_TABLE_MAIN)) {
                 throw mismatch("pod has no default route via " + GATEWAY + " dev " + spec.ifName());
             }
-            boolean neigh = pod.neighbours(Rtnl.AF_INET).stream().anyMatch(n -> n.index() == podEnd.index()
-                    && GATEWAY_ADDRESS.equals(n.destination()) && n.isPermanent() && hostEnd.mac().equals(n.lladdr()));
+            boolean neigh = pod.neighbours(Rtnl.AF_INET).stream()
+                    .anyMatch(n -> n.index() == podEnd.index()
+                            && GATEWAY_ADDRESS.equals(n.destination())
+                            && n.isPermanent()
+                            && hostEnd.mac().equals(n.lladdr()));
             if (!neigh) throw mismatch("pod has no permanent neighbour " + GATEWAY + " -> " + hostEnd.mac());
         }
     }
@@ -189,20 +218,25 @@ public final class PodPlumber {
             return NetlinkNamespace.open(spec.netns(), namespaceThreads);
         } catch (NetlinkException e) {
             if (e.isNotFound()) {
-                throw new PodPlumbingException(PodPlumbingException.Kind.NETNS_NOT_FOUND,
-                        "network namespace " + spec.netns() + " does not exist", e);
+                throw new PodPlumbingException(
+                        PodPlumbingException.Kind.NETNS_NOT_FOUND,
+                        "network namespace " + spec.netns() + " does not exist",
+                        e);
             }
             throw kernel("entering network namespace " + spec.netns(), e);
         } catch (UncheckedIOException e) {
-            throw new PodPlumbingException(PodPlumbingException.Kind.NETNS_NOT_FOUND,
-                    "cannot open network namespace " + spec.netns() + ": " + e.getMessage(), e);
+            throw new PodPlumbingException(
+                    PodPlumbingException.Kind.NETNS_NOT_FOUND,
+                    "cannot open network namespace " + spec.netns() + ": " + e.getMessage(),
+                    e);
         }
     }
 
     private static InetAddress ipv4(PodSpec spec) throws PodPlumbingException {
         InetAddress a = spec.address().toInetAddress();
         if (!(a instanceof Inet4Address)) {
-            throw new PodPlumbingException(PodPlumbingException.Kind.KERNEL,
+            throw new PodPlumbingException(
+                    PodPlumbingException.Kind.KERNEL,
                     "IPv6 pod addresses are not supported yet (got " + spec.address() + ")");
         }
         return a;

@@ -1,13 +1,12 @@
 package dev.weft.datapath.sleeve;
 
 import io.netty.buffer.ByteBuf;
-
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.IvParameterSpec;
-import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
 
 /**
  * ChaCha20-Poly1305 (JDK provider) over {@link SealedFrame}s, in place inside a {@link ByteBuf}.

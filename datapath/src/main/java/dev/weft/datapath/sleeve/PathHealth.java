@@ -24,7 +24,10 @@ import java.util.TreeMap;
  * </ul>
  */
 public final class PathHealth {
-    public enum Mode { KERNEL, SLEEVE }
+    public enum Mode {
+        KERNEL,
+        SLEEVE
+    }
 
     /**
      * @param failuresToFallback consecutive failed probes that switch a peer to the sleeve (default 3)
@@ -32,7 +35,8 @@ public final class PathHealth {
      * @param probeTimeout       a probe without an answer after this long is a failure (default 1 s)
      * @param kernelAvailable    false when this node cannot use kernel VXLAN at all: every peer stays on the sleeve
      */
-    public record Settings(int failuresToFallback, int successesToUpgrade, Duration probeTimeout, boolean kernelAvailable) {
+    public record Settings(
+            int failuresToFallback, int successesToUpgrade, Duration probeTimeout, boolean kernelAvailable) {
         public Settings {
             if (failuresToFallback < 1) throw new IllegalArgumentException("failuresToFallback must be >= 1");
             if (successesToUpgrade < 1) throw new IllegalArgumentException("successesToUpgrade must be >= 1");
@@ -58,9 +62,16 @@ public final class PathHealth {
      * @param lastSuccessNanos time of the last good probe, or -1 if none yet
      * @param lastChangeNanos  time of the last mode change, or -1 if never
      */
-    public record PeerStatus(long peerId, Mode mode, int consecutiveFailures, int consecutiveSuccesses,
-                             long lastSuccessNanos, long lastChangeNanos, long probesSent, long probesFailed,
-                             long modeChanges) {}
+    public record PeerStatus(
+            long peerId,
+            Mode mode,
+            int consecutiveFailures,
+            int consecutiveSuccesses,
+            long lastSuccessNanos,
+            long lastChangeNanos,
+            long probesSent,
+            long probesFailed,
+            long modeChanges) {}
 
     private static final class Peer {
         final long id;
@@ -156,7 +167,11 @@ public final class PathHealth {
                 if (nowNanos - e.getValue() > timeoutNanos) {
                     it.remove();
                     p.failed++;
-                    fail(p, nowNanos, "no answer to probe within " + settings.probeTimeout().toMillis() + " ms");
+                    fail(
+                            p,
+                            nowNanos,
+                            "no answer to probe within "
+                                    + settings.probeTimeout().toMillis() + " ms");
                 }
             }
         }
@@ -175,8 +190,12 @@ public final class PathHealth {
         p.successes = 0;
         p.failures++;
         if (p.mode == Mode.KERNEL && p.failures >= settings.failuresToFallback()) {
-            change(p, Mode.SLEEVE, now, p.failures + " consecutive probes over the kernel VXLAN path failed (" + why
-                    + "); check that UDP to the VXLAN port is allowed between the nodes");
+            change(
+                    p,
+                    Mode.SLEEVE,
+                    now,
+                    p.failures + " consecutive probes over the kernel VXLAN path failed (" + why
+                            + "); check that UDP to the VXLAN port is allowed between the nodes");
         }
     }
 
@@ -194,7 +213,8 @@ public final class PathHealth {
     public List<PeerStatus> snapshot() {
         List<PeerStatus> out = new ArrayList<>(peers.size());
         for (Peer p : peers.values()) {
-            out.add(new PeerStatus(p.id, p.mode, p.failures, p.successes, p.lastSuccess, p.lastChange, p.sent, p.failed, p.changes));
+            out.add(new PeerStatus(
+                    p.id, p.mode, p.failures, p.successes, p.lastSuccess, p.lastChange, p.sent, p.failed, p.changes));
         }
         out.sort((a, b) -> Long.compareUnsigned(a.peerId(), b.peerId()));
         return List.copyOf(out);

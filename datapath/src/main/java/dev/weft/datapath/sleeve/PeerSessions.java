@@ -1,10 +1,10 @@
 package dev.weft.datapath.sleeve;
 
-import javax.crypto.SecretKey;
-import javax.crypto.spec.SecretKeySpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The encryption state shared with one peer: the static DH secret, our current transmit session and
@@ -108,8 +108,12 @@ final class PeerSessions {
      * sessionStart} supplies strictly increasing session start times; returns true in {@code
      * rekeyed[0]} when a new session started.
      */
-    TxSession txSession(long nowMillis, long rekeyAfterMillis, long rekeyAfterPackets, SessionClock sessionStart,
-                        boolean[] rekeyed) {
+    TxSession txSession(
+            long nowMillis,
+            long rekeyAfterMillis,
+            long rekeyAfterPackets,
+            SessionClock sessionStart,
+            boolean[] rekeyed) {
         TxSession s = tx;
         if (s != null && nowMillis - s.startMillis < rekeyAfterMillis && s.counter.get() < rekeyAfterPackets) {
             return s;

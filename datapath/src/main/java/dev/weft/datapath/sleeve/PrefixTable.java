@@ -1,7 +1,6 @@
 package dev.weft.datapath.sleeve;
 
 import dev.weft.ipam.addr.Cidr;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +11,8 @@ import java.util.TreeMap;
  * one open-addressing int-keyed table per prefix length present, probed from the longest length down.
  */
 final class PrefixTable<V> {
-    private final int[] lengths;     // prefix lengths present, longest first
-    private final int[][] keys;      // per length: network address (masked), open addressing
+    private final int[] lengths; // prefix lengths present, longest first
+    private final int[][] keys; // per length: network address (masked), open addressing
     private final Object[][] values; // per length: value or null (empty slot)
 
     private PrefixTable(int[] lengths, int[][] keys, Object[][] values) {
@@ -31,7 +30,8 @@ final class PrefixTable<V> {
         TreeMap<Integer, List<Map.Entry<Cidr, V>>> byLength = new TreeMap<>((x, y) -> Integer.compare(y, x));
         for (Map.Entry<Cidr, V> e : entries.entrySet()) {
             if (!e.getKey().isIpv4()) throw new IllegalArgumentException("IPv4 prefixes only: " + e.getKey());
-            byLength.computeIfAbsent(e.getKey().prefixLength(), k -> new ArrayList<>()).add(e);
+            byLength.computeIfAbsent(e.getKey().prefixLength(), k -> new ArrayList<>())
+                    .add(e);
         }
         int n = byLength.size();
         int[] lengths = new int[n];

@@ -17,9 +17,6 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.SegmentedDatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -32,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The sleeve: a userspace VXLAN-framed (optionally encrypted) datapath. Packets routed to the TUN
@@ -69,13 +68,20 @@ public final class SleeveBackend implements AutoCloseable {
     private final Map<Long, SleevePeer> peerSpecs = new LinkedHashMap<>();
     /** The pre-shared keys, primary first (replaced by {@link #setPsks}); empty for a plain sleeve. */
     private List<byte[]> psks;
+
     private final Map<Long, PeerState> peerStates = new HashMap<>();
     private volatile PrefixTable<PeerState> routes = PrefixTable.empty();
     private volatile Map<InetAddress, PeerState> bySource = Map.of();
     private volatile Map<Long, PeerState> byId = Map.of();
 
-    private SleeveBackend(SleeveConfig config, TunDevice tun, int ifindex, EventLoopGroup group, ThreadFactory threads,
-                          InstantSource clock, SecureRandom random) {
+    private SleeveBackend(
+            SleeveConfig config,
+            TunDevice tun,
+            int ifindex,
+            EventLoopGroup group,
+            ThreadFactory threads,
+            InstantSource clock,
+            SecureRandom random) {
         this.config = config;
         this.psks = config.encrypted() ? config.crypto().psks() : List.of();
         this.tun = tun;
@@ -101,7 +107,10 @@ public final class SleeveBackend implements AutoCloseable {
             int payload = 65535;
             for (int q = 0; q < config.queues(); q++) {
                 UdpHandler handler = new UdpHandler(this, tun.queue(q, java.lang.foreign.Arena.ofAuto()));
-                Bootstrap b = new Bootstrap().group(group).channelFactory((io.netty.channel.ChannelFactory<EpollDatagramChannel>) () -> new EpollDatagramChannel(SocketProtocolFamily.INET))
+                Bootstrap b = new Bootstrap()
+                        .group(group)
+                        .channelFactory((io.netty.channel.ChannelFactory<EpollDatagramChannel>)
+                                () -> new EpollDatagramChannel(SocketProtocolFamily.INET))
                         .option(EpollChannelOption.SO_REUSEPORT, true)
                         .option(ChannelOption.SO_RCVBUF, 4 << 20)
                         .option(ChannelOption.SO_SNDBUF, 4 << 20)
@@ -110,17 +119,24 @@ public final class SleeveBackend implements AutoCloseable {
                         // (its recvmmsg path does not parse the GRO segment size, so it is off here)
                         .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, config.offloads() ? 0 : payload)
                         .option(EpollChannelOption.UDP_GRO, config.offloads())
-                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(config.offloads() ? payload + 1 : payload * 8))
+                        .option(
+                                ChannelOption.RCVBUF_ALLOCATOR,
+                                new FixedRecvByteBufAllocator(config.offloads() ? payload + 1 : payload * 8))
                         .handler(handler);
                 // the socket is created here, on the calling thread, so it lives in the caller's namespace
                 try {
-                    channels[q] = b.bind(new InetSocketAddress(config.port())).sync().channel();
+                    channels[q] =
+                            b.bind(new InetSocketAddress(config.port())).sync().channel();
                 } catch (InterruptedException e) {
                     throw e;
                 } catch (Exception e) { // Netty rethrows the native bind error (an IOException) unchecked
-                    throw new IllegalStateException("sleeve cannot bind UDP port " + config.port() + ": " + e.getMessage()
-                            + (config.encrypted() ? "" : "; if a kernel VXLAN device on this node uses this port, give the"
-                            + " plain sleeve another port (the same on every node)"), e);
+                    throw new IllegalStateException(
+                            "sleeve cannot bind UDP port " + config.port() + ": " + e.getMessage()
+                                    + (config.encrypted()
+                                            ? ""
+                                            : "; if a kernel VXLAN device on this node uses this port, give the"
+                                                    + " plain sleeve another port (the same on every node)"),
+                            e);
                 }
             }
         } catch (InterruptedException e) {
@@ -147,14 +163,18 @@ public final class SleeveBackend implements AutoCloseable {
      *
      * @throws TunException when the TUN device cannot be created (no CAP_NET_ADMIN, no TUN support)
      */
-    public static SleeveBackend start(SleeveConfig config, EventLoopGroup group, ThreadFactory threads,
-                                      InstantSource clock, SecureRandom random) {
+    public static SleeveBackend start(
+            SleeveConfig config,
+            EventLoopGroup group,
+            ThreadFactory threads,
+            InstantSource clock,
+            SecureRandom random) {
         int offloads = config.offloads() ? TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 : 0;
         TunDevice tun = TunDevice.open(config.deviceName(), config.queues(), true, offloads);
         int ifindex;
         try (RtNetlink nl = RtNetlink.open()) {
-            Link link = nl.link(config.deviceName()).orElseThrow(() ->
-                    new TunException("lookup of " + config.deviceName() + " after TUNSETIFF", 19));
+            Link link = nl.link(config.deviceName())
+                    .orElseThrow(() -> new TunException("lookup of " + config.deviceName() + " after TUNSETIFF", 19));
             ifindex = link.index();
             nl.updateLink(new LinkUpdate(ifindex).mtu(config.tunMtu()).up(true));
             nl.addAddress(Address.of(ifindex, config.ownVtepAddress().toInetAddress(), 32), true);
@@ -164,8 +184,15 @@ public final class SleeveBackend implements AutoCloseable {
         }
         try {
             SleeveBackend b = new SleeveBackend(config, tun, ifindex, group, threads, clock, random);
-            LOG.info("sleeve started device={} ifindex={} mtu={} port={} encrypted={} queues={} udp_gso={}",
-                    config.deviceName(), ifindex, config.tunMtu(), config.port(), config.encrypted(), config.queues(), b.gso);
+            LOG.info(
+                    "sleeve started device={} ifindex={} mtu={} port={} encrypted={} queues={} udp_gso={}",
+                    config.deviceName(),
+                    ifindex,
+                    config.tunMtu(),
+                    config.port(),
+                    config.encrypted(),
+                    config.queues(),
+                    b.gso);
             return b;
         } catch (RuntimeException e) {
             tun.close();
@@ -212,7 +239,8 @@ public final class SleeveBackend implements AutoCloseable {
 
     private void put(SleevePeer peer) {
         if (config.encrypted() && peer.publicKey() == null) {
-            LOG.warn("sleeve peer without public key; traffic to it is dropped until its node record has one peer={}",
+            LOG.warn(
+                    "sleeve peer without public key; traffic to it is dropped until its node record has one peer={}",
                     Long.toHexString(peer.peerId()));
         }
         SleevePeer old = peerSpecs.get(peer.peerId());
@@ -222,27 +250,41 @@ public final class SleeveBackend implements AutoCloseable {
             if (old != null && oldState.sessions != null && Arrays.equals(old.publicKey(), peer.publicKey())) {
                 sessions = oldState.sessions;
             } else {
-                sessions = new PeerSessions(config.ownPeerId(), config.crypto().privateKey(), psks,
-                        peer.peerId(), peer.publicKey());
+                sessions = new PeerSessions(
+                        config.ownPeerId(), config.crypto().privateKey(), psks, peer.peerId(), peer.publicKey());
             }
         }
         Map<Cidr, Boolean> src = new HashMap<>();
         for (Cidr c : peer.cidrs()) src.put(c, Boolean.TRUE);
         src.put(Cidr.host(peer.vtepAddress()), Boolean.TRUE);
-        PeerState st = new PeerState(peer, new InetSocketAddress(peer.underlay().toInetAddress(), config.port()),
-                sessions, PrefixTable.of(src));
+        PeerState st = new PeerState(
+                peer,
+                new InetSocketAddress(peer.underlay().toInetAddress(), config.port()),
+                sessions,
+                PrefixTable.of(src));
         peerSpecs.put(peer.peerId(), peer);
         peerStates.put(peer.peerId(), st);
         if (old == null) {
-            LOG.info("sleeve peer added peer={} underlay={} cidrs={}", Long.toHexString(peer.peerId()), peer.underlay(), peer.cidrs());
+            LOG.info(
+                    "sleeve peer added peer={} underlay={} cidrs={}",
+                    Long.toHexString(peer.peerId()),
+                    peer.underlay(),
+                    peer.cidrs());
         } else if (!same(old, peer)) {
-            LOG.info("sleeve peer updated peer={} underlay={} cidrs={}", Long.toHexString(peer.peerId()), peer.underlay(), peer.cidrs());
+            LOG.info(
+                    "sleeve peer updated peer={} underlay={} cidrs={}",
+                    Long.toHexString(peer.peerId()),
+                    peer.underlay(),
+                    peer.cidrs());
         }
     }
 
     private static boolean same(SleevePeer a, SleevePeer b) {
-        return a.underlay().equals(b.underlay()) && a.vtepAddress().equals(b.vtepAddress()) && a.vtepMac().equals(b.vtepMac())
-                && a.cidrs().equals(b.cidrs()) && Arrays.equals(a.publicKey(), b.publicKey());
+        return a.underlay().equals(b.underlay())
+                && a.vtepAddress().equals(b.vtepAddress())
+                && a.vtepMac().equals(b.vtepMac())
+                && a.cidrs().equals(b.cidrs())
+                && Arrays.equals(a.publicKey(), b.publicKey());
     }
 
     /** Removes a peer; returns false if unknown. */
@@ -273,11 +315,22 @@ public final class SleeveBackend implements AutoCloseable {
     public synchronized SleeveStatus status() {
         List<SleeveStatus.Peer> ps = new ArrayList<>();
         for (PeerState st : peerStates.values()) {
-            ps.add(new SleeveStatus.Peer(st.peer.peerId(), st.peer.underlay().toString(),
-                    st.peer.cidrs().stream().map(Cidr::toString).toList(), st.sessions != null));
+            ps.add(new SleeveStatus.Peer(
+                    st.peer.peerId(),
+                    st.peer.underlay().toString(),
+                    st.peer.cidrs().stream().map(Cidr::toString).toList(),
+                    st.sessions != null));
         }
-        return new SleeveStatus(config.deviceName(), ifindex, config.tunMtu(), config.port(), config.encrypted(),
-                config.queues(), gso, List.copyOf(ps), counters.snapshot());
+        return new SleeveStatus(
+                config.deviceName(),
+                ifindex,
+                config.tunMtu(),
+                config.port(),
+                config.encrypted(),
+                config.queues(),
+                gso,
+                List.copyOf(ps),
+                counters.snapshot());
     }
 
     public synchronized List<SleevePeer> peers() {

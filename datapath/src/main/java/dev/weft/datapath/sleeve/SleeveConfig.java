@@ -20,9 +20,18 @@ import dev.weft.ipam.addr.IpAddress;
  * @param underlayMtu  MTU of the underlay; the TUN MTU is this minus the encapsulation overhead
  * @param crypto       encryption identity, or null for the plain (unencrypted) sleeve
  */
-public record SleeveConfig(String deviceName, long ownPeerId, IpAddress ownVtepAddress, MacAddress ownVtepMac, int vni,
-                           int plainPort, int encryptedPort, int queues, boolean offloads, int underlayMtu,
-                           SleeveCrypto crypto) {
+public record SleeveConfig(
+        String deviceName,
+        long ownPeerId,
+        IpAddress ownVtepAddress,
+        MacAddress ownVtepMac,
+        int vni,
+        int plainPort,
+        int encryptedPort,
+        int queues,
+        boolean offloads,
+        int underlayMtu,
+        SleeveCrypto crypto) {
     public static final String DEFAULT_DEVICE = "weft.sleeve";
     public static final int DEFAULT_PLAIN_PORT = 4789;
     public static final int DEFAULT_ENCRYPTED_PORT = 6771;
@@ -36,7 +45,8 @@ public record SleeveConfig(String deviceName, long ownPeerId, IpAddress ownVtepA
         }
         if (ownVtepMac == null) throw new IllegalArgumentException("own VTEP MAC missing");
         if (vni < 0 || vni > 0xffffff) throw new IllegalArgumentException("VNI must be 0..16777215, got " + vni);
-        if (plainPort < 1 || plainPort > 65535) throw new IllegalArgumentException("plain port must be 1..65535, got " + plainPort);
+        if (plainPort < 1 || plainPort > 65535)
+            throw new IllegalArgumentException("plain port must be 1..65535, got " + plainPort);
         if (encryptedPort < 1 || encryptedPort > 65535) {
             throw new IllegalArgumentException("encrypted port must be 1..65535, got " + encryptedPort);
         }
@@ -48,32 +58,108 @@ public record SleeveConfig(String deviceName, long ownPeerId, IpAddress ownVtepA
 
     /** A plain sleeve with defaults: device {@code weft.sleeve}, ports 4789/6771, 1 queue, offloads, MTU 1500. */
     public static SleeveConfig plain(long ownPeerId, IpAddress ownVtepAddress, MacAddress ownVtepMac, int vni) {
-        return new SleeveConfig(DEFAULT_DEVICE, ownPeerId, ownVtepAddress, ownVtepMac, vni, DEFAULT_PLAIN_PORT,
-                DEFAULT_ENCRYPTED_PORT, 1, true, 1500, null);
+        return new SleeveConfig(
+                DEFAULT_DEVICE,
+                ownPeerId,
+                ownVtepAddress,
+                ownVtepMac,
+                vni,
+                DEFAULT_PLAIN_PORT,
+                DEFAULT_ENCRYPTED_PORT,
+                1,
+                true,
+                1500,
+                null);
     }
 
     public SleeveConfig withDeviceName(String v) {
-        return new SleeveConfig(v, ownPeerId, ownVtepAddress, ownVtepMac, vni, plainPort, encryptedPort, queues, offloads, underlayMtu, crypto);
+        return new SleeveConfig(
+                v,
+                ownPeerId,
+                ownVtepAddress,
+                ownVtepMac,
+                vni,
+                plainPort,
+                encryptedPort,
+                queues,
+                offloads,
+                underlayMtu,
+                crypto);
     }
 
     public SleeveConfig withCrypto(SleeveCrypto v) {
-        return new SleeveConfig(deviceName, ownPeerId, ownVtepAddress, ownVtepMac, vni, plainPort, encryptedPort, queues, offloads, underlayMtu, v);
+        return new SleeveConfig(
+                deviceName,
+                ownPeerId,
+                ownVtepAddress,
+                ownVtepMac,
+                vni,
+                plainPort,
+                encryptedPort,
+                queues,
+                offloads,
+                underlayMtu,
+                v);
     }
 
     public SleeveConfig withQueues(int v) {
-        return new SleeveConfig(deviceName, ownPeerId, ownVtepAddress, ownVtepMac, vni, plainPort, encryptedPort, v, offloads, underlayMtu, crypto);
+        return new SleeveConfig(
+                deviceName,
+                ownPeerId,
+                ownVtepAddress,
+                ownVtepMac,
+                vni,
+                plainPort,
+                encryptedPort,
+                v,
+                offloads,
+                underlayMtu,
+                crypto);
     }
 
     public SleeveConfig withOffloads(boolean v) {
-        return new SleeveConfig(deviceName, ownPeerId, ownVtepAddress, ownVtepMac, vni, plainPort, encryptedPort, queues, v, underlayMtu, crypto);
+        return new SleeveConfig(
+                deviceName,
+                ownPeerId,
+                ownVtepAddress,
+                ownVtepMac,
+                vni,
+                plainPort,
+                encryptedPort,
+                queues,
+                v,
+                underlayMtu,
+                crypto);
     }
 
     public SleeveConfig withPorts(int plain, int encrypted) {
-        return new SleeveConfig(deviceName, ownPeerId, ownVtepAddress, ownVtepMac, vni, plain, encrypted, queues, offloads, underlayMtu, crypto);
+        return new SleeveConfig(
+                deviceName,
+                ownPeerId,
+                ownVtepAddress,
+                ownVtepMac,
+                vni,
+                plain,
+                encrypted,
+                queues,
+                offloads,
+                underlayMtu,
+                crypto);
     }
 
     public SleeveConfig withUnderlayMtu(int v) {
-        return new SleeveConfig(deviceName, ownPeerId, ownVtepAddress, ownVtepMac, vni, plainPort, encryptedPort, queues, offloads, v, crypto);
+        return new SleeveConfig(
+                deviceName,
+                ownPeerId,
+                ownVtepAddress,
+                ownVtepMac,
+                vni,
+                plainPort,
+                encryptedPort,
+                queues,
+                offloads,
+                v,
+                crypto);
     }
 
     public boolean encrypted() {

@@ -18,7 +18,8 @@ public record SleeveCrypto(byte[] privateKey, List<byte[]> psks, Duration rekeyA
     public static final long DEFAULT_REKEY_PACKETS = 1L << 32;
 
     public SleeveCrypto {
-        if (privateKey == null || privateKey.length != 32) throw new IllegalArgumentException("private key must be 32 bytes");
+        if (privateKey == null || privateKey.length != 32)
+            throw new IllegalArgumentException("private key must be 32 bytes");
         if (psks == null || psks.isEmpty()) throw new IllegalArgumentException("at least one psk is needed");
         List<byte[]> copy = new ArrayList<>();
         for (byte[] psk : psks) {

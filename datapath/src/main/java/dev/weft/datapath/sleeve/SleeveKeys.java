@@ -1,14 +1,13 @@
 package dev.weft.datapath.sleeve;
 
-import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
-import org.bouncycastle.crypto.params.HKDFParameters;
-import org.bouncycastle.math.ec.rfc7748.X25519;
-
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.params.HKDFParameters;
+import org.bouncycastle.math.ec.rfc7748.X25519;
 
 /**
  * Key material of the encrypted sleeve.
@@ -86,11 +85,23 @@ public final class SleeveKeys {
     }
 
     /** The packet key for one direction and session (see class comment). */
-    static byte[] sessionKey(byte[] dh, byte[] psk, long senderId, long receiverId, byte[] senderPublic,
-                             byte[] receiverPublic, long sessionStartMillis, int sessionRandom) {
+    static byte[] sessionKey(
+            byte[] dh,
+            byte[] psk,
+            long senderId,
+            long receiverId,
+            byte[] senderPublic,
+            byte[] receiverPublic,
+            long sessionStartMillis,
+            int sessionRandom) {
         ByteBuffer info = ByteBuffer.allocate(INFO_LABEL.length + 8 + 8 + 32 + 32 + 8 + 4);
-        info.put(INFO_LABEL).putLong(senderId).putLong(receiverId).put(senderPublic).put(receiverPublic)
-                .putLong(sessionStartMillis).putInt(sessionRandom);
+        info.put(INFO_LABEL)
+                .putLong(senderId)
+                .putLong(receiverId)
+                .put(senderPublic)
+                .put(receiverPublic)
+                .putLong(sessionStartMillis)
+                .putInt(sessionRandom);
         return hkdf(dh, psk, info.array());
     }
 

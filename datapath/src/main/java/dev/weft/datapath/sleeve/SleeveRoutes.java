@@ -3,7 +3,6 @@ package dev.weft.datapath.sleeve;
 import dev.weft.datapath.netlink.Route;
 import dev.weft.datapath.netlink.Rtnl;
 import dev.weft.ipam.addr.Cidr;
-
 import java.util.ArrayList;
 import java.util.List;
 

@@ -9,7 +9,15 @@ import java.util.Map;
  * @param peers    the peers the sleeve carries traffic for, with whether an encryption key is known
  * @param counters every data-plane counter (drops included)
  */
-public record SleeveStatus(String device, int ifindex, int mtu, int port, boolean encrypted, int queues, boolean udpGso,
-                           List<Peer> peers, Map<SleeveCounter, Long> counters) {
+public record SleeveStatus(
+        String device,
+        int ifindex,
+        int mtu,
+        int port,
+        boolean encrypted,
+        int queues,
+        boolean udpGso,
+        List<Peer> peers,
+        Map<SleeveCounter, Long> counters) {
     public record Peer(long peerId, String underlay, List<String> cidrs, boolean hasKey) {}
 }

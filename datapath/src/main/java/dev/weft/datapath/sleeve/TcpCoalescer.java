@@ -26,12 +26,12 @@ final class TcpCoalescer {
     private final ByteBuf pending = Unpooled.directBuffer(VnetHdr.SIZE + MAX_FRAME, VnetHdr.SIZE + MAX_FRAME);
     private final Sink sink;
     private final int mtu;
-    private int ipLen;       // bytes of the pending IP frame (0 = nothing pending)
+    private int ipLen; // bytes of the pending IP frame (0 = nothing pending)
     private int segments;
     private int mss;
     private int hdrLen;
     private long nextSeq;
-    private boolean closed;  // a short segment ended the frame
+    private boolean closed; // a short segment ended the frame
 
     TcpCoalescer(Sink sink, int mtu) {
         this.sink = sink;
@@ -66,7 +66,8 @@ final class TcpCoalescer {
             ipLen += payload;
             segments++;
             nextSeq = (nextSeq + payload) & 0xffffffffL;
-            if ((b.getUnsignedByte(ip + 33) & 0x08) != 0) pending.setByte(IP + 33, pending.getUnsignedByte(IP + 33) | 0x08);
+            if ((b.getUnsignedByte(ip + 33) & 0x08) != 0)
+                pending.setByte(IP + 33, pending.getUnsignedByte(IP + 33) | 0x08);
             if (payload < mss || (b.getUnsignedByte(ip + 33) & 0x08) != 0) closed = true;
             if (closed || segments >= MAX_SEGMENTS) flush();
             return;

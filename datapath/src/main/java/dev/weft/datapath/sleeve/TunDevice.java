@@ -30,6 +30,7 @@ public final class TunDevice implements AutoCloseable {
 
     /** Offload bits for TUNSETOFFLOAD ({@code TUN_F_*}). */
     public static final int TUN_F_CSUM = 0x01;
+
     public static final int TUN_F_TSO4 = 0x02;
     public static final int TUN_F_TSO6 = 0x04;
     public static final int TUN_F_TSO_ECN = 0x08;
@@ -75,7 +76,10 @@ public final class TunDevice implements AutoCloseable {
                     sz.set(ValueLayout.JAVA_INT, 0, VnetHdr.SIZE);
                     TunSys.ioctl(fd, TUNSETVNETHDRSZ, sz, "ioctl(TUNSETVNETHDRSZ " + name + ")");
                     // TUNSETOFFLOAD takes the value itself, not a pointer
-                    TunSys.ioctl(fd, TUNSETOFFLOAD, MemorySegment.ofAddress(offloads & 0xffffffffL),
+                    TunSys.ioctl(
+                            fd,
+                            TUNSETOFFLOAD,
+                            MemorySegment.ofAddress(offloads & 0xffffffffL),
                             "ioctl(TUNSETOFFLOAD " + name + ")");
                 }
             }

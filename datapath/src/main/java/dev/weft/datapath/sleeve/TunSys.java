@@ -1,7 +1,6 @@
 package dev.weft.datapath.sleeve;
 
 import dev.weft.datapath.sys.Libc;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -23,7 +22,8 @@ final class TunSys {
     /** setsockopt(SO_BINDTODEVICE): the socket then sends and receives only through {@code device}. */
     static void bindToDevice(int fd, String device) {
         try (Arena a = Arena.ofConfined()) {
-            int rc = Libc.setsockopt(Libc.newCapture(a), fd, Libc.SOL_SOCKET, Libc.SO_BINDTODEVICE, a.allocateFrom(device));
+            int rc = Libc.setsockopt(
+                    Libc.newCapture(a), fd, Libc.SOL_SOCKET, Libc.SO_BINDTODEVICE, a.allocateFrom(device));
             if (rc < 0) throw new TunException("setsockopt(SO_BINDTODEVICE " + device + ")", -rc);
         }
     }

@@ -1,12 +1,11 @@
 package dev.weft.datapath.sleeve;
 
-import java.util.List;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
-
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * The receive side of one sleeve socket: checks a datagram (VXLAN header, or sealed frame

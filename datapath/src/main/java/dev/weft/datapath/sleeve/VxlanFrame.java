@@ -32,12 +32,20 @@ final class VxlanFrame {
     static final int OVERHEAD = VXLAN_HEADER + ETH_HEADER;
     /** Outer IPv4 + UDP + VXLAN + Ethernet: what the TUN MTU must leave room for. */
     static final int ENCAP_OVERHEAD_V4 = 20 + 8 + OVERHEAD;
+
     static final int FLAG_I = 0x08;
     static final int ETHERTYPE_IPV4 = 0x0800;
     static final int ETHERTYPE_IPV6 = 0x86dd;
     static final int ETHERTYPE_ARP = 0x0806;
 
-    enum Verdict { OK, TOO_SHORT, BAD_FLAGS, WRONG_VNI, ARP, NOT_IP }
+    enum Verdict {
+        OK,
+        TOO_SHORT,
+        BAD_FLAGS,
+        WRONG_VNI,
+        ARP,
+        NOT_IP
+    }
 
     /**
      * Writes the VXLAN and inner Ethernet header at {@code offset} of {@code buf} (absolute index,

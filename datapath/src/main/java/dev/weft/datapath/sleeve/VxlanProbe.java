@@ -10,11 +10,10 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Health probes over the kernel VXLAN path: a UDP socket bound to our VTEP address and, with
@@ -67,10 +66,16 @@ public final class VxlanProbe implements AutoCloseable {
      * Opens the probe socket in the calling thread's namespace on {@code vtepAddress:port}, bound to
      * {@code vxlanDevice}. Throws {@link TunException} (ENODEV) when the VXLAN device does not exist.
      */
-    public static VxlanProbe start(long ownPeerId, IpAddress vtepAddress, String vxlanDevice, int port, EventLoopGroup group,
-                                   Listener listener) {
+    public static VxlanProbe start(
+            long ownPeerId,
+            IpAddress vtepAddress,
+            String vxlanDevice,
+            int port,
+            EventLoopGroup group,
+            Listener listener) {
         Handler h = new Handler(ownPeerId, listener);
-        Bootstrap b = new Bootstrap().group(group)
+        Bootstrap b = new Bootstrap()
+                .group(group)
                 .channelFactory((io.netty.channel.ChannelFactory<EpollDatagramChannel>) () -> {
                     EpollDatagramChannel ch = new EpollDatagramChannel(SocketProtocolFamily.INET);
                     TunSys.bindToDevice(ch.fd().intValue(), vxlanDevice);
@@ -79,7 +84,9 @@ public final class VxlanProbe implements AutoCloseable {
                 .handler(h);
         Channel ch;
         try {
-            ch = b.bind(new InetSocketAddress(vtepAddress.toInetAddress(), port)).sync().channel();
+            ch = b.bind(new InetSocketAddress(vtepAddress.toInetAddress(), port))
+                    .sync()
+                    .channel();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted binding the VXLAN probe socket", e);

@@ -1,5 +1,9 @@
 package dev.weft.datapath.sys;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -10,10 +14,6 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The datapath's only FFM glue: every libc function Weft calls (sockets, files, ioctl, poll, setns), as downcalls that
@@ -59,25 +59,27 @@ public final class Libc {
         return LINKER.downcallHandle(sym, fd, opts);
     }
 
-    private static final MethodHandle OPEN = fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle OPEN =
+            fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle READ = fn("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
-            Linker.Option.critical(false));
-    private static final MethodHandle WRITE = fn("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
-            Linker.Option.critical(false));
-    private static final MethodHandle IOCTL = fn("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
-            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle READ =
+            fn("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Linker.Option.critical(false));
+    private static final MethodHandle WRITE =
+            fn("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Linker.Option.critical(false));
+    private static final MethodHandle IOCTL = fn(
+            "ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle POLL = fn("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle SOCKET = fn("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SOCKET =
+            fn("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle BIND = fn("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle GETSOCKNAME = fn("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SETSOCKOPT = fn("setsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SENDTO = fn("sendto",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RECVFROM = fn("recvfrom",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle GETSOCKNAME =
+            fn("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SETSOCKOPT =
+            fn("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SENDTO =
+            fn("sendto", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RECVFROM =
+            fn("recvfrom", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SETNS = fn("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
 
     /** A segment to capture errno into, owned by the caller (one per thread that calls). */
@@ -206,15 +208,16 @@ public final class Libc {
     /** setsockopt(2) with {@code value} as the option buffer: 0 or -errno. */
     public static int setsockopt(MemorySegment capture, int fd, int level, int name, MemorySegment value) {
         try {
-            return intResult((int) SETSOCKOPT.invokeExact(capture, fd, level, name, value, (int) value.byteSize()), capture);
+            return intResult(
+                    (int) SETSOCKOPT.invokeExact(capture, fd, level, name, value, (int) value.byteSize()), capture);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
     /** sendto(2): bytes sent or -errno (EINTR retried). */
-    public static long sendto(MemorySegment capture, int fd, MemorySegment buf, long len, int flags, MemorySegment addr,
-                              int addrLen) {
+    public static long sendto(
+            MemorySegment capture, int fd, MemorySegment buf, long len, int flags, MemorySegment addr, int addrLen) {
         try {
             while (true) {
                 long n = (long) SENDTO.invokeExact(capture, fd, buf, len, flags, addr, addrLen);
@@ -231,8 +234,8 @@ public final class Libc {
     public static long recv(MemorySegment capture, int fd, MemorySegment buf, int flags) {
         try {
             while (true) {
-                long n = (long) RECVFROM.invokeExact(capture, fd, buf, buf.byteSize(), flags, MemorySegment.NULL,
-                        MemorySegment.NULL);
+                long n = (long) RECVFROM.invokeExact(
+                        capture, fd, buf, buf.byteSize(), flags, MemorySegment.NULL, MemorySegment.NULL);
                 if (n >= 0) return n;
                 int e = errno(capture);
                 if (e != EINTR) return -e;

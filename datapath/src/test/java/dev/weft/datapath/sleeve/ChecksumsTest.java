@@ -1,15 +1,14 @@
 package dev.weft.datapath.sleeve;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
-
-import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class ChecksumsTest {
     /** Straightforward RFC 1071 reference over a byte array. */
@@ -22,8 +21,10 @@ class ChecksumsTest {
     }
 
     @Property(tries = 300)
-    void sumMatchesReference(@ForAll @IntRange(min = 0, max = 3000) int len, @ForAll @IntRange(min = 0, max = 7) int off,
-                             @ForAll long seed) {
+    void sumMatchesReference(
+            @ForAll @IntRange(min = 0, max = 3000) int len,
+            @ForAll @IntRange(min = 0, max = 7) int off,
+            @ForAll long seed) {
         byte[] data = new byte[len + off];
         new Random(seed).nextBytes(data);
         ByteBuf buf = Unpooled.wrappedBuffer(data);
@@ -33,15 +34,36 @@ class ChecksumsTest {
     @Test
     void ipv4HeaderChecksumOfAKnownHeader() {
         // RFC 1071-style example header (checksum 0xb861 for this classic sample)
-        byte[] h = {0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00,
-                (byte) 0xc0, (byte) 0xa8, 0x00, 0x01, (byte) 0xc0, (byte) 0xa8, 0x00, (byte) 0xc7};
+        byte[] h = {
+            0x45,
+            0x00,
+            0x00,
+            0x73,
+            0x00,
+            0x00,
+            0x40,
+            0x00,
+            0x40,
+            0x11,
+            0x00,
+            0x00,
+            (byte) 0xc0,
+            (byte) 0xa8,
+            0x00,
+            0x01,
+            (byte) 0xc0,
+            (byte) 0xa8,
+            0x00,
+            (byte) 0xc7
+        };
         ByteBuf buf = Unpooled.wrappedBuffer(h);
         Checksums.ipv4Header(buf, 0);
         assertThat(buf.getUnsignedShort(10)).isEqualTo(0xb861);
     }
 
     @Property(tries = 200)
-    void completingAPartialChecksumGivesAValidSegment(@ForAll @IntRange(min = 0, max = 2000) int payload, @ForAll long seed) {
+    void completingAPartialChecksumGivesAValidSegment(
+            @ForAll @IntRange(min = 0, max = 2000) int payload, @ForAll long seed) {
         ByteBuf p = Packets.tcpV4(payload, new Random(seed), 0x10);
         int ihl = 20;
         int l4 = p.readableBytes() - ihl;

@@ -1,20 +1,19 @@
 package dev.weft.datapath.sleeve;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import org.junit.jupiter.api.Test;
-
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 
 /** VXLAN framing, prefix lookup, TSO segmentation and the RX virtio header, without a kernel. */
 class FramingTest {
@@ -27,7 +26,8 @@ class FramingTest {
         VxlanFrame.writeHeader(b, 0, 0x123456, DST, SRC, 4);
         byte[] out = new byte[22];
         b.getBytes(0, out);
-        assertThat(HexFormat.of().formatHex(out)).isEqualTo("08000000" + "12345600" + "025700000002" + "025700000001" + "0800");
+        assertThat(HexFormat.of().formatHex(out))
+                .isEqualTo("08000000" + "12345600" + "025700000002" + "025700000001" + "0800");
     }
 
     ByteBuf frame(int vni, int etherType, int firstInnerByte, int innerLen) {
@@ -98,8 +98,10 @@ class FramingTest {
     }
 
     @Property(tries = 100)
-    void tsoSegmentsAreValidAndReassembleToTheOriginal(@ForAll @IntRange(min = 1, max = 60000) int payload,
-                                                       @ForAll @IntRange(min = 500, max = 1460) int mss, @ForAll long seed) {
+    void tsoSegmentsAreValidAndReassembleToTheOriginal(
+            @ForAll @IntRange(min = 1, max = 60000) int payload,
+            @ForAll @IntRange(min = 500, max = 1460) int mss,
+            @ForAll long seed) {
         ByteBuf frame = Packets.tcpV4(payload, new Random(seed), 0x18 | 0x01); // PSH|ACK|FIN
         int len = frame.readableBytes();
         int hdrLen = TsoSegmenter.headerLength(frame, 0, len);
@@ -112,7 +114,9 @@ class FramingTest {
             out.writerIndex(out.capacity());
             int segLen = TsoSegmenter.writeSegment(frame, 0, len, hdrLen, mss, i, out, 4);
             ByteBuf seg = out.slice(4, segLen);
-            assertThat(Packets.tcpChecksumValid(seg, 0)).as("segment %d checksums", i).isTrue();
+            assertThat(Packets.tcpChecksumValid(seg, 0))
+                    .as("segment %d checksums", i)
+                    .isTrue();
             assertThat(seg.getUnsignedShort(2)).isEqualTo(segLen);
             assertThat(seg.getUnsignedShort(4)).isEqualTo((0x1234 + i) & 0xffff);
             assertThat(seg.getUnsignedInt(24)).isEqualTo((seq0 + (long) i * mss) & 0xffffffffL);

@@ -2,7 +2,6 @@ package dev.weft.datapath.sleeve;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-
 import java.util.Random;
 
 /** Test helper: builds IPv4/TCP packets and validates their checksums independently. */
@@ -12,11 +11,25 @@ final class Packets {
     /** An IPv4/TCP packet 198.18.1.10:40000 -> 198.18.2.10:5201, random payload, correct checksums. */
     static ByteBuf tcpV4(int payload, Random rnd, int tcpFlags) {
         ByteBuf b = Unpooled.buffer(40 + payload);
-        b.writeByte(0x45).writeByte(0).writeShort(40 + payload).writeShort(0x1234).writeShort(0x4000)
-                .writeByte(64).writeByte(6).writeShort(0)
-                .writeBytes(new byte[] {(byte) 198, 18, 1, 10}).writeBytes(new byte[] {(byte) 198, 18, 2, 10});
-        b.writeShort(40000).writeShort(5201).writeInt(rnd.nextInt()).writeInt(rnd.nextInt())
-                .writeByte(5 << 4).writeByte(tcpFlags).writeShort(65535).writeShort(0).writeShort(0);
+        b.writeByte(0x45)
+                .writeByte(0)
+                .writeShort(40 + payload)
+                .writeShort(0x1234)
+                .writeShort(0x4000)
+                .writeByte(64)
+                .writeByte(6)
+                .writeShort(0)
+                .writeBytes(new byte[] {(byte) 198, 18, 1, 10})
+                .writeBytes(new byte[] {(byte) 198, 18, 2, 10});
+        b.writeShort(40000)
+                .writeShort(5201)
+                .writeInt(rnd.nextInt())
+                .writeInt(rnd.nextInt())
+                .writeByte(5 << 4)
+                .writeByte(tcpFlags)
+                .writeShort(65535)
+                .writeShort(0)
+                .writeShort(0);
         byte[] data = new byte[payload];
         rnd.nextBytes(data);
         b.writeBytes(data);
@@ -31,8 +44,12 @@ final class Packets {
         int total = p.getUnsignedShort(ip + 2);
         byte[] a = new byte[total];
         p.getBytes(ip, a);
-        long pseudo = ((a[12] & 0xff) << 8 | (a[13] & 0xff)) + ((a[14] & 0xff) << 8 | (a[15] & 0xff))
-                + ((a[16] & 0xff) << 8 | (a[17] & 0xff)) + ((a[18] & 0xff) << 8 | (a[19] & 0xff)) + 6 + (total - ihl);
+        long pseudo = ((a[12] & 0xff) << 8 | (a[13] & 0xff))
+                + ((a[14] & 0xff) << 8 | (a[15] & 0xff))
+                + ((a[16] & 0xff) << 8 | (a[17] & 0xff))
+                + ((a[18] & 0xff) << 8 | (a[19] & 0xff))
+                + 6
+                + (total - ihl);
         return ChecksumsTest.reference(a, ihl, total - ihl, pseudo) == 0xffff
                 && ChecksumsTest.reference(a, 0, ihl, 0) == 0xffff;
     }

@@ -1,19 +1,19 @@
 package dev.weft.datapath.sleeve;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class PathHealthTest {
     static final long MS = 1_000_000L;
     static final long P = 0xabcL;
 
     final List<String> changes = new ArrayList<>();
-    final PathHealth health = new PathHealth(new PathHealth.Settings(3, 2, Duration.ofMillis(500), true),
+    final PathHealth health = new PathHealth(
+            new PathHealth.Settings(3, 2, Duration.ofMillis(500), true),
             (peer, from, to, reason) -> changes.add(Long.toHexString(peer) + " " + from + "->" + to + ": " + reason));
     long now = 1_000 * MS;
     long seq;
@@ -41,7 +41,9 @@ class PathHealthTest {
         probe(false);
         assertThat(health.mode(P)).isEqualTo(PathHealth.Mode.SLEEVE);
         assertThat(changes).hasSize(1);
-        assertThat(changes.get(0)).startsWith("abc KERNEL->SLEEVE: 3 consecutive probes").contains("no answer to probe within 500 ms");
+        assertThat(changes.get(0))
+                .startsWith("abc KERNEL->SLEEVE: 3 consecutive probes")
+                .contains("no answer to probe within 500 ms");
 
         probe(true);
         assertThat(health.mode(P)).isEqualTo(PathHealth.Mode.SLEEVE);
@@ -87,7 +89,8 @@ class PathHealthTest {
 
     @Test
     void withoutKernelVxlanEveryPeerStaysOnTheSleeve() {
-        PathHealth h = new PathHealth(new PathHealth.Settings(1, 1, Duration.ofMillis(500), false), (p, f, t, r) -> changes.add(r));
+        PathHealth h = new PathHealth(
+                new PathHealth.Settings(1, 1, Duration.ofMillis(500), false), (p, f, t, r) -> changes.add(r));
         h.addPeer(P);
         assertThat(h.mode(P)).isEqualTo(PathHealth.Mode.SLEEVE);
         h.onProbeResult(P, true, now);

@@ -1,16 +1,15 @@
 package dev.weft.datapath.sleeve;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.LongRange;
 import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
-
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class ReplayWindowTest {
     @Test
@@ -39,13 +38,16 @@ class ReplayWindowTest {
 
     /** Model check: against an exact set with the same window rule. */
     @Property(tries = 300)
-    void behavesLikeAnExactSetWithinTheWindow(@ForAll @Size(max = 300) List<@LongRange(min = 0, max = 5000) Long> counters) {
+    void behavesLikeAnExactSetWithinTheWindow(
+            @ForAll @Size(max = 300) List<@LongRange(min = 0, max = 5000) Long> counters) {
         ReplayWindow w = new ReplayWindow();
         Set<Long> seen = new HashSet<>();
         long highest = -1;
         for (long c : counters) {
             boolean expected = !seen.contains(c) && (c > highest || highest - c < ReplayWindow.SIZE - 64);
-            assertThat(w.accept(c)).as("counter %d after highest %d", c, highest).isEqualTo(expected);
+            assertThat(w.accept(c))
+                    .as("counter %d after highest %d", c, highest)
+                    .isEqualTo(expected);
             if (expected) {
                 seen.add(c);
                 highest = Math.max(highest, c);

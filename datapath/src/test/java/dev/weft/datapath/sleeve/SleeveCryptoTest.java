@@ -1,24 +1,23 @@
 package dev.weft.datapath.sleeve;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import org.bouncycastle.crypto.modes.ChaCha20Poly1305;
-import org.bouncycastle.crypto.params.AEADParameters;
-import org.bouncycastle.crypto.params.KeyParameter;
-import org.junit.jupiter.api.Test;
-
-import javax.crypto.KDF;
-import javax.crypto.spec.HKDFParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import javax.crypto.KDF;
+import javax.crypto.spec.HKDFParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.modes.ChaCha20Poly1305;
+import org.bouncycastle.crypto.params.AEADParameters;
+import org.bouncycastle.crypto.params.KeyParameter;
+import org.junit.jupiter.api.Test;
 
 class SleeveCryptoTest {
     static final HexFormat HEX = HexFormat.of();
@@ -40,7 +39,8 @@ class SleeveCryptoTest {
     @Test
     void lowOrderPeerKeyIsRefused() {
         byte[] priv = SleeveKeys.generatePrivateKey(new SecureRandom());
-        assertThatThrownBy(() -> SleeveKeys.sharedSecret(priv, new byte[32])).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> SleeveKeys.sharedSecret(priv, new byte[32]))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("low-order");
     }
 
@@ -55,17 +55,29 @@ class SleeveCryptoTest {
         byte[] key = SleeveKeys.sessionKey(dh, psk, A, B, pa, pb, 1_700_000_000_000L, 0x01020304);
         // independent implementation: the JDK's HKDF
         ByteBuffer info = ByteBuffer.allocate(14 + 8 + 8 + 32 + 32 + 8 + 4);
-        info.put("weft-sleeve-v1".getBytes()).putLong(A).putLong(B).put(pa).put(pb).putLong(1_700_000_000_000L).putInt(0x01020304);
+        info.put("weft-sleeve-v1".getBytes())
+                .putLong(A)
+                .putLong(B)
+                .put(pa)
+                .put(pb)
+                .putLong(1_700_000_000_000L)
+                .putInt(0x01020304);
         KDF hkdf = KDF.getInstance("HKDF-SHA256");
-        byte[] expected = hkdf.deriveData(HKDFParameterSpec.ofExtract().addIKM(dh).addSalt(psk).thenExpand(info.array(), 32));
+        byte[] expected = hkdf.deriveData(
+                HKDFParameterSpec.ofExtract().addIKM(dh).addSalt(psk).thenExpand(info.array(), 32));
         assertThat(key).isEqualTo(expected);
-        byte[] expectedPsk = hkdf.deriveData(HKDFParameterSpec.ofExtract().addIKM("s3cret".getBytes())
-                .addSalt("weft-sleeve-psk-v1".getBytes()).thenExpand(new byte[0], 32));
+        byte[] expectedPsk = hkdf.deriveData(HKDFParameterSpec.ofExtract()
+                .addIKM("s3cret".getBytes())
+                .addSalt("weft-sleeve-psk-v1".getBytes())
+                .thenExpand(new byte[0], 32));
         assertThat(psk).isEqualTo(expectedPsk);
         // direction and session matter
-        assertThat(SleeveKeys.sessionKey(dh, psk, B, A, pb, pa, 1_700_000_000_000L, 0x01020304)).isNotEqualTo(key);
-        assertThat(SleeveKeys.sessionKey(dh, psk, A, B, pa, pb, 1_700_000_000_001L, 0x01020304)).isNotEqualTo(key);
-        assertThat(SleeveKeys.sessionKey(dh, psk, A, B, pa, pb, 1_700_000_000_000L, 0x01020305)).isNotEqualTo(key);
+        assertThat(SleeveKeys.sessionKey(dh, psk, B, A, pb, pa, 1_700_000_000_000L, 0x01020304))
+                .isNotEqualTo(key);
+        assertThat(SleeveKeys.sessionKey(dh, psk, A, B, pa, pb, 1_700_000_000_001L, 0x01020304))
+                .isNotEqualTo(key);
+        assertThat(SleeveKeys.sessionKey(dh, psk, A, B, pa, pb, 1_700_000_000_000L, 0x01020305))
+                .isNotEqualTo(key);
     }
 
     static final class Pair {
@@ -81,7 +93,8 @@ class SleeveCryptoTest {
             r.nextBytes(privA);
             r.nextBytes(privB);
             aToB = new PeerSessions(A, privA, SleeveKeys.pskFromClusterSecret(secretA), B, SleeveKeys.publicKey(privB));
-            bFromA = new PeerSessions(B, privB, SleeveKeys.pskFromClusterSecret(secretB), A, SleeveKeys.publicKey(privA));
+            bFromA = new PeerSessions(
+                    B, privB, SleeveKeys.pskFromClusterSecret(secretB), A, SleeveKeys.publicKey(privA));
         }
     }
 
@@ -149,16 +162,24 @@ class SleeveCryptoTest {
         byte[] payload = HEX.parseHex("4500001c0000400040010000c6120a0ac6120b0a0800f7ff00000000");
         ByteBuf frame = seal(tx, payload, 7);
         assertThat(frame.readableBytes()).isEqualTo(SealedFrame.OVERHEAD + payload.length);
-        // key id: the first two bytes of HKDF-SHA256(psk, salt "weft-sleeve-key-id-v1"), computed here with the JDK's HKDF
+        // key id: the first two bytes of HKDF-SHA256(psk, salt "weft-sleeve-key-id-v1"), computed here with the JDK's
+        // HKDF
         byte[] psk = SleeveKeys.pskFromClusterSecret("k".getBytes());
-        byte[] id = KDF.getInstance("HKDF-SHA256").deriveData(HKDFParameterSpec.ofExtract().addIKM(psk)
-                .addSalt("weft-sleeve-key-id-v1".getBytes()).thenExpand(new byte[0], 32));
+        byte[] id = KDF.getInstance("HKDF-SHA256")
+                .deriveData(HKDFParameterSpec.ofExtract()
+                        .addIKM(psk)
+                        .addSalt("weft-sleeve-key-id-v1".getBytes())
+                        .thenExpand(new byte[0], 32));
         assertThat(HEX.formatHex(bytes(frame, 0, 32)))
-                .isEqualTo("8200" + HEX.formatHex(id, 0, 2) + "0000000000001111" + "00000000000003e8" + "00005eed" + "0000000000000007");
+                .isEqualTo("8200" + HEX.formatHex(id, 0, 2) + "0000000000001111" + "00000000000003e8" + "00005eed"
+                        + "0000000000000007");
         // the same bytes from BC's ChaCha20-Poly1305 with nonce = 0^4 | counter and AAD = header
         ChaCha20Poly1305 bc = new ChaCha20Poly1305();
         byte[] nonce = HEX.parseHex("000000000000000000000007");
-        bc.init(true, new AEADParameters(new KeyParameter(((SecretKeySpec) tx.key).getEncoded()), 128, nonce, bytes(frame, 0, 32)));
+        bc.init(
+                true,
+                new AEADParameters(
+                        new KeyParameter(((SecretKeySpec) tx.key).getEncoded()), 128, nonce, bytes(frame, 0, 32)));
         byte[] ct = new byte[bc.getOutputSize(payload.length)];
         int n = bc.processBytes(payload, 0, payload.length, ct, 0);
         bc.doFinal(ct, n);
@@ -167,7 +188,9 @@ class SleeveCryptoTest {
     }
 
     static List<byte[]> psks(String... secrets) {
-        return Arrays.stream(secrets).map(x -> SleeveKeys.pskFromClusterSecret(x.getBytes())).toList();
+        return Arrays.stream(secrets)
+                .map(x -> SleeveKeys.pskFromClusterSecret(x.getBytes()))
+                .toList();
     }
 
     @Test
@@ -188,7 +211,8 @@ class SleeveCryptoTest {
         r.nextBytes(payload);
         PeerSessions.TxSession oldTx = a.txSession(1_000, 60_000, 1 << 20, clock, null);
         ByteBuf underOld = seal(oldTx, payload, 0);
-        assertThat(underOld.getUnsignedShort(SealedFrame.OFF_KEY_ID)).isEqualTo(SleeveKeys.keyId(psks("old").get(0)));
+        assertThat(underOld.getUnsignedShort(SealedFrame.OFF_KEY_ID))
+                .isEqualTo(SleeveKeys.keyId(psks("old").get(0)));
         assertThat(open(b, underOld)).as("B accepts its second key").isEqualTo(payload);
         assertThat(open(onlyNew, underOld)).as("a node without OLD drops it").isNull();
         assertThat(onlyNew.knowsKey(SleeveKeys.keyId(psks("old").get(0)))).isFalse();
@@ -197,7 +221,9 @@ class SleeveCryptoTest {
         a.setPsks(psks("new", "old"));
         boolean[] rekeyed = {false};
         PeerSessions.TxSession tx = a.txSession(1_001, 60_000, 1 << 20, clock, rekeyed);
-        assertThat(rekeyed[0]).as("a new session at once, not at the next rekey").isTrue();
+        assertThat(rekeyed[0])
+                .as("a new session at once, not at the next rekey")
+                .isTrue();
         assertThat(tx.keyId).isEqualTo(SleeveKeys.keyId(psks("new").get(0)));
         ByteBuf underNew = seal(tx, payload, 0);
         assertThat(open(b, underNew)).isEqualTo(payload);
@@ -207,7 +233,8 @@ class SleeveCryptoTest {
         // after the last step (NEW alone) frames under OLD are unknown
         b.setPsks(psks("new"));
         PeerSessions c = new PeerSessions(A, privA, psks("old"), B, pubB);
-        assertThat(open(b, seal(c.txSession(5_000, 60_000, 1 << 20, clock, null), payload, 0))).isNull();
+        assertThat(open(b, seal(c.txSession(5_000, 60_000, 1 << 20, clock, null), payload, 0)))
+                .isNull();
     }
 
     @Test
@@ -228,7 +255,9 @@ class SleeveCryptoTest {
         byte[] payload = new byte[64];
         r.nextBytes(payload);
         ByteBuf f = seal(a.txSession(1_000, 60_000, 1 << 20, new FixedClock(), null), payload, 0);
-        assertThat(b.rxSessions(f.getLong(SealedFrame.OFF_SESSION_START), f.getInt(SealedFrame.OFF_SESSION_RANDOM), target)).hasSize(2);
+        assertThat(b.rxSessions(
+                        f.getLong(SealedFrame.OFF_SESSION_START), f.getInt(SealedFrame.OFF_SESSION_RANDOM), target))
+                .hasSize(2);
         assertThat(open(b, f)).isEqualTo(payload);
     }
 
@@ -264,7 +293,9 @@ class SleeveCryptoTest {
         ByteBuf f5 = seal(tx, payload, 5);
         assertThat(open(p.bFromA, f5)).isNotNull();
         assertThat(open(p.bFromA, f5)).as("exact replay").isNull();
-        assertThat(open(p.bFromA, seal(tx, payload, 3))).as("older but inside the window, first time").isNotNull();
+        assertThat(open(p.bFromA, seal(tx, payload, 3)))
+                .as("older but inside the window, first time")
+                .isNotNull();
         assertThat(open(p.bFromA, seal(tx, payload, 5000))).isNotNull();
         assertThat(open(p.bFromA, seal(tx, payload, 4))).as("behind the window").isNull();
     }
@@ -278,8 +309,8 @@ class SleeveCryptoTest {
         assertThat(open(otherSecret.bFromA, frame)).isNull();
         byte[] impostor = new byte[32];
         new Random(99).nextBytes(impostor);
-        PeerSessions believesOtherKey = new PeerSessions(B, good.privB, SleeveKeys.pskFromClusterSecret("k".getBytes()), A,
-                SleeveKeys.publicKey(impostor));
+        PeerSessions believesOtherKey = new PeerSessions(
+                B, good.privB, SleeveKeys.pskFromClusterSecret("k".getBytes()), A, SleeveKeys.publicKey(impostor));
         assertThat(open(believesOtherKey, frame)).isNull();
         assertThat(open(good.bFromA, frame)).isNotNull();
     }
@@ -307,10 +338,14 @@ class SleeveCryptoTest {
         ByteBuf cur = seal(s2, new byte[40], 0);
         assertThat(open(p.bFromA, old)).isNotNull();
         assertThat(open(p.bFromA, cur)).isNotNull();
-        assertThat(open(p.bFromA, oldLater)).as("previous session still accepted in flight").isNotNull();
+        assertThat(open(p.bFromA, oldLater))
+                .as("previous session still accepted in flight")
+                .isNotNull();
         PeerSessions.TxSession s3 = p.aToB.txSession(200_000, 60_000, 1 << 20, clock, null);
         assertThat(open(p.bFromA, seal(s3, new byte[40], 0))).isNotNull();
-        assertThat(open(p.bFromA, seal(s1, new byte[40], 2))).as("two sessions back: refused").isNull();
+        assertThat(open(p.bFromA, seal(s1, new byte[40], 2)))
+                .as("two sessions back: refused")
+                .isNull();
     }
 
     @Test
@@ -318,19 +353,24 @@ class SleeveCryptoTest {
         Pair p = new Pair(7, "k".getBytes(), "k".getBytes());
         PeerSessions.TxSession s1 = p.aToB.txSession(1_000, 60_000, 1 << 20, new FixedClock(), null);
         // a restart: new PeerSessions, same wall clock value, different session random
-        PeerSessions restarted = new PeerSessions(A, p.privA, SleeveKeys.pskFromClusterSecret("k".getBytes()), B,
-                SleeveKeys.publicKey(p.privB));
-        PeerSessions.TxSession s2 = restarted.txSession(1_000, 60_000, 1 << 20, new PeerSessions.SessionClock() {
-            @Override
-            public long next(long now) {
-                return now;
-            }
+        PeerSessions restarted = new PeerSessions(
+                A, p.privA, SleeveKeys.pskFromClusterSecret("k".getBytes()), B, SleeveKeys.publicKey(p.privB));
+        PeerSessions.TxSession s2 = restarted.txSession(
+                1_000,
+                60_000,
+                1 << 20,
+                new PeerSessions.SessionClock() {
+                    @Override
+                    public long next(long now) {
+                        return now;
+                    }
 
-            @Override
-            public int random() {
-                return 0x1234;
-            }
-        }, null);
+                    @Override
+                    public int random() {
+                        return 0x1234;
+                    }
+                },
+                null);
         assertThat(s2.key.getEncoded()).isNotEqualTo(s1.key.getEncoded());
     }
 }

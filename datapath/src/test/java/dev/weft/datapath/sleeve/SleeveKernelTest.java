@@ -1,18 +1,15 @@
 package dev.weft.datapath.sleeve;
 
-import java.time.Duration;
-
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.weft.datapath.testing.TestNetns;
+import java.security.SecureRandom;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import java.security.SecureRandom;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The sleeve against the real kernel: TUN in a namespace, interop with kernel VXLAN, sleeve to sleeve. */
 @Tag("kernel")
@@ -35,9 +32,13 @@ class SleeveKernelTest {
         String link = TestNetns.in(lab.ns[1], "ip", "-d", "link", "show", "weft.sleeve");
         assertThat(link).contains("mtu 1450").contains("tun").contains("UP");
         assertThat(TestNetns.in(lab.ns[1], "ip", "addr", "show", "weft.sleeve")).contains("198.18.1.1/32");
-        assertThat(TestNetns.execIn(lab.ns[2], "ip", "link", "show", "weft.sleeve").exit()).isNotZero();
+        assertThat(TestNetns.execIn(lab.ns[2], "ip", "link", "show", "weft.sleeve")
+                        .exit())
+                .isNotZero();
         a.close();
-        assertThat(TestNetns.execIn(lab.ns[1], "ip", "link", "show", "weft.sleeve").exit()).isNotZero();
+        assertThat(TestNetns.execIn(lab.ns[1], "ip", "link", "show", "weft.sleeve")
+                        .exit())
+                .isNotZero();
     }
 
     @Test
@@ -61,7 +62,10 @@ class SleeveKernelTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> lab.sleeve(1, null, 1))
                 .hasStackTraceContaining("sleeve cannot bind UDP port 4789")
                 .hasStackTraceContaining("kernel VXLAN device");
-        assertThat(TestNetns.execIn(lab.ns[1], "ip", "link", "show", "weft.sleeve").exit()).as("TUN removed again").isNotZero();
+        assertThat(TestNetns.execIn(lab.ns[1], "ip", "link", "show", "weft.sleeve")
+                        .exit())
+                .as("TUN removed again")
+                .isNotZero();
     }
 
     @Test
@@ -71,15 +75,22 @@ class SleeveKernelTest {
         lab.connect(a, 1, SleeveLab.peerSpec(2, null));
         lab.connect(b, 2, SleeveLab.peerSpec(1, null));
         // bulk replacement keeps the same peer and drops others
-        SleevePeer stranger = new SleevePeer(0x77, dev.weft.ipam.addr.IpAddress.parse("192.0.2.77"),
-                dev.weft.ipam.addr.IpAddress.parse("198.18.77.1"), SleeveLab.mac(7), java.util.List.of(), null);
+        SleevePeer stranger = new SleevePeer(
+                0x77,
+                dev.weft.ipam.addr.IpAddress.parse("192.0.2.77"),
+                dev.weft.ipam.addr.IpAddress.parse("198.18.77.1"),
+                SleeveLab.mac(7),
+                java.util.List.of(),
+                null);
         b.upsertPeer(stranger);
         b.setPeers(java.util.List.of(SleeveLab.peerSpec(1, null)));
         assertThat(b.peers()).extracting(SleevePeer::peerId).containsExactly(SleeveLab.peerId(1));
         lab.awaitPing(1, 2);
         assertThat(lab.ping(2, 1, 3)).isTrue();
         assertThat(lab.iperf(1, 2, 1, 2)).isGreaterThan(1e6);
-        assertThat(a.counters().get(SleeveCounter.TX_GSO_FRAMES)).as("TSO frames crossed the TUN").isPositive();
+        assertThat(a.counters().get(SleeveCounter.TX_GSO_FRAMES))
+                .as("TSO frames crossed the TUN")
+                .isPositive();
     }
 
     @Test
@@ -124,7 +135,8 @@ class SleeveKernelTest {
         // b believes node 1 has another key: everything from a must fail authentication
         lab.connect(b, 2, SleeveLab.peerSpec(1, SleeveKeys.publicKey(impostor)));
         assertThat(lab.ping(1, 2, 2)).isFalse();
-        await("authentication failures counted").atMost(Duration.ofSeconds(5))
+        await("authentication failures counted")
+                .atMost(Duration.ofSeconds(5))
                 .until(() -> b.counters().get(SleeveCounter.RX_AUTH_FAILED) >= 2);
         assertThat(b.counters().get(SleeveCounter.RX_PACKETS)).isZero();
     }

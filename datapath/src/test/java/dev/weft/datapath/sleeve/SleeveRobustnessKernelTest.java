@@ -1,12 +1,7 @@
 package dev.weft.datapath.sleeve;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-
-import dev.weft.datapath.testing.TestNetns;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -14,8 +9,10 @@ import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /** Rekeying under traffic, and garbage / replayed datagrams from the underlay, against the real kernel. */
 @Tag("kernel")
@@ -72,7 +69,9 @@ class SleeveRobustnessKernelTest {
                 // a forged v2 header under the cluster key's id: it reaches authentication and fails it
                 int keyId = SleeveKeys.keyId(SleeveKeys.pskFromClusterSecret("secret".getBytes()));
                 byte[] forged = new byte[100];
-                java.nio.ByteBuffer.wrap(forged).putInt(0, SealedFrame.TYPE_DATA_V2 << 24 | keyId).putLong(4, SleeveLab.peerId(1))
+                java.nio.ByteBuffer.wrap(forged)
+                        .putInt(0, SealedFrame.TYPE_DATA_V2 << 24 | keyId)
+                        .putLong(4, SleeveLab.peerId(1))
                         .putLong(12, System.currentTimeMillis() + 1000);
                 for (int i = 0; i < 10; i++) sock.send(new DatagramPacket(forged, forged.length, b, 6771));
                 // the same under a key id no configured key has: counted as unknown key, no decryption tried
@@ -86,13 +85,20 @@ class SleeveRobustnessKernelTest {
             }
             return null;
         });
-        await("garbage counted").atMost(Duration.ofSeconds(5)).until(() -> s[1].counters().get(SleeveCounter.RX_MALFORMED)
-                + s[1].counters().get(SleeveCounter.RX_UNKNOWN_SENDER) >= 150);
-        await("forgeries counted").atMost(Duration.ofSeconds(5))
+        await("garbage counted")
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> s[1].counters().get(SleeveCounter.RX_MALFORMED)
+                                + s[1].counters().get(SleeveCounter.RX_UNKNOWN_SENDER)
+                        >= 150);
+        await("forgeries counted")
+                .atMost(Duration.ofSeconds(5))
                 .until(() -> s[1].counters().get(SleeveCounter.RX_AUTH_FAILED) >= 10);
-        await("unknown key ids counted").atMost(Duration.ofSeconds(5))
+        await("unknown key ids counted")
+                .atMost(Duration.ofSeconds(5))
                 .until(() -> s[1].counters().get(SleeveCounter.RX_UNKNOWN_KEY) == 7);
         assertThat(lab.ping(1, 2, 3)).as("the real session still works").isTrue();
-        assertThat(s[1].counters().get(SleeveCounter.RX_SESSIONS)).as("forged sessions never installed").isEqualTo(1);
+        assertThat(s[1].counters().get(SleeveCounter.RX_SESSIONS))
+                .as("forged sessions never installed")
+                .isEqualTo(1);
     }
 }

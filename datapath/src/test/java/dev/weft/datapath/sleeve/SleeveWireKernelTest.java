@@ -1,16 +1,15 @@
 package dev.weft.datapath.sleeve;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.weft.datapath.testing.TestNetns;
+import java.security.SecureRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import java.security.SecureRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What crosses the underlay, checked with nftables payload matches on the receiving node (no
@@ -33,22 +32,45 @@ class SleeveWireKernelTest {
 
     /** Installs counters on node 2: all datagrams to {@code port}, and those with 0xa5a5a5a5 at payload byte {@code at}. */
     void capture(int port, int at) {
-        TestNetns.run("ip", "netns", "exec", lab.ns[2], "nft",
+        TestNetns.run(
+                "ip",
+                "netns",
+                "exec",
+                lab.ns[2],
+                "nft",
                 "add table inet wftcap; add chain inet wftcap pre { type filter hook prerouting priority -300; }; "
                         + "add rule inet wftcap pre udp dport " + port + " counter comment \"all\"; "
-                        + "add rule inet wftcap pre udp dport " + port + " @th," + (at * 8) + ",32 0xa5a5a5a5 counter comment \"plain\"");
+                        + "add rule inet wftcap pre udp dport " + port + " @th," + (at * 8)
+                        + ",32 0xa5a5a5a5 counter comment \"plain\"");
     }
 
     long counter(String comment) {
         String out = TestNetns.in(lab.ns[2], "nft", "list", "chain", "inet", "wftcap", "pre");
-        Matcher m = Pattern.compile("packets (\\d+) bytes \\d+ comment \"" + comment + "\"").matcher(out);
+        Matcher m = Pattern.compile("packets (\\d+) bytes \\d+ comment \"" + comment + "\"")
+                .matcher(out);
         assertThat(m.find()).as("counter %s in %s", comment, out).isTrue();
         return Long.parseLong(m.group(1));
     }
 
     boolean pingPattern() {
-        return TestNetns.execIn(lab.ns[1], "ping", "-c", "5", "-i", "0.2", "-W", "1", "-s", "200", "-p", "a5",
-                "-I", SleeveLab.pod(1), SleeveLab.pod(2)).exit() == 0;
+        return TestNetns.execIn(
+                                lab.ns[1],
+                                "ping",
+                                "-c",
+                                "5",
+                                "-i",
+                                "0.2",
+                                "-W",
+                                "1",
+                                "-s",
+                                "200",
+                                "-p",
+                                "a5",
+                                "-I",
+                                SleeveLab.pod(1),
+                                SleeveLab.pod(2))
+                        .exit()
+                == 0;
     }
 
     @Test
@@ -80,6 +102,8 @@ class SleeveWireKernelTest {
         assertThat(pingPattern()).isTrue();
         assertThat(counter("all")).isGreaterThanOrEqualTo(5);
         assertThat(counter("plain")).isZero();
-        assertThat(TestNetns.execIn(lab.ns[2], "nft", "list", "table", "inet", "wftcap").exit()).isZero();
+        assertThat(TestNetns.execIn(lab.ns[2], "nft", "list", "table", "inet", "wftcap")
+                        .exit())
+                .isZero();
     }
 }

@@ -1,15 +1,14 @@
 package dev.weft.datapath.sleeve;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class TcpCoalescerTest {
     record Written(byte[] frame, int segments) {
@@ -31,11 +30,13 @@ class TcpCoalescerTest {
     }
 
     final List<Written> out = new ArrayList<>();
-    final TcpCoalescer c = new TcpCoalescer((buf, hdr, ipLen, segs) -> {
-        byte[] b = new byte[ipLen + VnetHdr.SIZE];
-        buf.getBytes(hdr, b);
-        out.add(new Written(b, segs));
-    }, 1450);
+    final TcpCoalescer c = new TcpCoalescer(
+            (buf, hdr, ipLen, segs) -> {
+                byte[] b = new byte[ipLen + VnetHdr.SIZE];
+                buf.getBytes(hdr, b);
+                out.add(new Written(b, segs));
+            },
+            1450);
 
     /** Segments a frame like the sending sleeve does; each with 10 bytes of room before it. */
     static List<ByteBuf> segments(ByteBuf frame, int mss) {
@@ -70,7 +71,9 @@ class TcpCoalescerTest {
         ByteBuf ip = w.ip();
         assertThat(ip.readableBytes()).isEqualTo(frame.readableBytes());
         // payload identical; complete the partial checksum as the kernel would and the frame is valid
-        assertThat(ByteBufUtil.equals(ip.slice(40, ip.readableBytes() - 40), frame.slice(40, frame.readableBytes() - 40))).isTrue();
+        assertThat(ByteBufUtil.equals(
+                        ip.slice(40, ip.readableBytes() - 40), frame.slice(40, frame.readableBytes() - 40)))
+                .isTrue();
         ByteBuf copy = Unpooled.copiedBuffer(ip);
         Checksums.completePartial(copy, 20, copy.readableBytes(), 16);
         assertThat(Packets.tcpChecksumValid(copy, 0)).isTrue();

@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
  * {@code weft status} says, deletes a Weft route by hand and shows it come back, then removes everything
  * (unless {@code --keep}).
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
         description = "Run a 3-node Weft cluster in namespaces: agents, pods via the CNI plugin, pod-to-pod pings.")
 public final class DemoCommand implements Callable<Integer> {
     @Spec
@@ -30,7 +32,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--nodes", defaultValue = "3", description = "Nodes (default ${DEFAULT-VALUE}).")
     int nodes;
 
-    @Option(names = "--datapath", defaultValue = "vxlan", description = "vxlan or auto (host-gw on the shared L2). Default ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--datapath",
+            defaultValue = "vxlan",
+            description = "vxlan or auto (host-gw on the shared L2). Default ${DEFAULT-VALUE}.")
     String datapath;
 
     @Option(names = "--keep", description = "Leave the cluster running (remove it later with 'weft lab down').")
@@ -60,11 +65,15 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** Agents on every node of {@code lab}, pods through the plugin, a ping matrix and status; returns the exit code. */
-    public static int run(Lab lab, int podsPerNode, String datapath, boolean keep, boolean repairDemo, PrintWriter out) {
+    public static int run(
+            Lab lab, int podsPerNode, String datapath, boolean keep, boolean repairDemo, PrintWriter out) {
         boolean ok;
         WeftCluster c = new WeftCluster(lab, WeftCluster.findPluginDir(), List.of("--datapath", datapath));
-        out.printf("lab %s: %d nodes on 192.0.2.0/24; starting a Weft agent on each (logs in %s)%n", lab.runId(), lab.nodes().size(), lab.runDir());
-        out.printf("cluster secret for this run: %s (a fresh key, as 'weft secret generate' makes it; every agent gets --secret-file)%n",
+        out.printf(
+                "lab %s: %d nodes on 192.0.2.0/24; starting a Weft agent on each (logs in %s)%n",
+                lab.runId(), lab.nodes().size(), lab.runDir());
+        out.printf(
+                "cluster secret for this run: %s (a fresh key, as 'weft secret generate' makes it; every agent gets --secret-file)%n",
                 c.secretFile());
         out.flush();
         long t0 = System.nanoTime();
@@ -77,7 +86,9 @@ public final class DemoCommand implements Callable<Integer> {
             for (int i = 1; i <= podsPerNode; i++) {
                 WeftCluster.Pod p = c.addPod(n, "web" + i);
                 pods.add(p);
-                out.printf("pod %-22s on %s got %s (CNI ADD through the plugin)%n", p.pod().namespace(), n.name(), p.address());
+                out.printf(
+                        "pod %-22s on %s got %s (CNI ADD through the plugin)%n",
+                        p.pod().namespace(), n.name(), p.address());
             }
         }
         out.println();
@@ -93,7 +104,9 @@ public final class DemoCommand implements Callable<Integer> {
                     out.printf("%-16s", "-");
                     continue;
                 }
-                boolean reach = Await.poll(Duration.ofSeconds(10), () -> from.pod().ping(to.address(), 1).received() == 1);
+                boolean reach = Await.poll(
+                        Duration.ofSeconds(10),
+                        () -> from.pod().ping(to.address(), 1).received() == 1);
                 allOk &= reach;
                 out.printf("%-16s", reach ? "ok" : "FAIL");
             }
@@ -114,18 +127,28 @@ public final class DemoCommand implements Callable<Integer> {
 
         // self-healing: delete a Weft route by hand and watch it come back
         List<Map<String, Object>> routes = ReportFormat.list(report, "routes");
-        Map<String, Object> victim = routes.stream().filter(r -> !"local-pod".equals(r.get("mode"))).findFirst().orElse(null);
+        Map<String, Object> victim = routes.stream()
+                .filter(r -> !"local-pod".equals(r.get("mode")))
+                .findFirst()
+                .orElse(null);
         if (victim != null && repairDemo) {
             String dst = String.valueOf(victim.get("destination"));
             n1.exec("ip", "route", "del", dst).orThrow();
             out.println("deleted route " + dst + " on " + n1.name() + " by hand (ip route del " + dst + ")");
             long t1 = System.nanoTime();
-            boolean back = Await.poll(Duration.ofSeconds(20), () -> n1.exec("ip", "route", "show", dst).stdout().contains(dst.split("/")[0]));
-            out.printf(back ? "  ... restored by the agent after %.1f s%n%n" : "  ... NOT restored within %.0f s%n%n", (System.nanoTime() - t1) / 1e9);
+            boolean back = Await.poll(
+                    Duration.ofSeconds(20),
+                    () -> n1.exec("ip", "route", "show", dst).stdout().contains(dst.split("/")[0]));
+            out.printf(
+                    back ? "  ... restored by the agent after %.1f s%n%n" : "  ... NOT restored within %.0f s%n%n",
+                    (System.nanoTime() - t1) / 1e9);
             allOk &= back;
         }
         ok = allOk;
-        out.println(ok ? "demo OK: pods on different nodes talk over Weft" : "demo FAILED: see above and the agent logs in " + lab.runDir());
+        out.println(
+                ok
+                        ? "demo OK: pods on different nodes talk over Weft"
+                        : "demo FAILED: see above and the agent logs in " + lab.runDir());
         if (keep) {
             out.println("the cluster keeps running (lab " + lab.runId() + "). Try:");
             out.println("  ip netns exec " + n1.namespace() + " bin/weft status --socket " + c.apiSocket(n1));

@@ -65,7 +65,8 @@ public final class WeftCluster {
                 if (Files.isExecutable(c.resolve("weft"))) return c;
             }
         }
-        throw new LabException("cannot find cni-shim/target/cni-bin/weft (set -Dweft.home to the Weft checkout and build it)");
+        throw new LabException(
+                "cannot find cni-shim/target/cni-bin/weft (set -Dweft.home to the Weft checkout and build it)");
     }
 
     public Lab lab() {
@@ -93,7 +94,8 @@ public final class WeftCluster {
         synchronized (WeftCluster.class) {
             if (!Files.exists(f)) {
                 try {
-                    Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                    Files.createFile(
+                            f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                     Files.writeString(f, SecretFile.generate(new SecureRandom()) + "\n");
                 } catch (IOException e) {
                     throw new LabException("cannot write the lab's cluster secret " + f + ": " + e.getMessage());
@@ -117,15 +119,24 @@ public final class WeftCluster {
 
     /** The agent command line for a node: seeds are all lab nodes, the pod range is 198.18.0.0/16. */
     public List<String> agentArgs(LabNode n) {
-        List<String> names = lab.nodes().stream().limit(seedCount).map(LabNode::name).toList();
-        List<String> args = new ArrayList<>(List.of("agent",
-                "--node-name", n.name(),
-                "--state-dir", agentDir(n).resolve("state").toString(),
-                "--run-dir", agentDir(n).resolve("run").toString(),
-                "--ipam-seed", String.join(",", names),
-                "--peers", String.join(",", lab.seeds()),
-                "--advertise-address", n.address(),
-                "--cluster-range", CLUSTER_RANGE)); // HTTP: the default, this node's underlay address :6772
+        List<String> names =
+                lab.nodes().stream().limit(seedCount).map(LabNode::name).toList();
+        List<String> args = new ArrayList<>(List.of(
+                "agent",
+                "--node-name",
+                n.name(),
+                "--state-dir",
+                agentDir(n).resolve("state").toString(),
+                "--run-dir",
+                agentDir(n).resolve("run").toString(),
+                "--ipam-seed",
+                String.join(",", names),
+                "--peers",
+                String.join(",", lab.seeds()),
+                "--advertise-address",
+                n.address(),
+                "--cluster-range",
+                CLUSTER_RANGE)); // HTTP: the default, this node's underlay address :6772
         args.addAll(extraAgentArgs);
         args.addAll(perNodeArgs.apply(n));
         // encryption is on unless the test chose its own secret or said --encryption=disabled
@@ -163,7 +174,9 @@ public final class WeftCluster {
     public Optional<Map<String, Object>> report(LabNode n) {
         try {
             Map<String, Object> r = LocalApi.call(apiSocket(n), Json.obj("cmd", "report"), TimeUnit.SECONDS.toNanos(5));
-            return Boolean.TRUE.equals(r.get("ok")) ? Optional.of((Map<String, Object>) r.get("report")) : Optional.empty();
+            return Boolean.TRUE.equals(r.get("ok"))
+                    ? Optional.of((Map<String, Object>) r.get("report"))
+                    : Optional.empty();
         } catch (Exception e) {
             return Optional.empty();
         }
@@ -180,15 +193,27 @@ public final class WeftCluster {
     /** Waits until every agent reports ready; on timeout the error carries each agent's last log lines. */
     public void awaitAllReady(Duration timeout) {
         try {
-            Await.until("all agents ready", timeout, () -> lab.nodes().stream().filter(n -> agents.containsKey(n.name()))
-                    .allMatch(this::isReady));
+            Await.until(
+                    "all agents ready",
+                    timeout,
+                    () -> lab.nodes().stream()
+                            .filter(n -> agents.containsKey(n.name()))
+                            .allMatch(this::isReady));
         } catch (RuntimeException e) {
             StringBuilder sb = new StringBuilder(e.getMessage());
             for (LabNode n : lab.nodes()) {
                 if (!agents.containsKey(n.name())) continue;
-                sb.append("\n--- ").append(n.name()).append(" report: ")
-                        .append(report(n).map(r -> String.valueOf(r.get("readinessProblems"))).orElse("(no answer)"))
-                        .append("\n").append(agents.containsKey(n.name()) ? agents.get(n.name()).tail(15) : "");
+                sb.append("\n--- ")
+                        .append(n.name())
+                        .append(" report: ")
+                        .append(report(n)
+                                .map(r -> String.valueOf(r.get("readinessProblems")))
+                                .orElse("(no answer)"))
+                        .append("\n")
+                        .append(
+                                agents.containsKey(n.name())
+                                        ? agents.get(n.name()).tail(15)
+                                        : "");
             }
             throw new LabException(sb.toString());
         }
@@ -200,7 +225,8 @@ public final class WeftCluster {
         String containerId = lab.runId() + "-" + n.name() + "-" + label;
         ExecResult r = plugin(n, "ADD", containerId, "/var/run/netns/" + pod.namespace(), "eth0");
         if (!r.ok()) {
-            throw new LabException("CNI ADD of " + label + " on " + n.name() + " failed (exit " + r.exitCode() + "): " + r.stdout() + r.stderr());
+            throw new LabException("CNI ADD of " + label + " on " + n.name() + " failed (exit " + r.exitCode() + "): "
+                    + r.stdout() + r.stderr());
         }
         Map<String, Object> res;
         try {
@@ -216,15 +242,29 @@ public final class WeftCluster {
 
     /** CNI DEL through the real plugin (the namespace is left to the caller). */
     public ExecResult deletePod(Pod p) {
-        return plugin(p.node(), "DEL", p.containerId(), "/var/run/netns/" + p.pod().namespace(), "eth0");
+        return plugin(
+                p.node(), "DEL", p.containerId(), "/var/run/netns/" + p.pod().namespace(), "eth0");
     }
 
     /** Runs the plugin in the node namespace with the CNI environment and a conflist-style config on stdin. */
     public ExecResult plugin(LabNode n, String command, String containerId, String netns, String ifName) {
-        String conf = Json.write(Json.obj("cniVersion", "1.1.0", "name", "weft", "type", "weft",
-                "agentSocket", cniSocket(n).toString()));
-        List<String> cmd = List.of("env", "CNI_COMMAND=" + command, "CNI_CONTAINERID=" + containerId, "CNI_NETNS=" + netns,
-                "CNI_IFNAME=" + ifName, "CNI_PATH=" + pluginDir, pluginDir.resolve("weft").toString());
+        String conf = Json.write(Json.obj(
+                "cniVersion",
+                "1.1.0",
+                "name",
+                "weft",
+                "type",
+                "weft",
+                "agentSocket",
+                cniSocket(n).toString()));
+        List<String> cmd = List.of(
+                "env",
+                "CNI_COMMAND=" + command,
+                "CNI_CONTAINERID=" + containerId,
+                "CNI_NETNS=" + netns,
+                "CNI_IFNAME=" + ifName,
+                "CNI_PATH=" + pluginDir,
+                pluginDir.resolve("weft").toString());
         return n.exec(cmd, conf, Duration.ofSeconds(60));
     }
 }

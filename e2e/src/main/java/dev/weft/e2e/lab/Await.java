@@ -33,12 +33,17 @@ public final class Await {
     public static <T> T value(String what, Duration timeout, Supplier<Optional<T>> probe) {
         AtomicReference<T> found = new AtomicReference<>();
         try {
-            Awaitility.await(what).atMost(timeout).pollInSameThread().pollDelay(Duration.ZERO)
+            Awaitility.await(what)
+                    .atMost(timeout)
+                    .pollInSameThread()
+                    .pollDelay(Duration.ZERO)
                     .pollInterval(BACKOFF)
-                    .until(() -> probe.get().map(v -> {
-                        found.set(v);
-                        return true;
-                    }).orElse(false));
+                    .until(() -> probe.get()
+                            .map(v -> {
+                                found.set(v);
+                                return true;
+                            })
+                            .orElse(false));
         } catch (ConditionTimeoutException e) {
             throw new LabTimeoutException("timed out after " + timeout.toMillis() + " ms waiting for " + what);
         }

@@ -29,9 +29,8 @@ final class Cmd {
         try {
             out = Files.createTempFile("wftlab-cmd", ".out");
             err = Files.createTempFile("wftlab-cmd", ".err");
-            ProcessBuilder pb = new ProcessBuilder(command)
-                    .redirectOutput(out.toFile())
-                    .redirectError(err.toFile());
+            ProcessBuilder pb =
+                    new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
             if (stdin == null) {
                 pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             }
@@ -47,8 +46,12 @@ final class Cmd {
                 p.destroyForcibly();
                 p.waitFor(5, TimeUnit.SECONDS);
             }
-            return new ExecResult(List.copyOf(command), done ? p.exitValue() : -1,
-                    Files.readString(out), Files.readString(err), !done);
+            return new ExecResult(
+                    List.copyOf(command),
+                    done ? p.exitValue() : -1,
+                    Files.readString(out),
+                    Files.readString(err),
+                    !done);
         } catch (IOException e) {
             throw new LabException("cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -4,16 +4,20 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code weft lab down}: removes labs made by {@code up} and leftovers of crashed runs. */
-@Command(name = "down", mixinStandardHelpOptions = true,
-        description = {"Remove lab runs: their processes, namespaces and state (logs stay).",
-                "Without RUN ids: every run except those of tests still running (use --all for those too)."})
+@Command(
+        name = "down",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Remove lab runs: their processes, namespaces and state (logs stay).",
+            "Without RUN ids: every run except those of tests still running (use --all for those too)."
+        })
 final class DownCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -37,8 +41,8 @@ final class DownCommand implements Callable<Integer> {
                         + " + 6 hex digits; see 'weft lab status')");
             }
         }
-        LabCleaner.DownResult r = new LabCleaner(parent.root()).down(all,
-                id -> runIds.isEmpty() || runIds.contains(id));
+        LabCleaner.DownResult r =
+                new LabCleaner(parent.root()).down(all, id -> runIds.isEmpty() || runIds.contains(id));
         r.removed().forEach(id -> out.println("removed " + id));
         r.skippedInUse().forEach(id -> out.println("kept " + id + ": a test JVM is still using it (--all removes it)"));
         if (r.removed().isEmpty() && r.skippedInUse().isEmpty()) {

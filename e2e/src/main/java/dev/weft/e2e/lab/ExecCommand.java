@@ -10,7 +10,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code weft lab exec <node> -- <cmd...>}: runs a command inside a node's namespace, interactively. */
-@Command(name = "exec", mixinStandardHelpOptions = true,
+@Command(
+        name = "exec",
+        mixinStandardHelpOptions = true,
         description = "Run a command inside a node namespace (n1, 2, ...) or the underlay ('underlay').")
 final class ExecCommand implements Callable<Integer> {
 

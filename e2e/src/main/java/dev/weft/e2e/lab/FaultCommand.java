@@ -5,21 +5,25 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code weft lab fault <node> partition|loss N|block-udp PORT|unplug|plug|clear|list}. */
-@Command(name = "fault", mixinStandardHelpOptions = true,
-        description = {"Inject or clear faults on a node's underlay link (nftables in the node's namespace).",
-                "  partition [--from n2,n3]  drop all traffic with the given nodes (default: all other nodes)",
-                "  loss N [--direction out|in|both]  drop N% of packets at random (default: outgoing)",
-                "  block-udp PORT            drop UDP to/from PORT both ways (4789 = VXLAN, 6770 = gossip)",
-                "  unplug | plug             take the node's cable out / put it back (carrier loss)",
-                "  clear                     remove every nftables fault of the node and plug it back in",
-                "  list                      show the node's fault tables"})
+@Command(
+        name = "fault",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Inject or clear faults on a node's underlay link (nftables in the node's namespace).",
+            "  partition [--from n2,n3]  drop all traffic with the given nodes (default: all other nodes)",
+            "  loss N [--direction out|in|both]  drop N% of packets at random (default: outgoing)",
+            "  block-udp PORT            drop UDP to/from PORT both ways (4789 = VXLAN, 6770 = gossip)",
+            "  unplug | plug             take the node's cable out / put it back (carrier loss)",
+            "  clear                     remove every nftables fault of the node and plug it back in",
+            "  list                      show the node's fault tables"
+        })
 final class FaultCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -34,17 +38,27 @@ final class FaultCommand implements Callable<Integer> {
     @Option(names = "--from", split = ",", paramLabel = "NODE", description = "Peers to partition from.")
     List<String> from = List.of();
 
-    @Option(names = "--direction", defaultValue = "out", paramLabel = "DIR",
+    @Option(
+            names = "--direction",
+            defaultValue = "out",
+            paramLabel = "DIR",
             description = "For loss: out, in or both (default: ${DEFAULT-VALUE}).")
     String direction;
 
     @Parameters(index = "0", paramLabel = "NODE")
     String node;
 
-    @Parameters(index = "1", paramLabel = "ACTION", description = "partition, loss, block-udp, unplug, plug, clear or list")
+    @Parameters(
+            index = "1",
+            paramLabel = "ACTION",
+            description = "partition, loss, block-udp, unplug, plug, clear or list")
     String action;
 
-    @Parameters(index = "2", arity = "0..1", paramLabel = "VALUE", description = "Percent for loss, port for block-udp.")
+    @Parameters(
+            index = "2",
+            arity = "0..1",
+            paramLabel = "VALUE",
+            description = "Percent for loss, port for block-udp.")
     String value;
 
     @Override
@@ -92,8 +106,9 @@ final class FaultCommand implements Callable<Integer> {
                 List<String> f = n.activeFaults();
                 out.println(n.name() + ": " + (f.isEmpty() ? "no faults" : String.join(" ", f)));
             }
-            default -> throw new IllegalArgumentException("unknown fault action '" + action
-                    + "': use partition, loss N, block-udp PORT, unplug, plug, clear or list");
+            default ->
+                throw new IllegalArgumentException("unknown fault action '" + action
+                        + "': use partition, loss N, block-udp PORT, unplug, plug, clear or list");
         }
         out.flush();
         return 0;

@@ -11,8 +11,12 @@ import java.util.List;
  */
 public final class JvmCommand {
     /** Flags every Weft JVM needs (FFM netlink; quiet Unsafe warnings) and a small footprint. */
-    public static final List<String> DEFAULT_FLAGS = List.of("--enable-native-access=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    public static final List<String> DEFAULT_FLAGS = List.of(
+            "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow",
+            "-Xmx256m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1");
 
     private JvmCommand() {}
 
@@ -33,7 +37,9 @@ public final class JvmCommand {
 
     /** The {@code java} binary running this JVM. */
     public static String javaBinary() {
-        return ProcessHandle.current().info().command()
+        return ProcessHandle.current()
+                .info()
+                .command()
                 .orElseThrow(() -> new LabException("cannot tell which java binary runs this JVM"));
     }
 }

@@ -42,6 +42,7 @@ public final class Lab implements AutoCloseable {
 
     /** Environment variable / system property overriding {@link #defaultRoot()}. */
     public static final String ROOT_ENV = "WEFT_LAB_DIR";
+
     public static final String ROOT_PROPERTY = "weft.lab.dir";
 
     private final String runId;
@@ -170,7 +171,11 @@ public final class Lab implements AutoCloseable {
             }
             throw e;
         }
-        log.info("lab up run={} nodes={} dir={} took_ms={}", runId, b.nodes, runDir,
+        log.info(
+                "lab up run={} nodes={} dir={} took_ms={}",
+                runId,
+                b.nodes,
+                runDir,
                 (System.nanoTime() - t0) / 1_000_000);
         return lab;
     }
@@ -182,12 +187,13 @@ public final class Lab implements AutoCloseable {
     public static Lab attach(Path root, String runId) {
         Path runDir = root.resolve(runId);
         LabState state = LabState.load(runDir)
-                .orElseThrow(() -> new LabException("no lab run " + runId + " under " + root
-                        + " (see 'weft lab status')"));
+                .orElseThrow(
+                        () -> new LabException("no lab run " + runId + " under " + root + " (see 'weft lab status')"));
         Lab lab = new Lab(runId, runDir, state, false, LabProcess.DEFAULT_GRACE);
         for (LabState.ProcessRecord r : state.processes) {
-            r.handle().ifPresent(h -> lab.processes.add(
-                    new LabProcess(r.namespace(), r.name(), r.log(), h, r.startMillis(), null)));
+            r.handle()
+                    .ifPresent(h -> lab.processes.add(
+                            new LabProcess(r.namespace(), r.name(), r.log(), h, r.startMillis(), null)));
         }
         return lab;
     }
@@ -197,20 +203,48 @@ public final class Lab implements AutoCloseable {
         String mtuText = Integer.toString(mtu);
         record(underlay);
         Netns.add(underlay);
-        Cmd.check("ip", "-n", underlay, "link", "add", LabNames.BRIDGE, "mtu", mtuText, "type", "bridge",
-                "stp_state", "0");
+        Cmd.check(
+                "ip",
+                "-n",
+                underlay,
+                "link",
+                "add",
+                LabNames.BRIDGE,
+                "mtu",
+                mtuText,
+                "type",
+                "bridge",
+                "stp_state",
+                "0");
         Cmd.check("ip", "-n", underlay, "link", "set", LabNames.BRIDGE, "up");
         for (LabNode n : nodes) {
             String ns = n.namespace();
             record(ns);
             Netns.add(ns);
             String port = LabNames.underlayPort(n.index());
-            Cmd.check("ip", "-n", underlay, "link", "add", port, "mtu", mtuText, "type", "veth", "peer", "name",
-                    LabNames.NODE_INTERFACE, "mtu", mtuText, "netns", ns);
+            Cmd.check(
+                    "ip",
+                    "-n",
+                    underlay,
+                    "link",
+                    "add",
+                    port,
+                    "mtu",
+                    mtuText,
+                    "type",
+                    "veth",
+                    "peer",
+                    "name",
+                    LabNames.NODE_INTERFACE,
+                    "mtu",
+                    mtuText,
+                    "netns",
+                    ns);
             Cmd.check("ip", "-n", underlay, "link", "set", port, "master", LabNames.BRIDGE, "up");
             Cmd.check("ip", "-n", ns, "addr", "add", n.cidr(), "dev", LabNames.NODE_INTERFACE);
             Cmd.check("ip", "-n", ns, "link", "set", LabNames.NODE_INTERFACE, "up");
-            n.exec(List.of("sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward")).orThrow();
+            n.exec(List.of("sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"))
+                    .orThrow();
         }
     }
 
@@ -263,8 +297,8 @@ public final class Lab implements AutoCloseable {
     /** Node by 1-based index. */
     public LabNode node(int index) {
         if (index < 1 || index > nodes.size()) {
-            throw new IllegalArgumentException("no node " + index + " in lab " + runId + " (nodes 1.." + nodes.size()
-                    + ")");
+            throw new IllegalArgumentException(
+                    "no node " + index + " in lab " + runId + " (nodes 1.." + nodes.size() + ")");
         }
         return nodes.get(index - 1);
     }
@@ -272,7 +306,9 @@ public final class Lab implements AutoCloseable {
     /** Node by name ({@code n2}), index ({@code 2}) or namespace. */
     public LabNode node(String ref) {
         for (LabNode n : nodes) {
-            if (n.name().equals(ref) || n.namespace().equals(ref) || Integer.toString(n.index()).equals(ref)) {
+            if (n.name().equals(ref)
+                    || n.namespace().equals(ref)
+                    || Integer.toString(n.index()).equals(ref)) {
                 return n;
             }
         }
@@ -309,8 +345,8 @@ public final class Lab implements AutoCloseable {
         return started;
     }
 
-    synchronized LabProcess startProcess(LabNamespace where, String name, List<String> command,
-            Map<String, String> environment) {
+    synchronized LabProcess startProcess(
+            LabNamespace where, String name, List<String> command, Map<String, String> environment) {
         checkOpen();
         if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
             throw new IllegalArgumentException("process name must be 1-64 of [A-Za-z0-9._-], got '" + name + "'");
@@ -342,7 +378,12 @@ public final class Lab implements AutoCloseable {
         processes.add(lp);
         state.processes.add(new LabState.ProcessRecord(p.pid(), startMillis, where.namespace(), name, logFile));
         state.save(runDir);
-        log.info("lab process started run={} ns={} name={} pid={} log={}", runId, where.namespace(), name, p.pid(),
+        log.info(
+                "lab process started run={} ns={} name={} pid={} log={}",
+                runId,
+                where.namespace(),
+                name,
+                p.pid(),
                 logFile);
         return lp;
     }
@@ -424,7 +465,10 @@ public final class Lab implements AutoCloseable {
                 // the hook is running or about to: nothing to remove
             }
         }
-        log.info("lab down run={} namespaces={} took_ms={}", runId, namespaces.size(),
+        log.info(
+                "lab down run={} namespaces={} took_ms={}",
+                runId,
+                namespaces.size(),
                 (System.nanoTime() - t0) / 1_000_000);
         if (!errors.isEmpty()) {
             LabException e = new LabException("teardown of lab " + runId + " was incomplete (run 'weft lab down "
@@ -441,7 +485,9 @@ public final class Lab implements AutoCloseable {
             p.terminate();
         }
         try {
-            Await.until("lab processes to exit after SIGTERM", stopGrace,
+            Await.until(
+                    "lab processes to exit after SIGTERM",
+                    stopGrace,
                     () -> alive.stream().noneMatch(LabProcess::isAlive));
         } catch (LabTimeoutException e) {
             log.warn("lab processes ignored SIGTERM run={} grace_ms={}; sending SIGKILL", runId, stopGrace.toMillis());

@@ -35,8 +35,13 @@ public final class LabCleaner {
     }
 
     /** What is known of one run. */
-    public record RunInfo(String runId, Optional<Boolean> persistent, boolean ownerAlive, Optional<Integer> nodes,
-            List<String> namespaces, List<String> liveProcesses) {
+    public record RunInfo(
+            String runId,
+            Optional<Boolean> persistent,
+            boolean ownerAlive,
+            Optional<Integer> nodes,
+            List<String> namespaces,
+            List<String> liveProcesses) {
         /** True if the run belongs to a JVM that is still using it (a test in progress). */
         public boolean inUse() {
             return ownerAlive && !persistent.orElse(true);
@@ -60,14 +65,25 @@ public final class LabCleaner {
                 log.warn("ignoring unreadable lab state run={} cause={}", id, e.getMessage());
                 st = Optional.empty();
             }
-            st.ifPresent(s -> runs.put(id, new RunInfo(id, Optional.of(s.persistent), s.ownerAlive(),
-                    Optional.of(s.nodes), namespacesOf(id, allNs),
-                    s.processes.stream().filter(LabState.ProcessRecord::isAlive)
-                            .map(r -> r.name() + "@" + r.namespace() + " pid=" + r.pid()).toList())));
+            st.ifPresent(s -> runs.put(
+                    id,
+                    new RunInfo(
+                            id,
+                            Optional.of(s.persistent),
+                            s.ownerAlive(),
+                            Optional.of(s.nodes),
+                            namespacesOf(id, allNs),
+                            s.processes.stream()
+                                    .filter(LabState.ProcessRecord::isAlive)
+                                    .map(r -> r.name() + "@" + r.namespace() + " pid=" + r.pid())
+                                    .toList())));
         }
         for (String ns : allNs) {
-            LabNames.runIdOf(ns).ifPresent(id -> runs.computeIfAbsent(id, k -> new RunInfo(k, Optional.empty(),
-                    false, Optional.empty(), namespacesOf(k, allNs), List.of())));
+            LabNames.runIdOf(ns)
+                    .ifPresent(id -> runs.computeIfAbsent(
+                            id,
+                            k -> new RunInfo(
+                                    k, Optional.empty(), false, Optional.empty(), namespacesOf(k, allNs), List.of())));
         }
         return List.copyOf(runs.values());
     }
@@ -102,7 +118,8 @@ public final class LabCleaner {
         }
         pruneOldLogs(LOG_RETENTION);
         if (!errors.isEmpty()) {
-            LabException e = new LabException("could not remove every lab run: " + errors.getFirst().getMessage());
+            LabException e = new LabException(
+                    "could not remove every lab run: " + errors.getFirst().getMessage());
             errors.forEach(e::addSuppressed);
             throw e;
         }
@@ -112,8 +129,8 @@ public final class LabCleaner {
     /** Removes one run regardless of its owner. */
     public void remove(String runId) {
         if (!LabNames.isRunId(runId)) {
-            throw new IllegalArgumentException("not a lab run id: '" + runId + "' (expected " + LabNames.PREFIX
-                    + " + 6 hex digits)");
+            throw new IllegalArgumentException(
+                    "not a lab run id: '" + runId + "' (expected " + LabNames.PREFIX + " + 6 hex digits)");
         }
         Path dir = root.resolve(runId);
         Optional<LabState> st = LabState.load(dir);
@@ -143,7 +160,8 @@ public final class LabCleaner {
         }
         Instant cutoff = Instant.now().minus(maxAge);
         try (Stream<Path> s = Files.list(root)) {
-            for (Path dir : s.filter(p -> LabNames.isRunId(p.getFileName().toString())).toList()) {
+            for (Path dir :
+                    s.filter(p -> LabNames.isRunId(p.getFileName().toString())).toList()) {
                 if (Files.exists(dir.resolve(LabState.FILE))) {
                     continue;
                 }
@@ -178,7 +196,9 @@ public final class LabCleaner {
         }
         try (Stream<Path> s = Files.list(root)) {
             return s.filter(p -> LabNames.isRunId(p.getFileName().toString()))
-                    .filter(p -> Files.isRegularFile(p.resolve(LabState.FILE))).sorted().toList();
+                    .filter(p -> Files.isRegularFile(p.resolve(LabState.FILE)))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + root, e);
         }

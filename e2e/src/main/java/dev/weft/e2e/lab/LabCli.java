@@ -15,9 +15,11 @@ final class LabCli {
         if (runId != null) {
             return Lab.attach(root, runId);
         }
-        List<LabCleaner.RunInfo> up = new LabCleaner(root).runs().stream()
-                .filter(r -> r.persistent().orElse(false) && !r.namespaces().isEmpty())
-                .toList();
+        List<LabCleaner.RunInfo> up = new LabCleaner(root)
+                .runs().stream()
+                        .filter(r ->
+                                r.persistent().orElse(false) && !r.namespaces().isEmpty())
+                        .toList();
         if (up.isEmpty()) {
             throw new LabException("no lab is up (start one with 'weft lab up')");
         }

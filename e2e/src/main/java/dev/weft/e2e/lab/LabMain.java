@@ -10,14 +10,24 @@ import picocli.CommandLine.Option;
  * Entry point of {@code weft lab ...}: a namespace lab on this machine (see {@link Lab}).
  * Subcommands live in their own classes; add new ones to {@code subcommands} below.
  */
-@Command(name = "weft lab", mixinStandardHelpOptions = true,
+@Command(
+        name = "weft lab",
+        mixinStandardHelpOptions = true,
         description = "A small Weft cluster on one machine, made of network namespaces (needs root).",
-        subcommands = {UpCommand.class, StatusCommand.class, DownCommand.class, ExecCommand.class,
-                FaultCommand.class, dev.weft.e2e.cluster.DemoCommand.class},
+        subcommands = {
+            UpCommand.class,
+            StatusCommand.class,
+            DownCommand.class,
+            ExecCommand.class,
+            FaultCommand.class,
+            dev.weft.e2e.cluster.DemoCommand.class
+        },
         footer = {"", "Exit codes: 0 ok, 1 the lab operation failed, 2 bad usage."})
 public final class LabMain implements Callable<Integer> {
 
-    @Option(names = "--dir", paramLabel = "DIR",
+    @Option(
+            names = "--dir",
+            paramLabel = "DIR",
             description = "Directory of run state and logs (default: $" + Lab.ROOT_ENV + " or /tmp/weft-lab).")
     Path root;
 

@@ -59,12 +59,13 @@ public abstract sealed class LabNamespace permits LabNode, LabPod, LabUnderlay {
 
     /** Sends {@code count} pings (10 ms apart, 1 s wait for late replies) and returns the summary. */
     public PingResult ping(String address, int count) {
-        ExecResult r = exec(List.of("ping", "-n", "-q", "-c", Integer.toString(count), "-i", "0.01", "-W", "1",
-                address), Duration.ofSeconds(10 + count / 50));
+        ExecResult r = exec(
+                List.of("ping", "-n", "-q", "-c", Integer.toString(count), "-i", "0.01", "-W", "1", address),
+                Duration.ofSeconds(10 + count / 50));
         Matcher m = PING_SUMMARY.matcher(r.stdout());
         if (!m.find()) {
-            throw new LabException("unexpected ping output in " + namespace + ": " + r.describeFailure()
-                    + " stdout=" + r.stdout());
+            throw new LabException(
+                    "unexpected ping output in " + namespace + ": " + r.describeFailure() + " stdout=" + r.stdout());
         }
         return new PingResult(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
     }

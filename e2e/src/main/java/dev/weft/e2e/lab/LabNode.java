@@ -101,7 +101,9 @@ public final class LabNode extends LabNamespace {
         }
         String rule = percent == 100 ? "drop" : "numgen random mod 100 < " + percent + " drop";
         List<String> rules = List.of(rule);
-        return addFault("loss" + percent, percent + "% loss " + direction.name().toLowerCase(java.util.Locale.ROOT),
+        return addFault(
+                "loss" + percent,
+                percent + "% loss " + direction.name().toLowerCase(java.util.Locale.ROOT),
                 direction == Fault.Direction.OUT ? List.of() : rules,
                 direction == Fault.Direction.IN ? List.of() : rules);
     }
@@ -131,7 +133,9 @@ public final class LabNode extends LabNamespace {
 
     /** True if the node's eth0 has carrier (its cable is plugged in). */
     public boolean hasCarrier() {
-        String out = exec("cat", "/sys/class/net/" + underlayInterface() + "/carrier").stdout().strip();
+        String out = exec("cat", "/sys/class/net/" + underlayInterface() + "/carrier")
+                .stdout()
+                .strip();
         return out.equals("1");
     }
 
@@ -188,8 +192,13 @@ public final class LabNode extends LabNamespace {
         if (rules.isEmpty()) {
             return;
         }
-        s.append("  chain ").append(name).append(" {\n    type filter hook ").append(hook)
-                .append(" device \"").append(bridgePort()).append("\" priority -500; policy accept;\n");
+        s.append("  chain ")
+                .append(name)
+                .append(" {\n    type filter hook ")
+                .append(hook)
+                .append(" device \"")
+                .append(bridgePort())
+                .append("\" priority -500; policy accept;\n");
         for (String r : rules) {
             s.append("    ").append(r).append("\n");
         }

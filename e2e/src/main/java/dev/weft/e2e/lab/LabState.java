@@ -62,7 +62,9 @@ final class LabState {
 
     /** True while the JVM that created a non-persistent run is still running. */
     boolean ownerAlive() {
-        return ProcessHandle.of(ownerPid).filter(h -> sameStart(h, ownerStartMillis)).map(ProcessHandle::isAlive)
+        return ProcessHandle.of(ownerPid)
+                .filter(h -> sameStart(h, ownerStartMillis))
+                .map(ProcessHandle::isAlive)
                 .orElse(false);
     }
 
@@ -85,8 +87,8 @@ final class LabState {
         p.setProperty("namespaces", String.join(",", namespaces));
         int i = 0;
         for (ProcessRecord r : processes) {
-            p.setProperty("process." + i++, r.pid + "|" + r.startMillis + "|" + r.namespace + "|" + r.name + "|"
-                    + r.log);
+            p.setProperty(
+                    "process." + i++, r.pid + "|" + r.startMillis + "|" + r.namespace + "|" + r.name + "|" + r.log);
         }
         Path tmp = runDir.resolve(FILE + ".tmp");
         try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
@@ -95,8 +97,7 @@ final class LabState {
             throw new UncheckedIOException("cannot write lab state " + tmp, e);
         }
         try {
-            Files.move(tmp, runDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, runDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             throw new LabException("lab directory " + runDir + " does not support atomic rename", e);
         } catch (IOException e) {
@@ -116,9 +117,13 @@ final class LabState {
             throw new UncheckedIOException("cannot read lab state " + f, e);
         }
         try {
-            LabState s = new LabState(p.getProperty("run"), Long.parseLong(p.getProperty("owner.pid")),
-                    Long.parseLong(p.getProperty("owner.start")), Boolean.parseBoolean(p.getProperty("persistent")),
-                    Instant.parse(p.getProperty("created")), Integer.parseInt(p.getProperty("nodes")));
+            LabState s = new LabState(
+                    p.getProperty("run"),
+                    Long.parseLong(p.getProperty("owner.pid")),
+                    Long.parseLong(p.getProperty("owner.start")),
+                    Boolean.parseBoolean(p.getProperty("persistent")),
+                    Instant.parse(p.getProperty("created")),
+                    Integer.parseInt(p.getProperty("nodes")));
             for (String ns : p.getProperty("namespaces", "").split(",")) {
                 if (!ns.isBlank()) {
                     s.namespaces.add(ns);
@@ -128,8 +133,8 @@ final class LabState {
             for (String k : keys) {
                 if (k.startsWith("process.")) {
                     String[] f5 = p.getProperty(k).split("\\|", 5);
-                    s.processes.add(new ProcessRecord(Long.parseLong(f5[0]), Long.parseLong(f5[1]), f5[2], f5[3],
-                            Path.of(f5[4])));
+                    s.processes.add(new ProcessRecord(
+                            Long.parseLong(f5[0]), Long.parseLong(f5[1]), f5[2], f5[3], Path.of(f5[4])));
                 }
             }
             return Optional.of(s);

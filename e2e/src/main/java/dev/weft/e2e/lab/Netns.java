@@ -56,8 +56,12 @@ final class Netns {
         for (long pid : pids) {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
-        Await.until("processes in namespace " + ns + " to exit", Duration.ofSeconds(5),
-                () -> pids.stream().noneMatch(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)));
+        Await.until(
+                "processes in namespace " + ns + " to exit",
+                Duration.ofSeconds(5),
+                () -> pids.stream()
+                        .noneMatch(p ->
+                                ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)));
     }
 
     /** Kills what runs inside {@code ns} and deletes it; a missing namespace is not an error. */

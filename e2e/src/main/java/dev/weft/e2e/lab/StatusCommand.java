@@ -4,12 +4,14 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code weft lab status}: every lab run on this machine, its namespaces, processes and faults. */
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
         description = "List lab runs (also leftovers of crashed ones), their namespaces, processes and faults.")
 final class StatusCommand implements Callable<Integer> {
 
@@ -28,9 +30,13 @@ final class StatusCommand implements Callable<Integer> {
             return 0;
         }
         for (LabCleaner.RunInfo r : runs) {
-            String kind = r.persistent().map(p -> p ? "made by 'weft lab up'" : (r.ownerAlive()
-                    ? "in use by a running test" : "leftover of a crashed test")).orElse("leftover without state file");
-            out.printf("%s  %s  namespaces=%d%n", r.runId(), kind, r.namespaces().size());
+            String kind = r.persistent()
+                    .map(p -> p
+                            ? "made by 'weft lab up'"
+                            : (r.ownerAlive() ? "in use by a running test" : "leftover of a crashed test"))
+                    .orElse("leftover without state file");
+            out.printf(
+                    "%s  %s  namespaces=%d%n", r.runId(), kind, r.namespaces().size());
             for (String ns : r.namespaces()) {
                 String faults = "";
                 if (r.hasStateFile() && ns.matches(".*-n\\d+")) {

@@ -4,13 +4,15 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code weft lab up}: creates a persistent lab and shows its nodes and their reachability. */
-@Command(name = "up", mixinStandardHelpOptions = true,
+@Command(
+        name = "up",
+        mixinStandardHelpOptions = true,
         description = "Create node namespaces on an underlay bridge and show how to use them.")
 final class UpCommand implements Callable<Integer> {
 
@@ -20,43 +22,64 @@ final class UpCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--nodes", paramLabel = "N", defaultValue = "3",
+    @Option(
+            names = "--nodes",
+            paramLabel = "N",
+            defaultValue = "3",
             description = "Number of node namespaces, 1..99 (default: ${DEFAULT-VALUE}).")
     int nodes;
 
     @Option(names = "--no-check", description = "Do not ping between the nodes after creating them.")
     boolean noCheck;
 
-    @Option(names = "--mtu", paramLabel = "BYTES", defaultValue = "1500",
+    @Option(
+            names = "--mtu",
+            paramLabel = "BYTES",
+            defaultValue = "1500",
             description = "Underlay MTU (default: ${DEFAULT-VALUE}).")
     int mtu;
 
-    @Option(names = "--agents", description = "Start a Weft agent in every node (VXLAN, pods from 198.18.0.0/16) and keep them running.")
+    @Option(
+            names = "--agents",
+            description = "Start a Weft agent in every node (VXLAN, pods from 198.18.0.0/16) and keep them running.")
     boolean agents;
 
-    @Option(names = "--pods", paramLabel = "M", defaultValue = "0",
-            description = "Also attach M pods per node through the real CNI plugin and print the pod-to-pod matrix and weft status (implies --agents).")
+    @Option(
+            names = "--pods",
+            paramLabel = "M",
+            defaultValue = "0",
+            description =
+                    "Also attach M pods per node through the real CNI plugin and print the pod-to-pod matrix and weft status (implies --agents).")
     int pods;
 
-    @Option(names = "--start", paramLabel = "CMD",
-            description = {"Start CMD (run by sh -c) in every node and leave it running; placeholders:",
-                    "{node} {index} {address} {seeds} (comma-separated node addresses) {ns} {rundir}.",
-                    "Output goes to <rundir>/<node>/start.log."})
+    @Option(
+            names = "--start",
+            paramLabel = "CMD",
+            description = {
+                "Start CMD (run by sh -c) in every node and leave it running; placeholders:",
+                "{node} {index} {address} {seeds} (comma-separated node addresses) {ns} {rundir}.",
+                "Output goes to <rundir>/<node>/start.log."
+            })
     String startCommand;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Lab lab = Lab.builder().nodes(nodes).underlayMtu(mtu).root(parent.root()).persistent(true).start();
+        Lab lab = Lab.builder()
+                .nodes(nodes)
+                .underlayMtu(mtu)
+                .root(parent.root())
+                .persistent(true)
+                .start();
         try {
             printNodes(out, lab);
             boolean reachable = noCheck || printReachability(out, lab);
             // Per-node processes (agents) start after the underlay is known to work.
             if (startCommand != null) {
-                List<LabProcess> started = lab.startOnEachNode("start", (node, seeds) ->
-                        List.of("sh", "-c", expand(startCommand, lab, node, seeds)));
-                started.forEach(p -> out.printf("started on %s: pid %d, log %s%n",
-                        p.namespace(), p.pid(), p.logFile()));
+                List<LabProcess> started = lab.startOnEachNode(
+                        "start", (node, seeds) -> List.of("sh", "-c", expand(startCommand, lab, node, seeds)));
+                started.forEach(
+                        p -> out.printf("started on %s: pid %d, log %s%n", p.namespace(), p.pid(), p.logFile()));
                 out.println();
             }
             int clusterCode = 0;
@@ -84,12 +107,14 @@ final class UpCommand implements Callable<Integer> {
     }
 
     static void printNodes(PrintWriter out, Lab lab) {
-        out.printf("lab %s is up: %d nodes on bridge %s in namespace %s; logs in %s%n%n", lab.runId(),
-                lab.nodes().size(), LabNames.BRIDGE, lab.underlayNamespace(), lab.runDir());
+        out.printf(
+                "lab %s is up: %d nodes on bridge %s in namespace %s; logs in %s%n%n",
+                lab.runId(), lab.nodes().size(), LabNames.BRIDGE, lab.underlayNamespace(), lab.runDir());
         out.printf("%-5s %-18s %-16s %-6s %s%n", "NODE", "NAMESPACE", "ADDRESS", "IFACE", "ENTER WITH");
         for (LabNode n : lab.nodes()) {
-            out.printf("%-5s %-18s %-16s %-6s ip netns exec %s bash%n", n.name(), n.namespace(), n.cidr(),
-                    n.underlayInterface(), n.namespace());
+            out.printf(
+                    "%-5s %-18s %-16s %-6s ip netns exec %s bash%n",
+                    n.name(), n.namespace(), n.cidr(), n.underlayInterface(), n.namespace());
         }
         out.println();
     }
@@ -118,16 +143,20 @@ final class UpCommand implements Callable<Integer> {
             }
             out.println();
         }
-        out.println(all ? "all nodes reach each other." : "some nodes cannot reach each other: check faults with "
-                + "'weft lab status' and links with 'weft lab exec underlay -- bridge link'");
+        out.println(
+                all
+                        ? "all nodes reach each other."
+                        : "some nodes cannot reach each other: check faults with "
+                                + "'weft lab status' and links with 'weft lab exec underlay -- bridge link'");
         out.println();
         return all;
     }
 
     static void printHelp(PrintWriter out, Lab lab) {
         out.println("next:");
-        out.printf("  weft lab exec n1 -- ping -c1 %s      run a command in a node%n", lab.node(lab.nodes().size())
-                .address());
+        out.printf(
+                "  weft lab exec n1 -- ping -c1 %s      run a command in a node%n",
+                lab.node(lab.nodes().size()).address());
         out.println("  weft lab fault n1 partition|loss 30|block-udp 4789|clear   inject faults on n1's eth0");
         out.println("  weft lab status                              show labs, faults, processes");
         out.println("  weft lab down                                remove the lab");

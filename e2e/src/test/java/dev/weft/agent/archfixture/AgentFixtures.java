@@ -10,7 +10,8 @@ public final class AgentFixtures {
 
     /** Allowed: the agent wires every module. */
     static int usesAll() {
-        return dev.weft.ipam.archfixture.IpamFixtures.thing() + dev.weft.gossip.archfixture.GossipFixtures.thing()
+        return dev.weft.ipam.archfixture.IpamFixtures.thing()
+                + dev.weft.gossip.archfixture.GossipFixtures.thing()
                 + dev.weft.datapath.archfixture.DatapathFixtures.class.getModifiers();
     }
 }

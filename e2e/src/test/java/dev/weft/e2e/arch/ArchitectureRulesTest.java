@@ -22,23 +22,35 @@ class ArchitectureRulesTest {
 
     @BeforeAll
     static void importFixtures() {
-        fixtures = new ClassFileImporter().importPackages("dev.weft.id.archfixture", "dev.weft.ipam.archfixture",
-                "dev.weft.ipam.store.archfixture", "dev.weft.gossip.archfixture", "dev.weft.gossip.swim.archfixture",
-                "dev.weft.datapath.archfixture", "dev.weft.cni.archfixture", "dev.weft.k8s.archfixture",
-                "dev.weft.agent.archfixture", "dev.weft.mystery.archfixture", "io.atomix.archfixture");
+        fixtures = new ClassFileImporter()
+                .importPackages(
+                        "dev.weft.id.archfixture",
+                        "dev.weft.ipam.archfixture",
+                        "dev.weft.ipam.store.archfixture",
+                        "dev.weft.gossip.archfixture",
+                        "dev.weft.gossip.swim.archfixture",
+                        "dev.weft.datapath.archfixture",
+                        "dev.weft.cni.archfixture",
+                        "dev.weft.k8s.archfixture",
+                        "dev.weft.agent.archfixture",
+                        "dev.weft.mystery.archfixture",
+                        "io.atomix.archfixture");
     }
 
     static JavaClasses only(String... simpleNames) {
         Set<String> names = Set.of(simpleNames);
-        JavaClasses c = fixtures.that(DescribedPredicate.describe("named " + names,
-                (JavaClass x) -> names.contains(x.getSimpleName())));
+        JavaClasses c = fixtures.that(
+                DescribedPredicate.describe("named " + names, (JavaClass x) -> names.contains(x.getSimpleName())));
         assertThat(c.size()).as("fixtures %s imported", names).isEqualTo(names.size());
         return c;
     }
 
     static void violates(ArchRule rule, String fixture, String dependency) {
-        assertThatThrownBy(() -> rule.check(only(fixture))).isInstanceOf(AssertionError.class)
-                .hasMessageContaining(rule.getDescription()).hasMessageContaining(fixture).hasMessageContaining(dependency);
+        assertThatThrownBy(() -> rule.check(only(fixture)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining(rule.getDescription())
+                .hasMessageContaining(fixture)
+                .hasMessageContaining(dependency);
     }
 
     static void allows(ArchRule rule, String... fixtures) {
@@ -65,7 +77,10 @@ class ArchitectureRulesTest {
 
     @Test
     void datapathUsesOnlyIpamAndId() {
-        violates(ArchitectureRules.mainCodeOf("datapath"), "DatapathUsesAgent", "dev.weft.agent.archfixture.AgentFixtures");
+        violates(
+                ArchitectureRules.mainCodeOf("datapath"),
+                "DatapathUsesAgent",
+                "dev.weft.agent.archfixture.AgentFixtures");
         allows(ArchitectureRules.mainCodeOf("datapath"), "DatapathFixtures");
     }
 
@@ -92,8 +107,10 @@ class ArchitectureRulesTest {
 
     @Test
     void everyWeftClassBelongsToAModule() {
-        assertThatThrownBy(() -> ArchitectureRules.everyWeftClassBelongsToAModule().check(only("Stray")))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("dev.weft.mystery.archfixture.Stray");
+        assertThatThrownBy(
+                        () -> ArchitectureRules.everyWeftClassBelongsToAModule().check(only("Stray")))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("dev.weft.mystery.archfixture.Stray");
         allows(ArchitectureRules.everyWeftClassBelongsToAModule(), "IpamFixtures", "AgentFixtures");
     }
 
@@ -113,7 +130,10 @@ class ArchitectureRulesTest {
     @Test
     void swimEngineTouchesNoNettyOrIo() {
         violates(ArchitectureRules.swimEngineTouchesNoNettyOrIo(), "SwimUsesNetty", "io.netty.buffer.Unpooled");
-        violates(ArchitectureRules.swimEngineTouchesNoNettyOrIo(), "SwimOpensChannel", "java.nio.channels.DatagramChannel");
+        violates(
+                ArchitectureRules.swimEngineTouchesNoNettyOrIo(),
+                "SwimOpensChannel",
+                "java.nio.channels.DatagramChannel");
         violates(ArchitectureRules.swimEngineTouchesNoNettyOrIo(), "SwimReadsFile", "java.io.File");
         allows(ArchitectureRules.swimEngineTouchesNoNettyOrIo(), "SwimFixtures");
     }
@@ -121,6 +141,7 @@ class ArchitectureRulesTest {
     @Test
     void aRuleThatSeesNoClassFails() {
         assertThatThrownBy(() -> ArchitectureRules.mainCodeOf("ipam").check(only("AgentFixtures")))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("failed to check any classes");
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("failed to check any classes");
     }
 }

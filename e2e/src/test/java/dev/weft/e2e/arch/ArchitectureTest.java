@@ -28,11 +28,16 @@ class ArchitectureTest {
         List<Path> testDirs = new ArrayList<>();
         for (String module : ModuleRules.ALLOWED.keySet()) {
             Path classes = root.resolve(module).resolve("target/classes");
-            assertThat(classes).as("classes of %s (build the reactor with -am)", module).isDirectory();
+            assertThat(classes)
+                    .as("classes of %s (build the reactor with -am)", module)
+                    .isDirectory();
             mainDirs.add(classes);
-            if (module.equals(ModuleRules.E2E) || !Files.isDirectory(root.resolve(module).resolve("src/test/java"))) continue;
+            if (module.equals(ModuleRules.E2E)
+                    || !Files.isDirectory(root.resolve(module).resolve("src/test/java"))) continue;
             Path testClasses = root.resolve(module).resolve("target/test-classes");
-            assertThat(testClasses).as("test classes of %s (build the reactor with -am)", module).isDirectory();
+            assertThat(testClasses)
+                    .as("test classes of %s (build the reactor with -am)", module)
+                    .isDirectory();
             testDirs.add(testClasses);
         }
         main = new ClassFileImporter().importPaths(mainDirs);
@@ -43,7 +48,9 @@ class ArchitectureTest {
     void everyModuleIsImported() {
         for (String module : ModuleRules.ALLOWED.keySet()) {
             assertThat(main.that(com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage(
-                    ArchitectureRules.packageOf(module)))).as("main classes of %s", module).isNotEmpty();
+                            ArchitectureRules.packageOf(module))))
+                    .as("main classes of %s", module)
+                    .isNotEmpty();
         }
         assertThat(otherModulesTests.size()).isGreaterThan(50);
     }

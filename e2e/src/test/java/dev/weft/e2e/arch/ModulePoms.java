@@ -106,6 +106,8 @@ final class ModulePoms {
     }
 
     private static List<String> texts(Element parent, String container, String name) {
-        return children(child(parent, container), name).stream().map(e -> e.getTextContent().trim()).toList();
+        return children(child(parent, container), name).stream()
+                .map(e -> e.getTextContent().trim())
+                .toList();
     }
 }

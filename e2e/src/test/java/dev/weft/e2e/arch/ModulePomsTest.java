@@ -27,8 +27,12 @@ class ModulePomsTest {
             modules.append("<module>").append(m).append("</module>\n");
             write(m + "/pom.xml", pom(m, ""));
         }
-        write("pom.xml", "<project><!-- io.atomix in a comment is fine --><modules>\n" + modules + "</modules></project>\n");
-        write("agent/pom.xml", pom("agent", dep("weft-gossip", null) + dep("weft-datapath", null) + dep("weft-k8s", null)));
+        write(
+                "pom.xml",
+                "<project><!-- io.atomix in a comment is fine --><modules>\n" + modules + "</modules></project>\n");
+        write(
+                "agent/pom.xml",
+                pom("agent", dep("weft-gossip", null) + dep("weft-datapath", null) + dep("weft-k8s", null)));
     }
 
     @Test
@@ -39,7 +43,10 @@ class ModulePomsTest {
     @Test
     void forbiddenDependencyFails() throws IOException {
         write("ipam/pom.xml", pom("ipam", dep("weft-gossip", null)));
-        assertThat(ModulePoms.check(root)).singleElement().asString().startsWith("ipam/pom.xml")
+        assertThat(ModulePoms.check(root))
+                .singleElement()
+                .asString()
+                .startsWith("ipam/pom.xml")
                 .contains("must not depend on 'gossip'");
     }
 
@@ -57,20 +64,27 @@ class ModulePomsTest {
 
     @Test
     void atomixFails() throws IOException {
-        write("gossip/pom.xml", pom("gossip", "<dependency><groupId>io.atomix</groupId><artifactId>atomix</artifactId></dependency>"));
+        write(
+                "gossip/pom.xml",
+                pom("gossip", "<dependency><groupId>io.atomix</groupId><artifactId>atomix</artifactId></dependency>"));
         assertThat(ModulePoms.check(root)).singleElement().asString().contains("Atomix");
     }
 
     @Test
     void moduleWithoutRuleFails() throws IOException {
-        write("pom.xml", Files.readString(root.resolve("pom.xml")).replace("</modules>", "<module>extra</module></modules>"));
+        write(
+                "pom.xml",
+                Files.readString(root.resolve("pom.xml")).replace("</modules>", "<module>extra</module></modules>"));
         assertThat(ModulePoms.check(root)).singleElement().asString().contains("'extra' has no dependency rule");
     }
 
     @Test
     void ruleWithoutModuleFails() throws IOException {
         write("pom.xml", Files.readString(root.resolve("pom.xml")).replace("<module>id</module>", ""));
-        assertThat(ModulePoms.check(root)).singleElement().asString().contains("'id' of DESIGN.md section 1 is not in the reactor");
+        assertThat(ModulePoms.check(root))
+                .singleElement()
+                .asString()
+                .contains("'id' of DESIGN.md section 1 is not in the reactor");
     }
 
     private static String dep(String artifact, String scope) {

@@ -14,25 +14,41 @@ final class ModuleRules {
 
     /** Module directory -> Java package segment under {@code dev.weft}. */
     static final Map<String, String> PACKAGE_OF_MODULE = Map.of(
-            "id", "id",
-            "ipam", "ipam",
-            "gossip", "gossip",
-            "datapath", "datapath",
-            "cni-shim", "cni",
-            "k8s", "k8s",
-            "agent", "agent",
-            E2E, "e2e");
+            "id",
+            "id",
+            "ipam",
+            "ipam",
+            "gossip",
+            "gossip",
+            "datapath",
+            "datapath",
+            "cni-shim",
+            "cni",
+            "k8s",
+            "k8s",
+            "agent",
+            "agent",
+            E2E,
+            "e2e");
 
     /** Module directory -> modules its main code may depend on. */
     static final Map<String, Set<String>> ALLOWED = Map.of(
-            "id", Set.of(),
-            "ipam", Set.of("id"),
-            "gossip", Set.of("id"),
-            "datapath", Set.of("id", "ipam"),
-            "cni-shim", Set.of(),
-            "k8s", Set.of("id", "ipam"),
-            "agent", Set.of("id", "ipam", "gossip", "datapath", "cni-shim", "k8s"),
-            E2E, Set.of("id", "ipam", "gossip", "datapath", "cni-shim", "k8s", "agent"));
+            "id",
+            Set.of(),
+            "ipam",
+            Set.of("id"),
+            "gossip",
+            Set.of("id"),
+            "datapath",
+            Set.of("id", "ipam"),
+            "cni-shim",
+            Set.of(),
+            "k8s",
+            Set.of("id", "ipam"),
+            "agent",
+            Set.of("id", "ipam", "gossip", "datapath", "cni-shim", "k8s"),
+            E2E,
+            Set.of("id", "ipam", "gossip", "datapath", "cni-shim", "k8s", "agent"));
 
     private ModuleRules() {}
 
@@ -49,10 +65,13 @@ final class ModuleRules {
     }
 
     static Optional<String> moduleOfArtifact(String artifactId) {
-        return ALLOWED.keySet().stream().filter(m -> artifactOf(m).equals(artifactId)).findFirst();
+        return ALLOWED.keySet().stream()
+                .filter(m -> artifactOf(m).equals(artifactId))
+                .findFirst();
     }
 
     static boolean mayUse(String fromModule, String toModule) {
-        return fromModule.equals(toModule) || ALLOWED.getOrDefault(fromModule, Set.of()).contains(toModule);
+        return fromModule.equals(toModule)
+                || ALLOWED.getOrDefault(fromModule, Set.of()).contains(toModule);
     }
 }

@@ -1,8 +1,7 @@
 package dev.weft.e2e.cluster;
 
-import static org.awaitility.Awaitility.await;
-
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.weft.agent.cli.ReportFormat;
 import dev.weft.cni.Json;
@@ -59,7 +58,9 @@ class ClusterEndToEndTest {
         for (WeftCluster.Pod a : pods) {
             for (WeftCluster.Pod b : pods) {
                 if (a == b) continue;
-                await(a.pod().namespace() + " pings " + b.address()).atMost(Duration.ofSeconds(15)).until(() -> a.pod().ping(b.address(), 1).received() == 1);
+                await(a.pod().namespace() + " pings " + b.address())
+                        .atMost(Duration.ofSeconds(15))
+                        .until(() -> a.pod().ping(b.address(), 1).received() == 1);
             }
         }
     }
@@ -71,28 +72,41 @@ class ClusterEndToEndTest {
             pods.add(cluster.addPod(n, "p"));
             pods.add(cluster.addPod(n, "q"));
         }
-        assertThat(pods).extracting(WeftCluster.Pod::address).doesNotHaveDuplicates()
+        assertThat(pods)
+                .extracting(WeftCluster.Pod::address)
+                .doesNotHaveDuplicates()
                 .allMatch(a -> a.startsWith("198.18."));
         allPodsReachEachOther();
         // the traffic really is VXLAN: blocking UDP 4789 on n3's link cuts n1 <-> n3 pods
         var block = lab.node(3).blockUdpPort(4789);
         try {
-            assertThat(pods.get(0).pod().ping(pods.get(4).address(), 1).received()).isZero();
+            assertThat(pods.get(0).pod().ping(pods.get(4).address(), 1).received())
+                    .isZero();
             // ... and the agents notice: the kernel path probes fail, n1 <-> n3 moves to the userspace sleeve
-            await("n1 uses the sleeve to n3").atMost(Duration.ofSeconds(20)).until(() -> mode(lab.node(1), lab.node(3)).equals("sleeve"));
+            await("n1 uses the sleeve to n3")
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> mode(lab.node(1), lab.node(3)).equals("sleeve"));
             assertThat(mode(lab.node(1), lab.node(2))).isEqualTo("vxlan");
             allPodsReachEachOther();
         } finally {
             block.remove();
         }
-        await("n1 back on kernel VXLAN to n3").atMost(Duration.ofSeconds(30)).until(() -> mode(lab.node(1), lab.node(3)).equals("vxlan"));
+        await("n1 back on kernel VXLAN to n3")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> mode(lab.node(1), lab.node(3)).equals("vxlan"));
         allPodsReachEachOther();
     }
 
     private String mode(LabNode from, LabNode to) {
-        String toId = cluster.report(to).map(r -> String.valueOf(ReportFormat.map(r, "peer").get("id"))).orElse("?");
-        return cluster.report(from).map(r -> ReportFormat.<Map<String, Object>>list(r, "connections").stream()
-                .filter(c -> toId.equals(c.get("peer"))).map(c -> String.valueOf(c.get("mode"))).findFirst().orElse("none"))
+        String toId = cluster.report(to)
+                .map(r -> String.valueOf(ReportFormat.map(r, "peer").get("id")))
+                .orElse("?");
+        return cluster.report(from)
+                .map(r -> ReportFormat.<Map<String, Object>>list(r, "connections").stream()
+                        .filter(c -> toId.equals(c.get("peer")))
+                        .map(c -> String.valueOf(c.get("mode")))
+                        .findFirst()
+                        .orElse("none"))
                 .orElse("none");
     }
 
@@ -102,7 +116,9 @@ class ClusterEndToEndTest {
         Map<String, Object> r = cluster.report(lab.node(1)).orElseThrow();
         assertThat(r.get("ready")).isEqualTo(true);
         // the lab gives every agent the run's secret: gossip is encrypted by default, pod traffic stays on kernel VXLAN
-        assertThat(ReportFormat.map(r, "encryption")).containsEntry("enabled", true).containsEntry("required", true)
+        assertThat(ReportFormat.map(r, "encryption"))
+                .containsEntry("enabled", true)
+                .containsEntry("required", true)
                 .containsEntry("podTraffic", false);
         assertThat(ReportFormat.<String>list(r, "warnings")).noneMatch(w -> w.contains("encryption is disabled"));
         List<Map<String, Object>> conns = ReportFormat.list(r, "connections");
@@ -116,14 +132,25 @@ class ClusterEndToEndTest {
         String table = ReportFormat.ipam(r);
         assertThat(table).contains("n1").contains("n2").contains("n3");
 
-        ExecResult metrics = lab.node(1).exec(List.of("bash", "-c",
-                "exec 3<>/dev/tcp/" + lab.node(1).address() + "/6772; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"),
-                Duration.ofSeconds(10));
-        assertThat(metrics.stdout()).contains("200").contains("weft_gossip_members{state=\"alive\"} 2")
-                .contains("weft_ready 1").contains("weft_ipam_addresses{kind=\"used\"} 2").contains("weft_cni_requests_total{command=\"ADD\"} 2")
-                .contains("weft_cni_request_duration_seconds_count{command=\"ADD\"} 2").contains("weft_gossip_dropped_packets_total");
+        ExecResult metrics = lab.node(1)
+                .exec(
+                        List.of(
+                                "bash",
+                                "-c",
+                                "exec 3<>/dev/tcp/" + lab.node(1).address()
+                                        + "/6772; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"),
+                        Duration.ofSeconds(10));
+        assertThat(metrics.stdout())
+                .contains("200")
+                .contains("weft_gossip_members{state=\"alive\"} 2")
+                .contains("weft_ready 1")
+                .contains("weft_ipam_addresses{kind=\"used\"} 2")
+                .contains("weft_cni_requests_total{command=\"ADD\"} 2")
+                .contains("weft_cni_request_duration_seconds_count{command=\"ADD\"} 2")
+                .contains("weft_gossip_dropped_packets_total");
         // HTTP binds the node's own address by default, not 0.0.0.0: loopback gets nothing
-        ExecResult loopback = lab.node(1).exec(List.of("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/6772"), Duration.ofSeconds(10));
+        ExecResult loopback =
+                lab.node(1).exec(List.of("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/6772"), Duration.ofSeconds(10));
         assertThat(loopback.ok()).as("connect to 127.0.0.1:6772 is refused").isFalse();
     }
 
@@ -131,8 +158,10 @@ class ClusterEndToEndTest {
     @Order(2)
     void aSecondAgentOnTheSameStateDirectoryExitsWithCode2AndSaysWhy() {
         LabNode n1 = lab.node(1);
-        LabProcess second = n1.start("agent-twin", dev.weft.e2e.lab.JvmCommand.of(dev.weft.e2e.lab.JvmCommand.DEFAULT_FLAGS,
-                "dev.weft.agent.Main", cluster.agentArgs(n1)));
+        LabProcess second = n1.start(
+                "agent-twin",
+                dev.weft.e2e.lab.JvmCommand.of(
+                        dev.weft.e2e.lab.JvmCommand.DEFAULT_FLAGS, "dev.weft.agent.Main", cluster.agentArgs(n1)));
         assertThat(second.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
         assertThat(second.log()).contains("another weft agent is already running with the state directory");
         assertThat(cluster.agent(n1).isAlive()).isTrue();
@@ -145,7 +174,9 @@ class ClusterEndToEndTest {
         LabNode n1 = lab.node(1);
         String dev = "weft.vxlan";
         n1.exec("ip", "link", "del", dev).orThrow();
-        await("vxlan device restored").atMost(Duration.ofSeconds(20)).until(() -> n1.exec("ip", "link", "show", dev).ok());
+        await("vxlan device restored")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> n1.exec("ip", "link", "show", dev).ok());
         allPodsReachEachOther();
         Map<String, Object> dp = ReportFormat.map(cluster.report(n1).orElseThrow(), "datapath");
         assertThat(((Number) dp.get("repairs")).longValue()).isPositive();
@@ -155,18 +186,23 @@ class ClusterEndToEndTest {
     @Order(4)
     void aHungAgentIsDetectedAndPodsKeepTalking() {
         LabProcess a3 = cluster.agent(lab.node(3));
-        String id3 = String.valueOf(ReportFormat.map(cluster.report(lab.node(3)).orElseThrow(), "peer").get("id"));
+        String id3 = String.valueOf(ReportFormat.map(cluster.report(lab.node(3)).orElseThrow(), "peer")
+                .get("id"));
         a3.suspend();
         try {
             long t0 = System.nanoTime();
-            await("n1 sees n3's agent as failed").atMost(Duration.ofSeconds(30)).until(() -> peerState(lab.node(1), id3).matches("suspect|dead"));
+            await("n1 sees n3's agent as failed")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> peerState(lab.node(1), id3).matches("suspect|dead"));
             System.out.printf("hung agent suspected after %.1f s%n", (System.nanoTime() - t0) / 1e9);
             // the kernel datapath does not need the agent: pods on n3 still answer
             allPodsReachEachOther();
         } finally {
             a3.resume();
         }
-        await("n3 alive again").atMost(Duration.ofSeconds(30)).until(() -> peerState(lab.node(1), id3).equals("alive"));
+        await("n3 alive again")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> peerState(lab.node(1), id3).equals("alive"));
     }
 
     @Test
@@ -181,15 +217,26 @@ class ClusterEndToEndTest {
         cluster.startAgent(n2);
         await("n2 ready again").atMost(Duration.ofSeconds(60)).until(() -> cluster.isReady(n2));
         flow.awaitExit(Duration.ofSeconds(30));
-        String summary = flow.log().lines().filter(l -> l.contains("received")).findFirst().orElse("");
+        String summary = flow.log()
+                .lines()
+                .filter(l -> l.contains("received"))
+                .findFirst()
+                .orElse("");
         int received = Integer.parseInt(summary.replaceAll(".* (\\d+) received.*", "$1"));
-        assertThat(received).as("pings through n2 while its agent was killed and restarted: " + summary).isGreaterThanOrEqualTo(38);
+        assertThat(received)
+                .as("pings through n2 while its agent was killed and restarted: " + summary)
+                .isGreaterThanOrEqualTo(38);
 
         WeftCluster.Pod p2 = pods.get(2);
-        ExecResult again = cluster.plugin(n2, "ADD", p2.containerId(), "/var/run/netns/" + p2.pod().namespace(), "eth0");
-        assertThat(again.ok()).as("repeated ADD on an existing interface fails as the spec says").isFalse();
+        ExecResult again = cluster.plugin(
+                n2, "ADD", p2.containerId(), "/var/run/netns/" + p2.pod().namespace(), "eth0");
+        assertThat(again.ok())
+                .as("repeated ADD on an existing interface fails as the spec says")
+                .isFalse();
         Map<String, Object> ipam = ReportFormat.map(cluster.report(n2).orElseThrow(), "ipam");
-        assertThat(((Number) ipam.get("allocated")).longValue()).as("pods keep their addresses").isEqualTo(2);
+        assertThat(((Number) ipam.get("allocated")).longValue())
+                .as("pods keep their addresses")
+                .isEqualTo(2);
         WeftCluster.Pod fresh = cluster.addPod(n2, "fresh");
         assertThat(pods).extracting(WeftCluster.Pod::address).doesNotContain(fresh.address());
         pods.add(fresh);
@@ -212,7 +259,9 @@ class ClusterEndToEndTest {
     void aFourthNodeJoinsGetsSpaceAndConnectivity() {
         LabNode n4 = lab.node(4);
         cluster.startAgent(n4);
-        await("n4 ready (owns space donated by a peer)").atMost(Duration.ofSeconds(60)).until(() -> cluster.isReady(n4));
+        await("n4 ready (owns space donated by a peer)")
+                .atMost(Duration.ofSeconds(60))
+                .until(() -> cluster.isReady(n4));
         Map<String, Object> ipam = ReportFormat.map(cluster.report(n4).orElseThrow(), "ipam");
         assertThat(((Number) ipam.get("owned")).longValue()).isPositive();
         WeftCluster.Pod p4 = cluster.addPod(n4, "p");
@@ -225,7 +274,8 @@ class ClusterEndToEndTest {
     @Order(8)
     void rmpeerReclaimsAGoneNodeAndTheNodeComesBackAsANewPeer() throws Exception {
         LabNode n3 = lab.node(3);
-        String id3 = String.valueOf(ReportFormat.map(cluster.report(n3).orElseThrow(), "peer").get("id"));
+        String id3 = String.valueOf(
+                ReportFormat.map(cluster.report(n3).orElseThrow(), "peer").get("id"));
         for (WeftCluster.Pod p : List.copyOf(pods)) {
             if (p.node() == n3) {
                 cluster.deletePod(p);
@@ -234,15 +284,27 @@ class ClusterEndToEndTest {
         }
         cluster.agent(n3).kill();
         Map<String, Object> refused = cluster.api(lab.node(1), Json.obj("cmd", "rmpeer", "peer", "n3"));
-        assertThat(refused.get("ok")).as("rmpeer of a peer that is still alive/suspect is refused").isEqualTo(false);
-        await("n3 dead").atMost(Duration.ofSeconds(40)).until(() -> peerState(lab.node(1), id3).equals("dead"));
+        assertThat(refused.get("ok"))
+                .as("rmpeer of a peer that is still alive/suspect is refused")
+                .isEqualTo(false);
+        await("n3 dead")
+                .atMost(Duration.ofSeconds(40))
+                .until(() -> peerState(lab.node(1), id3).equals("dead"));
         Map<String, Object> r = cluster.api(lab.node(1), Json.obj("cmd", "rmpeer", "peer", "n3"));
         assertThat(r.get("ok")).as(String.valueOf(r)).isEqualTo(true);
-        await("n2 sees n3's ranges owned by n1").atMost(Duration.ofSeconds(20)).until(() -> ReportFormat.<Map<String, Object>>list(
-                ReportFormat.map(cluster.report(lab.node(2)).orElseThrow(), "ipam"), "owners").stream()
-                .noneMatch(o -> id3.equals(o.get("peer")) && ((Number) o.get("size")).longValue() > 0));
-        await("n2 drops its routes to the removed peer").atMost(Duration.ofSeconds(20)).until(() -> ReportFormat.<Map<String, Object>>list(
-                cluster.report(lab.node(2)).orElseThrow(), "routes").stream().noneMatch(rt -> id3.equals(rt.get("peer"))));
+        await("n2 sees n3's ranges owned by n1")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> ReportFormat.<Map<String, Object>>list(
+                                ReportFormat.map(cluster.report(lab.node(2)).orElseThrow(), "ipam"), "owners")
+                        .stream()
+                        .noneMatch(o -> id3.equals(o.get("peer")) && ((Number) o.get("size")).longValue() > 0));
+        await("n2 drops its routes to the removed peer")
+                .atMost(Duration.ofSeconds(20))
+                .until(() ->
+                        ReportFormat.<Map<String, Object>>list(
+                                        cluster.report(lab.node(2)).orElseThrow(), "routes")
+                                .stream()
+                                .noneMatch(rt -> id3.equals(rt.get("peer"))));
 
         // n3 comes back with its old state: it learns it was removed and exits to start over as a new peer
         LabProcess back = cluster.startAgent(n3);
@@ -250,7 +312,8 @@ class ClusterEndToEndTest {
         assertThat(back.log()).contains("reclaimed");
         cluster.startAgent(n3);
         await("n3 ready as a new peer").atMost(Duration.ofSeconds(90)).until(() -> cluster.isReady(n3));
-        String newId = String.valueOf(ReportFormat.map(cluster.report(n3).orElseThrow(), "peer").get("id"));
+        String newId = String.valueOf(
+                ReportFormat.map(cluster.report(n3).orElseThrow(), "peer").get("id"));
         assertThat(newId).isNotEqualTo(id3);
         WeftCluster.Pod back3 = cluster.addPod(n3, "r");
         assertThat(pods).extracting(WeftCluster.Pod::address).doesNotContain(back3.address());
@@ -260,8 +323,12 @@ class ClusterEndToEndTest {
     }
 
     private String peerState(LabNode from, String id) {
-        return cluster.report(from).map(r -> ReportFormat.<Map<String, Object>>list(r, "peers").stream()
-                .filter(p -> id.equals(p.get("id"))).map(p -> String.valueOf(p.get("state"))).findFirst().orElse("unknown"))
+        return cluster.report(from)
+                .map(r -> ReportFormat.<Map<String, Object>>list(r, "peers").stream()
+                        .filter(p -> id.equals(p.get("id")))
+                        .map(p -> String.valueOf(p.get("state")))
+                        .findFirst()
+                        .orElse("unknown"))
                 .orElse("unknown");
     }
 }

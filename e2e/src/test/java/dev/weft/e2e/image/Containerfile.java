@@ -29,7 +29,9 @@ final class Containerfile {
     /** A stage: its base ({@code FROM} argument, ARGs substituted), its alias (or null), its instructions. */
     record Stage(String base, String alias, List<Instruction> instructions) {
         List<Instruction> all(String keyword) {
-            return instructions.stream().filter(i -> i.keyword().equals(keyword)).toList();
+            return instructions.stream()
+                    .filter(i -> i.keyword().equals(keyword))
+                    .toList();
         }
     }
 
@@ -112,7 +114,8 @@ final class Containerfile {
 
     /** Replaces {@code $X} and {@code ${X}} with values from {@code vars} (unknown ones are left). */
     static String substitute(String s, Map<String, String> vars) {
-        Matcher m = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)").matcher(s);
+        Matcher m = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)")
+                .matcher(s);
         StringBuilder sb = new StringBuilder();
         while (m.find()) {
             String name = m.group(1) != null ? m.group(1) : m.group(2);
@@ -142,7 +145,8 @@ final class Containerfile {
             out.put(first.group(1), substitute(a.substring(first.end()), earlier));
             return out;
         }
-        Matcher kv = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|\\S*)\\s*").matcher(a);
+        Matcher kv = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|\\S*)\\s*")
+                .matcher(a);
         int pos = 0;
         while (pos < a.length()) {
             if (!kv.find(pos) || kv.start() != pos) {

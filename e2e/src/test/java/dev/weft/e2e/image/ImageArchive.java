@@ -25,8 +25,8 @@ import java.util.function.Predicate;
 final class ImageArchive {
 
     /** One path of the merged file system. {@code sha256} for regular files; {@code content} when kept. */
-    record Entry(String path, Tar.Type type, int mode, String link, long size, String sha256, byte[] content,
-                 int layer) {}
+    record Entry(
+            String path, Tar.Type type, int mode, String link, long size, String sha256, byte[] content, int layer) {}
 
     private final List<String> repoTags;
     private final JsonNode config;
@@ -56,7 +56,8 @@ final class ImageArchive {
             throw new IOException(archive + " is not a docker-archive: no manifest.json");
         }
         JsonNode manifest = json.readTree(manifestBytes).get(0);
-        JsonNode config = json.readTree(small.get(Tar.normalise(manifest.get("Config").asText())));
+        JsonNode config =
+                json.readTree(small.get(Tar.normalise(manifest.get("Config").asText())));
         List<String> tags = new ArrayList<>();
         manifest.path("RepoTags").forEach(t -> tags.add(t.asText()));
         List<String> layerNames = new ArrayList<>();
@@ -68,7 +69,9 @@ final class ImageArchive {
                 int index = layerNames.indexOf(h.path());
                 if (index >= 0) {
                     List<Entry> entries = new ArrayList<>();
-                    Tar.read(new BufferedInputStream(data, 1 << 16), (m, body) -> entries.add(entry(m, body, keep, index)));
+                    Tar.read(
+                            new BufferedInputStream(data, 1 << 16),
+                            (m, body) -> entries.add(entry(m, body, keep, index)));
                     perLayer.put(h.path(), entries);
                 }
             });
@@ -84,7 +87,8 @@ final class ImageArchive {
                 if (base.startsWith(".wh.")) { // whiteout: the path below disappears
                     String parent = e.path().substring(0, e.path().lastIndexOf('/'));
                     String gone = base.equals(".wh..wh..opq") ? parent + "/" : parent + "/" + base.substring(4);
-                    merged.keySet().removeIf(p -> p.equals(gone) || p.startsWith(gone.endsWith("/") ? gone : gone + "/"));
+                    merged.keySet()
+                            .removeIf(p -> p.equals(gone) || p.startsWith(gone.endsWith("/") ? gone : gone + "/"));
                     continue;
                 }
                 merged.put(e.path(), e);
@@ -148,8 +152,13 @@ final class ImageArchive {
     Entry resolve(String path) {
         Entry e = files.get(path);
         for (int i = 0; i < 10 && e != null && e.type() == Tar.Type.SYMLINK; i++) {
-            String target = e.link().startsWith("/") ? e.link()
-                    : Path.of(e.path()).getParent().resolve(e.link()).normalize().toString();
+            String target = e.link().startsWith("/")
+                    ? e.link()
+                    : Path.of(e.path())
+                            .getParent()
+                            .resolve(e.link())
+                            .normalize()
+                            .toString();
             e = files.get(target);
         }
         return e;

@@ -66,8 +66,11 @@ class ImageMatchesContainerfileTest {
         Path out = root.resolve("e2e/target/images");
         Path log = root.resolve("e2e/target/build-oci.log");
         Files.createDirectories(out);
-        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("k8s/image/build-oci.sh").toString(), "--out", out.toString())
-                .directory(root.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder pb = new ProcessBuilder(
+                        "bash", root.resolve("k8s/image/build-oci.sh").toString(), "--out", out.toString())
+                .directory(root.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         Process p = pb.start();
         if (!p.waitFor(Duration.ofMinutes(30).toSeconds(), TimeUnit.SECONDS)) {
@@ -79,15 +82,26 @@ class ImageMatchesContainerfileTest {
             fail("k8s/image/build-oci.sh failed (exit " + p.exitValue() + "), last lines of " + log + ":\n"
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - 25), lines.size())));
         }
-        weft = ImageArchive.read(out.resolve("weft-image.tar"),
-                path -> path.endsWith("/release") || path.equals("/var/lib/dpkg/status") || path.endsWith("/os-release"));
+        weft = ImageArchive.read(
+                out.resolve("weft-image.tar"),
+                path -> path.endsWith("/release")
+                        || path.equals("/var/lib/dpkg/status")
+                        || path.endsWith("/os-release"));
         testpod = ImageArchive.read(out.resolve("weft-testpod.tar"), path -> false);
     }
 
     /** What the final stage declares for the image config, evaluated in order as a builder would. */
-    private record Declared(Map<String, String> env, List<String> entrypoint, List<String> cmd, String user,
-                            String workdir, Map<String, String> labels, Set<String> exposed,
-                            List<Instruction> copies, List<Instruction> runs, List<String> copyWorkdirs) {}
+    private record Declared(
+            Map<String, String> env,
+            List<String> entrypoint,
+            List<String> cmd,
+            String user,
+            String workdir,
+            Map<String, String> labels,
+            Set<String> exposed,
+            List<Instruction> copies,
+            List<Instruction> runs,
+            List<String> copyWorkdirs) {}
 
     private static Declared declared() {
         Stage fin = containerfile.finalStage();
@@ -113,7 +127,11 @@ class ImageMatchesContainerfileTest {
                 case "USER" -> user = Containerfile.substitute(i.args().trim(), env);
                 case "WORKDIR" -> {
                     String w = Containerfile.substitute(i.args().trim(), env);
-                    workdir = w.startsWith("/") ? w : Path.of(workdir.isEmpty() ? "/" : workdir).resolve(w).toString();
+                    workdir = w.startsWith("/")
+                            ? w
+                            : Path.of(workdir.isEmpty() ? "/" : workdir)
+                                    .resolve(w)
+                                    .toString();
                 }
                 case "EXPOSE" -> i.words().forEach(port -> exposed.add(port.contains("/") ? port : port + "/tcp"));
                 case "COPY" -> {
@@ -121,9 +139,10 @@ class ImageMatchesContainerfileTest {
                     copyWorkdirs.add(workdir.isEmpty() ? "/" : workdir);
                 }
                 case "RUN" -> runs.add(i);
-                case "ARG" -> { }
-                default -> fail("the Containerfile's final stage uses " + i.keyword() + ", which build-oci.sh does not"
-                        + " reproduce and this test does not check: add it to both");
+                case "ARG" -> {}
+                default ->
+                    fail("the Containerfile's final stage uses " + i.keyword() + ", which build-oci.sh does not"
+                            + " reproduce and this test does not check: add it to both");
             }
         }
         return new Declared(env, entrypoint, cmd, user, workdir, labels, exposed, copies, runs, copyWorkdirs);
@@ -135,8 +154,11 @@ class ImageMatchesContainerfileTest {
         JsonNode c = weft.runConfig();
         assertThat(strings(c.get("Entrypoint"))).as("Entrypoint").isEqualTo(d.entrypoint());
         assertThat(strings(c.get("Cmd"))).as("Cmd").isEqualTo(d.cmd());
-        assertThat(c.path("User").asText("")).as("User").isIn(d.user().isEmpty() ? List.of("", "root", "0") : List.of(d.user()));
-        assertThat(c.path("WorkingDir").asText("")).as("WorkingDir")
+        assertThat(c.path("User").asText(""))
+                .as("User")
+                .isIn(d.user().isEmpty() ? List.of("", "root", "0") : List.of(d.user()));
+        assertThat(c.path("WorkingDir").asText(""))
+                .as("WorkingDir")
                 .isIn(d.workdir().isEmpty() ? List.of("", "/") : List.of(d.workdir()));
 
         Map<String, String> expectedEnv = new LinkedHashMap<>();
@@ -149,7 +171,9 @@ class ImageMatchesContainerfileTest {
         assertThat(imageEnv).as("Env").isEqualTo(expectedEnv);
 
         Map<String, String> imageLabels = new LinkedHashMap<>();
-        c.path("Labels").fields().forEachRemaining(e -> imageLabels.put(e.getKey(), e.getValue().asText()));
+        c.path("Labels")
+                .fields()
+                .forEachRemaining(e -> imageLabels.put(e.getKey(), e.getValue().asText()));
         assertThat(imageLabels).as("Labels").containsAllEntriesOf(d.labels());
         Set<String> ports = new TreeSet<>();
         c.path("ExposedPorts").fieldNames().forEachRemaining(ports::add);
@@ -158,11 +182,17 @@ class ImageMatchesContainerfileTest {
 
     @Test
     void baseIsTheContainerfilesDebianSuite() {
-        Matcher m = Pattern.compile("(?:.*/)?debian:([a-z]+)(?:-slim)?").matcher(containerfile.finalStage().base());
-        assertThat(m.matches()).as("final stage base %s is a debian image", containerfile.finalStage().base()).isTrue();
+        Matcher m = Pattern.compile("(?:.*/)?debian:([a-z]+)(?:-slim)?")
+                .matcher(containerfile.finalStage().base());
+        assertThat(m.matches())
+                .as(
+                        "final stage base %s is a debian image",
+                        containerfile.finalStage().base())
+                .isTrue();
         ImageArchive.Entry osRelease = weft.resolve("/etc/os-release");
         assertThat(osRelease).as("/etc/os-release").isNotNull();
-        assertThat(new String(osRelease.content(), StandardCharsets.UTF_8)).contains("VERSION_CODENAME=" + m.group(1) + "\n");
+        assertThat(new String(osRelease.content(), StandardCharsets.UTF_8))
+                .contains("VERSION_CODENAME=" + m.group(1) + "\n");
         assertThat(weft.layerCount()).as("a base layer and a Weft layer").isGreaterThanOrEqualTo(2);
     }
 
@@ -176,7 +206,8 @@ class ImageMatchesContainerfileTest {
             Instruction copy = d.copies().get(n);
             for (String flag : copy.flags().keySet()) {
                 if (!flag.equals("from")) {
-                    problems.add("COPY --" + flag + " is not checked here (nor reproduced by build-oci.sh): " + copy.args());
+                    problems.add(
+                            "COPY --" + flag + " is not checked here (nor reproduced by build-oci.sh): " + copy.args());
                 }
             }
             List<String> w = copy.words();
@@ -185,7 +216,10 @@ class ImageMatchesContainerfileTest {
             boolean intoDir = dest.endsWith("/") || sources.size() > 1;
             String destAbs = dest.startsWith("/") ? dest : d.copyWorkdirs().get(n) + "/" + dest;
             for (String source : sources) {
-                String target = Path.of(intoDir ? destAbs + "/" + Path.of(source).getFileName() : destAbs).normalize().toString();
+                String target = Path.of(
+                                intoDir ? destAbs + "/" + Path.of(source).getFileName() : destAbs)
+                        .normalize()
+                        .toString();
                 covered.add(target);
                 problems.addAll(checkCopy(copy.flags().get("from"), source, target));
             }
@@ -203,8 +237,10 @@ class ImageMatchesContainerfileTest {
             if (e.layer() == 0 || e.path().equals("/")) {
                 continue;
             }
-            boolean ok = covered.stream().anyMatch(c -> e.path().equals(c) || e.path().startsWith(c + "/")
-                    || (e.type() == Tar.Type.DIR && c.startsWith(e.path() + "/")));
+            boolean ok = covered.stream()
+                    .anyMatch(c -> e.path().equals(c)
+                            || e.path().startsWith(c + "/")
+                            || (e.type() == Tar.Type.DIR && c.startsWith(e.path() + "/")));
             if (!ok) {
                 extra.add(e.path());
             }
@@ -212,14 +248,17 @@ class ImageMatchesContainerfileTest {
         if (!extra.isEmpty()) {
             problems.add("the image adds paths that no COPY or RUN of the Containerfile makes: " + extra);
         }
-        assertThat(problems).as("differences between the image and k8s/image/Containerfile").isEmpty();
+        assertThat(problems)
+                .as("differences between the image and k8s/image/Containerfile")
+                .isEmpty();
     }
 
     private static List<String> checkCopy(String from, String source, String target) throws IOException {
         List<String> problems = new ArrayList<>();
         ImageArchive.Entry e = weft.get(target);
         if (e == null) {
-            return List.of("COPY " + (from == null ? "" : "--from=" + from + " ") + source + " -> " + target + ": missing in the image");
+            return List.of("COPY " + (from == null ? "" : "--from=" + from + " ") + source + " -> " + target
+                    + ": missing in the image");
         }
         if (e.layer() == 0) {
             problems.add(target + " comes from the base layer, not from a layer on top of it");
@@ -242,24 +281,33 @@ class ImageMatchesContainerfileTest {
             if (w.getFirst().equals("jlink") && o >= 0 && w.get(o + 1).equals(source)) {
                 int a = w.indexOf("--add-modules");
                 Set<String> roots = Set.of(w.get(a + 1).split(","));
-                Set<String> expected = Configuration.empty().resolve(ModuleFinder.ofSystem(), ModuleFinder.of(), roots)
-                        .modules().stream().map(ResolvedModule::name).collect(Collectors.toCollection(TreeSet::new));
+                Set<String> expected =
+                        Configuration.empty()
+                                .resolve(ModuleFinder.ofSystem(), ModuleFinder.of(), roots)
+                                .modules()
+                                .stream()
+                                .map(ResolvedModule::name)
+                                .collect(Collectors.toCollection(TreeSet::new));
                 ImageArchive.Entry release = weft.get(target + "/release");
                 ImageArchive.Entry java = weft.get(target + "/bin/java");
                 if (e.type() != Tar.Type.DIR || release == null || java == null || (java.mode() & 0111) == 0) {
                     return List.of(target + " is not a Java runtime (jlink --output " + source + ")");
                 }
-                Matcher m = Pattern.compile("(?m)^MODULES=\"([^\"]*)\"").matcher(new String(release.content(), StandardCharsets.UTF_8));
-                Set<String> actual = m.find() ? new TreeSet<>(Arrays.asList(m.group(1).split(" "))) : Set.of();
+                Matcher m = Pattern.compile("(?m)^MODULES=\"([^\"]*)\"")
+                        .matcher(new String(release.content(), StandardCharsets.UTF_8));
+                Set<String> actual =
+                        m.find() ? new TreeSet<>(Arrays.asList(m.group(1).split(" "))) : Set.of();
                 if (!actual.equals(expected)) {
-                    problems.add(target + " has modules " + actual + " but jlink --add-modules " + w.get(a + 1) + " makes " + expected);
+                    problems.add(target + " has modules " + actual + " but jlink --add-modules " + w.get(a + 1)
+                            + " makes " + expected);
                 }
                 return problems;
             }
         }
         // a build output: the stage copies the context into its WORKDIR and builds there
         List<Instruction> workdirs = stage.all("WORKDIR");
-        boolean copiesContext = stage.all("COPY").stream().anyMatch(c -> c.flags().isEmpty() && c.words().equals(List.of(".", ".")));
+        boolean copiesContext = stage.all("COPY").stream()
+                .anyMatch(c -> c.flags().isEmpty() && c.words().equals(List.of(".", ".")));
         if (!workdirs.isEmpty() && copiesContext) {
             String wd = workdirs.getLast().args().trim();
             if (source.startsWith(wd + "/")) {
@@ -273,7 +321,8 @@ class ImageMatchesContainerfileTest {
                 return problems;
             }
         }
-        return List.of("COPY --from=" + from + " " + source + ": cannot tell what that is; extend build-oci.sh and this test");
+        return List.of(
+                "COPY --from=" + from + " " + source + ": cannot tell what that is; extend build-oci.sh and this test");
     }
 
     private static List<String> checkRun(List<String> t, Set<String> covered) {
@@ -290,14 +339,18 @@ class ImageMatchesContainerfileTest {
                     installed.add(p.group(1));
                 }
             }
-            return t.subList(2, t.size()).stream().filter(w -> !w.startsWith("-") && !installed.contains(w))
-                    .map(pkg -> "RUN apt-get install " + pkg + ": package not installed in the image").toList();
+            return t.subList(2, t.size()).stream()
+                    .filter(w -> !w.startsWith("-") && !installed.contains(w))
+                    .map(pkg -> "RUN apt-get install " + pkg + ": package not installed in the image")
+                    .toList();
         }
         if (t.size() >= 3 && t.get(0).equals("rm") && t.get(1).matches("-[rf]+")) {
             List<String> problems = new ArrayList<>();
             for (String glob : t.subList(2, t.size())) {
                 PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + glob);
-                weft.files().keySet().stream().filter(p -> m.matches(Path.of(p))).findFirst()
+                weft.files().keySet().stream()
+                        .filter(p -> m.matches(Path.of(p)))
+                        .findFirst()
                         .ifPresent(p -> problems.add("RUN " + cmd + ": " + p + " is still in the image"));
             }
             return problems;
@@ -307,22 +360,29 @@ class ImageMatchesContainerfileTest {
             List<String> problems = new ArrayList<>();
             for (String glob : t.subList(2, t.size())) {
                 PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + glob);
-                List<ImageArchive.Entry> hits = weft.files().values().stream().filter(e -> m.matches(Path.of(e.path()))).toList();
+                List<ImageArchive.Entry> hits = weft.files().values().stream()
+                        .filter(e -> m.matches(Path.of(e.path())))
+                        .toList();
                 if (hits.isEmpty()) {
                     problems.add("RUN chmod " + t.get(1) + " " + glob + ": nothing in the image matches");
                 }
-                hits.stream().filter(e -> (e.mode() & 07777) != mode)
-                        .forEach(e -> problems.add(e.path() + " has mode " + Integer.toOctalString(e.mode() & 07777) + ", the Containerfile sets " + t.get(1)));
+                hits.stream()
+                        .filter(e -> (e.mode() & 07777) != mode)
+                        .forEach(e -> problems.add(e.path() + " has mode " + Integer.toOctalString(e.mode() & 07777)
+                                + ", the Containerfile sets " + t.get(1)));
             }
             return problems;
         }
         if (t.size() == 4 && t.get(0).equals("ln") && t.get(1).matches("-[sfn]*s[sfn]*")) {
             covered.add(t.get(3));
             ImageArchive.Entry e = weft.get(t.get(3));
-            return e != null && e.type() == Tar.Type.SYMLINK && e.link().equals(t.get(2)) ? List.of()
-                    : List.of("RUN " + cmd + ": " + t.get(3) + " is " + (e == null ? "missing" : e.type() + " -> " + e.link()));
+            return e != null && e.type() == Tar.Type.SYMLINK && e.link().equals(t.get(2))
+                    ? List.of()
+                    : List.of("RUN " + cmd + ": " + t.get(3) + " is "
+                            + (e == null ? "missing" : e.type() + " -> " + e.link()));
         }
-        return List.of("RUN " + cmd + ": a step build-oci.sh does not reproduce and this test does not check; add it to both");
+        return List.of(
+                "RUN " + cmd + ": a step build-oci.sh does not reproduce and this test does not check; add it to both");
     }
 
     @Test
@@ -330,8 +390,14 @@ class ImageMatchesContainerfileTest {
         assertThat(weft.repoTags()).hasSize(1);
         String tag = weft.repoTags().getFirst();
         List<String> images = Files.readAllLines(root.resolve("k8s/deploy/daemonset.yaml")).stream()
-                .map(String::strip).filter(l -> l.startsWith("image:")).map(l -> l.substring(6).strip()).toList();
-        assertThat(images).as("images in k8s/deploy/daemonset.yaml").isNotEmpty().allMatch(tag::equals);
+                .map(String::strip)
+                .filter(l -> l.startsWith("image:"))
+                .map(l -> l.substring(6).strip())
+                .toList();
+        assertThat(images)
+                .as("images in k8s/deploy/daemonset.yaml")
+                .isNotEmpty()
+                .allMatch(tag::equals);
         String kustomization = Files.readString(root.resolve("k8s/deploy/kustomization.yaml"));
         assertThat(kustomization).contains("newTag: " + tag.substring(tag.lastIndexOf(':') + 1));
     }
@@ -350,9 +416,13 @@ class ImageMatchesContainerfileTest {
             assertThat(e).as("/bin/" + applet).isNotNull();
             assertThat(e.type() + " " + e.link()).as("/bin/" + applet).isEqualTo("SYMLINK busybox");
         }
-        assertThat(testpod.get("/serve").mode() & 0111).as("/serve is executable").isNotZero();
+        assertThat(testpod.get("/serve").mode() & 0111)
+                .as("/serve is executable")
+                .isNotZero();
         assertThat(testpod.get("/").mode() & 0777).as("mode of /").isEqualTo(0755);
-        assertThat(weft.get("/").mode() & 0777).as("mode of / in the Weft image").isEqualTo(0755);
+        assertThat(weft.get("/").mode() & 0777)
+                .as("mode of / in the Weft image")
+                .isEqualTo(0755);
     }
 
     private static List<String> execForm(String args) {

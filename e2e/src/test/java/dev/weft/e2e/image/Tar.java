@@ -15,7 +15,13 @@ import java.util.Map;
  */
 final class Tar {
 
-    enum Type { FILE, DIR, SYMLINK, HARDLINK, OTHER }
+    enum Type {
+        FILE,
+        DIR,
+        SYMLINK,
+        HARDLINK,
+        OTHER
+    }
 
     /** One member; {@code path} is absolute and normalised ("./a/b/" becomes "/a/b"). */
     record Header(String path, Type type, int mode, String link, long size) {}
@@ -66,7 +72,7 @@ final class Tar {
                     }
                     continue;
                 }
-                default -> { }
+                default -> {}
             }
             if (longName != null) {
                 name = longName;
@@ -91,8 +97,9 @@ final class Tar {
             };
             long bodySize = (type == Type.FILE || type == Type.OTHER) ? size : 0;
             Bounded body = new Bounded(in, bodySize);
-            visitor.member(new Header(normalise(name), type, mode,
-                    type == Type.HARDLINK ? normalise(link) : link, bodySize), body);
+            visitor.member(
+                    new Header(normalise(name), type, mode, type == Type.HARDLINK ? normalise(link) : link, bodySize),
+                    body);
             skip(in, body.remaining + pad(bodySize));
         }
     }

@@ -113,7 +113,8 @@ final class LocalCluster {
     /** Running pods matching a label selector: name -> JSON. */
     Map<String, JsonNode> pods(String namespace, String selector) {
         Map<String, JsonNode> m = new LinkedHashMap<>();
-        for (JsonNode p : kubectlJson("-n", namespace, "get", "pods", "-l", selector).path("items")) {
+        for (JsonNode p :
+                kubectlJson("-n", namespace, "get", "pods", "-l", selector).path("items")) {
             m.put(p.path("metadata").path("name").asText(), p);
         }
         return m;
@@ -125,16 +126,25 @@ final class LocalCluster {
         try {
             out = Files.createTempFile("weft-k8s", ".out");
             err = Files.createTempFile("weft-k8s", ".err");
-            Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 p.waitFor(5, TimeUnit.SECONDS);
-                return new Result(List.copyOf(command), -1, Files.readString(out, StandardCharsets.UTF_8),
+                return new Result(
+                        List.copyOf(command),
+                        -1,
+                        Files.readString(out, StandardCharsets.UTF_8),
                         Files.readString(err, StandardCharsets.UTF_8) + "\n(timed out after " + timeout + ")");
             }
-            return new Result(List.copyOf(command), p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+            return new Result(
+                    List.copyOf(command),
+                    p.exitValue(),
+                    Files.readString(out, StandardCharsets.UTF_8),
                     Files.readString(err, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + command, e);

@@ -64,7 +64,8 @@ class RealClusterTest {
         cluster = new LocalCluster(repo);
         Path images = Files.createTempDirectory("weft-k8s-images");
         long t0 = System.nanoTime();
-        cluster.script(Duration.ofMinutes(30), "../image/build-oci.sh", "--out", images.toString()).orThrow();
+        cluster.script(Duration.ofMinutes(30), "../image/build-oci.sh", "--out", images.toString())
+                .orThrow();
         Properties env = new Properties();
         try (InputStream in = Files.newInputStream(images.resolve("images.env"))) {
             env.load(in);
@@ -76,12 +77,20 @@ class RealClusterTest {
         cluster.script(Duration.ofMinutes(2), "cluster.sh", "down").orThrow();
         Runtime.getRuntime().addShutdownHook(new Thread(this::downQuietly, "weft-k8s-down"));
         t0 = System.nanoTime();
-        print(cluster.script(Duration.ofMinutes(45), "cluster.sh", "up", "--nodes", "3").orThrow());
+        print(cluster.script(Duration.ofMinutes(45), "cluster.sh", "up", "--nodes", "3")
+                .orThrow());
         log("cluster up in %d s", secondsSince(t0));
         t0 = System.nanoTime();
-        print(cluster.script(LONG, "install-weft.sh", "--image", weftImage,
-                "--archive", images.resolve("weft-image.tar").toString(),
-                "--archive", images.resolve("weft-testpod.tar").toString()).orThrow());
+        print(cluster.script(
+                        LONG,
+                        "install-weft.sh",
+                        "--image",
+                        weftImage,
+                        "--archive",
+                        images.resolve("weft-image.tar").toString(),
+                        "--archive",
+                        images.resolve("weft-testpod.tar").toString())
+                .orThrow());
         log("Weft installed in %d s", secondsSince(t0));
     }
 
@@ -109,15 +118,25 @@ class RealClusterTest {
             assertTrue(isReady(pod), "agent pod " + name(pod) + " is Ready");
             JsonNode init = pod.path("status").path("initContainerStatuses").path(0);
             assertEquals("install-cni", init.path("name").asText());
-            assertEquals(0, init.path("state").path("terminated").path("exitCode").asInt(-1),
+            assertEquals(
+                    0,
+                    init.path("state").path("terminated").path("exitCode").asInt(-1),
                     "install-cni of " + name(pod) + " exited 0");
         }
         Set<String> peerIds = new HashSet<>();
         for (String n : NODES) {
             JsonNode node = cluster.kubectlJson("get", "node", n);
-            String peer = node.path("metadata").path("annotations").path("weft.dev/peer-id").asText("");
+            String peer = node.path("metadata")
+                    .path("annotations")
+                    .path("weft.dev/peer-id")
+                    .asText("");
             assertTrue(peer.matches("[0-9a-f]{16}"), n + " has annotation weft.dev/peer-id, got '" + peer + "'");
-            assertFalse(node.path("metadata").path("annotations").path("weft.dev/version").asText("").isEmpty(),
+            assertFalse(
+                    node.path("metadata")
+                            .path("annotations")
+                            .path("weft.dev/version")
+                            .asText("")
+                            .isEmpty(),
                     n + " has annotation weft.dev/version");
             peerIds.add(peer);
             JsonNode cond = condition(node, "NetworkUnavailable");
@@ -126,8 +145,10 @@ class RealClusterTest {
             assertEquals("True", condition(node, "Ready").path("status").asText(), n + " Ready");
             // the init container installed the plugin and the conflist into this node's own directories
             String files = cluster.onNode(n, Duration.ofSeconds(10), "ls", "/opt/cni/bin", "/etc/cni/net.d")
-                    .orThrow().out();
-            assertTrue(files.contains("10-weft.conflist") && files.lines().anyMatch("weft"::equals),
+                    .orThrow()
+                    .out();
+            assertTrue(
+                    files.contains("10-weft.conflist") && files.lines().anyMatch("weft"::equals),
                     n + ": /opt/cni/bin/weft and /etc/cni/net.d/10-weft.conflist installed, got:\n" + files);
         }
         assertEquals(3, peerIds.size(), "three distinct peer ids");
@@ -140,11 +161,13 @@ class RealClusterTest {
     void sixPodsOverThreeNodesAllPingEachOther() throws IOException {
         Path manifest = Files.createTempFile("weft-testpods", ".yaml");
         try (InputStream in = getClass().getResourceAsStream("/k8s/testpods.yaml")) {
-            Files.writeString(manifest, new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                    .replace("TESTPOD_IMAGE", testImage));
+            Files.writeString(
+                    manifest,
+                    new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("TESTPOD_IMAGE", testImage));
         }
         cluster.kubectl("apply", "-f", manifest.toString()).orThrow();
-        cluster.kubectl(LONG, "rollout", "status", "deployment/pingers", "--timeout=300s").orThrow();
+        cluster.kubectl(LONG, "rollout", "status", "deployment/pingers", "--timeout=300s")
+                .orThrow();
         Map<String, JsonNode> pods = readyTestPods(6);
         Map<String, Integer> perNode = new TreeMap<>();
         pods.values().forEach(p -> perNode.merge(p.path("spec").path("nodeName").asText(), 1, Integer::sum));
@@ -157,27 +180,45 @@ class RealClusterTest {
     @Order(3)
     void clusterIpServiceAnswersFromEveryNodeAndEveryPod() {
         String ip = cluster.kubectl("get", "service", "pingers", "-o", "jsonpath={.spec.clusterIP}")
-                .orThrow().out().strip();
+                .orThrow()
+                .out()
+                .strip();
         assertTrue(ip.startsWith("198.51.100."), "Service address from the Service range, got " + ip);
         Map<String, JsonNode> pods = readyTestPods(6);
         Set<String> podNames = pods.keySet();
         Set<String> answeredBy = new TreeSet<>();
         for (String n : NODES) {
             for (int i = 0; i < 3; i++) {
-                String body = cluster.onNode(n, Duration.ofSeconds(15), "curl", "-sS", "-m", "5",
-                        "http://" + ip + "/").orThrow().out().strip();
+                String body = cluster.onNode(n, Duration.ofSeconds(15), "curl", "-sS", "-m", "5", "http://" + ip + "/")
+                        .orThrow()
+                        .out()
+                        .strip();
                 assertTrue(podNames.contains(body), "node " + n + " got an answer from a test pod, got '" + body + "'");
                 answeredBy.add(body);
             }
         }
         for (String pod : podNames) {
-            String body = cluster.exec("default", pod, null, Duration.ofSeconds(20),
-                    "wget", "-q", "-T", "5", "-O", "-", "http://" + ip + "/").orThrow().out().strip();
+            String body = cluster.exec(
+                            "default",
+                            pod,
+                            null,
+                            Duration.ofSeconds(20),
+                            "wget",
+                            "-q",
+                            "-T",
+                            "5",
+                            "-O",
+                            "-",
+                            "http://" + ip + "/")
+                    .orThrow()
+                    .out()
+                    .strip();
             assertTrue(podNames.contains(body), "pod " + pod + " got an answer from a test pod, got '" + body + "'");
             answeredBy.add(body);
         }
-        log("Service %s answered from %d nodes and %d pods; %d different pods answered", ip, NODES.size(),
-                podNames.size(), answeredBy.size());
+        log(
+                "Service %s answered from %d nodes and %d pods; %d different pods answered",
+                ip, NODES.size(), podNames.size(), answeredBy.size());
         assertTrue(answeredBy.size() >= 2, "kube-proxy spreads over several pods, got " + answeredBy);
     }
 
@@ -188,14 +229,18 @@ class RealClusterTest {
         int creators = 0;
         for (Map.Entry<String, JsonNode> e : agents.entrySet()) {
             String pod = name(e.getValue());
-            String logs = cluster.kubectl("-n", "weft", "logs", pod, "-c", "weft").orThrow().out();
+            String logs = cluster.kubectl("-n", "weft", "logs", pod, "-c", "weft")
+                    .orThrow()
+                    .out();
             assertTrue(logs.contains("following Node objects for peer discovery"), pod + " logs discovery:\n" + logs);
             if (logs.contains("this agent created the cluster's IPAM ring")) {
                 creators++;
             } else {
                 assertTrue(logs.contains("joining the cluster's IPAM ring"), pod + " logs joining the ring:\n" + logs);
             }
-            String install = cluster.kubectl("-n", "weft", "logs", pod, "-c", "install-cni").orThrow().out();
+            String install = cluster.kubectl("-n", "weft", "logs", pod, "-c", "install-cni")
+                    .orThrow()
+                    .out();
             assertTrue(install.contains("install-cni: installed"), pod + " install-cni log:\n" + install);
             LocalCluster.Result status = cluster.exec("weft", pod, "weft", Duration.ofSeconds(60), "weft", "status");
             print(status);
@@ -212,7 +257,10 @@ class RealClusterTest {
                 }
                 String check = f[0].equals("peer") ? "peer" : f[0];
                 String result = f[0].equals("peer") ? line.strip().split("\\s+")[2] : f[1];
-                assertTrue(result.equals("OK") || result.equals("WARN") && Set.of("clock", "peer").contains(check),
+                assertTrue(
+                        result.equals("OK")
+                                || result.equals("WARN")
+                                        && Set.of("clock", "peer").contains(check),
                         "weft doctor in " + pod + ": unexpected " + result + " in: " + line);
                 if (check.equals("peer") && result.equals("WARN")) {
                     log("NOTE %s: doctor reports a peer on the sleeve: %s", e.getKey(), line.strip());
@@ -226,15 +274,19 @@ class RealClusterTest {
     @Order(5)
     void nodeRemovedForGoodHasItsRangesReclaimedUnderTheLeaseAndReused() throws IOException {
         String gone = "n3";
-        String goneNodePeer = cluster.kubectlJson("get", "node", gone).path("metadata").path("annotations")
-                .path("weft.dev/peer-id").asText();
+        String goneNodePeer = cluster.kubectlJson("get", "node", gone)
+                .path("metadata")
+                .path("annotations")
+                .path("weft.dev/peer-id")
+                .asText();
         Map<String, JsonNode> agents = agentsByNode();
         JsonNode before = report(name(agents.get("n1")));
         List<String> goneRanges = ownerRanges(before, goneNodePeer);
         assertFalse(goneRanges.isEmpty(), "n3's peer " + goneNodePeer + " owns ranges before it goes");
         log("n3 (peer %s) owns %s; switching it off and deleting its Node", goneNodePeer, goneRanges);
 
-        print(cluster.script(Duration.ofMinutes(2), "cluster.sh", "stop-node", gone).orThrow());
+        print(cluster.script(Duration.ofMinutes(2), "cluster.sh", "stop-node", gone)
+                .orThrow());
         cluster.kubectl("delete", "node", gone).orThrow();
 
         String lease = "weft-reclaim-" + goneNodePeer;
@@ -244,11 +296,18 @@ class RealClusterTest {
                 return null;
             }
             JsonNode l = parse(r.out());
-            return "done".equals(l.path("metadata").path("annotations").path("weft.dev/reclaim-state").asText())
-                    ? l : null;
+            return "done"
+                            .equals(l.path("metadata")
+                                    .path("annotations")
+                                    .path("weft.dev/reclaim-state")
+                                    .asText())
+                    ? l
+                    : null;
         });
         String holder = done.path("spec").path("holderIdentity").asText();
-        log("reclaim Lease: holder %s, annotations %s", holder, done.path("metadata").path("annotations"));
+        log(
+                "reclaim Lease: holder %s, annotations %s",
+                holder, done.path("metadata").path("annotations"));
 
         // the ranges are now owned by a live peer, in every live agent's view
         for (String n : List.of("n1", "n2")) {
@@ -257,7 +316,8 @@ class RealClusterTest {
                 JsonNode r = report(pod);
                 Set<String> live = new HashSet<>();
                 for (JsonNode o : r.path("ipam").path("owners")) {
-                    if (!o.path("peer").asText().equals(goneNodePeer) && o.path("reachable").asBoolean(false)) {
+                    if (!o.path("peer").asText().equals(goneNodePeer)
+                            && o.path("reachable").asBoolean(false)) {
                         o.path("ranges").forEach(x -> live.add(x.asText()));
                     }
                 }
@@ -268,28 +328,44 @@ class RealClusterTest {
         // logs of the agents on the live nodes (n3's kubelet is gone: its pod's logs cannot be read)
         Map<String, JsonNode> live = agentsByNode();
         live.remove(gone);
-        String logs = String.join("\n", live.values().stream()
-                .map(p -> cluster.kubectl("-n", "weft", "logs", name(p), "-c", "weft").orThrow().out()).toList());
+        String logs = String.join(
+                "\n",
+                live.values().stream()
+                        .map(p -> cluster.kubectl("-n", "weft", "logs", name(p), "-c", "weft")
+                                .orThrow()
+                                .out())
+                        .toList());
         System.out.println("--- agent logs of n1 and n2 after the reclaim\n" + logs);
         assertTrue(logs.contains("peer declared dead"), "an agent logged 'peer declared dead'");
-        assertTrue(logs.contains("reclaimed the ranges of a peer whose Kubernetes Node was deleted"),
+        assertTrue(
+                logs.contains("reclaimed the ranges of a peer whose Kubernetes Node was deleted"),
                 "the reclaimer logged the reclaim");
-        String recorded = done.path("metadata").path("annotations").path("weft.dev/reclaimed-ranges").asText("");
-        assertFalse(recorded.isBlank(), "the done Lease records the ranges taken (k8s/README.md: 'marks the Lease done"
-                + " with the ranges it took'), got annotations " + done.path("metadata").path("annotations"));
+        String recorded = done.path("metadata")
+                .path("annotations")
+                .path("weft.dev/reclaimed-ranges")
+                .asText("");
+        assertFalse(
+                recorded.isBlank(),
+                "the done Lease records the ranges taken (k8s/README.md: 'marks the Lease done"
+                        + " with the ranges it took'), got annotations "
+                        + done.path("metadata").path("annotations"));
 
         // the Deployment's pods of n3 are re-created on n1/n2: six pods, unique addresses, all reach each other
         Map<String, JsonNode> pods = await("6 ready test pods on n1 and n2", LONG, () -> {
             Map<String, JsonNode> p = cluster.pods("default", "app=pingers");
-            boolean ok = p.size() == 6 && p.values().stream().allMatch(RealClusterTest::isReady)
-                    && p.values().stream().noneMatch(x -> gone.equals(x.path("spec").path("nodeName").asText()));
+            boolean ok = p.size() == 6
+                    && p.values().stream().allMatch(RealClusterTest::isReady)
+                    && p.values().stream()
+                            .noneMatch(x ->
+                                    gone.equals(x.path("spec").path("nodeName").asText()));
             return ok ? p : null;
         });
         assertUniqueAddressesInRange(pods);
         pingMatrix(pods);
         // more pods than before on the two remaining nodes: scale up so the reclaimer allocates again
         cluster.kubectl("scale", "deployment/pingers", "--replicas=10").orThrow();
-        cluster.kubectl(LONG, "rollout", "status", "deployment/pingers", "--timeout=300s").orThrow();
+        cluster.kubectl(LONG, "rollout", "status", "deployment/pingers", "--timeout=300s")
+                .orThrow();
         Map<String, JsonNode> more = readyTestPods(10);
         assertUniqueAddressesInRange(more);
         pingMatrix(more);
@@ -298,7 +374,9 @@ class RealClusterTest {
     // ------------------------------------------------------------------------------------------ helpers
 
     private void pingMatrix(Map<String, JsonNode> pods) {
-        List<String> ips = pods.values().stream().map(p -> p.path("status").path("podIP").asText()).toList();
+        List<String> ips = pods.values().stream()
+                .map(p -> p.path("status").path("podIP").asText())
+                .toList();
         List<String> failures = new ArrayList<>();
         StringBuilder matrix = new StringBuilder();
         for (JsonNode from : pods.values()) {
@@ -306,17 +384,33 @@ class RealClusterTest {
             StringBuilder script = new StringBuilder();
             for (String ip : ips) {
                 if (!ip.equals(self)) {
-                    script.append("if ping -c 1 -W 3 ").append(ip).append(" >/dev/null 2>&1 || ping -c 2 -W 3 ")
-                            .append(ip).append(" >/dev/null 2>&1; then echo ok ").append(ip)
-                            .append("; else echo FAIL ").append(ip).append("; fi; ");
+                    script.append("if ping -c 1 -W 3 ")
+                            .append(ip)
+                            .append(" >/dev/null 2>&1 || ping -c 2 -W 3 ")
+                            .append(ip)
+                            .append(" >/dev/null 2>&1; then echo ok ")
+                            .append(ip)
+                            .append("; else echo FAIL ")
+                            .append(ip)
+                            .append("; fi; ");
                 }
             }
-            LocalCluster.Result r = cluster.exec("default", name(from), null, Duration.ofSeconds(90),
-                    "sh", "-c", script.toString()).orThrow();
-            matrix.append(String.format("%-28s %-4s %-15s %s%n", name(from),
-                    from.path("spec").path("nodeName").asText(), self, r.out().replace('\n', ' ')));
+            LocalCluster.Result r = cluster.exec(
+                            "default", name(from), null, Duration.ofSeconds(90), "sh", "-c", script.toString())
+                    .orThrow();
+            matrix.append(String.format(
+                    "%-28s %-4s %-15s %s%n",
+                    name(from),
+                    from.path("spec").path("nodeName").asText(),
+                    self,
+                    r.out().replace('\n', ' ')));
             r.out().lines().filter(l -> l.startsWith("FAIL")).forEach(l -> failures.add(name(from) + " -> " + l));
-            assertEquals(ips.size() - 1, r.out().lines().filter(l -> l.startsWith("ok") || l.startsWith("FAIL")).count(),
+            assertEquals(
+                    ips.size() - 1,
+                    r.out()
+                            .lines()
+                            .filter(l -> l.startsWith("ok") || l.startsWith("FAIL"))
+                            .count(),
                     "one ping result per other pod from " + name(from) + ": " + r.out());
         }
         log("ping matrix (%d pods):%n%s", pods.size(), matrix);
@@ -327,7 +421,8 @@ class RealClusterTest {
         Map<String, String> byIp = new HashMap<>();
         for (JsonNode p : pods.values()) {
             String ip = p.path("status").path("podIP").asText();
-            assertTrue(ip.startsWith("198.18."), name(p) + " has an address from WEFT_CLUSTER_RANGE 198.18.0.0/16: " + ip);
+            assertTrue(
+                    ip.startsWith("198.18."), name(p) + " has an address from WEFT_CLUSTER_RANGE 198.18.0.0/16: " + ip);
             String other = byIp.put(ip, name(p));
             assertTrue(other == null, "address " + ip + " given to both " + other + " and " + name(p));
         }
@@ -350,7 +445,8 @@ class RealClusterTest {
 
     private JsonNode report(String agentPod) {
         return parse(cluster.exec("weft", agentPod, "weft", Duration.ofSeconds(60), "weft", "report", "--json")
-                .orThrow().out());
+                .orThrow()
+                .out());
     }
 
     private static List<String> ownerRanges(JsonNode report, String peer) {

@@ -23,24 +23,34 @@ class LabConnectivityTest {
             runId = lab.runId();
             runDir = lab.runDir();
             assertThat(runId).matches("wftlab[0-9a-f]{6}");
-            assertThat(lab.existingNamespaces()).containsExactlyInAnyOrder(
-                    runId + "-u", runId + "-n1", runId + "-n2", runId + "-n3");
+            assertThat(lab.existingNamespaces())
+                    .containsExactlyInAnyOrder(runId + "-u", runId + "-n1", runId + "-n2", runId + "-n3");
             assertThat(lab.seeds()).containsExactly("192.0.2.11", "192.0.2.12", "192.0.2.13");
             for (LabNode from : lab.nodes()) {
-                assertThat(from.exec("ip", "-4", "-o", "addr", "show", "dev", "eth0").orThrow().stdout())
+                assertThat(from.exec("ip", "-4", "-o", "addr", "show", "dev", "eth0")
+                                .orThrow()
+                                .stdout())
                         .contains(from.cidr());
-                assertThat(from.exec("cat", "/proc/sys/net/ipv4/ip_forward").orThrow().stdout().strip())
+                assertThat(from.exec("cat", "/proc/sys/net/ipv4/ip_forward")
+                                .orThrow()
+                                .stdout()
+                                .strip())
                         .isEqualTo("1");
-                assertThat(from.exec("ip", "-o", "link", "show", "lo").orThrow().stdout()).contains("UP");
+                assertThat(from.exec("ip", "-o", "link", "show", "lo").orThrow().stdout())
+                        .contains("UP");
                 for (LabNode to : lab.nodes()) {
                     if (to != from) {
                         assertThat(from.ping(to.address(), 3).received())
-                                .as("%s -> %s", from, to.address()).isEqualTo(3);
+                                .as("%s -> %s", from, to.address())
+                                .isEqualTo(3);
                     }
                 }
             }
             // The bridge and the node links live in lab namespaces, not in the host's.
-            assertThat(lab.underlay().exec("ip", "-o", "link", "show", "type", "bridge").orThrow().stdout())
+            assertThat(lab.underlay()
+                            .exec("ip", "-o", "link", "show", "type", "bridge")
+                            .orThrow()
+                            .stdout())
                     .contains(LabNames.BRIDGE);
             assertThat(hostLinks()).isEqualTo(hostLinksBefore);
             assertThat(Files.isRegularFile(runDir.resolve("state"))).isTrue();

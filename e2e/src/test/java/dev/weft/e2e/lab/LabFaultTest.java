@@ -86,7 +86,8 @@ class LabFaultTest {
         n1.loss(100, Fault.Direction.IN);
         // n1 still sends (n2 learns its address), but nothing comes back to n1.
         assertThat(n1.ping(n2.address(), 3).received()).isZero();
-        assertThat(n2.exec("ip", "neigh", "show", n1.address()).orThrow().stdout()).contains("lladdr");
+        assertThat(n2.exec("ip", "neigh", "show", n1.address()).orThrow().stdout())
+                .contains("lladdr");
         assertThat(n2.canReach(n3.address())).isTrue();
     }
 
@@ -120,7 +121,8 @@ class LabFaultTest {
         assertThat(n2.hasCarrier()).isTrue();
         n2.unplug();
         assertThat(n2.hasCarrier()).isFalse();
-        assertThat(n2.exec("ip", "-o", "link", "show", "eth0").orThrow().stdout()).contains("NO-CARRIER");
+        assertThat(n2.exec("ip", "-o", "link", "show", "eth0").orThrow().stdout())
+                .contains("NO-CARRIER");
         assertThat(n1.canReach(n2.address())).isFalse();
         n2.plug();
         assertThat(n2.hasCarrier()).isTrue();
@@ -138,7 +140,9 @@ class LabFaultTest {
 
     @Test
     void badFaultArgumentsAreRejected() {
-        assertThatThrownBy(() -> n1.loss(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1..100");
+        assertThatThrownBy(() -> n1.loss(0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("1..100");
         assertThatThrownBy(() -> n1.blockUdpPort(70000)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> n1.partitionFrom(java.util.List.of())).isInstanceOf(IllegalArgumentException.class);
         assertThat(n1.activeFaults()).isEmpty();

@@ -43,8 +43,8 @@ class LabNamesAndStateTest {
 
     @Test
     void stateFileRoundTrips(@TempDir Path dir) {
-        LabState s = new LabState("wftlababcdef", 4242, 1_700_000_000_000L, true, Instant.parse(
-                "2026-01-02T03:04:05Z"), 2);
+        LabState s =
+                new LabState("wftlababcdef", 4242, 1_700_000_000_000L, true, Instant.parse("2026-01-02T03:04:05Z"), 2);
         s.namespaces.add("wftlababcdef-u");
         s.namespaces.add("wftlababcdef-n1");
         s.processes.add(new LabState.ProcessRecord(99, 123, "wftlababcdef-n1", "agent", dir.resolve("n1/agent.log")));
@@ -65,15 +65,16 @@ class LabNamesAndStateTest {
     void ownerLivenessUsesPidAndStartTime() {
         LabState mine = LabState.forCurrentProcess("wftlababcdef", false, 1);
         assertThat(mine.ownerAlive()).isTrue();
-        LabState recycledPid = new LabState("wftlababcdef", mine.ownerPid, mine.ownerStartMillis - 60_000, false,
-                Instant.now(), 1);
+        LabState recycledPid =
+                new LabState("wftlababcdef", mine.ownerPid, mine.ownerStartMillis - 60_000, false, Instant.now(), 1);
         assertThat(recycledPid.ownerAlive()).isFalse();
     }
 
     @Test
     void corruptStateIsReportedWithItsPath(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("state"), "run=wftlababcdef\nowner.pid=notanumber\n");
-        assertThatThrownBy(() -> LabState.load(dir)).isInstanceOf(LabException.class)
+        assertThatThrownBy(() -> LabState.load(dir))
+                .isInstanceOf(LabException.class)
                 .hasMessageContaining(dir.resolve("state").toString());
     }
 }

@@ -1,9 +1,8 @@
 package dev.weft.e2e.lab;
 
-import static org.awaitility.Awaitility.await;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.time.Duration;
@@ -33,9 +32,13 @@ class LabProcessTest {
     @Test
     void processRunsInTheNodeAndItsOutputIsCaptured() {
         LabNode n1 = lab.node(1);
-        LabProcess p = n1.start("greeter", List.of("bash", "-c",
-                "trap 'echo got-term; exit 0' TERM; ip -4 -o addr show dev eth0; echo to-stderr >&2; "
-                        + "echo ready; while true; do sleep 0.05; done"));
+        LabProcess p = n1.start(
+                "greeter",
+                List.of(
+                        "bash",
+                        "-c",
+                        "trap 'echo got-term; exit 0' TERM; ip -4 -o addr show dev eth0; echo to-stderr >&2; "
+                                + "echo ready; while true; do sleep 0.05; done"));
         String ready = p.awaitLine("ready", Duration.ofSeconds(5));
         assertThat(ready).isEqualTo("ready");
         assertThat(p.log()).contains(n1.cidr()).contains("to-stderr");
@@ -48,8 +51,8 @@ class LabProcessTest {
 
     @Test
     void processIgnoringSigtermIsKilledAfterTheGraceTime() {
-        LabProcess p = lab.node(2).start("stubborn", List.of("bash", "-c",
-                "trap '' TERM; echo up; while true; do sleep 0.05; done"));
+        LabProcess p = lab.node(2)
+                .start("stubborn", List.of("bash", "-c", "trap '' TERM; echo up; while true; do sleep 0.05; done"));
         p.awaitLine("up", Duration.ofSeconds(5));
         long t0 = System.nanoTime();
         assertThat(p.stop(Duration.ofMillis(300))).isEqualTo(128 + 9);

@@ -1,9 +1,8 @@
 package dev.weft.e2e.lab;
 
-import static org.awaitility.Awaitility.await;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -33,21 +32,36 @@ class LabTeardownTest {
         List<String> seen = new ArrayList<>();
         long[] pids = new long[2];
         assertThatThrownBy(() -> {
-            try (Lab lab = Lab.builder().nodes(2).stopGrace(Duration.ofMillis(300)).start()) {
-                seen.add(lab.runId());
-                pids[0] = lab.node(1).start("sleeper", List.of("sleep", "600")).pid();
-                // A process the lab did not start itself, left running in the background of a node.
-                lab.node(2).exec("sh", "-c", "setsid sleep 601 >/dev/null 2>&1 < /dev/null &").orThrow();
-                pids[1] = await("background sleep").atMost(Duration.ofSeconds(5)).until(() -> Netns.pids(
-                        lab.node(2).namespace()).stream().findFirst(), java.util.Optional::isPresent).get();
-                lab.node(1).createPod("p1");
-                throw new IllegalStateException("test body failed");
-            }
-        }).hasMessage("test body failed");
+                    try (Lab lab = Lab.builder()
+                            .nodes(2)
+                            .stopGrace(Duration.ofMillis(300))
+                            .start()) {
+                        seen.add(lab.runId());
+                        pids[0] = lab.node(1)
+                                .start("sleeper", List.of("sleep", "600"))
+                                .pid();
+                        // A process the lab did not start itself, left running in the background of a node.
+                        lab.node(2)
+                                .exec("sh", "-c", "setsid sleep 601 >/dev/null 2>&1 < /dev/null &")
+                                .orThrow();
+                        pids[1] = await("background sleep")
+                                .atMost(Duration.ofSeconds(5))
+                                .until(
+                                        () -> Netns.pids(lab.node(2).namespace()).stream()
+                                                .findFirst(),
+                                        java.util.Optional::isPresent)
+                                .get();
+                        lab.node(1).createPod("p1");
+                        throw new IllegalStateException("test body failed");
+                    }
+                })
+                .hasMessage("test body failed");
         String runId = seen.getFirst();
         assertThat(Netns.list()).noneMatch(ns -> ns.startsWith(runId));
-        assertThat(ProcessHandle.of(pids[0]).map(ProcessHandle::isAlive).orElse(false)).isFalse();
-        assertThat(ProcessHandle.of(pids[1]).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(ProcessHandle.of(pids[0]).map(ProcessHandle::isAlive).orElse(false))
+                .isFalse();
+        assertThat(ProcessHandle.of(pids[1]).map(ProcessHandle::isAlive).orElse(false))
+                .isFalse();
     }
 
     /** A child JVM holding a lab (see {@link CrashingLabMain}). */
@@ -55,9 +69,15 @@ class LabTeardownTest {
 
     private static ChildLab startChildLab() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        Process child = new ProcessBuilder(java, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), CrashingLabMain.class.getName())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process child = new ProcessBuilder(
+                        java,
+                        "-Xmx64m",
+                        "-XX:TieredStopAtLevel=1",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        CrashingLabMain.class.getName())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = out.readLine()) != null && !line.startsWith("READY ")) {
@@ -85,7 +105,8 @@ class LabTeardownTest {
             assertThat(c.jvm().waitFor(15, TimeUnit.SECONDS)).isTrue();
             assertThat(Netns.list()).noneMatch(ns -> ns.startsWith(c.runId()));
             assertThat(alive(c.sleeperPid())).isFalse();
-            assertThat(Files.exists(Lab.defaultRoot().resolve(c.runId()).resolve("state"))).isFalse();
+            assertThat(Files.exists(Lab.defaultRoot().resolve(c.runId()).resolve("state")))
+                    .isFalse();
         } finally {
             c.jvm().destroyForcibly();
             new LabCleaner(Lab.defaultRoot()).remove(c.runId());
@@ -112,14 +133,19 @@ class LabTeardownTest {
             child.destroyForcibly(); // SIGKILL: no shutdown hook, no teardown
             assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(ProcessHandle.of(sleeper).map(ProcessHandle::isAlive).orElse(false))
-                    .as("the crashed run left its process behind").isTrue();
+                    .as("the crashed run left its process behind")
+                    .isTrue();
             assertThat(cleaner.runs()).anyMatch(r -> r.runId().equals(id) && !r.inUse());
 
             assertThat(cleaner.down(false, id::equals).removed()).containsExactly(id);
             assertThat(Netns.list()).noneMatch(ns -> ns.startsWith(id));
             long s = sleeper;
-            await("leftover process to die").atMost(Duration.ofSeconds(5)).until(() -> !ProcessHandle.of(s).map(ProcessHandle::isAlive).orElse(false));
-            assertThat(Files.exists(Lab.defaultRoot().resolve(id).resolve("state"))).isFalse();
+            await("leftover process to die")
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() ->
+                            !ProcessHandle.of(s).map(ProcessHandle::isAlive).orElse(false));
+            assertThat(Files.exists(Lab.defaultRoot().resolve(id).resolve("state")))
+                    .isFalse();
         } finally {
             child.destroyForcibly();
             new LabCleaner(Lab.defaultRoot()).remove(runId);
@@ -135,7 +161,9 @@ class LabTeardownTest {
             Cmd.check("ip", "netns", "add", ns);
             sleeper = new ProcessBuilder("ip", "netns", "exec", ns, "sleep", "600").start();
             Process s = sleeper;
-            await("sleeper in " + ns).atMost(Duration.ofSeconds(5)).until(() -> Netns.pids(ns).contains(s.pid()));
+            await("sleeper in " + ns)
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> Netns.pids(ns).contains(s.pid()));
             LabCleaner cleaner = new LabCleaner(root);
             assertThat(cleaner.runs()).anyMatch(r -> r.runId().equals(runId) && !r.hasStateFile());
             assertThat(cleaner.down(false, runId::equals).removed()).containsExactly(runId);
@@ -155,7 +183,9 @@ class LabTeardownTest {
         try {
             Cli up = cli(root, "up", "--nodes", "2", "--start", "echo hello {node} {address} {seeds}; exec sleep 600");
             assertThat(up.code).as(up.out + up.err).isZero();
-            assertThat(up.out).contains("all nodes reach each other").contains("192.0.2.12/24")
+            assertThat(up.out)
+                    .contains("all nodes reach each other")
+                    .contains("192.0.2.12/24")
                     .contains("ip netns exec ");
             Matcher m = Pattern.compile("lab (wftlab[0-9a-f]{6}) is up").matcher(up.out);
             assertThat(m.find()).isTrue();
@@ -169,12 +199,17 @@ class LabTeardownTest {
             Cli fault = cli(root, "fault", "n1", "partition");
             assertThat(fault.code).as(fault.err).isZero();
             assertThat(fault.out).contains("partition from 192.0.2.12");
-            assertThat(cli(root, "exec", "n1", "--", "ping", "-c1", "-W1", "192.0.2.12").code).isNotZero();
+            assertThat(cli(root, "exec", "n1", "--", "ping", "-c1", "-W1", "192.0.2.12").code)
+                    .isNotZero();
             Cli status = cli(root, "status");
-            assertThat(status.out).contains(runId).contains("made by 'weft lab up'").contains("faults=wftlab_n1_part")
+            assertThat(status.out)
+                    .contains(runId)
+                    .contains("made by 'weft lab up'")
+                    .contains("faults=wftlab_n1_part")
                     .contains("process start@" + runId + "-n2");
             assertThat(cli(root, "fault", "n1", "clear").code).isZero();
-            assertThat(cli(root, "exec", "n1", "--", "ping", "-c1", "-W1", "192.0.2.12").code).isZero();
+            assertThat(cli(root, "exec", "n1", "--", "ping", "-c1", "-W1", "192.0.2.12").code)
+                    .isZero();
 
             Cli bad = cli(root, "fault", "n7", "clear");
             assertThat(bad.code).isEqualTo(1);

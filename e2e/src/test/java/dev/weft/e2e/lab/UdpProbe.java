@@ -36,7 +36,8 @@ public final class UdpProbe {
                     buf.clear();
                     while (ch.receive(buf) != null) {
                         buf.flip();
-                        String text = StandardCharsets.UTF_8.decode(buf).toString().strip();
+                        String text =
+                                StandardCharsets.UTF_8.decode(buf).toString().strip();
                         System.out.println(k.attachment() + " " + text);
                         System.out.flush();
                         buf.clear();
@@ -53,12 +54,13 @@ public final class UdpProbe {
         for (int p : ports) {
             args.add(Integer.toString(p));
         }
-        return JvmCommand.of(List.of("-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
-                UdpProbe.class.getName(), args);
+        return JvmCommand.of(
+                List.of("-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), UdpProbe.class.getName(), args);
     }
 
     /** Sends one datagram from inside {@code from} (bash's /dev/udp, no extra tools). */
     static void send(LabNamespace from, String address, int port, String text) {
-        from.exec("bash", "-c", "echo " + text + " > /dev/udp/" + address + "/" + port).orThrow();
+        from.exec("bash", "-c", "echo " + text + " > /dev/udp/" + address + "/" + port)
+                .orThrow();
     }
 }

@@ -58,8 +58,8 @@ public final class SimNetwork {
     private final Random rnd;
     private long now;
     private double loss;
-    private long minLatency = 200_000;   // 0.2 ms
-    private long maxLatency = 5 * MS;    // 5 ms: random latency reorders packets
+    private long minLatency = 200_000; // 0.2 ms
+    private long maxLatency = 5 * MS; // 5 ms: random latency reorders packets
     private long streamTimeout = 2_000 * MS;
     private long tickPeriod = 10 * MS;
     private long falseDeaths;
@@ -126,8 +126,7 @@ public final class SimNetwork {
         return add(id, settings, 1, record, listener);
     }
 
-    public SimMember add(PeerId id, SwimSettings settings, long incarnation, byte[] record,
-                         GossipListener listener) {
+    public SimMember add(PeerId id, SwimSettings settings, long incarnation, byte[] record, GossipListener listener) {
         if (byId.containsKey(id)) {
             throw new IllegalArgumentException("member " + id + " already added (use restart)");
         }
@@ -135,12 +134,14 @@ public final class SimNetwork {
         InetSocketAddress a;
         try {
             // 198.18.0.0/15 (benchmarking range): never routed anywhere, this is only a label
-            a = new InetSocketAddress(InetAddress.getByAddress(new byte[]{(byte) 198, (byte) (18 + (i >> 16)),
-                    (byte) (i >> 8), (byte) i}), 6770);
+            a = new InetSocketAddress(
+                    InetAddress.getByAddress(
+                            new byte[] {(byte) 198, (byte) (18 + (i >> 16)), (byte) (i >> 8), (byte) i}),
+                    6770);
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
-        SimMember m = new SimMember(id, a, listener == null ? new GossipListener() { } : listener);
+        SimMember m = new SimMember(id, a, listener == null ? new GossipListener() {} : listener);
         byId.put(id, m);
         byAddress.put(a, m);
         boot(m, settings, incarnation, record);
@@ -167,13 +168,13 @@ public final class SimNetwork {
      * Restarts a member: a fresh engine (no channels registered, no members known) with the same id and address,
      * the given incarnation, record and listener. Join it to someone afterwards ({@link #join}).
      */
-    public SimMember restart(PeerId id, long incarnation, byte[] record, GossipListener listener,
-                             SwimSettings settings) {
+    public SimMember restart(
+            PeerId id, long incarnation, byte[] record, GossipListener listener, SwimSettings settings) {
         SimMember old = member(id);
         old.killed = true;
         retiredBytes += old.bytesSent();
         retiredStreamBytes += old.streamBytesSent();
-        SimMember m = new SimMember(id, old.address(), listener == null ? new GossipListener() { } : listener);
+        SimMember m = new SimMember(id, old.address(), listener == null ? new GossipListener() {} : listener);
         byId.put(id, m);
         byAddress.put(m.address(), m);
         boot(m, settings, incarnation, record);
@@ -186,8 +187,7 @@ public final class SimNetwork {
         for (PeerId s : seeds) {
             l.add(member(s).address());
         }
-        member(joiner).engine.join(l, k -> {
-        });
+        member(joiner).engine.join(l, k -> {});
     }
 
     /** The current member for {@code id} (after a restart, the new one). */
@@ -214,7 +214,7 @@ public final class SimNetwork {
     /** Cuts all traffic between every member of {@code a} and every member of {@code b}, both ways. */
     @SuppressWarnings("unchecked")
     public void partition(Set<PeerId> a, Set<PeerId> b) {
-        partitions.add(new Set[]{Set.copyOf(a), Set.copyOf(b)});
+        partitions.add(new Set[] {Set.copyOf(a), Set.copyOf(b)});
     }
 
     /** Removes every partition. */
@@ -350,8 +350,8 @@ public final class SimNetwork {
 
     private void boot(SimMember m, SwimSettings s, long incarnation, byte[] record) {
         settings.put(m.id(), s);
-        m.engine = new SwimEngine(m.id(), m.address(), incarnation, s, new Random(rnd.nextLong()), new SimWire(this, m),
-                m.counters);
+        m.engine = new SwimEngine(
+                m.id(), m.address(), incarnation, s, new Random(rnd.nextLong()), new SimWire(this, m), m.counters);
         if (record != null && record.length > 0) {
             m.engine.setRecord(record);
         }

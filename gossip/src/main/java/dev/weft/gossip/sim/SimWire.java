@@ -86,7 +86,8 @@ final class SimWire implements SwimOutput {
             }
         } else if (p.hasChannelPush() && p.getChannelPush().hasChannel()) {
             m.channelStatesSent++;
-            m.channelStateBytesSent += p.getChannelPush().getChannel().getState().size();
+            m.channelStateBytesSent +=
+                    p.getChannelPush().getChannel().getState().size();
         } else if (p.hasDelta()) {
             m.deltasSent++;
             m.deltaBytesSent += p.getDelta().getDelta().size();

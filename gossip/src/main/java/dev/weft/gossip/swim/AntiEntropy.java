@@ -19,6 +19,7 @@ final class AntiEntropy {
     static final int VIEW_REPAIR_DELAY_PROBES = 5;
     /** ...at most once per this many probe intervals. */
     static final int VIEW_REPAIR_INTERVAL_PROBES = 10;
+
     private static final long NONE = Long.MIN_VALUE;
 
     private final EngineContext ctx;

@@ -52,6 +52,7 @@ final class ChannelReplicator {
     private final Set<String> repairing = new LinkedHashSet<>();
     /** channel -> remote digest that differs from ours -> {first seen, last seen}. */
     private final Map<String, Map<Long, long[]>> foreign = new HashMap<>();
+
     private List<ChannelDigest> digests = List.of();
     private final Map<String, Long> hashes = new HashMap<>();
     private boolean digestsStale;
@@ -115,7 +116,10 @@ final class ChannelReplicator {
         if (differs) {
             receive(from, cs);
         }
-        return ChannelPush.newBuilder().setChannel(state(cs.getName(), ch)).setChanged(differs).build();
+        return ChannelPush.newBuilder()
+                .setChannel(state(cs.getName(), ch))
+                .setChanged(differs)
+                .build();
     }
 
     List<ChannelState> states() {
@@ -134,7 +138,8 @@ final class ChannelReplicator {
             }
             for (Member to : targets) {
                 ctx.out.exchange(to.address, push(cs), (reply, t) -> {
-                    if (reply == null || !reply.hasChannelPush()
+                    if (reply == null
+                            || !reply.hasChannelPush()
                             || !reply.getChannelPush().getChannel().getName().equals(name)) {
                         return;
                     }
@@ -196,7 +201,7 @@ final class ChannelReplicator {
             if (seen.size() > 8) {
                 seen.values().removeIf(firstLast -> now - firstLast[1] > 2 * grace);
             }
-            long[] firstLast = seen.computeIfAbsent(d.getHash(), k -> new long[]{now, now});
+            long[] firstLast = seen.computeIfAbsent(d.getHash(), k -> new long[] {now, now});
             firstLast[1] = now;
             if (now - firstLast[0] < grace || repairing.contains(name)) {
                 continue;
@@ -206,7 +211,8 @@ final class ChannelReplicator {
             digestRepairs++;
             ctx.out.exchange(address, push(state(name, ch)), (reply, t) -> {
                 repairing.remove(name);
-                if (reply != null && reply.hasChannelPush()
+                if (reply != null
+                        && reply.hasChannelPush()
                         && reply.getChannelPush().getChannel().getName().equals(name)) {
                     ChannelState cs = reply.getChannelPush().getChannel();
                     if (hash(cs.getState()) != ourHash(name)) {
@@ -223,11 +229,16 @@ final class ChannelReplicator {
     }
 
     private Packet push(ChannelState cs) {
-        return ctx.packet().setChannelPush(ChannelPush.newBuilder().setChannel(cs)).build();
+        return ctx.packet()
+                .setChannelPush(ChannelPush.newBuilder().setChannel(cs))
+                .build();
     }
 
     private static ChannelState state(String name, CrdtChannel ch) {
-        return ChannelState.newBuilder().setName(name).setState(ByteString.copyFrom(ch.localState())).build();
+        return ChannelState.newBuilder()
+                .setName(name)
+                .setState(ByteString.copyFrom(ch.localState()))
+                .build();
     }
 
     static long hash(ByteString state) {

@@ -51,11 +51,16 @@ final class DeltaReplicator {
             throw new IllegalArgumentException("unknown channel: " + channel);
         }
         if (delta.length > ctx.cfg.maxDeltaBytes()) {
-            throw new IllegalArgumentException("delta of " + delta.length + " bytes exceeds maxDeltaBytes="
-                    + ctx.cfg.maxDeltaBytes());
+            throw new IllegalArgumentException(
+                    "delta of " + delta.length + " bytes exceeds maxDeltaBytes=" + ctx.cfg.maxDeltaBytes());
         }
-        ChannelDelta d = ChannelDelta.newBuilder().setChannel(channel).setOriginId(ctx.self.wireId).setEpoch(epoch)
-                .setSeq(nextSeq++).setDelta(ByteString.copyFrom(delta)).build();
+        ChannelDelta d = ChannelDelta.newBuilder()
+                .setChannel(channel)
+                .setOriginId(ctx.self.wireId)
+                .setEpoch(epoch)
+                .setSeq(nextSeq++)
+                .setDelta(ByteString.copyFrom(delta))
+                .build();
         spread(d, null);
     }
 
@@ -127,7 +132,9 @@ final class DeltaReplicator {
         if (origin == null) {
             return null;
         }
-        if (d.getChannel().isEmpty() || d.getChannel().length() > 64 || d.getSeq() < 1
+        if (d.getChannel().isEmpty()
+                || d.getChannel().length() > 64
+                || d.getSeq() < 1
                 || d.getDelta().size() > ctx.cfg.maxDeltaBytes()) {
             ctx.counters.drop(DropReason.MALFORMED);
             return null;

@@ -8,8 +8,7 @@ import java.net.UnknownHostException;
 
 /** Conversion between socket addresses and the wire's Endpoint. */
 public final class Endpoints {
-    private Endpoints() {
-    }
+    private Endpoints() {}
 
     public static Endpoint toWire(InetSocketAddress a) {
         return Endpoint.newBuilder()

@@ -39,7 +39,8 @@ final class EngineContext {
     }
 
     Packet done(boolean accepted, String reason) {
-        return packet().setDone(Done.newBuilder().setAccepted(accepted).setReason(reason)).build();
+        return packet().setDone(Done.newBuilder().setAccepted(accepted).setReason(reason))
+                .build();
     }
 
     /** Members counted for the log-N formulas: the live others plus us. */

@@ -39,8 +39,7 @@ final class FailureDetector {
         }
     }
 
-    private record Relay(InetSocketAddress requester, long requesterSeq, long deadline) {
-    }
+    private record Relay(InetSocketAddress requester, long requesterSeq, long deadline) {}
 
     FailureDetector(EngineContext ctx) {
         this.ctx = ctx;
@@ -53,7 +52,9 @@ final class FailureDetector {
 
     void tick(long now) {
         if (probe != null) {
-            if (!probe.acked && !probe.indirectSent && now - probe.sentAt >= EngineContext.nanos(ctx.cfg.probeTimeout())) {
+            if (!probe.acked
+                    && !probe.indirectSent
+                    && now - probe.sentAt >= EngineContext.nanos(ctx.cfg.probeTimeout())) {
                 sendIndirect(probe);
             }
             if (now - probe.sentAt >= ctx.probeNanos() || probe.acked) {
@@ -101,25 +102,42 @@ final class FailureDetector {
         }
         long seq = nextSeq++;
         probe = new Probe(target, seq, now);
-        ctx.gossip.send(target.address, ctx.packet().setPing(Ping.newBuilder().setSeq(seq)
-                .setTargetId(target.id.toString()).addAllDigests(ctx.channels.digests())
-                .setViewHash(ctx.table.viewHash())));
+        ctx.gossip.send(
+                target.address,
+                ctx.packet()
+                        .setPing(Ping.newBuilder()
+                                .setSeq(seq)
+                                .setTargetId(target.id.toString())
+                                .addAllDigests(ctx.channels.digests())
+                                .setViewHash(ctx.table.viewHash())));
     }
 
     private void sendIndirect(Probe pr) {
         pr.indirectSent = true;
         String targetId = pr.target.id.toString();
         // Stream fallback (as memberlist does): survives UDP loss; a hung member fails it by timeout.
-        ctx.out.exchange(pr.target.address, ctx.packet().setPing(Ping.newBuilder().setSeq(pr.seq)
-                .setTargetId(targetId)).build(), (reply, t) -> {
-            if (reply != null && reply.hasAck() && probe == pr && reply.getAck().getSeq() == pr.seq) {
-                pr.acked = true;
-            }
-        });
+        ctx.out.exchange(
+                pr.target.address,
+                ctx.packet()
+                        .setPing(Ping.newBuilder().setSeq(pr.seq).setTargetId(targetId))
+                        .build(),
+                (reply, t) -> {
+                    if (reply != null
+                            && reply.hasAck()
+                            && probe == pr
+                            && reply.getAck().getSeq() == pr.seq) {
+                        pr.acked = true;
+                    }
+                });
         List<Member> helpers = ctx.table.randomLive(ctx.cfg.indirectChecks(), pr.target.id);
         for (Member h : helpers) {
-            ctx.gossip.send(h.address, ctx.packet().setPingReq(PingReq.newBuilder().setSeq(pr.seq)
-                    .setTargetId(targetId).setTarget(Endpoints.toWire(pr.target.address))));
+            ctx.gossip.send(
+                    h.address,
+                    ctx.packet()
+                            .setPingReq(PingReq.newBuilder()
+                                    .setSeq(pr.seq)
+                                    .setTargetId(targetId)
+                                    .setTarget(Endpoints.toWire(pr.target.address))));
         }
     }
 
@@ -140,8 +158,13 @@ final class FailureDetector {
         if (!isForUs(ping.getTargetId())) {
             return;
         }
-        ctx.gossip.send(from, ctx.packet().setAck(Ack.newBuilder().setSeq(ping.getSeq())
-                .addAllDigests(ctx.channels.digests()).setViewHash(ctx.table.viewHash())));
+        ctx.gossip.send(
+                from,
+                ctx.packet()
+                        .setAck(Ack.newBuilder()
+                                .setSeq(ping.getSeq())
+                                .addAllDigests(ctx.channels.digests())
+                                .setViewHash(ctx.table.viewHash())));
     }
 
     void onAck(Ack ack, long now) {
@@ -167,7 +190,7 @@ final class FailureDetector {
         }
         long seq = nextSeq++;
         relays.put(seq, new Relay(from, req.getSeq(), now + ctx.probeNanos()));
-        ctx.gossip.send(target, ctx.packet().setPing(Ping.newBuilder().setSeq(seq)
-                .setTargetId(targetId.toString())));
+        ctx.gossip.send(
+                target, ctx.packet().setPing(Ping.newBuilder().setSeq(seq).setTargetId(targetId.toString())));
     }
 }

@@ -6,8 +6,7 @@ import dev.weft.id.PeerId;
 
 /** Peer ids read from the wire: parsed once at the edge, counted (never thrown) when they are not peer ids. */
 final class Ids {
-    private Ids() {
-    }
+    private Ids() {}
 
     /** The id, or null after counting {@link DropReason#BAD_PEER_ID}. */
     static PeerId parse(String wire, WireCounters counters) {

@@ -11,6 +11,7 @@ final class LocalMember {
     final PeerId id;
     /** {@code id.toString()}: what the wire carries. */
     final String wireId;
+
     final InetSocketAddress address;
     long incarnation;
     ByteString record = ByteString.EMPTY;
@@ -24,13 +25,22 @@ final class LocalMember {
     }
 
     MemberUpdate alive() {
-        return MemberUpdate.newBuilder().setStatus(MemberStatus.ALIVE).setMemberId(wireId)
-                .setIncarnation(incarnation).setAddress(Endpoints.toWire(address)).setRecord(record).build();
+        return MemberUpdate.newBuilder()
+                .setStatus(MemberStatus.ALIVE)
+                .setMemberId(wireId)
+                .setIncarnation(incarnation)
+                .setAddress(Endpoints.toWire(address))
+                .setRecord(record)
+                .build();
     }
 
     MemberUpdate left() {
-        return MemberUpdate.newBuilder().setStatus(MemberStatus.LEFT).setMemberId(wireId)
-                .setIncarnation(incarnation).setFromId(wireId).build();
+        return MemberUpdate.newBuilder()
+                .setStatus(MemberStatus.LEFT)
+                .setMemberId(wireId)
+                .setIncarnation(incarnation)
+                .setFromId(wireId)
+                .build();
     }
 
     /** What we say about ourselves in a full-state exchange. */

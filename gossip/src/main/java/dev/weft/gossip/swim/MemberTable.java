@@ -23,6 +23,7 @@ final class MemberTable {
     final Set<PeerId> suspects = new LinkedHashSet<>();
     /** Members declared DEAD recently (gossip-to-the-dead targets). */
     private final Set<PeerId> recentDead = new LinkedHashSet<>();
+
     private final List<PeerId> probeOrder = new ArrayList<>();
     private int probeIndex;
     private int live; // members (other than us) in ALIVE or SUSPECT

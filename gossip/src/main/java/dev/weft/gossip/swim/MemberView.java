@@ -12,8 +12,14 @@ import java.net.InetSocketAddress;
  *                         first mention; compare with the same source
  * @param stateSinceNanos  local monotonic time it entered {@code state}
  */
-public record MemberView(PeerId id, InetSocketAddress address, MemberState state, long incarnation,
-                         byte[] record, long lastHeardNanos, long stateSinceNanos) {
+public record MemberView(
+        PeerId id,
+        InetSocketAddress address,
+        MemberState state,
+        long incarnation,
+        byte[] record,
+        long lastHeardNanos,
+        long stateSinceNanos) {
     @Override
     public String toString() {
         return "Member[id=" + id + ", address=" + address + ", state=" + state + ", incarnation=" + incarnation

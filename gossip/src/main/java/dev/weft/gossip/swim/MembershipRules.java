@@ -202,8 +202,12 @@ final class MembershipRules {
      */
     private void correctStale(Member m) {
         if (m.state == MemberState.ALIVE && m.address != null && ctx.gossip.transmits(m.id) < 0) {
-            ctx.gossip.enqueue(MemberUpdate.newBuilder().setStatus(MemberStatus.ALIVE).setMemberId(m.id.toString())
-                    .setIncarnation(m.incarnation).setAddress(Endpoints.toWire(m.address)).setRecord(m.record)
+            ctx.gossip.enqueue(MemberUpdate.newBuilder()
+                    .setStatus(MemberStatus.ALIVE)
+                    .setMemberId(m.id.toString())
+                    .setIncarnation(m.incarnation)
+                    .setAddress(Endpoints.toWire(m.address))
+                    .setRecord(m.record)
                     .build());
         }
     }
@@ -213,8 +217,12 @@ final class MembershipRules {
     }
 
     static MemberUpdate update(Member m, MemberStatus status, PeerId from) {
-        return MemberUpdate.newBuilder().setStatus(status).setMemberId(m.id.toString()).setIncarnation(m.incarnation)
-                .setFromId(from.toString()).build();
+        return MemberUpdate.newBuilder()
+                .setStatus(status)
+                .setMemberId(m.id.toString())
+                .setIncarnation(m.incarnation)
+                .setFromId(from.toString())
+                .build();
     }
 
     /** Our view of a member for a full-state exchange. */
@@ -225,8 +233,12 @@ final class MembershipRules {
             case DEAD -> MemberStatus.DEAD;
             case LEFT -> MemberStatus.LEFT;
         };
-        MemberUpdate.Builder u = MemberUpdate.newBuilder().setStatus(s).setMemberId(m.id.toString())
-                .setIncarnation(m.incarnation).setRecord(m.record).setFromId(self.toString());
+        MemberUpdate.Builder u = MemberUpdate.newBuilder()
+                .setStatus(s)
+                .setMemberId(m.id.toString())
+                .setIncarnation(m.incarnation)
+                .setRecord(m.record)
+                .setFromId(self.toString());
         if (m.address != null) {
             u.setAddress(Endpoints.toWire(m.address));
         }

@@ -34,8 +34,14 @@ public final class SwimEngine {
     private long nextReapAt;
     private boolean started;
 
-    public SwimEngine(PeerId selfId, InetSocketAddress selfAddress, long incarnation, SwimSettings settings,
-                      Random random, SwimOutput out, WireCounters counters) {
+    public SwimEngine(
+            PeerId selfId,
+            InetSocketAddress selfAddress,
+            long incarnation,
+            SwimSettings settings,
+            Random random,
+            SwimOutput out,
+            WireCounters counters) {
         if (incarnation < 0) {
             throw new IllegalArgumentException("incarnation must be >= 0");
         }
@@ -68,8 +74,8 @@ public final class SwimEngine {
     /** Publishes a new record for this member (bumps our incarnation so the ALIVE update wins everywhere). */
     public void setRecord(byte[] newRecord) {
         if (newRecord.length > ctx.cfg.maxRecordBytes()) {
-            throw new IllegalArgumentException("record of " + newRecord.length + " bytes exceeds maxRecordBytes="
-                    + ctx.cfg.maxRecordBytes());
+            throw new IllegalArgumentException(
+                    "record of " + newRecord.length + " bytes exceeds maxRecordBytes=" + ctx.cfg.maxRecordBytes());
         }
         self.record = ByteString.copyFrom(newRecord);
         self.incarnation++;
@@ -126,10 +132,17 @@ public final class SwimEngine {
             done.accept(false);
             return;
         }
-        Packet req = ctx.packet().setDirect(Direct.newBuilder().setToId(to.toString()).setTopic(topic)
-                .setPayload(ByteString.copyFrom(payload))).build();
-        ctx.out.exchange(m.address, req,
-                (reply, t) -> done.accept(reply != null && reply.hasDone() && reply.getDone().getAccepted()));
+        Packet req = ctx.packet()
+                .setDirect(Direct.newBuilder()
+                        .setToId(to.toString())
+                        .setTopic(topic)
+                        .setPayload(ByteString.copyFrom(payload)))
+                .build();
+        ctx.out.exchange(
+                m.address,
+                req,
+                (reply, t) -> done.accept(
+                        reply != null && reply.hasDone() && reply.getDone().getAccepted()));
     }
 
     // ------------------------------------------------------------------ events
@@ -186,8 +199,13 @@ public final class SwimEngine {
                 return ctx.antiEntropy.onPushPull(sender, p.getPushPull(), now);
             }
             case CHANNEL_PUSH -> {
-                ChannelPush reply = ctx.channels.onPush(sender, p.getChannelPush().getChannel());
-                return reply == null ? ctx.done(false, "unknown channel " + p.getChannelPush().getChannel().getName())
+                ChannelPush reply =
+                        ctx.channels.onPush(sender, p.getChannelPush().getChannel());
+                return reply == null
+                        ? ctx.done(
+                                false,
+                                "unknown channel "
+                                        + p.getChannelPush().getChannel().getName())
                         : ctx.packet().setChannelPush(reply).build();
             }
             case DELTA -> {
@@ -197,7 +215,9 @@ public final class SwimEngine {
                 if (!ctx.detector.isForUs(p.getPing().getTargetId())) {
                     return ctx.done(false, "not " + p.getPing().getTargetId());
                 }
-                return ctx.packet().setAck(Ack.newBuilder().setSeq(p.getPing().getSeq())).build();
+                return ctx.packet()
+                        .setAck(Ack.newBuilder().setSeq(p.getPing().getSeq()))
+                        .build();
             }
             case DIRECT -> {
                 Direct d = p.getDirect();

@@ -22,14 +22,11 @@ public interface SwimOutput {
     }
 
     /** A member entered a new state ({@code previous} is null for a member not known before). */
-    default void memberChanged(MemberView member, MemberState previous) {
-    }
+    default void memberChanged(MemberView member, MemberState previous) {}
 
     /** A live member published a new record. */
-    default void recordChanged(MemberView member) {
-    }
+    default void recordChanged(MemberView member) {}
 
     /** A point-to-point message for us arrived. */
-    default void messageReceived(PeerId from, String topic, byte[] payload) {
-    }
+    default void messageReceived(PeerId from, String topic, byte[] payload) {}
 }

@@ -30,43 +30,105 @@ public record SwimSettings(
     public static final int DEFAULT_MAX_DELTA_BYTES = 1 << 20;
 
     public static SwimSettings defaults() {
-        return new SwimSettings(Duration.ofMillis(1000), Duration.ofMillis(500), 3, 2, 3,
-                Duration.ofMillis(200), 3, 4, Duration.ofSeconds(30), Duration.ofHours(1), 1400, 1024);
+        return new SwimSettings(
+                Duration.ofMillis(1000),
+                Duration.ofMillis(500),
+                3,
+                2,
+                3,
+                Duration.ofMillis(200),
+                3,
+                4,
+                Duration.ofSeconds(30),
+                Duration.ofHours(1),
+                1400,
+                1024);
     }
 
     /**
      * The settings without the channel options: digest repair grace of 2 probe intervals, deltas up to
      * {@link #DEFAULT_MAX_DELTA_BYTES}.
      */
-    public SwimSettings(Duration probeInterval, Duration probeTimeout, int indirectChecks, int suspicionMult,
-                        int suspicionMaxMult, Duration gossipInterval, int gossipFanout, int retransmitMult,
-                        Duration pushPullInterval, Duration tombstoneTtl, int maxUdpPayload, int maxRecordBytes) {
-        this(probeInterval, probeTimeout, indirectChecks, suspicionMult, suspicionMaxMult, gossipInterval,
-                gossipFanout, retransmitMult, pushPullInterval, tombstoneTtl, maxUdpPayload, maxRecordBytes,
-                probeInterval.multipliedBy(2), DEFAULT_MAX_DELTA_BYTES);
+    public SwimSettings(
+            Duration probeInterval,
+            Duration probeTimeout,
+            int indirectChecks,
+            int suspicionMult,
+            int suspicionMaxMult,
+            Duration gossipInterval,
+            int gossipFanout,
+            int retransmitMult,
+            Duration pushPullInterval,
+            Duration tombstoneTtl,
+            int maxUdpPayload,
+            int maxRecordBytes) {
+        this(
+                probeInterval,
+                probeTimeout,
+                indirectChecks,
+                suspicionMult,
+                suspicionMaxMult,
+                gossipInterval,
+                gossipFanout,
+                retransmitMult,
+                pushPullInterval,
+                tombstoneTtl,
+                maxUdpPayload,
+                maxRecordBytes,
+                probeInterval.multipliedBy(2),
+                DEFAULT_MAX_DELTA_BYTES);
     }
 
     /** A copy with another digest repair grace (how long a channel digest must differ before a full exchange). */
     public SwimSettings withDigestRepairGrace(Duration grace) {
-        return new SwimSettings(probeInterval, probeTimeout, indirectChecks, suspicionMult, suspicionMaxMult,
-                gossipInterval, gossipFanout, retransmitMult, pushPullInterval, tombstoneTtl, maxUdpPayload,
-                maxRecordBytes, grace, maxDeltaBytes);
+        return new SwimSettings(
+                probeInterval,
+                probeTimeout,
+                indirectChecks,
+                suspicionMult,
+                suspicionMaxMult,
+                gossipInterval,
+                gossipFanout,
+                retransmitMult,
+                pushPullInterval,
+                tombstoneTtl,
+                maxUdpPayload,
+                maxRecordBytes,
+                grace,
+                maxDeltaBytes);
     }
 
     /** A copy with another delta size cap. */
     public SwimSettings withMaxDeltaBytes(int max) {
-        return new SwimSettings(probeInterval, probeTimeout, indirectChecks, suspicionMult, suspicionMaxMult,
-                gossipInterval, gossipFanout, retransmitMult, pushPullInterval, tombstoneTtl, maxUdpPayload,
-                maxRecordBytes, digestRepairGrace, max);
+        return new SwimSettings(
+                probeInterval,
+                probeTimeout,
+                indirectChecks,
+                suspicionMult,
+                suspicionMaxMult,
+                gossipInterval,
+                gossipFanout,
+                retransmitMult,
+                pushPullInterval,
+                tombstoneTtl,
+                maxUdpPayload,
+                maxRecordBytes,
+                digestRepairGrace,
+                max);
     }
 
     public SwimSettings {
         if (probeTimeout.compareTo(probeInterval) >= 0) {
-            throw new IllegalArgumentException("probeTimeout (" + probeTimeout + ") must be shorter than probeInterval ("
-                    + probeInterval + ")");
+            throw new IllegalArgumentException(
+                    "probeTimeout (" + probeTimeout + ") must be shorter than probeInterval (" + probeInterval + ")");
         }
-        if (probeTimeout.isNegative() || probeTimeout.isZero() || gossipInterval.isNegative() || gossipInterval.isZero()
-                || pushPullInterval.isNegative() || pushPullInterval.isZero() || tombstoneTtl.isNegative()) {
+        if (probeTimeout.isNegative()
+                || probeTimeout.isZero()
+                || gossipInterval.isNegative()
+                || gossipInterval.isZero()
+                || pushPullInterval.isNegative()
+                || pushPullInterval.isZero()
+                || tombstoneTtl.isNegative()) {
             throw new IllegalArgumentException("intervals must be positive");
         }
         if (indirectChecks < 0 || suspicionMult < 1 || suspicionMaxMult < 1 || gossipFanout < 1 || retransmitMult < 1) {

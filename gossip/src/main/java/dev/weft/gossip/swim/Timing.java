@@ -2,8 +2,7 @@ package dev.weft.gossip.swim;
 
 /** The protocol's timing formulas (SWIM + Lifeguard, the same shapes as hashicorp/memberlist), pure and tested. */
 public final class Timing {
-    private Timing() {
-    }
+    private Timing() {}
 
     /** Scale factor for cluster size n: max(1, log10(n)). */
     public static double sizeScale(int n) {

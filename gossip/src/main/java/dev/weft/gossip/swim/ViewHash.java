@@ -9,8 +9,7 @@ import java.nio.charset.StandardCharsets;
  * in O(1) per membership change. Never 0 in practice; 0 on the wire means "not sent".
  */
 final class ViewHash {
-    private ViewHash() {
-    }
+    private ViewHash() {}
 
     static long of(PeerId id) {
         return of(id.toString());

@@ -45,8 +45,10 @@ public final class InMemoryTransport implements Transport {
     @Override
     public CompletableFuture<byte[]> exchange(InetSocketAddress to, byte[] request, Duration timeout) {
         CompletableFuture<byte[]> result = new CompletableFuture<>();
-        net.timer.schedule(() -> result.completeExceptionally(
-                new TimeoutException("no reply from " + to + " within " + timeout)), timeout.toMillis(), TimeUnit.MILLISECONDS);
+        net.timer.schedule(
+                () -> result.completeExceptionally(new TimeoutException("no reply from " + to + " within " + timeout)),
+                timeout.toMillis(),
+                TimeUnit.MILLISECONDS);
         InMemoryTransport t = net.endpoints.get(to);
         if (request.length > maxFrame) {
             result.completeExceptionally(new IllegalArgumentException("frame too large"));

@@ -50,8 +50,13 @@ public final class NettyTransport implements Transport {
     private volatile Channel tcp;
     private volatile Receiver receiver;
 
-    public NettyTransport(EventLoopGroup group, InetSocketAddress bind, int maxDatagram, int maxFrame,
-                          Duration serverIdleTimeout, WireCounters counters) {
+    public NettyTransport(
+            EventLoopGroup group,
+            InetSocketAddress bind,
+            int maxDatagram,
+            int maxFrame,
+            Duration serverIdleTimeout,
+            WireCounters counters) {
         this.group = group;
         this.bind = bind;
         this.maxDatagram = maxDatagram;
@@ -64,27 +69,33 @@ public final class NettyTransport implements Transport {
     public CompletableFuture<Void> start(Receiver r) {
         this.receiver = r;
         CompletableFuture<Void> done = new CompletableFuture<>();
-        ServerBootstrap sb = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+        ServerBootstrap sb = new ServerBootstrap()
+                .group(group)
+                .channel(EpollServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_BACKLOG, 256)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(
-                                new ReadTimeoutHandler(serverIdleTimeout.toMillis(), TimeUnit.MILLISECONDS),
-                                new LengthFieldBasedFrameDecoder(maxFrame, 0, 4, 0, 4),
-                                new LengthFieldPrepender(4),
-                                new ServerHandler());
+                        ch.pipeline()
+                                .addLast(
+                                        new ReadTimeoutHandler(serverIdleTimeout.toMillis(), TimeUnit.MILLISECONDS),
+                                        new LengthFieldBasedFrameDecoder(maxFrame, 0, 4, 0, 4),
+                                        new LengthFieldPrepender(4),
+                                        new ServerHandler());
                     }
                 });
         sb.bind(bind).addListener(f -> {
             if (!f.isSuccess()) {
-                done.completeExceptionally(new IOException("cannot bind gossip TCP " + bind + ": " + f.cause(), f.cause()));
+                done.completeExceptionally(
+                        new IOException("cannot bind gossip TCP " + bind + ": " + f.cause(), f.cause()));
                 return;
             }
             tcp = ((io.netty.channel.ChannelFuture) f).channel();
             InetSocketAddress actual = (InetSocketAddress) tcp.localAddress();
-            Bootstrap ub = new Bootstrap().group(group).channel(EpollDatagramChannel.class)
+            Bootstrap ub = new Bootstrap()
+                    .group(group)
+                    .channel(EpollDatagramChannel.class)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .option(ChannelOption.SO_RCVBUF, 1 << 20) // absorb bursts (the kernel caps it at rmem_max)
                     .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagram + 1))
@@ -92,8 +103,9 @@ public final class NettyTransport implements Transport {
             ub.bind(new InetSocketAddress(bind.getAddress(), actual.getPort())).addListener(uf -> {
                 if (!uf.isSuccess()) {
                     tcp.close();
-                    done.completeExceptionally(new IOException("cannot bind gossip UDP " + bind.getAddress() + ":"
-                            + actual.getPort() + ": " + uf.cause(), uf.cause()));
+                    done.completeExceptionally(new IOException(
+                            "cannot bind gossip UDP " + bind.getAddress() + ":" + actual.getPort() + ": " + uf.cause(),
+                            uf.cause()));
                     return;
                 }
                 udp = ((io.netty.channel.ChannelFuture) uf).channel();
@@ -165,49 +177,58 @@ public final class NettyTransport implements Transport {
     public CompletableFuture<byte[]> exchange(InetSocketAddress to, byte[] request, Duration timeout) {
         CompletableFuture<byte[]> result = new CompletableFuture<>();
         if (request.length > maxFrame - 4) {
-            result.completeExceptionally(new IllegalArgumentException("request of " + request.length
-                    + " bytes exceeds the frame cap " + maxFrame));
+            result.completeExceptionally(new IllegalArgumentException(
+                    "request of " + request.length + " bytes exceeds the frame cap " + maxFrame));
             return result;
         }
         long ms = Math.max(1, timeout.toMillis());
-        Bootstrap b = new Bootstrap().group(group).channel(EpollSocketChannel.class)
+        Bootstrap b = new Bootstrap()
+                .group(group)
+                .channel(EpollSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, ms))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(maxFrame, 0, 4, 0, 4),
-                                new LengthFieldPrepender(4),
-                                new SimpleChannelInboundHandler<ByteBuf>() {
-                                    @Override
-                                    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
-                                        result.complete(ByteBufUtil.getBytes(frame));
-                                        ctx.close();
-                                    }
+                        ch.pipeline()
+                                .addLast(
+                                        new LengthFieldBasedFrameDecoder(maxFrame, 0, 4, 0, 4),
+                                        new LengthFieldPrepender(4),
+                                        new SimpleChannelInboundHandler<ByteBuf>() {
+                                            @Override
+                                            protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+                                                result.complete(ByteBufUtil.getBytes(frame));
+                                                ctx.close();
+                                            }
 
-                                    @Override
-                                    public void channelInactive(ChannelHandlerContext ctx) {
-                                        result.completeExceptionally(new IOException("stream to " + to
-                                                + " closed without a reply"));
-                                    }
+                                            @Override
+                                            public void channelInactive(ChannelHandlerContext ctx) {
+                                                result.completeExceptionally(
+                                                        new IOException("stream to " + to + " closed without a reply"));
+                                            }
 
-                                    @Override
-                                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                        if (cause instanceof TooLongFrameException) {
-                                            counters.drop(DropReason.OVERSIZED);
-                                        }
-                                        result.completeExceptionally(cause);
-                                        ctx.close();
-                                    }
-                                });
+                                            @Override
+                                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                                if (cause instanceof TooLongFrameException) {
+                                                    counters.drop(DropReason.OVERSIZED);
+                                                }
+                                                result.completeExceptionally(cause);
+                                                ctx.close();
+                                            }
+                                        });
                     }
                 });
         io.netty.channel.ChannelFuture cf = b.connect(to);
         Channel ch = cf.channel();
-        io.netty.util.concurrent.ScheduledFuture<?> timer = ch.eventLoop().schedule(() -> {
-            if (result.completeExceptionally(new TimeoutException("no reply from " + to + " within " + timeout))) {
-                ch.close();
-            }
-        }, ms, TimeUnit.MILLISECONDS);
+        io.netty.util.concurrent.ScheduledFuture<?> timer = ch.eventLoop()
+                .schedule(
+                        () -> {
+                            if (result.completeExceptionally(
+                                    new TimeoutException("no reply from " + to + " within " + timeout))) {
+                                ch.close();
+                            }
+                        },
+                        ms,
+                        TimeUnit.MILLISECONDS);
         cf.addListener(f -> {
             if (!f.isSuccess()) {
                 result.completeExceptionally(f.cause());

@@ -33,8 +33,7 @@ public final class Envelope {
     /** Counter values are 48 bits. */
     public static final long MAX_COUNTER = (1L << 48) - 1;
 
-    private Envelope() {
-    }
+    private Envelope() {}
 
     static void putInt(byte[] b, int off, int v) {
         b[off] = (byte) (v >>> 24);

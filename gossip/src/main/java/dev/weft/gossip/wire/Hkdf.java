@@ -9,8 +9,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Hkdf {
     private static final int HASH_LEN = 32;
 
-    private Hkdf() {
-    }
+    private Hkdf() {}
 
     public static byte[] deriveSha256(byte[] salt, byte[] ikm, byte[] info, int length) {
         if (length <= 0 || length > 255 * HASH_LEN) {

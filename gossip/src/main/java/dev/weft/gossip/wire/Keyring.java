@@ -23,8 +23,7 @@ public final class Keyring {
     static final byte[] SALT = "weft-gossip-v1".getBytes(StandardCharsets.US_ASCII);
 
     /** One derived key and its 32-bit id (first 4 bytes of SHA-256 of the key). */
-    public record Key(int id, SecretKeySpec spec) {
-    }
+    public record Key(int id, SecretKeySpec spec) {}
 
     private final String clusterName;
     private final int clusterTag;
@@ -77,7 +76,10 @@ public final class Keyring {
         byte[] info = ("weft gossip aead " + clusterName).getBytes(StandardCharsets.UTF_8);
         byte[] key = Hkdf.deriveSha256(SALT, secret, info, 32);
         byte[] digest = sha256(key);
-        int id = ((digest[0] & 0xff) << 24) | ((digest[1] & 0xff) << 16) | ((digest[2] & 0xff) << 8) | (digest[3] & 0xff);
+        int id = ((digest[0] & 0xff) << 24)
+                | ((digest[1] & 0xff) << 16)
+                | ((digest[2] & 0xff) << 8)
+                | (digest[3] & 0xff);
         return new Key(id, new SecretKeySpec(key, "ChaCha20"));
     }
 

@@ -71,7 +71,9 @@ public final class Opener {
         byte[] plain;
         try {
             Cipher c = Cipher.getInstance("ChaCha20-Poly1305");
-            c.init(Cipher.DECRYPT_MODE, key.spec(),
+            c.init(
+                    Cipher.DECRYPT_MODE,
+                    key.spec(),
                     new IvParameterSpec(data, Envelope.NONCE_OFFSET, Envelope.NONCE_LENGTH));
             c.updateAAD(data, 0, Envelope.HEADER_LENGTH);
             plain = c.doFinal(data, Envelope.HEADER_LENGTH, data.length - Envelope.HEADER_LENGTH);

@@ -30,7 +30,11 @@ public final class ReplayGuard {
     }
 
     /** Outcome of a check. */
-    public enum Verdict { FRESH, REPLAYED, STALE }
+    public enum Verdict {
+        FRESH,
+        REPLAYED,
+        STALE
+    }
 
     /**
      * @param maxSkewMillis   packets whose timestamp differs from our clock by more than this are STALE

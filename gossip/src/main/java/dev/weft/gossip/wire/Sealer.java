@@ -69,7 +69,9 @@ public final class Sealer {
         Envelope.put48(out, Envelope.NONCE_OFFSET + 6, n);
         try {
             Cipher c = Cipher.getInstance("ChaCha20-Poly1305");
-            c.init(Cipher.ENCRYPT_MODE, key.spec(),
+            c.init(
+                    Cipher.ENCRYPT_MODE,
+                    key.spec(),
                     new IvParameterSpec(out, Envelope.NONCE_OFFSET, Envelope.NONCE_LENGTH));
             c.updateAAD(out, 0, Envelope.HEADER_LENGTH);
             int written = c.doFinal(plain, 0, plain.length, out, Envelope.HEADER_LENGTH);

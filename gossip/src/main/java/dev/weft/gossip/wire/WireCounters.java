@@ -17,9 +17,15 @@ public final class WireCounters {
     private final AtomicLongArray dropped = new AtomicLongArray(DropReason.values().length);
 
     /** Immutable copy of the counters. {@code dropped} has an entry for every reason (zero included). */
-    public record Snapshot(long packetsSent, long bytesSent, long packetsReceived, long bytesReceived,
-                           long streamsOpened, long streamsFailed, long sendFailed,
-                           Map<DropReason, Long> dropped) {
+    public record Snapshot(
+            long packetsSent,
+            long bytesSent,
+            long packetsReceived,
+            long bytesReceived,
+            long streamsOpened,
+            long streamsFailed,
+            long sendFailed,
+            Map<DropReason, Long> dropped) {
         public long dropped(DropReason r) {
             return dropped.getOrDefault(r, 0L);
         }
@@ -65,7 +71,14 @@ public final class WireCounters {
         for (DropReason r : DropReason.values()) {
             d.put(r, dropped.get(r.ordinal()));
         }
-        return new Snapshot(packetsSent.get(), bytesSent.get(), packetsReceived.get(), bytesReceived.get(),
-                streamsOpened.get(), streamsFailed.get(), sendFailed.get(), Map.copyOf(d));
+        return new Snapshot(
+                packetsSent.get(),
+                bytesSent.get(),
+                packetsReceived.get(),
+                bytesReceived.get(),
+                streamsOpened.get(),
+                streamsFailed.get(),
+                sendFailed.get(),
+                Map.copyOf(d));
     }
 }

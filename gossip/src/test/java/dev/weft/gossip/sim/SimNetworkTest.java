@@ -64,7 +64,8 @@ class SimNetworkTest {
         net.join(B, A);
         net.join(C, A);
         assertThat(net.runUntil(net::converged, 10 * SECOND, 10 * MS)).isBetween(0L, 3 * SECOND);
-        assertThat(new String(a.engine().member(B).record(), StandardCharsets.UTF_8)).isEqualTo("rec-b");
+        assertThat(new String(a.engine().member(B).record(), StandardCharsets.UTF_8))
+                .isEqualTo("rec-b");
 
         // scheduled actions run on the simulated clock, in order with the protocol
         List<Boolean> accepted = new ArrayList<>();
@@ -81,26 +82,33 @@ class SimNetworkTest {
         net.partition(Set.of(A, B), Set.of(C));
         assertThat(net.connected(A, C)).isFalse();
         assertThat(net.connected(A, B)).isTrue();
-        assertThat(net.runUntil(() -> a.engine().stateOf(C) == MemberState.DEAD
-                && c.engine().stateOf(A) == MemberState.DEAD, 30 * SECOND, 10 * MS)).isPositive();
+        assertThat(net.runUntil(
+                        () -> a.engine().stateOf(C) == MemberState.DEAD
+                                && c.engine().stateOf(A) == MemberState.DEAD,
+                        30 * SECOND,
+                        10 * MS))
+                .isPositive();
         net.heal();
         assertThat(net.runUntil(net::converged, 120 * SECOND, 100 * MS)).isNotNegative();
 
         // kill B, restart it with the next incarnation: the others see it come back
         long incBefore = b.engine().incarnation();
         net.kill(B);
-        assertThat(net.runUntil(() -> net.allSee(B, MemberState.DEAD), 30 * SECOND, 10 * MS)).isPositive();
+        assertThat(net.runUntil(() -> net.allSee(B, MemberState.DEAD), 30 * SECOND, 10 * MS))
+                .isPositive();
         SimMember b2 = net.restart(B);
         assertThat(b2).isNotSameAs(b);
         assertThat(b.killed()).isTrue();
         assertThat(b2.engine().incarnation()).isGreaterThan(incBefore);
         net.join(B, C);
-        assertThat(net.runUntil(() -> net.allSee(B, MemberState.ALIVE), 10 * SECOND, 10 * MS)).isNotNegative();
+        assertThat(net.runUntil(() -> net.allSee(B, MemberState.ALIVE), 10 * SECOND, 10 * MS))
+                .isNotNegative();
         assertThat(la.lines).contains("DEAD " + B + " inc=" + incBefore);
 
         // hang A: DEAD at the others, though its "sockets" stay open
         net.hang(A, true);
-        assertThat(net.runUntil(() -> net.allSee(A, MemberState.DEAD), 30 * SECOND, 10 * MS)).isPositive();
+        assertThat(net.runUntil(() -> net.allSee(A, MemberState.DEAD), 30 * SECOND, 10 * MS))
+                .isPositive();
         net.hang(A, false);
 
         // byte counters: UDP and streams apart, sent and received
@@ -115,8 +123,8 @@ class SimNetworkTest {
         out.addAll(la.lines);
         out.addAll(lb.lines);
         out.addAll(lc.lines);
-        out.add("bytes " + a.udpBytesSent() + " " + a.streamBytesSent() + " " + c.udpBytesReceived()
-                + " now " + net.now());
+        out.add("bytes " + a.udpBytesSent() + " " + a.streamBytesSent() + " " + c.udpBytesReceived() + " now "
+                + net.now());
         return out;
     }
 
@@ -156,12 +164,10 @@ class SimNetworkTest {
             }
 
             @Override
-            public void receive(PeerId from, byte[] state) {
-            }
+            public void receive(PeerId from, byte[] state) {}
 
             @Override
-            public void receiveDelta(PeerId from, byte[] delta) {
-            }
+            public void receiveDelta(PeerId from, byte[] delta) {}
         });
         b.engine().registerChannel("ring", onB);
         net.join(B, A);

@@ -36,14 +36,19 @@ class SimulationTest {
         int n = 500;
         long boot = net.bootstrap(n, S, 2 * MS, 30_000 * MS); // view-hash repair closes gossip gaps within seconds
         assertThat(boot).as("bootstrap convergence, seed=%d", seed).isPositive();
-        assertThat(net.falseDeaths()).as("no live member declared dead, seed=%d", seed).isZero();
+        assertThat(net.falseDeaths())
+                .as("no live member declared dead, seed=%d", seed)
+                .isZero();
 
         // join: known by all (and the joiner knows all) quickly
         SimMember seedNode = nth(net, net.random().nextInt(n));
         SimMember joiner = net.add(PeerId.of(n + 1), S, null, null);
         net.join(joiner.id(), seedNode.id());
-        long join = net.runUntil(() -> net.allSee(joiner.id(), MemberState.ALIVE) && joiner.engine().liveMembers() == n,
-                10_000 * MS, 10 * MS);
+        long join = net.runUntil(
+                () -> net.allSee(joiner.id(), MemberState.ALIVE)
+                        && joiner.engine().liveMembers() == n,
+                10_000 * MS,
+                10 * MS);
         assertThat(join).as("join convergence, seed=%d", seed).isBetween(0L, 2_000 * MS);
 
         // steady state traffic per member (after the join's broadcasts drained; push-pull included)
@@ -56,16 +61,21 @@ class SimulationTest {
         SimMember victim = nth(net, 7);
         net.kill(victim.id());
         long killed = net.runUntil(() -> net.allSee(victim.id(), MemberState.DEAD), 60_000 * MS, 10 * MS);
-        assertThat(killed).as("killed member declared dead by all, seed=%d", seed).isBetween(0L, 40_000 * MS);
+        assertThat(killed)
+                .as("killed member declared dead by all, seed=%d", seed)
+                .isBetween(0L, 40_000 * MS);
 
         // hung member (alive sockets, no processing): same
         SimMember hung = nth(net, 11);
         net.hang(hung.id(), true);
         long hungT = net.runUntil(() -> net.allSee(hung.id(), MemberState.DEAD), 60_000 * MS, 10 * MS);
         assertThat(hungT).as("hung member declared dead by all, seed=%d", seed).isBetween(0L, 40_000 * MS);
-        assertThat(net.falseDeaths()).as("no live member declared dead, seed=%d", seed).isZero();
+        assertThat(net.falseDeaths())
+                .as("no live member declared dead, seed=%d", seed)
+                .isZero();
 
-        System.out.printf("sim N=%d seed=%d: bootstrap=%d ms, join known by all=%d ms, killed dead at all=%d ms, "
+        System.out.printf(
+                "sim N=%d seed=%d: bootstrap=%d ms, join known by all=%d ms, killed dead at all=%d ms, "
                         + "hung dead at all=%d ms, %.0f bytes/member/s, false suspicions=%d%n",
                 n, seed, boot / MS, join / MS, killed / MS, hungT / MS, perMember, net.falseSuspicions());
         assertThat(perMember).as("per-member traffic, seed=%d", seed).isLessThan(1_000);
@@ -80,9 +90,12 @@ class SimulationTest {
         net.resetFalseCounts();
         net.setLoss(0.10);
         net.runFor(120_000 * MS);
-        System.out.printf("sim N=200 loss=10%% 120 s seed=%d: false suspicions=%d, false deaths=%d%n",
+        System.out.printf(
+                "sim N=200 loss=10%% 120 s seed=%d: false suspicions=%d, false deaths=%d%n",
                 seed, net.falseSuspicions(), net.falseDeaths());
-        assertThat(net.falseDeaths()).as("false deaths under 10%% loss, seed=%d", seed).isZero();
+        assertThat(net.falseDeaths())
+                .as("false deaths under 10%% loss, seed=%d", seed)
+                .isZero();
         // and a real failure is still found under the same loss
         SimMember victim = nth(net, 3);
         net.kill(victim.id());
@@ -94,7 +107,9 @@ class SimulationTest {
     void partitionHealsThroughRefutationAndPushPull() {
         long seed = seed();
         SimNetwork net = new SimNetwork(seed);
-        assertThat(net.bootstrap(40, S, 2 * MS, 60_000 * MS)).as("bootstrap, seed=%d", seed).isPositive();
+        assertThat(net.bootstrap(40, S, 2 * MS, 60_000 * MS))
+                .as("bootstrap, seed=%d", seed)
+                .isPositive();
         Set<PeerId> a = new HashSet<>();
         Set<PeerId> b = new HashSet<>();
         for (int i = 0; i < 40; i++) {
@@ -104,15 +119,19 @@ class SimulationTest {
         PeerId m0 = nth(net, 0).id();
         PeerId m30 = nth(net, 30).id();
         // each side declares the other dead...
-        long split = net.runUntil(() -> !net.allSee(m0, MemberState.DEAD)
-                && net.member(m30).engine().stateOf(m0) == MemberState.DEAD
-                && net.member(m0).engine().stateOf(m30) == MemberState.DEAD, 60_000 * MS, 50 * MS);
+        long split = net.runUntil(
+                () -> !net.allSee(m0, MemberState.DEAD)
+                        && net.member(m30).engine().stateOf(m0) == MemberState.DEAD
+                        && net.member(m0).engine().stateOf(m30) == MemberState.DEAD,
+                60_000 * MS,
+                50 * MS);
         assertThat(split).as("sides see each other dead, seed=%d", seed).isPositive();
         // ...and after healing, push-pull + refutation bring everyone back
         net.heal();
         // dead members are not probed; only push-pull (30 s base interval, jittered) reconnects the sides
         long heal = net.runUntil(net::converged, 180_000 * MS, 100 * MS);
-        System.out.printf("sim partition N=40 seed=%d: split seen after %d ms, healed after %d ms%n",
+        System.out.printf(
+                "sim partition N=40 seed=%d: split seen after %d ms, healed after %d ms%n",
                 seed, split / MS, heal / MS);
         assertThat(heal).as("healed, seed=%d", seed).isPositive();
     }
@@ -141,7 +160,8 @@ class SimulationTest {
         assertThat(net.bootstrap(30, S, 2 * MS, 60_000 * MS)).isPositive();
         SimMember victim = nth(net, 4);
         net.kill(victim.id());
-        assertThat(net.runUntil(() -> net.allSee(victim.id(), MemberState.DEAD), 60_000 * MS, 10 * MS)).isPositive();
+        assertThat(net.runUntil(() -> net.allSee(victim.id(), MemberState.DEAD), 60_000 * MS, 10 * MS))
+                .isPositive();
         // "restart": a new engine for the same id and address with a bumped incarnation
         SimMember reborn = net.restart(victim.id(), 5, null, null, S);
         net.join(reborn.id(), nth(net, 0).id());
@@ -244,10 +264,14 @@ class SimulationTest {
         chans[3].value = 7;
         nth(net, 3).engine().channelUpdated("max"); // no push, no delta: only lazy digest repair carries it
         long t = net.runUntil(() -> allHave(chans, 7), 60_000 * MS, 10 * MS);
-        System.out.printf("sim channel N=20 seed=%d: un-pushed change reached all through digest repair in %d ms "
-                + "(%d repairs)%n", seed, t / MS, digestRepairs(net));
+        System.out.printf(
+                "sim channel N=20 seed=%d: un-pushed change reached all through digest repair in %d ms "
+                        + "(%d repairs)%n",
+                seed, t / MS, digestRepairs(net));
         assertThat(t).as("digest repair convergence, seed=%d", seed).isPositive();
-        assertThat(t).as("not before the grace period").isGreaterThanOrEqualTo(S.digestRepairGrace().toNanos());
+        assertThat(t)
+                .as("not before the grace period")
+                .isGreaterThanOrEqualTo(S.digestRepairGrace().toNanos());
         assertThat(digestRepairs(net)).isPositive();
     }
 
@@ -267,21 +291,27 @@ class SimulationTest {
         assertThat(t).as("delta convergence, seed=%d", seed).isBetween(0L, 5_000 * MS);
         net.runFor(10_000 * MS); // late duplicates have time to arrive
         for (int i = 0; i < chans.length; i++) {
-            assertThat(chans[i].deltasReceived).as("member %d got the delta at most once", i)
+            assertThat(chans[i].deltasReceived)
+                    .as("member %d got the delta at most once", i)
                     .isLessThanOrEqualTo(i == 17 ? 0 : 1);
         }
-        long viaDelta = java.util.Arrays.stream(chans).filter(c -> c.deltasReceived == 1).count();
-        System.out.printf("sim delta N=200 %d B grace=%d ms seed=%d: reached all in %d ms, %d of 199 through the "
-                        + "delta, digest repairs %d%n", deltaBytes, s.digestRepairGrace().toMillis(), seed, t / MS,
-                viaDelta, digestRepairs(net) - repairs0);
-        return new long[]{t / MS, digestRepairs(net) - repairs0, viaDelta};
+        long viaDelta = java.util.Arrays.stream(chans)
+                .filter(c -> c.deltasReceived == 1)
+                .count();
+        System.out.printf(
+                "sim delta N=200 %d B grace=%d ms seed=%d: reached all in %d ms, %d of 199 through the "
+                        + "delta, digest repairs %d%n",
+                deltaBytes, s.digestRepairGrace().toMillis(), seed, t / MS, viaDelta, digestRepairs(net) - repairs0);
+        return new long[] {t / MS, digestRepairs(net) - repairs0, viaDelta};
     }
 
     @Test
     void smallDeltaRidesOnGossipOnceEachWithoutFullStateRepairs() {
         long[] r = spreadOneDelta(S, 8);
         assertThat(r[2]).as("every other member got it as a delta").isEqualTo(199);
-        assertThat(r[1]).as("no full-state exchange while the delta was in flight").isZero();
+        assertThat(r[1])
+                .as("no full-state exchange while the delta was in flight")
+                .isZero();
         // the same without a grace period: digest mismatches in flight trigger full-state exchanges
         long[] eager = spreadOneDelta(S.withDigestRepairGrace(java.time.Duration.ZERO), 8);
         assertThat(eager[1]).as("without grace, deltas in flight cause repairs").isPositive();
@@ -290,6 +320,8 @@ class SimulationTest {
     @Test
     void largeDeltaGoesOverStreamsAndStillSpreads() {
         long[] r = spreadOneDelta(S, 4_000); // > one datagram
-        assertThat(r[2]).as("most members got it as a delta (stream flood, fanout 3)").isGreaterThan(150);
+        assertThat(r[2])
+                .as("most members got it as a delta (stream flood, fanout 3)")
+                .isGreaterThan(150);
     }
 }

@@ -22,15 +22,19 @@ class BroadcastQueueTest {
     }
 
     private static MemberUpdate u(String id, int recordBytes) {
-        return MemberUpdate.newBuilder().setStatus(MemberStatus.ALIVE).setMemberId(id)
-                .setRecord(ByteString.copyFrom(new byte[recordBytes])).build();
+        return MemberUpdate.newBuilder()
+                .setStatus(MemberStatus.ALIVE)
+                .setMemberId(id)
+                .setRecord(ByteString.copyFrom(new byte[recordBytes]))
+                .build();
     }
 
     @Property(tries = 200)
-    void neverExceedsTheBudgetAndStopsAfterTheLimit(@ForAll @IntRange(min = 1, max = 60) int items,
-                                                    @ForAll @IntRange(min = 0, max = 900) int recordBytes,
-                                                    @ForAll @IntRange(min = 50, max = 1400) int budget,
-                                                    @ForAll @IntRange(min = 1, max = 10) int limit) {
+    void neverExceedsTheBudgetAndStopsAfterTheLimit(
+            @ForAll @IntRange(min = 1, max = 60) int items,
+            @ForAll @IntRange(min = 0, max = 900) int recordBytes,
+            @ForAll @IntRange(min = 50, max = 1400) int budget,
+            @ForAll @IntRange(min = 1, max = 10) int limit) {
         BroadcastQueue<String, MemberUpdate> q = queue();
         for (int i = 0; i < items; i++) {
             q.enqueue(u(id(i), (recordBytes * (i + 1)) % 901));
@@ -38,7 +42,9 @@ class BroadcastQueueTest {
         int rounds = 0;
         while (!q.isEmpty() && rounds++ < items * limit + 5) {
             List<MemberUpdate> got = q.take(budget, limit);
-            int used = got.stream().mapToInt(x -> BroadcastQueue.cost(x.getSerializedSize())).sum();
+            int used = got.stream()
+                    .mapToInt(x -> BroadcastQueue.cost(x.getSerializedSize()))
+                    .sum();
             assertThat(used).isLessThanOrEqualTo(budget);
             if (got.isEmpty()) {
                 break; // what is left does not fit this budget at all
@@ -57,7 +63,10 @@ class BroadcastQueueTest {
         BroadcastQueue<String, MemberUpdate> q = queue();
         q.enqueue(u("a", 1));
         q.take(1000, 5);
-        q.enqueue(MemberUpdate.newBuilder().setStatus(MemberStatus.DEAD).setMemberId("a").build());
+        q.enqueue(MemberUpdate.newBuilder()
+                .setStatus(MemberStatus.DEAD)
+                .setMemberId("a")
+                .build());
         assertThat(q.size()).isEqualTo(1);
         assertThat(q.transmits("a")).isZero();
         assertThat(q.take(1000, 5)).extracting(MemberUpdate::getStatus).containsExactly(MemberStatus.DEAD);
@@ -66,7 +75,8 @@ class BroadcastQueueTest {
     @Property(tries = 100)
     void costIsExactlyWhatTheItemAddsToAPacket(@ForAll @IntRange(min = 0, max = 1300) int recordBytes) {
         MemberUpdate u = u(id(1), recordBytes);
-        dev.weft.gossip.wire.proto.Packet empty = dev.weft.gossip.wire.proto.Packet.newBuilder().setSenderId(id(2))
+        dev.weft.gossip.wire.proto.Packet empty = dev.weft.gossip.wire.proto.Packet.newBuilder()
+                .setSenderId(id(2))
                 .build();
         assertThat(empty.toBuilder().addGossip(u).build().getSerializedSize() - empty.getSerializedSize())
                 .isEqualTo(BroadcastQueue.cost(u.getSerializedSize()));

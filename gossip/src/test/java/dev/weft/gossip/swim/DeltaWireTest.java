@@ -36,8 +36,13 @@ class DeltaWireTest {
     private static final InetSocketAddress FROM = new InetSocketAddress("192.0.2.2", 6770);
 
     private static ChannelDelta sample() {
-        return ChannelDelta.newBuilder().setChannel("ring").setOriginId(PeerId.of(0xb).toString()).setEpoch(1)
-                .setSeq(2).setDelta(ByteString.copyFromUtf8("d")).build();
+        return ChannelDelta.newBuilder()
+                .setChannel("ring")
+                .setOriginId(PeerId.of(0xb).toString())
+                .setEpoch(1)
+                .setSeq(2)
+                .setDelta(ByteString.copyFromUtf8("d"))
+                .build();
     }
 
     private static String ascii(String s) {
@@ -48,19 +53,38 @@ class DeltaWireTest {
     @Test
     void goldenBytes() {
         String delta = "0a0472696e67" + "1210" + ascii("000000000000000b") + "190100000000000000" + "2002" + "2a0164";
-        Packet piggy = Packet.newBuilder().setSenderId(PeerId.of(0xa).toString()).addDeltas(sample()).build();
+        Packet piggy = Packet.newBuilder()
+                .setSenderId(PeerId.of(0xa).toString())
+                .addDeltas(sample())
+                .build();
         assertThat(HEX.formatHex(piggy.toByteArray())).isEqualTo("1210" + ascii("000000000000000a") + "aa0126" + delta);
-        Packet stream = Packet.newBuilder().setSenderId(PeerId.of(0xa).toString()).setDelta(sample()).build();
-        assertThat(HEX.formatHex(stream.toByteArray())).isEqualTo("1210" + ascii("000000000000000a") + "8a0126" + delta);
+        Packet stream = Packet.newBuilder()
+                .setSenderId(PeerId.of(0xa).toString())
+                .setDelta(sample())
+                .build();
+        assertThat(HEX.formatHex(stream.toByteArray()))
+                .isEqualTo("1210" + ascii("000000000000000a") + "8a0126" + delta);
     }
 
     @Property(tries = 200)
-    void sealOpenRoundTrip(@ForAll @StringLength(min = 1, max = 64) String channel, @ForAll long epoch,
-                           @ForAll long seq, @ForAll @Size(max = 900) byte[] body, @ForAll boolean secret) {
+    void sealOpenRoundTrip(
+            @ForAll @StringLength(min = 1, max = 64) String channel,
+            @ForAll long epoch,
+            @ForAll long seq,
+            @ForAll @Size(max = 900) byte[] body,
+            @ForAll boolean secret) {
         Keyring kr = secret ? Keyring.withSecrets("p", List.of(new byte[32])) : Keyring.withoutSecret("p");
-        ChannelDelta d = ChannelDelta.newBuilder().setChannel(channel).setOriginId(PeerId.of(7).toString())
-                .setEpoch(epoch).setSeq(seq).setDelta(ByteString.copyFrom(body)).build();
-        Packet p = Packet.newBuilder().setSenderId(PeerId.of(9).toString()).addDeltas(d).build();
+        ChannelDelta d = ChannelDelta.newBuilder()
+                .setChannel(channel)
+                .setOriginId(PeerId.of(7).toString())
+                .setEpoch(epoch)
+                .setSeq(seq)
+                .setDelta(ByteString.copyFrom(body))
+                .build();
+        Packet p = Packet.newBuilder()
+                .setSenderId(PeerId.of(9).toString())
+                .addDeltas(d)
+                .build();
         byte[] sealed = Sealer.create(kr, CLOCK, new SecureRandom()).seal(p, 1 << 20);
         Packet back = new Opener(kr, CLOCK, new ReplayGuard(60_000, 16), new WireCounters()).open(sealed, 1 << 20);
         assertThat(back.getDeltasList()).containsExactly(d);
@@ -77,20 +101,34 @@ class DeltaWireTest {
             }
 
             @Override
-            public void exchange(InetSocketAddress to, Packet request, ReplyHandler onReply) {
-            }
+            public void exchange(InetSocketAddress to, Packet request, ReplyHandler onReply) {}
         };
         SwimSettings s = SwimSettings.defaults();
         SwimEngine e = new SwimEngine(PeerId.of(1), FROM, 1, s, new Random(3), out, new WireCounters());
         e.registerChannel("ring", new Noop());
         e.start(0);
-        e.onPacket(FROM, Packet.newBuilder().setSenderId(PeerId.of(2).toString()).addGossip(MemberUpdate.newBuilder()
-                .setStatus(MemberStatus.ALIVE).setMemberId(PeerId.of(2).toString()).setIncarnation(1)
-                .setAddress(Endpoints.toWire(FROM)).setRecord(ByteString.copyFrom(new byte[1024]))).build(), 0);
-        int overhead = ChannelDelta.newBuilder().setChannel("ring").setOriginId(PeerId.of(1).toString()).setEpoch(-1)
-                .setSeq(1).build().getSerializedSize() + 3;
+        e.onPacket(
+                FROM,
+                Packet.newBuilder()
+                        .setSenderId(PeerId.of(2).toString())
+                        .addGossip(MemberUpdate.newBuilder()
+                                .setStatus(MemberStatus.ALIVE)
+                                .setMemberId(PeerId.of(2).toString())
+                                .setIncarnation(1)
+                                .setAddress(Endpoints.toWire(FROM))
+                                .setRecord(ByteString.copyFrom(new byte[1024])))
+                        .build(),
+                0);
+        int overhead = ChannelDelta.newBuilder()
+                        .setChannel("ring")
+                        .setOriginId(PeerId.of(1).toString())
+                        .setEpoch(-1)
+                        .setSeq(1)
+                        .build()
+                        .getSerializedSize()
+                + 3;
         int room = 1400 - 40 - 11 - 256; // Dissemination.maxPiggybackedDelta with the defaults
-        for (int size : new int[]{room - overhead - 3, room - overhead}) {
+        for (int size : new int[] {room - overhead - 3, room - overhead}) {
             e.publishDelta("ring", new byte[size]);
         }
         for (long t = 0; t < 5_000_000_000L; t += 10_000_000L) {
@@ -106,31 +144,44 @@ class DeltaWireTest {
 
     /** Arbitrary delta fields never throw out of the engine: each is delivered, ignored as a duplicate, or counted. */
     @Property(tries = 300)
-    void garbageDeltasOnlyMoveCounters(@ForAll @StringLength(max = 80) String channel,
-                                       @ForAll @StringLength(max = 20) String origin, @ForAll long epoch,
-                                       @ForAll long seq, @ForAll @Size(max = 300) byte[] body) {
+    void garbageDeltasOnlyMoveCounters(
+            @ForAll @StringLength(max = 80) String channel,
+            @ForAll @StringLength(max = 20) String origin,
+            @ForAll long epoch,
+            @ForAll long seq,
+            @ForAll @Size(max = 300) byte[] body) {
         WireCounters c = new WireCounters();
         SwimOutput out = new SwimOutput() {
             @Override
-            public void send(InetSocketAddress to, Packet packet) {
-            }
+            public void send(InetSocketAddress to, Packet packet) {}
 
             @Override
-            public void exchange(InetSocketAddress to, Packet request, ReplyHandler onReply) {
-            }
+            public void exchange(InetSocketAddress to, Packet request, ReplyHandler onReply) {}
         };
         SwimEngine e = new SwimEngine(PeerId.of(1), FROM, 1, SwimSettings.defaults(), new Random(1), out, c);
         Noop ch = new Noop();
         e.registerChannel("ring", ch);
-        ChannelDelta d = ChannelDelta.newBuilder().setChannel(channel).setOriginId(origin).setEpoch(epoch)
-                .setSeq(seq).setDelta(ByteString.copyFrom(body)).build();
-        Packet p = Packet.newBuilder().setSenderId(PeerId.of(2).toString()).addDeltas(d).build();
+        ChannelDelta d = ChannelDelta.newBuilder()
+                .setChannel(channel)
+                .setOriginId(origin)
+                .setEpoch(epoch)
+                .setSeq(seq)
+                .setDelta(ByteString.copyFrom(body))
+                .build();
+        Packet p = Packet.newBuilder()
+                .setSenderId(PeerId.of(2).toString())
+                .addDeltas(d)
+                .build();
         e.onPacket(FROM, p, 0);
-        Packet reply = e.onStreamRequest(FROM, Packet.newBuilder().setSenderId(PeerId.of(2).toString()).setDelta(d)
-                .build(), 1);
+        Packet reply = e.onStreamRequest(
+                FROM,
+                Packet.newBuilder()
+                        .setSenderId(PeerId.of(2).toString())
+                        .setDelta(d)
+                        .build(),
+                1);
         assertThat(reply.hasDone()).isTrue();
-        boolean valid = PeerId.tryParse(origin).isPresent() && !channel.isEmpty() && channel.length() <= 64
-                && seq >= 1;
+        boolean valid = PeerId.tryParse(origin).isPresent() && !channel.isEmpty() && channel.length() <= 64 && seq >= 1;
         if (!valid) {
             assertThat(c.snapshot().droppedTotal()).isEqualTo(2);
             assertThat(ch.deltas).isZero();
@@ -139,18 +190,16 @@ class DeltaWireTest {
         }
     }
 
-
     static final class Noop implements CrdtChannel {
         int deltas;
 
         @Override
         public byte[] localState() {
-            return new byte[]{0};
+            return new byte[] {0};
         }
 
         @Override
-        public void receive(PeerId from, byte[] state) {
-        }
+        public void receive(PeerId from, byte[] state) {}
 
         @Override
         public void receiveDelta(PeerId from, byte[] delta) {

@@ -59,25 +59,40 @@ class SwimEngineTest {
         }
     };
     private final WireCounters counters = new WireCounters();
-    private final SwimEngine engine = new SwimEngine(A_ID, SELF, 5, SwimSettings.defaults(), new Random(1), out,
-            counters);
+    private final SwimEngine engine =
+            new SwimEngine(A_ID, SELF, 5, SwimSettings.defaults(), new Random(1), out, counters);
 
     private static String name(PeerId id) {
         return id.equals(B_ID) ? "b" : id.toString();
     }
 
     private static MemberUpdate alive(PeerId id, long inc, String record) {
-        return MemberUpdate.newBuilder().setStatus(MemberStatus.ALIVE).setMemberId(id.toString()).setIncarnation(inc)
-                .setAddress(Endpoints.toWire(B)).setRecord(ByteString.copyFromUtf8(record)).build();
+        return MemberUpdate.newBuilder()
+                .setStatus(MemberStatus.ALIVE)
+                .setMemberId(id.toString())
+                .setIncarnation(inc)
+                .setAddress(Endpoints.toWire(B))
+                .setRecord(ByteString.copyFromUtf8(record))
+                .build();
     }
 
     private static MemberUpdate of(MemberStatus s, PeerId id, long inc, PeerId from) {
-        return MemberUpdate.newBuilder().setStatus(s).setMemberId(id.toString()).setIncarnation(inc)
-                .setFromId(from.toString()).build();
+        return MemberUpdate.newBuilder()
+                .setStatus(s)
+                .setMemberId(id.toString())
+                .setIncarnation(inc)
+                .setFromId(from.toString())
+                .build();
     }
 
     private void gossip(long now, MemberUpdate... u) {
-        engine.onPacket(B, Packet.newBuilder().setSenderId(X_ID.toString()).addAllGossip(List.of(u)).build(), now);
+        engine.onPacket(
+                B,
+                Packet.newBuilder()
+                        .setSenderId(X_ID.toString())
+                        .addAllGossip(List.of(u))
+                        .build(),
+                now);
     }
 
     @Test
@@ -92,7 +107,9 @@ class SwimEngineTest {
         gossip(4, alive(B_ID, 1, "r1"));
         assertThat(engine.stateOf(B_ID)).as("stale alive").isEqualTo(MemberState.DEAD);
         gossip(5, alive(B_ID, 2, "r2"));
-        assertThat(engine.stateOf(B_ID)).as("restarted with a higher incarnation").isEqualTo(MemberState.ALIVE);
+        assertThat(engine.stateOf(B_ID))
+                .as("restarted with a higher incarnation")
+                .isEqualTo(MemberState.ALIVE);
         assertThat(events).containsExactly("b:null->ALIVE", "b:ALIVE->SUSPECT", "b:SUSPECT->DEAD", "b:DEAD->ALIVE");
     }
 
@@ -110,19 +127,31 @@ class SwimEngineTest {
         gossip(0, alive(B_ID, 1, ""));
         gossip(1, of(MemberStatus.SUSPECT, A_ID, 5, B_ID));
         assertThat(engine.incarnation()).isEqualTo(6);
-        engine.onPacket(B, Packet.newBuilder().setSenderId(B_ID.toString())
-                .setPing(Ping.newBuilder().setSeq(1).setTargetId(A_ID.toString())).build(), 2);
+        engine.onPacket(
+                B,
+                Packet.newBuilder()
+                        .setSenderId(B_ID.toString())
+                        .setPing(Ping.newBuilder().setSeq(1).setTargetId(A_ID.toString()))
+                        .build(),
+                2);
         Packet ack = sent.get(sent.size() - 1);
         assertThat(ack.hasAck()).isTrue();
         assertThat(ack.getSenderId()).as("ids travel as 16 hex digits").isEqualTo("000000000000000a");
-        assertThat(ack.getGossipList()).anyMatch(u -> u.getMemberId().equals(A_ID.toString())
-                && u.getStatus() == MemberStatus.ALIVE && u.getIncarnation() == 6);
+        assertThat(ack.getGossipList())
+                .anyMatch(u -> u.getMemberId().equals(A_ID.toString())
+                        && u.getStatus() == MemberStatus.ALIVE
+                        && u.getIncarnation() == 6);
     }
 
     @Test
     void pingForSomeoneElseIsNotAnswered() {
-        engine.onPacket(B, Packet.newBuilder().setSenderId(B_ID.toString())
-                .setPing(Ping.newBuilder().setSeq(1).setTargetId(C_ID.toString())).build(), 0);
+        engine.onPacket(
+                B,
+                Packet.newBuilder()
+                        .setSenderId(B_ID.toString())
+                        .setPing(Ping.newBuilder().setSeq(1).setTargetId(C_ID.toString()))
+                        .build(),
+                0);
         assertThat(sent).isEmpty();
         assertThat(counters.dropped(DropReason.MISDIRECTED)).isEqualTo(1);
     }
@@ -130,21 +159,54 @@ class SwimEngineTest {
     @Test
     void idsThatAreNotPeerIdsAreDroppedAndCountedNeverThrown() {
         // sender
-        engine.onPacket(B, Packet.newBuilder().setSenderId("peer-1").addGossip(alive(B_ID, 1, "")).build(), 0);
+        engine.onPacket(
+                B,
+                Packet.newBuilder()
+                        .setSenderId("peer-1")
+                        .addGossip(alive(B_ID, 1, ""))
+                        .build(),
+                0);
         assertThat(engine.stateOf(B_ID)).as("whole packet dropped").isNull();
-        assertThat(engine.onStreamRequest(B, Packet.newBuilder().setSenderId("").build(), 0).getDone().getAccepted())
+        assertThat(engine.onStreamRequest(B, Packet.newBuilder().setSenderId("").build(), 0)
+                        .getDone()
+                        .getAccepted())
                 .isFalse();
         // subject of an update, accuser of a suspicion, ping target, delta origin
-        gossip(1, MemberUpdate.newBuilder().setStatus(MemberStatus.ALIVE).setMemberId("0000000000000000")
-                .setAddress(Endpoints.toWire(B)).build());
+        gossip(
+                1,
+                MemberUpdate.newBuilder()
+                        .setStatus(MemberStatus.ALIVE)
+                        .setMemberId("0000000000000000")
+                        .setAddress(Endpoints.toWire(B))
+                        .build());
         gossip(2, alive(B_ID, 1, ""));
-        gossip(3, MemberUpdate.newBuilder().setStatus(MemberStatus.SUSPECT).setMemberId(B_ID.toString())
-                .setIncarnation(1).setFromId("not-hex-digits!!").build());
+        gossip(
+                3,
+                MemberUpdate.newBuilder()
+                        .setStatus(MemberStatus.SUSPECT)
+                        .setMemberId(B_ID.toString())
+                        .setIncarnation(1)
+                        .setFromId("not-hex-digits!!")
+                        .build());
         assertThat(engine.stateOf(B_ID)).isEqualTo(MemberState.ALIVE);
-        engine.onPacket(B, Packet.newBuilder().setSenderId(B_ID.toString())
-                .setPing(Ping.newBuilder().setSeq(1).setTargetId("a")).build(), 4);
-        engine.onPacket(B, Packet.newBuilder().setSenderId(B_ID.toString()).addDeltas(ChannelDelta.newBuilder()
-                .setChannel("c").setOriginId("xyz").setEpoch(1).setSeq(1)).build(), 5);
+        engine.onPacket(
+                B,
+                Packet.newBuilder()
+                        .setSenderId(B_ID.toString())
+                        .setPing(Ping.newBuilder().setSeq(1).setTargetId("a"))
+                        .build(),
+                4);
+        engine.onPacket(
+                B,
+                Packet.newBuilder()
+                        .setSenderId(B_ID.toString())
+                        .addDeltas(ChannelDelta.newBuilder()
+                                .setChannel("c")
+                                .setOriginId("xyz")
+                                .setEpoch(1)
+                                .setSeq(1))
+                        .build(),
+                5);
         assertThat(sent).isEmpty();
         assertThat(counters.dropped(DropReason.BAD_PEER_ID)).isEqualTo(6);
     }
@@ -202,12 +264,23 @@ class SwimEngineTest {
     }
 
     private static ChannelDelta delta(PeerId origin, long epoch, long seq, String body) {
-        return ChannelDelta.newBuilder().setChannel("ring").setOriginId(origin.toString()).setEpoch(epoch)
-                .setSeq(seq).setDelta(ByteString.copyFromUtf8(body)).build();
+        return ChannelDelta.newBuilder()
+                .setChannel("ring")
+                .setOriginId(origin.toString())
+                .setEpoch(epoch)
+                .setSeq(seq)
+                .setDelta(ByteString.copyFromUtf8(body))
+                .build();
     }
 
     private void deltas(long now, ChannelDelta... d) {
-        engine.onPacket(B, Packet.newBuilder().setSenderId(B_ID.toString()).addAllDeltas(List.of(d)).build(), now);
+        engine.onPacket(
+                B,
+                Packet.newBuilder()
+                        .setSenderId(B_ID.toString())
+                        .addAllDeltas(List.of(d))
+                        .build(),
+                now);
     }
 
     @Test
@@ -220,17 +293,28 @@ class SwimEngineTest {
         // the origin restarted: a new epoch starts again at 1; stragglers of the old epoch stay out
         deltas(3, delta(C_ID, 8, 1, "new-one"), delta(C_ID, 7, 4, "old-four"));
         deltas(4, delta(A_ID, 1, 1, "our own, coming back"));
-        assertThat(ch.got).containsExactly("delta " + C_ID + " one", "delta " + C_ID + " two",
-                "delta " + C_ID + " three", "delta " + C_ID + " new-one");
+        assertThat(ch.got)
+                .containsExactly(
+                        "delta " + C_ID + " one",
+                        "delta " + C_ID + " two",
+                        "delta " + C_ID + " three",
+                        "delta " + C_ID + " new-one");
         assertThat(engine.deltasDelivered()).isEqualTo(4);
         // a bad delta is counted, and does not stop the next
         deltas(5, delta(C_ID, 8, 2, ""), delta(C_ID, 8, 3, "after"));
         assertThat(counters.dropped(DropReason.CHANNEL_MERGE_FAILED)).isEqualTo(1);
         assertThat(ch.got).last().isEqualTo("delta " + C_ID + " after");
         // what we received rides on our next datagrams
-        engine.onPacket(B, Packet.newBuilder().setSenderId(B_ID.toString())
-                .setPing(Ping.newBuilder().setSeq(1).setTargetId(A_ID.toString())).build(), 6);
-        assertThat(sent.get(sent.size() - 1).getDeltasList()).extracting(ChannelDelta::getSeq).contains(1L, 2L, 3L);
+        engine.onPacket(
+                B,
+                Packet.newBuilder()
+                        .setSenderId(B_ID.toString())
+                        .setPing(Ping.newBuilder().setSeq(1).setTargetId(A_ID.toString()))
+                        .build(),
+                6);
+        assertThat(sent.get(sent.size() - 1).getDeltasList())
+                .extracting(ChannelDelta::getSeq)
+                .contains(1L, 2L, 3L);
     }
 
     @Test
@@ -240,8 +324,13 @@ class SwimEngineTest {
         gossip(0, alive(B_ID, 1, ""));
         exchanged.clear(); // the push-pull with the unknown gossiper
         engine.publishDelta("ring", "small".getBytes());
-        engine.onPacket(B, Packet.newBuilder().setSenderId(B_ID.toString())
-                .setPing(Ping.newBuilder().setSeq(1).setTargetId(A_ID.toString())).build(), 1);
+        engine.onPacket(
+                B,
+                Packet.newBuilder()
+                        .setSenderId(B_ID.toString())
+                        .setPing(Ping.newBuilder().setSeq(1).setTargetId(A_ID.toString()))
+                        .build(),
+                1);
         ChannelDelta d = sent.get(sent.size() - 1).getDeltas(0);
         assertThat(d.getOriginId()).isEqualTo(A_ID.toString());
         assertThat(d.getSeq()).isEqualTo(1);
@@ -261,8 +350,12 @@ class SwimEngineTest {
         exchanged.clear(); // the push-pull with the unknown gossiper
         pendingReplies.clear();
         long grace = SwimSettings.defaults().digestRepairGrace().toNanos();
-        Packet ack = Packet.newBuilder().setSenderId(B_ID.toString()).setAck(Ack.newBuilder().setSeq(999)
-                .addDigests(ChannelDigest.newBuilder().setName("ring").setHash(12345))).build();
+        Packet ack = Packet.newBuilder()
+                .setSenderId(B_ID.toString())
+                .setAck(Ack.newBuilder()
+                        .setSeq(999)
+                        .addDigests(ChannelDigest.newBuilder().setName("ring").setHash(12345)))
+                .build();
         engine.onPacket(B, ack, MS);
         engine.onPacket(B, ack, MS + grace - 1);
         assertThat(exchanged).as("mismatch younger than the grace period").isEmpty();
@@ -273,11 +366,24 @@ class SwimEngineTest {
         // digests that keep moving (deltas in flight) never trigger an exchange, nor does one equal to ours
         pendingReplies.get(0).onReply(null, 2 * grace);
         for (int i = 0; i < 5; i++) {
-            engine.onPacket(B, ack.toBuilder().setAck(Ack.newBuilder().setSeq(999).addDigests(ChannelDigest
-                    .newBuilder().setName("ring").setHash(1000 + i))).build(), (10 + i) * grace);
+            engine.onPacket(
+                    B,
+                    ack.toBuilder()
+                            .setAck(Ack.newBuilder()
+                                    .setSeq(999)
+                                    .addDigests(ChannelDigest.newBuilder()
+                                            .setName("ring")
+                                            .setHash(1000 + i)))
+                            .build(),
+                    (10 + i) * grace);
         }
-        Packet same = ack.toBuilder().setAck(Ack.newBuilder().setSeq(999).addDigests(ChannelDigest.newBuilder()
-                .setName("ring").setHash(ChannelReplicator.hash(ByteString.copyFrom(ch.state))))).build();
+        Packet same = ack.toBuilder()
+                .setAck(Ack.newBuilder()
+                        .setSeq(999)
+                        .addDigests(ChannelDigest.newBuilder()
+                                .setName("ring")
+                                .setHash(ChannelReplicator.hash(ByteString.copyFrom(ch.state)))))
+                .build();
         engine.onPacket(B, same, 20 * grace);
         engine.onPacket(B, same, 30 * grace);
         assertThat(exchanged).hasSize(1);
@@ -287,14 +393,21 @@ class SwimEngineTest {
     void pushIsHandedOverAndChangedMeansTheHashesDiffer() {
         Recorder ch = new Recorder();
         engine.registerChannel("ring", ch);
-        Packet same = Packet.newBuilder().setSenderId(B_ID.toString()).setChannelPush(ChannelPush.newBuilder()
-                .setChannel(ChannelState.newBuilder().setName("ring").setState(ByteString.copyFrom(new byte[]{1}))))
+        Packet same = Packet.newBuilder()
+                .setSenderId(B_ID.toString())
+                .setChannelPush(ChannelPush.newBuilder()
+                        .setChannel(ChannelState.newBuilder().setName("ring").setState(ByteString.copyFrom(new byte[] {1
+                        }))))
                 .build();
         Packet reply = engine.onStreamRequest(B, same, 0);
         assertThat(reply.getChannelPush().getChanged()).isFalse();
         assertThat(ch.got).as("nothing to learn: not handed over").isEmpty();
-        Packet other = same.toBuilder().setChannelPush(ChannelPush.newBuilder().setChannel(ChannelState.newBuilder()
-                .setName("ring").setState(ByteString.copyFrom(new byte[]{2, 3})))).build();
+        Packet other = same.toBuilder()
+                .setChannelPush(ChannelPush.newBuilder()
+                        .setChannel(
+                                ChannelState.newBuilder().setName("ring").setState(ByteString.copyFrom(new byte[] {2, 3
+                                }))))
+                .build();
         reply = engine.onStreamRequest(B, other, 1);
         assertThat(reply.getChannelPush().getChanged()).isTrue();
         assertThat(reply.getChannelPush().getChannel().getState().toByteArray()).containsExactly(1);

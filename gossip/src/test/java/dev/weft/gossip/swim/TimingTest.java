@@ -24,7 +24,9 @@ class TimingTest {
         assertThat(Timing.suspicionTimeoutNanos(2, 3, min, max)).isBetween(min, 4 * S);
         assertThat(Timing.suspicionTimeoutNanos(3, 3, min, max)).isEqualTo(min);
         assertThat(Timing.suspicionTimeoutNanos(9, 3, min, max)).isEqualTo(min);
-        assertThat(Timing.suspicionTimeoutNanos(0, 0, min, max)).as("nobody can confirm").isEqualTo(min);
+        assertThat(Timing.suspicionTimeoutNanos(0, 0, min, max))
+                .as("nobody can confirm")
+                .isEqualTo(min);
     }
 
     @Test

@@ -33,11 +33,16 @@ class EnvelopeTest {
     private final WireCounters counters = new WireCounters();
 
     private static Packet samplePacket() {
-        return Packet.newBuilder().setSenderId("peer-1")
+        return Packet.newBuilder()
+                .setSenderId("peer-1")
                 .setPing(Ping.newBuilder().setSeq(7).setTargetId("peer-2"))
-                .addGossip(MemberUpdate.newBuilder().setStatus(MemberStatus.ALIVE).setMemberId("peer-3")
-                        .setIncarnation(4).setAddress(Endpoint.newBuilder()
-                                .setIp(ByteString.copyFrom(new byte[]{(byte) 192, 0, 2, 3})).setPort(6770))
+                .addGossip(MemberUpdate.newBuilder()
+                        .setStatus(MemberStatus.ALIVE)
+                        .setMemberId("peer-3")
+                        .setIncarnation(4)
+                        .setAddress(Endpoint.newBuilder()
+                                .setIp(ByteString.copyFrom(new byte[] {(byte) 192, 0, 2, 3}))
+                                .setPort(6770))
                         .setRecord(ByteString.copyFromUtf8("rec")))
                 .build();
     }
@@ -49,12 +54,15 @@ class EnvelopeTest {
     /** Protobuf encoding of the plaintext is pinned: field numbers must never change. */
     @Test
     void goldenPacketBytes() {
-        Packet p = samplePacket().toBuilder().setSentAtMillis(1_764_000_000_000L).build();
-        assertThat(HEX.formatHex(p.toByteArray())).isEqualTo(
-                // 1: sent_at varint | 2: "peer-1" | 10 (ping): seq 7, "peer-2" | 20 (gossip): ALIVE "peer-3" inc 4
-                // address {ip c0000203, port 6770} record "rec"
-                "0880d0dfb4ab33" + "1206706565722d31" + "520a08071206706565722d32"
-                        + "a2011c08011206706565722d33180422090a04c000020310f2342a03726563");
+        Packet p =
+                samplePacket().toBuilder().setSentAtMillis(1_764_000_000_000L).build();
+        assertThat(HEX.formatHex(p.toByteArray()))
+                .isEqualTo(
+                        // 1: sent_at varint | 2: "peer-1" | 10 (ping): seq 7, "peer-2" | 20 (gossip): ALIVE "peer-3"
+                        // inc 4
+                        // address {ip c0000203, port 6770} record "rec"
+                        "0880d0dfb4ab33" + "1206706565722d31" + "520a08071206706565722d32"
+                                + "a2011c08011206706565722d33180422090a04c000020310f2342a03726563");
     }
 
     @Test
@@ -64,11 +72,14 @@ class EnvelopeTest {
         byte[] sealed = sealer.seal(samplePacket(), 1400);
         String hex = HEX.formatHex(sealed);
         // header: magic, version 1, flags secret, cluster tag, key id, nonce = instance || counter
-        assertThat(hex.substring(0, 48)).isEqualTo("57460101" + String.format("%08x", Keyring.clusterTag("prod-eu"))
-                + String.format("%08x", kr.primary().id()) + "000102030405" + "000000000009");
+        assertThat(hex.substring(0, 48))
+                .isEqualTo("57460101" + String.format("%08x", Keyring.clusterTag("prod-eu"))
+                        + String.format("%08x", kr.primary().id()) + "000102030405" + "000000000009");
         assertThat(hex).isEqualTo(GOLDEN_SECRET);
-        assertThat(opener(kr).open(sealed, 1400)).isEqualTo(
-                samplePacket().toBuilder().setSentAtMillis(CLOCK.millis()).build());
+        assertThat(opener(kr).open(sealed, 1400))
+                .isEqualTo(samplePacket().toBuilder()
+                        .setSentAtMillis(CLOCK.millis())
+                        .build());
     }
 
     static final String GOLDEN_SECRET = "57460101c91341def34ab892000102030405000000000009"
@@ -87,28 +98,33 @@ class EnvelopeTest {
         byte[] out = new byte[bc.getOutputSize(sealed.length - 24)];
         int n = bc.processBytes(sealed, 24, sealed.length - 24, out, 0);
         n += bc.doFinal(out, n);
-        assertThat(Packet.parseFrom(java.util.Arrays.copyOf(out, n)).getSenderId()).isEqualTo("peer-1");
+        assertThat(Packet.parseFrom(java.util.Arrays.copyOf(out, n)).getSenderId())
+                .isEqualTo("peer-1");
     }
 
     @Test
     void withoutSecretPacketsAreStillBoundToTheClusterName() {
         Keyring a = Keyring.withoutSecret("a");
-        byte[] sealed = Sealer.create(a, CLOCK, new java.security.SecureRandom()).seal(samplePacket(), 1400);
+        byte[] sealed =
+                Sealer.create(a, CLOCK, new java.security.SecureRandom()).seal(samplePacket(), 1400);
         assertThat(sealed[3]).isZero();
         assertThat(opener(a).open(sealed, 1400)).isNotNull();
         assertThat(opener(Keyring.withoutSecret("b")).open(sealed, 1400)).isNull();
         assertThat(counters.dropped(DropReason.FOREIGN_CLUSTER)).isEqualTo(1);
-        assertThat(opener(Keyring.withSecrets("a", List.of(SECRET))).open(sealed, 1400)).isNull();
+        assertThat(opener(Keyring.withSecrets("a", List.of(SECRET))).open(sealed, 1400))
+                .isNull();
         assertThat(counters.dropped(DropReason.SECURITY_MISMATCH)).isEqualTo(1);
     }
 
     @Test
     void wrongSecretIsUnknownKeyAndTamperingFailsAuthentication() {
         Keyring good = Keyring.withSecrets("c", List.of(SECRET));
-        byte[] sealed = Sealer.create(good, CLOCK, new java.security.SecureRandom()).seal(samplePacket(), 1400);
-        assertThat(opener(Keyring.withSecrets("c", List.of(SECRET2))).open(sealed, 1400)).isNull();
+        byte[] sealed =
+                Sealer.create(good, CLOCK, new java.security.SecureRandom()).seal(samplePacket(), 1400);
+        assertThat(opener(Keyring.withSecrets("c", List.of(SECRET2))).open(sealed, 1400))
+                .isNull();
         assertThat(counters.dropped(DropReason.UNKNOWN_KEY)).isEqualTo(1);
-        for (int i : new int[]{12, 23, 24, sealed.length / 2, sealed.length - 1}) {
+        for (int i : new int[] {12, 23, 24, sealed.length / 2, sealed.length - 1}) {
             byte[] t = sealed.clone();
             t[i] ^= 0x40;
             assertThat(opener(good).open(t, 1400)).isNull();
@@ -124,20 +140,26 @@ class EnvelopeTest {
         Keyring onlyNew = Keyring.withSecrets("r", List.of(SECRET2));
         java.security.SecureRandom sr = new java.security.SecureRandom();
         // step 1: some members know both, old primary everywhere
-        assertThat(opener(both).open(Sealer.create(old, CLOCK, sr).seal(samplePacket(), 1400), 1400)).isNotNull();
+        assertThat(opener(both).open(Sealer.create(old, CLOCK, sr).seal(samplePacket(), 1400), 1400))
+                .isNotNull();
         // step 2: some switch primary; members with both still accept, old-only ones do not yet exist anymore
-        assertThat(opener(both).open(Sealer.create(newPrimary, CLOCK, sr).seal(samplePacket(), 1400), 1400)).isNotNull();
-        assertThat(opener(newPrimary).open(Sealer.create(both, CLOCK, sr).seal(samplePacket(), 1400), 1400)).isNotNull();
+        assertThat(opener(both).open(Sealer.create(newPrimary, CLOCK, sr).seal(samplePacket(), 1400), 1400))
+                .isNotNull();
+        assertThat(opener(newPrimary).open(Sealer.create(both, CLOCK, sr).seal(samplePacket(), 1400), 1400))
+                .isNotNull();
         // step 3: old key removed
-        assertThat(opener(onlyNew).open(Sealer.create(newPrimary, CLOCK, sr).seal(samplePacket(), 1400), 1400)).isNotNull();
-        assertThat(opener(onlyNew).open(Sealer.create(old, CLOCK, sr).seal(samplePacket(), 1400), 1400)).isNull();
+        assertThat(opener(onlyNew).open(Sealer.create(newPrimary, CLOCK, sr).seal(samplePacket(), 1400), 1400))
+                .isNotNull();
+        assertThat(opener(onlyNew).open(Sealer.create(old, CLOCK, sr).seal(samplePacket(), 1400), 1400))
+                .isNull();
     }
 
     @Test
     void replayedAndStalePacketsAreDropped() {
         Keyring kr = Keyring.withSecrets("x", List.of(SECRET));
         Opener op = opener(kr);
-        byte[] sealed = Sealer.create(kr, CLOCK, new java.security.SecureRandom()).seal(samplePacket(), 1400);
+        byte[] sealed =
+                Sealer.create(kr, CLOCK, new java.security.SecureRandom()).seal(samplePacket(), 1400);
         assertThat(op.open(sealed, 1400)).isNotNull();
         assertThat(op.open(sealed, 1400)).isNull();
         assertThat(counters.dropped(DropReason.REPLAYED)).isEqualTo(1);
@@ -150,10 +172,13 @@ class EnvelopeTest {
     @Test
     void sizeLimitsBothWays() {
         Keyring kr = Keyring.withoutSecret("s");
-        Packet big = samplePacket().toBuilder().addGossip(MemberUpdate.newBuilder().setMemberId("z")
-                .setRecord(ByteString.copyFrom(new byte[2000]))).build();
-        assertThatThrownBy(() -> Sealer.create(kr, CLOCK, new java.security.SecureRandom()).seal(big, 1400))
-                .isInstanceOf(PacketTooLargeException.class).hasMessageContaining("1400");
+        Packet big = samplePacket().toBuilder()
+                .addGossip(MemberUpdate.newBuilder().setMemberId("z").setRecord(ByteString.copyFrom(new byte[2000])))
+                .build();
+        assertThatThrownBy(() -> Sealer.create(kr, CLOCK, new java.security.SecureRandom())
+                        .seal(big, 1400))
+                .isInstanceOf(PacketTooLargeException.class)
+                .hasMessageContaining("1400");
         byte[] ok = Sealer.create(kr, CLOCK, new java.security.SecureRandom()).seal(big, 4096);
         assertThat(opener(kr).open(ok, 1400)).isNull();
         assertThat(counters.dropped(DropReason.OVERSIZED)).isEqualTo(1);
@@ -216,8 +241,12 @@ class EnvelopeTest {
     @Test
     void ackRoundTrip() {
         Keyring kr = Keyring.withoutSecret("rt");
-        Packet p = Packet.newBuilder().setSenderId("a").setAck(Ack.newBuilder().setSeq(Long.MAX_VALUE)).build();
-        Packet back = opener(kr).open(Sealer.create(kr, CLOCK, new java.security.SecureRandom()).seal(p, 1400), 1400);
+        Packet p = Packet.newBuilder()
+                .setSenderId("a")
+                .setAck(Ack.newBuilder().setSeq(Long.MAX_VALUE))
+                .build();
+        Packet back = opener(kr)
+                .open(Sealer.create(kr, CLOCK, new java.security.SecureRandom()).seal(p, 1400), 1400);
         assertThat(back.getAck().getSeq()).isEqualTo(Long.MAX_VALUE);
         assertThat(back.getSenderId()).isEqualTo("a");
     }

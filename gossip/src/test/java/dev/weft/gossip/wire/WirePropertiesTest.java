@@ -23,13 +23,17 @@ class WirePropertiesTest {
     private static final Clock CLOCK = Clock.fixed(Instant.ofEpochMilli(1_700_000_000_000L), ZoneOffset.UTC);
 
     @Property(tries = 200)
-    void sealOpenRoundTrip(@ForAll @StringLength(min = 1, max = 40) String sender,
-                           @ForAll @Size(max = 8) List<@StringLength(min = 1, max = 20) String> ids,
-                           @ForAll byte[] record, @ForAll boolean secret) {
+    void sealOpenRoundTrip(
+            @ForAll @StringLength(min = 1, max = 40) String sender,
+            @ForAll @Size(max = 8) List<@StringLength(min = 1, max = 20) String> ids,
+            @ForAll byte[] record,
+            @ForAll boolean secret) {
         Keyring kr = secret ? Keyring.withSecrets("p", List.of(new byte[32])) : Keyring.withoutSecret("p");
         Packet.Builder b = Packet.newBuilder().setSenderId(sender);
         for (String id : ids) {
-            b.addGossip(MemberUpdate.newBuilder().setStatus(MemberStatus.ALIVE).setMemberId(id)
+            b.addGossip(MemberUpdate.newBuilder()
+                    .setStatus(MemberStatus.ALIVE)
+                    .setMemberId(id)
                     .setRecord(ByteString.copyFrom(record, 0, Math.min(record.length, 64))));
         }
         Packet p = b.build();
@@ -39,7 +43,8 @@ class WirePropertiesTest {
     }
 
     @Property(tries = 200)
-    void replayGuardAcceptsEachCounterAtMostOnce(@ForAll @Size(max = 300) List<@IntRange(max = 3000) Integer> counters) {
+    void replayGuardAcceptsEachCounterAtMostOnce(
+            @ForAll @Size(max = 300) List<@IntRange(max = 3000) Integer> counters) {
         ReplayGuard g = new ReplayGuard(60_000, 16);
         Set<Integer> accepted = new HashSet<>();
         for (int c : counters) {

@@ -5,15 +5,15 @@ package dev.weft.ipam.addr;
  * {@link #input()} name the offending input so an operator can find it in their configuration.
  */
 public final class InvalidAddressException extends IllegalArgumentException {
-  private final String input;
+    private final String input;
 
-  public InvalidAddressException(String input, String reason) {
-    super("invalid address '" + input + "': " + reason);
-    this.input = input;
-  }
+    public InvalidAddressException(String input, String reason) {
+        super("invalid address '" + input + "': " + reason);
+        this.input = input;
+    }
 
-  /** The rejected input, as given (bytes are rendered in hex). */
-  public String input() {
-    return input;
-  }
+    /** The rejected input, as given (bytes are rendered in hex). */
+    public String input() {
+        return input;
+    }
 }

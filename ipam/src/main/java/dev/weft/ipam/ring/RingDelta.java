@@ -26,111 +26,112 @@ import java.util.TreeMap;
  * {@code free} at most the addresses from the token to the end of the range; valid tombstones.
  */
 public final class RingDelta {
-  private final RingConfig config;
-  private final RingGenesis genesis;
-  private final RingEntry[] entries;
-  private final Map<Long, Long> tombstones;
+    private final RingConfig config;
+    private final RingGenesis genesis;
+    private final RingEntry[] entries;
+    private final Map<Long, Long> tombstones;
 
-  private RingDelta(RingConfig config, RingGenesis genesis, RingEntry[] entries, Map<Long, Long> tombstones) {
-    this.config = config;
-    this.genesis = genesis;
-    this.entries = entries;
-    this.tombstones = Collections.unmodifiableMap(new TreeMap<>(tombstones));
-    RingInvariants.checkTokens(config, entries);
-    for (RingEntry e : entries) {
-      BigInteger toEnd = e.token().distanceTo(config.range().last()).add(BigInteger.ONE);
-      if (e.free() > Ring.saturate(toEnd)) {
-        throw new RingInvariantException(
-            "entry " + e + " reports more free addresses than the range holds after its token");
-      }
+    private RingDelta(RingConfig config, RingGenesis genesis, RingEntry[] entries, Map<Long, Long> tombstones) {
+        this.config = config;
+        this.genesis = genesis;
+        this.entries = entries;
+        this.tombstones = Collections.unmodifiableMap(new TreeMap<>(tombstones));
+        RingInvariants.checkTokens(config, entries);
+        for (RingEntry e : entries) {
+            BigInteger toEnd = e.token().distanceTo(config.range().last()).add(BigInteger.ONE);
+            if (e.free() > Ring.saturate(toEnd)) {
+                throw new RingInvariantException(
+                        "entry " + e + " reports more free addresses than the range holds after its token");
+            }
+        }
+        RingInvariants.checkTombstones(this.tombstones);
     }
-    RingInvariants.checkTombstones(this.tombstones);
-  }
 
-  /** A delta from decoded parts; checks what a delta can check on its own. */
-  public static RingDelta of(
-      RingConfig config, RingGenesis genesis, List<RingEntry> entries, Map<Long, Long> tombstones) {
-    return new RingDelta(config, genesis, entries.toArray(RingEntry[]::new), tombstones);
-  }
-
-  /**
-   * What a peer publishes after changing the entries at {@code tokens} of {@code ring} and adding
-   * the tombstones of {@code removedPeers}: the current entries at those tokens, each with the
-   * entry that follows it (see the class comment), and those tombstones.
-   *
-   * @throws IllegalArgumentException if a token is not in the ring or a peer has no tombstone
-   */
-  public static RingDelta from(Ring ring, Collection<IpAddress> tokens, Collection<Long> removedPeers) {
-    RingEntry[] all = ring.entryArray();
-    TreeMap<IpAddress, RingEntry> out = new TreeMap<>();
-    for (IpAddress t : tokens) {
-      int i = ring.indexOf(t);
-      if (i < 0 || !all[i].token().equals(t)) {
-        throw new IllegalArgumentException("no ring entry at token " + t);
-      }
-      out.put(t, all[i]);
-      if (i + 1 < all.length) {
-        out.put(all[i + 1].token(), all[i + 1]);
-      }
+    /** A delta from decoded parts; checks what a delta can check on its own. */
+    public static RingDelta of(
+            RingConfig config, RingGenesis genesis, List<RingEntry> entries, Map<Long, Long> tombstones) {
+        return new RingDelta(config, genesis, entries.toArray(RingEntry[]::new), tombstones);
     }
-    Map<Long, Long> tombs = new TreeMap<>();
-    for (long p : removedPeers) {
-      Long by = ring.tombstones().get(p);
-      if (by == null) {
-        throw new IllegalArgumentException("no tombstone for peer " + PeerId.of(p));
-      }
-      tombs.put(p, by);
+
+    /**
+     * What a peer publishes after changing the entries at {@code tokens} of {@code ring} and adding
+     * the tombstones of {@code removedPeers}: the current entries at those tokens, each with the
+     * entry that follows it (see the class comment), and those tombstones.
+     *
+     * @throws IllegalArgumentException if a token is not in the ring or a peer has no tombstone
+     */
+    public static RingDelta from(Ring ring, Collection<IpAddress> tokens, Collection<Long> removedPeers) {
+        RingEntry[] all = ring.entryArray();
+        TreeMap<IpAddress, RingEntry> out = new TreeMap<>();
+        for (IpAddress t : tokens) {
+            int i = ring.indexOf(t);
+            if (i < 0 || !all[i].token().equals(t)) {
+                throw new IllegalArgumentException("no ring entry at token " + t);
+            }
+            out.put(t, all[i]);
+            if (i + 1 < all.length) {
+                out.put(all[i + 1].token(), all[i + 1]);
+            }
+        }
+        Map<Long, Long> tombs = new TreeMap<>();
+        for (long p : removedPeers) {
+            Long by = ring.tombstones().get(p);
+            if (by == null) {
+                throw new IllegalArgumentException("no tombstone for peer " + PeerId.of(p));
+            }
+            tombs.put(p, by);
+        }
+        return new RingDelta(ring.config(), ring.genesis(), out.values().toArray(RingEntry[]::new), tombs);
     }
-    return new RingDelta(ring.config(), ring.genesis(), out.values().toArray(RingEntry[]::new), tombs);
-  }
 
-  public RingConfig config() {
-    return config;
-  }
+    public RingConfig config() {
+        return config;
+    }
 
-  public RingGenesis genesis() {
-    return genesis;
-  }
+    public RingGenesis genesis() {
+        return genesis;
+    }
 
-  /** The carried entries in token order. */
-  public List<RingEntry> entries() {
-    return List.of(entries);
-  }
+    /** The carried entries in token order. */
+    public List<RingEntry> entries() {
+        return List.of(entries);
+    }
 
-  RingEntry[] entryArray() {
-    return entries;
-  }
+    RingEntry[] entryArray() {
+        return entries;
+    }
 
-  /** Removed peer -> reclaimer, for the carried tombstones. */
-  public Map<Long, Long> tombstones() {
-    return tombstones;
-  }
+    /** Removed peer -> reclaimer, for the carried tombstones. */
+    public Map<Long, Long> tombstones() {
+        return tombstones;
+    }
 
-  public boolean isEmpty() {
-    return entries.length == 0 && tombstones.isEmpty();
-  }
+    public boolean isEmpty() {
+        return entries.length == 0 && tombstones.isEmpty();
+    }
 
-  /** Config and genesis, for messages: which ring this delta belongs to. */
-  public String describe() {
-    return config + " genesis=" + genesis + " (delta)";
-  }
+    /** Config and genesis, for messages: which ring this delta belongs to. */
+    public String describe() {
+        return config + " genesis=" + genesis + " (delta)";
+    }
 
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof RingDelta d
-        && d.config.equals(config)
-        && d.genesis.equals(genesis)
-        && Arrays.equals(d.entries, entries)
-        && d.tombstones.equals(tombstones);
-  }
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RingDelta d
+                && d.config.equals(config)
+                && d.genesis.equals(genesis)
+                && Arrays.equals(d.entries, entries)
+                && d.tombstones.equals(tombstones);
+    }
 
-  @Override
-  public int hashCode() {
-    return Arrays.hashCode(entries) * 31 + tombstones.hashCode();
-  }
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(entries) * 31 + tombstones.hashCode();
+    }
 
-  @Override
-  public String toString() {
-    return "RingDelta{" + describe() + ", entries=" + Arrays.toString(entries) + ", tombstones=" + tombstones.size() + "}";
-  }
+    @Override
+    public String toString() {
+        return "RingDelta{" + describe() + ", entries=" + Arrays.toString(entries) + ", tombstones=" + tombstones.size()
+                + "}";
+    }
 }

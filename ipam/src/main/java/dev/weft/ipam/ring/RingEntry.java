@@ -11,28 +11,28 @@ import dev.weft.ipam.addr.IpAddress;
  * 64 bits of a {@link PeerId} (never zero), as on the wire.
  */
 public record RingEntry(IpAddress token, long owner, long version, long free) {
-  public RingEntry {
-    if (token == null) {
-      throw new IllegalArgumentException("token is required");
+    public RingEntry {
+        if (token == null) {
+            throw new IllegalArgumentException("token is required");
+        }
+        if (owner == 0) {
+            throw new IllegalArgumentException("entry owner 0 is not a peer id");
+        }
+        if (version < 1) {
+            throw new IllegalArgumentException("entry version must be >= 1, got " + version);
+        }
+        if (free < 0) {
+            throw new IllegalArgumentException("free count must be >= 0, got " + free);
+        }
     }
-    if (owner == 0) {
-      throw new IllegalArgumentException("entry owner 0 is not a peer id");
-    }
-    if (version < 1) {
-      throw new IllegalArgumentException("entry version must be >= 1, got " + version);
-    }
-    if (free < 0) {
-      throw new IllegalArgumentException("free count must be >= 0, got " + free);
-    }
-  }
 
-  /** The owner as a {@link PeerId}. */
-  public PeerId ownerId() {
-    return PeerId.of(owner);
-  }
+    /** The owner as a {@link PeerId}. */
+    public PeerId ownerId() {
+        return PeerId.of(owner);
+    }
 
-  @Override
-  public String toString() {
-    return token + "->" + PeerId.of(owner) + " v" + version + " free=" + free;
-  }
+    @Override
+    public String toString() {
+        return token + "->" + PeerId.of(owner) + " v" + version + " free=" + free;
+    }
 }

@@ -5,25 +5,24 @@ package dev.weft.ipam.ring;
  * merged; both identities are named.
  */
 public final class RingMismatchException extends RingException {
-  private final String local;
-  private final String remote;
+    private final String local;
+    private final String remote;
 
-  public RingMismatchException(String local, String remote) {
-    super(
-        "refusing to merge rings of different origin: local ring "
-            + local
-            + ", remote ring "
-            + remote
-            + " (check that every node has the same cluster range, block size and seed list)");
-    this.local = local;
-    this.remote = remote;
-  }
+    public RingMismatchException(String local, String remote) {
+        super("refusing to merge rings of different origin: local ring "
+                + local
+                + ", remote ring "
+                + remote
+                + " (check that every node has the same cluster range, block size and seed list)");
+        this.local = local;
+        this.remote = remote;
+    }
 
-  public String local() {
-    return local;
-  }
+    public String local() {
+        return local;
+    }
 
-  public String remote() {
-    return remote;
-  }
+    public String remote() {
+        return remote;
+    }
 }

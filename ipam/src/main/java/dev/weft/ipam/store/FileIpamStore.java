@@ -20,76 +20,73 @@ import org.slf4j.LoggerFactory;
  * so after a crash the file holds either the old or the new state, never a mix. Files are 0600.
  */
 public final class FileIpamStore implements IpamStore {
-  public static final String FILE_NAME = "ipam.state";
-  private static final Logger log = LoggerFactory.getLogger(FileIpamStore.class);
+    public static final String FILE_NAME = "ipam.state";
+    private static final Logger log = LoggerFactory.getLogger(FileIpamStore.class);
 
-  private final Path dir;
-  private final Path file;
-  private final Path tmp;
+    private final Path dir;
+    private final Path file;
+    private final Path tmp;
 
-  public FileIpamStore(Path dir) {
-    this.dir = dir;
-    this.file = dir.resolve(FILE_NAME);
-    this.tmp = dir.resolve(FILE_NAME + ".tmp");
-  }
-
-  public Path file() {
-    return file;
-  }
-
-  @Override
-  public Optional<PersistedState> load() throws IOException {
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
+    public FileIpamStore(Path dir) {
+        this.dir = dir;
+        this.file = dir.resolve(FILE_NAME);
+        this.tmp = dir.resolve(FILE_NAME + ".tmp");
     }
-    return Optional.of(StateCodec.decode(bytes, file.toString()));
-  }
 
-  @Override
-  public void save(PersistedState state) throws IOException {
-    byte[] bytes = StateCodec.encode(state);
-    if (!Files.isDirectory(dir)) {
-      Files.createDirectories(
-          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    public Path file() {
+        return file;
     }
-    try (FileChannel ch =
-        FileChannel.open(
-            tmp,
-            java.util.Set.of(
-                StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE),
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-      ByteBuffer buf = ByteBuffer.wrap(bytes);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-      ch.force(true);
-    }
-    try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("cannot atomically replace " + file + ": " + e.getMessage(), e);
-    }
-    fsyncDir();
-  }
 
-  private void fsyncDir() throws IOException {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
+    @Override
+    public Optional<PersistedState> load() throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        return Optional.of(StateCodec.decode(bytes, file.toString()));
     }
-  }
 
-  @Override
-  public void delete() throws IOException {
-    boolean existed = Files.deleteIfExists(file);
-    Files.deleteIfExists(tmp);
-    if (existed) {
-      fsyncDir();
-      log.info("deleted IPAM state file={}", file);
+    @Override
+    public void save(PersistedState state) throws IOException {
+        byte[] bytes = StateCodec.encode(state);
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        try (FileChannel ch = FileChannel.open(
+                tmp,
+                java.util.Set.of(
+                        StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("cannot atomically replace " + file + ": " + e.getMessage(), e);
+        }
+        fsyncDir();
     }
-  }
+
+    private void fsyncDir() throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    @Override
+    public void delete() throws IOException {
+        boolean existed = Files.deleteIfExists(file);
+        Files.deleteIfExists(tmp);
+        if (existed) {
+            fsyncDir();
+            log.info("deleted IPAM state file={}", file);
+        }
+    }
 }

@@ -13,14 +13,14 @@ import java.util.TreeMap;
  * exists), its allocations, its gateway address and the next space request id.
  */
 public record PersistedState(
-    long self,
-    String nickname,
-    RingConfig config,
-    Optional<Ring> ring,
-    Map<AttachmentKey, IpAddress> allocations,
-    Optional<IpAddress> gateway,
-    long nextRequestId) {
-  public PersistedState {
-    allocations = java.util.Collections.unmodifiableMap(new TreeMap<>(allocations));
-  }
+        long self,
+        String nickname,
+        RingConfig config,
+        Optional<Ring> ring,
+        Map<AttachmentKey, IpAddress> allocations,
+        Optional<IpAddress> gateway,
+        long nextRequestId) {
+    public PersistedState {
+        allocations = java.util.Collections.unmodifiableMap(new TreeMap<>(allocations));
+    }
 }

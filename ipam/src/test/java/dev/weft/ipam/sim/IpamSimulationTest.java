@@ -14,48 +14,54 @@ import org.junit.jupiter.api.Test;
  */
 class IpamSimulationTest {
 
-  static List<Long> seeds() {
-    String prop = System.getProperty("weft.ipam.sim.seeds");
-    List<Long> out = new ArrayList<>();
-    if (prop != null && !prop.isBlank()) {
-      for (String s : prop.split(",")) {
-        out.add(Long.parseLong(s.trim()));
-      }
-      return out;
+    static List<Long> seeds() {
+        String prop = System.getProperty("weft.ipam.sim.seeds");
+        List<Long> out = new ArrayList<>();
+        if (prop != null && !prop.isBlank()) {
+            for (String s : prop.split(",")) {
+                out.add(Long.parseLong(s.trim()));
+            }
+            return out;
+        }
+        return List.of(1L, 42L, 20261125L);
     }
-    return List.of(1L, 42L, 20261125L);
-  }
 
-  @Test
-  void noDuplicateAddressesAndRingsConvergeAfterHealing() throws Exception {
-    int steps = Integer.getInteger("weft.ipam.sim.steps", 10_000);
-    for (long seed : seeds()) {
-      IpamSimulation sim = new IpamSimulation(seed, 50);
-      try {
-        for (int i = 0; i < steps; i++) {
-          sim.step();
+    @Test
+    void noDuplicateAddressesAndRingsConvergeAfterHealing() throws Exception {
+        int steps = Integer.getInteger("weft.ipam.sim.steps", 10_000);
+        for (long seed : seeds()) {
+            IpamSimulation sim = new IpamSimulation(seed, 50);
+            try {
+                for (int i = 0; i < steps; i++) {
+                    sim.step();
+                }
+                int rounds = sim.healAndConverge();
+                List<Ring> rings = sim.liveRings();
+                assertThat(rings).as("seed %d", seed).isNotEmpty();
+                for (Ring r : rings) {
+                    assertThat(r)
+                            .as("seed %d: all live peers hold the same ring", seed)
+                            .isEqualTo(rings.get(0));
+                }
+                // the simulation exercised what it claims to
+                IpamSimulation.Stats st = sim.stats;
+                assertThat(st.allocations).as("seed %d allocations", seed).isGreaterThan(1000);
+                assertThat(st.grants).as("seed %d grants", seed).isGreaterThan(0);
+                assertThat(st.reclaims).as("seed %d reclaims", seed).isGreaterThan(0);
+                assertThat(st.restarts).as("seed %d restarts", seed).isGreaterThan(0);
+                assertThat(st.joins).as("seed %d joins", seed).isGreaterThan(0);
+                assertThat(st.partitions).as("seed %d partitions", seed).isGreaterThan(0);
+                System.out.println(
+                        "ipam simulation seed=" + seed + " peers=" + sim.peers.size() + " live=" + sim.livePeers()
+                                + " convergenceRounds=" + rounds + " ringEntries="
+                                + rings.get(0).size()
+                                + " pods=" + sim.podAddresses.size() + " duplicates=0 " + st);
+            } catch (AssertionError | RuntimeException e) {
+                throw new AssertionError(
+                        "IPAM simulation failed for seed " + seed + " (replay: -Dweft.ipam.sim.seeds=" + seed + "): "
+                                + e.getMessage(),
+                        e);
+            }
         }
-        int rounds = sim.healAndConverge();
-        List<Ring> rings = sim.liveRings();
-        assertThat(rings).as("seed %d", seed).isNotEmpty();
-        for (Ring r : rings) {
-          assertThat(r).as("seed %d: all live peers hold the same ring", seed).isEqualTo(rings.get(0));
-        }
-        // the simulation exercised what it claims to
-        IpamSimulation.Stats st = sim.stats;
-        assertThat(st.allocations).as("seed %d allocations", seed).isGreaterThan(1000);
-        assertThat(st.grants).as("seed %d grants", seed).isGreaterThan(0);
-        assertThat(st.reclaims).as("seed %d reclaims", seed).isGreaterThan(0);
-        assertThat(st.restarts).as("seed %d restarts", seed).isGreaterThan(0);
-        assertThat(st.joins).as("seed %d joins", seed).isGreaterThan(0);
-        assertThat(st.partitions).as("seed %d partitions", seed).isGreaterThan(0);
-        System.out.println("ipam simulation seed=" + seed + " peers=" + sim.peers.size() + " live=" + sim.livePeers()
-            + " convergenceRounds=" + rounds + " ringEntries=" + rings.get(0).size()
-            + " pods=" + sim.podAddresses.size() + " duplicates=0 " + st);
-      } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError("IPAM simulation failed for seed " + seed
-            + " (replay: -Dweft.ipam.sim.seeds=" + seed + "): " + e.getMessage(), e);
-      }
     }
-  }
 }

@@ -50,8 +50,8 @@ public final class NodeDiscovery implements AutoCloseable {
 
     private SharedIndexInformer<Node> informer;
 
-    public NodeDiscovery(KubernetesClient client, K8sConfig config, Executor deliveryExecutor,
-            NodeEventListener listener) {
+    public NodeDiscovery(
+            KubernetesClient client, K8sConfig config, Executor deliveryExecutor, NodeEventListener listener) {
         this.client = Objects.requireNonNull(client, "client");
         this.preference = config.addressPreference();
         this.resyncMillis = config.resyncPeriod().toMillis();
@@ -76,7 +76,9 @@ public final class NodeDiscovery implements AutoCloseable {
             synchronized (this) {
                 apiErrors++;
             }
-            log.warn("listing/watching nodes failed ({}); {}: {}", started ? "while running" : "initial list",
+            log.warn(
+                    "listing/watching nodes failed ({}); {}: {}",
+                    started ? "while running" : "initial list",
                     retry ? "retrying with backoff" : "giving up: the API server sent an undecodable Node",
                     t.toString());
             return retry;
@@ -111,7 +113,8 @@ public final class NodeDiscovery implements AutoCloseable {
     }
 
     public synchronized DiscoveryStatus status() {
-        int noAddr = (int) known.values().stream().filter(p -> p.addresses().isEmpty()).count();
+        int noAddr = (int)
+                known.values().stream().filter(p -> p.addresses().isEmpty()).count();
         return new DiscoveryStatus(synced, known.size(), noAddr, added, updated, deleted, ignored, apiErrors);
     }
 
@@ -132,7 +135,9 @@ public final class NodeDiscovery implements AutoCloseable {
             if (before == null) {
                 added++;
                 out = List.of(new NodeEvent.Added(now));
-            } else if (!before.uid().equals(now.uid()) && !before.uid().isEmpty() && !now.uid().isEmpty()) {
+            } else if (!before.uid().equals(now.uid())
+                    && !before.uid().isEmpty()
+                    && !now.uid().isEmpty()) {
                 deleted++;
                 added++;
                 out = List.of(new NodeEvent.Deleted(before), new NodeEvent.Added(now));

@@ -61,7 +61,8 @@ public record NodePeer(
 
     @Override
     public String toString() {
-        return "node=" + nodeName + " address=" + address().map(InetAddress::getHostAddress).orElse("none")
-                + " podCIDRs=" + podCidrs + " peer=" + peerId.orElse("unannounced");
+        return "node=" + nodeName + " address="
+                + address().map(InetAddress::getHostAddress).orElse("none") + " podCIDRs=" + podCidrs + " peer="
+                + peerId.orElse("unannounced");
     }
 }

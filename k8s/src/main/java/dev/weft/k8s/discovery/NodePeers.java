@@ -29,7 +29,8 @@ public final class NodePeers {
 
     /** Addresses of the first preferred type that has at least one valid IP literal. */
     static List<InetAddress> addresses(Node node, AddressPreference preference) {
-        List<NodeAddress> all = node.getStatus() == null || node.getStatus().getAddresses() == null ? List.of()
+        List<NodeAddress> all = node.getStatus() == null || node.getStatus().getAddresses() == null
+                ? List.of()
                 : node.getStatus().getAddresses();
         for (String type : preference.addressTypes()) {
             List<InetAddress> found = new ArrayList<>();
@@ -47,7 +48,9 @@ public final class NodePeers {
     public static List<String> podCidrs(NodeSpec spec) {
         if (spec == null) return List.of();
         if (spec.getPodCIDRs() != null && !spec.getPodCIDRs().isEmpty()) {
-            return spec.getPodCIDRs().stream().filter(s -> s != null && !s.isBlank()).toList();
+            return spec.getPodCIDRs().stream()
+                    .filter(s -> s != null && !s.isBlank())
+                    .toList();
         }
         if (spec.getPodCIDR() != null && !spec.getPodCIDR().isBlank()) return List.of(spec.getPodCIDR());
         return List.of();

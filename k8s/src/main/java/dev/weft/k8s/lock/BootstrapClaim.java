@@ -36,7 +36,8 @@ public record BootstrapClaim(
         seeds = List.copyOf(seeds);
         for (String s : seeds) {
             if (s.isBlank() || s.contains(",")) {
-                throw new IllegalArgumentException("seed names must be non-empty and contain no comma, got '" + s + "'");
+                throw new IllegalArgumentException(
+                        "seed names must be non-empty and contain no comma, got '" + s + "'");
             }
         }
     }

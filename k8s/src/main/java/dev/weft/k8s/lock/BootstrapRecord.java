@@ -1,8 +1,8 @@
 package dev.weft.k8s.lock;
 
-import java.time.Instant;
 import dev.weft.id.PeerId;
 import dev.weft.ipam.ring.RingGenesis;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 

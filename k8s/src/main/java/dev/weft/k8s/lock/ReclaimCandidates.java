@@ -40,9 +40,11 @@ public final class ReclaimCandidates {
                     deletedNodeOfPeer.put(d.node().peerId().get(), d.node().nodeName());
                 } else {
                     deletedWithoutPeerId++;
-                    log.warn("node={} was deleted but its agent never announced a peer id (annotation {}):"
-                            + " its ranges, if any, are not reclaimed automatically; check 'weft status ipam'"
-                            + " and use 'weft rmpeer' if a dead peer still owns ranges", d.node().nodeName(),
+                    log.warn(
+                            "node={} was deleted but its agent never announced a peer id (annotation {}):"
+                                    + " its ranges, if any, are not reclaimed automatically; check 'weft status ipam'"
+                                    + " and use 'weft rmpeer' if a dead peer still owns ranges",
+                            d.node().nodeName(),
                             WeftKeys.PEER_ID);
                 }
             }

@@ -148,9 +148,15 @@ public final class ReclaimLock {
                 observed.remove(name);
                 acquired.incrementAndGet();
                 takeovers.incrementAndGet();
-                log.warn("reclaim lock taken over lease={} dead-peer={} peer={} from holder={} (acquired {}), whose"
-                        + " claim stayed unchanged for {}; the previous holder never completed (crashed?)", name,
-                        deadPeerId, myPeerId, rec.holderPeerId(), rec.acquiredAt(), claimTimeout);
+                log.warn(
+                        "reclaim lock taken over lease={} dead-peer={} peer={} from holder={} (acquired {}), whose"
+                                + " claim stayed unchanged for {}; the previous holder never completed (crashed?)",
+                        name,
+                        deadPeerId,
+                        myPeerId,
+                        rec.holderPeerId(),
+                        rec.acquiredAt(),
+                        claimTimeout);
                 return true;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 409) {
@@ -161,8 +167,11 @@ public final class ReclaimLock {
                 throw K8sApiException.of("taking over reclaim lease " + namespace + "/" + name, e);
             }
         }
-        throw new K8sApiException("reclaim lease " + namespace + "/" + name + " kept appearing and disappearing over "
-                + MAX_ATTEMPTS + " attempts; is something deleting it?", 409, null);
+        throw new K8sApiException(
+                "reclaim lease " + namespace + "/" + name + " kept appearing and disappearing over " + MAX_ATTEMPTS
+                        + " attempts; is something deleting it?",
+                409,
+                null);
     }
 
     /**
@@ -206,8 +215,11 @@ public final class ReclaimLock {
                 }
             }
         }
-        throw new K8sApiException("reclaim lease " + namespace + "/" + name + " changed under us " + MAX_ATTEMPTS
-                + " times while marking it done", 409, null);
+        throw new K8sApiException(
+                "reclaim lease " + namespace + "/" + name + " changed under us " + MAX_ATTEMPTS
+                        + " times while marking it done",
+                409,
+                null);
     }
 
     /**
@@ -223,8 +235,10 @@ public final class ReclaimLock {
         ReclaimRecord rec = toRecord(cur);
         if (!rec.holderPeerId().equals(myPeerId) || rec.state() != ReclaimRecord.State.CLAIMED) return false;
         try {
-            boolean gone = !leases().withName(name).lockResourceVersion(cur.getMetadata().getResourceVersion())
-                    .delete().isEmpty();
+            boolean gone = !leases().withName(name)
+                    .lockResourceVersion(cur.getMetadata().getResourceVersion())
+                    .delete()
+                    .isEmpty();
             if (gone) {
                 released.incrementAndGet();
                 log.info("reclaim lock released lease={} dead-peer={} peer={}", name, deadPeerId, myPeerId);
@@ -249,7 +263,10 @@ public final class ReclaimLock {
             try {
                 out.add(toRecord(l));
             } catch (K8sApiException e) {
-                log.warn("ignoring malformed reclaim lease={}: {}", l.getMetadata().getName(), e.getMessage());
+                log.warn(
+                        "ignoring malformed reclaim lease={}: {}",
+                        l.getMetadata().getName(),
+                        e.getMessage());
             }
         }
         out.sort((a, b) -> a.deadPeerId().compareTo(b.deadPeerId()));
@@ -272,18 +289,27 @@ public final class ReclaimLock {
             } catch (K8sApiException e) {
                 continue;
             }
-            if (rec.state() != ReclaimRecord.State.DONE || rec.reclaimedAt().orElse(Instant.MAX).isAfter(cutoff)) continue;
+            if (rec.state() != ReclaimRecord.State.DONE
+                    || rec.reclaimedAt().orElse(Instant.MAX).isAfter(cutoff)) continue;
             try {
                 if (!leases().withName(l.getMetadata().getName())
-                        .lockResourceVersion(l.getMetadata().getResourceVersion()).delete().isEmpty()) {
+                        .lockResourceVersion(l.getMetadata().getResourceVersion())
+                        .delete()
+                        .isEmpty()) {
                     n++;
                     cleaned.incrementAndGet();
-                    log.info("reclaim record cleaned up dead-peer={} reclaimed-by={} at={}", rec.deadPeerId(),
-                            rec.holderPeerId(), rec.reclaimedAt().orElseThrow());
+                    log.info(
+                            "reclaim record cleaned up dead-peer={} reclaimed-by={} at={}",
+                            rec.deadPeerId(),
+                            rec.holderPeerId(),
+                            rec.reclaimedAt().orElseThrow());
                 }
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 && e.getCode() != 404) {
-                    throw K8sApiException.of("deleting reclaim lease " + namespace + "/" + l.getMetadata().getName(), e);
+                    throw K8sApiException.of(
+                            "deleting reclaim lease " + namespace + "/"
+                                    + l.getMetadata().getName(),
+                            e);
                 }
             }
         }
@@ -291,17 +317,21 @@ public final class ReclaimLock {
     }
 
     public ReclaimStatus status() {
-        return new ReclaimStatus(acquired.get(), takeovers.get(), lost.get(), completed.get(), released.get(),
-                cleaned.get());
+        return new ReclaimStatus(
+                acquired.get(), takeovers.get(), lost.get(), completed.get(), released.get(), cleaned.get());
     }
 
-    private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<Lease, io.fabric8.kubernetes.api.model.coordination.v1.LeaseList, Resource<Lease>> leases() {
+    private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
+                    Lease, io.fabric8.kubernetes.api.model.coordination.v1.LeaseList, Resource<Lease>>
+            leases() {
         return client.leases().inNamespace(namespace);
     }
 
     private List<Lease> listLeases() {
         try {
-            return leases().withLabel(WeftKeys.LOCK_KIND, LOCK_KIND_VALUE).list().getItems();
+            return leases().withLabel(WeftKeys.LOCK_KIND, LOCK_KIND_VALUE)
+                    .list()
+                    .getItems();
         } catch (KubernetesClientException e) {
             throw K8sApiException.of("listing reclaim leases in namespace " + namespace, e);
         }
@@ -337,7 +367,9 @@ public final class ReclaimLock {
 
     private ReclaimRecord toRecord(Lease l) {
         String name = l.getMetadata().getName();
-        Map<String, String> ann = l.getMetadata().getAnnotations() == null ? Map.of() : l.getMetadata().getAnnotations();
+        Map<String, String> ann = l.getMetadata().getAnnotations() == null
+                ? Map.of()
+                : l.getMetadata().getAnnotations();
         var spec = l.getSpec();
         try {
             String dead = ann.get(WeftKeys.DEAD_PEER);
@@ -345,18 +377,28 @@ public final class ReclaimLock {
             if (dead == null || holder == null || spec.getAcquireTime() == null) {
                 throw new IllegalArgumentException("missing dead peer, holder or acquire time");
             }
-            ReclaimRecord.State state = "done".equals(ann.get(WeftKeys.RECLAIM_STATE)) ? ReclaimRecord.State.DONE
+            ReclaimRecord.State state = "done".equals(ann.get(WeftKeys.RECLAIM_STATE))
+                    ? ReclaimRecord.State.DONE
                     : ReclaimRecord.State.CLAIMED;
             String ranges = ann.getOrDefault(WeftKeys.RECLAIMED_RANGES, "");
-            Optional<Instant> at = Optional.ofNullable(ann.get(WeftKeys.RECLAIMED_AT)).map(Instant::parse);
+            Optional<Instant> at =
+                    Optional.ofNullable(ann.get(WeftKeys.RECLAIMED_AT)).map(Instant::parse);
             Integer dur = spec.getLeaseDurationSeconds();
-            return new ReclaimRecord(dead, holder, state, spec.getAcquireTime().toInstant(),
+            return new ReclaimRecord(
+                    dead,
+                    holder,
+                    state,
+                    spec.getAcquireTime().toInstant(),
                     dur == null ? claimTimeout : Duration.ofSeconds(dur),
                     spec.getLeaseTransitions() == null ? 0 : spec.getLeaseTransitions(),
-                    ranges.isEmpty() ? List.of() : Arrays.asList(ranges.split(",")), at);
+                    ranges.isEmpty() ? List.of() : Arrays.asList(ranges.split(",")),
+                    at);
         } catch (IllegalArgumentException | DateTimeParseException e) {
-            throw new K8sApiException("reclaim lease " + namespace + "/" + name + " is malformed (" + e.getMessage()
-                    + "); it is written only by Weft agents. Delete it if its dead peer's ranges are reclaimed", 0, e);
+            throw new K8sApiException(
+                    "reclaim lease " + namespace + "/" + name + " is malformed (" + e.getMessage()
+                            + "); it is written only by Weft agents. Delete it if its dead peer's ranges are reclaimed",
+                    0,
+                    e);
         }
     }
 

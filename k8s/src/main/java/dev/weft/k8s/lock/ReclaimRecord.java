@@ -27,7 +27,10 @@ public record ReclaimRecord(
         List<String> ranges,
         Optional<Instant> reclaimedAt) {
 
-    public enum State { CLAIMED, DONE }
+    public enum State {
+        CLAIMED,
+        DONE
+    }
 
     public ReclaimRecord {
         ranges = List.copyOf(ranges);

@@ -78,17 +78,33 @@ public final class RingBootstrap {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             String origin = claim.hasPersistedRing() ? BootstrapRecord.ORIGIN_RESTORED : BootstrapRecord.ORIGIN_SEEDED;
             Instant now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS);
-            BootstrapRecord mine = new BootstrapRecord(claim.peerId(), claim.nodeName(), claim.clusterRange(),
-                    claim.blockSize(), claim.seeds(), now, origin, "k8s:" + claim.peerId() + "@" + now,
+            BootstrapRecord mine = new BootstrapRecord(
+                    claim.peerId(),
+                    claim.nodeName(),
+                    claim.clusterRange(),
+                    claim.blockSize(),
+                    claim.seeds(),
+                    now,
+                    origin,
+                    "k8s:" + claim.peerId() + "@" + now,
                     claim.persistedRingGenesis());
             try {
-                client.configMaps().inNamespace(namespace).resource(toConfigMap(mine)).create();
+                client.configMaps()
+                        .inNamespace(namespace)
+                        .resource(toConfigMap(mine))
+                        .create();
                 var role = claim.hasPersistedRing() ? BootstrapOutcome.Role.RESUME : BootstrapOutcome.Role.SEED;
-                log.info("ring bootstrap record created configmap={}/{} peer={} range={} role={}", namespace, name,
-                        claim.peerId(), claim.clusterRange(), role);
+                log.info(
+                        "ring bootstrap record created configmap={}/{} peer={} range={} role={}",
+                        namespace,
+                        name,
+                        claim.peerId(),
+                        claim.clusterRange(),
+                        role);
                 return new BootstrapOutcome(role, mine);
             } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) throw K8sApiException.of("creating ring bootstrap configmap " + namespace + "/" + name, e);
+                if (e.getCode() != 409)
+                    throw K8sApiException.of("creating ring bootstrap configmap " + namespace + "/" + name, e);
             }
             Optional<BootstrapRecord> existing = read();
             if (existing.isEmpty()) continue; // deleted between our create and get: try again
@@ -104,12 +120,21 @@ public final class RingBootstrap {
             } else {
                 role = BootstrapOutcome.Role.JOIN;
             }
-            log.info("ring bootstrap record exists configmap={}/{} creator={} creatorNode={} createdAt={} role={}",
-                    namespace, name, rec.creatorPeerId(), rec.creatorNode(), rec.createdAt(), role);
+            log.info(
+                    "ring bootstrap record exists configmap={}/{} creator={} creatorNode={} createdAt={} role={}",
+                    namespace,
+                    name,
+                    rec.creatorPeerId(),
+                    rec.creatorNode(),
+                    rec.createdAt(),
+                    role);
             return new BootstrapOutcome(role, rec);
         }
-        throw new K8sApiException("ring bootstrap configmap " + namespace + "/" + name
-                + " kept appearing and disappearing over " + MAX_ATTEMPTS + " attempts; is something deleting it?", 409, null);
+        throw new K8sApiException(
+                "ring bootstrap configmap " + namespace + "/" + name + " kept appearing and disappearing over "
+                        + MAX_ATTEMPTS + " attempts; is something deleting it?",
+                409,
+                null);
     }
 
     /** The stored record, if the ring was ever bootstrapped in this cluster. */
@@ -188,9 +213,12 @@ public final class RingBootstrap {
                     require(d, DECISION_TOKEN),
                     Optional.ofNullable(d.get(RING_GENESIS)).filter(g -> !g.isBlank()));
         } catch (IllegalArgumentException | DateTimeParseException e) {
-            throw new K8sApiException("ring bootstrap configmap " + namespace + "/" + name + " is malformed ("
-                    + e.getMessage() + "); it is written only by Weft agents, so it was edited by hand."
-                    + " Restore it (kubectl get -o yaml from a backup) or delete it only if no node has ring state", 0, e);
+            throw new K8sApiException(
+                    "ring bootstrap configmap " + namespace + "/" + name + " is malformed ("
+                            + e.getMessage() + "); it is written only by Weft agents, so it was edited by hand."
+                            + " Restore it (kubectl get -o yaml from a backup) or delete it only if no node has ring state",
+                    0,
+                    e);
         }
     }
 

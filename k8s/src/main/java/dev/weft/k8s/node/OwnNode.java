@@ -58,8 +58,11 @@ public final class OwnNode {
         try {
             Node n = client.nodes().withName(nodeName).get();
             if (n == null) {
-                throw new K8sApiException("reading own node=" + nodeName + " failed (HTTP 404): no such Node;"
-                        + " WEFT_NODE_NAME must be the name of the Node this pod runs on (spec.nodeName)", 404, null);
+                throw new K8sApiException(
+                        "reading own node=" + nodeName + " failed (HTTP 404): no such Node;"
+                                + " WEFT_NODE_NAME must be the name of the Node this pod runs on (spec.nodeName)",
+                        404,
+                        null);
             }
             return n;
         } catch (KubernetesClientException e) {
@@ -89,7 +92,8 @@ public final class OwnNode {
     public boolean announce(String peerId, String version) {
         WeftKeys.requirePeerId("peer id", peerId);
         Objects.requireNonNull(version, "version");
-        Map<String, String> ann = Optional.ofNullable(get().getMetadata().getAnnotations()).orElse(Map.of());
+        Map<String, String> ann =
+                Optional.ofNullable(get().getMetadata().getAnnotations()).orElse(Map.of());
         if (peerId.equals(ann.get(WeftKeys.PEER_ID)) && version.equals(ann.get(WeftKeys.VERSION))) return false;
         Map<String, String> want = new LinkedHashMap<>();
         want.put(WeftKeys.PEER_ID, peerId);
@@ -138,14 +142,17 @@ public final class OwnNode {
     private synchronized boolean setCondition(String status, String reason, String message) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Node node = get();
-            List<NodeCondition> conds = node.getStatus() == null || node.getStatus().getConditions() == null
-                    ? List.of() : node.getStatus().getConditions();
+            List<NodeCondition> conds =
+                    node.getStatus() == null || node.getStatus().getConditions() == null
+                            ? List.of()
+                            : node.getStatus().getConditions();
             List<Integer> ours = new ArrayList<>();
             for (int i = 0; i < conds.size(); i++) {
                 if (WeftKeys.CONDITION_NETWORK_UNAVAILABLE.equals(conds.get(i).getType())) ours.add(i);
             }
             int index = ours.isEmpty() ? -1 : ours.getFirst();
-            if (ours.size() == 1 && status.equals(conds.get(index).getStatus())
+            if (ours.size() == 1
+                    && status.equals(conds.get(index).getStatus())
                     && reason.equals(conds.get(index).getReason())) {
                 return false;
             }
@@ -168,7 +175,8 @@ public final class OwnNode {
                 // each checked first so a shifted list fails the patch instead of losing a kubelet condition.
                 for (int k = ours.size() - 1; k >= 1; k--) {
                     String extra = "/status/conditions/" + ours.get(k);
-                    ops.add(Map.of("op", "test", "path", extra + "/type", "value", WeftKeys.CONDITION_NETWORK_UNAVAILABLE));
+                    ops.add(Map.of(
+                            "op", "test", "path", extra + "/type", "value", WeftKeys.CONDITION_NETWORK_UNAVAILABLE));
                     ops.add(Map.of("op", "remove", "path", extra));
                 }
             } else if (!conds.isEmpty()) {
@@ -180,7 +188,9 @@ public final class OwnNode {
                 ops.add(Map.of("op", "add", "path", "/status/conditions", "value", List.of(cond)));
             }
             try {
-                client.nodes().withName(nodeName).subresource("status")
+                client.nodes()
+                        .withName(nodeName)
+                        .subresource("status")
                         .patch(PatchContext.of(PatchType.JSON), Serialization.asJson(ops));
                 log.info("node={} condition NetworkUnavailable={} reason={}", nodeName, status, reason);
                 return true;
@@ -192,7 +202,10 @@ public final class OwnNode {
                 log.debug("node={} conditions changed while patching (HTTP {}), retrying", nodeName, e.getCode());
             }
         }
-        throw new K8sApiException("setting NetworkUnavailable=" + status + " on own node=" + nodeName
-                + " lost " + MAX_ATTEMPTS + " races against other writers of the node status; will retry later", 409, null);
+        throw new K8sApiException(
+                "setting NetworkUnavailable=" + status + " on own node=" + nodeName + " lost " + MAX_ATTEMPTS
+                        + " races against other writers of the node status; will retry later",
+                409,
+                null);
     }
 }

@@ -16,6 +16,7 @@ import java.util.Set;
 final class Manifests {
     static final io.fabric8.kubernetes.client.utils.KubernetesSerialization SERIALIZATION =
             new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+
     private Manifests() {}
 
     static Path deployDir() {
@@ -27,7 +28,8 @@ final class Manifests {
     /** The files kustomization.yaml lists, in order. */
     @SuppressWarnings("unchecked")
     static List<String> kustomizationResources() throws IOException {
-        Map<String, Object> k = Serialization.unmarshal(Files.readString(deployDir().resolve("kustomization.yaml")), Map.class);
+        Map<String, Object> k =
+                Serialization.unmarshal(Files.readString(deployDir().resolve("kustomization.yaml")), Map.class);
         return (List<String>) k.get("resources");
     }
 

@@ -44,23 +44,38 @@ class ManifestsTest {
     }
 
     private static <T extends HasMetadata> T one(Class<T> type, String name) {
-        List<T> found = objects.stream().filter(type::isInstance).map(type::cast)
-                .filter(o -> o.getMetadata().getName().equals(name)).toList();
+        List<T> found = objects.stream()
+                .filter(type::isInstance)
+                .map(type::cast)
+                .filter(o -> o.getMetadata().getName().equals(name))
+                .toList();
         assertThat(found).as("%s %s", type.getSimpleName(), name).hasSize(1);
         return found.getFirst();
     }
 
     @Test
     void everyDocumentIsAKnownObjectWithNoUnknownFields() throws Exception {
-        assertThat(objects).extracting(o -> o.getClass().getSimpleName() + "/" + o.getMetadata().getName())
-                .containsExactlyInAnyOrder("Namespace/weft", "ServiceAccount/weft", "ClusterRole/weft",
-                        "ClusterRoleBinding/weft", "Role/weft", "RoleBinding/weft", "ConfigMap/weft-config",
-                        "ConfigMap/weft-cni", "DaemonSet/weft");
+        assertThat(objects)
+                .extracting(o ->
+                        o.getClass().getSimpleName() + "/" + o.getMetadata().getName())
+                .containsExactlyInAnyOrder(
+                        "Namespace/weft",
+                        "ServiceAccount/weft",
+                        "ClusterRole/weft",
+                        "ClusterRoleBinding/weft",
+                        "Role/weft",
+                        "RoleBinding/weft",
+                        "ConfigMap/weft-config",
+                        "ConfigMap/weft-cni",
+                        "DaemonSet/weft");
         for (HasMetadata o : objects) {
-            assertThat(Manifests.unknownFields(o)).as("unknown (misspelled?) fields in %s", o.getMetadata().getName())
+            assertThat(Manifests.unknownFields(o))
+                    .as("unknown (misspelled?) fields in %s", o.getMetadata().getName())
                     .isEmpty();
             if (!(o instanceof Namespace) && !(o instanceof ClusterRole) && !(o instanceof ClusterRoleBinding)) {
-                assertThat(o.getMetadata().getNamespace()).as(o.getMetadata().getName()).isEqualTo("weft");
+                assertThat(o.getMetadata().getNamespace())
+                        .as(o.getMetadata().getName())
+                        .isEqualTo("weft");
             }
         }
         // The example secret parses too, but is not applied by kustomize.
@@ -106,7 +121,9 @@ class ManifestsTest {
         assertProbe(agent.getReadinessProbe(), "/readyz");
         assertThat(agent.getStartupProbe().getHttpGet().getPort().getIntVal()).isEqualTo(6772);
         Map<String, String> ann = ds.getSpec().getTemplate().getMetadata().getAnnotations();
-        assertThat(ann).containsEntry("prometheus.io/scrape", "true").containsEntry("prometheus.io/port", "6772")
+        assertThat(ann)
+                .containsEntry("prometheus.io/scrape", "true")
+                .containsEntry("prometheus.io/port", "6772")
                 .containsEntry("prometheus.io/path", "/metrics");
         assertThat(env("WEFT_HTTP_ADDRESS").getValue()).endsWith(":6772");
     }
@@ -134,34 +151,45 @@ class ManifestsTest {
         assertThat(hostPath("state")).isEqualTo("/var/lib/weft");
         assertThat(hostPath("run")).isEqualTo("/run/weft");
         assertThat(hostPath("netns")).isEqualTo("/var/run/netns");
-        assertThat(mount(agent, "state").getMountPath()).isEqualTo(env("WEFT_STATE_DIR").getValue());
-        assertThat(mount(agent, "run").getMountPath()).isEqualTo(env("WEFT_RUN_DIR").getValue());
+        assertThat(mount(agent, "state").getMountPath())
+                .isEqualTo(env("WEFT_STATE_DIR").getValue());
+        assertThat(mount(agent, "run").getMountPath())
+                .isEqualTo(env("WEFT_RUN_DIR").getValue());
         assertThat(mount(agent, "netns").getMountPath()).isEqualTo("/var/run/netns");
         assertThat(mount(agent, "netns").getMountPropagation()).isEqualTo("HostToContainer");
         assertThat(mount(init, "cni-bin").getMountPath()).isEqualTo(initEnv("WEFT_CNI_BIN_DIR"));
         assertThat(mount(init, "cni-conf").getMountPath()).isEqualTo(initEnv("WEFT_CNI_CONF_DIR"));
         assertThat(init.getCommand()).containsExactly("/opt/weft/bin/install-cni");
-        assertThat(initEnv("WEFT_CNI_CONFLIST")).startsWith(mount(init, "cni-config").getMountPath() + "/");
+        assertThat(initEnv("WEFT_CNI_CONFLIST"))
+                .startsWith(mount(init, "cni-config").getMountPath() + "/");
         Volume secret = volume("secret");
         assertThat(secret.getSecret().getSecretName()).isEqualTo("weft-secret");
-        assertThat(secret.getSecret().getOptional()).as("the secret is required (encryption is on by default)").isFalse();
+        assertThat(secret.getSecret().getOptional())
+                .as("the secret is required (encryption is on by default)")
+                .isFalse();
     }
 
     @Test
     void nodeNameComesFromTheDownwardApiAndSettingsFromTheConfigMap() {
         assertThat(env("NODE_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
-        assertThat(env("WEFT_NODE_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
-        assertThat(env("WEFT_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
-        assertThat(agent.getEnvFrom()).anySatisfy(e -> assertThat(e.getConfigMapRef().getName()).isEqualTo("weft-config"));
+        assertThat(env("WEFT_NODE_NAME").getValueFrom().getFieldRef().getFieldPath())
+                .isEqualTo("spec.nodeName");
+        assertThat(env("WEFT_NAMESPACE").getValueFrom().getFieldRef().getFieldPath())
+                .isEqualTo("metadata.namespace");
+        assertThat(agent.getEnvFrom())
+                .anySatisfy(e -> assertThat(e.getConfigMapRef().getName()).isEqualTo("weft-config"));
 
         ConfigMap cfg = one(ConfigMap.class, "weft-config");
-        assertThat(cfg.getData()).containsKeys("WEFT_CLUSTER_RANGE", "WEFT_BLOCK_SIZE", "WEFT_MTU", "WEFT_DATAPATH",
-                "WEFT_LOG_FORMAT");
+        assertThat(cfg.getData())
+                .containsKeys("WEFT_CLUSTER_RANGE", "WEFT_BLOCK_SIZE", "WEFT_MTU", "WEFT_DATAPATH", "WEFT_LOG_FORMAT");
         assertThat(cfg.getData().keySet()).allMatch(k -> k.matches("WEFT_[A-Z0-9_]+"));
         assertThat(cfg.getData().get("WEFT_CLUSTER_RANGE")).isEqualTo("10.32.0.0/12");
         // The agent's own settings are read by dev.weft.k8s.K8sConfig from the same variables.
-        var k8s = dev.weft.k8s.K8sConfig.fromEnvironment(Map.of("WEFT_NODE_NAME", "n",
-                "WEFT_NODE_ADDRESS_PREFERENCE", cfg.getData().get("WEFT_NODE_ADDRESS_PREFERENCE")));
+        var k8s = dev.weft.k8s.K8sConfig.fromEnvironment(Map.of(
+                "WEFT_NODE_NAME",
+                "n",
+                "WEFT_NODE_ADDRESS_PREFERENCE",
+                cfg.getData().get("WEFT_NODE_ADDRESS_PREFERENCE")));
         assertThat(k8s.addressPreference()).isNotNull();
     }
 
@@ -209,17 +237,24 @@ class ManifestsTest {
     }
 
     private static EnvVar env(String name) {
-        return agent.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
+        return agent.getEnv().stream()
+                .filter(e -> e.getName().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("agent has no env " + name));
     }
 
     private static String initEnv(String name) {
-        return init.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
-                .orElseThrow(() -> new AssertionError("init container has no env " + name)).getValue();
+        return init.getEnv().stream()
+                .filter(e -> e.getName().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("init container has no env " + name))
+                .getValue();
     }
 
     private static Volume volume(String name) {
-        return pod.getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst()
+        return pod.getVolumes().stream()
+                .filter(v -> v.getName().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no volume " + name));
     }
 
@@ -228,7 +263,9 @@ class ManifestsTest {
     }
 
     private static VolumeMount mount(Container c, String volume) {
-        return c.getVolumeMounts().stream().filter(m -> m.getName().equals(volume)).findFirst()
+        return c.getVolumeMounts().stream()
+                .filter(m -> m.getName().equals(volume))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(c.getName() + " does not mount " + volume));
     }
 }

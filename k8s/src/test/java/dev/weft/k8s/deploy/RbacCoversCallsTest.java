@@ -1,9 +1,7 @@
 package dev.weft.k8s.deploy;
 
-import static org.awaitility.Awaitility.await;
-import java.time.Duration;
-
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.weft.k8s.K8sConfig;
 import dev.weft.k8s.Nodes;
@@ -25,6 +23,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -76,9 +75,11 @@ class RbacCoversCallsTest {
     }
 
     static boolean allows(PolicyRule r, Access a) {
-        return r.getApiGroups().contains(a.group()) && r.getResources().contains(a.resource())
+        return r.getApiGroups().contains(a.group())
+                && r.getResources().contains(a.resource())
                 && r.getVerbs().contains(a.verb())
-                && (r.getResourceNames() == null || r.getResourceNames().isEmpty()
+                && (r.getResourceNames() == null
+                        || r.getResourceNames().isEmpty()
                         || (a.name() != null && r.getResourceNames().contains(a.name())));
     }
 
@@ -87,10 +88,17 @@ class RbacCoversCallsTest {
         TestClock clock = new TestClock(Instant.parse("2026-03-01T00:00:00Z"));
         K8sConfig cfg = K8sConfig.defaults("self").withReclaimClaimTimeout(Duration.ofSeconds(30));
         // The test's own calls go through a client with another user agent and are left out.
-        KubernetesClient harness = new KubernetesClientBuilder().withConfig(
-                new ConfigBuilder(client.getConfiguration()).withUserAgent(HARNESS).build()).build();
-        harness.nodes().resource(Nodes.node("self", "192.0.2.1", "198.18.0.0/24")).create();
-        harness.nodes().resource(Nodes.node("other", "192.0.2.2", "198.18.1.0/24")).create();
+        KubernetesClient harness = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(client.getConfiguration())
+                        .withUserAgent(HARNESS)
+                        .build())
+                .build();
+        harness.nodes()
+                .resource(Nodes.node("self", "192.0.2.1", "198.18.0.0/24"))
+                .create();
+        harness.nodes()
+                .resource(Nodes.node("other", "192.0.2.2", "198.18.1.0/24"))
+                .create();
 
         // Discovery: list + watch.
         try (NodeDiscovery d = new NodeDiscovery(client, cfg, Runnable::run, new NodeEventListener() {
@@ -99,7 +107,9 @@ class RbacCoversCallsTest {
         })) {
             d.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
             harness.nodes().withName("other").delete(); // so the watch is surely established and used
-            await("a delete event").atMost(Duration.ofSeconds(10)).until(() -> d.status().deleted() > 0);
+            await("a delete event")
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> d.status().deleted() > 0);
         }
         // Own node.
         OwnNode own = new OwnNode(client, cfg, clock);
@@ -108,15 +118,20 @@ class RbacCoversCallsTest {
         own.podCidrs();
         // Ring bootstrap: create, and the 409 path that reads the record.
         RingBootstrap rb = new RingBootstrap(client, cfg, clock);
-        rb.claim(new BootstrapClaim("00000000000000a1", "self", "10.32.0.0/12", 64, List.of(), java.util.Optional.empty()));
-        rb.claim(new BootstrapClaim("00000000000000a2", "other", "10.32.0.0/12", 64, List.of(), java.util.Optional.empty()));
+        rb.claim(new BootstrapClaim(
+                "00000000000000a1", "self", "10.32.0.0/12", 64, List.of(), java.util.Optional.empty()));
+        rb.claim(new BootstrapClaim(
+                "00000000000000a2", "other", "10.32.0.0/12", 64, List.of(), java.util.Optional.empty()));
         // Reclaim: acquire, take over, complete, release, list, cleanup.
         ReclaimLock rl = new ReclaimLock(client, cfg, clock);
         ReclaimLock rl2 = new ReclaimLock(client, cfg, clock);
         assertThat(rl.tryAcquireReclaim("00000000000000d1", "00000000000000a1")).isTrue();
-        assertThat(rl2.tryAcquireReclaim("00000000000000d1", "00000000000000a2")).isFalse();
+        assertThat(rl2.tryAcquireReclaim("00000000000000d1", "00000000000000a2"))
+                .isFalse();
         clock.advance(Duration.ofMinutes(1));
-        assertThat(rl2.tryAcquireReclaim("00000000000000d1", "00000000000000a2")).as("take-over").isTrue();
+        assertThat(rl2.tryAcquireReclaim("00000000000000d1", "00000000000000a2"))
+                .as("take-over")
+                .isTrue();
         rl2.markReclaimed("00000000000000d1", "00000000000000a2", List.of("10.32.0.0/26"));
         rl.tryAcquireReclaim("00000000000000d2", "00000000000000a1");
         rl.release("00000000000000d2", "00000000000000a1");
@@ -133,8 +148,16 @@ class RbacCoversCallsTest {
         assertThat(calls).isNotEmpty();
 
         List<HasMetadata> rbac = Manifests.load("rbac.yaml");
-        ClusterRole cr = rbac.stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast).findFirst().orElseThrow();
-        Role role = rbac.stream().filter(Role.class::isInstance).map(Role.class::cast).findFirst().orElseThrow();
+        ClusterRole cr = rbac.stream()
+                .filter(ClusterRole.class::isInstance)
+                .map(ClusterRole.class::cast)
+                .findFirst()
+                .orElseThrow();
+        Role role = rbac.stream()
+                .filter(Role.class::isInstance)
+                .map(Role.class::cast)
+                .findFirst()
+                .orElseThrow();
         String ns = role.getMetadata().getNamespace();
 
         Set<String> used = new LinkedHashSet<>();
@@ -165,7 +188,8 @@ class RbacCoversCallsTest {
 
     @Test
     void pathsMapToRbacRequests() {
-        assertThat(toAccess("GET", "/api/v1/nodes?resourceVersion=0")).isEqualTo(new Access("list", "", "nodes", null, null));
+        assertThat(toAccess("GET", "/api/v1/nodes?resourceVersion=0"))
+                .isEqualTo(new Access("list", "", "nodes", null, null));
         assertThat(toAccess("GET", "/api/v1/nodes?allowWatchBookmarks=true&watch=true"))
                 .isEqualTo(new Access("watch", "", "nodes", null, null));
         assertThat(toAccess("PATCH", "/api/v1/nodes/n1/status"))

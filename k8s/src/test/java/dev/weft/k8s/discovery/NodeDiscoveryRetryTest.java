@@ -30,8 +30,10 @@ class NodeDiscoveryRetryTest {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
                 String path = request.getPath();
-                boolean listNodes = "GET".equals(request.getMethod()) && path.startsWith("/api/v1/nodes")
-                        && !path.startsWith("/api/v1/nodes/") && !path.contains("watch=true");
+                boolean listNodes = "GET".equals(request.getMethod())
+                        && path.startsWith("/api/v1/nodes")
+                        && !path.startsWith("/api/v1/nodes/")
+                        && !path.contains("watch=true");
                 if (listNodes && refusalsLeft.getAndDecrement() > 0) {
                     return new MockResponse().setResponseCode(403).setBody("""
                             {"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":403,

@@ -1,8 +1,7 @@
 package dev.weft.k8s.discovery;
 
-import static org.awaitility.Awaitility.await;
-
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.weft.k8s.K8sConfig;
 import dev.weft.k8s.Nodes;
@@ -19,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,12 +103,16 @@ class NodeDiscoveryTest {
             n.getMetadata().setLabels(Map.of("heartbeat", "1"));
             return n;
         });
-        await("the label-only update to be seen").atMost(Duration.ofSeconds(10))
+        await("the label-only update to be seen")
+                .atMost(Duration.ofSeconds(10))
                 .until(() -> discovery.status().ignoredUpdates() > ignoredBefore);
         // ...and the next real change is the next event (nothing was queued in between).
         client.nodes().withName("c").edit(n -> {
-            n.getStatus().setAddresses(List.of(new NodeAddressBuilder().withType("InternalIP")
-                    .withAddress("192.0.2.33").build()));
+            n.getStatus()
+                    .setAddresses(List.of(new NodeAddressBuilder()
+                            .withType("InternalIP")
+                            .withAddress("192.0.2.33")
+                            .build()));
             return n;
         });
         NodeEvent moved = next();
@@ -136,7 +138,9 @@ class NodeDiscoveryTest {
         start();
         assertThat(syncs.poll(10, TimeUnit.SECONDS)).isEmpty();
         Node bare = new Node();
-        bare.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("new").build());
+        bare.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+                .withName("new")
+                .build());
         client.nodes().resource(bare).create();
         NodeEvent e = next();
         assertThat(e.node().address()).isEmpty();
@@ -150,7 +154,9 @@ class NodeDiscoveryTest {
         start(fast);
         assertThat(next()).isInstanceOf(NodeEvent.Added.class);
         long afterSync = discovery.status().ignoredUpdates();
-        await("a resync").atMost(Duration.ofSeconds(10)).until(() -> discovery.status().ignoredUpdates() > afterSync);
+        await("a resync")
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> discovery.status().ignoredUpdates() > afterSync);
         assertThat(events).isEmpty();
     }
 
@@ -159,7 +165,9 @@ class NodeDiscoveryTest {
         start();
         syncs.poll(10, TimeUnit.SECONDS);
         for (int i = 0; i < 30; i++) {
-            client.nodes().resource(Nodes.node("n" + i, "192.0.2." + (i + 10), null)).create();
+            client.nodes()
+                    .resource(Nodes.node("n" + i, "192.0.2." + (i + 10), null))
+                    .create();
             client.nodes().withName("n" + i).delete();
         }
         // Every node: exactly Added then Deleted, in that order.

@@ -16,7 +16,10 @@ class NodePeersTest {
         NodeBuilder b = new NodeBuilder().withNewMetadata().withName("n").endMetadata();
         var s = b.withNewStatus();
         for (int i = 0; i < typeAndAddr.length; i += 2) {
-            s.addNewAddress().withType(typeAndAddr[i]).withAddress(typeAndAddr[i + 1]).endAddress();
+            s.addNewAddress()
+                    .withType(typeAndAddr[i])
+                    .withAddress(typeAndAddr[i + 1])
+                    .endAddress();
         }
         return s.endStatus().build();
     }
@@ -31,22 +34,33 @@ class NodePeersTest {
                 .contains(InetAddress.ofLiteral("198.51.100.8"));
         assertThat(NodePeers.fromNode(both, AddressPreference.EXTERNAL_FIRST).address())
                 .contains(InetAddress.ofLiteral("198.51.100.7"));
-        assertThat(NodePeers.fromNode(extOnly, AddressPreference.INTERNAL_ONLY).address()).isEmpty();
+        assertThat(NodePeers.fromNode(extOnly, AddressPreference.INTERNAL_ONLY).address())
+                .isEmpty();
     }
 
     @Test
     void skipsGarbageAndNeverResolvesNames() {
-        Node n = withAddresses("InternalIP", "not-an-ip.example", "InternalIP", "", "InternalIP", "2001:db8::5",
-                "InternalIP", "192.0.2.9");
+        Node n = withAddresses(
+                "InternalIP",
+                "not-an-ip.example",
+                "InternalIP",
+                "",
+                "InternalIP",
+                "2001:db8::5",
+                "InternalIP",
+                "192.0.2.9");
         assertThat(NodePeers.fromNode(n, AddressPreference.INTERNAL_FIRST).addresses())
                 .containsExactly(InetAddress.ofLiteral("2001:db8::5"), InetAddress.ofLiteral("192.0.2.9"));
-        assertThat(NodePeers.fromNode(new Node(), AddressPreference.INTERNAL_FIRST).addresses()).isEmpty();
+        assertThat(NodePeers.fromNode(new Node(), AddressPreference.INTERNAL_FIRST)
+                        .addresses())
+                .isEmpty();
     }
 
     @Test
     void podCidrsPreferTheListOverTheLegacyField() {
         Node n = Nodes.node("a", "192.0.2.1", "198.18.0.0/24");
-        assertThat(NodePeers.fromNode(n, AddressPreference.INTERNAL_FIRST).podCidrs()).containsExactly("198.18.0.0/24");
+        assertThat(NodePeers.fromNode(n, AddressPreference.INTERNAL_FIRST).podCidrs())
+                .containsExactly("198.18.0.0/24");
         n.getSpec().setPodCIDRs(List.of("198.18.1.0/24", "fd00::/64"));
         assertThat(NodePeers.fromNode(n, AddressPreference.INTERNAL_FIRST).podCidrs())
                 .containsExactly("198.18.1.0/24", "fd00::/64");
@@ -57,20 +71,24 @@ class NodePeersTest {
         Node n = Nodes.node("a", "192.0.2.1", null);
         n.getSpec().setPodCIDRs(List.of("198.18.1.0/24", "not/a/cidr", "fd00::/64"));
         assertThat(NodePeers.fromNode(n, AddressPreference.INTERNAL_FIRST).podCidrRanges())
-                .containsExactly(dev.weft.ipam.addr.Cidr.parse("198.18.1.0/24"), dev.weft.ipam.addr.Cidr.parse("fd00::/64"));
+                .containsExactly(
+                        dev.weft.ipam.addr.Cidr.parse("198.18.1.0/24"), dev.weft.ipam.addr.Cidr.parse("fd00::/64"));
     }
 
     @Test
     void peerIdAnnotationIsTakenOnlyWhenWellFormed() {
         Node n = Nodes.node("a", "192.0.2.1", null);
-        assertThat(NodePeers.fromNode(n, AddressPreference.INTERNAL_FIRST).peerId()).isEmpty();
-        n.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of("weft.dev/peer-id", "00ff00ff00ff00ff",
-                "weft.dev/version", "0.1.0")));
+        assertThat(NodePeers.fromNode(n, AddressPreference.INTERNAL_FIRST).peerId())
+                .isEmpty();
+        n.getMetadata()
+                .setAnnotations(new java.util.HashMap<>(
+                        java.util.Map.of("weft.dev/peer-id", "00ff00ff00ff00ff", "weft.dev/version", "0.1.0")));
         NodePeer p = NodePeers.fromNode(n, AddressPreference.INTERNAL_FIRST);
         assertThat(p.peerId()).contains("00ff00ff00ff00ff");
         assertThat(p.version()).contains("0.1.0");
         n.getMetadata().getAnnotations().put("weft.dev/peer-id", "DROP TABLE");
-        assertThat(NodePeers.fromNode(n, AddressPreference.INTERNAL_FIRST).peerId()).isEqualTo(Optional.empty());
+        assertThat(NodePeers.fromNode(n, AddressPreference.INTERNAL_FIRST).peerId())
+                .isEqualTo(Optional.empty());
     }
 
     @Test

@@ -141,11 +141,13 @@ class ReclaimLockTest {
     void expiryIsJudgedByTheContendersOwnClockNotTheHolders() throws Exception {
         // The holder's clock is an hour behind: by its timestamps the claim looks long expired.
         TestClock skewed = new TestClock(clock.instant().minus(Duration.ofHours(1)));
-        ReclaimLock holder = new ReclaimLock(client, K8sConfig.defaults("h").withReclaimClaimTimeout(
-                Duration.ofSeconds(60)), skewed);
+        ReclaimLock holder = new ReclaimLock(
+                client, K8sConfig.defaults("h").withReclaimClaimTimeout(Duration.ofSeconds(60)), skewed);
         assertThat(holder.tryAcquireReclaim(DEAD, peer(99))).isTrue();
         assertThat(lock().read(DEAD).orElseThrow().expired(clock.instant())).isTrue();
-        assertThat(race(contenders(10))).as("just started holding, whatever its clock says").containsOnly(false);
+        assertThat(race(contenders(10)))
+                .as("just started holding, whatever its clock says")
+                .containsOnly(false);
         clock.advance(Duration.ofSeconds(30));
         assertThat(race(contenders(10))).containsOnly(false);
         // A claim that changes (here: the holder finishes) is never taken over.
@@ -178,7 +180,8 @@ class ReclaimLockTest {
 
         clock.advance(Duration.ofHours(2)); // d001 is 25h old, d002 2h
         assertThat(l.cleanup()).isEqualTo(1);
-        assertThat(l.list()).extracting(ReclaimRecord::deadPeerId)
+        assertThat(l.list())
+                .extracting(ReclaimRecord::deadPeerId)
                 .containsExactly("000000000000d002", "000000000000d003");
         assertThat(l.status().cleaned()).isEqualTo(1);
     }
@@ -186,8 +189,10 @@ class ReclaimLockTest {
     @Test
     void badInputIsRejectedClearly() {
         assertThatThrownBy(() -> lock().tryAcquireReclaim("../etc", peer(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dead peer id");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("dead peer id");
         assertThatThrownBy(() -> lock().tryAcquireReclaim(peer(1), peer(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("own ranges");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("own ranges");
     }
 }

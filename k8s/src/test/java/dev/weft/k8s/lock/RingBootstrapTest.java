@@ -27,8 +27,13 @@ class RingBootstrapTest {
     }
 
     private static BootstrapClaim claim(int i, Optional<String> persistedGenesis) {
-        return new BootstrapClaim(String.format("%016x", 0x1000 + i), "node-" + i, "10.32.0.0/12", 64,
-                List.of("node-0", "node-1"), persistedGenesis);
+        return new BootstrapClaim(
+                String.format("%016x", 0x1000 + i),
+                "node-" + i,
+                "10.32.0.0/12",
+                64,
+                List.of("node-0", "node-1"),
+                persistedGenesis);
     }
 
     private static BootstrapClaim fresh(int i) {
@@ -53,11 +58,14 @@ class RingBootstrapTest {
             List<BootstrapOutcome> outcomes = new ArrayList<>();
             for (Future<BootstrapOutcome> f : futures) outcomes.add(f.get());
 
-            List<BootstrapOutcome> seeders = outcomes.stream().filter(BootstrapOutcome::weAreCreator).toList();
+            List<BootstrapOutcome> seeders =
+                    outcomes.stream().filter(BootstrapOutcome::weAreCreator).toList();
             assertThat(seeders).hasSize(1);
             String creator = seeders.getFirst().creatorPeerId();
             assertThat(outcomes).allSatisfy(o -> assertThat(o.creatorPeerId()).isEqualTo(creator));
-            assertThat(outcomes).filteredOn(o -> o.role() == BootstrapOutcome.Role.JOIN).hasSize(n - 1);
+            assertThat(outcomes)
+                    .filteredOn(o -> o.role() == BootstrapOutcome.Role.JOIN)
+                    .hasSize(n - 1);
 
             BootstrapRecord stored = bootstrap("x").read().orElseThrow();
             assertThat(stored.creatorPeerId()).isEqualTo(creator);
@@ -67,10 +75,13 @@ class RingBootstrapTest {
             assertThat(stored.createdAt()).isEqualTo(Instant.parse("2026-03-01T12:00:00Z"));
             assertThat(stored.origin()).isEqualTo("seeded");
             assertThat(stored.decisionToken()).isEqualTo("k8s:" + creator + "@2026-03-01T12:00:00Z");
-            assertThat(stored.genesis()).isEqualTo(dev.weft.ipam.ring.RingGenesis.creator(
-                    dev.weft.id.PeerId.parse(creator), stored.decisionToken()));
-            assertThat(outcomes).allSatisfy(o -> assertThat(o.record().genesis()).isEqualTo(stored.genesis()));
-            assertThat(client.configMaps().inNamespace("weft").list().getItems()).hasSize(1);
+            assertThat(stored.genesis())
+                    .isEqualTo(dev.weft.ipam.ring.RingGenesis.creator(
+                            dev.weft.id.PeerId.parse(creator), stored.decisionToken()));
+            assertThat(outcomes)
+                    .allSatisfy(o -> assertThat(o.record().genesis()).isEqualTo(stored.genesis()));
+            assertThat(client.configMaps().inNamespace("weft").list().getItems())
+                    .hasSize(1);
         } finally {
             pool.shutdownNow();
         }
@@ -125,29 +136,39 @@ class RingBootstrapTest {
         clock.advance(java.time.Duration.ofMinutes(1));
         BootstrapOutcome again = bootstrap("node-0").claim(fresh(0));
         assertThat(again.role()).isEqualTo(BootstrapOutcome.Role.SEED);
-        assertThat(again.record().decisionToken()).as("same decision").isEqualTo(first.record().decisionToken());
+        assertThat(again.record().decisionToken())
+                .as("same decision")
+                .isEqualTo(first.record().decisionToken());
     }
 
     @Test
     void differentRangeIsRefusedWithAnExplanation() {
         bootstrap("node-0").claim(fresh(0));
-        BootstrapClaim other = new BootstrapClaim("00000000000000ff", "node-5", "10.96.0.0/12", 64, List.of(),
-                Optional.empty());
+        BootstrapClaim other =
+                new BootstrapClaim("00000000000000ff", "node-5", "10.96.0.0/12", 64, List.of(), Optional.empty());
         assertThatThrownBy(() -> bootstrap("node-5").claim(other))
                 .isInstanceOf(BootstrapConflictException.class)
                 .hasMessageContaining("range=10.32.0.0/12")
                 .hasMessageContaining("range=10.96.0.0/12")
                 .hasMessageContaining("WEFT_CLUSTER_RANGE");
-        BootstrapClaim otherBlock = new BootstrapClaim("00000000000000ff", "node-5", "10.32.0.0/12", 32, List.of(),
-                Optional.empty());
+        BootstrapClaim otherBlock =
+                new BootstrapClaim("00000000000000ff", "node-5", "10.32.0.0/12", 32, List.of(), Optional.empty());
         assertThatThrownBy(() -> bootstrap("node-5").claim(otherBlock)).isInstanceOf(BootstrapConflictException.class);
     }
 
     @Test
     void malformedRecordIsAClearError() {
-        client.configMaps().inNamespace("weft").resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
-                .withNewMetadata().withName("weft-ring-bootstrap").withNamespace("weft").endMetadata()
-                .addToData("creator-peer", "0000000000000001").addToData("block-size", "lots").build()).create();
+        client.configMaps()
+                .inNamespace("weft")
+                .resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withName("weft-ring-bootstrap")
+                        .withNamespace("weft")
+                        .endMetadata()
+                        .addToData("creator-peer", "0000000000000001")
+                        .addToData("block-size", "lots")
+                        .build())
+                .create();
         assertThatThrownBy(() -> bootstrap("node-1").claim(fresh(1)))
                 .isInstanceOf(dev.weft.k8s.K8sApiException.class)
                 .hasMessageContaining("malformed");

@@ -24,7 +24,9 @@ class OwnNodeTest {
 
     @BeforeEach
     void setUp() {
-        client.nodes().resource(Nodes.node("self", "192.0.2.1", "198.18.4.0/24")).create();
+        client.nodes()
+                .resource(Nodes.node("self", "192.0.2.1", "198.18.4.0/24"))
+                .create();
         own = new OwnNode(client, K8sConfig.defaults("self"), clock);
     }
 
@@ -53,13 +55,15 @@ class OwnNodeTest {
         assertThat(own.markNetworkAvailable()).as("idempotent").isFalse();
         // The kubelet's condition is untouched.
         assertThat(client.nodes().withName("self").get().getStatus().getConditions())
-                .extracting(NodeCondition::getType).containsExactly("Ready", "NetworkUnavailable");
+                .extracting(NodeCondition::getType)
+                .containsExactly("Ready", "NetworkUnavailable");
 
         assertThat(own.markNetworkUnavailable("WeftIsDown", "agent stopping")).isTrue();
         assertThat(own.networkCondition().orElseThrow().getStatus()).isEqualTo("True");
         assertThat(own.markNetworkAvailable()).isTrue();
         assertThat(own.networkCondition().orElseThrow().getStatus()).isEqualTo("False");
-        assertThat(client.nodes().withName("self").get().getStatus().getConditions()).hasSize(2);
+        assertThat(client.nodes().withName("self").get().getStatus().getConditions())
+                .hasSize(2);
     }
 
     @Test
@@ -70,27 +74,36 @@ class OwnNodeTest {
             var done = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
             for (int i = 0; i < 8; i++) {
                 boolean up = i % 2 == 0;
-                done.add(pool.submit(() -> up ? own.markNetworkAvailable() : own.markNetworkUnavailable("WeftNotReady", "x")));
+                done.add(pool.submit(
+                        () -> up ? own.markNetworkAvailable() : own.markNetworkUnavailable("WeftNotReady", "x")));
             }
             for (var f : done) f.get();
         } finally {
             pool.shutdownNow();
         }
         assertThat(client.nodes().withName("self").get().getStatus().getConditions())
-                .extracting(NodeCondition::getType).containsExactly("Ready", "NetworkUnavailable");
+                .extracting(NodeCondition::getType)
+                .containsExactly("Ready", "NetworkUnavailable");
     }
 
     @Test
     void removesDuplicateConditionsLeftByAnOlderAgent() {
         client.nodes().withName("self").edit(n -> {
             var b = new io.fabric8.kubernetes.api.model.NodeConditionBuilder().withType("NetworkUnavailable");
-            n.getStatus().getConditions().add(b.withStatus("True").withReason("WeftNotReady").build());
-            n.getStatus().getConditions().add(b.withStatus("False").withReason("WeftIsUp").build());
+            n.getStatus()
+                    .getConditions()
+                    .add(b.withStatus("True").withReason("WeftNotReady").build());
+            n.getStatus()
+                    .getConditions()
+                    .add(b.withStatus("False").withReason("WeftIsUp").build());
             return n;
         });
-        assertThat(own.markNetworkAvailable()).as("two copies: rewritten to one").isTrue();
+        assertThat(own.markNetworkAvailable())
+                .as("two copies: rewritten to one")
+                .isTrue();
         assertThat(client.nodes().withName("self").get().getStatus().getConditions())
-                .extracting(NodeCondition::getType).containsExactly("Ready", "NetworkUnavailable");
+                .extracting(NodeCondition::getType)
+                .containsExactly("Ready", "NetworkUnavailable");
         assertThat(own.networkCondition().orElseThrow().getStatus()).isEqualTo("False");
         assertThat(own.markNetworkAvailable()).isFalse();
     }

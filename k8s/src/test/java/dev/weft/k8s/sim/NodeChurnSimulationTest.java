@@ -2,6 +2,7 @@ package dev.weft.k8s.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weft.id.PeerId;
 import dev.weft.ipam.AllocationResult;
 import dev.weft.ipam.GrantResult;
 import dev.weft.ipam.IpamConfig;
@@ -11,7 +12,6 @@ import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
 import dev.weft.ipam.addr.IpRange;
 import dev.weft.ipam.proto.SpaceGrant;
-import dev.weft.id.PeerId;
 import dev.weft.ipam.ring.Ring;
 import dev.weft.ipam.store.InMemoryIpamStore;
 import dev.weft.k8s.K8sConfig;
@@ -23,7 +23,6 @@ import dev.weft.k8s.discovery.NodeEvent;
 import dev.weft.k8s.discovery.NodeEventListener;
 import dev.weft.k8s.lock.BootstrapClaim;
 import dev.weft.k8s.lock.BootstrapOutcome;
-import dev.weft.k8s.lock.BootstrapRecord;
 import dev.weft.k8s.lock.ReclaimLock;
 import dev.weft.k8s.lock.ReclaimRecord;
 import dev.weft.k8s.lock.RingBootstrap;
@@ -79,6 +78,7 @@ class NodeChurnSimulationTest {
     private final Map<Long, Agent> agents = new LinkedHashMap<>();
     /** Address of every live pod -> "node/container": an address handed out again while in here is a bug. */
     private final Map<IpAddress, String> inUse = new HashMap<>();
+
     private final BlockingQueue<NodeEvent> events = new LinkedBlockingQueue<>();
     private ExecutorService pool;
     private NodeDiscovery discovery;
@@ -146,7 +146,8 @@ class NodeChurnSimulationTest {
         assertThat(live).extracting(a -> a.node).containsExactly("base-0", "base-1");
         Ring ring = live.getFirst().ipam.ring().orElseThrow();
         BigInteger owned = BigInteger.ZERO;
-        for (Agent a : live) owned = owned.add(BigInteger.valueOf(ring.sizeByOwner().getOrDefault(a.peer, 0L)));
+        for (Agent a : live)
+            owned = owned.add(BigInteger.valueOf(ring.sizeByOwner().getOrDefault(a.peer, 0L)));
         assertThat(owned).isEqualTo(BigInteger.ONE.shiftLeft(32 - RANGE.prefixLength()));
 
         // Every dead node was reclaimed exactly once, and the record says by whom and what.
@@ -154,7 +155,9 @@ class NodeChurnSimulationTest {
         List<ReclaimRecord> records = live.getFirst().lock.list();
         assertThat(records).hasSize(CHURN_NODES);
         assertThat(records).allSatisfy(r -> assertThat(r.state()).isEqualTo(ReclaimRecord.State.DONE));
-        assertThat(reclaimedAddresses).as("churn nodes owned space that had to be reclaimed").isPositive();
+        assertThat(reclaimedAddresses)
+                .as("churn nodes owned space that had to be reclaimed")
+                .isPositive();
         assertThat(discovery.snapshot()).containsOnlyKeys("base-0", "base-1");
     }
 
@@ -178,8 +181,14 @@ class NodeChurnSimulationTest {
         assertThat(added).isInstanceOf(NodeEvent.Added.class);
         assertThat(added.node().peerId()).contains(a.peerHex);
 
-        BootstrapOutcome o = new RingBootstrap(client, K8sConfig.defaults(name), clock).claim(new BootstrapClaim(
-                a.peerHex, name, RANGE.toString(), BLOCK, List.of(), a.ipam.ring().map(r -> r.genesis().id())));
+        BootstrapOutcome o = new RingBootstrap(client, K8sConfig.defaults(name), clock)
+                .claim(new BootstrapClaim(
+                        a.peerHex,
+                        name,
+                        RANGE.toString(),
+                        BLOCK,
+                        List.of(),
+                        a.ipam.ring().map(r -> r.genesis().id())));
         switch (o.role()) {
             case SEED -> a.ipam.bootstrapAsCreator(o.record().decisionToken());
             case JOIN -> a.ipam.expectGenesis(o.record().genesis());
@@ -216,8 +225,9 @@ class NodeChurnSimulationTest {
             AllocationResult r = a.ipam.allocate(pod, "eth0", nowMillis);
             if (r instanceof AllocationResult.Allocated got) {
                 String previous = inUse.putIfAbsent(got.address(), a.node + "/" + pod);
-                assertThat(previous).as("address %s handed to %s/%s is still in use by %s", got.address(), a.node,
-                        pod, previous).isNull();
+                assertThat(previous)
+                        .as("address %s handed to %s/%s is still in use by %s", got.address(), a.node, pod, previous)
+                        .isNull();
                 a.pods.add(pod);
                 return;
             }
@@ -256,13 +266,17 @@ class NodeChurnSimulationTest {
         assertThat(winners).as("reclaim lock winners for %s", dead.node).hasSize(1);
         Agent w = winners.getFirst();
         ReclaimResult r = w.ipam.reclaim(PeerId.of(deadPeer));
-        List<String> cidrs = r.taken().stream().flatMap(x -> x.toCidrs().stream()).map(Cidr::toString).toList();
+        List<String> cidrs = r.taken().stream()
+                .flatMap(x -> x.toCidrs().stream())
+                .map(Cidr::toString)
+                .toList();
         w.lock.markReclaimed(deadHex, w.peerHex, cidrs);
         reclaimsDone++;
         reclaimedAddresses += r.taken().stream().mapToLong(IpRange::sizeLong).sum();
 
         // A late agent (or a retry) never reclaims again.
-        assertThat(live.getLast().lock.tryAcquireReclaim(deadHex, live.getLast().peerHex)).isFalse();
+        assertThat(live.getLast().lock.tryAcquireReclaim(deadHex, live.getLast().peerHex))
+                .isFalse();
         gossipUntilQuiet();
         checkInvariants();
         assertThat(w.ipam.ring().orElseThrow().isRemoved(deadPeer)).isTrue();
@@ -315,9 +329,12 @@ class NodeChurnSimulationTest {
         for (var e : ring.sizeByOwner().entrySet()) {
             if (e.getValue() == 0) continue;
             Agent owner = agents.get(e.getKey());
-            assertThat(owner).as("owner %s of %d addresses is a known peer", PeerId.of(e.getKey()), e.getValue())
+            assertThat(owner)
+                    .as("owner %s of %d addresses is a known peer", PeerId.of(e.getKey()), e.getValue())
                     .isNotNull();
-            assertThat(owner.alive).as("space leaked to dead node %s", owner.node).isTrue();
+            assertThat(owner.alive)
+                    .as("space leaked to dead node %s", owner.node)
+                    .isTrue();
             total = total.add(BigInteger.valueOf(e.getValue()));
         }
         assertThat(total).isEqualTo(BigInteger.ONE.shiftLeft(32 - RANGE.prefixLength()));
@@ -325,7 +342,9 @@ class NodeChurnSimulationTest {
         for (Agent a : live) {
             for (String pod : a.pods) {
                 IpAddress addr = a.ipam.lookup(pod, "eth0").orElseThrow();
-                assertThat(ring.ownerOf(addr)).as("owner of %s (%s/%s)", addr, a.node, pod).hasValue(a.peer);
+                assertThat(ring.ownerOf(addr))
+                        .as("owner of %s (%s/%s)", addr, a.node, pod)
+                        .hasValue(a.peer);
                 assertThat(inUse).containsEntry(addr, a.node + "/" + pod);
             }
         }

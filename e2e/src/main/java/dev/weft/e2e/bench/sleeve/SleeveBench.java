@@ -15,7 +15,6 @@ import dev.weft.ipam.addr.IpAddress;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -66,12 +65,21 @@ public final class SleeveBench {
         List<String> scenarios = new ArrayList<>();
         for (int i = 1; i < args.length; i++) scenarios.add(args[i]);
         if (scenarios.isEmpty()) {
-            scenarios = List.of("kernel-vxlan", "naive-c-forwarder", "sleeve-plain-1q", "sleeve-plain-2q", "sleeve-encrypted-1q",
-                    "sleeve-encrypted-2q", "sleeve-to-kernel", "wireguard-go");
+            scenarios = List.of(
+                    "kernel-vxlan",
+                    "naive-c-forwarder",
+                    "sleeve-plain-1q",
+                    "sleeve-plain-2q",
+                    "sleeve-encrypted-1q",
+                    "sleeve-encrypted-2q",
+                    "sleeve-to-kernel",
+                    "wireguard-go");
         }
         if (scenarios.contains("wireguard-go") && !hasWireguardGo()) {
-            System.out.println("wireguard-go scenario skipped: install it with apt-get install wireguard-go wireguard-tools");
-            scenarios = scenarios.stream().filter(x -> !x.equals("wireguard-go")).toList();
+            System.out.println(
+                    "wireguard-go scenario skipped: install it with apt-get install wireguard-go wireguard-tools");
+            scenarios =
+                    scenarios.stream().filter(x -> !x.equals("wireguard-go")).toList();
         }
         Map<String, double[]> results = new LinkedHashMap<>();
         for (String s : scenarios) {
@@ -90,17 +98,24 @@ public final class SleeveBench {
         double[] naive = results.get("naive-c-forwarder");
         double[] wg = results.get("wireguard-go");
         System.out.println();
-        System.out.println("scenario                 1 stream  4 streams  /kernel(1,4)   /naive-C same run(1,4)  /wireguard-go same run(1,4)  /naive-C anchor(1)  /wireguard-go anchor(1)");
+        System.out.println(
+                "scenario                 1 stream  4 streams  /kernel(1,4)   /naive-C same run(1,4)  /wireguard-go same run(1,4)  /naive-C anchor(1)  /wireguard-go anchor(1)");
         for (Map.Entry<String, double[]> e : results.entrySet()) {
             double[] r = e.getValue();
-            System.out.printf("%-22s  %7.2f   %7.2f    %-14s %-23s %-28s %8.2f %18.2f%n", e.getKey(), r[0], r[1],
+            System.out.printf(
+                    "%-22s  %7.2f   %7.2f    %-14s %-23s %-28s %8.2f %18.2f%n",
+                    e.getKey(),
+                    r[0],
+                    r[1],
                     base == null ? "n/a" : String.format("%.2f %.2f", r[0] / base[0], r[1] / base[1]),
                     naive == null ? "n/a" : String.format("%.2f %.2f", r[0] / naive[0], r[1] / naive[1]),
                     wg == null ? "n/a" : String.format("%.2f %.2f", r[0] / wg[0], r[1] / wg[1]),
-                    r[0] / NAIVE_C_GBPS, r[0] / WIREGUARD_GO_GBPS);
+                    r[0] / NAIVE_C_GBPS,
+                    r[0] / WIREGUARD_GO_GBPS);
         }
-        System.out.println("(anchors measured on this machine kind: naive C forwarder 1.3 Gbit/s, wireguard-go 0.63 Gbit/s,"
-                + " kernel VXLAN 13.1 Gbit/s)");
+        System.out.println(
+                "(anchors measured on this machine kind: naive C forwarder 1.3 Gbit/s, wireguard-go 0.63 Gbit/s,"
+                        + " kernel VXLAN 13.1 Gbit/s)");
     }
 
     static boolean hasWireguardGo() {
@@ -119,7 +134,8 @@ public final class SleeveBench {
             p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0)
+                throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
             return out;
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -138,7 +154,8 @@ public final class SleeveBench {
                 p.destroyForcibly();
                 throw new IllegalStateException(String.join(" ", cmd) + " timed out");
             }
-            if (p.exitValue() != 0) throw new IllegalStateException(String.join(" ", cmd) + " exited " + p.exitValue() + ": " + out);
+            if (p.exitValue() != 0)
+                throw new IllegalStateException(String.join(" ", cmd) + " exited " + p.exitValue() + ": " + out);
             return out;
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -205,7 +222,9 @@ public final class SleeveBench {
                 case "sleeve-encrypted-1q" -> sleeves(true, 1);
                 case "sleeve-encrypted-2q" -> sleeves(true, 2);
                 case "wireguard-go" -> {
-                    String[] priv = {null, run("wg", "genkey").trim(), run("wg", "genkey").trim()};
+                    String[] priv = {
+                        null, run("wg", "genkey").trim(), run("wg", "genkey").trim()
+                    };
                     String[] pub = {null, runWithInput(priv[1], "wg", "pubkey"), runWithInput(priv[2], "wg", "pubkey")};
                     wireguard(1, 2, priv[1], pub[2]);
                     wireguard(2, 1, priv[2], pub[1]);
@@ -225,11 +244,14 @@ public final class SleeveBench {
         void naive(int i, int j) {
             Path bin = NaiveForwarder.binary();
             try {
-                Process p = new ProcessBuilder("ip", "netns", "exec", ns[i], bin.toString(), "naive0", "8285", "192.0.2." + j, "8285")
-                        .redirectErrorStream(true).start();
+                Process p = new ProcessBuilder(
+                                "ip", "netns", "exec", ns[i], bin.toString(), "naive0", "8285", "192.0.2." + j, "8285")
+                        .redirectErrorStream(true)
+                        .start();
                 processes.add(p);
                 String ready = new String(p.getInputStream().readNBytes(6), StandardCharsets.US_ASCII);
-                if (!ready.startsWith("ready")) throw new IllegalStateException("naive forwarder did not start: " + ready);
+                if (!ready.startsWith("ready"))
+                    throw new IllegalStateException("naive forwarder did not start: " + ready);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -243,7 +265,9 @@ public final class SleeveBench {
             String dev = "wgbench" + i;
             try {
                 Process p = new ProcessBuilder("ip", "netns", "exec", ns[i], "wireguard-go", "-f", dev)
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
                 processes.add(p);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
@@ -256,8 +280,24 @@ public final class SleeveBench {
             Path key = Path.of("/tmp", prefix + "-wg" + i + ".key");
             try {
                 java.nio.file.Files.writeString(key, privateKey + "\n");
-                run("ip", "netns", "exec", ns[i], "wg", "set", dev, "listen-port", "51820", "private-key", key.toString(),
-                        "peer", peerPublicKey, "allowed-ips", "198.18." + j + ".0/24", "endpoint", "192.0.2." + j + ":51820");
+                run(
+                        "ip",
+                        "netns",
+                        "exec",
+                        ns[i],
+                        "wg",
+                        "set",
+                        dev,
+                        "listen-port",
+                        "51820",
+                        "private-key",
+                        key.toString(),
+                        "peer",
+                        peerPublicKey,
+                        "allowed-ips",
+                        "198.18." + j + ".0/24",
+                        "endpoint",
+                        "192.0.2." + j + ":51820");
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             } finally {
@@ -284,42 +324,109 @@ public final class SleeveBench {
         }
 
         SleevePeer peer(int i, byte[] key) {
-            return new SleevePeer(0x1000L + i, IpAddress.parse("192.0.2." + i), vtep(i), mac(i),
-                    List.of(Cidr.parse("198.18." + i + ".0/24")), key);
+            return new SleevePeer(
+                    0x1000L + i,
+                    IpAddress.parse("192.0.2." + i),
+                    vtep(i),
+                    mac(i),
+                    List.of(Cidr.parse("198.18." + i + ".0/24")),
+                    key);
         }
 
         SleeveBackend sleeve(int i, SleeveCrypto crypto, int queues) {
-            SleeveConfig cfg = SleeveConfig.plain(0x1000L + i, vtep(i), mac(i), VNI).withCrypto(crypto).withQueues(queues);
-            SleeveBackend b = nl[i].call(() -> SleeveBackend.start(cfg, group, PLATFORM, InstantSource.system(), new SecureRandom()));
+            SleeveConfig cfg = SleeveConfig.plain(0x1000L + i, vtep(i), mac(i), VNI)
+                    .withCrypto(crypto)
+                    .withQueues(queues);
+            SleeveBackend b = nl[i].call(
+                    () -> SleeveBackend.start(cfg, group, PLATFORM, InstantSource.system(), new SecureRandom()));
             sleeves.add(b);
             return b;
         }
 
         void connect(SleeveBackend b, int node, SleevePeer p) {
             b.upsertPeer(p);
-            for (Route r : SleeveRoutes.forPeer(p, b.ifindex())) nl[node].netlink().addRoute(r, true);
+            for (Route r : SleeveRoutes.forPeer(p, b.ifindex()))
+                nl[node].netlink().addRoute(r, true);
         }
 
         void kernel(int i, int j) {
             String n = ns[i];
-            run("ip", "-n", n, "link", "add", "weft.vxlan", "address", mac(i).toString(), "type", "vxlan", "id",
-                    String.valueOf(VNI), "dstport", "4789", "local", "192.0.2." + i, "dev", "ul", "nolearning");
+            run(
+                    "ip",
+                    "-n",
+                    n,
+                    "link",
+                    "add",
+                    "weft.vxlan",
+                    "address",
+                    mac(i).toString(),
+                    "type",
+                    "vxlan",
+                    "id",
+                    String.valueOf(VNI),
+                    "dstport",
+                    "4789",
+                    "local",
+                    "192.0.2." + i,
+                    "dev",
+                    "ul",
+                    "nolearning");
             run("ip", "-n", n, "link", "set", "weft.vxlan", "mtu", "1450", "up");
             run("ip", "-n", n, "addr", "add", vtep(i) + "/32", "dev", "weft.vxlan");
-            run("ip", "-n", n, "neigh", "add", vtep(j).toString(), "lladdr", mac(j).toString(), "dev", "weft.vxlan", "nud", "permanent");
+            run(
+                    "ip",
+                    "-n",
+                    n,
+                    "neigh",
+                    "add",
+                    vtep(j).toString(),
+                    "lladdr",
+                    mac(j).toString(),
+                    "dev",
+                    "weft.vxlan",
+                    "nud",
+                    "permanent");
             run("bridge", "-n", n, "fdb", "append", mac(j).toString(), "dev", "weft.vxlan", "dst", "192.0.2." + j);
-            run("ip", "-n", n, "route", "add", "198.18." + j + ".0/24", "via", vtep(j).toString(), "dev", "weft.vxlan", "onlink");
+            run(
+                    "ip",
+                    "-n",
+                    n,
+                    "route",
+                    "add",
+                    "198.18." + j + ".0/24",
+                    "via",
+                    vtep(j).toString(),
+                    "dev",
+                    "weft.vxlan",
+                    "onlink");
         }
 
         double iperf(int seconds, int streams) throws IOException {
             Process server = new ProcessBuilder("ip", "netns", "exec", ns[2], "iperf3", "-s", "-1", "-B", pod(2))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
                 while (true) {
                     try {
-                        String out = run("ip", "netns", "exec", ns[1], "iperf3", "-J", "-c", pod(2), "-B", pod(1),
-                                "-t", String.valueOf(seconds), "-P", String.valueOf(streams), "--connect-timeout", "2000");
+                        String out = run(
+                                "ip",
+                                "netns",
+                                "exec",
+                                ns[1],
+                                "iperf3",
+                                "-J",
+                                "-c",
+                                pod(2),
+                                "-B",
+                                pod(1),
+                                "-t",
+                                String.valueOf(seconds),
+                                "-P",
+                                String.valueOf(streams),
+                                "--connect-timeout",
+                                "2000");
                         return received(out);
                     } catch (IllegalStateException e) {
                         if (System.nanoTime() > deadline) throw e;
@@ -332,7 +439,9 @@ public final class SleeveBench {
         }
 
         static double received(String json) {
-            Matcher m = Pattern.compile("\"sum_received\"\\s*:\\s*\\{[^}]*?\"bits_per_second\"\\s*:\\s*([0-9.eE+]+)", Pattern.DOTALL)
+            Matcher m = Pattern.compile(
+                            "\"sum_received\"\\s*:\\s*\\{[^}]*?\"bits_per_second\"\\s*:\\s*([0-9.eE+]+)",
+                            Pattern.DOTALL)
                     .matcher(json);
             if (!m.find()) throw new IllegalStateException("no sum_received in iperf3 output: " + json);
             return Double.parseDouble(m.group(1));
@@ -341,11 +450,19 @@ public final class SleeveBench {
         String counters() {
             StringBuilder s = new StringBuilder();
             for (SleeveBackend b : sleeves) {
-                s.append("[").append(b.config().ownPeerId() & 0xf).append(": tx=").append(b.counters().get(SleeveCounter.TX_PACKETS))
-                        .append(" gso=").append(b.counters().get(SleeveCounter.TX_GSO_FRAMES))
-                        .append(" rx=").append(b.counters().get(SleeveCounter.RX_PACKETS))
-                        .append(" drop_bp=").append(b.counters().get(SleeveCounter.TX_BACKPRESSURE))
-                        .append(" auth_fail=").append(b.counters().get(SleeveCounter.RX_AUTH_FAILED)).append("]");
+                s.append("[")
+                        .append(b.config().ownPeerId() & 0xf)
+                        .append(": tx=")
+                        .append(b.counters().get(SleeveCounter.TX_PACKETS))
+                        .append(" gso=")
+                        .append(b.counters().get(SleeveCounter.TX_GSO_FRAMES))
+                        .append(" rx=")
+                        .append(b.counters().get(SleeveCounter.RX_PACKETS))
+                        .append(" drop_bp=")
+                        .append(b.counters().get(SleeveCounter.TX_BACKPRESSURE))
+                        .append(" auth_fail=")
+                        .append(b.counters().get(SleeveCounter.RX_AUTH_FAILED))
+                        .append("]");
             }
             return s.toString();
         }
