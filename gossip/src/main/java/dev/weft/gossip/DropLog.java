@@ -59,6 +59,9 @@ final class DropLog {
             case BAD_PEER_ID ->
                 "a member sends ids that are not 16-hex-digit peer ids (an incompatible or broken "
                         + "agent version); check the versions of all agents";
+            case INCARNATION_JUMP ->
+                "a member gossips incarnations far above what we know (a compromised or broken member); "
+                        + "find it by the peer that sends them and rmpeer it, then rotate the secret";
             default -> "malformed or unexpected gossip input";
         };
     }

@@ -78,7 +78,7 @@ public final class SwimEngine {
                     "record of " + newRecord.length + " bytes exceeds maxRecordBytes=" + ctx.cfg.maxRecordBytes());
         }
         self.record = ByteString.copyFrom(newRecord);
-        self.incarnation++;
+        self.incarnation = LocalMember.next(self.incarnation);
         ctx.gossip.enqueue(self.alive());
     }
 
