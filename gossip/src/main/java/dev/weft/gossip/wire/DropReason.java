@@ -38,7 +38,13 @@ public enum DropReason {
      * {@code MembershipRules.MAX_INCARNATION_STEP} allows (or past the first-sight ceiling for a member we do not
      * know): a compromised or broken member trying to make its victim unable to refute.
      */
-    INCARNATION_JUMP("incarnation_jump");
+    INCARNATION_JUMP("incarnation_jump"),
+    /** A stream connection refused at accept: the node already has {@code maxInboundStreams} open. */
+    STREAM_LIMIT("stream_limit"),
+    /** A stream connection refused at accept: its source address already has its share of open streams. */
+    STREAM_SOURCE_LIMIT("stream_source_limit"),
+    /** A stream closed because its exchange (request read, answer, reply written) outlived its deadline. */
+    STREAM_DEADLINE("stream_deadline");
 
     private final String counterName;
 
