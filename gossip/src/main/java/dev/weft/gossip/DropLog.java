@@ -68,6 +68,8 @@ final class DropLog {
             case STREAM_DEADLINE ->
                 "gossip TCP exchanges did not finish within streamTimeout (slow senders, or connections "
                         + "held open on purpose)";
+            case MEMBER_LIMIT ->
+                "new members refused: the member table is full (10,000 live); a member may be inventing ids";
             case OVERSIZED -> "packets or frames larger than the caps (maxUdpPayload, maxStreamFrameBytes)";
             case BAD_MAGIC -> "traffic that is not Weft gossip reaches the gossip port (a scan, or another service)";
             default -> "malformed or unexpected gossip input";

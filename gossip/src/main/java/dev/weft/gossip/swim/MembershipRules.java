@@ -140,6 +140,10 @@ final class MembershipRules {
         }
         Member m = ctx.table.get(id);
         if (m == null) {
+            if (!ctx.table.roomForLive()) {
+                ctx.counters.drop(DropReason.MEMBER_LIMIT);
+                return;
+            }
             m = new Member(id, addr, MemberState.ALIVE, u.getIncarnation(), now);
             m.record = u.getRecord();
             ctx.table.addLive(m);

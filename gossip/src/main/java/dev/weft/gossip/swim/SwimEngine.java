@@ -311,6 +311,11 @@ public final class SwimEngine {
         return ctx.deltas.delivered();
     }
 
+    /** Tombstones forgotten before their TTL because the table held its maximum of them. */
+    public long tombstonesEvicted() {
+        return ctx.table.tombstonesEvicted();
+    }
+
     /** Hash of our live view (for tests and status). */
     public long viewHash() {
         return ctx.table.viewHash();

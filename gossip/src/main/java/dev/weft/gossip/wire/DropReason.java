@@ -44,7 +44,9 @@ public enum DropReason {
     /** A stream connection refused at accept: its source address already has its share of open streams. */
     STREAM_SOURCE_LIMIT("stream_source_limit"),
     /** A stream closed because its exchange (request read, answer, reply written) outlived its deadline. */
-    STREAM_DEADLINE("stream_deadline");
+    STREAM_DEADLINE("stream_deadline"),
+    /** An ALIVE update for a member we do not hold, while we already hold the most live members we keep. */
+    MEMBER_LIMIT("member_limit");
 
     private final String counterName;
 
