@@ -287,7 +287,9 @@ class LoopbackClusterTest {
                 rnd.nextBytes(d);
                 java.nio.ByteBuffer.wrap(d).putInt(i % 2 == 0 ? d.length - 4 : Integer.MAX_VALUE);
                 sock.getOutputStream().write(d);
-                sock.setSoTimeout(3000);
+                // longer than the server's absolute stream deadline (3 s): a frame shorter than the length prefix and
+                // envelope header leaves the server waiting for more bytes until that deadline closes it
+                sock.setSoTimeout(10_000);
                 int first;
                 try {
                     first = sock.getInputStream().read();
