@@ -14,6 +14,7 @@ import dev.weft.ipam.ring.RingDecodeException;
 import dev.weft.ipam.ring.RingGenesis;
 import dev.weft.ipam.ring.RingInvariantException;
 import dev.weft.ipam.ring.RingMismatchException;
+import dev.weft.ipam.ring.TombstoneGate;
 import dev.weft.ipam.store.IpamStore;
 import dev.weft.ipam.store.PersistedState;
 import java.io.IOException;
@@ -266,6 +267,26 @@ public final class IpamNode {
      */
     public RingUpdate applyRemoteDelta(byte[] bytes) throws IOException {
         return exchange.applyRemoteDelta(bytes);
+    }
+
+    /**
+     * {@link #applyRemoteRing(byte[])} where a new tombstone must also pass {@code gate} (Kubernetes: the reclaim
+     * Lease). Every remote ring is checked by {@code RingAuthority}: a tombstone needs the reclaimer's
+     * version-jumped entries, and nothing changes this node's entries except a proven reclaim of it.
+     *
+     * @throws dev.weft.ipam.ring.RingAuthorityException a rule was broken (its {@code reason()} names which)
+     */
+    public RingUpdate applyRemoteRing(byte[] bytes, TombstoneGate gate) throws IOException {
+        return exchange.applyRemoteRing(bytes, gate);
+    }
+
+    /**
+     * {@link #applyRemoteDelta(byte[])} published by {@code from} (its origin as authenticated by gossip): it may
+     * change only entries of {@code from} and of peers {@code from} reclaimed, and carry a new tombstone only as
+     * its reclaimer; new tombstones must pass {@code gate}.
+     */
+    public RingUpdate applyRemoteDelta(PeerId from, byte[] bytes, TombstoneGate gate) throws IOException {
+        return exchange.applyRemoteDelta(from, bytes, gate);
     }
 
     // ================================================================== allocation (CNI)

@@ -1,5 +1,6 @@
 package dev.weft.ipam;
 
+import dev.weft.id.PeerId;
 import dev.weft.ipam.addr.IpRange;
 import dev.weft.ipam.ring.Intervals;
 import dev.weft.ipam.ring.RangeTakeoverRefusedException;
@@ -12,6 +13,7 @@ import dev.weft.ipam.ring.RingDeltaCodec;
 import dev.weft.ipam.ring.RingEntry;
 import dev.weft.ipam.ring.RingInvariantException;
 import dev.weft.ipam.ring.RingMismatchException;
+import dev.weft.ipam.ring.TombstoneGate;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -49,6 +51,10 @@ final class RingExchange {
     }
 
     RingUpdate applyRemoteRing(byte[] bytes) throws IOException {
+        return applyRemoteRing(bytes, TombstoneGate.ADMIT_ALL);
+    }
+
+    RingUpdate applyRemoteRing(byte[] bytes, TombstoneGate gate) throws IOException {
         s.checkUsable();
         Ring remote = decode(() -> RingCodec.decode(bytes));
         if (s.isRemoved()) {
@@ -61,7 +67,8 @@ final class RingExchange {
             // A peer that is being removed gives up its gateway address with its ranges; only pod
             // addresses block the takeover then. Otherwise the gateway (the node's VTEP) is in use too.
             Ring.PeerMergeResult m = s.ring()
-                    .mergeAsPeer(remote, s.self, remote.isRemoved(s.self) ? s.alloc::hasAllocationIn : s.alloc::inUse);
+                    .mergeAsPeerChecked(
+                            remote, s.self, gate, remote.isRemoved(s.self) ? s.alloc::hasAllocationIn : s.alloc::inUse);
             if (!s.synced && knowsOurLatest(remote, s.ring())) {
                 s.synced = true;
             }
@@ -74,7 +81,13 @@ final class RingExchange {
         });
     }
 
+    /** A delta whose publisher is unknown: checked like a full state (tombstone proof, own entries). */
     RingUpdate applyRemoteDelta(byte[] bytes) throws IOException {
+        return applyRemoteDelta(null, bytes, TombstoneGate.ADMIT_ALL);
+    }
+
+    /** A delta published by {@code from} (authenticated by gossip; null if unknown). */
+    RingUpdate applyRemoteDelta(PeerId from, byte[] bytes, TombstoneGate gate) throws IOException {
         s.checkUsable();
         RingDelta delta = decode(() -> RingDeltaCodec.decode(bytes));
         if (s.isRemoved()) {
@@ -92,8 +105,9 @@ final class RingExchange {
         }
         return guarded(() -> {
             boolean removing = delta.tombstones().containsKey(s.self);
+            java.util.function.Predicate<IpRange> inUse = removing ? s.alloc::hasAllocationIn : s.alloc::inUse;
             Ring.PeerMergeResult m =
-                    s.ring().mergeAsPeer(delta, s.self, removing ? s.alloc::hasAllocationIn : s.alloc::inUse);
+                    s.ring().mergeAsPeerChecked(delta, s.self, from == null ? 0 : from.value(), gate, inUse);
             if (!m.changed()) {
                 s.counters.deltasUnchanged++;
                 return new RingUpdate(false, m.selfRemoved(), List.of(), List.of());

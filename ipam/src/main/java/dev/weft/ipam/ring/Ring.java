@@ -327,6 +327,38 @@ public final class Ring {
         return RingMerge.asPeer(this, merge(remote), self, inUse);
     }
 
+    /**
+     * {@link #mergeAsPeer(Ring, long, Predicate)} after the authority checks of {@link RingAuthority}: tombstones
+     * need the reclaimer's version-jumped entries and {@code gate}'s consent, and nothing may change an entry of
+     * {@code self} except a proven reclaim of it. A full state's sender is not checked (anti-entropy relays).
+     *
+     * @throws RingAuthorityException naming the broken rule; nothing is applied
+     */
+    public PeerMergeResult mergeAsPeerChecked(Ring remote, long self, TombstoneGate gate, Predicate<IpRange> inUse) {
+        requireSameRing(remote.config, remote.genesis, remote.describe());
+        RingAuthority.check(this, remote.entries, remote.tombstones, self, 0, false, gate);
+        return mergeAsPeer(remote, self, inUse);
+    }
+
+    /**
+     * {@link #mergeAsPeerChecked(Ring, long, TombstoneGate, Predicate)} for a delta published by {@code sender}
+     * (authenticated by gossip): additionally it may change only entries of {@code sender}, of peers it reclaimed
+     * (a new tombstone only if {@code sender} is the reclaimer), and the successor of such an entry. With
+     * {@code sender} 0 (unknown) it is checked like a full state.
+     */
+    public PeerMergeResult mergeAsPeerChecked(
+            RingDelta remote, long self, long sender, TombstoneGate gate, Predicate<IpRange> inUse) {
+        requireSameRing(remote.config(), remote.genesis(), remote.describe());
+        RingAuthority.check(this, remote.entryArray(), remote.tombstones(), self, sender, sender != 0, gate);
+        return mergeAsPeer(remote, self, inUse);
+    }
+
+    private void requireSameRing(RingConfig otherConfig, RingGenesis otherGenesis, String otherDescription) {
+        if (!config.equals(otherConfig) || !genesis.equals(otherGenesis)) {
+            throw new RingMismatchException(describe(), otherDescription);
+        }
+    }
+
     // ------------------------------------------------------------------ owner operations
 
     /** See {@link RingOperations#claimSeed}. */

@@ -7,7 +7,8 @@ public abstract sealed class RingException extends RuntimeException
                 RingInvariantException,
                 RangeTakeoverRefusedException,
                 RingDecodeException,
-                RingOperationException {
+                RingOperationException,
+                RingAuthorityException {
     protected RingException(String message) {
         super(message);
     }
