@@ -13,6 +13,7 @@ import dev.weft.ipam.ring.RingDeltaCodec;
 import dev.weft.ipam.ring.RingEntry;
 import dev.weft.ipam.ring.RingInvariantException;
 import dev.weft.ipam.ring.RingMismatchException;
+import dev.weft.ipam.ring.Tombstone;
 import dev.weft.ipam.ring.TombstoneGate;
 import java.io.IOException;
 import java.util.List;
@@ -69,6 +70,7 @@ final class RingExchange {
             Ring.PeerMergeResult m = s.ring()
                     .mergeAsPeerChecked(
                             remote, s.self, gate, remote.isRemoved(s.self) ? s.alloc::hasAllocationIn : s.alloc::inUse);
+            refuseRemovalWithPods(m);
             if (!s.synced && knowsOurLatest(remote, s.ring())) {
                 s.synced = true;
             }
@@ -108,6 +110,7 @@ final class RingExchange {
             java.util.function.Predicate<IpRange> inUse = removing ? s.alloc::hasAllocationIn : s.alloc::inUse;
             Ring.PeerMergeResult m =
                     s.ring().mergeAsPeerChecked(delta, s.self, from == null ? 0 : from.value(), gate, inUse);
+            refuseRemovalWithPods(m);
             if (!m.changed()) {
                 s.counters.deltasUnchanged++;
                 return new RingUpdate(false, m.selfRemoved(), List.of(), List.of());
@@ -115,6 +118,17 @@ final class RingExchange {
             s.counters.deltasApplied++;
             return commit(m);
         });
+    }
+
+    /** A node never wipes itself while pods hold addresses here (the merge already refuses losing such ranges). */
+    private void refuseRemovalWithPods(Ring.PeerMergeResult m) {
+        if (m.selfRemoved() && !s.isRemoved() && s.alloc.count() > 0) {
+            Tombstone t = m.ring().tombstoneOf(s.self).orElseThrow();
+            IpRange any = s.owned().isEmpty()
+                    ? s.config.ring().range().toRange()
+                    : s.owned().getFirst();
+            throw new RangeTakeoverRefusedException(any, s.selfId, t.reclaimedBy(), true);
+        }
     }
 
     /** Saves a merged ring, runs the owner follow-ups and records what they changed for publishing. */

@@ -28,22 +28,20 @@ public final class WeftKeys {
 
     public static final String REASON_UP = "WeftIsUp";
 
-    private static final java.util.regex.Pattern PEER_ID_TEXT =
-            java.util.regex.Pattern.compile("[0-9a-z]([-0-9a-z]{0,48}[0-9a-z])?");
-
     /**
-     * Whether {@code s} can be used as a peer id in annotations and object names: 1 to 50 characters,
-     * lower-case letters, digits and inner dashes. Weft writes its 64-bit peer ids as 16 lower-case hex digits.
+     * Whether {@code s} is a peer id as Weft writes it: exactly 16 lower-case hex digits, not all zero
+     * ({@link dev.weft.id.PeerId#isCanonical}). Anything else read from a Node annotation or a Lease is ignored,
+     * so a hand-edited annotation cannot name a peer Weft would never generate.
      */
     public static boolean isValidPeerId(String s) {
-        return s != null && PEER_ID_TEXT.matcher(s).matches();
+        return s != null && dev.weft.id.PeerId.isCanonical(s);
     }
 
     /** Throws a clear error for an unusable peer id. */
     public static String requirePeerId(String what, String s) {
         if (!isValidPeerId(s)) {
-            throw new IllegalArgumentException(what + " must be 1-50 lower-case letters, digits or inner dashes"
-                    + " (Weft writes peer ids as 16 hex digits), got '" + s + "'");
+            throw new IllegalArgumentException(
+                    what + " must be a peer id: 16 lower-case hex digits, not all zero, got '" + s + "'");
         }
         return s;
     }

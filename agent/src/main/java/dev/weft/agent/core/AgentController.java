@@ -43,6 +43,7 @@ public final class AgentController {
     private final IpamNode ipam;
     private final Effects fx;
     private final PeerTable peers = new PeerTable();
+    private final NodeAdmission admission;
     private final Durability durability;
     private final RingRole ring;
     private final PodRequests pods;
@@ -72,6 +73,7 @@ public final class AgentController {
         this.startedMs = nowMs;
         this.nowMs = nowMs;
         this.durability = new Durability(store);
+        this.admission = new NodeAdmission(settings.kubernetes(), settings.podCidrMode());
         this.ring = new RingRole(ipam, settings, durability, peers, fx, nowMs);
         this.pods = new PodRequests(ipam, durability, ring, this::podsChanged);
         this.records = new NodeRecordBuilder(self, settings);
@@ -83,6 +85,10 @@ public final class AgentController {
     // ---- gossip ------------------------------------------------------------------------------------------
 
     public void onMember(MemberView m) {
+        if (admission.check(m, nowMs) != NodeAdmission.Verdict.ADMIT) {
+            afterEvent();
+            return;
+        }
         boolean known = peers.get(m.id()).isPresent();
         MemberState before = peers.get(m.id()).map(p -> p.member().state()).orElse(null);
         long incBefore = peers.get(m.id())
@@ -102,6 +108,12 @@ public final class AgentController {
         afterEvent();
     }
 
+    /** Kubernetes: the Nodes that carry a peer id, by that id (every Node, after each change). */
+    public void onNodes(Map<PeerId, NodeFacts> byPeer) {
+        for (MemberView m : admission.onNodes(byPeer)) onMember(m);
+        afterEvent();
+    }
+
     public void onRingState(PeerId from, byte[] state) {
         if (ring.onState(from, state)) viewDirty = true;
         afterEvent();
@@ -109,6 +121,21 @@ public final class AgentController {
 
     public void onRingDelta(PeerId from, byte[] delta) {
         if (ring.onDelta(from, delta)) viewDirty = true;
+        afterEvent();
+    }
+
+    /**
+     * Kubernetes: the tombstones whose reclaim Lease should be read now (each asked once until answered). The
+     * Kubernetes role polls this on the controller's thread, reads the Leases elsewhere and answers with
+     * {@link #onReclaimLease}.
+     */
+    public List<dev.weft.ipam.ring.Tombstone> reclaimLeasesWanted() {
+        return ring.leaseChecksWanted();
+    }
+
+    /** Kubernetes: what the reclaim Lease of {@code t}'s removed peer says about {@code t}. */
+    public void onReclaimLease(dev.weft.ipam.ring.Tombstone t, ReclaimLeaseAnswer answer) {
+        if (ring.onLeaseAnswer(t, answer)) viewDirty = true;
         afterEvent();
     }
 
@@ -331,7 +358,14 @@ public final class AgentController {
                 durability.writes(),
                 durability.failures(),
                 ring.refusedRings(),
-                ring.refused());
+                refusedByReason());
+    }
+
+    /** Ring and IPAM message refusals and (Kubernetes) member admission refusals, by reason. */
+    private Map<String, Long> refusedByReason() {
+        Map<String, Long> all = new java.util.TreeMap<>(ring.refused());
+        admission.refused().forEach((k, v) -> all.merge(k, v, Long::sum));
+        return all;
     }
 
     public IpamNode ipam() {

@@ -9,6 +9,9 @@ import dev.weft.ipam.SpaceMessages;
 import dev.weft.ipam.addr.IpRange;
 import dev.weft.ipam.proto.SpaceGrant;
 import dev.weft.ipam.proto.SpaceRequest;
+import dev.weft.ipam.ring.RangeTakeoverRefusedException;
+import dev.weft.ipam.ring.RingAuthorityException;
+import dev.weft.ipam.ring.Tombstone;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
@@ -48,6 +51,9 @@ final class RingRole {
     private final Map<PeerId, Answered> answered = new HashMap<>();
     private final Map<String, Long> refused = new java.util.TreeMap<>();
     private final Map<String, Long> refusedLoggedAt = new HashMap<>();
+    private final ReclaimLeaseGate leases;
+    private final RemovalRefusal removal = new RemovalRefusal();
+    private long lastNowMs;
 
     RingRole(
             IpamNode ipam,
@@ -62,6 +68,8 @@ final class RingRole {
         this.peers = peers;
         this.fx = fx;
         this.startedMs = startedMs;
+        this.lastNowMs = startedMs;
+        this.leases = new ReclaimLeaseGate(settings.kubernetes(), ipam.self());
     }
 
     /** Serves the ring as it is at start (persisted or freshly seeded) for anti-entropy. */
@@ -83,11 +91,16 @@ final class RingRole {
         if (removed || bytes.length == 0 || settings.podCidrMode()) return false;
         RingUpdate u;
         try {
-            u = delta ? ipam.applyRemoteDelta(bytes) : ipam.applyRemoteRing(bytes);
+            u = delta ? ipam.applyRemoteDelta(from, bytes, leases) : ipam.applyRemoteRing(bytes, leases);
             error = null;
-        } catch (IOException | RuntimeException e) {
-            // typed ring errors: mismatch (another ring), conflict, invariant, refused takeover, decode
+        } catch (RingAuthorityException | RangeTakeoverRefusedException e) {
             refusedRings++;
+            onRefused(from, bytes, delta, e);
+            return false;
+        } catch (IOException | RuntimeException e) {
+            // typed ring errors: mismatch (another ring), conflict, invariant, decode
+            refusedRings++;
+            refused.merge(reasonOf(e), 1L, Long::sum);
             String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
             if (!msg.equals(error)) {
                 log.atError()
@@ -120,6 +133,52 @@ final class RingRole {
         return u.changed();
     }
 
+    private static String reasonOf(Exception e) {
+        return switch (e) {
+            case dev.weft.ipam.ring.RingConflictException c -> "ring_conflict";
+            case dev.weft.ipam.ring.RingMismatchException m -> "ring_mismatch";
+            case dev.weft.ipam.ring.RingDecodeException d -> "ring_invalid";
+            case dev.weft.ipam.ring.RingInvariantException i -> "ring_invalid";
+            default -> "ring_error";
+        };
+    }
+
+    /** Counts a ring update refused by an authority rule or because it would take addresses in use, by reason. */
+    private void onRefused(PeerId from, byte[] bytes, boolean delta, RuntimeException e) {
+        if (e instanceof RingAuthorityException a) {
+            if (a.reason().equals(ReclaimLeaseGate.UNCHECKED)) {
+                a.tombstone().ifPresent(t -> leases.park(t, from, bytes, delta)); // applied once the Lease answers
+                return;
+            }
+            refuse(from, a.reason(), "refused a ring update: " + a.getMessage(), lastNowMs);
+        } else if (e instanceof RangeTakeoverRefusedException t && t.selfRemoved()) {
+            refused.merge(RemovalRefusal.REASON, 1L, Long::sum);
+            removal.refused(ipam.self(), t.newOwner(), from, ipam.allocations().size());
+        } else {
+            refuse(from, "takeover_in_use", "refused a ring update: " + e.getMessage(), lastNowMs);
+        }
+    }
+
+    /** Kubernetes: the tombstones whose reclaim Lease the Kubernetes role should read (drained). */
+    List<Tombstone> leaseChecksWanted() {
+        return leases.takeWanted();
+    }
+
+    /** Kubernetes: the reclaim Lease's answer about {@code t}; an update parked for it is applied when it admits. */
+    boolean onLeaseAnswer(Tombstone t, ReclaimLeaseAnswer a) {
+        var parked = leases.onAnswer(t, a, lastNowMs);
+        if (parked.isEmpty()) {
+            if (a != ReclaimLeaseAnswer.NAMES_RECLAIMER)
+                refuse(
+                        t.reclaimedBy(),
+                        "reclaim_lease_" + a.name().toLowerCase(java.util.Locale.ROOT),
+                        "the reclaim Lease does not confirm the tombstone " + t + " (" + a + ")",
+                        lastNowMs);
+            return false;
+        }
+        return apply(parked.get().from(), parked.get().bytes(), parked.get().delta());
+    }
+
     /** A change made here: spread it as a delta, and serve the new full state, both once it is on disk. */
     void publishLocalChange() {
         var delta = ipam.takeOutgoingDelta();
@@ -135,6 +194,8 @@ final class RingRole {
 
     /** Every tick: seed claim, sync when alone, ask for space when low. Returns true when ownership changed. */
     boolean onTick(long now) {
+        lastNowMs = now;
+        leases.setNow(now);
         if (removed || settings.podCidrMode()) return false;
         boolean changed = claimSeedShareWhenSynced(now);
         if (!ipam.isSynced() && ipam.ring().isPresent() && now - startedMs >= ALONE_AFTER_MS && !peers.anyAlive()) {
@@ -294,9 +355,9 @@ final class RingRole {
         return removed;
     }
 
-    /** The last refused ring update, or null. */
+    /** A refused removal of this node (sticky), else the last refused ring update, or null. */
     String error() {
-        return error;
+        return removal.message() != null ? removal.message() : error;
     }
 
     long refusedRings() {

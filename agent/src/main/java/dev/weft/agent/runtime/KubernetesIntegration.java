@@ -3,13 +3,16 @@ package dev.weft.agent.runtime;
 import dev.weft.agent.Version;
 import dev.weft.agent.config.AgentConfig;
 import dev.weft.agent.core.ControllerSnapshot;
+import dev.weft.agent.core.NodeFacts;
 import dev.weft.agent.core.PeerTable;
+import dev.weft.agent.core.ReclaimLeaseAnswer;
 import dev.weft.agent.core.Reply;
 import dev.weft.agent.state.Identity;
 import dev.weft.gossip.GossipNode;
 import dev.weft.gossip.swim.MemberState;
 import dev.weft.id.PeerId;
 import dev.weft.ipam.IpamNode;
+import dev.weft.ipam.ring.Tombstone;
 import dev.weft.k8s.K8sClients;
 import dev.weft.k8s.K8sConfig;
 import dev.weft.k8s.discovery.NodeDiscovery;
@@ -61,6 +64,8 @@ final class KubernetesIntegration implements AutoCloseable {
     private final Map<String, Long> reclaimAttempts = new HashMap<>();
     private final Set<String> joined = new HashSet<>();
     private NodeDiscovery discovery;
+    private final Map<String, NodePeer> nodes = new HashMap<>(); // this role's thread
+    private boolean nodesListed;
     private Boolean announcedReady;
 
     KubernetesIntegration(AgentConfig config, Identity identity, ExecutorService workers) {
@@ -127,6 +132,7 @@ final class KubernetesIntegration implements AutoCloseable {
             public void onNodeEvent(NodeEvent e) {
                 timer.execute(() -> {
                     candidates.onNodeEvent(e);
+                    nodesChanged(e);
                     NodePeer n = switch (e) {
                         case NodeEvent.Added a -> a.node();
                         case NodeEvent.Updated u -> u.node();
@@ -146,7 +152,13 @@ final class KubernetesIntegration implements AutoCloseable {
             if (err != null)
                 log.atError()
                         .log("cannot list Nodes: " + err.getMessage() + "; check the RBAC of the weft ServiceAccount");
-            else log.atInfo().log("following Node objects for peer discovery");
+            else {
+                log.atInfo().log("following Node objects for peer discovery");
+                timer.execute(() -> {
+                    nodesListed = true;
+                    publishNodes();
+                });
+            }
         });
         timer.scheduleWithFixedDelay(
                 () -> {
@@ -173,11 +185,56 @@ final class KubernetesIntegration implements AutoCloseable {
             if (p.member().state() == MemberState.DEAD) candidates.onPeerDead(p.id().toString());
             else if (p.member().state() == MemberState.ALIVE) candidates.onPeerAlive(p.id().toString());
         }
+        if (loop != null)
+            loop.post("reclaim lease checks", c -> {
+                List<Tombstone> wanted = c.reclaimLeasesWanted();
+                if (!wanted.isEmpty()) workers.execute(() -> checkReclaimLeases(wanted));
+            });
         for (ReclaimCandidates.Candidate c : candidates.due()) {
             Long last = reclaimAttempts.get(c.peerId());
             if (last != null && nowMs - last < RECLAIM_RETRY_MS) continue;
             reclaimAttempts.put(c.peerId(), nowMs);
             workers.execute(() -> reclaim(c));
+        }
+    }
+
+    /** On this role's thread: keeps the Nodes by name and, once listed, hands the controller those with a peer id. */
+    private void nodesChanged(NodeEvent e) {
+        switch (e) {
+            case NodeEvent.Added a -> nodes.put(a.node().nodeName(), a.node());
+            case NodeEvent.Updated u -> nodes.put(u.node().nodeName(), u.node());
+            case NodeEvent.Deleted d -> nodes.remove(d.node().nodeName());
+        }
+        if (nodesListed) publishNodes();
+    }
+
+    private void publishNodes() {
+        Map<PeerId, NodeFacts> byPeer = new HashMap<>();
+        for (NodePeer n : nodes.values()) {
+            n.peerId()
+                    .flatMap(PeerId::tryParse)
+                    .ifPresent(id -> byPeer.put(id, new NodeFacts(n.nodeName(), n.addresses(), n.podCidrs())));
+        }
+        loop.post("nodes", c -> c.onNodes(byPeer));
+    }
+
+    /** On a worker: reads the reclaim Lease of each tombstone's removed peer and answers the controller. */
+    private void checkReclaimLeases(List<Tombstone> wanted) {
+        for (Tombstone t : wanted) {
+            try {
+                ReclaimLeaseAnswer a = reclaimLock
+                        .read(t.removedPeer().toString())
+                        .map(r -> r.holderPeerId().equals(t.reclaimedBy().toString())
+                                ? ReclaimLeaseAnswer.NAMES_RECLAIMER
+                                : ReclaimLeaseAnswer.NAMES_OTHER)
+                        .orElse(ReclaimLeaseAnswer.MISSING);
+                loop.post("reclaim lease answer", c -> c.onReclaimLease(t, a));
+            } catch (RuntimeException e) {
+                log.atWarn()
+                        .addKeyValue("peer", t.removedPeer())
+                        .log("could not read the reclaim Lease to check a tombstone (" + t + "): " + e.getMessage()
+                                + "; the ring update stays refused and is checked again when it comes back");
+            }
         }
     }
 
