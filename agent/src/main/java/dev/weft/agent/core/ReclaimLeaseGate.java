@@ -62,7 +62,7 @@ final class ReclaimLeaseGate implements TombstoneGate {
         return refusalFor(t, k.answer());
     }
 
-    private Optional<String> refusalFor(Tombstone t, ReclaimLeaseAnswer a) {
+    Optional<String> refusalFor(Tombstone t, ReclaimLeaseAnswer a) {
         return switch (a) {
             case NAMES_RECLAIMER -> Optional.empty();
             case NAMES_OTHER -> Optional.of(OTHER_HOLDER);

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,16 +168,17 @@ final class RingRole {
     /** Kubernetes: the reclaim Lease's answer about {@code t}; an update parked for it is applied when it admits. */
     boolean onLeaseAnswer(Tombstone t, ReclaimLeaseAnswer a) {
         var parked = leases.onAnswer(t, a, lastNowMs);
-        if (parked.isEmpty()) {
-            if (a != ReclaimLeaseAnswer.NAMES_RECLAIMER)
-                refuse(
-                        t.reclaimedBy(),
-                        "reclaim_lease_" + a.name().toLowerCase(java.util.Locale.ROOT),
-                        "the reclaim Lease does not confirm the tombstone " + t + " (" + a + ")",
-                        lastNowMs);
-            return false;
+        Optional<String> no = leases.refusalFor(t, a);
+        if (no.isPresent()) {
+            refuse(
+                    t.reclaimedBy(),
+                    no.get(),
+                    "refused a ring update with the tombstone " + t + ": the reclaim Lease "
+                            + (a == ReclaimLeaseAnswer.MISSING ? "does not exist" : "names another reclaimer"),
+                    lastNowMs);
         }
-        return apply(parked.get().from(), parked.get().bytes(), parked.get().delta());
+        return parked.isPresent()
+                && apply(parked.get().from(), parked.get().bytes(), parked.get().delta());
     }
 
     /** A change made here: spread it as a delta, and serve the new full state, both once it is on disk. */

@@ -30,9 +30,11 @@ import org.slf4j.LoggerFactory;
  * The agent's own Node: announce the peer id and version as annotations, report the network as up or down
  * through the {@code NetworkUnavailable} condition, and read {@code spec.podCIDR(s)} for the podCIDR mode.
  *
- * <p>API calls: {@code get nodes}, {@code patch nodes} (JSON merge patch of two annotations) and
- * {@code patch nodes/status} (a JSON patch that replaces or appends only the {@code NetworkUnavailable}
- * condition, guarded by a {@code test} op, so the kubelet's conditions are untouched). Blocking; call from a thread that may block.
+ * <p>API calls: {@code get nodes} and {@code patch nodes/status} only: a JSON merge patch of two annotations
+ * (the status subresource keeps metadata changes; it resets only {@code spec}, see k8s/README.md), and a JSON
+ * patch that replaces or appends only the {@code NetworkUnavailable} condition, guarded by a {@code test} op, so
+ * the kubelet's conditions are untouched. No {@code patch nodes}: the agent cannot change any Node's spec (taints,
+ * podCIDR, unschedulable). Blocking; call from a thread that may block.
  */
 public final class OwnNode {
     private static final Logger log = LoggerFactory.getLogger(OwnNode.class);
@@ -100,7 +102,8 @@ public final class OwnNode {
         want.put(WeftKeys.VERSION, version);
         String patch = Serialization.asJson(Map.of("metadata", Map.of("annotations", want)));
         try {
-            client.nodes().withName(nodeName).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            // through nodes/status: RBAC grants no patch on nodes, so the agent can never touch a Node's spec
+            client.nodes().withName(nodeName).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
         } catch (KubernetesClientException e) {
             throw K8sApiException.of("annotating own node=" + nodeName + " with peer=" + peerId, e);
         }

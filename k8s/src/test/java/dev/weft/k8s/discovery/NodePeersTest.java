@@ -89,6 +89,19 @@ class NodePeersTest {
         n.getMetadata().getAnnotations().put("weft.dev/peer-id", "DROP TABLE");
         assertThat(NodePeers.fromNode(n, AddressPreference.INTERNAL_FIRST).peerId())
                 .isEqualTo(Optional.empty());
+        // only 16 lower-case hex digits, not all zero: what Weft writes (issue 13)
+        for (String bad : java.util.List.of(
+                "peer-a",
+                "00ff00ff00ff00f",
+                "00ff00ff00ff00ff0",
+                "00FF00FF00FF00FF",
+                "0000000000000000",
+                "00ff00ff00ff00fg")) {
+            n.getMetadata().getAnnotations().put("weft.dev/peer-id", bad);
+            assertThat(NodePeers.fromNode(n, AddressPreference.INTERNAL_FIRST).peerId())
+                    .as(bad)
+                    .isEmpty();
+        }
     }
 
     @Test
