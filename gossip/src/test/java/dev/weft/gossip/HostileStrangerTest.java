@@ -11,6 +11,7 @@ import dev.weft.gossip.transport.InMemoryNetwork;
 import dev.weft.gossip.transport.InMemoryTransport;
 import dev.weft.gossip.transport.Transport;
 import dev.weft.gossip.wire.DropReason;
+import dev.weft.gossip.wire.Envelope;
 import dev.weft.gossip.wire.Keyring;
 import dev.weft.gossip.wire.Sealer;
 import dev.weft.gossip.wire.WireCounters;
@@ -261,12 +262,13 @@ class HostileStrangerTest {
             byte[] captured = seal(real, now, forgedGossip());
             byte[] body = seal(derivable, now, pick(r, forged));
             byte[] b = Arrays.copyOf(captured, body.length);
-            System.arraycopy(body, 24, b, 24, body.length - 24); // our header, their body and tag
+            int h = Envelope.HEADER_LENGTH;
+            System.arraycopy(body, h, b, h, body.length - h); // our header, their body and tag
             return b;
         }));
         out.add(attack("real traffic with one bit flipped", DropReason.AUTH_FAILED, () -> {
             byte[] b = seal(real, now, alive1());
-            b[24 + r.nextInt(b.length - 24)] ^= 1;
+            b[Envelope.HEADER_LENGTH + r.nextInt(b.length - Envelope.HEADER_LENGTH)] ^= 1;
             return b;
         }));
         Clock sixMinutesAgo = Clock.offset(now, Duration.ofMinutes(-6));
