@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -147,9 +148,11 @@ final class BoundedHttpServer implements AutoCloseable {
             }
             write(s, r.status(), r.contentType(), r.body(), headOnly);
             served.incrementAndGet();
+        } catch (SocketTimeoutException e) {
+            refused.incrementAndGet(Refusal.DEADLINE.ordinal()); // the read ran into the deadline
         } catch (IOException | RuntimeException e) {
             if (System.nanoTime() - deadline >= 0) {
-                refused.incrementAndGet(Refusal.DEADLINE.ordinal()); // closed by the watchdog, or about to be
+                refused.incrementAndGet(Refusal.DEADLINE.ordinal()); // closed by the watchdog
             }
         } finally {
             closeQuietly(s);
@@ -176,9 +179,9 @@ final class BoundedHttpServer implements AutoCloseable {
         byte[] buf = new byte[MAX_HEAD_BYTES];
         int n = 0;
         while (n < buf.length) {
-            long left = (deadline - System.nanoTime()) / 1_000_000;
-            if (left <= 0) throw new SocketException("deadline");
-            s.setSoTimeout((int) Math.min(left, Integer.MAX_VALUE));
+            long left = deadline - System.nanoTime();
+            if (left <= 0) throw new SocketTimeoutException("deadline");
+            s.setSoTimeout((int) Math.min((left + 999_999) / 1_000_000, Integer.MAX_VALUE));
             int r = in.read(buf, n, buf.length - n);
             if (r < 0) throw new SocketException("closed before the request head ended");
             for (int i = Math.max(3, n); i < n + r; i++) {
