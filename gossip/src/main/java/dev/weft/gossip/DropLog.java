@@ -6,41 +6,69 @@ import dev.weft.id.PeerId;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Drops are counted per packet and logged at most once per reason per minute, with the count and what to check. */
+/**
+ * Drops are counted per packet (in {@link WireCounters}, exported by reason) and logged as at most one summary line
+ * a minute, whatever the reasons and however many packets: the line lists each reason seen since the previous line
+ * with its count and what to check. A flood of garbage therefore costs one log line a minute, never one per packet.
+ * Time is passed in ({@link #check(long)}, monotonic nanoseconds), so a test drives it with a simulated clock.
+ */
 final class DropLog {
     private static final Logger log = LoggerFactory.getLogger(GossipNode.class);
-    private static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
+    static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final PeerId self;
     private final WireCounters counters;
-    private final Map<DropReason, Long> droppedLogged = new EnumMap<>(DropReason.class);
-    private final Map<DropReason, Long> loggedAt = new EnumMap<>(DropReason.class);
+    private final Consumer<String> sink;
+    private final Map<DropReason, Long> logged = new EnumMap<>(DropReason.class);
+    private long loggedAt;
+    private boolean everLogged;
 
     DropLog(PeerId self, WireCounters counters) {
-        this.self = self;
-        this.counters = counters;
+        this(self, counters, log::warn);
     }
 
+    /** With {@code sink} receiving each summary line (tests). */
+    DropLog(PeerId self, WireCounters counters, Consumer<String> sink) {
+        this.self = self;
+        this.counters = counters;
+        this.sink = sink;
+    }
+
+    /** Logs one summary of the drops since the last line, unless nothing was dropped or the last line is recent. */
     void check(long now) {
+        if (everLogged && now - loggedAt < INTERVAL_NANOS) {
+            return;
+        }
         WireCounters.Snapshot s = counters.snapshot();
+        StringBuilder line = new StringBuilder();
+        long total = 0;
         for (DropReason r : DropReason.values()) {
             long c = s.dropped(r);
-            long before = droppedLogged.getOrDefault(r, 0L);
-            Long at = loggedAt.get(r);
-            if (c > before && (at == null || now - at >= INTERVAL_NANOS)) {
-                droppedLogged.put(r, c);
-                loggedAt.put(r, now);
-                log.warn(
-                        "gossip dropped {} packet(s) reason={} peer={}: {}",
-                        c - before,
-                        r.counterName(),
-                        self,
-                        hint(r));
+            long before = logged.getOrDefault(r, 0L);
+            if (c > before) {
+                total += c - before;
+                line.append("; reason=")
+                        .append(r.counterName())
+                        .append(" count=")
+                        .append(c - before)
+                        .append(": ")
+                        .append(hint(r));
+                logged.put(r, c);
             }
         }
+        if (total == 0) {
+            return;
+        }
+        sink.accept("gossip dropped " + total + " packet(s) peer=" + self
+                + (everLogged ? " in the last " + TimeUnit.NANOSECONDS.toSeconds(now - loggedAt) + " s" : "")
+                + line
+                + " (counted in weft_gossip_dropped_packets_total; logged at most once a minute)");
+        loggedAt = now;
+        everLogged = true;
     }
 
     static String hint(DropReason r) {

@@ -7,7 +7,9 @@ import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.datapath.sleeve.PathHealth;
 import dev.weft.datapath.sleeve.SleeveBackend;
 import dev.weft.datapath.sleeve.SleeveConfig;
+import dev.weft.datapath.sleeve.SleeveCounters;
 import dev.weft.datapath.sleeve.SleeveCrypto;
+import dev.weft.datapath.sleeve.SleeveDropLog;
 import dev.weft.datapath.sleeve.SleeveKeys;
 import dev.weft.datapath.sleeve.SleevePeer;
 import dev.weft.datapath.sleeve.VxlanProbe;
@@ -53,7 +55,8 @@ final class SleeveIntegration implements AutoCloseable {
     private final boolean tunAvailable;
     private final PathHealth health;
     private final Set<Long> tracked = new HashSet<>();
-    private SleeveBackend backend;
+    private volatile SleeveBackend backend;
+    private SleeveDropLog dropLog;
     private VxlanProbe probe;
     private String lastError;
     private long seq;
@@ -120,6 +123,12 @@ final class SleeveIntegration implements AutoCloseable {
         return backend != null;
     }
 
+    /** The sleeve's data-plane counters (drops by reason included) once it runs; read from any thread. */
+    Optional<SleeveCounters> counters() {
+        SleeveBackend b = backend;
+        return b == null ? Optional.empty() : Optional.of(b.counters());
+    }
+
     String deviceName() {
         return backend == null ? null : backend.deviceName();
     }
@@ -141,6 +150,8 @@ final class SleeveIntegration implements AutoCloseable {
                         .withUnderlayMtu(underlayMtu);
                 if (crypto != null) sc = sc.withCrypto(crypto);
                 backend = SleeveBackend.start(sc, group, threads, InstantSource.system(), new SecureRandom());
+                dropLog = new SleeveDropLog(
+                        backend.counters(), line -> log.atWarn().log(line));
                 lastError = null;
                 onChange.run();
             } catch (RuntimeException e) {
@@ -153,6 +164,7 @@ final class SleeveIntegration implements AutoCloseable {
                 return;
             }
         }
+        dropLog.check(nowNanos); // at most one line a minute, never one per packet
         List<SleevePeer> sp = new ArrayList<>();
         Set<Long> now = new HashSet<>();
         for (SleeveTarget p : peers) {
