@@ -140,6 +140,23 @@ class SecretRotationTest {
                         .isTrue();
                 assertThat(c.agent(n).log()).doesNotContain("changed but is refused");
             }
+
+            // control: the files really drive both gossip and the sleeve. n3 goes back to the old key alone: its pod
+            // is cut off from the others (only the sleeve carries pod traffic) and its gossip is refused for its key.
+            write(keyFile(lab, lab.node(3)), oldKey + "\n");
+            await("n3 re-reads its secret file (control)")
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> reloads(c.agent(lab.node(3))) >= 4);
+            await("n1's pod no longer reaches n3's pod")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() ->
+                            pods.get(0).pod().ping(pods.get(2).address(), 3).received() == 0);
+            assertThat(pods.get(0).pod().ping(pods.get(1).address(), 5).received())
+                    .as("n1's pod still reaches n2's pod")
+                    .isEqualTo(5);
+            await("n1 refuses n3's gossip for its key")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> keyDrops(c, lab).get("unknown_key") > keyDropsAfter.get("unknown_key"));
             noKernelVxlan.forEach(Fault::remove);
         }
     }
