@@ -51,12 +51,21 @@ public final class SecretFile {
 
     /** Reads and validates the file; every key must be valid (a bad second line would break rotation silently). */
     public static Keys read(Path file) throws InvalidSecretException {
-        List<String> lines;
+        byte[] content;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            content = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new InvalidSecretException("cannot read the secret file " + file + ": " + e.getMessage());
         }
+        return parse(file, content);
+    }
+
+    /**
+     * Validates the content of the secret file {@code file} (named in messages; its mode is checked for the warning).
+     * The agent's re-read of a changed file uses this on the bytes it compared, so what it checks is what it applies.
+     */
+    public static Keys parse(Path file, byte[] content) throws InvalidSecretException {
+        List<String> lines = new String(content, StandardCharsets.UTF_8).lines().toList();
         List<byte[]> keys = new ArrayList<>();
         int n = 0;
         for (String raw : lines) {

@@ -258,6 +258,20 @@ public final class AgentRuntime implements AutoCloseable {
                 .addKeyValue("encrypted", !gc.secrets().isEmpty())
                 .log("gossip started");
 
+        if (config.secretFile() != null && !clusterKeys.isEmpty()) {
+            // a changed secret file is applied without a restart: gossip at once, the sleeve on its own thread
+            SecretWatch watch = new SecretWatch(
+                    config.secretFile(),
+                    config.clusterName(),
+                    clusterKeys,
+                    SecretWatch.INTERVAL,
+                    monotonicMillis(),
+                    keys -> {
+                        gossip.setSecrets(keys);
+                        core.onKernelThread(() -> sleeve.setSecrets(keys));
+                    });
+            closers.add(0, SecretWatch.start(watch, AgentRuntime::monotonicMillis));
+        }
         if (kubernetes != null) kubernetes.start(core.loop(), gossip);
         startNetlinkWatch(core.datapath().reconciler());
         OperatorEndpoints.start(config, underlay, core, gossip, kubernetes, host, workers, closers);

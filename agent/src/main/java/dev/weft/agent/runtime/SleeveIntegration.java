@@ -5,6 +5,7 @@ import dev.weft.agent.core.SleeveTarget;
 import dev.weft.datapath.DatapathMode;
 import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.datapath.sleeve.PathHealth;
+import dev.weft.datapath.sleeve.ProbeAuth;
 import dev.weft.datapath.sleeve.SleeveBackend;
 import dev.weft.datapath.sleeve.SleeveConfig;
 import dev.weft.datapath.sleeve.SleeveCounters;
@@ -51,7 +52,7 @@ final class SleeveIntegration implements AutoCloseable {
     private final Runnable onChange;
     private final byte[] privateKey;
     private final byte[] publicKey;
-    private final SleeveCrypto crypto;
+    private SleeveCrypto crypto;
     private final boolean tunAvailable;
     private final PathHealth health;
     private final Set<Long> tracked = new HashSet<>();
@@ -200,7 +201,8 @@ final class SleeveIntegration implements AutoCloseable {
                         config.vxlanDevice(),
                         VxlanProbe.DEFAULT_PORT,
                         group,
-                        (peer, s) -> onWorker.execute(() -> health.onProbeAck(peer, s, System.nanoTime())));
+                        (peer, s) -> onWorker.execute(() -> health.onProbeAck(peer, s, System.nanoTime())),
+                        probeAuth());
                 probeDeviceIndex = vxlanIndex;
             } catch (RuntimeException e) {
                 return; // the VXLAN device or its address is not there yet: next tick
@@ -213,6 +215,22 @@ final class SleeveIntegration implements AutoCloseable {
             probe.send(p.vtepAddress(), s);
         }
         health.onTick(nowNanos);
+    }
+
+    /** Probes are authenticated under the same keys as the sleeve (none when encryption is disabled). */
+    private ProbeAuth probeAuth() {
+        return crypto == null ? ProbeAuth.none() : ProbeAuth.of(crypto.psks());
+    }
+
+    /**
+     * The cluster secret file changed (on the worker's thread): the sleeve and the probes send with the first key and
+     * accept every one. A node started without a secret stays without one (that needs a restart).
+     */
+    void setSecrets(List<byte[]> clusterSecrets) {
+        if (crypto == null || clusterSecrets.isEmpty()) return;
+        crypto = SleeveCrypto.of(privateKey, clusterSecrets);
+        if (backend != null) backend.setPsks(crypto.psks());
+        if (probe != null) probe.setAuth(probeAuth());
     }
 
     /**

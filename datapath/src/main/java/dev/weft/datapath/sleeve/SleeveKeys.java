@@ -28,6 +28,12 @@ import org.bouncycastle.math.ec.rfc7748.X25519;
  * so a packet key needs both a static private key of the pair and the cluster secret, differs per
  * direction, and is fresh for every session (the sender starts a new session on every start and
  * every rekey; the session id travels in each packet header).
+ *
+ * <p>Why a counter nonce cannot repeat under one key, across restarts too: within a run, session
+ * start times strictly increase per sender, so no two sessions share a key; and the agent draws a
+ * new static X25519 key pair at every start (it is never stored), so a restarted sender's {@code dh}
+ * (hence every key) is new even if its clock went back. The key id has its own label
+ * ({@code weft-sleeve-key-id-v1}), unrelated to the key's own derivation.
  */
 public final class SleeveKeys {
     private SleeveKeys() {}

@@ -23,25 +23,18 @@ import org.slf4j.LoggerFactory;
  * reconciler must therefore keep for sleeve peers too). Every node answers requests; answers are
  * reported to the {@link Listener} (on the socket's event loop) to be fed into {@link PathHealth}.
  *
- * <pre>
- * probe datagram (20 bytes, big-endian)
- *   0  2  magic 0x5750 ("WP")
- *   2  1  type: 1 request, 2 answer
- *   3  1  version 1
- *   4  8  sender peer id
- *  12  8  sequence number (echoed in the answer)
- * </pre>
- *
- * Probes are not authenticated: a forged answer can at worst keep a broken kernel path selected
- * (the encryption policy does not depend on probes). Malformed datagrams are counted and dropped.
+ * <p>The datagram format (version 2, 48 bytes) and its authentication are {@link ProbeAuth}'s: with a cluster secret,
+ * requests and answers carry a tag under it, and a node answers only tagged requests and reports only tagged answers
+ * that echo this socket's session, so a forged or replayed probe changes no peer's path. Everything dropped is
+ * counted by reason ({@link #dropped}), never logged per packet.
  */
 public final class VxlanProbe implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VxlanProbe.class);
     public static final int DEFAULT_PORT = 6773;
-    static final int MAGIC = 0x5750;
-    static final int REQUEST = 1;
-    static final int ANSWER = 2;
-    static final int LENGTH = 20;
+    static final int MAGIC = ProbeAuth.MAGIC;
+    static final int REQUEST = ProbeAuth.REQUEST;
+    static final int ANSWER = ProbeAuth.ANSWER;
+    static final int LENGTH = ProbeAuth.LENGTH;
 
     /** Receives answers: the peer id in the answer and the echoed sequence number. */
     @FunctionalInterface
@@ -52,14 +45,26 @@ public final class VxlanProbe implements AutoCloseable {
     private final long ownPeerId;
     private final int port;
     private final Channel channel;
-    private final LongAdder malformed = new LongAdder();
+    private final Handler handler;
     private final LongAdder answered = new LongAdder();
     private final LongAdder sendErrors = new LongAdder();
 
-    private VxlanProbe(long ownPeerId, int port, Channel channel) {
+    private VxlanProbe(long ownPeerId, int port, Channel channel, Handler handler) {
         this.ownPeerId = ownPeerId;
         this.port = port;
         this.channel = channel;
+        this.handler = handler;
+    }
+
+    /** Without a cluster secret: probes carry no tag (see {@link ProbeAuth#none}). */
+    public static VxlanProbe start(
+            long ownPeerId,
+            IpAddress vtepAddress,
+            String vxlanDevice,
+            int port,
+            EventLoopGroup group,
+            Listener listener) {
+        return start(ownPeerId, vtepAddress, vxlanDevice, port, group, listener, ProbeAuth.none());
     }
 
     /**
@@ -72,8 +77,9 @@ public final class VxlanProbe implements AutoCloseable {
             String vxlanDevice,
             int port,
             EventLoopGroup group,
-            Listener listener) {
-        Handler h = new Handler(ownPeerId, listener);
+            Listener listener,
+            ProbeAuth auth) {
+        Handler h = new Handler(ownPeerId, listener, auth, new java.security.SecureRandom().nextLong());
         Bootstrap b = new Bootstrap()
                 .group(group)
                 .channelFactory((io.netty.channel.ChannelFactory<EpollDatagramChannel>) () -> {
@@ -91,9 +97,14 @@ public final class VxlanProbe implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted binding the VXLAN probe socket", e);
         }
-        VxlanProbe p = new VxlanProbe(ownPeerId, port, ch);
+        VxlanProbe p = new VxlanProbe(ownPeerId, port, ch, h);
         h.owner = p;
-        LOG.info("vxlan probe listening vtep={} port={} device={}", vtepAddress, port, vxlanDevice);
+        LOG.info(
+                "vxlan probe listening vtep={} port={} device={} authenticated={}",
+                vtepAddress,
+                port,
+                vxlanDevice,
+                auth.authenticates());
         return p;
     }
 
@@ -101,7 +112,7 @@ public final class VxlanProbe implements AutoCloseable {
     public boolean send(IpAddress peerVtep, long seq) {
         if (!channel.isActive()) return false;
         ByteBuf buf = channel.alloc().directBuffer(LENGTH);
-        encode(buf, REQUEST, ownPeerId, seq);
+        handler.auth.write(buf, REQUEST, ownPeerId, handler.session, seq);
         channel.writeAndFlush(new DatagramPacket(buf, new InetSocketAddress(peerVtep.toInetAddress(), port)))
                 .addListener(f -> {
                     if (!f.isSuccess()) sendErrors.increment();
@@ -109,12 +120,18 @@ public final class VxlanProbe implements AutoCloseable {
         return true;
     }
 
-    static void encode(ByteBuf buf, int type, long peerId, long seq) {
-        buf.writeShort(MAGIC).writeByte(type).writeByte(1).writeLong(peerId).writeLong(seq);
+    /** Replaces the keys (the cluster secret file changed): sent under the new primary, accepted under any. */
+    public void setAuth(ProbeAuth auth) {
+        handler.auth = auth;
     }
 
     public long malformed() {
-        return malformed.sum();
+        return dropped(ProbeAuth.Drop.MALFORMED);
+    }
+
+    /** Received probes dropped for this reason. */
+    public long dropped(ProbeAuth.Drop reason) {
+        return handler.drops[reason.ordinal()].sum();
     }
 
     public long answered() {
@@ -133,33 +150,42 @@ public final class VxlanProbe implements AutoCloseable {
     static final class Handler extends SimpleChannelInboundHandler<DatagramPacket> {
         private final long ownPeerId;
         private final Listener listener;
+        final long session;
+        final LongAdder[] drops = new LongAdder[ProbeAuth.Drop.values().length];
+        volatile ProbeAuth auth;
         VxlanProbe owner;
 
-        Handler(long ownPeerId, Listener listener) {
+        Handler(long ownPeerId, Listener listener, ProbeAuth auth, long session) {
             this.ownPeerId = ownPeerId;
             this.listener = listener;
+            this.auth = auth;
+            this.session = session;
+            for (int i = 0; i < drops.length; i++) drops[i] = new LongAdder();
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket pkt) {
             ByteBuf b = pkt.content();
             int i = b.readerIndex();
-            if (b.readableBytes() != LENGTH || b.getUnsignedShort(i) != MAGIC || b.getUnsignedByte(i + 3) != 1) {
-                if (owner != null) owner.malformed.increment();
+            ProbeAuth a = auth;
+            ProbeAuth.Drop bad = a.check(b, i, b.readableBytes());
+            if (bad != null) {
+                drops[bad.ordinal()].increment();
                 return;
             }
             int type = b.getUnsignedByte(i + 2);
-            long peer = b.getLong(i + 4);
-            long seq = b.getLong(i + 12);
+            long peer = b.getLong(i + 8);
+            long probeSession = b.getLong(i + 16);
+            long seq = b.getLong(i + 24);
             if (type == REQUEST) {
                 ByteBuf out = ctx.alloc().directBuffer(LENGTH);
-                encode(out, ANSWER, ownPeerId, seq);
+                a.write(out, ANSWER, ownPeerId, probeSession, seq);
                 ctx.writeAndFlush(new DatagramPacket(out, pkt.sender()));
-            } else if (type == ANSWER) {
+            } else if (probeSession != session) {
+                drops[ProbeAuth.Drop.FOREIGN_SESSION.ordinal()].increment();
+            } else {
                 if (owner != null) owner.answered.increment();
                 listener.onAnswer(peer, seq);
-            } else if (owner != null) {
-                owner.malformed.increment();
             }
         }
 

@@ -45,7 +45,9 @@
  *       inner source addresses outside the sender's ranges are dropped and counted.</li>
  *   <li><b>Probes</b> use a socket bound to the kernel VXLAN device ({@code SO_BINDTODEVICE}), so
  *       they test the kernel path even while the routes point at the sleeve; the reconciler must keep
- *       a sleeve peer's neighbour and FDB entries on the VXLAN device (only its routes move).</li>
+ *       a sleeve peer's neighbour and FDB entries on the VXLAN device (only its routes move). With a
+ *       cluster secret they carry an HMAC tag ({@link dev.weft.datapath.sleeve.ProbeAuth}), so forged or
+ *       replayed probes change no path.</li>
  *   <li><b>IPv4 only</b> for now: inner IPv6 packets are dropped and counted
  *       ({@code tx_drop_bad_packet}); the underlay is IPv4.</li>
  * </ul>

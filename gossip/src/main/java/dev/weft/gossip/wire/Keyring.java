@@ -12,17 +12,28 @@ import javax.crypto.spec.SecretKeySpec;
  * secret is rotated without downtime: (1) add the new secret as a secondary everywhere, (2) make it primary
  * everywhere, (3) remove the old one.
  *
- * <p>Keys are derived with HKDF-SHA256 from the secret, bound to the cluster name (salt = "weft-gossip-v1",
- * info = "weft gossip aead " + cluster name). Without a secret, one key is derived from the cluster name alone:
- * that gives integrity and binds packets to the cluster name (two clusters never merge) but is not
- * confidentiality, since the cluster name is not secret. The envelope flags say which kind was used.
+ * <p>Everything is derived with HKDF-SHA256 (RFC 5869) from the secret, bound to the cluster name, each with its own
+ * label so no derived value says anything about another:
+ *
+ * <pre>
+ *   cluster key = HKDF(ikm = secret, salt = "weft-gossip-v1", info = "weft gossip aead "   + cluster name)  32 bytes
+ *   key id      = HKDF(ikm = secret, salt = "weft-gossip-v1", info = "weft gossip key id " + cluster name)  4 bytes
+ *   session key = HKDF(ikm = cluster key, salt = the sender's 16-byte session id, info = "weft gossip session v2")
+ * </pre>
+ *
+ * The key id travels in clear (it picks the key on receive); the session key is what packets are sealed with (see
+ * {@link Envelope}). Without a secret, one key is derived from the cluster name alone (ikm empty): that gives
+ * integrity and binds packets to the cluster name (two clusters never merge) but is not confidentiality, since the
+ * cluster name is not secret. The envelope flags say which kind was used.
  *
  * <p>Immutable and thread-safe.
  */
 public final class Keyring {
     static final byte[] SALT = "weft-gossip-v1".getBytes(StandardCharsets.US_ASCII);
 
-    /** One derived key and its 32-bit id (first 4 bytes of SHA-256 of the key). */
+    static final byte[] SESSION_INFO = "weft gossip session v2".getBytes(StandardCharsets.US_ASCII);
+
+    /** One cluster key and its 32-bit id (its own HKDF label, see the class comment). */
     public record Key(int id, SecretKeySpec spec) {}
 
     private final String clusterName;
@@ -59,9 +70,13 @@ public final class Keyring {
                 throw new IllegalArgumentException("a gossip secret must have at least 16 bytes, got " + s.length);
             }
             Key k = derive(clusterName, s);
-            if (keys.stream().noneMatch(x -> x.id() == k.id())) {
+            Key same = keys.stream().filter(x -> x.id() == k.id()).findFirst().orElse(null);
+            if (same == null) {
                 keys.add(k);
-            }
+            } else if (!same.spec().equals(k.spec())) { // two different secrets, one id: about 1 in 2^32
+                throw new IllegalArgumentException(
+                        "two different secrets have the same key id; generate another: weft secret generate");
+            } // else the same secret listed twice: once is enough
         }
         return new Keyring(clusterName, true, keys);
     }
@@ -75,12 +90,19 @@ public final class Keyring {
     private static Key derive(String clusterName, byte[] secret) {
         byte[] info = ("weft gossip aead " + clusterName).getBytes(StandardCharsets.UTF_8);
         byte[] key = Hkdf.deriveSha256(SALT, secret, info, 32);
-        byte[] digest = sha256(key);
-        int id = ((digest[0] & 0xff) << 24)
-                | ((digest[1] & 0xff) << 16)
-                | ((digest[2] & 0xff) << 8)
-                | (digest[3] & 0xff);
+        byte[] idInfo = ("weft gossip key id " + clusterName).getBytes(StandardCharsets.UTF_8);
+        int id = Envelope.getInt(Hkdf.deriveSha256(SALT, secret, idInfo, 4), 0);
         return new Key(id, new SecretKeySpec(key, "ChaCha20"));
+    }
+
+    /**
+     * The key one sender's packets are sealed with: derived from a cluster key and the sender's random session id
+     * (16 bytes at {@code offset} of {@code session}), so a nonce counter that starts again at 0 after a restart
+     * never meets the same key (see {@link Envelope}).
+     */
+    static SecretKeySpec sessionKey(Key key, byte[] session, int offset) {
+        byte[] salt = java.util.Arrays.copyOfRange(session, offset, offset + Envelope.SESSION_LENGTH);
+        return new SecretKeySpec(Hkdf.deriveSha256(salt, key.spec().getEncoded(), SESSION_INFO, 32), "ChaCha20");
     }
 
     /** First 4 bytes of SHA-256("weft-cluster:" + name), big-endian. Public so an operator tool can print it. */

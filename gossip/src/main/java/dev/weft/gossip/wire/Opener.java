@@ -87,10 +87,11 @@ public final class Opener {
         byte[] plain;
         try {
             Cipher c = Cipher.getInstance("ChaCha20-Poly1305");
+            long n = Envelope.getLong(data, Envelope.COUNTER_OFFSET);
             c.init(
                     Cipher.DECRYPT_MODE,
-                    key.spec(),
-                    new IvParameterSpec(data, Envelope.NONCE_OFFSET, Envelope.NONCE_LENGTH));
+                    Keyring.sessionKey(key, data, Envelope.SESSION_OFFSET),
+                    new IvParameterSpec(Envelope.nonce(n)));
             c.updateAAD(data, 0, Envelope.HEADER_LENGTH);
             plain = c.doFinal(data, Envelope.HEADER_LENGTH, data.length - Envelope.HEADER_LENGTH);
         } catch (AEADBadTagException e) {
@@ -111,9 +112,10 @@ public final class Opener {
             counters.drop(DropReason.MALFORMED);
             return null;
         }
-        long instance = Envelope.get48(data, Envelope.NONCE_OFFSET);
-        long counter = Envelope.get48(data, Envelope.NONCE_OFFSET + 6);
-        switch (replay.accept(instance, counter, packet.getSentAtMillis(), clock.millis())) {
+        long sessionHi = Envelope.getLong(data, Envelope.SESSION_OFFSET);
+        long sessionLo = Envelope.getLong(data, Envelope.SESSION_OFFSET + 8);
+        long counter = Envelope.getLong(data, Envelope.COUNTER_OFFSET);
+        switch (replay.accept(sessionHi, sessionLo, counter, packet.getSentAtMillis(), clock.millis())) {
             case FRESH -> {
                 return packet;
             }

@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Replay protection for authenticated packets. Every sender (a 48-bit random instance id chosen when its sealer
- * is created) numbers its packets with a 48-bit counter; we remember, per instance, the highest counter and a
+ * Replay protection for authenticated packets. Every sender (a 128-bit random session id chosen when its sealer
+ * is created) numbers its packets with a counter; we remember, per session, the highest counter and a
  * sliding bitmap of the {@value #WINDOW} counters below it (UDP reorders, so a strict "greater than" would drop
  * good packets). Packets also carry the sender's wall clock, and packets older than the freshness window are
  * refused, so forgetting an idle instance after {@code retentionMillis} (longer than the window) is safe.
@@ -21,7 +21,9 @@ public final class ReplayGuard {
     private final long maxSkewMillis;
     private final long retentionMillis;
     private final int maxInstances;
-    private final LinkedHashMap<Long, Window> windows = new LinkedHashMap<>(256, 0.75f, true);
+    private final LinkedHashMap<Session, Window> windows = new LinkedHashMap<>(256, 0.75f, true);
+
+    private record Session(long hi, long lo) {}
 
     private static final class Window {
         long highest = -1;
@@ -49,15 +51,26 @@ public final class ReplayGuard {
         this.maxInstances = maxInstances;
     }
 
-    public synchronized Verdict accept(long instance, long counter, long sentAtMillis, long nowMillis) {
+    /** A sender known by a 64-bit id (tests, simulations). */
+    public Verdict accept(long instance, long counter, long sentAtMillis, long nowMillis) {
+        return accept(0, instance, counter, sentAtMillis, nowMillis);
+    }
+
+    /** A sender known by its 128-bit session id ({@code sessionHi || sessionLo}). */
+    public synchronized Verdict accept(
+            long sessionHi, long sessionLo, long counter, long sentAtMillis, long nowMillis) {
         if (Math.abs(nowMillis - sentAtMillis) > maxSkewMillis) {
             return Verdict.STALE;
         }
-        Window w = windows.get(instance);
+        if (counter < 0) {
+            return Verdict.REPLAYED; // never sealed by us (the sealer stops before the sign bit)
+        }
+        Session id = new Session(sessionHi, sessionLo);
+        Window w = windows.get(id);
         if (w == null) {
             expire(nowMillis);
             w = new Window();
-            windows.put(instance, w);
+            windows.put(id, w);
         }
         w.lastSeenMillis = nowMillis;
         if (counter > w.highest) {
@@ -83,9 +96,9 @@ public final class ReplayGuard {
     }
 
     private void expire(long nowMillis) {
-        Iterator<Map.Entry<Long, Window>> it = windows.entrySet().iterator();
+        Iterator<Map.Entry<Session, Window>> it = windows.entrySet().iterator();
         while (it.hasNext()) {
-            Map.Entry<Long, Window> e = it.next();
+            Map.Entry<Session, Window> e = it.next();
             if (windows.size() >= maxInstances || nowMillis - e.getValue().lastSeenMillis > retentionMillis) {
                 it.remove();
             } else {

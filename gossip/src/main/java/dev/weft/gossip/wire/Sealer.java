@@ -2,42 +2,58 @@ package dev.weft.gossip.wire;
 
 import dev.weft.gossip.wire.proto.Packet;
 import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Seals packets into envelopes ({@link Envelope}) with the keyring's primary key. Thread-safe: the counter is
- * atomic and a Cipher is created per call. The instance id must be random and unique per sealer (nonce
- * uniqueness under one key across all members depends on it): use {@link #create} in production.
+ * Seals packets into envelopes ({@link Envelope}) with a session key derived from the keyring's primary key and this
+ * sealer's random 16-byte session id. Thread-safe: the counter is atomic and a Cipher is created per call. The
+ * session id must be random and new for every sealer (every start of the agent): nonce uniqueness across restarts
+ * depends on it, so use {@link #create} in production.
  */
 public final class Sealer {
-    private volatile Keyring keyring;
     private final Clock clock;
-    private final long instance;
+    private final byte[] session;
     private final AtomicLong counter;
+    private volatile Sending sending;
 
-    /** For tests (golden bytes): fixed instance id and first counter value. */
-    public Sealer(Keyring keyring, Clock clock, long instance, long firstCounter) {
-        this.keyring = keyring;
+    /** The primary key and the session key derived from it, swapped together when the keyring changes. */
+    private record Sending(Keyring keyring, Keyring.Key key, SecretKeySpec sessionKey) {}
+
+    /** For tests (golden bytes): a fixed 16-byte session id and first counter value. */
+    public Sealer(Keyring keyring, Clock clock, byte[] session, long firstCounter) {
+        if (session.length != Envelope.SESSION_LENGTH) {
+            throw new IllegalArgumentException("a session id has " + Envelope.SESSION_LENGTH + " bytes");
+        }
+        if (firstCounter < 0) {
+            throw new IllegalArgumentException("counter must not be negative");
+        }
         this.clock = clock;
-        this.instance = instance & Envelope.MAX_COUNTER;
+        this.session = session.clone();
         this.counter = new AtomicLong(firstCounter);
+        setKeyring(keyring);
     }
 
-    public static Sealer create(Keyring keyring, Clock clock, java.security.SecureRandom random) {
-        long inst = random.nextLong() & Envelope.MAX_COUNTER;
-        return new Sealer(keyring, clock, inst, 0);
+    /** A sealer with a fresh random session id (one per agent start). */
+    public static Sealer create(Keyring keyring, Clock clock, SecureRandom random) {
+        byte[] s = new byte[Envelope.SESSION_LENGTH];
+        random.nextBytes(s);
+        return new Sealer(keyring, clock, s, 0);
     }
 
     /** Switch to another keyring (secret rotation). Packets sealed afterwards use its primary key. */
     public void setKeyring(Keyring keyring) {
-        this.keyring = keyring;
+        Keyring.Key k = keyring.primary();
+        sending = new Sending(keyring, k, Keyring.sessionKey(k, session, 0));
     }
 
-    public long instance() {
-        return instance;
+    /** This sealer's session id (a copy). */
+    public byte[] session() {
+        return session.clone();
     }
 
     /**
@@ -53,26 +69,22 @@ public final class Sealer {
             throw new PacketTooLargeException(total, maxLength);
         }
         long n = counter.getAndIncrement();
-        if (n > Envelope.MAX_COUNTER) {
+        if (n < 0 || n == Envelope.MAX_COUNTER) {
             throw new IllegalStateException("nonce counter exhausted; create a new Sealer");
         }
-        Keyring kr = keyring;
-        Keyring.Key key = kr.primary();
+        Sending s = sending;
         byte[] out = new byte[total];
         out[0] = Envelope.MAGIC_0;
         out[1] = Envelope.MAGIC_1;
         out[2] = (byte) Envelope.VERSION;
-        out[3] = (byte) (kr.hasSecret() ? Envelope.FLAG_SECRET : 0);
-        Envelope.putInt(out, 4, kr.clusterTag());
-        Envelope.putInt(out, 8, key.id());
-        Envelope.put48(out, Envelope.NONCE_OFFSET, instance);
-        Envelope.put48(out, Envelope.NONCE_OFFSET + 6, n);
+        out[3] = (byte) (s.keyring().hasSecret() ? Envelope.FLAG_SECRET : 0);
+        Envelope.putInt(out, 4, s.keyring().clusterTag());
+        Envelope.putInt(out, 8, s.key().id());
+        System.arraycopy(session, 0, out, Envelope.SESSION_OFFSET, Envelope.SESSION_LENGTH);
+        Envelope.putLong(out, Envelope.COUNTER_OFFSET, n);
         try {
             Cipher c = Cipher.getInstance("ChaCha20-Poly1305");
-            c.init(
-                    Cipher.ENCRYPT_MODE,
-                    key.spec(),
-                    new IvParameterSpec(out, Envelope.NONCE_OFFSET, Envelope.NONCE_LENGTH));
+            c.init(Cipher.ENCRYPT_MODE, s.sessionKey(), new IvParameterSpec(Envelope.nonce(n)));
             c.updateAAD(out, 0, Envelope.HEADER_LENGTH);
             int written = c.doFinal(plain, 0, plain.length, out, Envelope.HEADER_LENGTH);
             if (written != plain.length + Envelope.TAG_LENGTH) {

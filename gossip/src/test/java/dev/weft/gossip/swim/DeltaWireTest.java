@@ -127,7 +127,7 @@ class DeltaWireTest {
                         .build()
                         .getSerializedSize()
                 + 3;
-        int room = 1400 - 40 - 11 - 256; // Dissemination.maxPiggybackedDelta with the defaults
+        int room = 1400 - dev.weft.gossip.wire.Envelope.OVERHEAD - 11 - 256; // Dissemination.maxPiggybackedDelta
         for (int size : new int[] {room - overhead - 3, room - overhead}) {
             e.publishDelta("ring", new byte[size]);
         }

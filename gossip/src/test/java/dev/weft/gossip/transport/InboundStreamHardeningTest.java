@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.weft.gossip.wire.DropReason;
+import dev.weft.gossip.wire.Envelope;
 import dev.weft.gossip.wire.Keyring;
 import dev.weft.gossip.wire.Opener;
 import dev.weft.gossip.wire.ReplayGuard;
@@ -175,7 +176,8 @@ class InboundStreamHardeningTest {
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> dropped(DropReason.STREAM_DEADLINE) == 8);
 
-        // garbage headers announcing a frame at the cap: closed after 28 bytes, the body never read
+        // garbage headers announcing a frame at the cap: closed after the length prefix and the envelope header, the
+        // body never read
         byte[] valid = validEnvelope(0);
         byte[] badMagic = valid.clone();
         badMagic[0] = 'X';
@@ -187,12 +189,12 @@ class InboundStreamHardeningTest {
         List<Socket> garbage = new ArrayList<>();
         for (byte[] head : List.of(badMagic, foreign, unknownKey)) {
             Socket s = connect(to);
-            s.getOutputStream().write(frame(announced, Arrays.copyOf(head, 24)));
+            s.getOutputStream().write(frame(announced, Arrays.copyOf(head, Envelope.HEADER_LENGTH)));
             garbage.add(s);
         }
         // a valid header, but announcing more than the cap (a 1 GiB frame)
         Socket huge = connect(to);
-        huge.getOutputStream().write(frame(1 << 30, Arrays.copyOf(valid, 24)));
+        huge.getOutputStream().write(frame(1 << 30, Arrays.copyOf(valid, Envelope.HEADER_LENGTH)));
         garbage.add(huge);
         for (Socket s : garbage) {
             assertThat(closedByServer(s)).isTrue();
@@ -205,7 +207,7 @@ class InboundStreamHardeningTest {
         // a stranger that keeps writing body after a bad header: the server has closed, its writes fail
         Socket writer = connect(to);
         OutputStream out = writer.getOutputStream();
-        out.write(frame(announced, Arrays.copyOf(badMagic, 24)));
+        out.write(frame(announced, Arrays.copyOf(badMagic, Envelope.HEADER_LENGTH)));
         assertThat(closedByServer(writer)).isTrue();
         assertThat(dropped(DropReason.BAD_MAGIC)).isEqualTo(2);
 
@@ -233,6 +235,8 @@ class InboundStreamHardeningTest {
                 .array();
         s.getOutputStream().write(twice);
         await().atMost(Duration.ofSeconds(5)).until(() -> dropped(DropReason.UNEXPECTED) == 1);
+        // the extra bytes are refused in the same decode call that hands the first frame on: wait for its delivery
+        await().atMost(Duration.ofSeconds(5)).until(() -> requestsSeen.get() >= 1);
         assertThat(requestsSeen).hasValue(1);
     }
 }

@@ -65,16 +65,19 @@ class EnvelopeTest {
                                 + "a2011c08011206706565722d33180422090a04c000020310f2342a03726563");
     }
 
+    private static final byte[] SESSION = HEX.parseHex("000102030405060708090a0b0c0d0e0f");
+
     @Test
     void goldenEnvelopeWithSecret() {
         Keyring kr = Keyring.withSecrets("prod-eu", List.of(SECRET));
-        Sealer sealer = new Sealer(kr, CLOCK, 0x0102030405L, 9);
+        Sealer sealer = new Sealer(kr, CLOCK, SESSION, 9);
         byte[] sealed = sealer.seal(samplePacket(), 1400);
         String hex = HEX.formatHex(sealed);
-        // header: magic, version 1, flags secret, cluster tag, key id, nonce = instance || counter
-        assertThat(hex.substring(0, 48))
-                .isEqualTo("57460101" + String.format("%08x", Keyring.clusterTag("prod-eu"))
-                        + String.format("%08x", kr.primary().id()) + "000102030405" + "000000000009");
+        // header: magic, version 2, flags secret, cluster tag, key id, session id, counter
+        assertThat(hex.substring(0, 72))
+                .isEqualTo("57460201" + String.format("%08x", Keyring.clusterTag("prod-eu"))
+                        + String.format("%08x", kr.primary().id()) + "000102030405060708090a0b0c0d0e0f"
+                        + "0000000000000009");
         assertThat(hex).isEqualTo(GOLDEN_SECRET);
         assertThat(opener(kr).open(sealed, 1400))
                 .isEqualTo(samplePacket().toBuilder()
@@ -82,25 +85,99 @@ class EnvelopeTest {
                         .build());
     }
 
-    static final String GOLDEN_SECRET = "57460101c91341def34ab892000102030405000000000009"
-            + "b154dba4e496ba3d3fc22db540d46ba34aa26cd56790924a2898cc5ceaca1d2d1cc931d7390a64ee0901d3609d5bc653"
-            + "85984661fc404f23a4b71bc157cad06c057b06c7d1bc6cac410e";
+    static final String GOLDEN_SECRET = "57460201c91341de74f44a76000102030405060708090a0b0c0d0e0f0000000000000009"
+            + "eab9233bc9006cba98afdd8ccb5daab511e05d9d20e875d828f9168eb35d01226f6154d04016a23937560a907ecf6589997b"
+            + "4132ed474094495b492ca50d2b8fb6c46f0aa88fcfb51754";
 
-    /** The envelope is plain RFC 8439 ChaCha20-Poly1305: an independent implementation (Bouncy Castle) opens it. */
+    /** The key id has its own HKDF label: not a hash of the secret, not a prefix of the key or of its hash. */
+    @Test
+    void keyIdHasItsOwnHkdfLabel() throws Exception {
+        Keyring kr = Keyring.withSecrets("prod-eu", List.of(SECRET));
+        byte[] expected = Hkdf.deriveSha256(
+                "weft-gossip-v1".getBytes(StandardCharsets.US_ASCII),
+                SECRET,
+                "weft gossip key id prod-eu".getBytes(StandardCharsets.UTF_8),
+                4);
+        assertThat(kr.primary().id()).isEqualTo(Envelope.getInt(expected, 0));
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        byte[] key = kr.primary().spec().getEncoded();
+        assertThat(kr.primary().id())
+                .isNotEqualTo(Envelope.getInt(sha.digest(SECRET), 0))
+                .isNotEqualTo(Envelope.getInt(sha.digest(key), 0))
+                .isNotEqualTo(Envelope.getInt(key, 0));
+        assertThat(HEX.formatHex(expected))
+                .as("pinned: receivers of other versions must agree")
+                .isEqualTo("74f44a76");
+        // the cluster name is part of it: one secret gives other ids in other clusters
+        assertThat(Keyring.withSecrets("other", List.of(SECRET)).primary().id())
+                .isNotEqualTo(kr.primary().id());
+    }
+
+    /**
+     * The envelope is plain RFC 8439 ChaCha20-Poly1305 under the RFC 5869 session key: an independent implementation
+     * (Bouncy Castle's HKDF and AEAD) opens it.
+     */
     @Test
     void independentImplementationOpensTheEnvelope() throws Exception {
         Keyring kr = Keyring.withSecrets("prod-eu", List.of(SECRET));
-        byte[] sealed = new Sealer(kr, CLOCK, 77, 1).seal(samplePacket(), 1400);
+        byte[] sealed = new Sealer(kr, CLOCK, SESSION, 1).seal(samplePacket(), 1400);
+        org.bouncycastle.crypto.generators.HKDFBytesGenerator hkdf =
+                new org.bouncycastle.crypto.generators.HKDFBytesGenerator(
+                        new org.bouncycastle.crypto.digests.SHA256Digest());
+        hkdf.init(new org.bouncycastle.crypto.params.HKDFParameters(
+                kr.primary().spec().getEncoded(),
+                SESSION,
+                "weft gossip session v2".getBytes(StandardCharsets.US_ASCII)));
+        byte[] sessionKey = new byte[32];
+        hkdf.generateBytes(sessionKey, 0, 32);
         ChaCha20Poly1305 bc = new ChaCha20Poly1305();
-        byte[] nonce = java.util.Arrays.copyOfRange(sealed, 12, 24);
-        byte[] aad = java.util.Arrays.copyOfRange(sealed, 0, 24);
-        bc.init(false, new AEADParameters(new KeyParameter(kr.primary().spec().getEncoded()), 128, nonce, aad));
-        byte[] out = new byte[bc.getOutputSize(sealed.length - 24)];
-        int n = bc.processBytes(sealed, 24, sealed.length - 24, out, 0);
+        byte[] nonce = new byte[12];
+        System.arraycopy(sealed, 28, nonce, 4, 8);
+        byte[] aad = java.util.Arrays.copyOfRange(sealed, 0, 36);
+        bc.init(false, new AEADParameters(new KeyParameter(sessionKey), 128, nonce, aad));
+        byte[] out = new byte[bc.getOutputSize(sealed.length - 36)];
+        int n = bc.processBytes(sealed, 36, sealed.length - 36, out, 0);
         n += bc.doFinal(out, n);
         assertThat(Packet.parseFrom(java.util.Arrays.copyOf(out, n)).getSenderId())
                 .isEqualTo("peer-1");
     }
+
+    /**
+     * A restarted sender starts its counter at 0 again, but under a new session id, hence a new key: the same packet
+     * with the same counter is sealed differently, and neither is taken for a replay of the other.
+     */
+    @Test
+    void aRestartedSenderNeverReusesAKeyAndNonce() {
+        Keyring kr = Keyring.withSecrets("r", List.of(SECRET));
+        java.security.SecureRandom sr = new java.security.SecureRandom();
+        Sealer before = Sealer.create(kr, CLOCK, sr);
+        Sealer after = Sealer.create(kr, CLOCK, sr);
+        byte[] a = before.seal(samplePacket(), 1400);
+        byte[] b = after.seal(samplePacket(), 1400);
+        assertThat(java.util.Arrays.copyOfRange(a, 28, 36)).isEqualTo(java.util.Arrays.copyOfRange(b, 28, 36));
+        assertThat(before.session()).isNotEqualTo(after.session());
+        assertThat(java.util.Arrays.copyOfRange(a, 36, a.length))
+                .isNotEqualTo(java.util.Arrays.copyOfRange(b, 36, b.length));
+        Opener op = opener(kr);
+        assertThat(op.open(a, 1400)).isNotNull();
+        assertThat(op.open(b, 1400)).isNotNull();
+        assertThat(counters.dropped(DropReason.REPLAYED)).isZero();
+    }
+
+    /** A version-1 envelope (older Weft) is refused with its own reason, before any key is tried. */
+    @Test
+    void versionOneEnvelopesAreRefusedAsUnsupportedVersion() {
+        Keyring kr = Keyring.withSecrets("prod-eu", List.of(SECRET));
+        byte[] v1 = HEX.parseHex(OLD_V1_GOLDEN);
+        assertThat(opener(kr).open(v1, 1400)).isNull();
+        assertThat(counters.dropped(DropReason.UNSUPPORTED_VERSION)).isEqualTo(1);
+        assertThat(opener(kr).checkHeader(java.util.Arrays.copyOf(v1, 36))).isEqualTo(DropReason.UNSUPPORTED_VERSION);
+    }
+
+    /** The golden envelope of version 1 (24-byte header), as sealed by Weft before the v2 envelope. */
+    static final String OLD_V1_GOLDEN = "57460101c91341def34ab892000102030405000000000009"
+            + "b154dba4e496ba3d3fc22db540d46ba34aa26cd56790924a2898cc5ceaca1d2d1cc931d7390a64ee0901d3609d5bc653"
+            + "85984661fc404f23a4b71bc157cad06c057b06c7d1bc6cac410e";
 
     @Test
     void withoutSecretPacketsAreStillBoundToTheClusterName() {
@@ -124,12 +201,12 @@ class EnvelopeTest {
         assertThat(opener(Keyring.withSecrets("c", List.of(SECRET2))).open(sealed, 1400))
                 .isNull();
         assertThat(counters.dropped(DropReason.UNKNOWN_KEY)).isEqualTo(1);
-        for (int i : new int[] {12, 23, 24, sealed.length / 2, sealed.length - 1}) {
+        for (int i : new int[] {12, 27, 35, 36, sealed.length / 2, sealed.length - 1}) {
             byte[] t = sealed.clone();
             t[i] ^= 0x40;
             assertThat(opener(good).open(t, 1400)).isNull();
         }
-        assertThat(counters.dropped(DropReason.AUTH_FAILED)).isEqualTo(5);
+        assertThat(counters.dropped(DropReason.AUTH_FAILED)).isEqualTo(6);
     }
 
     @Test
@@ -196,10 +273,10 @@ class EnvelopeTest {
             if (i % 2 == 0) {
                 data = new byte[rnd.nextInt(1500)];
                 rnd.nextBytes(data);
-                if (i % 4 == 0 && data.length > 24) {
+                if (i % 4 == 0 && data.length > Envelope.HEADER_LENGTH) {
                     data[0] = Envelope.MAGIC_0;
                     data[1] = Envelope.MAGIC_1;
-                    data[2] = 1;
+                    data[2] = Envelope.VERSION;
                     data[3] = 1;
                     Envelope.putInt(data, 4, kr.clusterTag());
                     Envelope.putInt(data, 8, kr.primary().id());
@@ -227,13 +304,16 @@ class EnvelopeTest {
         // plaintext that decrypts but is not a Packet is MALFORMED, not a crash
         Cipher c = Cipher.getInstance("ChaCha20-Poly1305");
         byte[] hdr = sealer.seal(samplePacket(), 1400);
-        hdr[22] ^= 0x55; // new nonce (counter bytes)
-        c.init(Cipher.ENCRYPT_MODE, kr.primary().spec(), new IvParameterSpec(hdr, 12, 12));
-        c.updateAAD(hdr, 0, 24);
+        hdr[34] ^= 0x55; // new nonce (counter bytes)
+        c.init(
+                Cipher.ENCRYPT_MODE,
+                Keyring.sessionKey(kr.primary(), hdr, Envelope.SESSION_OFFSET),
+                new IvParameterSpec(Envelope.nonce(Envelope.getLong(hdr, Envelope.COUNTER_OFFSET))));
+        c.updateAAD(hdr, 0, Envelope.HEADER_LENGTH);
         byte[] junk = {(byte) 0xff, (byte) 0xff, (byte) 0xff};
         byte[] ct = c.doFinal(junk);
-        byte[] pkt = java.util.Arrays.copyOf(hdr, 24 + ct.length);
-        System.arraycopy(ct, 0, pkt, 24, ct.length);
+        byte[] pkt = java.util.Arrays.copyOf(hdr, Envelope.HEADER_LENGTH + ct.length);
+        System.arraycopy(ct, 0, pkt, Envelope.HEADER_LENGTH, ct.length);
         assertThat(op.open(pkt, 1400)).isNull();
         assertThat(counters.dropped(DropReason.MALFORMED)).isPositive();
     }
