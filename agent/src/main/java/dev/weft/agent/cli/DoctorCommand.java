@@ -192,6 +192,18 @@ public final class DoctorCommand implements Callable<Integer> {
                         + "every node with --secret-file and remove --encryption=disabled");
     }
 
+    /** The cluster range's fill (from the agent's ring): FAIL when this node cannot get addresses, WARN from 90 %. */
+    static Check addressSpace(Map<String, Object> c) {
+        Object verdict = c.get("verdict");
+        if (verdict == null || "no-ring".equals(verdict)) return null;
+        String detail = ReportFormat.str(c, "summary");
+        return switch (String.valueOf(verdict)) {
+            case "full", "fragmented" -> new Check("ipam-space", Status.FAIL, detail, ReportFormat.str(c, "advice"));
+            case "nearly-full" -> new Check("ipam-space", Status.WARN, detail, ReportFormat.str(c, "advice"));
+            default -> new Check("ipam-space", Status.OK, detail, null);
+        };
+    }
+
     static List<Check> fromReport(Map<String, Object> r, Path sys) {
         List<Check> out = new ArrayList<>();
         List<Object> problems = ReportFormat.list(r, "readinessProblems");
@@ -209,6 +221,8 @@ public final class DoctorCommand implements Callable<Integer> {
                                                         .toList()),
                                 "see the reasons; weft status shows details"));
         out.add(encryption(ReportFormat.map(r, "encryption")));
+        Check space = addressSpace(ReportFormat.map(ReportFormat.map(r, "ipam"), "cluster"));
+        if (space != null) out.add(space);
         Map<String, Object> dp = ReportFormat.map(r, "datapath");
         String underlay = ReportFormat.str(dp, "underlayInterface");
         double podMtu = ReportFormat.num(dp.get("mtu"));

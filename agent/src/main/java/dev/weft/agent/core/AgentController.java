@@ -47,6 +47,7 @@ public final class AgentController {
     private final RingRole ring;
     private final PodRequests pods;
     private final NodeRecordBuilder records;
+    private final SpaceWatch spaceWatch = new SpaceWatch();
     private final long startedMs;
 
     private boolean viewDirty = true;
@@ -208,6 +209,7 @@ public final class AgentController {
     public void onTick(long now) {
         nowMs = now;
         if (ring.onTick(now)) viewDirty = true;
+        if (!ring.removed()) spaceWatch.observe(space(ipam.status()));
         if (now - lastApplyMs >= REAPPLY_EVERY_MS) viewDirty = true;
         if (!ring.removed()) durability.flush(fx, true);
         afterEvent();
@@ -320,18 +322,31 @@ public final class AgentController {
 
     /** An immutable picture of the controller for readiness, reports and metrics (read from other threads). */
     public ControllerSnapshot snapshot() {
+        var status = ipam.status();
         return new ControllerSnapshot(
                 self,
                 problems(),
                 peers.copy(),
-                ipam.status(),
+                status,
                 ipam.counters(),
                 Optional.ofNullable(lastDesired),
                 Optional.ofNullable(lastReconcile),
                 durability.writes(),
                 durability.failures(),
                 ring.refusedRings(),
-                ring.refused());
+                ring.refused(),
+                space(status));
+    }
+
+    /** How full the cluster range is and what that means for this node, now. */
+    public SpaceOutlook spaceOutlook() {
+        return space(ipam.status());
+    }
+
+    /** The cluster range's fill and what it means for this node (NO_RING in podCIDR mode: no shared ring). */
+    private SpaceOutlook space(dev.weft.ipam.IpamStatus status) {
+        if (settings.podCidrMode()) return SpaceOutlook.none(status);
+        return SpaceOutlook.assess(status, peers::isAlive, peers::nickname, self.nickname());
     }
 
     public IpamNode ipam() {
