@@ -30,8 +30,8 @@ import picocli.CommandLine.Option;
 public final class DoctorCommand implements Callable<Integer> {
     @Option(
             names = "--socket",
-            defaultValue = "/run/weft/weft.sock",
-            description = "Agent API socket. Default: ${DEFAULT-VALUE}.")
+            defaultValue = "${env:WEFT_SOCKET:-/run/weft/weft.sock}",
+            description = "Agent API socket (env WEFT_SOCKET). Default: ${DEFAULT-VALUE}.")
     Path socket;
 
     @Option(names = "--proc", defaultValue = "/proc", hidden = true)

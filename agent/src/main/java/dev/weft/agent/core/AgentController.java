@@ -48,6 +48,7 @@ public final class AgentController {
     private final PodRequests pods;
     private final NodeRecordBuilder records;
     private final SpaceWatch spaceWatch = new SpaceWatch();
+    private final MemberLog memberLog;
     private final long startedMs;
 
     private boolean viewDirty = true;
@@ -76,6 +77,7 @@ public final class AgentController {
         this.ring = new RingRole(ipam, settings, durability, peers, fx, nowMs);
         this.pods = new PodRequests(ipam, durability, ring, this::podsChanged);
         this.records = new NodeRecordBuilder(self, settings);
+        this.memberLog = new MemberLog(settings.gossipPort());
         ipam.setLivenessView(p -> p.equals(self.id()) || peers.isAlive(p));
         ring.start();
         afterEvent();
@@ -99,7 +101,9 @@ public final class AgentController {
             fx.forgetPathHealth(m.id()); // probes of a restarted agent say nothing
         if (c != PeerTable.Change.NONE) viewDirty = true;
         if (c == PeerTable.Change.STATE)
-            MemberLog.stateChanged(m, before, known, peers.nickname(m.id()), settings.gossipPort());
+            memberLog.stateChanged(m, before, known, peers.get(m.id()).orElseThrow(), nowMs);
+        if (c == PeerTable.Change.RECORD)
+            memberLog.recordChanged(peers.get(m.id()).orElseThrow());
         afterEvent();
     }
 
@@ -209,6 +213,7 @@ public final class AgentController {
     public void onTick(long now) {
         nowMs = now;
         if (ring.onTick(now)) viewDirty = true;
+        memberLog.onTick(now);
         if (!ring.removed()) spaceWatch.observe(space(ipam.status()));
         if (now - lastApplyMs >= REAPPLY_EVERY_MS) viewDirty = true;
         if (!ring.removed()) durability.flush(fx, true);
