@@ -55,6 +55,7 @@ public final class ReportFormat {
                         + ", pod MTU " + str(dp, "mtu") + "), " + str(dp, "routes") + " routes, " + str(dp, "repairs")
                         + " repairs");
         for (Object w : list(ipam, "warnings")) kv(sb, "Warning", String.valueOf(w));
+        for (Object w : list(dp, "problems")) kv(sb, "Warning", "datapath: " + w);
         for (Object w : list(r, "warnings")) kv(sb, "Warning", String.valueOf(w));
         return sb.toString();
     }
