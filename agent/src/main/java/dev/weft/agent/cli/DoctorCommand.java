@@ -226,30 +226,44 @@ public final class DoctorCommand implements Callable<Integer> {
         Map<String, Object> dp = ReportFormat.map(r, "datapath");
         String underlay = ReportFormat.str(dp, "underlayInterface");
         double podMtu = ReportFormat.num(dp.get("mtu"));
-        try {
-            int mtu = Integer.parseInt(Files.readString(sys.resolve("class/net/" + underlay + "/mtu"))
-                    .trim());
-            boolean fits = podMtu + 50 <= mtu;
-            out.add(
-                    fits
-                            ? new Check(
-                                    "mtu",
-                                    Status.OK,
-                                    "underlay " + underlay + " MTU " + mtu + ", pod MTU " + (long) podMtu,
-                                    null)
-                            : new Check(
-                                    "mtu",
-                                    Status.FAIL,
-                                    "pod MTU " + (long) podMtu + " + 50 bytes of VXLAN > underlay " + underlay + " MTU "
-                                            + mtu + ": large packets will be dropped",
-                                    "set --mtu to " + (mtu - 50) + " or less (or 0 for automatic)"));
-        } catch (IOException | NumberFormatException e) {
+        // the agent's own finding (e.g. --mtu too large for the underlay, which the kernel may refuse to set)
+        String mtuProblem = ReportFormat.list(dp, "problems").stream()
+                .map(String::valueOf)
+                .filter(p -> p.contains("MTU"))
+                .findFirst()
+                .orElse(null);
+        if (mtuProblem != null) {
+            int cut = mtuProblem.indexOf("; ");
             out.add(new Check(
                     "mtu",
-                    Status.WARN,
-                    "cannot read MTU of underlay interface '" + underlay + "'",
-                    "check --underlay-interface"));
-        }
+                    Status.FAIL,
+                    cut < 0 ? mtuProblem : mtuProblem.substring(0, cut),
+                    cut < 0 ? "check --mtu and the underlay's MTU" : mtuProblem.substring(cut + 2)));
+        } else
+            try {
+                int mtu = Integer.parseInt(Files.readString(sys.resolve("class/net/" + underlay + "/mtu"))
+                        .trim());
+                boolean fits = podMtu + 50 <= mtu;
+                out.add(
+                        fits
+                                ? new Check(
+                                        "mtu",
+                                        Status.OK,
+                                        "underlay " + underlay + " MTU " + mtu + ", pod MTU " + (long) podMtu,
+                                        null)
+                                : new Check(
+                                        "mtu",
+                                        Status.FAIL,
+                                        "pod MTU " + (long) podMtu + " + 50 bytes of VXLAN > underlay " + underlay
+                                                + " MTU " + mtu + ": large packets will be dropped",
+                                        "set --mtu to " + (mtu - 50) + " or less (or 0 for automatic)"));
+            } catch (IOException | NumberFormatException e) {
+                out.add(new Check(
+                        "mtu",
+                        Status.WARN,
+                        "cannot read MTU of underlay interface '" + underlay + "'",
+                        "check --underlay-interface"));
+            }
         String port = ReportFormat.str(dp, "port");
         for (Map<String, Object> c : ReportFormat.<Map<String, Object>>list(r, "connections")) {
             String h = String.valueOf(c.get("health"));

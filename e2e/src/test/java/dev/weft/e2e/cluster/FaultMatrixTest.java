@@ -122,7 +122,7 @@ class FaultMatrixTest {
                 .contains("no pod address available on this node")
                 .contains("the cluster range " + RANGE)
                 .contains("addresses in use")
-                .contains("delete pods that are no longer needed")
+                .contains("delete pods")
                 .contains("Growing the cluster range");
         String logLine = cluster.agent(n1).awaitLine("new pods on this node get no address", LOG_WAIT);
         assertThat(logLine).contains("WARN").contains(RANGE).contains("what to do:");
