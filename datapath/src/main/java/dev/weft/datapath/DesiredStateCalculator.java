@@ -43,10 +43,15 @@ public final class DesiredStateCalculator {
         String dev = config.vxlanDevice();
 
         int mtu = config.mtu();
+        int overhead =
+                local.underlayAddress().isIpv4() ? DatapathConfig.VXLAN_OVERHEAD_V4 : DatapathConfig.VXLAN_OVERHEAD_V6;
+        if (mtu != 0 && local.underlayMtu() > 0 && mtu + overhead > local.underlayMtu()) {
+            problems.add("pod MTU " + mtu + " + " + overhead + " bytes of VXLAN is more than the underlay MTU "
+                    + local.underlayMtu() + " of " + local.underlayInterface()
+                    + ": full-size packets between nodes are dropped; set --mtu to " + (local.underlayMtu() - overhead)
+                    + " or less, or 0 for automatic");
+        }
         if (mtu == 0) {
-            int overhead = local.underlayAddress().isIpv4()
-                    ? DatapathConfig.VXLAN_OVERHEAD_V4
-                    : DatapathConfig.VXLAN_OVERHEAD_V6;
             if (local.underlayMtu() > overhead + 576) {
                 mtu = local.underlayMtu() - overhead;
             } else {

@@ -74,6 +74,20 @@ class DesiredStateCalculatorTest {
     }
 
     @Test
+    void aConfiguredMtuTooLargeForTheUnderlayIsAProblemWithTheFix() {
+        DesiredState d = DesiredStateCalculator.compute(
+                DatapathConfig.defaults().withMtu(1480), new ClusterView(local(), List.of(), List.of()));
+        assertThat(d.problems())
+                .singleElement()
+                .asString()
+                .contains("pod MTU 1480 + 50 bytes of VXLAN is more than the underlay MTU 1500 of eth0")
+                .contains("set --mtu to 1450 or less");
+        DesiredState fits = DesiredStateCalculator.compute(
+                DatapathConfig.defaults().withMtu(1450), new ClusterView(local(), List.of(), List.of()));
+        assertThat(fits.problems()).isEmpty();
+    }
+
+    @Test
     void ipv6UnderlayUses70BytesOverhead() {
         LocalNode l6 = new LocalNode("a", ip("2001:db8::1"), "eth0", 9000, MAC_A, null);
         DesiredState d =

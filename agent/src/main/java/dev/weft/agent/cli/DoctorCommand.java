@@ -30,8 +30,8 @@ import picocli.CommandLine.Option;
 public final class DoctorCommand implements Callable<Integer> {
     @Option(
             names = "--socket",
-            defaultValue = "/run/weft/weft.sock",
-            description = "Agent API socket. Default: ${DEFAULT-VALUE}.")
+            defaultValue = "${env:WEFT_SOCKET:-/run/weft/weft.sock}",
+            description = "Agent API socket (env WEFT_SOCKET). Default: ${DEFAULT-VALUE}.")
     Path socket;
 
     @Option(names = "--proc", defaultValue = "/proc", hidden = true)
@@ -192,6 +192,18 @@ public final class DoctorCommand implements Callable<Integer> {
                         + "every node with --secret-file and remove --encryption=disabled");
     }
 
+    /** The cluster range's fill (from the agent's ring): FAIL when this node cannot get addresses, WARN from 90 %. */
+    static Check addressSpace(Map<String, Object> c) {
+        Object verdict = c.get("verdict");
+        if (verdict == null || "no-ring".equals(verdict)) return null;
+        String detail = ReportFormat.str(c, "summary");
+        return switch (String.valueOf(verdict)) {
+            case "full", "fragmented" -> new Check("ipam-space", Status.FAIL, detail, ReportFormat.str(c, "advice"));
+            case "nearly-full" -> new Check("ipam-space", Status.WARN, detail, ReportFormat.str(c, "advice"));
+            default -> new Check("ipam-space", Status.OK, detail, null);
+        };
+    }
+
     static List<Check> fromReport(Map<String, Object> r, Path sys) {
         List<Check> out = new ArrayList<>();
         List<Object> problems = ReportFormat.list(r, "readinessProblems");
@@ -209,33 +221,49 @@ public final class DoctorCommand implements Callable<Integer> {
                                                         .toList()),
                                 "see the reasons; weft status shows details"));
         out.add(encryption(ReportFormat.map(r, "encryption")));
+        Check space = addressSpace(ReportFormat.map(ReportFormat.map(r, "ipam"), "cluster"));
+        if (space != null) out.add(space);
         Map<String, Object> dp = ReportFormat.map(r, "datapath");
         String underlay = ReportFormat.str(dp, "underlayInterface");
         double podMtu = ReportFormat.num(dp.get("mtu"));
-        try {
-            int mtu = Integer.parseInt(Files.readString(sys.resolve("class/net/" + underlay + "/mtu"))
-                    .trim());
-            boolean fits = podMtu + 50 <= mtu;
-            out.add(
-                    fits
-                            ? new Check(
-                                    "mtu",
-                                    Status.OK,
-                                    "underlay " + underlay + " MTU " + mtu + ", pod MTU " + (long) podMtu,
-                                    null)
-                            : new Check(
-                                    "mtu",
-                                    Status.FAIL,
-                                    "pod MTU " + (long) podMtu + " + 50 bytes of VXLAN > underlay " + underlay + " MTU "
-                                            + mtu + ": large packets will be dropped",
-                                    "set --mtu to " + (mtu - 50) + " or less (or 0 for automatic)"));
-        } catch (IOException | NumberFormatException e) {
+        // the agent's own finding (e.g. --mtu too large for the underlay, which the kernel may refuse to set)
+        String mtuProblem = ReportFormat.list(dp, "problems").stream()
+                .map(String::valueOf)
+                .filter(p -> p.contains("MTU"))
+                .findFirst()
+                .orElse(null);
+        if (mtuProblem != null) {
+            int cut = mtuProblem.indexOf("; ");
             out.add(new Check(
                     "mtu",
-                    Status.WARN,
-                    "cannot read MTU of underlay interface '" + underlay + "'",
-                    "check --underlay-interface"));
-        }
+                    Status.FAIL,
+                    cut < 0 ? mtuProblem : mtuProblem.substring(0, cut),
+                    cut < 0 ? "check --mtu and the underlay's MTU" : mtuProblem.substring(cut + 2)));
+        } else
+            try {
+                int mtu = Integer.parseInt(Files.readString(sys.resolve("class/net/" + underlay + "/mtu"))
+                        .trim());
+                boolean fits = podMtu + 50 <= mtu;
+                out.add(
+                        fits
+                                ? new Check(
+                                        "mtu",
+                                        Status.OK,
+                                        "underlay " + underlay + " MTU " + mtu + ", pod MTU " + (long) podMtu,
+                                        null)
+                                : new Check(
+                                        "mtu",
+                                        Status.FAIL,
+                                        "pod MTU " + (long) podMtu + " + 50 bytes of VXLAN > underlay " + underlay
+                                                + " MTU " + mtu + ": large packets will be dropped",
+                                        "set --mtu to " + (mtu - 50) + " or less (or 0 for automatic)"));
+            } catch (IOException | NumberFormatException e) {
+                out.add(new Check(
+                        "mtu",
+                        Status.WARN,
+                        "cannot read MTU of underlay interface '" + underlay + "'",
+                        "check --underlay-interface"));
+            }
         String port = ReportFormat.str(dp, "port");
         for (Map<String, Object> c : ReportFormat.<Map<String, Object>>list(r, "connections")) {
             String h = String.valueOf(c.get("health"));

@@ -47,7 +47,7 @@ public final class ReportFormat {
                 sb,
                 "IPAM",
                 str(ipam, "owned") + " addresses owned here, " + str(ipam, "allocated") + " in use; cluster "
-                        + str(ipam, "range") + " " + str(ipam, "status"));
+                        + str(ipam, "range") + " " + str(ipam, "status") + clusterFill(map(ipam, "cluster")));
         kv(
                 sb,
                 "Datapath",
@@ -55,8 +55,15 @@ public final class ReportFormat {
                         + ", pod MTU " + str(dp, "mtu") + "), " + str(dp, "routes") + " routes, " + str(dp, "repairs")
                         + " repairs");
         for (Object w : list(ipam, "warnings")) kv(sb, "Warning", String.valueOf(w));
+        for (Object w : list(dp, "problems")) kv(sb, "Warning", "datapath: " + w);
         for (Object w : list(r, "warnings")) kv(sb, "Warning", String.valueOf(w));
         return sb.toString();
+    }
+
+    /** ", 61 of 64 addresses in use (95 %)" when the report has the cluster's fill. */
+    static String clusterFill(Map<String, Object> c) {
+        if (c.get("total") == null || "no-ring".equals(c.get("verdict"))) return "";
+        return ", " + str(c, "used") + " of " + str(c, "total") + " addresses in use (" + str(c, "percentUsed") + " %)";
     }
 
     public static String peers(Map<String, Object> r) {
@@ -109,6 +116,7 @@ public final class ReportFormat {
                 .append(str(ipam, "range"))
                 .append(": ")
                 .append(str(ipam, "status"))
+                .append(clusterFill(map(ipam, "cluster")))
                 .append('\n');
         sb.append(t.render());
         for (Object w : list(ipam, "warnings")) sb.append("Warning: ").append(w).append('\n');

@@ -22,8 +22,8 @@ public final class RmpeerCommand implements Callable<Integer> {
 
     @Option(
             names = "--socket",
-            defaultValue = "/run/weft/weft.sock",
-            description = "Agent API socket. Default: ${DEFAULT-VALUE}.")
+            defaultValue = "${env:WEFT_SOCKET:-/run/weft/weft.sock}",
+            description = "Agent API socket (env WEFT_SOCKET). Default: ${DEFAULT-VALUE}.")
     Path socket;
 
     @Override

@@ -166,7 +166,13 @@ public final class CniHandler {
                         "could not record the address allocation: " + e.getMessage(),
                         "check the agent's state directory (disk full or read-only?)");
             }
-            if (alloc instanceof CniIpam.Allocation.NoSpaceYet(String reason)) {
+            if (alloc instanceof CniIpam.Allocation.NoSpaceYet(String reason, String shortage, String whatToDo)) {
+                if (shortage != null) {
+                    throw new CniException(
+                            CniError.TRY_AGAIN_LATER,
+                            "no pod address available on this node: " + reason + "; " + shortage,
+                            whatToDo + "; the runtime retries and the pod starts once addresses are free");
+                }
                 throw new CniException(
                         CniError.TRY_AGAIN_LATER,
                         "no pod address available on this node yet: " + reason,

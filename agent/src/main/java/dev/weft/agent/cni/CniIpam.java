@@ -16,8 +16,17 @@ public interface CniIpam {
         /** An address for the attachment; {@code fresh} is false when the key already had it (repeated ADD). */
         record Assigned(IpAddress address, boolean fresh) implements Allocation {}
 
-        /** The node owns no free address yet (it is still asking peers for space); the runtime should retry. */
-        record NoSpaceYet(String reason) implements Allocation {}
+        /**
+         * The node has no free address. Usually it is still asking peers for space and the runtime's retry succeeds;
+         * when the cluster range itself is full or out of this node's reach, {@code clusterShortage} says so (how
+         * many addresses are in use, who holds the free ones) and {@code whatToDo} what an operator can do (both
+         * null otherwise).
+         */
+        record NoSpaceYet(String reason, String clusterShortage, String whatToDo) implements Allocation {
+            public NoSpaceYet(String reason) {
+                this(reason, null, null);
+            }
+        }
     }
 
     /** Allocates (or returns the existing) address of the attachment. */

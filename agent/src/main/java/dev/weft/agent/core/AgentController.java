@@ -48,6 +48,8 @@ public final class AgentController {
     private final RingRole ring;
     private final PodRequests pods;
     private final NodeRecordBuilder records;
+    private final SpaceWatch spaceWatch = new SpaceWatch();
+    private final MemberLog memberLog;
     private final long startedMs;
 
     private boolean viewDirty = true;
@@ -77,6 +79,7 @@ public final class AgentController {
         this.ring = new RingRole(ipam, settings, durability, peers, fx, nowMs);
         this.pods = new PodRequests(ipam, durability, ring, this::podsChanged);
         this.records = new NodeRecordBuilder(self, settings);
+        this.memberLog = new MemberLog(settings.gossipPort());
         ipam.setLivenessView(p -> p.equals(self.id()) || peers.isAlive(p));
         ring.start();
         afterEvent();
@@ -104,7 +107,9 @@ public final class AgentController {
             fx.forgetPathHealth(m.id()); // probes of a restarted agent say nothing
         if (c != PeerTable.Change.NONE) viewDirty = true;
         if (c == PeerTable.Change.STATE)
-            MemberLog.stateChanged(m, before, known, peers.nickname(m.id()), settings.gossipPort());
+            memberLog.stateChanged(m, before, known, peers.get(m.id()).orElseThrow(), nowMs);
+        if (c == PeerTable.Change.RECORD)
+            memberLog.recordChanged(peers.get(m.id()).orElseThrow());
         afterEvent();
     }
 
@@ -235,6 +240,8 @@ public final class AgentController {
     public void onTick(long now) {
         nowMs = now;
         if (ring.onTick(now)) viewDirty = true;
+        memberLog.onTick(now);
+        if (!ring.removed()) spaceWatch.observe(space(ipam.status()));
         if (now - lastApplyMs >= REAPPLY_EVERY_MS) viewDirty = true;
         if (!ring.removed()) durability.flush(fx, true);
         afterEvent();
@@ -347,18 +354,20 @@ public final class AgentController {
 
     /** An immutable picture of the controller for readiness, reports and metrics (read from other threads). */
     public ControllerSnapshot snapshot() {
+        var status = ipam.status();
         return new ControllerSnapshot(
                 self,
                 problems(),
                 peers.copy(),
-                ipam.status(),
+                status,
                 ipam.counters(),
                 Optional.ofNullable(lastDesired),
                 Optional.ofNullable(lastReconcile),
                 durability.writes(),
                 durability.failures(),
                 ring.refusedRings(),
-                refusedByReason());
+                refusedByReason(),
+                space(status));
     }
 
     /** Ring and IPAM message refusals and (Kubernetes) member admission refusals, by reason. */
@@ -366,6 +375,17 @@ public final class AgentController {
         Map<String, Long> all = new java.util.TreeMap<>(ring.refused());
         admission.refused().forEach((k, v) -> all.merge(k, v, Long::sum));
         return all;
+    }
+
+    /** How full the cluster range is and what that means for this node, now. */
+    public SpaceOutlook spaceOutlook() {
+        return space(ipam.status());
+    }
+
+    /** The cluster range's fill and what it means for this node (NO_RING in podCIDR mode: no shared ring). */
+    private SpaceOutlook space(dev.weft.ipam.IpamStatus status) {
+        if (settings.podCidrMode()) return SpaceOutlook.none(status);
+        return SpaceOutlook.assess(status, peers::isAlive, peers::nickname, self.nickname());
     }
 
     public IpamNode ipam() {

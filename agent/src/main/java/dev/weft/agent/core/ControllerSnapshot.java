@@ -23,7 +23,8 @@ public record ControllerSnapshot(
         long stateWrites,
         long stateWriteFailures,
         long refusedRingUpdates,
-        Map<String, Long> refusedMessages) {
+        Map<String, Long> refusedMessages,
+        SpaceOutlook space) {
     public ControllerSnapshot {
         refusedMessages = Map.copyOf(refusedMessages);
         problems = List.copyOf(problems);

@@ -51,6 +51,18 @@ final class AgentMetrics {
             sink.gauge("weft_ipam_addresses", help, Map.of("kind", "owned"), num(ipam.get("owned")));
             sink.gauge("weft_ipam_addresses", help, Map.of("kind", "free"), num(ipam.get("free")));
             sink.gauge("weft_ipam_addresses", help, Map.of("kind", "used"), num(ipam.get("allocated")));
+            Map<String, Object> cluster = map(ipam.get("cluster"));
+            if (!"no-ring".equals(cluster.get("verdict")) && cluster.get("family") != null) {
+                String clusterHelp = "Addresses of the whole cluster range as this node sees the ring, by kind (total, "
+                        + "used, free); alert when used/total reaches 0.9.";
+                for (String kind : List.of("total", "used", "free")) {
+                    sink.gauge(
+                            "weft_ipam_cluster_addresses",
+                            clusterHelp,
+                            Map.of("kind", kind, "family", String.valueOf(cluster.get("family"))),
+                            num(cluster.get(kind)));
+                }
+            }
             sink.gauge(
                     "weft_ipam_owned_by_unreachable_addresses",
                     "Addresses owned by peers that are not alive (reclaim candidates).",

@@ -4,6 +4,7 @@ import dev.weft.agent.cni.CniIpam;
 import dev.weft.agent.cni.PodNetworkException;
 import dev.weft.agent.core.AgentController;
 import dev.weft.agent.core.Reply;
+import dev.weft.agent.core.SpaceOutlook;
 import dev.weft.ipam.AllocationResult;
 import dev.weft.ipam.addr.IpAddress;
 import dev.weft.ipam.alloc.AttachmentKey;
@@ -27,17 +28,37 @@ final class ControllerIpam implements CniIpam {
 
     private final ControllerLoop loop;
 
+    private record Answer(AllocationResult result, SpaceOutlook space) {}
+
     ControllerIpam(ControllerLoop loop) {
         this.loop = loop;
     }
 
     @Override
     public Allocation allocate(String containerId, String ifName) throws IOException {
-        AllocationResult r =
-                call("allocate", (c, reply) -> c.onAllocate(new AttachmentKey(containerId, ifName), reply));
-        return switch (r) {
+        Answer answer = call(
+                "allocate",
+                (c, reply) -> c.onAllocate(new AttachmentKey(containerId, ifName), new Reply<>() {
+                    @Override
+                    public void ok(AllocationResult r) {
+                        // no address: how full the cluster range is, read on the controller's thread with the answer
+                        reply.ok(new Answer(r, r instanceof AllocationResult.NoSpaceYet ? c.spaceOutlook() : null));
+                    }
+
+                    @Override
+                    public void fail(Failure f) {
+                        reply.fail(f);
+                    }
+                }));
+        return switch (answer.result()) {
             case AllocationResult.Allocated a -> new Allocation.Assigned(a.address(), a.fresh());
-            case AllocationResult.NoSpaceYet n -> new Allocation.NoSpaceYet(n.reason());
+            case AllocationResult.NoSpaceYet n ->
+                answer.space().verdict().stuck()
+                        ? new Allocation.NoSpaceYet(
+                                n.reason(),
+                                answer.space().summary(),
+                                answer.space().advice())
+                        : new Allocation.NoSpaceYet(n.reason());
         };
     }
 

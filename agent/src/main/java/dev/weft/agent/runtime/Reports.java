@@ -4,6 +4,7 @@ import dev.weft.agent.Version;
 import dev.weft.agent.config.AgentConfig;
 import dev.weft.agent.core.ControllerSnapshot;
 import dev.weft.agent.core.PeerTable;
+import dev.weft.agent.core.SpaceOutlook;
 import dev.weft.datapath.DatapathStatus;
 import dev.weft.datapath.DesiredState;
 import dev.weft.datapath.Underlay;
@@ -246,6 +247,10 @@ final class Reports {
                         + "' on ONE node to reclaim them");
             }
         }
+        SpaceOutlook space = a.snapshot().space();
+        if (space.verdict() != SpaceOutlook.Verdict.OK && space.verdict() != SpaceOutlook.Verdict.NO_RING) {
+            warnings.add(space.summary() + "; " + space.advice());
+        }
         String status = !s.ringExists() ? "no ring yet" : s.removed() ? "this peer was removed" : "ready";
         return obj(
                 "range",
@@ -269,7 +274,36 @@ final class Reports {
                 "warnings",
                 warnings,
                 "pendingSpaceRequest",
-                s.pendingSpaceRequest().map(PeerId::toString).orElse(null));
+                s.pendingSpaceRequest().map(PeerId::toString).orElse(null),
+                "cluster",
+                cluster(space));
+    }
+
+    private static Map<String, Object> cluster(SpaceOutlook o) {
+        List<Object> holders = new ArrayList<>();
+        for (SpaceOutlook.Holder h : o.holders()) {
+            holders.add(
+                    obj("peer", h.peer().toString(), "nickname", h.nickname(), "free", h.free(), "alive", h.alive()));
+        }
+        return obj(
+                "verdict",
+                o.verdict().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                "family",
+                o.family(),
+                "total",
+                o.total(),
+                "used",
+                o.used(),
+                "free",
+                o.free(),
+                "percentUsed",
+                o.percentUsed(),
+                "holders",
+                holders,
+                "summary",
+                o.summary(),
+                "advice",
+                o.advice());
     }
 
     private static List<Object> routes(Inputs a) {

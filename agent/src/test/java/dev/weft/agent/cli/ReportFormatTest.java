@@ -155,4 +155,32 @@ class ReportFormatTest {
                         .status())
                 .isEqualTo(DoctorCommand.Status.OK);
     }
+
+    @Test
+    void aFullClusterRangeIsAFailingDoctorCheckAndTheStatusShowsTheFill() {
+        Map<String, Object> full = Json.obj(
+                "verdict",
+                "full",
+                "total",
+                64L,
+                "used",
+                64L,
+                "percentUsed",
+                100L,
+                "summary",
+                "the cluster range 198.18.0.0/26 is full: 64 of 64 addresses in use (100 %)",
+                "advice",
+                "delete pods that are no longer needed");
+        DoctorCommand.Check c = DoctorCommand.addressSpace(full);
+        assertThat(c.status()).isEqualTo(DoctorCommand.Status.FAIL);
+        assertThat(c.detail()).contains("64 of 64");
+        assertThat(c.fix()).contains("delete pods");
+        Map<String, Object> nearly = new java.util.HashMap<>(full);
+        nearly.put("verdict", "nearly-full");
+        assertThat(DoctorCommand.addressSpace(nearly).status()).isEqualTo(DoctorCommand.Status.WARN);
+        nearly.put("verdict", "ok");
+        assertThat(DoctorCommand.addressSpace(nearly).status()).isEqualTo(DoctorCommand.Status.OK);
+        assertThat(DoctorCommand.addressSpace(Json.obj("verdict", "no-ring"))).isNull();
+        assertThat(ReportFormat.clusterFill(full)).isEqualTo(", 64 of 64 addresses in use (100 %)");
+    }
 }

@@ -111,6 +111,22 @@ class CniHandlerTest {
     }
 
     @Test
+    void aFullClusterRangeIsSaidInTheErrorWithWhatToDo() throws Exception {
+        ipam.noSpaceReason = "all 32 addresses owned by this node are in use; it has asked a peer for more";
+        ipam.shortage = "the cluster range 198.18.0.0/26 is full: 64 of 64 addresses in use (100 %)";
+        ipam.whatToDo = "delete pods that are no longer needed";
+        CniResponse r = call("ADD", "c1", "/run/netns/a", conf("1.0.0"));
+        assertThat(code(r)).isEqualTo(11);
+        assertThat(out(r).get("msg").toString())
+                .startsWith("no pod address available on this node: all 32 addresses")
+                .contains("is full: 64 of 64 addresses in use");
+        assertThat(out(r).get("details").toString())
+                .contains("delete pods that are no longer needed")
+                .doesNotContain("still obtaining");
+        assertThat(pods.attached).isEmpty();
+    }
+
+    @Test
     void statusReportsReadinessOnlyFrom110() throws Exception {
         assertThat(call("STATUS", null, null, conf("1.1.0")).getExitCode()).isZero();
         notReady.set("no ring yet");

@@ -15,6 +15,10 @@ final class FakeIpam implements CniIpam {
     private final int base;
     private final int size;
     volatile String noSpaceReason;
+    /** With {@link #noSpaceReason}: the cluster range is full (the agent's diagnosis and advice). */
+    volatile String shortage;
+
+    volatile String whatToDo;
     int releases;
 
     FakeIpam(String first, int size) {
@@ -24,7 +28,7 @@ final class FakeIpam implements CniIpam {
 
     @Override
     public synchronized Allocation allocate(String containerId, String ifName) {
-        if (noSpaceReason != null) return new Allocation.NoSpaceYet(noSpaceReason);
+        if (noSpaceReason != null) return new Allocation.NoSpaceYet(noSpaceReason, shortage, whatToDo);
         Attachment k = new Attachment(containerId, ifName);
         IpAddress have = byKey.get(k);
         if (have != null) return new Allocation.Assigned(have, false);

@@ -151,9 +151,10 @@ public final class DemoCommand implements Callable<Integer> {
                         : "demo FAILED: see above and the agent logs in " + lab.runDir());
         if (keep) {
             out.println("the cluster keeps running (lab " + lab.runId() + "). Try:");
-            out.println("  ip netns exec " + n1.namespace() + " bin/weft status --socket " + c.apiSocket(n1));
-            out.println("  weft lab exec n1 -- ip route");
-            out.println("  weft lab down " + lab.runId() + "      (removes it)");
+            out.println("  bin/weft lab exec n1 -- weft status ipam     (finds n1's agent by itself)");
+            out.println("  bin/weft lab exec n1 -- weft doctor");
+            out.println("  bin/weft lab exec n1 -- ip route");
+            out.println("  bin/weft lab down " + lab.runId() + "      (removes it)");
         }
         out.flush();
         return ok ? 0 : 1;

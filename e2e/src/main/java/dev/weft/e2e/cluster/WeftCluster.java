@@ -38,6 +38,7 @@ public final class WeftCluster {
     private final List<String> extraAgentArgs;
     private final Map<String, LabProcess> agents = new HashMap<>();
     private int seedCount = Integer.MAX_VALUE;
+    private String clusterRange = CLUSTER_RANGE;
     private java.util.function.Function<LabNode, List<String>> perNodeArgs = n -> List.of();
 
     /** A pod attached through the plugin: its namespace, container id and the address Weft gave it. */
@@ -79,6 +80,12 @@ public final class WeftCluster {
         return this;
     }
 
+    /** Another pod range than {@link #CLUSTER_RANGE} (inside 198.18.0.0/15), e.g. a tiny one to fill it. */
+    public WeftCluster clusterRange(String range) {
+        this.clusterRange = range;
+        return this;
+    }
+
     /** Only the first {@code n} nodes are IPAM seeds (the others join later and ask peers for space). */
     public WeftCluster seeds(int n) {
         this.seedCount = n;
@@ -117,7 +124,7 @@ public final class WeftCluster {
         return agentDir(n).resolve("run/cni.sock");
     }
 
-    /** The agent command line for a node: seeds are all lab nodes, the pod range is 198.18.0.0/16. */
+    /** The agent command line for a node: seeds are all lab nodes, the pod range is 198.18.0.0/16 by default. */
     public List<String> agentArgs(LabNode n) {
         List<String> names =
                 lab.nodes().stream().limit(seedCount).map(LabNode::name).toList();
@@ -136,9 +143,18 @@ public final class WeftCluster {
                 "--advertise-address",
                 n.address(),
                 "--cluster-range",
-                CLUSTER_RANGE)); // HTTP: the default, this node's underlay address :6772
+                clusterRange)); // HTTP: the default, this node's underlay address :6772
         args.addAll(extraAgentArgs);
-        args.addAll(perNodeArgs.apply(n));
+        // a per-node "--flag value" replaces the same flag's value above (e.g. another --ipam-seed on one node)
+        List<String> own = perNodeArgs.apply(n);
+        for (int i = 0; i < own.size(); i++) {
+            int at = args.indexOf(own.get(i));
+            if (at >= 0 && at + 1 < args.size() && own.get(i).startsWith("--") && i + 1 < own.size()) {
+                args.set(at + 1, own.get(++i));
+            } else {
+                args.add(own.get(i));
+            }
+        }
         // encryption is on unless the test chose its own secret or said --encryption=disabled
         if (!args.contains("--secret-file") && !args.contains("--encryption")) {
             args.addAll(List.of("--secret-file", secretFile().toString()));

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.weft.agent.cli.ReportFormat;
 import dev.weft.cni.Json;
 import dev.weft.e2e.lab.ExecResult;
+import dev.weft.e2e.lab.JvmCommand;
 import dev.weft.e2e.lab.Lab;
 import dev.weft.e2e.lab.LabNode;
 import dev.weft.e2e.lab.LabProcess;
@@ -88,6 +89,21 @@ class ClusterEndToEndTest {
                     .until(() -> mode(lab.node(1), lab.node(3)).equals("sleeve"));
             assertThat(mode(lab.node(1), lab.node(2))).isEqualTo("vxlan");
             allPodsReachEachOther();
+            // fault matrix: the log names the cause and the next step, and weft doctor on n1 shows it
+            assertThat(cluster.agent(lab.node(1)).log())
+                    .containsPattern("kernel VXLAN path to peer failed .*is UDP 4789 blocked between the nodes\\?");
+            ExecResult doctor = lab.node(1)
+                    .exec(
+                            JvmCommand.of(
+                                    "dev.weft.agent.Main",
+                                    "doctor",
+                                    "--socket",
+                                    cluster.apiSocket(lab.node(1)).toString()),
+                            Duration.ofSeconds(60));
+            assertThat(doctor.stdout())
+                    .containsPattern("peer n3 +WARN +using the userspace sleeve")
+                    .contains("is UDP 4789 open between this node and "
+                            + lab.node(3).address());
         } finally {
             block.remove();
         }

@@ -82,7 +82,9 @@ class EncryptedClusterTest {
                     .atMost(Duration.ofSeconds(20))
                     .until(() -> c.agent(lab.node(1)).log().contains("gossip dropped"));
             assertThat(c.agent(lab.node(1)).log())
-                    .containsPattern("reason=(unknown_key|auth_failed|security_mismatch)");
+                    .containsPattern("reason=(unknown_key|auth_failed|security_mismatch)")
+                    // fault matrix: the line names the cause and the next step
+                    .containsPattern("gossip dropped .*reason=unknown_key.*check the cluster secret");
             // the wrong node is alone (its gossip is refused) and its status says why
             await("n3's status warns about the rejected secret")
                     .atMost(Duration.ofSeconds(30))
