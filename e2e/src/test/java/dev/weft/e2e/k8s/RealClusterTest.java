@@ -40,12 +40,13 @@ import org.junit.jupiter.api.TestMethodOrder;
  * ({@code k8s/image/build-oci.sh}); Weft installed as k8s/README.md says ({@code install-weft.sh}: Secret,
  * {@code kubectl apply -k}). Then: every agent ready, Node annotations and {@code NetworkUnavailable=False};
  * 6 pods over 3 nodes ping each other; a ClusterIP Service answers from every node and pod; an agent's
- * logs and {@code weft status}/{@code weft doctor} in its pod; a node switched off for good and its Node
- * deleted has its ranges reclaimed under the Lease, the Deployment's pods come back on the other nodes
- * with unique addresses and reach each other.
+ * logs and {@code weft status}/{@code weft doctor} in its pod; the pods deleted and created again (scaled to 0,
+ * every agent's allocations drop to 0, scaled back, then deleted and replaced: allocations follow, addresses
+ * unique); a node switched off for good and its Node deleted has its ranges reclaimed under the Lease, the
+ * Deployment's pods come back on the other nodes with unique addresses and reach each other.
  *
  * <p>Tagged {@code k8s-cluster}: excluded from {@code bin/test}, run by {@code bin/k8s-test} (and
- * {@code bash .ci/run}). Needs root and {@code bin/setup --k8s}. Takes ~4 min with warm caches.
+ * {@code bash .ci/run}). Needs root and {@code bin/setup --k8s}. Takes ~8 min with warm caches.
  */
 @Tag("k8s-cluster")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -272,6 +273,68 @@ class RealClusterTest {
 
     @Test
     @Order(5)
+    void podsDeletedAndCreatedAgainFreeTheirAddressesAndNeverDuplicate() {
+        Map<String, JsonNode> first = readyTestPods(6);
+        Map<String, Integer> perNode = podsPerNode(first);
+        Map<String, Integer> allocated = allocatedByNode();
+        log(
+                "before deleting the pods: pods per node %s, allocated per node %s, addresses %s",
+                perNode, allocated, podIps(first));
+        assertEquals(perNode, allocated, "each agent's allocations match the test pods on its node");
+
+        // scale to 0: the kubelet's DEL frees every address, the allocated counts drop to 0
+        cluster.kubectl("scale", "deployment/pingers", "--replicas=0").orThrow();
+        await(
+                "no test pods left",
+                LONG,
+                () -> cluster.pods("default", "app=pingers").isEmpty() ? true : null);
+        Map<String, Integer> zero = new TreeMap<>();
+        NODES.forEach(n -> zero.put(n, 0));
+        Map<String, Integer> freed = await("every node's allocations freed by the kubelet's DEL", LONG, () -> {
+            Map<String, Integer> a = allocatedByNode();
+            return a.equals(zero) ? a : null;
+        });
+        log("after scaling to 0: allocated per node %s", freed);
+
+        // scale up again: new addresses, unique, counted again
+        cluster.kubectl("scale", "deployment/pingers", "--replicas=6").orThrow();
+        cluster.kubectl(LONG, "rollout", "status", "deployment/pingers", "--timeout=300s")
+                .orThrow();
+        Map<String, JsonNode> second = readyTestPods(6);
+        assertUniqueAddressesInRange(second);
+        Map<String, Integer> secondPerNode = podsPerNode(second);
+        Map<String, Integer> realloc = await("allocations back up to the pods per node " + secondPerNode, LONG, () -> {
+            Map<String, Integer> a = allocatedByNode();
+            return a.equals(secondPerNode) ? a : null;
+        });
+        log("after scaling to 6: allocated per node %s, addresses %s", realloc, podIps(second));
+
+        // delete the pods themselves: the ReplicaSet replaces them while the old ones are torn down
+        cluster.kubectl(LONG, "delete", "pods", "-l", "app=pingers", "--wait=true", "--timeout=240s")
+                .orThrow();
+        Map<String, JsonNode> third = await("6 new ready test pods", LONG, () -> {
+            Map<String, JsonNode> p = cluster.pods("default", "app=pingers");
+            boolean ok = p.size() == 6
+                    && p.values().stream().allMatch(RealClusterTest::isReady)
+                    && p.keySet().stream().noneMatch(second::containsKey);
+            return ok ? p : null;
+        });
+        assertUniqueAddressesInRange(third);
+        Map<String, Integer> thirdPerNode = podsPerNode(third);
+        Map<String, Integer> after = await("allocations equal to the pods per node " + thirdPerNode, LONG, () -> {
+            Map<String, Integer> a = allocatedByNode();
+            return a.equals(thirdPerNode) ? a : null;
+        });
+        Set<String> reused = new TreeSet<>(podIps(third));
+        reused.retainAll(podIps(second));
+        log(
+                "after deleting the pods: allocated per node %s, addresses %s (%d reused from the freed ones)",
+                after, podIps(third), reused.size());
+        pingMatrix(third);
+    }
+
+    @Test
+    @Order(7)
     void nodeRemovedForGoodHasItsRangesReclaimedUnderTheLeaseAndReused() throws IOException {
         String gone = "n3";
         String goneNodePeer = cluster.kubectlJson("get", "node", gone)
@@ -372,6 +435,27 @@ class RealClusterTest {
     }
 
     // ------------------------------------------------------------------------------------------ helpers
+
+    private Map<String, Integer> allocatedByNode() {
+        Map<String, Integer> m = new TreeMap<>();
+        agentsByNode()
+                .forEach((n, p) ->
+                        m.put(n, report(name(p)).path("ipam").path("allocated").asInt(-1)));
+        return m;
+    }
+
+    private static Map<String, Integer> podsPerNode(Map<String, JsonNode> pods) {
+        Map<String, Integer> m = new TreeMap<>();
+        NODES.forEach(n -> m.put(n, 0));
+        pods.values().forEach(p -> m.merge(p.path("spec").path("nodeName").asText(), 1, Integer::sum));
+        return m;
+    }
+
+    private static Set<String> podIps(Map<String, JsonNode> pods) {
+        Set<String> s = new TreeSet<>();
+        pods.values().forEach(p -> s.add(p.path("status").path("podIP").asText()));
+        return s;
+    }
 
     private void pingMatrix(Map<String, JsonNode> pods) {
         List<String> ips = pods.values().stream()
