@@ -59,6 +59,19 @@ final class DropLog {
             case BAD_PEER_ID ->
                 "a member sends ids that are not 16-hex-digit peer ids (an incompatible or broken "
                         + "agent version); check the versions of all agents";
+            case INCARNATION_JUMP ->
+                "a member gossips incarnations far above what we know (a compromised or broken member); "
+                        + "find it by the peer that sends them and rmpeer it, then rotate the secret";
+            case STREAM_LIMIT, STREAM_SOURCE_LIMIT ->
+                "too many gossip TCP connections (from one address, or in all); a flood or a scan reaches "
+                        + "port 6770: firewall it to node addresses";
+            case STREAM_DEADLINE ->
+                "gossip TCP exchanges did not finish within streamTimeout (slow senders, or connections "
+                        + "held open on purpose)";
+            case MEMBER_LIMIT ->
+                "new members refused: the member table is full (10,000 live); a member may be inventing ids";
+            case OVERSIZED -> "packets or frames larger than the caps (maxUdpPayload, maxStreamFrameBytes)";
+            case BAD_MAGIC -> "traffic that is not Weft gossip reaches the gossip port (a scan, or another service)";
             default -> "malformed or unexpected gossip input";
         };
     }

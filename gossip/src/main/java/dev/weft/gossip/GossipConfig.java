@@ -31,6 +31,8 @@ public final class GossipConfig {
     private final int maxStreamFrameBytes;
     private final Duration streamTimeout;
     private final int maxMessageBytes;
+    private final int maxInboundStreams;
+    private final int maxInboundStreamsPerSource;
     private final Duration maxClockSkew;
     private final Duration tickInterval;
     private final Duration rejoinInterval;
@@ -47,6 +49,8 @@ public final class GossipConfig {
         this.maxStreamFrameBytes = b.maxStreamFrameBytes;
         this.streamTimeout = b.streamTimeout;
         this.maxMessageBytes = b.maxMessageBytes;
+        this.maxInboundStreams = b.maxInboundStreams;
+        this.maxInboundStreamsPerSource = b.maxInboundStreamsPerSource;
         this.maxClockSkew = b.maxClockSkew;
         this.tickInterval = b.tickInterval;
         this.rejoinInterval = b.rejoinInterval;
@@ -108,6 +112,16 @@ public final class GossipConfig {
         return maxMessageBytes;
     }
 
+    /** Inbound TCP streams open at once, all sources together (more are closed at accept). */
+    public int maxInboundStreams() {
+        return maxInboundStreams;
+    }
+
+    /** Inbound TCP streams open at once from one source address (more are closed at accept). */
+    public int maxInboundStreamsPerSource() {
+        return maxInboundStreamsPerSource;
+    }
+
     public Duration maxClockSkew() {
         return maxClockSkew;
     }
@@ -132,6 +146,8 @@ public final class GossipConfig {
         private int maxStreamFrameBytes = 8 << 20;
         private Duration streamTimeout = Duration.ofSeconds(3);
         private int maxMessageBytes = 64 << 10;
+        private int maxInboundStreams = 64;
+        private int maxInboundStreamsPerSource = 8;
         private Duration maxClockSkew = Duration.ofMinutes(5);
         private Duration tickInterval = Duration.ofMillis(10);
         private Duration rejoinInterval = Duration.ofSeconds(10);
@@ -184,6 +200,16 @@ public final class GossipConfig {
 
         public Builder streamTimeout(Duration v) {
             streamTimeout = v;
+            return this;
+        }
+
+        public Builder maxInboundStreams(int v) {
+            maxInboundStreams = v;
+            return this;
+        }
+
+        public Builder maxInboundStreamsPerSource(int v) {
+            maxInboundStreamsPerSource = v;
             return this;
         }
 
@@ -244,6 +270,13 @@ public final class GossipConfig {
             if (swim.maxDeltaBytes() > maxStreamFrameBytes - 1024) {
                 throw new IllegalArgumentException("swim.maxDeltaBytes (" + swim.maxDeltaBytes()
                         + ") must be at most maxStreamFrameBytes-1024 (" + (maxStreamFrameBytes - 1024) + ")");
+            }
+            if (maxInboundStreams < 1 || maxInboundStreams > 65_536) {
+                throw new IllegalArgumentException("maxInboundStreams must be 1..65536, got " + maxInboundStreams);
+            }
+            if (maxInboundStreamsPerSource < 1 || maxInboundStreamsPerSource > maxInboundStreams) {
+                throw new IllegalArgumentException("maxInboundStreamsPerSource must be 1..maxInboundStreams ("
+                        + maxInboundStreams + "), got " + maxInboundStreamsPerSource);
             }
             positive(streamTimeout, "streamTimeout");
             positive(maxClockSkew, "maxClockSkew");

@@ -112,15 +112,22 @@ public final class GossipNode implements AutoCloseable {
      */
     public static GossipNode create(GossipConfig config, EventLoopGroup group, GossipListener listener) {
         WireCounters counters = new WireCounters();
+        // the transport checks stream headers with the node's opener (keyring swaps included); it accepts
+        // nothing before start(), by which time the node exists
+        GossipNode[] node = new GossipNode[1];
         NettyTransport t = new NettyTransport(
                 group,
                 config.bindAddress(),
                 config.maxUdpPayload(),
                 config.maxStreamFrameBytes(),
                 config.streamTimeout(),
+                config.maxInboundStreams(),
+                config.maxInboundStreamsPerSource(),
+                header -> node[0].opener.checkHeader(header),
                 counters);
-        return new GossipNode(
+        node[0] = new GossipNode(
                 config, t, group.next(), listener, System::nanoTime, Clock.systemUTC(), new SecureRandom(), counters);
+        return node[0];
     }
 
     // ------------------------------------------------------------------ lifecycle

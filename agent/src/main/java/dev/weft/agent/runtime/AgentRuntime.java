@@ -1,16 +1,10 @@
 package dev.weft.agent.runtime;
 
-import dev.weft.agent.api.LocalApi;
-import dev.weft.agent.cni.CniHandler;
-import dev.weft.agent.cni.CniServer;
-import dev.weft.agent.cni.DatapathPodNetwork;
 import dev.weft.agent.config.AgentConfig;
 import dev.weft.agent.config.SecretFile;
 import dev.weft.agent.core.ControllerSettings;
 import dev.weft.agent.core.LocalNode;
 import dev.weft.agent.core.StagedStore;
-import dev.weft.agent.metrics.HttpEndpoints;
-import dev.weft.agent.metrics.MetricsRegistry;
 import dev.weft.agent.state.Identity;
 import dev.weft.agent.state.StateDirLock;
 import dev.weft.datapath.DatapathConfig;
@@ -23,7 +17,6 @@ import dev.weft.datapath.netlink.NetlinkEvents;
 import dev.weft.datapath.netlink.RtNetlink;
 import dev.weft.datapath.netlink.Sysctl;
 import dev.weft.datapath.nft.NftTable;
-import dev.weft.datapath.pod.PodPlumber;
 import dev.weft.gossip.GossipConfig;
 import dev.weft.gossip.GossipNode;
 import dev.weft.ipam.IpamNode;
@@ -267,7 +260,7 @@ public final class AgentRuntime implements AutoCloseable {
 
         if (kubernetes != null) kubernetes.start(core.loop(), gossip);
         startNetlinkWatch(core.datapath().reconciler());
-        startOperatorEndpoints(host);
+        OperatorEndpoints.start(config, underlay, core, gossip, kubernetes, host, workers, closers);
     }
 
     private String podCidr() throws StartupException {
@@ -282,59 +275,6 @@ public final class AgentRuntime implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new StartupException("podCIDR mode: " + e.getMessage(), e);
         }
-    }
-
-    /** The CNI server, the local API for the CLI and the HTTP endpoints; all read the controller's snapshot. */
-    private void startOperatorEndpoints(RtNetlink host) throws StartupException {
-        Status status = new Status(config, underlay, core, gossip, kubernetes);
-        var nsThreads = Thread.ofPlatform().name("weft-netns-", 0).daemon().factory();
-        PodPlumber plumber = new PodPlumber(host, Sysctl::write, nsThreads);
-        CniHandler handler = new CniHandler(
-                new ControllerIpam(core.loop()),
-                new DatapathPodNetwork(plumber),
-                () -> {
-                    List<String> now = status.problems();
-                    return now.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", now));
-                },
-                status::podMtu,
-                System::nanoTime);
-        CniServer cni = new CniServer(config.cniSocket(), workers, handler);
-        try {
-            cni.start();
-        } catch (IOException e) {
-            throw new StartupException("cannot open the CNI socket " + config.cniSocket() + ": " + e.getMessage(), e);
-        }
-        closers.add(0, cni);
-        MetricsRegistry metrics = new MetricsRegistry();
-        // by default the node's own underlay address: reachable by the node network (kubelet probes, scrapers), not
-        // 0.0.0.0
-        InetSocketAddress http = config.httpOnUnderlay()
-                ? new InetSocketAddress(
-                        underlay.address().toInetAddress(), config.httpAddress().getPort())
-                : config.httpAddress().getHostString().equals("0.0.0.0")
-                        ? new InetSocketAddress(config.httpAddress().getPort())
-                        : new InetSocketAddress(
-                                config.httpAddress().getHostString(),
-                                config.httpAddress().getPort());
-        AgentMetrics.register(metrics, status::report, handler);
-        try {
-            closers.add(
-                    0,
-                    new LocalApi(
-                            config.cliSocket(),
-                            status::api,
-                            Thread.ofPlatform().name("weft-api").daemon().factory()));
-            closers.add(0, new HttpEndpoints(http, workers, metrics, status::liveness, status::problems));
-        } catch (IOException e) {
-            throw new StartupException(
-                    "cannot open the status socket " + config.cliSocket() + " or HTTP " + http + ": " + e.getMessage(),
-                    e);
-        }
-        log.atInfo()
-                .addKeyValue("cni", config.cniSocket())
-                .addKeyValue("api", config.cliSocket())
-                .addKeyValue("http", http.getAddress().getHostAddress() + ":" + http.getPort())
-                .log("weft agent running");
     }
 
     private void startNetlinkWatch(Reconciler reconciler) {

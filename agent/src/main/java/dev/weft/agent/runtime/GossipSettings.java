@@ -1,7 +1,6 @@
 package dev.weft.agent.runtime;
 
 import dev.weft.agent.config.AgentConfig;
-import dev.weft.agent.config.AgentOptions;
 import dev.weft.agent.config.SecretFile;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -14,7 +13,7 @@ final class GossipSettings {
     static List<InetSocketAddress> seeds(AgentConfig config) {
         List<InetSocketAddress> out = new ArrayList<>();
         for (String p : config.peers()) {
-            InetSocketAddress u = AgentOptions.parseHostPort(p, config.gossipPort());
+            InetSocketAddress u = dev.weft.agent.config.OptionChecks.parseHostPort(p, config.gossipPort());
             out.add(new InetSocketAddress(u.getHostString(), u.getPort()));
         }
         return out;

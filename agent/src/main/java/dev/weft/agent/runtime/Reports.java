@@ -35,7 +35,8 @@ final class Reports {
             GossipStatus g,
             DatapathStatus datapath,
             Map<String, String> kernelPaths,
-            String kubernetes) {
+            String kubernetes,
+            long uptimeMillis) {
         Optional<PeerTable.Peer> peer(PeerId id) {
             return snapshot.peer(id);
         }
@@ -191,9 +192,20 @@ final class Reports {
                 }
             }
         }
+        if (g != null
+                && g.members().isEmpty()
+                && !a.config().peers().isEmpty()
+                && a.uptimeMillis() >= SEEDS_SILENT_AFTER_MS) {
+            warnings.add("none of the peers given with --peers has answered for " + a.uptimeMillis() / 1000
+                    + " s: check that every node uses the same cluster secret (--secret-file) and --cluster-name, and that "
+                    + "UDP and TCP " + a.config().gossipPort() + " are open between the nodes");
+        }
         r.put("warnings", warnings);
         return r;
     }
+
+    /** A node alone this long although it was given peers warns that nobody answers. */
+    static final long SEEDS_SILENT_AFTER_MS = 15_000;
 
     private static Map<String, Object> ipam(Inputs a, IpamStatus s, GossipStatus g) {
         BigInteger total = s.clusterRange().size();

@@ -32,6 +32,7 @@ final class Status {
     private final AgentCore core;
     private final GossipNode gossip;
     private final KubernetesIntegration kubernetes;
+    private final long startedNanos = System.nanoTime();
 
     Status(AgentConfig config, Underlay underlay, AgentCore core, GossipNode gossip, KubernetesIntegration kubernetes) {
         this.config = config;
@@ -81,7 +82,8 @@ final class Status {
                 g,
                 core.datapath().status(),
                 core.datapath().kernelPathHealth(),
-                kubernetes == null ? null : kubernetes.status().orElse(null)));
+                kubernetes == null ? null : kubernetes.status().orElse(null),
+                (System.nanoTime() - startedNanos) / 1_000_000));
     }
 
     Map<String, Object> api(Map<String, Object> req) throws LocalApi.ApiException {

@@ -50,7 +50,16 @@ final class LocalMember {
 
     /** Someone accused an incarnation we still have (or a newer one): gossip ALIVE with a higher one. */
     MemberUpdate refute(long accusedIncarnation) {
-        incarnation = Math.max(incarnation, accusedIncarnation) + 1;
+        incarnation = next(Math.max(incarnation, accusedIncarnation));
         return alive();
+    }
+
+    /**
+     * The incarnation after {@code inc}, saturating at {@link Long#MAX_VALUE} instead of wrapping to
+     * {@link Long#MIN_VALUE} (a wrapped incarnation would never win again). Unreachable in practice: incarnations
+     * only move by bounded steps ({@link MembershipRules#MAX_INCARNATION_STEP}); this is the last line.
+     */
+    static long next(long inc) {
+        return inc == Long.MAX_VALUE ? Long.MAX_VALUE : inc + 1;
     }
 }

@@ -17,12 +17,30 @@ import java.util.Set;
  * {@link MembershipRules}.
  */
 final class MemberTable {
+    /**
+     * Most live members (ALIVE or SUSPECT, us not counted) we hold: 10,000, past what Weft is built and measured
+     * for (500). A new member beyond it is refused ({@link dev.weft.gossip.wire.DropReason#MEMBER_LIMIT}), so ids
+     * a peer invents cannot grow memory without bound; members we already hold are unaffected.
+     */
+    static final int MAX_LIVE = 10_000;
+
+    /**
+     * Most tombstones (DEAD or LEFT members) we hold: 10,000. Beyond it the oldest (first to become a tombstone)
+     * is forgotten before the tombstone TTL; stale gossip about a forgotten member can then resurrect it until
+     * the member itself or push-pull corrects it (the same as after the TTL).
+     */
+    static final int MAX_TOMBSTONES = 10_000;
+
     private final Random random;
     private final Map<PeerId, Member> members = new HashMap<>();
     /** Members under suspicion (checked for timeouts every tick). */
     final Set<PeerId> suspects = new LinkedHashSet<>();
     /** Members declared DEAD recently (gossip-to-the-dead targets). */
     private final Set<PeerId> recentDead = new LinkedHashSet<>();
+    /** Tombstones, oldest first (the eviction order). */
+    private final Set<PeerId> tombstones = new LinkedHashSet<>();
+
+    private long tombstonesEvicted;
 
     private final List<PeerId> probeOrder = new ArrayList<>();
     private int probeIndex;
@@ -59,6 +77,20 @@ final class MemberTable {
         return viewHash;
     }
 
+    /** False when a new live member would exceed {@link #MAX_LIVE}. */
+    boolean roomForLive() {
+        return live < MAX_LIVE;
+    }
+
+    /** Tombstones forgotten early because there were more than {@link #MAX_TOMBSTONES}. */
+    long tombstonesEvicted() {
+        return tombstonesEvicted;
+    }
+
+    int tombstones() {
+        return tombstones.size();
+    }
+
     /** A member first heard of as ALIVE. */
     void addLive(Member m) {
         members.put(m.id, m);
@@ -68,10 +100,24 @@ final class MemberTable {
     /** A tombstone for a member we never knew (blocks stale ALIVE gossip about it). */
     void addTombstone(Member m) {
         members.put(m.id, m);
+        tombstones.add(m.id);
+        evictTombstones();
+    }
+
+    private void evictTombstones() {
+        while (tombstones.size() > MAX_TOMBSTONES) {
+            var it = tombstones.iterator();
+            PeerId oldest = it.next();
+            it.remove();
+            members.remove(oldest);
+            recentDead.remove(oldest);
+            tombstonesEvicted++;
+        }
     }
 
     /** A known member went from DEAD/LEFT back to a live state. */
     void becameLive(Member m) {
+        tombstones.remove(m.id);
         live++;
         viewHash ^= ViewHash.of(m.id);
         probeOrder.add(probeIndex + random.nextInt(probeOrder.size() - probeIndex + 1), m.id);
@@ -85,6 +131,8 @@ final class MemberTable {
         if (now == MemberState.DEAD) {
             recentDead.add(m.id);
         }
+        tombstones.add(m.id);
+        evictTombstones();
     }
 
     /** Records that a member talked to us; true if it is one we hold as live. */
@@ -166,6 +214,7 @@ final class MemberTable {
             boolean old = !m.state.isLive() && now - m.stateSinceNanos > ttl;
             if (old) {
                 gone.add(m.id);
+                tombstones.remove(m.id);
             }
             return old;
         });

@@ -13,13 +13,34 @@ import java.util.List;
  * member, accusations against ourselves are refuted, stale accusations are answered with our newer knowledge.
  */
 final class MembershipRules {
+    /**
+     * Largest step (2^20) an update may move a member's incarnation above what we know of it (ourselves
+     * included); larger ones are dropped ({@link DropReason#INCARNATION_JUMP}). A member raises its own
+     * incarnation by one per start, record change or refutation, so an honest member moves by a handful between
+     * two updates we see, and even a member we missed for the whole tombstone TTL stays far below a million.
+     * A compromised member can still push a victim up, but only by this step per update, which the victim
+     * refutes at once; reaching {@link Long#MAX_VALUE} (where refutation saturates, see
+     * {@link LocalMember#next}) would take 2^43 accepted updates.
+     */
+    static final long MAX_INCARNATION_STEP = 1L << 20;
+
+    /**
+     * Highest incarnation (2^40) accepted for a member we hold nothing about (first sight, including after its
+     * tombstone was reaped): no agent restarts or changes its record 2^40 times, and it leaves 2^63 - 2^40 of
+     * room to refute above it.
+     */
+    static final long MAX_FIRST_INCARNATION = 1L << 40;
+
     private final EngineContext ctx;
 
     MembershipRules(EngineContext ctx) {
         this.ctx = ctx;
     }
 
-    /** A piggybacked update. Ids that are not peer ids and oversized records are dropped and counted. */
+    /**
+     * A piggybacked update. Ids that are not peer ids, oversized records and incarnation jumps are dropped and
+     * counted.
+     */
     void apply(MemberUpdate u, long now) {
         PeerId id = Ids.parse(u.getMemberId(), ctx.counters);
         if (id == null) {
@@ -27,6 +48,10 @@ final class MembershipRules {
         }
         if (u.getRecord().size() > ctx.cfg.maxRecordBytes()) {
             ctx.counters.drop(DropReason.MALFORMED);
+            return;
+        }
+        if (!plausibleIncarnation(id, u.getIncarnation())) {
+            ctx.counters.drop(DropReason.INCARNATION_JUMP);
             return;
         }
         switch (u.getStatus()) {
@@ -54,6 +79,10 @@ final class MembershipRules {
                 ctx.counters.drop(DropReason.MALFORMED);
                 continue;
             }
+            if (!plausibleIncarnation(id, u.getIncarnation())) {
+                ctx.counters.drop(DropReason.INCARNATION_JUMP);
+                continue;
+            }
             switch (u.getStatus()) {
                 case ALIVE -> applyAlive(id, u, now);
                 case LEFT -> applyDead(id, u, MemberState.LEFT, now);
@@ -72,6 +101,29 @@ final class MembershipRules {
         }
     }
 
+    /**
+     * True if {@code inc} is at most {@link #MAX_INCARNATION_STEP} above what we know of {@code id} (our own
+     * incarnation for us, the table's for a member or tombstone we hold), or at most
+     * {@link #MAX_FIRST_INCARNATION} for one we do not hold. The wire field is a uint64: values of 2^63 and more
+     * arrive negative here and are refused too.
+     */
+    boolean plausibleIncarnation(PeerId id, long inc) {
+        if (inc < 0) {
+            return false;
+        }
+        long known;
+        if (id.equals(ctx.self.id)) {
+            known = ctx.self.incarnation;
+        } else {
+            Member m = ctx.table.get(id);
+            if (m == null) {
+                return inc <= MAX_FIRST_INCARNATION;
+            }
+            known = m.incarnation;
+        }
+        return inc <= known || inc - known <= MAX_INCARNATION_STEP; // both >= 0: the difference cannot overflow
+    }
+
     private void applyAlive(PeerId id, MemberUpdate u, long now) {
         LocalMember self = ctx.self;
         if (id.equals(self.id)) {
@@ -88,6 +140,10 @@ final class MembershipRules {
         }
         Member m = ctx.table.get(id);
         if (m == null) {
+            if (!ctx.table.roomForLive()) {
+                ctx.counters.drop(DropReason.MEMBER_LIMIT);
+                return;
+            }
             m = new Member(id, addr, MemberState.ALIVE, u.getIncarnation(), now);
             m.record = u.getRecord();
             ctx.table.addLive(m);

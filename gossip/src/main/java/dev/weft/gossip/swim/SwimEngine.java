@@ -78,7 +78,7 @@ public final class SwimEngine {
                     "record of " + newRecord.length + " bytes exceeds maxRecordBytes=" + ctx.cfg.maxRecordBytes());
         }
         self.record = ByteString.copyFrom(newRecord);
-        self.incarnation++;
+        self.incarnation = LocalMember.next(self.incarnation);
         ctx.gossip.enqueue(self.alive());
     }
 
@@ -309,6 +309,11 @@ public final class SwimEngine {
     /** Deltas of other members handed to our channels. */
     public long deltasDelivered() {
         return ctx.deltas.delivered();
+    }
+
+    /** Tombstones forgotten before their TTL because the table held its maximum of them. */
+    public long tombstonesEvicted() {
+        return ctx.table.tombstonesEvicted();
     }
 
     /** Hash of our live view (for tests and status). */

@@ -1,6 +1,7 @@
 package dev.weft.gossip.transport;
 
 import dev.weft.gossip.wire.DropReason;
+import dev.weft.gossip.wire.Envelope;
 import dev.weft.gossip.wire.WireCounters;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -8,7 +9,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -23,45 +23,68 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * Netty 4.2 epoll transport: one UDP socket and one TCP listener on the same port. TCP streams carry exactly one
  * request frame and one reply frame (4-byte big-endian length prefix, capped at {@code maxFrame}), then close.
- * Every wait is bounded: client connect and the whole exchange by the caller's timeout; the server side closes a
- * connection that sends nothing for {@code serverIdleTimeout}. The event loop group comes from the caller
+ * Every wait is bounded: client connect and the whole exchange by the caller's timeout; on the server side every
+ * accepted stream has an absolute deadline ({@code serverDeadline}, from accept to reply written), not only an
+ * idle timeout. The event loop group comes from the caller
  * (an epoll group: {@code new MultiThreadIoEventLoopGroup(n, EpollIoHandler.newFactory())}).
- * Traffic is counted by the caller; this class counts only what it drops itself (oversized input).
+ *
+ * <p>Nothing a stranger sends is buffered before its header is checked: inbound streams are admitted at accept
+ * by {@link InboundStreamGate} (global and per-source-address limits), and {@link InboundFrameDecoder} reads the
+ * length prefix and the envelope header first and closes the stream on a bad one (see there). Traffic is counted
+ * by the caller; this class counts what it drops itself ({@code oversized}, {@code malformed}, the header
+ * reasons, {@code stream_limit}, {@code stream_source_limit}, {@code stream_deadline}, {@code unexpected}).
  */
 public final class NettyTransport implements Transport {
     private final EventLoopGroup group;
     private final InetSocketAddress bind;
     private final int maxDatagram;
     private final int maxFrame;
-    private final Duration serverIdleTimeout;
+    private final Duration serverDeadline;
     private final WireCounters counters;
+    private final InboundStreamGate gate;
+    private final Function<byte[], DropReason> headerCheck;
     private volatile Channel udp;
     private volatile Channel tcp;
     private volatile Receiver receiver;
 
+    /**
+     * @param maxFrame                   cap of a stream frame, 4-byte length prefix included
+     * @param serverDeadline             absolute deadline of an inbound stream, from accept to reply written
+     * @param maxInboundStreams          inbound streams open at once, all sources together
+     * @param maxInboundStreamsPerSource inbound streams open at once from one source address
+     * @param headerCheck                why an envelope header ({@link Envelope#HEADER_LENGTH} bytes) is refused,
+     *                                   or null to read the body (e.g. {@code Opener::checkHeader})
+     */
     public NettyTransport(
             EventLoopGroup group,
             InetSocketAddress bind,
             int maxDatagram,
             int maxFrame,
-            Duration serverIdleTimeout,
+            Duration serverDeadline,
+            int maxInboundStreams,
+            int maxInboundStreamsPerSource,
+            Function<byte[], DropReason> headerCheck,
             WireCounters counters) {
         this.group = group;
         this.bind = bind;
         this.maxDatagram = maxDatagram;
         this.maxFrame = maxFrame;
-        this.serverIdleTimeout = serverIdleTimeout;
+        this.serverDeadline = serverDeadline;
+        this.gate = new InboundStreamGate(maxInboundStreams, maxInboundStreamsPerSource);
+        this.headerCheck = headerCheck;
         this.counters = counters;
     }
 
@@ -77,10 +100,18 @@ public final class NettyTransport implements Transport {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        InetAddress source = ch.remoteAddress().getAddress();
+                        DropReason refused = gate.admit(source);
+                        if (refused != null) {
+                            counters.drop(refused);
+                            ch.config().setAutoRead(false);
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> gate.release(source));
                         ch.pipeline()
                                 .addLast(
-                                        new ReadTimeoutHandler(serverIdleTimeout.toMillis(), TimeUnit.MILLISECONDS),
-                                        new LengthFieldBasedFrameDecoder(maxFrame, 0, 4, 0, 4),
+                                        new InboundFrameDecoder(maxFrame, headerCheck, counters),
                                         new LengthFieldPrepender(4),
                                         new ServerHandler());
                     }
@@ -129,32 +160,51 @@ public final class NettyTransport implements Transport {
         }
     }
 
-    private final class ServerHandler extends SimpleChannelInboundHandler<ByteBuf> {
-        private boolean answered;
+    /** One request in, one reply out, all within the deadline. */
+    private final class ServerHandler extends SimpleChannelInboundHandler<byte[]> {
+        private ScheduledFuture<?> deadline;
+        private boolean replied;
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
-            if (answered) {
-                counters.drop(DropReason.UNEXPECTED);
-                ctx.close();
-                return;
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            deadline = ctx.executor()
+                    .schedule(
+                            () -> {
+                                if (!replied && ctx.channel().isOpen()) {
+                                    counters.drop(DropReason.STREAM_DEADLINE);
+                                }
+                                ctx.close();
+                            },
+                            Math.max(1, serverDeadline.toMillis()),
+                            TimeUnit.MILLISECONDS);
+            super.channelActive(ctx);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            if (deadline != null) {
+                deadline.cancel(false);
             }
-            answered = true;
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, byte[] frame) {
             InetSocketAddress from = (InetSocketAddress) ctx.channel().remoteAddress();
-            receiver.onStream(from, ByteBufUtil.getBytes(frame)).whenComplete((reply, err) -> {
+            receiver.onStream(from, frame).whenComplete((reply, err) -> {
                 if (err != null || reply == null) {
                     ctx.close();
                 } else {
-                    ctx.writeAndFlush(Unpooled.wrappedBuffer(reply)).addListener(ChannelFutureListener.CLOSE);
+                    ctx.writeAndFlush(Unpooled.wrappedBuffer(reply)).addListener(f -> {
+                        replied = true;
+                        ctx.close();
+                    });
                 }
             });
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (cause instanceof TooLongFrameException) {
-                counters.drop(DropReason.OVERSIZED);
-            }
             ctx.close();
         }
     }
@@ -243,6 +293,11 @@ public final class NettyTransport implements Transport {
         });
         result.whenComplete((r, e) -> timer.cancel(false));
         return result;
+    }
+
+    /** Inbound streams open now (admitted and not yet closed). */
+    public int openInboundStreams() {
+        return gate.open();
     }
 
     @Override

@@ -32,7 +32,21 @@ public enum DropReason {
     /** A registered channel threw when handed remote state or a delta (an obviously bad input). */
     CHANNEL_MERGE_FAILED("channel_merge_failed"),
     /** Authenticated, but a member id in it (sender, subject, origin...) is not a peer id (16 hex digits). */
-    BAD_PEER_ID("bad_peer_id");
+    BAD_PEER_ID("bad_peer_id"),
+    /**
+     * Authenticated, but a membership update moves a member's incarnation further above what we know of it than
+     * {@code MembershipRules.MAX_INCARNATION_STEP} allows (or past the first-sight ceiling for a member we do not
+     * know): a compromised or broken member trying to make its victim unable to refute.
+     */
+    INCARNATION_JUMP("incarnation_jump"),
+    /** A stream connection refused at accept: the node already has {@code maxInboundStreams} open. */
+    STREAM_LIMIT("stream_limit"),
+    /** A stream connection refused at accept: its source address already has its share of open streams. */
+    STREAM_SOURCE_LIMIT("stream_source_limit"),
+    /** A stream closed because its exchange (request read, answer, reply written) outlived its deadline. */
+    STREAM_DEADLINE("stream_deadline"),
+    /** An ALIVE update for a member we do not hold, while we already hold the most live members we keep. */
+    MEMBER_LIMIT("member_limit");
 
     private final String counterName;
 

@@ -30,6 +30,40 @@ public final class Opener {
         this.keyring = keyring;
     }
 
+    /**
+     * Checks the cleartext envelope header (magic, version, cluster tag, flags, key id) of {@code header}, which
+     * must hold at least {@link Envelope#HEADER_LENGTH} bytes; returns why it would be dropped, or null if the
+     * body is worth reading. Counts nothing (the caller does). Lets the stream server refuse a frame before it
+     * reads or buffers the body.
+     */
+    public DropReason checkHeader(byte[] header) {
+        if (header.length < Envelope.HEADER_LENGTH) {
+            return DropReason.MALFORMED;
+        }
+        if (header[0] != Envelope.MAGIC_0 || header[1] != Envelope.MAGIC_1) {
+            return DropReason.BAD_MAGIC;
+        }
+        int version = header[2] & 0xff;
+        if (version < Envelope.MIN_VERSION || version > Envelope.MAX_VERSION) {
+            return DropReason.UNSUPPORTED_VERSION;
+        }
+        Keyring kr = keyring;
+        if (Envelope.getInt(header, 4) != kr.clusterTag()) {
+            return DropReason.FOREIGN_CLUSTER;
+        }
+        int flags = header[3] & 0xff;
+        if ((flags & ~Envelope.FLAG_SECRET) != 0) {
+            return DropReason.MALFORMED;
+        }
+        if (((flags & Envelope.FLAG_SECRET) != 0) != kr.hasSecret()) {
+            return DropReason.SECURITY_MISMATCH;
+        }
+        if (kr.find(Envelope.getInt(header, 8)) == null) {
+            return DropReason.UNKNOWN_KEY;
+        }
+        return null;
+    }
+
     /** The packet, or null if dropped (and counted). */
     public Packet open(byte[] data, int maxLength) {
         if (data.length > maxLength) {
@@ -40,31 +74,13 @@ public final class Opener {
             counters.drop(DropReason.MALFORMED);
             return null;
         }
-        if (data[0] != Envelope.MAGIC_0 || data[1] != Envelope.MAGIC_1) {
-            counters.drop(DropReason.BAD_MAGIC);
+        DropReason bad = checkHeader(data);
+        if (bad != null) {
+            counters.drop(bad);
             return null;
         }
-        int version = data[2] & 0xff;
-        if (version < Envelope.MIN_VERSION || version > Envelope.MAX_VERSION) {
-            counters.drop(DropReason.UNSUPPORTED_VERSION);
-            return null;
-        }
-        Keyring kr = keyring;
-        if (Envelope.getInt(data, 4) != kr.clusterTag()) {
-            counters.drop(DropReason.FOREIGN_CLUSTER);
-            return null;
-        }
-        int flags = data[3] & 0xff;
-        if ((flags & ~Envelope.FLAG_SECRET) != 0) {
-            counters.drop(DropReason.MALFORMED);
-            return null;
-        }
-        if (((flags & Envelope.FLAG_SECRET) != 0) != kr.hasSecret()) {
-            counters.drop(DropReason.SECURITY_MISMATCH);
-            return null;
-        }
-        Keyring.Key key = kr.find(Envelope.getInt(data, 8));
-        if (key == null) {
+        Keyring.Key key = keyring.find(Envelope.getInt(data, 8));
+        if (key == null) { // the keyring was swapped since the header check
             counters.drop(DropReason.UNKNOWN_KEY);
             return null;
         }
