@@ -335,7 +335,7 @@ cmd_down() {
     local d; for d in "$RUNS"/wftk8s*; do [[ -d $d ]] && runs+=("$(basename "$d")"); done
   elif (($#)); then runs=("$@")
   else local c; c=$(current_run || true); [[ -n $c ]] && runs=("$c"); fi
-  ((${#runs[@]})) || { echo "cluster: nothing to remove"; return 0; }
+  ((${#runs[@]})) || { echo "cluster: nothing to remove"; remove_host_dirs; return 0; }
   local run R N p ns
   for run in "${runs[@]}"; do
     [[ $run =~ ^wftk8s[0-9a-f]{6}$ ]] || die "not a run id: $run"
