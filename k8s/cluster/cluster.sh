@@ -35,6 +35,36 @@ NODE_PATHS=(/opt/cni/bin /etc/cni/net.d /var/lib/weft /run/weft /run/netns /run/
 die() { echo "cluster: $*" >&2; exit 1; }
 log() { echo "cluster: [$(( $(date +%s) - ${T0:-$(date +%s)} ))s] $*"; }
 
+# The host directories cluster.sh created as mount points (e.g. /opt/cni/bin on a machine without it), for all
+# runs on this machine, and a lock around creating and removing them: removing a directory that is a mount
+# point in another cluster's node would detach that node's mount (its /opt/cni/bin, /var/lib/kubelet, ...).
+HOST_DIRS=/run/weft-k8s/created-host-dirs
+host_dirs_lock() { mkdir -p "${HOST_DIRS%/*}"; echo "${HOST_DIRS%/*}/host-dirs.lock"; }
+
+# Removes the recorded host directories once no cluster on this machine is left (no wftk8s* namespace, whatever
+# WEFT_K8S_RUNS the other run used), and only those still empty and mounted on nowhere.
+remove_host_dirs() {
+  (
+    flock 9
+    [[ -f $HOST_DIRS ]] || exit 0
+    local others
+    others=$(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^wftk8s[0-9a-f]{6}-' | sed 's/-[^-]*$//' | sort -u | tr '\n' ' ')
+    if [[ -n $others ]]; then
+      echo "cluster: host mount points kept for the cluster(s) still up: $others"
+      exit 0
+    fi
+    local p kept=()
+    while read -r p; do
+      [[ -n $p ]] || continue
+      if awk -v p="$p" '$5 == p { found = 1 } END { exit !found }' /proc/[0-9]*/mountinfo 2>/dev/null \
+          || ! rmdir "$p" 2>/dev/null; then
+        [[ -d $p ]] && kept+=("$p")
+      fi
+    done < <(tac "$HOST_DIRS")
+    if ((${#kept[@]})); then printf '%s\n' "${kept[@]}" | tac > "$HOST_DIRS"; else rm -f "$HOST_DIRS"; fi
+  ) 9> "$(host_dirs_lock)"
+}
+
 current_run() { [[ -L $RUNS/current ]] && basename "$(readlink "$RUNS/current")"; }
 run_dir() { echo "$RUNS/$1"; }
 
@@ -139,14 +169,17 @@ cmd_up() {
     --authentication-kubeconfig="$P/scheduler.kubeconfig" --authorization-kubeconfig="$P/scheduler.kubeconfig" \
     --bind-address=127.0.0.1 --port=0 --leader-elect=false
 
-  # -- host paths each node overlays with its own directory (created empty if absent; down removes
-  #    those it created, when empty)
-  local p q made
-  for p in "${NODE_PATHS[@]}"; do
-    made=(); q=$p
-    while [[ ! -e $q ]]; do made=("$q" "${made[@]}"); q=$(dirname "$q"); done
-    for q in "${made[@]}"; do mkdir "$q"; echo "$q" >> "$R/created-host-dirs"; done
-  done
+  # -- host paths each node overlays with its own directory: created empty if absent and recorded
+  #    machine-wide (another cluster on this machine may mount on them too; see remove_host_dirs)
+  (
+    flock 9
+    local p q made
+    for p in "${NODE_PATHS[@]}"; do
+      made=(); q=$p
+      while [[ ! -e $q ]]; do made=("$q" "${made[@]}"); q=$(dirname "$q"); done
+      for q in "${made[@]}"; do mkdir "$q"; echo "$q" >> "$HOST_DIRS"; done
+    done
+  ) 9> "$(host_dirs_lock)"
 
   # -- nodes
   for ((i = 1; i <= nodes; i++)); do
@@ -302,7 +335,7 @@ cmd_down() {
     local d; for d in "$RUNS"/wftk8s*; do [[ -d $d ]] && runs+=("$(basename "$d")"); done
   elif (($#)); then runs=("$@")
   else local c; c=$(current_run || true); [[ -n $c ]] && runs=("$c"); fi
-  ((${#runs[@]})) || { echo "cluster: nothing to remove"; return 0; }
+  ((${#runs[@]})) || { echo "cluster: nothing to remove"; remove_host_dirs; return 0; }
   local run R N p ns
   for run in "${runs[@]}"; do
     [[ $run =~ ^wftk8s[0-9a-f]{6}$ ]] || die "not a run id: $run"
@@ -317,10 +350,8 @@ cmd_down() {
       [[ -n $left ]] && kill_wait $left
       ip netns del "$ns" 2>/dev/null || true
     done
-    if [[ -f $R/created-host-dirs ]]; then
-      tac "$R/created-host-dirs" | while read -r p; do rmdir "$p" 2>/dev/null || true; done
-      rm -f "$R/created-host-dirs"
-    fi
+    rm -f "$R/created-host-dirs"   # (older runs' own list: no longer used, see remove_host_dirs)
+    remove_host_dirs
     # keep logs, drop the bulky state (images, etcd)
     for N in "$R"/nodes/*/; do   # keep the pods' logs (host/var/log/pods), drop the rest
       [[ -d $N/host ]] && find "$N/host" -mindepth 1 -maxdepth 1 ! -name var -exec rm -rf {} +

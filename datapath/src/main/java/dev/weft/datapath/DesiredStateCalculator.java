@@ -26,7 +26,8 @@ import java.util.TreeMap;
  *       MAC = the persisted VTEP MAC, the node's VTEP address on it.</li>
  *   <li>Per remote peer (in peer-id order): host-gw when {@code config.directRouting}, the peer is
  *       {@code sameL2} and offers {@link DatapathMode#HOST_GW} — one route per CIDR via its underlay
- *       address (dev = the underlay interface); otherwise VXLAN when it offers it and has a VTEP MAC and
+ *       address (dev = the underlay interface), plus the VXLAN neighbour and FDB entry below when the peer has a VTEP
+ *       (the path probes use them); otherwise VXLAN when it offers it and has a VTEP MAC and
  *       address — one neighbour (VTEP address → MAC), one FDB entry (MAC → underlay address) and one
  *       route per CIDR {@code via <vtep> dev <vxlan> onlink}; otherwise nothing, with the reason.</li>
  *   <li>Local pods: {@code addr/32 dev <host veth> scope link}.</li>
@@ -163,9 +164,12 @@ public final class DesiredStateCalculator {
                             p.peerId()));
                 }
             }
-            // sleeve peers keep their VXLAN neighbour and FDB entry: the path probes go through the kernel VXLAN device
+            // host-gw and sleeve peers keep their VXLAN neighbour and FDB entry too: the agent's path probes
+            // (VxlanProbe) always cross the kernel VXLAN device, whatever carries the peer's pod traffic. Without
+            // them a host-gw peer's probes die in ARP on the device, the peer falls back to the sleeve (which
+            // restores the entries), its probes succeed, it returns to host-gw, and so on every few seconds.
             if (mode == DatapathMode.VXLAN
-                    || mode == DatapathMode.SLEEVE
+                    || (mode == DatapathMode.SLEEVE || mode == DatapathMode.HOST_GW)
                             && p.vtepMac() != null
                             && p.vtepAddress() != null
                             && !macOwner.containsKey(p.vtepMac())

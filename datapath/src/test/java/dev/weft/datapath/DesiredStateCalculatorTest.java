@@ -163,8 +163,13 @@ class DesiredStateCalculatorTest {
                                 Rtnl.RT_SCOPE_UNIVERSE,
                                 RouteKind.REMOTE_VXLAN,
                                 "c"));
-        assertThat(on.fdb()).extracting(DesiredFdb::peerId).containsExactly("c"); // no FDB/neighbour for host-gw
-        assertThat(on.neighbours()).extracting(DesiredNeighbour::peerId).containsExactly("c");
+        // host-gw peers keep their VXLAN neighbour and FDB entry: the path probes cross the VXLAN device
+        assertThat(on.fdb()).extracting(DesiredFdb::peerId).containsExactly("b", "c");
+        assertThat(on.neighbours()).extracting(DesiredNeighbour::peerId).containsExactly("b", "c");
+        assertThat(on.neighbours())
+                .filteredOn(n -> n.peerId().equals("b"))
+                .singleElement()
+                .satisfies(n -> assertThat(n.address()).isEqualTo(ip("198.18.1.1")));
 
         RemotePeer bVxlanOnly = new RemotePeer(
                 "b",

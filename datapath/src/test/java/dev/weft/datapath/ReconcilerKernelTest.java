@@ -136,8 +136,9 @@ class ReconcilerKernelTest {
         assertThat(first.added(EntryKind.DEVICE)).isEqualTo(1);
         // b x2, c, d (host-gw), pod 1, pod 3 (taken over); e's range and pod 2's /32 are blocked by foreign routes
         assertThat(first.added(EntryKind.ROUTE)).isEqualTo(6);
-        assertThat(first.added(EntryKind.NEIGHBOUR)).isEqualTo(3);
-        assertThat(first.added(EntryKind.FDB)).isEqualTo(3);
+        // neighbour + FDB for b, c, e and d (host-gw peers keep them: the path probes cross the VXLAN device)
+        assertThat(first.added(EntryKind.NEIGHBOUR)).isEqualTo(4);
+        assertThat(first.added(EntryKind.FDB)).isEqualTo(4);
         assertThat(first.errors()).hasSize(2);
         assertThat(first.errors())
                 .anySatisfy(e -> assertThat(e).contains("198.18.200.0/24").contains("not owned by Weft"));
@@ -209,8 +210,8 @@ class ReconcilerKernelTest {
         in(ns, "ip", "link", "del", "weft.vxlan");
         ReconcileResult device = r.reconcile();
         assertThat(device.repaired(EntryKind.DEVICE)).isEqualTo(1);
-        assertThat(device.repaired(EntryKind.FDB)).isEqualTo(3);
-        assertThat(device.repaired(EntryKind.NEIGHBOUR)).isEqualTo(3);
+        assertThat(device.repaired(EntryKind.FDB)).isEqualTo(4);
+        assertThat(device.repaired(EntryKind.NEIGHBOUR)).isEqualTo(4);
         assertThat(device.repaired(EntryKind.ROUTE)).isEqualTo(3);
         assertThat(in(ns, "ip", "link", "show", "weft.vxlan")).contains(vtepMac.toString());
         assertThat(r.counters().repairs(EntryKind.ROUTE)).isEqualTo(5);

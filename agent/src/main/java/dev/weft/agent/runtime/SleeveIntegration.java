@@ -4,6 +4,7 @@ import dev.weft.agent.config.AgentConfig;
 import dev.weft.agent.core.SleeveTarget;
 import dev.weft.datapath.DatapathMode;
 import dev.weft.datapath.netlink.MacAddress;
+import dev.weft.datapath.netlink.Sysctl;
 import dev.weft.datapath.sleeve.PathHealth;
 import dev.weft.datapath.sleeve.ProbeAuth;
 import dev.weft.datapath.sleeve.SleeveBackend;
@@ -204,6 +205,7 @@ final class SleeveIntegration implements AutoCloseable {
                         (peer, s) -> onWorker.execute(() -> health.onProbeAck(peer, s, System.nanoTime())),
                         probeAuth());
                 probeDeviceIndex = vxlanIndex;
+                loosenRpFilter(config.vxlanDevice());
             } catch (RuntimeException e) {
                 return; // the VXLAN device or its address is not there yet: next tick
             }
@@ -231,6 +233,29 @@ final class SleeveIntegration implements AutoCloseable {
         crypto = SleeveCrypto.of(privateKey, clusterSecrets);
         if (backend != null) backend.setPsks(crypto.psks());
         if (probe != null) probe.setAuth(probeAuth());
+    }
+
+    /**
+     * Strict reverse-path filtering ({@code rp_filter=1}, the default of several distributions) drops probe answers
+     * from a host-gw or sleeve peer: they arrive on the VXLAN device from the peer's VTEP address, whose route goes
+     * through the underlay interface or the sleeve. Loose mode (2) on the VXLAN device alone lets them in (the
+     * source is still checked against the routing table); a node without filtering (0) is left as it is.
+     */
+    private static void loosenRpFilter(String device) {
+        String key = "net/ipv4/conf/" + device + "/rp_filter";
+        try {
+            int effective = Math.max(
+                    Integer.parseInt(Sysctl.read("net/ipv4/conf/all/rp_filter")), Integer.parseInt(Sysctl.read(key)));
+            if (effective != 1) return;
+            Sysctl.write(key, "2");
+            log.atInfo().log("rp_filter on " + device + " set to 2 (loose): strict reverse-path filtering drops the"
+                    + " answers to the kernel path probes of host-gw and sleeve peers");
+        } catch (RuntimeException e) {
+            log.atWarn()
+                    .log("cannot loosen rp_filter on " + device + " (" + e.getMessage() + "): with strict reverse-path"
+                            + " filtering the kernel path probes of host-gw peers fail; run 'sysctl -w " + key
+                            + "=2' on the node or make /proc/sys/net writable for the agent");
+        }
     }
 
     /**

@@ -24,6 +24,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -42,8 +44,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * 6 pods over 3 nodes ping each other; a ClusterIP Service answers from every node and pod; an agent's
  * logs and {@code weft status}/{@code weft doctor} in its pod; the pods deleted and created again (scaled to 0,
  * every agent's allocations drop to 0, scaled back, then deleted and replaced: allocations follow, addresses
- * unique); a node switched off for good and its Node deleted has its ranges reclaimed under the Lease, the
- * Deployment's pods come back on the other nodes with unique addresses and reach each other.
+ * unique); the DaemonSet rolled (an env change) while pods ping across nodes every 0.2 s: no gap longer than
+ * 5 s, every agent back Ready with {@code NetworkUnavailable=False}, pods keep their addresses; a node switched
+ * off for good and its Node deleted has its ranges reclaimed under the Lease, the Deployment's pods come back
+ * on the other nodes with unique addresses and reach each other.
  *
  * <p>Tagged {@code k8s-cluster}: excluded from {@code bin/test}, run by {@code bin/k8s-test} (and
  * {@code bash .ci/run}). Needs root and {@code bin/setup --k8s}. Takes ~8 min with warm caches.
@@ -55,6 +59,10 @@ class RealClusterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> NODES = List.of("n1", "n2", "n3");
     private static final Duration LONG = Duration.ofMinutes(5);
+    /** Seconds between the background pings during the DaemonSet roll. */
+    private static final double PING_INTERVAL = 0.2;
+    /** "No pod loses connectivity for more than a few seconds" (issue 14). */
+    private static final double MAX_OUTAGE_SECONDS = 5.0;
 
     private LocalCluster cluster;
     private String testImage;
@@ -334,6 +342,124 @@ class RealClusterTest {
     }
 
     @Test
+    @Order(6)
+    void daemonSetRolledWhilePodsPingAcrossNodes() {
+        Map<String, JsonNode> pods = readyTestPods(6);
+        Map<String, String> ipsBefore = new TreeMap<>();
+        pods.forEach((k, v) -> ipsBefore.put(k, v.path("status").path("podIP").asText()));
+        Map<String, Integer> allocatedBefore = allocatedByNode();
+        Map<String, JsonNode> agentsBefore = agentsByNode();
+        // one pinger per node, each towards a pod on the next node
+        Map<String, JsonNode> oneByNode = new TreeMap<>();
+        pods.values()
+                .forEach(p ->
+                        oneByNode.putIfAbsent(p.path("spec").path("nodeName").asText(), p));
+        assertEquals(new TreeSet<>(NODES), oneByNode.keySet(), "a test pod on every node");
+        List<String[]> pairs = new ArrayList<>(); // pod, its node, target ip, target node
+        for (int i = 0; i < NODES.size(); i++) {
+            String n = NODES.get(i);
+            String next = NODES.get((i + 1) % NODES.size());
+            pairs.add(new String[] {
+                name(oneByNode.get(n)),
+                n,
+                oneByNode.get(next).path("status").path("podIP").asText(),
+                next
+            });
+        }
+        for (String[] p : pairs) {
+            cluster.exec(
+                            "default",
+                            p[0],
+                            null,
+                            Duration.ofSeconds(30),
+                            "sh",
+                            "-c",
+                            "rm -f /tmp/roll-ping.log; ping -i " + PING_INTERVAL + " -w 1200 " + p[2]
+                                    + " >/tmp/roll-ping.log 2>&1 </dev/null & echo $! >/tmp/roll-ping.pid")
+                    .orThrow();
+        }
+        for (String[] p : pairs) {
+            await(
+                    p[0] + " pings " + p[2] + " before the roll",
+                    Duration.ofSeconds(60),
+                    () -> cluster.exec("default", p[0], null, Duration.ofSeconds(20), "cat", "/tmp/roll-ping.log")
+                                    .out()
+                                    .contains("seq=")
+                            ? true
+                            : null);
+        }
+        long t0 = System.nanoTime();
+        // an env change the agent reads (the ConfigMap's value, set explicitly): a new pod template
+        cluster.kubectl("-n", "weft", "set", "env", "ds/weft", "WEFT_LOG_LEVEL=info")
+                .orThrow();
+        print(cluster.kubectl(Duration.ofMinutes(12), "-n", "weft", "rollout", "status", "ds/weft", "--timeout=700s")
+                .orThrow());
+        long rollSeconds = secondsSince(t0);
+        LockSupport.parkNanos(Duration.ofSeconds(5).toNanos()); // some traffic after the last agent came back
+        List<String> tooLong = new ArrayList<>();
+        double worst = 0;
+        for (String[] p : pairs) {
+            String out = cluster.exec(
+                            "default",
+                            p[0],
+                            null,
+                            Duration.ofSeconds(30),
+                            "sh",
+                            "-c",
+                            "if kill -INT $(cat /tmp/roll-ping.pid); then echo ping-was-running; sleep 1; fi;"
+                                    + " cat /tmp/roll-ping.log")
+                    .out();
+            assertTrue(
+                    out.startsWith("ping-was-running"),
+                    "the ping from " + p[0] + " ran during the whole roll (" + rollSeconds + " s):\n" + out);
+            PingGaps g = PingGaps.parse(out);
+            log(
+                    "ping %s (%s) -> %s (%s) during the roll: %d sent, %d answered, longest gap %d packets = %.1f s",
+                    p[0], p[1], p[2], p[3], g.transmitted(), g.received(), g.longestGap(), g.longestGapSeconds());
+            worst = Math.max(worst, g.longestGapSeconds());
+            if (g.longestGapSeconds() > MAX_OUTAGE_SECONDS) {
+                tooLong.add(p[0] + " (" + p[1] + ") -> " + p[2] + " (" + p[3] + "): " + g + "\n" + out);
+            }
+        }
+        log("DaemonSet rolled in %d s; longest ping gap %.1f s", rollSeconds, worst);
+        assertTrue(
+                tooLong.isEmpty(),
+                "no pod loses connectivity for more than " + MAX_OUTAGE_SECONDS + " s during the roll: " + tooLong);
+
+        // every agent is new, Ready, answers 'weft status', and its Node says NetworkUnavailable=False
+        Map<String, JsonNode> agents = agentsByNode();
+        assertEquals(new TreeSet<>(NODES), agents.keySet(), "one agent pod per node after the roll");
+        for (Map.Entry<String, JsonNode> e : agents.entrySet()) {
+            String pod = name(e.getValue());
+            assertFalse(pod.equals(name(agentsBefore.get(e.getKey()))), e.getKey() + "'s agent pod was replaced");
+            assertTrue(isReady(e.getValue()), "agent pod " + pod + " is Ready after the roll");
+            assertEquals(
+                    0,
+                    cluster.exec("weft", pod, "weft", Duration.ofSeconds(60), "weft", "status")
+                            .exit(),
+                    "weft status in " + pod + " exits 0 after the roll");
+            String n = e.getKey();
+            await(n + " NetworkUnavailable=False after the roll", LONG, () -> {
+                JsonNode cond = condition(cluster.kubectlJson("get", "node", n), "NetworkUnavailable");
+                return "False".equals(cond.path("status").asText()) ? cond : null;
+            });
+            String logs =
+                    cluster.kubectl("-n", "weft", "logs", pod, "-c", "weft").out();
+            long flaps = logs.lines()
+                    .filter(l -> l.contains("kernel VXLAN path to peer failed"))
+                    .count();
+            log("%s: new agent %s; %d 'kernel VXLAN path to peer failed' lines in its log", n, pod, flaps);
+        }
+        // running pods kept their addresses and the agents their allocations; all still reach each other
+        Map<String, JsonNode> after = readyTestPods(6);
+        Map<String, String> ipsAfter = new TreeMap<>();
+        after.forEach((k, v) -> ipsAfter.put(k, v.path("status").path("podIP").asText()));
+        assertEquals(ipsBefore, ipsAfter, "the test pods are the same and kept their addresses");
+        assertEquals(allocatedBefore, allocatedByNode(), "allocations kept across the agents' restart");
+        pingMatrix(after);
+    }
+
+    @Test
     @Order(7)
     void nodeRemovedForGoodHasItsRangesReclaimedUnderTheLeaseAndReused() throws IOException {
         String gone = "n3";
@@ -435,6 +561,35 @@ class RealClusterTest {
     }
 
     // ------------------------------------------------------------------------------------------ helpers
+
+    /** Busybox ping's reply sequence numbers and summary; a gap is a run of unanswered sequence numbers. */
+    record PingGaps(int transmitted, int received, int longestGap) {
+        static PingGaps parse(String out) {
+            TreeSet<Integer> seqs = new TreeSet<>();
+            Matcher m = Pattern.compile("seq=(\\d+)").matcher(out);
+            while (m.find()) {
+                seqs.add(Integer.parseInt(m.group(1)));
+            }
+            Matcher t = Pattern.compile("(\\d+) packets transmitted").matcher(out);
+            if (!t.find()) {
+                throw new AssertionError("no ping summary (did ping stop early?):\n" + out);
+            }
+            int transmitted = Integer.parseInt(t.group(1));
+            int gap = 0;
+            int prev = -1;
+            for (int s : seqs) {
+                gap = Math.max(gap, s - prev - 1);
+                prev = s;
+            }
+            gap = Math.max(gap, transmitted - 1 - prev);
+            return new PingGaps(transmitted, seqs.size(), gap);
+        }
+
+        /** The longest time without an answer: unanswered packets plus one interval. */
+        double longestGapSeconds() {
+            return longestGap == 0 ? 0 : (longestGap + 1) * PING_INTERVAL;
+        }
+    }
 
     private Map<String, Integer> allocatedByNode() {
         Map<String, Integer> m = new TreeMap<>();
