@@ -29,7 +29,9 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        // weft status, the command operators run most, skips picocli (see StatusCommand.fast)
+        java.util.OptionalInt fast = dev.weft.agent.cli.StatusCommand.fast(args, System.getenv());
+        System.exit(fast.isPresent() ? fast.getAsInt() : run(args));
     }
 
     public static int run(String... args) {

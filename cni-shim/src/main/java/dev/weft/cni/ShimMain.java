@@ -24,7 +24,12 @@ public final class ShimMain {
     private ShimMain() {}
 
     public static void main(String[] args) {
-        int rc = run(System.getenv(), System.in, System.out, System.err);
+        Map<String, String> env = System.getenv();
+        ShimTrace trace = ShimTrace.from(env);
+        trace.mark("main");
+        int rc = run(env, System.in, System.out, System.err, trace);
+        trace.mark("done");
+        trace.print(System.err);
         System.out.flush();
         System.err.flush();
         // halt, not exit: nothing to clean up, and exit() spends milliseconds initialising System.Logger.
@@ -33,6 +38,10 @@ public final class ShimMain {
 
     /** Runs one plugin invocation; returns the exit status. */
     public static int run(Map<String, String> env, InputStream stdin, PrintStream out, PrintStream err) {
+        return run(env, stdin, out, err, ShimTrace.from(env));
+    }
+
+    static int run(Map<String, String> env, InputStream stdin, PrintStream out, PrintStream err, ShimTrace trace) {
         CniInvocation inv;
         byte[] input;
         try {
@@ -65,7 +74,8 @@ public final class ShimMain {
                 throw e;
             }
             inv.validateEnv();
-            return forward(inv, conf, out, err);
+            trace.mark("parsed");
+            return forward(inv, conf, out, err, trace);
         } catch (CniException e) {
             return fail(out, e.error(), cniVersion);
         } catch (RuntimeException e) {
@@ -74,7 +84,8 @@ public final class ShimMain {
         }
     }
 
-    private static int forward(CniInvocation inv, NetConfSummary conf, PrintStream out, PrintStream err) {
+    private static int forward(
+            CniInvocation inv, NetConfSummary conf, PrintStream out, PrintStream err, ShimTrace trace) {
         Path socket = conf.socket();
         boolean status = CniInvocation.STATUS.equals(inv.command());
         int unavailable = status ? CniError.PLUGIN_NOT_AVAILABLE : CniError.TRY_AGAIN_LATER;
@@ -82,9 +93,11 @@ public final class ShimMain {
         ShimWire.Response resp;
         try (FramedChannel ch =
                 FramedChannel.connect(UnixDomainSocketAddress.of(socket), start + CONNECT_TIMEOUT_NANOS)) {
+            trace.mark("connected");
             long deadline = start + conf.timeoutSeconds() * 1_000_000_000L;
             ch.writeFrame(ShimWire.encodeRequest(inv, ShimProtocol.VERSION), deadline);
             resp = ShimWire.decodeResponse(ch.readFrame(FramedChannel.MAX_FRAME, deadline));
+            trace.mark("answered");
         } catch (SocketTimeoutException e) {
             return fail(
                     out,

@@ -112,6 +112,7 @@ public final class CniBenchmark {
                         "weft agent-side share (mean): ADD %.1f ms, DEL %.1f ms (rest: plugin process start-up "
                                 + "and the round trip)%n",
                         ms(st.addNanosTotal() / st.adds()), ms(st.delNanosTotal() / st.dels()));
+                printBreakdown(ms(st.addNanosTotal() / st.adds()), ms(st.delNanosTotal() / st.dels()));
 
                 // peak RSS of one invocation (GNU time, max resident set in KiB)
                 String nsPath = "/run/netns/" + namespaces.get(0);
@@ -176,14 +177,72 @@ public final class CniBenchmark {
                 (double) p(weft, 99) / p(ref, 99));
     }
 
+    /** Per weft invocation: its total time and the plugin's own trace marks (µs since spawn), by command. */
+    static final Map<String, List<long[]>> TRACES = new java.util.TreeMap<>();
+
+    static final String[] MARKS = {"main", "parsed", "connected", "answered", "done"};
+
     static long invoke(Path plugin, String cmd, String id, String netns, String ifName, String conf) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(env(cmd, id, netns, ifName));
+        boolean weft = plugin.getFileName().toString().equals("weft");
+        java.time.Instant now = java.time.Instant.now();
+        if (weft) env.put("WEFT_CNI_TRACE_T0", Long.toString(now.getEpochSecond() * 1_000_000_000L + now.getNano()));
         long t0 = System.nanoTime();
-        Result r = start(List.of(plugin.toString()), env(cmd, id, netns, ifName), conf);
+        Result r = start(List.of(plugin.toString()), env, conf);
         long t = System.nanoTime() - t0;
+        if (weft && !id.equals("warm")) trace(cmd, t, r.err);
         if (r.exit != 0) {
             throw new IllegalStateException(plugin.getFileName() + " " + cmd + " " + id + " failed: " + r.out + r.err);
         }
         return t;
+    }
+
+    static void trace(String cmd, long total, String err) {
+        for (String line : err.split("\n")) {
+            if (!line.startsWith("weft-cni-trace ")) continue;
+            long[] v = new long[MARKS.length + 1];
+            for (String kv : line.substring(15).trim().split(" ")) {
+                int eq = kv.indexOf('=');
+                int i = List.of(MARKS).indexOf(kv.substring(0, eq));
+                if (i >= 0) v[i] = Long.parseLong(kv.substring(eq + 1));
+            }
+            v[MARKS.length] = total / 1000;
+            TRACES.computeIfAbsent(cmd, k -> new ArrayList<>()).add(v);
+        }
+    }
+
+    /** p50 of each step of the plugin's own trace: where an invocation's time goes. */
+    static void printBreakdown(double addAgentMs, double delAgentMs) {
+        System.out.println(
+                "where the plugin's time goes (p50 of each step, ms; agent = mean time in the CNI handler):");
+        System.out.printf(
+                "%-4s %8s %8s %8s %10s %8s %8s | %8s%n",
+                "op", "to main", "parse", "connect", "round trip", "print", "exit", "total");
+        for (Map.Entry<String, List<long[]>> e : TRACES.entrySet()) {
+            List<long[]> v = e.getValue();
+            double[] step = new double[MARKS.length + 1];
+            for (int i = 0; i <= MARKS.length; i++) {
+                final int k = i;
+                long[] d = v.stream()
+                        .mapToLong(a -> k == 0 ? a[0] : a[k] - a[k - 1])
+                        .toArray();
+                step[i] = p(d, 50) / 1000.0;
+            }
+            double agent = e.getKey().equals("ADD") ? addAgentMs : delAgentMs;
+            System.out.printf(
+                    "%-4s %8.1f %8.1f %8.1f %10.1f %8.1f %8.1f | %8.1f  (round trip includes agent %.1f)%n",
+                    e.getKey(),
+                    step[0],
+                    step[1],
+                    step[2],
+                    step[3],
+                    step[4],
+                    step[5],
+                    p(v.stream().mapToLong(a -> a[MARKS.length]).toArray(), 50) / 1000.0,
+                    agent);
+        }
+        System.out.println("(to main: fork/exec, the sh launcher and JVM start-up with class loading up to main;"
+                + " connect: socket and selector set-up and connect; exit: halt and the process reaped)");
     }
 
     static long rss(Path plugin, String cmd, String id, String netns, String ifName, String conf) throws Exception {

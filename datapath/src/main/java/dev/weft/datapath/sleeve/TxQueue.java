@@ -2,19 +2,16 @@ package dev.weft.datapath.sleeve;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.epoll.SegmentedDatagramPacket;
-import io.netty.channel.socket.DatagramPacket;
-import io.netty.util.ReferenceCountUtil;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 
 /**
- * The sender loop of one TUN queue: read a batch of packets (up to 64 KiB GSO frames with a
- * virtio header), find the peer by longest prefix, frame (VXLAN or sealed), segment GSO frames once
- * into MSS-sized datagrams laid out back to back for one UDP GSO send, and hand the batch to the
- * channel's event loop in a single task. Runs on its own platform thread.
+ * The sender loop of one TUN queue: read packets (up to 64 KiB GSO frames with a virtio header), find
+ * the peer by longest prefix, frame (VXLAN or sealed) into one reused buffer, segment GSO frames once
+ * into MSS-sized datagrams laid out back to back, and send them at once from this thread (one UDP GSO
+ * send per batch of segments, see {@link UdpSender}). No hand-off to the socket's event loop and no
+ * batching timer: a packet leaves before the next one is read (issue 17: the hand-off cost a thread
+ * wake-up per packet). Runs on its own platform thread.
  */
 final class TxQueue implements Runnable {
     static final int SCRATCH = VnetHdr.SIZE + 65536;
@@ -24,7 +21,7 @@ final class TxQueue implements Runnable {
 
     private final SleeveBackend backend;
     private final int q;
-    private final Channel channel;
+    private final int socketFd;
     private final SleeveCounters counters;
     private final boolean encrypted;
     private final int header;
@@ -35,13 +32,17 @@ final class TxQueue implements Runnable {
     private final long rekeyMillis;
     private final long rekeyPackets;
     private final PacketCipher cipher;
-    private final ArrayList<Object> batch = new ArrayList<>(SleeveBackend.BATCH * 2);
     private final boolean[] rekeyed = new boolean[1];
+    private final ByteBuf out = Unpooled.directBuffer(OUT, OUT);
+    private UdpSender sender;
 
-    TxQueue(SleeveBackend backend, int q, Channel channel) {
+    /** The framed datagrams of one TUN frame: at most 65000 bytes of segments, or one packet of up to 64 KiB. */
+    static final int OUT = 2 * 65536;
+
+    TxQueue(SleeveBackend backend, int q, int socketFd) {
         this.backend = backend;
         this.q = q;
-        this.channel = channel;
+        this.socketFd = socketFd;
         this.counters = backend.counter();
         SleeveConfig c = backend.config();
         this.encrypted = c.encrypted();
@@ -60,6 +61,7 @@ final class TxQueue implements Runnable {
         ByteBuf scratch = Unpooled.directBuffer(SCRATCH, SCRATCH);
         try (Arena arena = Arena.ofConfined()) {
             TunDevice.Queue tq = backend.tun().queue(q, arena);
+            sender = new UdpSender(socketFd, arena);
             MemorySegment into = MemorySegment.ofBuffer(scratch.nioBuffer(0, SCRATCH));
             while (backend.running()) {
                 if (!tq.awaitReadable(100)) continue;
@@ -73,12 +75,10 @@ final class TxQueue implements Runnable {
                     }
                     onFrame(scratch, (int) n, now);
                 }
-                flush();
             }
         } finally {
             scratch.release();
-            for (Object o : batch) ReferenceCountUtil.release(o);
-            batch.clear();
+            out.release();
         }
     }
 
@@ -116,13 +116,12 @@ final class TxQueue implements Runnable {
                 }
                 Checksums.completePartial(f, IP + start, IP + len, off);
             }
-            ByteBuf out = backend.alloc().directBuffer(header + len + trailer);
             out.setBytes(header, f, IP, len);
             int dlen = frame(out, 0, len, peer, session);
-            out.writerIndex(dlen);
-            batch.add(new DatagramPacket(out, peer.destination));
-            counters.inc(SleeveCounter.TX_PACKETS);
-            counters.add(SleeveCounter.TX_BYTES, len);
+            if (send(0, dlen, peer, 0, 1)) {
+                counters.inc(SleeveCounter.TX_PACKETS);
+                counters.add(SleeveCounter.TX_BYTES, len);
+            }
         } else if (gsoType == VnetHdr.GSO_TCPV4) {
             segment(f, len, f.getUnsignedShortLE(4), peer, session);
         } else {
@@ -156,52 +155,39 @@ final class TxQueue implements Runnable {
         int total = TsoSegmenter.segments(payload, mss);
         int stride = header + hdrLen + mss + trailer;
         int perSend = Math.max(1, Math.min(MAX_GSO_SEGMENTS, MAX_GSO_PAYLOAD / stride));
+        boolean gso = backend.gso();
         for (int first = 0; first < total; first += perSend) {
             int k = Math.min(perSend, total - first);
-            ByteBuf out = backend.alloc().directBuffer(k * stride);
             int end = 0;
-            int[] lengths = backend.gso() ? null : new int[k];
+            int bytes = 0;
             for (int j = 0; j < k; j++) {
-                int at = j * stride;
+                // without UDP GSO each datagram is framed and sent alone at the start of the buffer
+                int at = gso ? j * stride : 0;
                 int segLen = TsoSegmenter.writeSegment(f, IP, len, hdrLen, mss, first + j, out, at + header);
                 int dlen = frame(out, at, segLen, peer, session);
                 end = at + dlen;
-                if (lengths != null) lengths[j] = dlen;
-                counters.add(SleeveCounter.TX_BYTES, segLen);
-            }
-            out.writerIndex(end);
-            counters.add(SleeveCounter.TX_PACKETS, k);
-            if (k == 1) {
-                batch.add(new DatagramPacket(out, peer.destination));
-            } else if (lengths == null) {
-                batch.add(new SegmentedDatagramPacket(out, stride, peer.destination));
-            } else {
-                for (int j = 0; j < k; j++) {
-                    batch.add(new DatagramPacket(out.retainedSlice(j * stride, lengths[j]), peer.destination));
+                bytes += segLen;
+                if (!gso && send(0, dlen, peer, 0, 1)) {
+                    counters.inc(SleeveCounter.TX_PACKETS);
+                    counters.add(SleeveCounter.TX_BYTES, segLen);
                 }
-                out.release();
+            }
+            if (gso && send(0, end, peer, k == 1 ? 0 : stride, k)) {
+                counters.add(SleeveCounter.TX_PACKETS, k);
+                counters.add(SleeveCounter.TX_BYTES, bytes);
             }
         }
     }
 
-    private void flush() {
-        if (batch.isEmpty()) return;
-        if (backend.inflight().get() >= SleeveBackend.MAX_INFLIGHT_BATCHES || !channel.isWritable()) {
-            counters.add(SleeveCounter.TX_BACKPRESSURE, batch.size());
-            for (Object o : batch) ReferenceCountUtil.release(o);
-            batch.clear();
-            return;
-        }
-        Object[] items = batch.toArray();
-        batch.clear();
-        backend.inflight().incrementAndGet();
-        channel.eventLoop().execute(() -> {
-            try {
-                for (Object o : items) channel.write(o, channel.voidPromise());
-                channel.flush();
-            } finally {
-                backend.inflight().decrementAndGet();
+    /** Sends {@code len} bytes of {@code out} at {@code index}; counts a drop of {@code datagrams} when it fails. */
+    private boolean send(int index, int len, PeerState peer, int segment, int datagrams) {
+        switch (sender.send(out, index, len, peer.destination, segment)) {
+            case SENT -> {
+                return true;
             }
-        });
+            case FULL -> counters.add(SleeveCounter.TX_BACKPRESSURE, datagrams);
+            case ERROR -> counters.add(SleeveCounter.TX_SEND_ERRORS, datagrams);
+        }
+        return false;
     }
 }

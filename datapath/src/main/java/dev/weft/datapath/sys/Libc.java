@@ -44,6 +44,7 @@ public final class Libc {
     public static final int MSG_TRUNC = 0x20;
     public static final int CLONE_NEWNET = 0x40000000;
     public static final short POLLIN = 1;
+    public static final short POLLOUT = 4;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -78,6 +79,8 @@ public final class Libc {
             fn("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SENDTO =
             fn("sendto", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SENDMSG =
+            fn("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.critical(false));
     private static final MethodHandle RECVFROM =
             fn("recvfrom", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SETNS = fn("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
@@ -165,9 +168,17 @@ public final class Libc {
      * (or EINTR), -errno on error.
      */
     public static int pollIn(MemorySegment capture, int fd, MemorySegment pollfd, int timeoutMillis) {
+        return poll(capture, fd, pollfd, POLLIN, timeoutMillis);
+    }
+
+    /**
+     * poll(2) of one descriptor for {@code events} ({@link #POLLIN}, {@link #POLLOUT}); {@code pollfd} is an 8-byte
+     * caller-owned segment. Returns 1 ready, 0 timeout (or EINTR), -errno on error.
+     */
+    public static int poll(MemorySegment capture, int fd, MemorySegment pollfd, short events, int timeoutMillis) {
         try {
             pollfd.set(JAVA_INT, 0, fd);
-            pollfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
+            pollfd.set(ValueLayout.JAVA_SHORT, 4, events);
             pollfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
             int rc = (int) POLL.invokeExact(capture, pollfd, 1L, timeoutMillis);
             if (rc >= 0) return rc > 0 ? 1 : 0;
@@ -221,6 +232,20 @@ public final class Libc {
         try {
             while (true) {
                 long n = (long) SENDTO.invokeExact(capture, fd, buf, len, flags, addr, addrLen);
+                if (n >= 0) return n;
+                int e = errno(capture);
+                if (e != EINTR) return -e;
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** sendmsg(2) of a caller-built {@code struct msghdr}: bytes sent or -errno (EINTR retried). */
+    public static long sendmsg(MemorySegment capture, int fd, MemorySegment msghdr, int flags) {
+        try {
+            while (true) {
+                long n = (long) SENDMSG.invokeExact(capture, fd, msghdr, flags);
                 if (n >= 0) return n;
                 int e = errno(capture);
                 if (e != EINTR) return -e;
