@@ -64,7 +64,8 @@ public final class DesiredStateCalculator {
                 false,
                 mtu,
                 local.vtepMac(),
-                local.vtepAddress());
+                local.vtepAddress(),
+                local.vtepAddressV6());
 
         List<DesiredRoute> routes = new ArrayList<>();
         List<DesiredNeighbour> neighbours = new ArrayList<>();
@@ -120,13 +121,28 @@ public final class DesiredStateCalculator {
                 continue;
             }
             List<Cidr> accepted = new ArrayList<>();
+            boolean vxlanFallback = false;
             for (Cidr c : p.cidrs()) {
-                IpAddress gw = mode == DatapathMode.VXLAN ? p.vtepAddress() : p.underlayAddress();
+                DatapathMode routeMode = mode;
+                if (mode == DatapathMode.HOST_GW
+                        && c.isIpv4() != p.underlayAddress().isIpv4()) {
+                    // an IPv6 range over an IPv4 underlay: the kernel has no IPv6 route via an IPv4 next hop
+                    // ("IPv6 does not support RTA_VIA attribute"), so it crosses over the VXLAN device instead
+                    routeMode = DatapathMode.VXLAN;
+                }
+                IpAddress gw = routeMode == DatapathMode.VXLAN ? vtepFor(p, c) : p.underlayAddress();
+                if (gw == null
+                        || routeMode == DatapathMode.VXLAN && mode != DatapathMode.VXLAN && !vxlanUsable(p, macOwner)) {
+                    problems.add("peer=" + p.peerId() + " range=" + c + ": no " + (c.isIpv4() ? "IPv4" : "IPv6")
+                            + " VTEP address or usable VTEP MAC announced for it, skipped");
+                    continue;
+                }
                 if (c.isIpv4() != gw.isIpv4()) {
                     problems.add("peer=" + p.peerId() + " range=" + c + ": family differs from next hop " + gw
                             + ", skipped");
                     continue;
                 }
+                if (routeMode != mode) vxlanFallback = true;
                 Cidr clash = overlapping(claimed, c);
                 if (clash != null) {
                     problems.add(
@@ -135,10 +151,10 @@ public final class DesiredStateCalculator {
                 }
                 claimed.add(c);
                 accepted.add(c);
-                if (mode == DatapathMode.VXLAN) {
+                if (routeMode == DatapathMode.VXLAN) {
                     routes.add(new DesiredRoute(
                             c, gw, dev, true, Rtnl.RT_SCOPE_UNIVERSE, RouteKind.REMOTE_VXLAN, p.peerId()));
-                } else if (mode == DatapathMode.SLEEVE) {
+                } else if (routeMode == DatapathMode.SLEEVE) {
                     routes.add(new DesiredRoute(
                             c,
                             null,
@@ -160,7 +176,7 @@ public final class DesiredStateCalculator {
             }
             // sleeve peers keep their VXLAN neighbour and FDB entry: the path probes go through the kernel VXLAN device
             if (mode == DatapathMode.VXLAN
-                    || mode == DatapathMode.SLEEVE
+                    || (mode == DatapathMode.SLEEVE || vxlanFallback)
                             && p.vtepMac() != null
                             && p.vtepAddress() != null
                             && !macOwner.containsKey(p.vtepMac())
@@ -169,6 +185,11 @@ public final class DesiredStateCalculator {
                 vtepOwner.put(p.vtepAddress(), p.peerId());
                 neighbours.add(new DesiredNeighbour(p.vtepAddress(), p.vtepMac(), dev, p.peerId()));
                 fdb.add(new DesiredFdb(p.vtepMac(), p.underlayAddress(), dev, p.peerId()));
+                // dual stack: the IPv6 VTEP address resolves to the same MAC (inner IPv6 over the same device)
+                if (p.vtepAddressV6() != null && !vtepOwner.containsKey(p.vtepAddressV6())) {
+                    vtepOwner.put(p.vtepAddressV6(), p.peerId());
+                    neighbours.add(new DesiredNeighbour(p.vtepAddressV6(), p.vtepMac(), dev, p.peerId()));
+                }
             }
             plans.add(new PeerPlan(p.peerId(), mode, accepted, null));
         }
@@ -191,6 +212,21 @@ public final class DesiredStateCalculator {
                     new DesiredRoute(host, null, pod.hostVeth(), false, Rtnl.RT_SCOPE_LINK, RouteKind.LOCAL_POD, null));
         }
         return new DesiredState(device, routes, neighbours, fdb, plans, problems);
+    }
+
+    /** The peer's VTEP address of {@code c}'s family (a dual-stack peer has one per family), or null. */
+    private static IpAddress vtepFor(ClusterView.RemotePeer p, Cidr c) {
+        if (p.vtepAddress() != null && p.vtepAddress().isIpv4() == c.isIpv4()) return p.vtepAddress();
+        if (p.vtepAddressV6() != null && !c.isIpv4()) return p.vtepAddressV6();
+        return null;
+    }
+
+    /** A host-gw peer whose IPv6 ranges fall back to VXLAN: it must offer VXLAN with a MAC no one else uses. */
+    private static boolean vxlanUsable(ClusterView.RemotePeer p, Map<MacAddress, String> macOwner) {
+        return p.datapaths().contains(DatapathMode.VXLAN)
+                && p.vtepMac() != null
+                && p.vtepAddress() != null
+                && !macOwner.containsKey(p.vtepMac());
     }
 
     private static Cidr overlapping(List<Cidr> claimed, Cidr c) {

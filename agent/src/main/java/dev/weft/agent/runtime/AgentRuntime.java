@@ -140,6 +140,17 @@ public final class AgentRuntime implements AutoCloseable {
                     .log("could not enable net.ipv4.ip_forward: " + e.getMessage()
                             + "; pods on other nodes will not be reachable");
         }
+        if (config.dualStack() || config.clusterRange().contains(":")) {
+            try {
+                Sysctl.write("net/ipv6/conf/all/forwarding", "1");
+            } catch (RuntimeException e) {
+                log.atWarn()
+                        .addKeyValue("family", "IPv6")
+                        .log("could not enable net.ipv6.conf.all.forwarding: " + e.getMessage()
+                                + "; IPv6 pods on other nodes will not be reachable (is IPv6 disabled on this node? "
+                                + "'weft doctor' checks it)");
+            }
+        }
         MacAddress vtepMac = VtepMacStore.loadOrCreate(config.stateDir(), random);
 
         if (config.kubernetes()) {
