@@ -156,13 +156,7 @@ public final class DesiredStateCalculator {
                             c, gw, dev, true, Rtnl.RT_SCOPE_UNIVERSE, RouteKind.REMOTE_VXLAN, p.peerId()));
                 } else if (routeMode == DatapathMode.SLEEVE) {
                     routes.add(new DesiredRoute(
-                            c,
-                            null,
-                            config.sleeveDevice(),
-                            false,
-                            Rtnl.RT_SCOPE_LINK,
-                            RouteKind.REMOTE_SLEEVE,
-                            p.peerId()));
+                            c, null, config.sleeveDevice(), false, linkScope(c), RouteKind.REMOTE_SLEEVE, p.peerId()));
                 } else {
                     routes.add(new DesiredRoute(
                             c,
@@ -208,10 +202,17 @@ public final class DesiredStateCalculator {
                 problems.add("pod address " + pod.address() + " lies in remote range " + clash
                         + ": local route still installed");
             }
-            routes.add(
-                    new DesiredRoute(host, null, pod.hostVeth(), false, Rtnl.RT_SCOPE_LINK, RouteKind.LOCAL_POD, null));
+            routes.add(new DesiredRoute(host, null, pod.hostVeth(), false, linkScope(host), RouteKind.LOCAL_POD, null));
         }
         return new DesiredState(device, routes, neighbours, fdb, plans, problems);
+    }
+
+    /**
+     * Scope of a device route: link for IPv4; the kernel stores every IPv6 route with scope universe whatever it was
+     * given, so asking for link would look like a change on every reconcile.
+     */
+    private static int linkScope(Cidr c) {
+        return c.isIpv4() ? Rtnl.RT_SCOPE_LINK : Rtnl.RT_SCOPE_UNIVERSE;
     }
 
     /** The peer's VTEP address of {@code c}'s family (a dual-stack peer has one per family), or null. */
