@@ -33,7 +33,8 @@ public record DesiredState(
 
     /**
      * The VXLAN device. {@code underlayInterface} may be null; {@code address} (the node's VTEP
-     * address, put on the device as /32 or /128) may be null.
+     * address, put on the device as /32 or /128) may be null; {@code addressV6} is the IPv6 VTEP
+     * address of a dual-stack node (a /128 next to the IPv4 one; null otherwise).
      */
     public record VxlanDevice(
             String name,
@@ -44,7 +45,30 @@ public record DesiredState(
             boolean learning,
             int mtu,
             MacAddress mac,
-            IpAddress address) {}
+            IpAddress address,
+            IpAddress addressV6) {
+        /** A single-stack device. */
+        public VxlanDevice(
+                String name,
+                int vni,
+                int port,
+                IpAddress local,
+                String underlayInterface,
+                boolean learning,
+                int mtu,
+                MacAddress mac,
+                IpAddress address) {
+            this(name, vni, port, local, underlayInterface, learning, mtu, mac, address, null);
+        }
+
+        /** The addresses to put on the device (the VTEP address of each family the node has). */
+        public List<IpAddress> addresses() {
+            List<IpAddress> out = new java.util.ArrayList<>();
+            if (address != null) out.add(address);
+            if (addressV6 != null) out.add(addressV6);
+            return out;
+        }
+    }
 
     /** Who a route is for. */
     public enum RouteKind {

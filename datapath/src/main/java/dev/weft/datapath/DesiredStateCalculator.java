@@ -70,7 +70,8 @@ public final class DesiredStateCalculator {
                 false,
                 mtu,
                 local.vtepMac(),
-                local.vtepAddress());
+                local.vtepAddress(),
+                local.vtepAddressV6());
 
         List<DesiredRoute> routes = new ArrayList<>();
         List<DesiredNeighbour> neighbours = new ArrayList<>();
@@ -126,13 +127,28 @@ public final class DesiredStateCalculator {
                 continue;
             }
             List<Cidr> accepted = new ArrayList<>();
+            boolean vxlanFallback = false;
             for (Cidr c : p.cidrs()) {
-                IpAddress gw = mode == DatapathMode.VXLAN ? p.vtepAddress() : p.underlayAddress();
+                DatapathMode routeMode = mode;
+                if (mode == DatapathMode.HOST_GW
+                        && c.isIpv4() != p.underlayAddress().isIpv4()) {
+                    // an IPv6 range over an IPv4 underlay: the kernel has no IPv6 route via an IPv4 next hop
+                    // ("IPv6 does not support RTA_VIA attribute"), so it crosses over the VXLAN device instead
+                    routeMode = DatapathMode.VXLAN;
+                }
+                IpAddress gw = routeMode == DatapathMode.VXLAN ? vtepFor(p, c) : p.underlayAddress();
+                if (gw == null
+                        || routeMode == DatapathMode.VXLAN && mode != DatapathMode.VXLAN && !vxlanUsable(p, macOwner)) {
+                    problems.add("peer=" + p.peerId() + " range=" + c + ": no " + (c.isIpv4() ? "IPv4" : "IPv6")
+                            + " VTEP address or usable VTEP MAC announced for it, skipped");
+                    continue;
+                }
                 if (c.isIpv4() != gw.isIpv4()) {
                     problems.add("peer=" + p.peerId() + " range=" + c + ": family differs from next hop " + gw
                             + ", skipped");
                     continue;
                 }
+                if (routeMode != mode) vxlanFallback = true;
                 Cidr clash = overlapping(claimed, c);
                 if (clash != null) {
                     problems.add(
@@ -141,18 +157,12 @@ public final class DesiredStateCalculator {
                 }
                 claimed.add(c);
                 accepted.add(c);
-                if (mode == DatapathMode.VXLAN) {
+                if (routeMode == DatapathMode.VXLAN) {
                     routes.add(new DesiredRoute(
                             c, gw, dev, true, Rtnl.RT_SCOPE_UNIVERSE, RouteKind.REMOTE_VXLAN, p.peerId()));
-                } else if (mode == DatapathMode.SLEEVE) {
+                } else if (routeMode == DatapathMode.SLEEVE) {
                     routes.add(new DesiredRoute(
-                            c,
-                            null,
-                            config.sleeveDevice(),
-                            false,
-                            Rtnl.RT_SCOPE_LINK,
-                            RouteKind.REMOTE_SLEEVE,
-                            p.peerId()));
+                            c, null, config.sleeveDevice(), false, linkScope(c), RouteKind.REMOTE_SLEEVE, p.peerId()));
                 } else {
                     routes.add(new DesiredRoute(
                             c,
@@ -169,7 +179,7 @@ public final class DesiredStateCalculator {
             // them a host-gw peer's probes die in ARP on the device, the peer falls back to the sleeve (which
             // restores the entries), its probes succeed, it returns to host-gw, and so on every few seconds.
             if (mode == DatapathMode.VXLAN
-                    || (mode == DatapathMode.SLEEVE || mode == DatapathMode.HOST_GW)
+                    || (mode == DatapathMode.SLEEVE || mode == DatapathMode.HOST_GW || vxlanFallback)
                             && p.vtepMac() != null
                             && p.vtepAddress() != null
                             && !macOwner.containsKey(p.vtepMac())
@@ -178,6 +188,11 @@ public final class DesiredStateCalculator {
                 vtepOwner.put(p.vtepAddress(), p.peerId());
                 neighbours.add(new DesiredNeighbour(p.vtepAddress(), p.vtepMac(), dev, p.peerId()));
                 fdb.add(new DesiredFdb(p.vtepMac(), p.underlayAddress(), dev, p.peerId()));
+                // dual stack: the IPv6 VTEP address resolves to the same MAC (inner IPv6 over the same device)
+                if (p.vtepAddressV6() != null && !vtepOwner.containsKey(p.vtepAddressV6())) {
+                    vtepOwner.put(p.vtepAddressV6(), p.peerId());
+                    neighbours.add(new DesiredNeighbour(p.vtepAddressV6(), p.vtepMac(), dev, p.peerId()));
+                }
             }
             plans.add(new PeerPlan(p.peerId(), mode, accepted, null));
         }
@@ -196,10 +211,32 @@ public final class DesiredStateCalculator {
                 problems.add("pod address " + pod.address() + " lies in remote range " + clash
                         + ": local route still installed");
             }
-            routes.add(
-                    new DesiredRoute(host, null, pod.hostVeth(), false, Rtnl.RT_SCOPE_LINK, RouteKind.LOCAL_POD, null));
+            routes.add(new DesiredRoute(host, null, pod.hostVeth(), false, linkScope(host), RouteKind.LOCAL_POD, null));
         }
         return new DesiredState(device, routes, neighbours, fdb, plans, problems);
+    }
+
+    /**
+     * Scope of a device route: link for IPv4; the kernel stores every IPv6 route with scope universe whatever it was
+     * given, so asking for link would look like a change on every reconcile.
+     */
+    private static int linkScope(Cidr c) {
+        return c.isIpv4() ? Rtnl.RT_SCOPE_LINK : Rtnl.RT_SCOPE_UNIVERSE;
+    }
+
+    /** The peer's VTEP address of {@code c}'s family (a dual-stack peer has one per family), or null. */
+    private static IpAddress vtepFor(ClusterView.RemotePeer p, Cidr c) {
+        if (p.vtepAddress() != null && p.vtepAddress().isIpv4() == c.isIpv4()) return p.vtepAddress();
+        if (p.vtepAddressV6() != null && !c.isIpv4()) return p.vtepAddressV6();
+        return null;
+    }
+
+    /** A host-gw peer whose IPv6 ranges fall back to VXLAN: it must offer VXLAN with a MAC no one else uses. */
+    private static boolean vxlanUsable(ClusterView.RemotePeer p, Map<MacAddress, String> macOwner) {
+        return p.datapaths().contains(DatapathMode.VXLAN)
+                && p.vtepMac() != null
+                && p.vtepAddress() != null
+                && !macOwner.containsKey(p.vtepMac());
     }
 
     private static Cidr overlapping(List<Cidr> claimed, Cidr c) {

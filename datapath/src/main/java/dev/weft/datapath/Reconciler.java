@@ -377,21 +377,20 @@ public final class Reconciler {
                 if (a.index() == dev.index() && !a.address().isLinkLocalAddress()) onDev.add(a);
             }
         }
-        InetAddress wantIp = want.address() == null ? null : want.address().toInetAddress();
-        int wantLen = want.address() == null ? 0 : want.address().bitLength();
-        boolean present = false;
+        Set<IpAddress> present = new java.util.HashSet<>();
         for (Address a : onDev) {
-            if (a.address().equals(wantIp) && a.prefixLength() == wantLen) {
-                present = true;
+            IpAddress ip = IpAddress.of(a.address());
+            if (want.addresses().contains(ip) && a.prefixLength() == ip.bitLength()) {
+                present.add(ip);
             } else {
                 netlink.deleteAddress(a);
                 run.removed(EntryKind.ADDRESS);
             }
         }
-        if (wantIp != null) {
-            AddressKey key = new AddressKey(want.address());
-            if (!present) {
-                netlink.addAddress(Address.of(dev.index(), wantIp, wantLen), true);
+        for (IpAddress w : want.addresses()) {
+            AddressKey key = new AddressKey(w);
+            if (!present.contains(w)) {
+                netlink.addAddress(Address.of(dev.index(), w.toInetAddress(), w.bitLength()), true);
                 run.changed(EntryKind.ADDRESS, applied.contains(key));
             }
             nowApplied.add(key);

@@ -71,6 +71,11 @@ public final class DoctorCommand implements Callable<Integer> {
                     new Check("agent", Status.FAIL, e.getMessage(), "start the agent (weft agent) or check its logs"));
         }
         if (report != null) checks.addAll(fromReport(report, sys));
+        boolean ipv6Pods = report != null
+                && (report.containsKey("ipamV6")
+                        || String.valueOf(ReportFormat.map(report, "cluster").get("range"))
+                                .contains(":"));
+        checks.addAll(Ipv6Checks.of(proc, ipv6Pods));
         checks.add(cniFiles());
         Table t = new Table("CHECK", "RESULT", "DETAIL");
         for (Check c : checks) t.row(c.name(), c.status(), c.detail());

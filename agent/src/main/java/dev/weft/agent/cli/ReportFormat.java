@@ -30,7 +30,10 @@ public final class ReportFormat {
         kv(
                 sb,
                 "Cluster",
-                str(cluster, "name") + ", range " + str(cluster, "range") + ", block " + str(cluster, "blockSize"));
+                str(cluster, "name") + ", range " + str(cluster, "range") + ", block " + str(cluster, "blockSize")
+                        + (cluster.containsKey("rangeV6")
+                                ? "; IPv6 range " + str(cluster, "rangeV6") + ", block " + str(cluster, "blockSizeV6")
+                                : ""));
         kv(
                 sb,
                 "Encryption",
@@ -48,6 +51,14 @@ public final class ReportFormat {
                 "IPAM",
                 str(ipam, "owned") + " addresses owned here, " + str(ipam, "allocated") + " in use; cluster "
                         + str(ipam, "range") + " " + str(ipam, "status") + clusterFill(map(ipam, "cluster")));
+        Map<String, Object> ipamV6 = r.containsKey("ipamV6") ? map(r, "ipamV6") : null;
+        if (ipamV6 != null) {
+            kv(
+                    sb,
+                    "IPAM (IPv6)",
+                    str(ipamV6, "owned") + " addresses owned here, " + str(ipamV6, "allocated") + " in use; cluster "
+                            + str(ipamV6, "range") + " " + str(ipamV6, "status"));
+        }
         kv(
                 sb,
                 "Datapath",
@@ -56,6 +67,7 @@ public final class ReportFormat {
                         + " repairs");
         for (Object w : list(ipam, "warnings")) kv(sb, "Warning", String.valueOf(w));
         for (Object w : list(dp, "problems")) kv(sb, "Warning", "datapath: " + w);
+        if (ipamV6 != null) for (Object w : list(ipamV6, "warnings")) kv(sb, "Warning", "IPv6: " + w);
         for (Object w : list(r, "warnings")) kv(sb, "Warning", String.valueOf(w));
         return sb.toString();
     }
@@ -94,8 +106,13 @@ public final class ReportFormat {
         return t.render();
     }
 
+    /** Every family's ring: the primary one, then the IPv6 ring of a dual-stack node. */
     public static String ipam(Map<String, Object> r) {
-        Map<String, Object> ipam = map(r, "ipam");
+        String out = ipamFamily(map(r, "ipam"));
+        return r.containsKey("ipamV6") ? out + "\n" + ipamFamily(map(r, "ipamV6")) : out;
+    }
+
+    private static String ipamFamily(Map<String, Object> ipam) {
         Table t = new Table("OWNER", "NICKNAME", "ADDRESSES", "% OF RANGE", "FREE", "REACHABLE", "RANGES");
         for (Map<String, Object> o : ReportFormat.<Map<String, Object>>list(ipam, "owners")) {
             List<Object> ranges = listOf(o.get("ranges"));

@@ -180,10 +180,11 @@ public final class CniHandler {
                                 + "persists, run 'weft status ipam'");
             }
             CniIpam.Allocation.Assigned a = (CniIpam.Allocation.Assigned) alloc;
+            IpAddress v6 = allocateV6(inv, a.fresh());
             PodNetwork.Attached att;
             try {
                 att = pods.attach(new PodNetwork.Attach(
-                        inv.containerId(), inv.netns(), inv.ifName(), a.address(), mtu.getAsInt()));
+                        inv.containerId(), inv.netns(), inv.ifName(), a.address(), v6, mtu.getAsInt()));
                 ipam.awaitHostRoute(inv.containerId(), inv.ifName());
             } catch (PodNetworkException e) {
                 if (a.fresh()) releaseQuietly(inv);
@@ -207,7 +208,7 @@ public final class CniHandler {
                 if (a.fresh()) releaseQuietly(inv);
                 throw e;
             }
-            String out = AgentJson.write(CniResults.addResult(conf, inv.netns(), att, a.address()));
+            String out = AgentJson.write(CniResults.addResult(conf, inv.netns(), att, a.address(), v6));
             long took = nanoTime.getAsLong() - start;
             stats.addNanosTotal.addAndGet(took);
             log.info(
@@ -215,7 +216,7 @@ public final class CniHandler {
                     podName(inv),
                     inv.containerId(),
                     inv.ifName(),
-                    a.address(),
+                    v6 == null ? a.address() : a.address() + "," + v6,
                     att.hostIfName(),
                     took / 1_000_000);
             return out;
@@ -233,6 +234,7 @@ public final class CniHandler {
                 detachFailure = e;
             }
             Optional<IpAddress> had = ipam.lookup(inv.containerId(), inv.ifName());
+            Optional<IpAddress> hadV6 = ipam.lookupV6(inv.containerId(), inv.ifName());
             try {
                 ipam.release(inv.containerId(), inv.ifName());
             } catch (IOException e) {
@@ -254,7 +256,8 @@ public final class CniHandler {
                     podName(inv),
                     inv.containerId(),
                     inv.ifName(),
-                    had.map(IpAddress::toString).orElse("none"),
+                    had.map(IpAddress::toString).orElse("none")
+                            + hadV6.map(x -> "," + x).orElse(""),
                     took / 1_000_000);
             return "";
         }
@@ -273,16 +276,19 @@ public final class CniHandler {
                             CniError.UNKNOWN_CONTAINER,
                             "weft has no address for container " + inv.containerId() + " interface " + inv.ifName(),
                             "the pod was not set up by this agent (or its DEL already ran)"));
-            if (conf.prevResult() != null
-                    && !CniResults.listsAddress(conf.prevResult(), inv.ifName(), inv.netns(), address)) {
-                throw new CniException(
-                        CniError.CHECK_FAILED,
-                        "prevResult does not list " + address + " on " + inv.ifName(),
-                        "the runtime's cached result differs from weft's allocation");
+            IpAddress v6 = ipam.lookupV6(inv.containerId(), inv.ifName()).orElse(null);
+            for (IpAddress x : v6 == null ? List.of(address) : List.of(address, v6)) {
+                if (conf.prevResult() != null
+                        && !CniResults.listsAddress(conf.prevResult(), inv.ifName(), inv.netns(), x)) {
+                    throw new CniException(
+                            CniError.CHECK_FAILED,
+                            "prevResult does not list " + x + " on " + inv.ifName(),
+                            "the runtime's cached result differs from weft's allocation");
+                }
             }
             try {
-                pods.check(
-                        new PodNetwork.Attach(inv.containerId(), inv.netns(), inv.ifName(), address, mtu.getAsInt()));
+                pods.check(new PodNetwork.Attach(
+                        inv.containerId(), inv.netns(), inv.ifName(), address, v6, mtu.getAsInt()));
             } catch (PodNetworkException e) {
                 throw switch (e.kind()) {
                     case NETNS_NOT_FOUND -> new CniException(CniError.UNKNOWN_CONTAINER, e.getMessage());
@@ -366,6 +372,36 @@ public final class CniHandler {
                     CniError.INCOMPATIBLE_VERSION,
                     command + " needs cniVersion 1.1.0 or later, the config has " + conf.cniVersion());
         }
+    }
+
+    /**
+     * Dual stack: the pod's IPv6 address, or null on a single-stack node. If the IPv6 ring has no space yet the ADD
+     * is retried later (releasing the IPv4 address it just took).
+     */
+    private IpAddress allocateV6(CniInvocation inv, boolean freshV4) throws CniException {
+        Optional<CniIpam.Allocation> alloc;
+        try {
+            alloc = ipam.allocateV6(inv.containerId(), inv.ifName());
+        } catch (IOException e) {
+            if (freshV4) releaseQuietly(inv);
+            throw new CniException(
+                    CniError.IO_FAILURE,
+                    "could not record the IPv6 address allocation: " + e.getMessage(),
+                    "check the agent's state directory (disk full or read-only?)");
+        } catch (RuntimeException e) {
+            if (freshV4) releaseQuietly(inv);
+            throw e;
+        }
+        if (alloc.isEmpty()) return null;
+        if (alloc.get() instanceof CniIpam.Allocation.NoSpaceYet(String reason, String shortage, String whatToDo)) {
+            if (freshV4) releaseQuietly(inv);
+            throw new CniException(
+                    CniError.TRY_AGAIN_LATER,
+                    "no IPv6 pod address available on this node yet: " + reason,
+                    "the node is still obtaining an IPv6 address range from its peers; the runtime retries. If this "
+                            + "persists, run 'weft status ipam'");
+        }
+        return ((CniIpam.Allocation.Assigned) alloc.get()).address();
     }
 
     private void releaseQuietly(CniInvocation inv) {

@@ -35,6 +35,19 @@ public interface CniIpam {
     /** The address of the attachment, if it has one. */
     Optional<IpAddress> lookup(String containerId, String ifName);
 
+    /**
+     * Dual stack: allocates (or returns the existing) IPv6 address of the attachment; empty on a single-stack node.
+     * {@link #release} frees both families.
+     */
+    default Optional<Allocation> allocateV6(String containerId, String ifName) throws IOException {
+        return Optional.empty();
+    }
+
+    /** Dual stack: the IPv6 address of the attachment, if it has one (always empty on a single-stack node). */
+    default Optional<IpAddress> lookupV6(String containerId, String ifName) {
+        return Optional.empty();
+    }
+
     /** Releases the attachment's address; returns false when it had none (already released). */
     boolean release(String containerId, String ifName) throws IOException;
 

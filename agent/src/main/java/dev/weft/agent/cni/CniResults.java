@@ -2,6 +2,7 @@ package dev.weft.agent.cni;
 
 import dev.weft.agent.api.AgentJson;
 import dev.weft.cni.CniVersions;
+import dev.weft.datapath.pod.PodGateway;
 import dev.weft.ipam.addr.IpAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +22,18 @@ public final class CniResults {
 
     private CniResults() {}
 
-    @SuppressWarnings("unchecked")
+    /** A single-stack result. */
     public static Map<String, Object> addResult(
             CniNetConf conf, String netns, PodNetwork.Attached att, IpAddress address) {
+        return addResult(conf, netns, att, address, null);
+    }
+
+    /**
+     * With {@code addressV6} (a dual-stack pod, else null): one IP per family on the pod interface and one default
+     * route per family via its link-local gateway ({@code 169.254.1.1}, {@code fe80::1}).
+     */
+    public static Map<String, Object> addResult(
+            CniNetConf conf, String netns, PodNetwork.Attached att, IpAddress address, IpAddress addressV6) {
         String v = conf.cniVersion();
         List<Object> interfaces = new ArrayList<>();
         List<Object> ips = new ArrayList<>();
@@ -48,15 +58,17 @@ public final class CniResults {
                 "mtu",
                 withMtu ? (Object) att.mtu() : null));
         int podIndex = interfaces.size() - 1;
-        boolean v4 = address.isIpv4();
-        ips.add(AgentJson.obj(
-                "version",
-                CniVersions.atLeast(v, "1.0.0") ? null : (v4 ? "4" : "6"),
-                "interface",
-                podIndex,
-                "address",
-                address + (v4 ? "/32" : "/128")));
-        if (v4) routes.add(AgentJson.obj("dst", "0.0.0.0/0", "gw", GATEWAY_V4));
+        for (IpAddress a : addressV6 == null ? List.of(address) : List.of(address, addressV6)) {
+            PodGateway gw = PodGateway.of(a);
+            ips.add(AgentJson.obj(
+                    "version",
+                    CniVersions.atLeast(v, "1.0.0") ? null : (gw.ipv6() ? "6" : "4"),
+                    "interface",
+                    podIndex,
+                    "address",
+                    a + "/" + gw.hostPrefix()));
+            routes.add(AgentJson.obj("dst", gw.defaultDestination(), "gw", gw.text()));
+        }
         Map<String, Object> result = AgentJson.obj("cniVersion", v, "interfaces", interfaces, "ips", ips);
         if (!routes.isEmpty()) result.put("routes", routes);
         if (dns instanceof Map<?, ?> d && !d.isEmpty()) result.put("dns", d);

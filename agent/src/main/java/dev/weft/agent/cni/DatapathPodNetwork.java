@@ -54,7 +54,7 @@ public final class DatapathPodNetwork implements PodNetwork {
     }
 
     private static PodSpec spec(Attach r) {
-        return new PodSpec(r.containerId(), Path.of(r.netns()), r.ifName(), r.address(), r.mtu());
+        return new PodSpec(r.containerId(), Path.of(r.netns()), r.ifName(), r.address(), r.addressV6(), r.mtu());
     }
 
     private static PodNetworkException translate(PodPlumbingException e) {

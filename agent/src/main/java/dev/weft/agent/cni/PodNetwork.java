@@ -8,8 +8,16 @@ import dev.weft.ipam.addr.IpAddress;
  */
 public interface PodNetwork {
 
-    /** What to create for one attachment. {@code netns} is the path of the pod's network namespace. */
-    record Attach(String containerId, String netns, String ifName, IpAddress address, int mtu) {}
+    /**
+     * What to create for one attachment. {@code netns} is the path of the pod's network namespace; {@code addressV6}
+     * the IPv6 address of a dual-stack pod (null otherwise).
+     */
+    record Attach(String containerId, String netns, String ifName, IpAddress address, IpAddress addressV6, int mtu) {
+        /** A single-stack attachment. */
+        public Attach(String containerId, String netns, String ifName, IpAddress address, int mtu) {
+            this(containerId, netns, ifName, address, null, mtu);
+        }
+    }
 
     /** What was created: the host end and the pod end of the veth. */
     record Attached(String hostIfName, String hostMac, String podIfName, String podMac, int mtu) {}

@@ -8,6 +8,10 @@ import java.util.List;
 /**
  * The agent's validated, immutable configuration. Built by {@link AgentOptions#toConfig()}; every field has
  * a default, a flag, a {@code WEFT_*} environment variable and a config-file key (README "Configuration").
+ *
+ * <p>Address families: {@code clusterRange} (with {@code blockSize}) is the primary range: the IPv4 range, or the
+ * IPv6 range of a single-stack IPv6 cluster. {@code clusterRangeV6} (with {@code blockSizeV6}) is the IPv6 range of
+ * a dual-stack cluster, null when single-stack; likewise {@code podCidr} and {@code podCidrV6}.
  */
 public record AgentConfig(
         String nodeName,
@@ -16,6 +20,8 @@ public record AgentConfig(
         String clusterName,
         String clusterRange,
         int blockSize,
+        String clusterRangeV6,
+        int blockSizeV6,
         List<String> ipamSeeds,
         List<String> peers,
         String bindAddress,
@@ -38,7 +44,8 @@ public record AgentConfig(
         Path cniConfDir,
         boolean kubernetes,
         boolean podCidrMode,
-        String podCidr) {
+        String podCidr,
+        String podCidrV6) {
 
     /** How traffic to remote peers is carried. */
     public enum DatapathMode {
@@ -50,6 +57,11 @@ public record AgentConfig(
         public String cliName() {
             return this == VXLAN ? "vxlan" : "auto";
         }
+    }
+
+    /** One IPv4 and one IPv6 range: every pod gets an address of each family (one ring per family). */
+    public boolean dualStack() {
+        return clusterRangeV6 != null;
     }
 
     /** The operator said {@code --encryption=disabled}: gossip runs without a secret. */

@@ -55,7 +55,8 @@ public final class AgentOptions {
     @Option(
             names = "--cluster-range",
             defaultValue = "10.32.0.0/12",
-            description = "Pod address range of the whole cluster (CIDR). Default: ${DEFAULT-VALUE}.")
+            description = "Pod address range of the whole cluster: one CIDR, or one IPv4 and one IPv6 CIDR for dual "
+                    + "stack (10.32.0.0/12,fd00:10:32::/48). Default: ${DEFAULT-VALUE}.")
     String clusterRange;
 
     @Option(
@@ -64,6 +65,14 @@ public final class AgentOptions {
             description =
                     "Smallest range handed between nodes, in addresses (power of two, 4..65536). Default: ${DEFAULT-VALUE}.")
     int blockSize;
+
+    @Option(
+            names = "--block-size-v6",
+            defaultValue = "256",
+            description =
+                    "Smallest range handed between nodes in the IPv6 range, in addresses (power of two, 4..65536; "
+                            + "a /120 by default, not a wasteful /64). Default: ${DEFAULT-VALUE}.")
+    int blockSizeV6;
 
     @Option(
             names = "--ipam-seed",
@@ -223,12 +232,13 @@ public final class AgentOptions {
         if (!CLUSTER_NAME.matcher(clusterName).matches()) {
             bad.add(problem("--cluster-name", clusterName, "1..63 of letters, digits, '-', '_', '.'"));
         }
-        String range = clusterRange.trim();
-        String rangeProblem = CidrCheck.problem(range);
-        if (rangeProblem != null)
-            bad.add(problem("--cluster-range", range, "a CIDR such as 10.32.0.0/12 (" + rangeProblem + ")"));
+        ClusterRanges ranges =
+                ClusterRanges.parse("--cluster-range", clusterRange, "10.32.0.0/12,fd00:10:32::/48", bad);
         if (blockSize < 4 || blockSize > 65536 || Integer.bitCount(blockSize) != 1) {
             bad.add(problem("--block-size", String.valueOf(blockSize), "a power of two from 4 to 65536"));
+        }
+        if (blockSizeV6 < 4 || blockSizeV6 > 65536 || Integer.bitCount(blockSizeV6) != 1) {
+            bad.add(problem("--block-size-v6", String.valueOf(blockSizeV6), "a power of two from 4 to 65536"));
         }
         List<String> seeds = clean(ipamSeeds);
         for (String s : seeds) {
@@ -325,9 +335,13 @@ public final class AgentOptions {
             default -> bad.add(problem("--ipam-mode", ipamMode, "ring, podcidr"));
         }
         String fixedCidr = blank(podCidr);
-        if (fixedCidr != null && CidrCheck.problem(fixedCidr) != null) {
-            bad.add(problem(
-                    "--pod-cidr", fixedCidr, "a CIDR such as 10.32.1.0/24 (" + CidrCheck.problem(fixedCidr) + ")"));
+        ClusterRanges fixed =
+                fixedCidr == null ? null : ClusterRanges.parse("--pod-cidr", fixedCidr, "10.32.1.0/24", bad);
+        if (fixed != null
+                && ranges != null
+                && (fixed.dualStack() != ranges.dualStack() || fixed.primaryIsV6() != ranges.primaryIsV6())) {
+            bad.add("--pod-cidr (env WEFT_POD_CIDR): '" + fixedCidr + "' must have the same address families as "
+                    + "--cluster-range '" + clusterRange + "' (one CIDR per family)");
         }
         if (podCidrMode && !kubernetes && fixedCidr == null) {
             bad.add("--ipam-mode=podcidr needs --kubernetes (range from the Node) or --pod-cidr (env WEFT_POD_CIDR)");
@@ -338,8 +352,10 @@ public final class AgentOptions {
                 stateDir,
                 runDir,
                 clusterName,
-                range,
-                blockSize,
+                ranges.primary(),
+                ranges.primaryIsV6() ? blockSizeV6 : blockSize,
+                ranges.v6(),
+                blockSizeV6,
                 seeds,
                 peerList,
                 bindAddress,
@@ -362,6 +378,7 @@ public final class AgentOptions {
                 cniConfDir,
                 kubernetes,
                 podCidrMode,
-                fixedCidr);
+                fixed == null ? null : fixed.primary(),
+                fixed == null ? null : fixed.v6());
     }
 }

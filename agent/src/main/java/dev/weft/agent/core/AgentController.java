@@ -47,8 +47,15 @@ public final class AgentController {
     private final Durability durability;
     private final RingRole ring;
     private final PodRequests pods;
+    /** The primary family first; a dual-stack node's IPv6 family second. */
+    private final List<FamilyIpam> families;
+
+    private final FamilyIpam v6; // null unless dual-stack
     private final NodeRecordBuilder records;
     private final SpaceWatch spaceWatch = new SpaceWatch();
+    /** Kubernetes: which family's ring asked for each reclaim Lease read still unanswered. */
+    private final Map<dev.weft.ipam.ring.Tombstone, FamilyIpam> leaseAskedBy = new java.util.HashMap<>();
+
     private final MemberLog memberLog;
     private final long startedMs;
 
@@ -68,20 +75,41 @@ public final class AgentController {
      */
     public AgentController(
             LocalNode self, ControllerSettings settings, IpamNode ipam, StagedStore store, Effects fx, long nowMs) {
+        this(self, settings, ipam, store, null, null, fx, nowMs);
+    }
+
+    /**
+     * A dual-stack controller when {@code ipamV6} is given: its IPv6 ring is opened on {@code storeV6}, persisted
+     * through {@link Effects#persistV6} and gossiped through the {@code *V6} effects.
+     */
+    public AgentController(
+            LocalNode self,
+            ControllerSettings settings,
+            IpamNode ipam,
+            StagedStore store,
+            IpamNode ipamV6,
+            StagedStore storeV6,
+            Effects fx,
+            long nowMs) {
         this.self = self;
         this.settings = settings;
         this.ipam = ipam;
         this.fx = fx;
         this.startedMs = nowMs;
         this.nowMs = nowMs;
-        this.durability = new Durability(store);
+        FamilyIpam primary = FamilyIpam.primary(ipam, store, settings, peers, fx, nowMs, this::podsChanged);
+        this.durability = primary.durability;
+        this.ring = primary.ring;
+        this.pods = primary.pods;
+        this.v6 = ipamV6 == null ? null : FamilyIpam.v6(ipamV6, storeV6, settings, peers, fx, nowMs, this::podsChanged);
+        this.families = v6 == null ? List.of(primary) : List.of(primary, v6);
         this.admission = new NodeAdmission(settings.kubernetes(), settings.podCidrMode());
-        this.ring = new RingRole(ipam, settings, durability, peers, fx, nowMs);
-        this.pods = new PodRequests(ipam, durability, ring, this::podsChanged);
         this.records = new NodeRecordBuilder(self, settings);
         this.memberLog = new MemberLog(settings.gossipPort());
-        ipam.setLivenessView(p -> p.equals(self.id()) || peers.isAlive(p));
-        ring.start();
+        for (FamilyIpam f : families) {
+            f.ipam.setLivenessView(p -> p.equals(self.id()) || peers.isAlive(p));
+            f.ring.start();
+        }
         afterEvent();
     }
 
@@ -135,17 +163,39 @@ public final class AgentController {
      * {@link #onReclaimLease}.
      */
     public List<dev.weft.ipam.ring.Tombstone> reclaimLeasesWanted() {
-        return ring.leaseChecksWanted();
+        List<dev.weft.ipam.ring.Tombstone> all = new java.util.ArrayList<>();
+        for (FamilyIpam f : families) {
+            for (var t : f.ring.leaseChecksWanted()) {
+                leaseAskedBy.put(t, f);
+                all.add(t);
+            }
+        }
+        return all;
     }
 
     /** Kubernetes: what the reclaim Lease of {@code t}'s removed peer says about {@code t}. */
     public void onReclaimLease(dev.weft.ipam.ring.Tombstone t, ReclaimLeaseAnswer answer) {
-        if (ring.onLeaseAnswer(t, answer)) viewDirty = true;
+        FamilyIpam f = leaseAskedBy.remove(t);
+        if ((f == null ? ring : f.ring).onLeaseAnswer(t, answer)) viewDirty = true;
         afterEvent();
     }
 
     public void onMessage(PeerId from, String topic, byte[] payload) {
-        if (ring.onMessage(from, topic, payload, nowMs)) viewDirty = true;
+        FamilyIpam f = v6 != null && v6.ownTopic(topic) != null ? v6 : families.get(0);
+        String own = f.ownTopic(topic);
+        if (f.ring.onMessage(from, own == null ? topic : own, payload, nowMs)) viewDirty = true;
+        afterEvent();
+    }
+
+    /** Dual stack: a peer's full IPv6 ring. */
+    public void onRingStateV6(PeerId from, byte[] state) {
+        if (v6 != null && v6.ring.onState(from, state)) viewDirty = true;
+        afterEvent();
+    }
+
+    /** Dual stack: a peer's IPv6 ownership change. */
+    public void onRingDeltaV6(PeerId from, byte[] delta) {
+        if (v6 != null && v6.ring.onDelta(from, delta)) viewDirty = true;
         afterEvent();
     }
 
@@ -156,8 +206,22 @@ public final class AgentController {
         afterEvent();
     }
 
+    /** Dual stack: the pod's IPv6 address (refused on a single-stack node). */
+    public void onAllocateV6(AttachmentKey key, Reply<AllocationResult> reply) {
+        if (v6 == null) reply.fail(new Reply.Failure.Refused("this node is not dual-stack"));
+        else v6.pods.allocate(key, nowMs, removedOrNull(), reply);
+        afterEvent();
+    }
+
+    /** Releases the attachment's address of every family; true when any was released. */
     public void onRelease(AttachmentKey key, Reply<Boolean> reply) {
-        pods.release(key, reply);
+        if (v6 == null) {
+            pods.release(key, reply);
+        } else {
+            Replies.Both<Boolean> both = new Replies.Both<>(reply, (a, b) -> a || b);
+            pods.release(key, both.first());
+            v6.pods.release(key, both.second());
+        }
         afterEvent();
     }
 
@@ -165,13 +229,26 @@ public final class AgentController {
         reply.ok(ipam.lookup(key.containerId(), key.ifName()));
     }
 
-    public void onAttachments(Reply<List<AttachmentKey>> reply) {
-        reply.ok(List.copyOf(ipam.allocations().keySet()));
+    /** Dual stack: the attachment's IPv6 address (empty on a single-stack node). */
+    public void onLookupV6(AttachmentKey key, Reply<Optional<IpAddress>> reply) {
+        reply.ok(v6 == null ? Optional.empty() : v6.ipam.lookup(key.containerId(), key.ifName()));
     }
 
-    /** The pod's veth exists: answer once the reconciler has put its host route in the kernel. */
+    public void onAttachments(Reply<List<AttachmentKey>> reply) {
+        Set<AttachmentKey> keys = new java.util.LinkedHashSet<>();
+        for (FamilyIpam f : families) keys.addAll(f.ipam.allocations().keySet());
+        reply.ok(List.copyOf(keys));
+    }
+
+    /** The pod's veth exists: answer once the reconciler has put its host route(s) in the kernel. */
     public void onPodPlumbed(AttachmentKey key, Reply<Void> reply) {
-        pods.awaitRoute(key, applySeq + 1, reply);
+        if (v6 == null || v6.ipam.lookup(key.containerId(), key.ifName()).isEmpty()) {
+            pods.awaitRoute(key, applySeq + 1, reply);
+        } else {
+            Replies.Both<Void> both = new Replies.Both<>(reply, (a, b) -> null);
+            pods.awaitRoute(key, applySeq + 1, both.first());
+            v6.pods.awaitRoute(key, applySeq + 1, both.second());
+        }
         viewDirty = true;
         afterEvent();
     }
@@ -181,7 +258,7 @@ public final class AgentController {
     }
 
     private String removedOrNull() {
-        return ring.removed() ? "this node was removed from the cluster and is restarting with a new identity" : null;
+        return removed() ? "this node was removed from the cluster and is restarting with a new identity" : null;
     }
 
     // ---- disk and kernel reports -------------------------------------------------------------------------
@@ -192,12 +269,30 @@ public final class AgentController {
     }
 
     public void onPersistFailed(long seq, String error) {
-        if (durability.error() == null) {
+        persistFailed(families.get(0), seq, error);
+    }
+
+    /** Dual stack: the IPv6 ring's state was written. */
+    public void onPersistedV6(long seq) {
+        if (v6 != null) v6.durability.onWritten(seq);
+        afterEvent();
+    }
+
+    /** Dual stack: the IPv6 ring's state could not be written. */
+    public void onPersistFailedV6(long seq, String error) {
+        if (v6 != null) persistFailed(v6, seq, error);
+        else afterEvent();
+    }
+
+    private void persistFailed(FamilyIpam f, long seq, String error) {
+        if (f.durability.error() == null) {
             log.atError()
-                    .log("IPAM state could not be saved: " + error + "; answers that depend on it are refused until a "
+                    .addKeyValue("family", f.name)
+                    .log(f.name + " IPAM state could not be saved: " + error
+                            + "; answers that depend on it are refused until a "
                             + "write succeeds. Is the state directory writable and the disk not full?");
         }
-        durability.onFailed(seq, error);
+        f.durability.onFailed(seq, error);
         afterEvent();
     }
 
@@ -225,7 +320,7 @@ public final class AgentController {
             if (!err.equals(datapathError)) log.atError().log("datapath could not be fully programmed: " + err);
             datapathError = err;
         }
-        pods.onApplied(seq, r.errors());
+        for (FamilyIpam f : families) f.pods.onApplied(seq, r.errors());
         afterEvent();
     }
 
@@ -239,11 +334,11 @@ public final class AgentController {
 
     public void onTick(long now) {
         nowMs = now;
-        if (ring.onTick(now)) viewDirty = true;
+        for (FamilyIpam f : families) if (f.ring.onTick(now)) viewDirty = true;
         memberLog.onTick(now);
-        if (!ring.removed()) spaceWatch.observe(space(ipam.status()));
+        if (!removed()) spaceWatch.observe(space(ipam.status()));
         if (now - lastApplyMs >= REAPPLY_EVERY_MS) viewDirty = true;
-        if (!ring.removed()) durability.flush(fx, true);
+        if (!removed()) for (FamilyIpam f : families) f.flush(true);
         afterEvent();
     }
 
@@ -251,14 +346,14 @@ public final class AgentController {
     public void onRmpeer(String idOrNickname, Reply<String> reply) {
         try {
             PeerId target = Operator.rmpeerTarget(peers, idOrNickname, self.id());
-            List<IpRange> taken = ring.reclaim(target);
+            List<IpRange> taken = reclaimAll(target);
             log.atWarn()
                     .addKeyValue("peer", target)
                     .addKeyValue("range", taken)
                     .log("operator reclaimed the ranges of a removed peer");
             String msg = "reclaimed " + taken.size() + " range(s) of peer " + target + " (" + peers.nickname(target)
                     + "): " + taken;
-            durability.afterWrite(() -> reply.ok(msg), err -> reply.fail(new Reply.Failure.Disk(err)));
+            afterAllWritten(() -> reply.ok(msg), err -> reply.fail(new Reply.Failure.Disk(err)));
             viewDirty = true;
         } catch (IllegalStateException | IllegalArgumentException e) {
             reply.fail(new Reply.Failure.Refused(e.getMessage()));
@@ -274,7 +369,7 @@ public final class AgentController {
             if (peers.isAlive(target))
                 throw new IllegalStateException("peer " + target + " is alive again; not reclaiming");
             if (target.equals(self.id())) throw new IllegalStateException("refusing to reclaim this node's own ranges");
-            List<IpRange> taken = ring.reclaim(target);
+            List<IpRange> taken = reclaimAll(target);
             log.atWarn()
                     .addKeyValue("peer", target)
                     .addKeyValue("range", taken)
@@ -284,7 +379,7 @@ public final class AgentController {
                     .flatMap(t -> t.toCidrs().stream())
                     .map(Object::toString)
                     .toList();
-            durability.afterWrite(() -> reply.ok(names), err -> reply.fail(new Reply.Failure.Disk(err)));
+            afterAllWritten(() -> reply.ok(names), err -> reply.fail(new Reply.Failure.Disk(err)));
             viewDirty = true;
         } catch (IllegalStateException e) {
             reply.fail(new Reply.Failure.Refused(e.getMessage()));
@@ -294,13 +389,50 @@ public final class AgentController {
         afterEvent();
     }
 
+    /** Takes over the target's ranges in every family's ring. */
+    private List<IpRange> reclaimAll(PeerId target) throws IOException {
+        List<IpRange> taken = new java.util.ArrayList<>();
+        for (FamilyIpam f : families) taken.addAll(f.ring.reclaim(target));
+        return taken;
+    }
+
+    /** Runs {@code done} once every family's staged state is on disk. */
+    private void afterAllWritten(Runnable done, java.util.function.Consumer<String> failed) {
+        if (v6 == null) {
+            durability.afterWrite(done, failed);
+            return;
+        }
+        boolean[] failedOnce = {false};
+        durability.afterWrite(
+                () -> v6.durability.afterWrite(done, err -> {
+                    if (!failedOnce[0]) failed.accept(err);
+                    failedOnce[0] = true;
+                }),
+                err -> {
+                    failedOnce[0] = true;
+                    failed.accept(err);
+                });
+    }
+
+    private boolean removed() {
+        for (FamilyIpam f : families) if (f.ring.removed()) return true;
+        return false;
+    }
+
     // ---- after every event -------------------------------------------------------------------------------
 
     private void afterEvent() {
-        if (ring.removed()) return; // nothing more is written: the runtime deletes the state and restarts
-        durability.flush(fx, false);
-        List<Cidr> own = settings.podCidrMode() ? ipam.ownedCidrs() : List.of();
-        records.nextIfChanged(ipam.gateway(), ipam.localFree(), own, problems().isEmpty())
+        if (removed()) return; // nothing more is written: the runtime deletes the state and restarts
+        for (FamilyIpam f : families) f.flush(false);
+        List<Cidr> own = new java.util.ArrayList<>();
+        if (settings.podCidrMode()) for (FamilyIpam f : families) own.addAll(f.ipam.ownedCidrs());
+        records.nextIfChanged(
+                        ipam.gateway(),
+                        ipam.localFree(),
+                        v6 == null ? Optional.empty() : v6.ipam.gateway(),
+                        v6 == null ? 0 : v6.ipam.localFree(),
+                        own,
+                        problems().isEmpty())
                 .ifPresent(fx::publishRecord);
         if (viewDirty && !applyInFlight) {
             viewDirty = false;
@@ -314,17 +446,33 @@ public final class AgentController {
                     applySeq,
                     view,
                     !viewSettled(),
-                    List.of(ipam.config().ring().range()),
+                    families.stream().map(f -> f.ipam.config().ring().range()).toList(),
                     live,
                     ClusterViews.sleeveTargets(peers.all(), view)));
         }
     }
 
     ClusterView view() {
-        Map<PeerId, List<Cidr>> cidrs = settings.podCidrMode()
-                ? ClusterViews.podCidrsFromRecords(self.id(), ipam.ownedCidrs(), peers.all(), settings.clusterRange())
-                : ipam.cidrsByOwner();
-        return ClusterViews.build(self, ipam.gateway(), peers.all(), cidrs, ipam.allocations());
+        Map<PeerId, List<Cidr>> cidrs = new java.util.HashMap<>();
+        List<Map<AttachmentKey, IpAddress>> allocations = new java.util.ArrayList<>();
+        for (FamilyIpam f : families) {
+            Map<PeerId, List<Cidr>> c = settings.podCidrMode()
+                    ? ClusterViews.podCidrsFromRecords(
+                            self.id(),
+                            f.ipam.ownedCidrs(),
+                            peers.all(),
+                            f.ipam.config().ring().range().isIpv4() ? settings.clusterRange() : settings.v6Range())
+                    : f.ipam.cidrsByOwner();
+            c.forEach((p, l) -> cidrs.merge(p, l, ClusterViews::concat));
+            allocations.add(f.ipam.allocations());
+        }
+        return ClusterViews.build(
+                self,
+                ipam.gateway(),
+                v6 == null ? Optional.empty() : v6.ipam.gateway(),
+                peers.all(),
+                cidrs,
+                allocations);
     }
 
     /**
@@ -340,7 +488,9 @@ public final class AgentController {
                 .allMatch(p -> p.record().isPresent());
         boolean anyAlive = peers.anyAlive();
         long age = nowMs - startedMs;
-        viewSettled = (ring.heardRing() || settings.podCidrMode()) && anyAlive && recordsKnown
+        viewSettled = (families.stream().allMatch(f -> f.ring.heardRing()) || settings.podCidrMode())
+                        && anyAlive
+                        && recordsKnown
                 || !anyAlive && age >= RingRole.ALONE_AFTER_MS
                 || age >= SETTLE_AT_MOST_MS;
         return viewSettled;
@@ -348,8 +498,14 @@ public final class AgentController {
 
     /** Empty when ready: this node owns space, its state is saved and its datapath is programmed. */
     public List<String> problems() {
-        return Readiness.problems(
-                ring.removed(), ipam, settings, ring.error(), durability.error(), datapathProgrammed, datapathError);
+        List<String> p = new java.util.ArrayList<>(Readiness.problems(
+                removed(), ipam, settings, ring.error(), durability.error(), datapathProgrammed, datapathError));
+        if (v6 != null) {
+            p.replaceAll(
+                    s -> s.startsWith("datapath") || s.startsWith("this node was removed") ? s : "IPv4 ring: " + s);
+            p.addAll(v6.problems(settings, true));
+        }
+        return p;
     }
 
     /** An immutable picture of the controller for readiness, reports and metrics (read from other threads). */
@@ -367,12 +523,15 @@ public final class AgentController {
                 durability.failures(),
                 ring.refusedRings(),
                 refusedByReason(),
-                space(status));
+                space(status),
+                v6 == null ? Optional.empty() : Optional.of(v6.ipam.status()),
+                v6 == null ? Optional.empty() : Optional.of(v6.ipam.counters()));
     }
 
-    /** Ring and IPAM message refusals and (Kubernetes) member admission refusals, by reason. */
+    /** Ring and IPAM message refusals (both families) and (Kubernetes) member admission refusals, by reason. */
     private Map<String, Long> refusedByReason() {
-        Map<String, Long> all = new java.util.TreeMap<>(ring.refused());
+        Map<String, Long> all = new java.util.TreeMap<>();
+        for (FamilyIpam f : families) f.ring.refused().forEach((k, v) -> all.merge(k, v, Long::sum));
         admission.refused().forEach((k, v) -> all.merge(k, v, Long::sum));
         return all;
     }
@@ -390,5 +549,10 @@ public final class AgentController {
 
     public IpamNode ipam() {
         return ipam;
+    }
+
+    /** The IPv6 ring's IPAM of a dual-stack node. */
+    public Optional<IpamNode> ipamV6() {
+        return v6 == null ? Optional.empty() : Optional.of(v6.ipam);
     }
 }

@@ -35,13 +35,28 @@ final class ClusterViews {
             Collection<PeerTable.Peer> peers,
             Map<PeerId, List<Cidr>> cidrsByOwner,
             Map<AttachmentKey, IpAddress> allocations) {
+        return build(self, gateway, Optional.empty(), peers, cidrsByOwner, List.of(allocations));
+    }
+
+    /**
+     * With a dual-stack node's IPv6 gateway, every family's ranges per owner and every family's allocations (a
+     * dual-stack pod has one per family, both routed to its veth).
+     */
+    static ClusterView build(
+            LocalNode self,
+            Optional<IpAddress> gateway,
+            Optional<IpAddress> gatewayV6,
+            Collection<PeerTable.Peer> peers,
+            Map<PeerId, List<Cidr>> cidrsByOwner,
+            List<Map<AttachmentKey, IpAddress>> allocationsByFamily) {
         ClusterView.LocalNode local = new ClusterView.LocalNode(
                 self.id().toString(),
                 self.underlayAddress(),
                 self.underlayInterface(),
                 self.underlayMtu(),
                 self.vtepMac(),
-                gateway.orElse(null));
+                gateway.orElse(null),
+                gatewayV6.orElse(null));
         List<ClusterView.RemotePeer> remotes = new ArrayList<>();
         for (PeerTable.Peer p : peers) {
             if (p.record().isEmpty()) continue;
@@ -59,15 +74,26 @@ final class ClusterViews {
                     rec.vtepAddress().map(IpAddress::of).orElse(null),
                     owned,
                     self.underlaySubnet().contains(underlay),
-                    offered(rec.record().getDatapathsList())));
+                    offered(rec.record().getDatapathsList()),
+                    rec.vtepAddressV6().map(IpAddress::of).orElse(null)));
         }
         List<ClusterView.LocalPod> pods = new ArrayList<>();
-        for (Map.Entry<AttachmentKey, IpAddress> a : allocations.entrySet()) {
-            pods.add(new ClusterView.LocalPod(
-                    a.getValue(),
-                    PodPlumber.hostIfName(a.getKey().containerId(), a.getKey().ifName())));
+        for (Map<AttachmentKey, IpAddress> allocations : allocationsByFamily) {
+            for (Map.Entry<AttachmentKey, IpAddress> a : allocations.entrySet()) {
+                pods.add(new ClusterView.LocalPod(
+                        a.getValue(),
+                        PodPlumber.hostIfName(
+                                a.getKey().containerId(), a.getKey().ifName())));
+            }
         }
         return new ClusterView(local, remotes, pods);
+    }
+
+    /** Two families' lists of one owner's ranges, joined. */
+    static List<Cidr> concat(List<Cidr> a, List<Cidr> b) {
+        List<Cidr> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 
     static Set<DatapathMode> offered(List<String> names) {
@@ -108,7 +134,9 @@ final class ClusterViews {
                     refused(p, c, "not a CIDR");
                     continue;
                 }
-                if (cidr.isIpv4() != clusterRange.isIpv4() || !clusterRange.contains(cidr)) {
+                if (cidr.isIpv4() != clusterRange.isIpv4()) {
+                    continue; // the other family's prefix of a dual-stack peer: checked against its own range
+                } else if (!clusterRange.contains(cidr)) {
                     refused(p, c, "outside the cluster range " + clusterRange);
                 } else if (taken.stream().anyMatch(t -> t.overlaps(cidr))) {
                     refused(p, c, "overlaps a range another node already announced");
@@ -152,7 +180,11 @@ final class ClusterViews {
                     IpAddress.of(rec.underlay()),
                     IpAddress.of(rec.vtepAddress().get()),
                     MacAddress.of(rec.record().getVtepMac().toByteArray()),
-                    cidrs.getOrDefault(p.id().toString(), List.of()),
+                    // the sleeve carries inner IPv4 only so far: a dual-stack peer's IPv6 ranges stay on the kernel
+                    // path
+                    cidrs.getOrDefault(p.id().toString(), List.of()).stream()
+                            .filter(Cidr::isIpv4)
+                            .toList(),
                     rec.record().getSleevePublicKey().toByteArray()));
         }
         return out;

@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param podCidrMode every node owns exactly its pod CIDR; peers' ranges come from their records
  * @param hostGw plain routes to same-L2 peers are offered ({@code --datapath=auto})
  * @param clusterRange every pod address of the cluster (in podCIDR mode, peers' prefixes must lie inside it)
+ * @param v6Range the IPv6 range of a dual-stack cluster, else null
  */
 public record ControllerSettings(
         List<String> ipamSeeds,
@@ -24,9 +25,34 @@ public record ControllerSettings(
         int vni,
         int gossipPort,
         Optional<byte[]> sleevePublicKey,
-        Cidr clusterRange) {
+        Cidr clusterRange,
+        Cidr v6Range) {
     public ControllerSettings {
         ipamSeeds = List.copyOf(ipamSeeds);
+    }
+
+    /** Single-stack settings (no IPv6 range of a dual-stack cluster). */
+    public ControllerSettings(
+            List<String> ipamSeeds,
+            boolean kubernetes,
+            boolean podCidrMode,
+            boolean hostGw,
+            int vxlanPort,
+            int vni,
+            int gossipPort,
+            Optional<byte[]> sleevePublicKey,
+            Cidr clusterRange) {
+        this(
+                ipamSeeds,
+                kubernetes,
+                podCidrMode,
+                hostGw,
+                vxlanPort,
+                vni,
+                gossipPort,
+                sleevePublicKey,
+                clusterRange,
+                null);
     }
 
     public static ControllerSettings of(AgentConfig c, Optional<byte[]> sleevePublicKey) {
@@ -39,7 +65,8 @@ public record ControllerSettings(
                 c.vni(),
                 c.gossipPort(),
                 sleevePublicKey,
-                Cidr.parse(c.clusterRange()));
+                Cidr.parse(c.clusterRange()),
+                c.dualStack() ? Cidr.parse(c.clusterRangeV6()) : null);
     }
 
     /** A new cluster's seed node claims its share itself (seed mode only). */

@@ -10,7 +10,8 @@ import java.util.Optional;
 
 /**
  * What the controller knew after its last batch of events, immutable: readiness, reports and metrics read this from
- * their own threads and never wait on the controller.
+ * their own threads and never wait on the controller. {@code ipam}/{@code ipamCounters} are the primary family's;
+ * {@code ipamV6}/{@code ipamCountersV6} the IPv6 ring's of a dual-stack node (empty when single-stack).
  */
 public record ControllerSnapshot(
         LocalNode self,
@@ -24,7 +25,9 @@ public record ControllerSnapshot(
         long stateWriteFailures,
         long refusedRingUpdates,
         Map<String, Long> refusedMessages,
-        SpaceOutlook space) {
+        SpaceOutlook space,
+        Optional<IpamStatus> ipamV6,
+        Optional<IpamCounters> ipamCountersV6) {
     public ControllerSnapshot {
         refusedMessages = Map.copyOf(refusedMessages);
         problems = List.copyOf(problems);

@@ -35,4 +35,21 @@ public interface Effects {
 
     /** This node's ranges were reclaimed while it was away: wipe its state and restart with a new identity. */
     void restartAsNewPeer();
+
+    // ---- dual stack: the IPv6 ring has its own state file and gossip channel ------------------------------------
+
+    /** {@link #persist} for the IPv6 ring of a dual-stack node; report {@code onPersistedV6}/{@code onPersistFailedV6}. */
+    default void persistV6(long seq, PersistedState state) {
+        throw new UnsupportedOperationException("these effects serve a single-stack controller only");
+    }
+
+    /** {@link #publishRingState} for the IPv6 ring of a dual-stack node. */
+    default void publishRingStateV6(byte[] fullState) {
+        throw new UnsupportedOperationException("these effects serve a single-stack controller only");
+    }
+
+    /** {@link #publishRingDelta} for the IPv6 ring of a dual-stack node. */
+    default void publishRingDeltaV6(byte[] delta) {
+        throw new UnsupportedOperationException("these effects serve a single-stack controller only");
+    }
 }

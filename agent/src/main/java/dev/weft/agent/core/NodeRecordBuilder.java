@@ -24,6 +24,7 @@ final class NodeRecordBuilder {
     private byte[] last = new byte[0];
     private long version;
     private long publishedFree = -1;
+    private long publishedFreeV6 = -1;
 
     NodeRecordBuilder(LocalNode self, ControllerSettings settings) {
         this.self = self;
@@ -33,6 +34,17 @@ final class NodeRecordBuilder {
     /** The encoded record if it differs from the last one published, else empty. */
     Optional<byte[]> nextIfChanged(
             Optional<IpAddress> gateway, long localFree, List<Cidr> ownedForRecord, boolean ready) {
+        return nextIfChanged(gateway, localFree, Optional.empty(), 0, ownedForRecord, ready);
+    }
+
+    /** With the IPv6 ring's gateway and free count of a dual-stack node. */
+    Optional<byte[]> nextIfChanged(
+            Optional<IpAddress> gateway,
+            long localFree,
+            Optional<IpAddress> gatewayV6,
+            long localFreeV6,
+            List<Cidr> ownedForRecord,
+            boolean ready) {
         NodeRecord.Builder b = NodeRecord.newBuilder()
                 .setPeerId(self.id().toString())
                 .setNickname(self.nickname())
@@ -47,6 +59,7 @@ final class NodeRecordBuilder {
                 .setVni(settings.vni())
                 .setIpamFree(freeHint(localFree))
                 .setReady(ready);
+        gatewayV6.ifPresent(g -> b.setVtepAddressV6(g.toString()).setIpamFreeV6(freeHintV6(localFreeV6)));
         ownedForRecord.forEach(c -> b.addPodCidrs(c.toString()));
         if (settings.hostGw()) b.addDatapaths("host-gw");
         settings.sleevePublicKey().ifPresent(k -> b.addDatapaths("sleeve").setSleevePublicKey(ByteString.copyFrom(k)));
@@ -55,6 +68,12 @@ final class NodeRecordBuilder {
         last = withoutVersion;
         version++;
         return Optional.of(b.setRecordVersion(version).build().toByteArray());
+    }
+
+    private long freeHintV6(long free) {
+        if (publishedFreeV6 < 0 || Math.abs(free - publishedFreeV6) >= FREE_STEP || free < FREE_STEP)
+            publishedFreeV6 = free;
+        return publishedFreeV6;
     }
 
     private long freeHint(long free) {

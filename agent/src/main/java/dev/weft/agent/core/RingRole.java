@@ -44,6 +44,7 @@ final class RingRole {
     private final PeerTable peers;
     private final Effects fx;
     private final long startedMs;
+    private final java.util.function.ToLongFunction<dev.weft.agent.proto.NodeRecord> freeOf;
     private boolean heardRing;
     private boolean seedClaimDone;
     private boolean removed;
@@ -63,6 +64,19 @@ final class RingRole {
             PeerTable peers,
             Effects fx,
             long startedMs) {
+        this(ipam, settings, durability, peers, fx, startedMs, dev.weft.agent.proto.NodeRecord::getIpamFree);
+    }
+
+    /** {@code freeOf}: where a peer's record publishes its free count for this ring's family. */
+    RingRole(
+            IpamNode ipam,
+            ControllerSettings settings,
+            Durability durability,
+            PeerTable peers,
+            Effects fx,
+            long startedMs,
+            java.util.function.ToLongFunction<dev.weft.agent.proto.NodeRecord> freeOf) {
+        this.freeOf = freeOf;
         this.ipam = ipam;
         this.settings = settings;
         this.durability = durability;
@@ -232,7 +246,7 @@ final class RingRole {
     private Map<PeerId, Long> freeHints() {
         Map<PeerId, Long> hints = new HashMap<>();
         for (PeerTable.Peer p : peers.all())
-            p.record().ifPresent(r -> hints.put(p.id(), r.record().getIpamFree()));
+            p.record().ifPresent(r -> hints.put(p.id(), freeOf.applyAsLong(r.record())));
         return hints;
     }
 

@@ -14,7 +14,12 @@ public final class NodeRecords {
     private NodeRecords() {}
 
     /** A record that passed validation, with its parsed addresses. */
-    public record Valid(NodeRecord record, InetAddress underlay, Optional<InetAddress> vtepAddress) {}
+    public record Valid(NodeRecord record, InetAddress underlay, Optional<InetAddress> vtepAddress) {
+        /** The IPv6 gateway/VTEP address of a dual-stack peer (checked to be an IPv6 literal by {@link #decode}). */
+        public Optional<InetAddress> vtepAddressV6() {
+            return literal(record.getVtepAddressV6()).filter(a -> a instanceof java.net.Inet6Address);
+        }
+    }
 
     public static final class Invalid extends Exception {
         Invalid(String m) {
@@ -47,6 +52,11 @@ public final class NodeRecords {
             if (vtep.isEmpty())
                 throw new Invalid(
                         "node record of " + memberId + " has a bad VTEP address '" + r.getVtepAddress() + "'");
+        }
+        if (!r.getVtepAddressV6().isEmpty()
+                && !(literal(r.getVtepAddressV6()).orElse(null) instanceof java.net.Inet6Address)) {
+            throw new Invalid(
+                    "node record of " + memberId + " has a bad IPv6 VTEP address '" + r.getVtepAddressV6() + "'");
         }
         if (!r.getVtepMac().isEmpty() && r.getVtepMac().size() != 6) {
             throw new Invalid("node record of " + memberId + " has a VTEP MAC of "

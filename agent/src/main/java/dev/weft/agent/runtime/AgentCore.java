@@ -27,7 +27,10 @@ import org.slf4j.LoggerFactory;
 public final class AgentCore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentCore.class);
 
-    /** What the core is built from. {@code onRemoved} runs on a worker thread when the node must restart as a new peer. */
+    /**
+     * What the core is built from. {@code onRemoved} runs on a worker thread when the node must restart as a new peer.
+     * {@code v6} is the IPv6 ring of a dual-stack node (null when single-stack).
+     */
     public record Parts(
             LocalNode self,
             ControllerSettings settings,
@@ -36,7 +39,24 @@ public final class AgentCore implements AutoCloseable {
             IpamStore disk,
             DatapathWorkerFactory datapath,
             LongSupplier nowMillis,
-            Runnable onRemoved) {}
+            Runnable onRemoved,
+            V6Ring v6) {
+        /** A single-stack core. */
+        public Parts(
+                LocalNode self,
+                ControllerSettings settings,
+                IpamNode ipam,
+                StagedStore staged,
+                IpamStore disk,
+                DatapathWorkerFactory datapath,
+                LongSupplier nowMillis,
+                Runnable onRemoved) {
+            this(self, settings, ipam, staged, disk, datapath, nowMillis, onRemoved, null);
+        }
+    }
+
+    /** The IPv6 ring of a dual-stack node: its IPAM, the staged store it saves into, and its own state file. */
+    public record V6Ring(IpamNode ipam, StagedStore staged, IpamStore disk) {}
 
     /** Builds the datapath worker once the core knows where its reports go. */
     public interface DatapathWorkerFactory {
@@ -47,6 +67,8 @@ public final class AgentCore implements AutoCloseable {
     private final ControllerLoop loop;
     private final GossipAdapter adapter;
     private final DiskWriter disk;
+    private final DiskWriter diskV6; // null unless dual-stack
+    private final GossipAdapter.V6Channel v6Channel;
     private final ExecutorService kernel;
     private final ScheduledExecutorService timer;
     private final DatapathWorker datapath;
@@ -71,6 +93,26 @@ public final class AgentCore implements AutoCloseable {
                         loop.post("state write failed", c -> c.onPersistFailed(seq, error));
                     }
                 });
+        this.diskV6 = parts.v6() == null
+                ? null
+                : new DiskWriter(
+                        parts.v6().disk(),
+                        Thread.ofPlatform()
+                                .name(threadPrefix + "disk-v6")
+                                .daemon()
+                                .factory(),
+                        new DiskWriter.Outcome() {
+                            @Override
+                            public void written(long seq) {
+                                loop.post("IPv6 state written", c -> c.onPersistedV6(seq));
+                            }
+
+                            @Override
+                            public void failed(long seq, String error) {
+                                loop.post("IPv6 state write failed", c -> c.onPersistFailedV6(seq, error));
+                            }
+                        });
+        this.v6Channel = parts.v6() == null ? null : new GossipAdapter.V6Channel(loop);
         this.kernel = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().name(threadPrefix + "kernel").daemon().factory());
         this.timer = Executors.newSingleThreadScheduledExecutor(
@@ -89,11 +131,15 @@ public final class AgentCore implements AutoCloseable {
     public void start(GossipNode node) {
         this.gossip = node;
         if (!parts.settings().podCidrMode()) node.registerChannel(GossipAdapter.RING_CHANNEL, adapter);
+        if (v6Channel != null && !parts.settings().podCidrMode())
+            node.registerChannel(GossipAdapter.RING_CHANNEL_V6, v6Channel);
         AgentController controller = new AgentController(
                 parts.self(),
                 parts.settings(),
                 parts.ipam(),
                 parts.staged(),
+                parts.v6() == null ? null : parts.v6().ipam(),
+                parts.v6() == null ? null : parts.v6().staged(),
                 new RuntimeEffects(),
                 parts.nowMillis().getAsLong());
         loop.start(controller);
@@ -111,6 +157,23 @@ public final class AgentCore implements AutoCloseable {
         @Override
         public void persist(long seq, PersistedState state) {
             disk.write(seq, state);
+        }
+
+        @Override
+        public void persistV6(long seq, PersistedState state) {
+            diskV6.write(seq, state);
+        }
+
+        @Override
+        public void publishRingStateV6(byte[] fullState) {
+            if (parts.settings().podCidrMode()) return;
+            v6Channel.ringState(fullState);
+            gossip.channelUpdated(GossipAdapter.RING_CHANNEL_V6);
+        }
+
+        @Override
+        public void publishRingDeltaV6(byte[] delta) {
+            if (!parts.settings().podCidrMode()) gossip.publishDelta(GossipAdapter.RING_CHANNEL_V6, delta);
         }
 
         @Override
@@ -180,6 +243,12 @@ public final class AgentCore implements AutoCloseable {
         return disk;
     }
 
+    /** Removes every family's IPAM state for good (the node was removed and restarts with a new identity). */
+    void deleteStateNow() throws java.io.IOException {
+        disk.deleteNow();
+        if (diskV6 != null) diskV6.deleteNow();
+    }
+
     /** Runs kernel-side work (sleeve probe answers) on the kernel thread. */
     public void onKernelThread(Runnable r) {
         kernel.execute(() -> guarded("kernel task", r));
@@ -197,5 +266,6 @@ public final class AgentCore implements AutoCloseable {
         kernel.shutdown();
         kernel.awaitTermination(5, TimeUnit.SECONDS);
         disk.close();
+        if (diskV6 != null) diskV6.close();
     }
 }

@@ -140,6 +140,17 @@ public final class AgentRuntime implements AutoCloseable {
                     .log("could not enable net.ipv4.ip_forward: " + e.getMessage()
                             + "; pods on other nodes will not be reachable");
         }
+        if (config.dualStack() || config.clusterRange().contains(":")) {
+            try {
+                Sysctl.write("net/ipv6/conf/all/forwarding", "1");
+            } catch (RuntimeException e) {
+                log.atWarn()
+                        .addKeyValue("family", "IPv6")
+                        .log("could not enable net.ipv6.conf.all.forwarding: " + e.getMessage()
+                                + "; IPv6 pods on other nodes will not be reachable (is IPv6 disabled on this node? "
+                                + "'weft doctor' checks it)");
+            }
+        }
         MacAddress vtepMac = VtepMacStore.loadOrCreate(config.stateDir(), random);
 
         if (config.kubernetes()) {
@@ -151,9 +162,19 @@ public final class AgentRuntime implements AutoCloseable {
         IpamNode ipam = config.podCidrMode()
                 ? IpamOpening.podCidr(config, identity, podCidr(), disk, staged)
                 : IpamOpening.ring(config, identity, disk, staged);
+        AgentCore.V6Ring v6 = null;
+        if (config.dualStack()) {
+            FileIpamStore diskV6 = new FileIpamStore(config.stateDir(), FileIpamStore.FILE_NAME_V6);
+            StagedStore[] stagedV6 = new StagedStore[1];
+            IpamNode ipamV6 = config.podCidrMode()
+                    ? IpamOpening.podCidrV6(config, identity, podCidrV6(), diskV6, stagedV6)
+                    : IpamOpening.ringV6(config, identity, diskV6, stagedV6);
+            v6 = new AgentCore.V6Ring(ipamV6, stagedV6[0], diskV6);
+        }
         if (kubernetes != null && !config.podCidrMode()) {
             try {
                 kubernetes.bootstrapRing(ipam);
+                if (v6 != null) kubernetes.bootstrapRingV6(v6.ipam());
             } catch (IOException | RuntimeException e) {
                 throw new StartupException(
                         "Kubernetes ring bootstrap failed: " + e.getMessage()
@@ -221,7 +242,8 @@ public final class AgentRuntime implements AutoCloseable {
                         report -> new DatapathWorker(
                                 new Reconciler(host, dpc), dpc, new NftTable(List.of("nft")), sleeve, report),
                         AgentRuntime::monotonicMillis,
-                        this::selfRemoved),
+                        this::selfRemoved,
+                        v6),
                 "weft-");
 
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(
@@ -291,6 +313,25 @@ public final class AgentRuntime implements AutoCloseable {
         }
     }
 
+    /** podCIDR mode, dual stack: this node's IPv6 pod CIDR (from {@code --pod-cidr} or its Node's spec.podCIDRs). */
+    private String podCidrV6() throws StartupException {
+        if (config.podCidrV6() != null) return config.podCidrV6();
+        if (kubernetes == null) {
+            throw new StartupException(
+                    "podCIDR mode with a dual-stack --cluster-range needs an IPv6 --pod-cidr too (10.32.1.0/24,fd00:10:32:1::/64)",
+                    null);
+        }
+        try {
+            return kubernetes
+                    .ownPodCidrV6()
+                    .orElseThrow(() -> new IllegalStateException("node " + config.nodeName()
+                            + " has no IPv6 entry in spec.podCIDRs; give the controller manager a dual-stack "
+                            + "--cluster-cidr, or use a single-stack --cluster-range"));
+        } catch (RuntimeException e) {
+            throw new StartupException("podCIDR mode: " + e.getMessage(), e);
+        }
+    }
+
     private void startNetlinkWatch(Reconciler reconciler) {
         Thread t = Thread.ofPlatform().name("weft-netlink-events").daemon().unstarted(() -> {
             try (NetlinkEvents events = NetlinkEvents.open()) {
@@ -312,7 +353,7 @@ public final class AgentRuntime implements AutoCloseable {
 
     private void selfRemoved() {
         try {
-            core.disk().deleteNow();
+            core.deleteStateNow();
             Identity.renew(config.stateDir(), config.nodeName(), identity.incarnation(), new SecureRandom());
         } catch (IOException e) {
             log.atError().log("could not reset state after removal: " + e.getMessage());

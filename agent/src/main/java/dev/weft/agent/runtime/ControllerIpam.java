@@ -27,11 +27,40 @@ final class ControllerIpam implements CniIpam {
     static final long TIMEOUT_MS = 10_000;
 
     private final ControllerLoop loop;
+    private final boolean dualStack;
 
     private record Answer(AllocationResult result, SpaceOutlook space) {}
 
     ControllerIpam(ControllerLoop loop) {
+        this(loop, false);
+    }
+
+    /** {@code dualStack}: every pod also gets an address from the IPv6 ring. */
+    ControllerIpam(ControllerLoop loop, boolean dualStack) {
         this.loop = loop;
+        this.dualStack = dualStack;
+    }
+
+    @Override
+    public Optional<Allocation> allocateV6(String containerId, String ifName) throws IOException {
+        if (!dualStack) return Optional.empty();
+        AllocationResult r =
+                call("allocate IPv6", (c, reply) -> c.onAllocateV6(new AttachmentKey(containerId, ifName), reply));
+        return Optional.of(
+                switch (r) {
+                    case AllocationResult.Allocated a -> new Allocation.Assigned(a.address(), a.fresh());
+                    case AllocationResult.NoSpaceYet n -> new Allocation.NoSpaceYet("IPv6: " + n.reason());
+                });
+    }
+
+    @Override
+    public Optional<IpAddress> lookupV6(String containerId, String ifName) {
+        if (!dualStack) return Optional.empty();
+        try {
+            return call("lookup IPv6", (c, reply) -> c.onLookupV6(new AttachmentKey(containerId, ifName), reply));
+        } catch (IOException e) {
+            return Optional.empty(); // lookups are answered from memory: not reached
+        }
     }
 
     @Override

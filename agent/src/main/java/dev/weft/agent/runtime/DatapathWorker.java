@@ -89,7 +89,14 @@ public final class DatapathWorker {
         for (ClusterView.RemotePeer p : r.view().peers()) {
             var modes = r.livePeers().contains(p.peerId()) ? sleeve.usable(p.peerId(), p.datapaths()) : p.datapaths();
             peers.add(new ClusterView.RemotePeer(
-                    p.peerId(), p.underlayAddress(), p.vtepMac(), p.vtepAddress(), p.cidrs(), p.sameL2(), modes));
+                    p.peerId(),
+                    p.underlayAddress(),
+                    p.vtepMac(),
+                    p.vtepAddress(),
+                    p.cidrs(),
+                    p.sameL2(),
+                    modes,
+                    p.vtepAddressV6()));
         }
         return new ClusterView(r.view().local(), peers, r.view().pods());
     }

@@ -14,6 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class GossipAdapter implements GossipListener, CrdtChannel {
     static final String RING_CHANNEL = "ipam.ring";
+    /** The IPv6 ring of a dual-stack cluster (single-stack peers have no such channel and ignore it). */
+    static final String RING_CHANNEL_V6 = "ipam.ring.v6";
 
     private final ControllerLoop loop;
     private final Map<PeerId, byte[]> pendingStates = new ConcurrentHashMap<>();
@@ -80,5 +82,40 @@ final class GossipAdapter implements GossipListener, CrdtChannel {
     @Override
     public void onMessage(PeerId from, String topic, byte[] payload) {
         loop.post("message " + topic, c -> c.onMessage(from, topic, payload));
+    }
+
+    /** The IPv6 ring's channel of a dual-stack node: hands over like the primary one, coalescing full states. */
+    static final class V6Channel implements CrdtChannel {
+        private final ControllerLoop loop;
+        private final Map<PeerId, byte[]> pendingStates = new ConcurrentHashMap<>();
+        private volatile byte[] ringState = new byte[0];
+
+        V6Channel(ControllerLoop loop) {
+            this.loop = loop;
+        }
+
+        void ringState(byte[] state) {
+            ringState = state;
+        }
+
+        @Override
+        public byte[] localState() {
+            return ringState;
+        }
+
+        @Override
+        public void receive(PeerId from, byte[] state) {
+            if (pendingStates.put(from, state) == null) {
+                loop.post("IPv6 ring state", c -> {
+                    byte[] newest = pendingStates.remove(from);
+                    if (newest != null) c.onRingStateV6(from, newest);
+                });
+            }
+        }
+
+        @Override
+        public void receiveDelta(PeerId from, byte[] delta) {
+            loop.post("IPv6 ring delta", c -> c.onRingDeltaV6(from, delta));
+        }
     }
 }

@@ -24,7 +24,19 @@ final class IpamOpening {
     /** Ring mode: the cluster range split among peers; seed mode also computes the initial split. */
     static IpamNode ring(AgentConfig config, Identity identity, IpamStore disk, StagedStore[] staged)
             throws StartupException {
-        IpamConfig ic = IpamConfig.of(Cidr.parse(config.clusterRange()), config.blockSize());
+        return ring(config, identity, disk, staged, config.clusterRange(), config.blockSize());
+    }
+
+    /** Dual stack: the IPv6 ring, opened (and seeded) like the primary one from its own state file. */
+    static IpamNode ringV6(AgentConfig config, Identity identity, IpamStore disk, StagedStore[] staged)
+            throws StartupException {
+        return ring(config, identity, disk, staged, config.clusterRangeV6(), config.blockSizeV6());
+    }
+
+    private static IpamNode ring(
+            AgentConfig config, Identity identity, IpamStore disk, StagedStore[] staged, String range, int block)
+            throws StartupException {
+        IpamConfig ic = IpamConfig.of(Cidr.parse(range), block);
         try {
             staged[0] = new StagedStore(disk.load());
             IpamNode ipam = IpamNode.open(ic, staged[0], identity.peerId(), identity.nickname());
@@ -47,15 +59,33 @@ final class IpamOpening {
      */
     static IpamNode podCidr(AgentConfig config, Identity identity, String cidr, IpamStore disk, StagedStore[] staged)
             throws StartupException {
+        return podCidr(config, identity, cidr, disk, staged, config.clusterRange(), config.blockSize());
+    }
+
+    /** podCIDR mode, dual stack: this node's IPv6 pod CIDR (inside the IPv6 cluster range), in its own state file. */
+    static IpamNode podCidrV6(AgentConfig config, Identity identity, String cidr, IpamStore disk, StagedStore[] staged)
+            throws StartupException {
+        return podCidr(config, identity, cidr, disk, staged, config.clusterRangeV6(), config.blockSizeV6());
+    }
+
+    private static IpamNode podCidr(
+            AgentConfig config,
+            Identity identity,
+            String cidr,
+            IpamStore disk,
+            StagedStore[] staged,
+            String clusterRange,
+            int blockSize)
+            throws StartupException {
         Cidr range = Cidr.parse(cidr);
-        Cidr cluster = Cidr.parse(config.clusterRange());
+        Cidr cluster = Cidr.parse(clusterRange);
         if (range.isIpv4() != cluster.isIpv4() || !cluster.contains(range)) {
             throw new StartupException(
                     "podCIDR mode: this node's pod CIDR " + range + " is not inside --cluster-range " + cluster
                             + "; set --cluster-range to the range that holds every node's pod CIDR (the controller manager's --cluster-cidr)",
                     null);
         }
-        int block = (int) Math.min(config.blockSize(), range.sizeLong());
+        int block = (int) Math.min(blockSize, range.sizeLong());
         try {
             staged[0] = new StagedStore(disk.load());
             IpamNode ipam =

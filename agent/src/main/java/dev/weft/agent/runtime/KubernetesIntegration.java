@@ -90,6 +90,38 @@ final class KubernetesIntegration implements AutoCloseable {
         return ownNode.podCidrs().stream().filter(c -> c.contains(".")).findFirst();
     }
 
+    /** podCIDR mode, dual stack: this node's IPv6 entry of {@code spec.podCIDRs}. */
+    Optional<String> ownPodCidrV6() {
+        return ownNode.podCidrs().stream().filter(c -> c.contains(":")).findFirst();
+    }
+
+    /**
+     * Dual stack: the IPv6 ring is bootstrapped like the IPv4 one, by the agent that created the cluster's IPv4 ring
+     * (the same API-server decision, so one creator per cluster): the creator seeds it, every other agent accepts
+     * only the creator's IPv6 ring. Call after {@link #bootstrapRing}.
+     */
+    void bootstrapRingV6(IpamNode ipamV6) throws IOException {
+        if (ipamV6.ring().isPresent()) return; // persisted: resume with it
+        BootstrapOutcome o = new RingBootstrap(client, k8s, Clock.systemUTC())
+                .claim(new BootstrapClaim(
+                        identity.peerId().toString(),
+                        config.nodeName(),
+                        config.clusterRange(),
+                        config.blockSize(),
+                        config.ipamSeeds(),
+                        Optional.empty()));
+        String token = o.record().decisionToken() + ":v6";
+        PeerId creator = PeerId.parse(o.record().creatorPeerId());
+        if (creator.equals(identity.peerId())) {
+            ipamV6.bootstrapAsCreator(token);
+            log.atInfo()
+                    .addKeyValue("range", config.clusterRangeV6())
+                    .log("this agent created the cluster's IPv6 IPAM ring");
+        } else {
+            ipamV6.expectGenesis(dev.weft.ipam.ring.RingGenesis.creator(creator, token));
+        }
+    }
+
     /** Before gossip starts: seed the ring if this agent wins the atomic create, else accept only the cluster's ring. */
     void bootstrapRing(IpamNode ipam) throws IOException {
         BootstrapOutcome o = new RingBootstrap(client, k8s, Clock.systemUTC())

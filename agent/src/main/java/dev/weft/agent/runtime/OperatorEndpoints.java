@@ -44,7 +44,7 @@ final class OperatorEndpoints {
         var nsThreads = Thread.ofPlatform().name("weft-netns-", 0).daemon().factory();
         PodPlumber plumber = new PodPlumber(host, Sysctl::write, nsThreads);
         CniHandler handler = new CniHandler(
-                new ControllerIpam(core.loop()),
+                new ControllerIpam(core.loop(), config.dualStack()),
                 new DatapathPodNetwork(plumber),
                 () -> {
                     List<String> now = status.problems();

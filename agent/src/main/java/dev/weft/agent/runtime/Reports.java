@@ -151,6 +151,13 @@ final class Reports {
         r.put("peers", peers);
         r.put("connections", connections);
         r.put("ipam", ipam(a, ipam, g));
+        a.snapshot().ipamV6().ifPresent(v6 -> {
+            r.put("ipamV6", ipam(a, v6, g));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> cluster = (Map<String, Object>) r.get("cluster");
+            cluster.put("rangeV6", v6.clusterRange().toString());
+            cluster.put("blockSizeV6", v6.minBlock());
+        });
         r.put("routes", routes(a));
         r.put("datapath", datapath(a));
         ControllerSnapshot cs = a.snapshot();

@@ -10,10 +10,9 @@ import dev.weft.datapath.netlink.NetlinkException;
 import dev.weft.datapath.netlink.NetlinkNamespace;
 import dev.weft.datapath.netlink.Route;
 import dev.weft.datapath.netlink.Rtnl;
+import dev.weft.ipam.addr.IpAddress;
 import java.io.UncheckedIOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -27,7 +26,10 @@ import java.util.function.BiConsumer;
  * Plumbs pods into the node with the routing model of DESIGN §5: a veth pair whose pod end
  * ({@code CNI_IFNAME}) is created directly inside the pod's namespace; the pod gets {@code IP/32}, an
  * on-link route to the link-local gateway {@value #GATEWAY}, a default route via it and a permanent
- * neighbour entry gateway -> host veth MAC (so it never needs ARP or proxy ARP for the gateway). The host
+ * neighbour entry gateway -> host veth MAC (so it never needs ARP or proxy ARP for the gateway). An IPv6
+ * address (single-stack IPv6, or the second address of a dual-stack pod) gets the same with {@code /128} and
+ * {@code fe80::1} ({@link PodGateway}); duplicate address detection is switched off on both veth ends
+ * ({@code accept_dad=0}) before the address is added, so the address is usable at once instead of tentative. The host
  * veth is named {@code weft} + hash (at most 15 chars).
  *
  * <p>The node's {@code /32} route to the pod over the host veth is <em>not</em> made here: like every kernel
@@ -40,19 +42,10 @@ import java.util.function.BiConsumer;
  */
 public final class PodPlumber {
 
-    public static final String GATEWAY = "169.254.1.1";
+    /** The IPv4 gateway; IPv6 pods use {@link PodGateway#V6} ({@code fe80::1}). */
+    public static final String GATEWAY = PodGateway.V4_TEXT;
     /** Prefix of every host-side veth Weft creates. */
     public static final String HOST_PREFIX = "weft";
-
-    private static final InetAddress GATEWAY_ADDRESS;
-
-    static {
-        try {
-            GATEWAY_ADDRESS = InetAddress.getByAddress(new byte[] {(byte) 169, (byte) 254, 1, 1});
-        } catch (UnknownHostException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private final Netlink host;
     private final BiConsumer<String, String> hostSysctl;
@@ -83,7 +76,6 @@ public final class PodPlumber {
 
     /** Creates everything for the pod; on failure removes what it created and throws. */
     public PodLinks attach(PodSpec spec) throws PodPlumbingException {
-        InetAddress podIp = ipv4(spec);
         String hostName = hostIfName(spec.containerId(), spec.ifName());
         try (NetlinkNamespace ns = openPodNamespace(spec)) {
             Netlink pod = ns.netlink();
@@ -107,34 +99,46 @@ public final class PodPlumber {
                                 PodPlumbingException.Kind.KERNEL,
                                 "veth end " + spec.ifName() + " did not appear in " + spec.netns()));
                 Link hostNow = host.link(hostEnd.index()).orElse(hostEnd);
-                hostSysctl.accept("net/ipv4/conf/" + hostName + "/forwarding", "1");
+                boolean v6 = spec.addresses().stream().anyMatch(a -> !a.isIpv4());
+                if (spec.address().isIpv4()) hostSysctl.accept("net/ipv4/conf/" + hostName + "/forwarding", "1");
+                if (v6) {
+                    // no duplicate address detection on either end: a tentative address would hold the pod's first
+                    // packets (and the host's neighbour solicitations) back for a second or more
+                    hostSysctl.accept("net/ipv6/conf/" + hostName + "/accept_dad", "0");
+                    hostSysctl.accept("net/ipv6/conf/" + hostName + "/forwarding", "1");
+                    ns.writeSysctl("net/ipv6/conf/" + spec.ifName() + "/disable_ipv6", "0");
+                    ns.writeSysctl("net/ipv6/conf/" + spec.ifName() + "/accept_dad", "0");
+                }
                 host.updateLink(new LinkUpdate(hostEnd.index()).up(true));
 
                 pod.updateLink(new LinkUpdate(podEnd.index()).up(true));
-                pod.addAddress(Address.of(podEnd.index(), podIp, 32), true);
-                pod.addRoute(
-                        Route.builder()
-                                .destination(GATEWAY_ADDRESS, 32)
-                                .outputIndex(podEnd.index())
-                                .scope(Rtnl.RT_SCOPE_LINK)
-                                .build(),
-                        true);
-                pod.addRoute(
-                        Route.builder()
-                                .defaultRoute(Rtnl.AF_INET)
-                                .gateway(GATEWAY_ADDRESS)
-                                .outputIndex(podEnd.index())
-                                .onlink(true)
-                                .build(),
-                        true);
-                pod.addNeighbour(Neighbour.permanent(podEnd.index(), GATEWAY_ADDRESS, hostNow.mac()), true);
+                for (var address : spec.addresses()) {
+                    PodGateway gw = PodGateway.of(address);
+                    pod.addAddress(Address.of(podEnd.index(), address.toInetAddress(), gw.hostPrefix()), true);
+                    pod.addRoute(
+                            Route.builder()
+                                    .destination(gw.address(), gw.hostPrefix())
+                                    .outputIndex(podEnd.index())
+                                    .scope(Rtnl.RT_SCOPE_LINK)
+                                    .build(),
+                            true);
+                    pod.addRoute(
+                            Route.builder()
+                                    .defaultRoute(gw.family())
+                                    .gateway(gw.address())
+                                    .outputIndex(podEnd.index())
+                                    .onlink(true)
+                                    .build(),
+                            true);
+                    pod.addNeighbour(Neighbour.permanent(podEnd.index(), gw.address(), hostNow.mac()), true);
+                }
                 return new PodLinks(hostName, hostNow.mac(), spec.ifName(), podEnd.mac(), spec.mtu());
             } catch (PodPlumbingException e) {
                 deleteQuietly(hostEnd.index());
                 throw e;
             } catch (NetlinkException | UncheckedIOException e) {
                 deleteQuietly(hostEnd.index());
-                throw kernel("configuring pod " + spec.containerId() + " (" + podIp.getHostAddress() + ")", e);
+                throw kernel("configuring pod " + spec.containerId() + " (" + spec.addresses() + ")", e);
             } catch (RuntimeException e) {
                 deleteQuietly(hostEnd.index());
                 throw e;
@@ -164,18 +168,21 @@ public final class PodPlumber {
      * MISMATCH names the first difference.
      */
     public void check(PodSpec spec) throws PodPlumbingException {
-        InetAddress podIp = ipv4(spec);
         String hostName = hostIfName(spec.containerId(), spec.ifName());
         Link hostEnd = host.link(hostName).orElseThrow(() -> mismatch("host veth " + hostName + " is missing"));
         if (!hostEnd.isUp()) throw mismatch("host veth " + hostName + " is down");
-        boolean hostRoute = host.routes(Rtnl.AF_INET).stream()
-                .anyMatch(r -> podIp.equals(r.destination())
-                        && r.prefixLength() == 32
-                        && r.outputIndex() == hostEnd.index()
-                        && r.table() == Rtnl.RT_TABLE_MAIN);
-        if (!hostRoute) {
-            throw mismatch("node has no route " + podIp.getHostAddress() + "/32 dev " + hostName
-                    + " (the datapath reconciler installs it; see `weft status routes`)");
+        for (var address : spec.addresses()) {
+            PodGateway gw = PodGateway.of(address);
+            InetAddress podIp = address.toInetAddress();
+            boolean hostRoute = host.routes(gw.family()).stream()
+                    .anyMatch(r -> podIp.equals(r.destination())
+                            && r.prefixLength() == gw.hostPrefix()
+                            && r.outputIndex() == hostEnd.index()
+                            && r.table() == Rtnl.RT_TABLE_MAIN);
+            if (!hostRoute) {
+                throw mismatch("node has no route " + address + "/" + gw.hostPrefix() + " dev " + hostName
+                        + " (the datapath reconciler installs it; see `weft status routes`)");
+            }
         }
         try (NetlinkNamespace ns = openPodNamespace(spec)) {
             Netlink pod = ns.netlink();
@@ -189,28 +196,37 @@ public final class PodPlumber {
             if (!podEnd.isUp()) throw mismatch(spec.ifName() + " is down");
             if (podEnd.mtu() != spec.mtu())
                 throw mismatch(spec.ifName() + " has MTU " + podEnd.mtu() + ", expected " + spec.mtu());
-            List<Address> addrs = pod.addresses(Rtnl.AF_INET);
-            if (addrs.stream()
-                    .noneMatch(
-                            a -> a.index() == podEnd.index() && podIp.equals(a.address()) && a.prefixLength() == 32)) {
-                throw mismatch(spec.ifName() + " lacks address " + podIp.getHostAddress() + "/32");
-            }
-            List<Route> routes = pod.routes(Rtnl.AF_INET);
-            if (routes.stream()
-                    .noneMatch(r -> r.destination() == null
-                            && r.prefixLength() == 0
-                            && GATEWAY_ADDRESS.equals(r.gateway())
-                            && r.outputIndex() == podEnd.index()
-                            && r.table() == Rtnl.RT_TABLE_MAIN)) {
-                throw mismatch("pod has no default route via " + GATEWAY + " dev " + spec.ifName());
-            }
-            boolean neigh = pod.neighbours(Rtnl.AF_INET).stream()
-                    .anyMatch(n -> n.index() == podEnd.index()
-                            && GATEWAY_ADDRESS.equals(n.destination())
-                            && n.isPermanent()
-                            && hostEnd.mac().equals(n.lladdr()));
-            if (!neigh) throw mismatch("pod has no permanent neighbour " + GATEWAY + " -> " + hostEnd.mac());
+            for (var address : spec.addresses()) checkFamily(pod, podEnd, hostEnd, spec.ifName(), address);
         }
+    }
+
+    /** One family of {@link #check}: the pod's address, its default route via the gateway, the gateway's entry. */
+    private static void checkFamily(Netlink pod, Link podEnd, Link hostEnd, String ifName, IpAddress address)
+            throws PodPlumbingException {
+        PodGateway gw = PodGateway.of(address);
+        InetAddress podIp = address.toInetAddress();
+        List<Address> addrs = pod.addresses(gw.family());
+        if (addrs.stream()
+                .noneMatch(a -> a.index() == podEnd.index()
+                        && podIp.equals(a.address())
+                        && a.prefixLength() == gw.hostPrefix())) {
+            throw mismatch(ifName + " lacks address " + address + "/" + gw.hostPrefix());
+        }
+        List<Route> routes = pod.routes(gw.family());
+        if (routes.stream()
+                .noneMatch(r -> r.destination() == null
+                        && r.prefixLength() == 0
+                        && gw.address().equals(r.gateway())
+                        && r.outputIndex() == podEnd.index()
+                        && r.table() == Rtnl.RT_TABLE_MAIN)) {
+            throw mismatch("pod has no default route via " + gw.text() + " dev " + ifName);
+        }
+        boolean neigh = pod.neighbours(gw.family()).stream()
+                .anyMatch(n -> n.index() == podEnd.index()
+                        && gw.address().equals(n.destination())
+                        && n.isPermanent()
+                        && hostEnd.mac().equals(n.lladdr()));
+        if (!neigh) throw mismatch("pod has no permanent neighbour " + gw.text() + " -> " + hostEnd.mac());
     }
 
     private NetlinkNamespace openPodNamespace(PodSpec spec) throws PodPlumbingException {
@@ -230,16 +246,6 @@ public final class PodPlumber {
                     "cannot open network namespace " + spec.netns() + ": " + e.getMessage(),
                     e);
         }
-    }
-
-    private static InetAddress ipv4(PodSpec spec) throws PodPlumbingException {
-        InetAddress a = spec.address().toInetAddress();
-        if (!(a instanceof Inet4Address)) {
-            throw new PodPlumbingException(
-                    PodPlumbingException.Kind.KERNEL,
-                    "IPv6 pod addresses are not supported yet (got " + spec.address() + ")");
-        }
-        return a;
     }
 
     private void deleteQuietly(int index) {

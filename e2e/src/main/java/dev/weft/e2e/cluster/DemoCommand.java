@@ -44,13 +44,19 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--pods", defaultValue = "1", description = "Pods per node (default ${DEFAULT-VALUE}).")
     int podsPerNode;
 
+    @Option(
+            names = "--dual-stack",
+            description = "Every pod gets an IPv4 and an IPv6 address (cluster range " + WeftCluster.DUAL_STACK_RANGE
+                    + "); prints both ping matrices.")
+    boolean dualStack;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Lab lab = Lab.builder().nodes(nodes).persistent(keep).start();
         boolean ok = false;
         try {
-            return run(lab, podsPerNode, datapath, keep, true, out);
+            return run(lab, podsPerNode, datapath, keep, true, dualStack, out);
         } catch (RuntimeException e) {
             out.println("demo FAILED: " + e.getMessage());
             out.flush();
@@ -67,8 +73,21 @@ public final class DemoCommand implements Callable<Integer> {
     /** Agents on every node of {@code lab}, pods through the plugin, a ping matrix and status; returns the exit code. */
     public static int run(
             Lab lab, int podsPerNode, String datapath, boolean keep, boolean repairDemo, PrintWriter out) {
+        return run(lab, podsPerNode, datapath, keep, repairDemo, false, out);
+    }
+
+    /** With {@code dualStack}: IPv4 and IPv6 pod addresses, one ping matrix per family. */
+    public static int run(
+            Lab lab,
+            int podsPerNode,
+            String datapath,
+            boolean keep,
+            boolean repairDemo,
+            boolean dualStack,
+            PrintWriter out) {
         boolean ok;
         WeftCluster c = new WeftCluster(lab, WeftCluster.findPluginDir(), List.of("--datapath", datapath));
+        if (dualStack) c.clusterRange(WeftCluster.DUAL_STACK_RANGE);
         out.printf(
                 "lab %s: %d nodes on 192.0.2.0/24; starting a Weft agent on each (logs in %s)%n",
                 lab.runId(), lab.nodes().size(), lab.runDir());
@@ -88,31 +107,14 @@ public final class DemoCommand implements Callable<Integer> {
                 pods.add(p);
                 out.printf(
                         "pod %-22s on %s got %s (CNI ADD through the plugin)%n",
-                        p.pod().namespace(), n.name(), p.address());
+                        p.pod().namespace(),
+                        n.name(),
+                        p.addressV6() == null ? p.address() : p.address() + " and " + p.addressV6());
             }
         }
         out.println();
-        out.println("pod-to-pod pings (row pings column):");
-        out.printf("%-10s", "");
-        for (WeftCluster.Pod p : pods) out.printf("%-16s", p.address());
-        out.println();
-        boolean allOk = true;
-        for (WeftCluster.Pod from : pods) {
-            out.printf("%-10s", from.node().name() + "/" + from.pod().label());
-            for (WeftCluster.Pod to : pods) {
-                if (from == to) {
-                    out.printf("%-16s", "-");
-                    continue;
-                }
-                boolean reach = Await.poll(
-                        Duration.ofSeconds(10),
-                        () -> from.pod().ping(to.address(), 1).received() == 1);
-                allOk &= reach;
-                out.printf("%-16s", reach ? "ok" : "FAIL");
-            }
-            out.println();
-        }
-        out.println();
+        boolean allOk = matrix(out, pods, WeftCluster.Pod::address, dualStack ? "IPv4 " : "");
+        if (dualStack) allOk &= matrix(out, pods, WeftCluster.Pod::addressV6, "IPv6 ");
         LabNode n1 = lab.node(1);
         Map<String, Object> report = c.report(n1).orElseThrow();
         out.println("$ weft status            (on " + n1.name() + ")");
@@ -158,5 +160,43 @@ public final class DemoCommand implements Callable<Integer> {
         }
         out.flush();
         return ok ? 0 : 1;
+    }
+
+    /** Every pod pings every other pod's address of one family; prints the matrix, returns whether all answered. */
+    static boolean matrix(
+            PrintWriter out,
+            List<WeftCluster.Pod> pods,
+            java.util.function.Function<WeftCluster.Pod, String> address,
+            String family) {
+        int w = pods.stream()
+                        .mapToInt(p -> String.valueOf(address.apply(p)).length())
+                        .max()
+                        .orElse(14)
+                + 2;
+        out.println(family + "pod-to-pod pings (row pings column):");
+        out.printf("%-10s", "");
+        for (WeftCluster.Pod p : pods) out.printf("%-" + w + "s", address.apply(p));
+        out.println();
+        boolean allOk = true;
+        for (WeftCluster.Pod from : pods) {
+            out.printf("%-10s", from.node().name() + "/" + from.pod().label());
+            for (WeftCluster.Pod to : pods) {
+                if (from == to) {
+                    out.printf("%-" + w + "s", "-");
+                    continue;
+                }
+                String dst = address.apply(to);
+                boolean reach = dst != null
+                        && Await.poll(
+                                Duration.ofSeconds(10),
+                                () -> from.pod().ping(dst, 1).received() == 1);
+                allOk &= reach;
+                out.printf("%-" + w + "s", reach ? "ok" : "FAIL");
+            }
+            out.println();
+        }
+        out.println();
+        out.flush();
+        return allOk;
     }
 }

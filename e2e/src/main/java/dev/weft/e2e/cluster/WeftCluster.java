@@ -41,8 +41,15 @@ public final class WeftCluster {
     private String clusterRange = CLUSTER_RANGE;
     private java.util.function.Function<LabNode, List<String>> perNodeArgs = n -> List.of();
 
-    /** A pod attached through the plugin: its namespace, container id and the address Weft gave it. */
-    public record Pod(LabPod pod, LabNode node, String containerId, String address) {}
+    /** A pod attached by the plugin; {@code addressV6} is its IPv6 address in a dual-stack cluster, else null. */
+    public record Pod(LabPod pod, LabNode node, String containerId, String address, String addressV6) {
+        public Pod(LabPod pod, LabNode node, String containerId, String address) {
+            this(pod, node, containerId, address, null);
+        }
+    }
+
+    /** A dual-stack lab cluster's ranges: the pods' IPv4 range and an IPv6 range of the documentation prefix. */
+    public static final String DUAL_STACK_RANGE = CLUSTER_RANGE + ",2001:db8:18::/112";
 
     public WeftCluster(Lab lab, Path pluginDir, List<String> extraAgentArgs) {
         this.lab = lab;
@@ -253,7 +260,13 @@ public final class WeftCluster {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> ips = (List<Map<String, Object>>) res.get("ips");
         String addr = String.valueOf(ips.get(0).get("address"));
-        return new Pod(pod, n, containerId, addr.substring(0, addr.indexOf('/')));
+        String v6 = ips.size() > 1 ? String.valueOf(ips.get(1).get("address")) : null;
+        return new Pod(
+                pod,
+                n,
+                containerId,
+                addr.substring(0, addr.indexOf('/')),
+                v6 == null ? null : v6.substring(0, v6.indexOf('/')));
     }
 
     /** CNI DEL through the real plugin (the namespace is left to the caller). */

@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class FileIpamStore implements IpamStore {
     public static final String FILE_NAME = "ipam.state";
+    /** The IPv6 ring's state of a dual-stack node (the primary family keeps {@link #FILE_NAME}). */
+    public static final String FILE_NAME_V6 = "ipam6.state";
+
     private static final Logger log = LoggerFactory.getLogger(FileIpamStore.class);
 
     private final Path dir;
@@ -28,9 +31,14 @@ public final class FileIpamStore implements IpamStore {
     private final Path tmp;
 
     public FileIpamStore(Path dir) {
+        this(dir, FILE_NAME);
+    }
+
+    /** A store in {@code <dir>/<fileName>} (e.g. {@link #FILE_NAME_V6}). */
+    public FileIpamStore(Path dir, String fileName) {
         this.dir = dir;
-        this.file = dir.resolve(FILE_NAME);
-        this.tmp = dir.resolve(FILE_NAME + ".tmp");
+        this.file = dir.resolve(fileName);
+        this.tmp = dir.resolve(fileName + ".tmp");
     }
 
     public Path file() {

@@ -137,11 +137,14 @@ final class IpamSimulation {
     }
 
     IpamSimulation(long seed, int initialPeers) {
+        this(seed, initialPeers, Cidr.parse("10.32.0.0/18"));
+    }
+
+    /** On another range: a dual-stack cluster runs one ring per family, each like this one. */
+    IpamSimulation(long seed, int initialPeers, Cidr range) {
         this.seed = seed;
         this.rnd = new Random(seed);
-        this.config = IpamConfig.of(Cidr.parse("10.32.0.0/18"), 16)
-                .withLowFreeWatermark(8)
-                .withSpaceRequestRetryMillis(200);
+        this.config = IpamConfig.of(range, 16).withLowFreeWatermark(8).withSpaceRequestRetryMillis(200);
         try {
             for (int i = 0; i < initialPeers; i++) {
                 SimPeer p = new SimPeer(i, i < SEEDS.size() ? SEEDS.get(i) : "node-" + i);

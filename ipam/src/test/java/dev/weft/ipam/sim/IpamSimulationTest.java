@@ -2,6 +2,7 @@ package dev.weft.ipam.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.ring.Ring;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,9 +29,23 @@ class IpamSimulationTest {
 
     @Test
     void noDuplicateAddressesAndRingsConvergeAfterHealing() throws Exception {
+        run(Cidr.parse("10.32.0.0/18"));
+    }
+
+    /**
+     * Dual stack: one ring per family, so each family's ring runs the same churn (joins, restarts, partitions,
+     * deaths, reclaims) on its own range: the test above is the IPv4 ring, this one the IPv6 ring. The IPv6 range is as small as the IPv4 one (16,384 addresses, a /114) so
+     * that exhaustion and donation happen as often; 0 duplicates in either family.
+     */
+    @Test
+    void dualStackIpv6RingKeepsNoDuplicatesEither() throws Exception {
+        run(Cidr.parse("fd00:10:32::/114")); // the IPv4 ring of the same cluster: the test above
+    }
+
+    private static void run(Cidr range) throws Exception {
         int steps = Integer.getInteger("weft.ipam.sim.steps", 10_000);
         for (long seed : seeds()) {
-            IpamSimulation sim = new IpamSimulation(seed, 50);
+            IpamSimulation sim = new IpamSimulation(seed, 50, range);
             try {
                 for (int i = 0; i < steps; i++) {
                     sim.step();
@@ -51,15 +66,15 @@ class IpamSimulationTest {
                 assertThat(st.restarts).as("seed %d restarts", seed).isGreaterThan(0);
                 assertThat(st.joins).as("seed %d joins", seed).isGreaterThan(0);
                 assertThat(st.partitions).as("seed %d partitions", seed).isGreaterThan(0);
-                System.out.println(
-                        "ipam simulation seed=" + seed + " peers=" + sim.peers.size() + " live=" + sim.livePeers()
-                                + " convergenceRounds=" + rounds + " ringEntries="
-                                + rings.get(0).size()
-                                + " pods=" + sim.podAddresses.size() + " duplicates=0 " + st);
+                System.out.println("ipam simulation range=" + range + " seed=" + seed + " peers=" + sim.peers.size()
+                        + " live=" + sim.livePeers()
+                        + " convergenceRounds=" + rounds + " ringEntries="
+                        + rings.get(0).size()
+                        + " pods=" + sim.podAddresses.size() + " duplicates=0 " + st);
             } catch (AssertionError | RuntimeException e) {
                 throw new AssertionError(
-                        "IPAM simulation failed for seed " + seed + " (replay: -Dweft.ipam.sim.seeds=" + seed + "): "
-                                + e.getMessage(),
+                        "IPAM simulation failed for range " + range + " seed " + seed
+                                + " (replay: -Dweft.ipam.sim.seeds=" + seed + "): " + e.getMessage(),
                         e);
             }
         }
