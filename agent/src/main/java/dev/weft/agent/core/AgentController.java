@@ -53,6 +53,7 @@ public final class AgentController {
     private final FamilyIpam v6; // null unless dual-stack
     private final NodeRecordBuilder records;
     private final SpaceWatch spaceWatch = new SpaceWatch();
+    private final PodCidrRefusals podCidrRefusals = new PodCidrRefusals();
     /** Kubernetes: which family's ring asked for each reclaim Lease read still unanswered. */
     private final Map<dev.weft.ipam.ring.Tombstone, FamilyIpam> leaseAskedBy = new java.util.HashMap<>();
 
@@ -461,7 +462,8 @@ public final class AgentController {
                             self.id(),
                             f.ipam.ownedCidrs(),
                             peers.all(),
-                            f.ipam.config().ring().range().isIpv4() ? settings.clusterRange() : settings.v6Range())
+                            f.ipam.config().ring().range().isIpv4() ? settings.clusterRange() : settings.v6Range(),
+                            podCidrRefusals)
                     : f.ipam.cidrsByOwner();
             c.forEach((p, l) -> cidrs.merge(p, l, ClusterViews::concat));
             allocations.add(f.ipam.allocations());
@@ -533,6 +535,7 @@ public final class AgentController {
         Map<String, Long> all = new java.util.TreeMap<>();
         for (FamilyIpam f : families) f.ring.refused().forEach((k, v) -> all.merge(k, v, Long::sum));
         admission.refused().forEach((k, v) -> all.merge(k, v, Long::sum));
+        podCidrRefusals.counts().forEach((k, v) -> all.merge(k, v, Long::sum));
         return all;
     }
 

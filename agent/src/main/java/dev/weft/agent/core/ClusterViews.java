@@ -113,10 +113,15 @@ final class ClusterViews {
      * podCIDR mode: each peer's range comes from its own node record (this node's from IPAM). A record's prefix is
      * believed only if it lies inside the cluster range and overlaps no prefix already taken (this node's first, then
      * peers in id order): a compromised node cannot announce {@code 0.0.0.0/1} and take every node's egress, nor
-     * another node's range. Refused prefixes are logged once per record and not routed.
+     * another node's range. Refused prefixes are counted and logged once
+     * each ({@link PodCidrRefusals}) and not routed.
      */
     static Map<PeerId, List<Cidr>> podCidrsFromRecords(
-            PeerId self, List<Cidr> own, Collection<PeerTable.Peer> peers, Cidr clusterRange) {
+            PeerId self,
+            List<Cidr> own,
+            Collection<PeerTable.Peer> peers,
+            Cidr clusterRange,
+            PodCidrRefusals refusals) {
         Map<PeerId, List<Cidr>> out = new HashMap<>();
         List<Cidr> taken = new ArrayList<>(own);
         out.put(self, own);
@@ -131,15 +136,17 @@ final class ClusterViews {
                 try {
                     cidr = Cidr.parse(c);
                 } catch (RuntimeException e) {
-                    refused(p, c, "not a CIDR");
+                    refusals.refuse(p.id(), c, PodCidrRefusals.MALFORMED, "not a CIDR");
                     continue;
                 }
                 if (cidr.isIpv4() != clusterRange.isIpv4()) {
                     continue; // the other family's prefix of a dual-stack peer: checked against its own range
                 } else if (!clusterRange.contains(cidr)) {
-                    refused(p, c, "outside the cluster range " + clusterRange);
+                    refusals.refuse(
+                            p.id(), c, PodCidrRefusals.OUTSIDE_RANGE, "outside the cluster range " + clusterRange);
                 } else if (taken.stream().anyMatch(t -> t.overlaps(cidr))) {
-                    refused(p, c, "overlaps a range another node already announced");
+                    refusals.refuse(
+                            p.id(), c, PodCidrRefusals.OVERLAP, "overlaps a range another node already announced");
                 } else {
                     l.add(cidr);
                     taken.add(cidr);
@@ -148,18 +155,6 @@ final class ClusterViews {
             out.put(p.id(), l);
         }
         return out;
-    }
-
-    private static final java.util.Set<String> refusedLogged = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    private static void refused(PeerTable.Peer p, String cidr, String why) {
-        if (refusedLogged.size() < 1024 && refusedLogged.add(p.id() + " " + cidr)) {
-            log.atWarn()
-                    .addKeyValue("peer", p.id())
-                    .addKeyValue("range", cidr)
-                    .log("ignoring a pod CIDR in a peer's node record: " + why
-                            + "; is that node misconfigured or compromised?");
-        }
     }
 
     /** Live peers that offer the sleeve and have what it needs (record, VTEP address and MAC, ranges). */

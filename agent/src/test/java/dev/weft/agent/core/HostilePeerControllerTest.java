@@ -124,7 +124,8 @@ class HostilePeerControllerTest {
                 .toList();
         byte[] state = RingCodec.encode(forged);
         byte[] delta = RingDeltaCodec.encode(RingDelta.from(forged, selfTokens, List.of(SELF.value())));
-        try (var logs = new HostileCluster.LogLines(RingRole.class)) {
+        try (var ringLogs = new HostileCluster.LogLines(RingRole.class);
+                var removalLogs = new HostileCluster.LogLines(RemovalRefusal.class)) {
             for (int i = 0; i < 50; i++) {
                 h.controller.onRingState(M, state);
                 h.controller.onRingDelta(M, delta);
@@ -132,7 +133,10 @@ class HostilePeerControllerTest {
                 h.controller.onTick(h.now);
                 h.settle();
             }
-            assertThat(logs.lines()).as("100 refusals within 5 s, logged once").hasSize(1);
+            List<String> lines = new java.util.ArrayList<>(ringLogs.lines());
+            lines.addAll(removalLogs.lines());
+            assertThat(lines).as("100 refusals within 5 s, logged once").hasSize(1);
+            assertThat(lines.getFirst()).contains("refusing").contains("rotate the secret");
         }
         assertThat(h.fx.restarts).as("no wipe, no new identity").isZero();
         assertThat(h.controller.snapshot().refusedRingUpdates() - refusedBefore).isEqualTo(100);

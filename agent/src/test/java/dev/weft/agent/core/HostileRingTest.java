@@ -15,20 +15,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Issue 13 item 2 for the ring, as the hostile-peer suite requires it: a compromised node M changes only its own ring
- * entries, and a tombstone takes effect only with the reclaimer's own version-jumped entries. These defences are being
- * built on branch wt-trustk8s (ring ownership checks and tombstone proofs in the ipam ring and RingRole); until that
- * work is merged these tests FAIL on purpose, so they are tagged {@code pending-trustk8s} and excluded from the
- * default run (see the agent pom). The lead enables them by removing the tag once that branch is merged: they must
- * then pass unchanged. A refusal must leave the ring, the allocations and the routes as they were and raise
- * {@code weft_ipam_refused_ring_updates_total}.
+ * entries, a tombstone takes effect only with the reclaimer's own version-jumped entries, refusals are logged at most
+ * once a minute, and podCIDR-mode prefix refusals are counted by reason. A refusal must leave the ring, the
+ * allocations and the routes as they were and raise {@code weft_ipam_refused_ring_updates_total}. (Written before the
+ * defences existed; they failed then.)
  */
-@Tag("pending-trustk8s")
-class HostileRingPendingTest {
+class HostileRingTest {
 
     private static List<IpAddress> tokensOf(Ring r, long owner) {
         return r.entries().stream()
