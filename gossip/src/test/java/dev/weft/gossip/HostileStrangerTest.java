@@ -241,9 +241,13 @@ class HostileStrangerTest {
         List<Packet> forged = List.of(forgedGossip(), forgedPushPull(), forgedMessage(), forgedChannelPush());
 
         List<Attack> out = new ArrayList<>();
-        out.add(attack("garbage shorter than an envelope", DropReason.MALFORMED, () -> random(r, 1 + r.nextInt(39))));
+        int shortest = Envelope.OVERHEAD; // an envelope with an empty body
+        out.add(attack(
+                "garbage shorter than an envelope",
+                DropReason.MALFORMED,
+                () -> random(r, 1 + r.nextInt(shortest - 1))));
         out.add(attack("garbage (bad magic)", DropReason.BAD_MAGIC, () -> {
-            byte[] b = random(r, 40 + r.nextInt(1000));
+            byte[] b = random(r, shortest + r.nextInt(1000));
             b[0] = 'X';
             return b;
         }));
