@@ -68,7 +68,7 @@ public final class AgentCore implements AutoCloseable {
     private final GossipAdapter adapter;
     private final DiskWriter disk;
     private final DiskWriter diskV6; // null unless dual-stack
-    private final GossipAdapter.V6Channel v6Channel;
+    private final GossipAdapter.RingChannel v6Channel;
     private final ExecutorService kernel;
     private final ScheduledExecutorService timer;
     private final DatapathWorker datapath;
@@ -112,7 +112,7 @@ public final class AgentCore implements AutoCloseable {
                                 loop.post("IPv6 state write failed", c -> c.onPersistFailedV6(seq, error));
                             }
                         });
-        this.v6Channel = parts.v6() == null ? null : new GossipAdapter.V6Channel(loop);
+        this.v6Channel = parts.v6() == null ? null : GossipAdapter.v6Channel(loop);
         this.kernel = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().name(threadPrefix + "kernel").daemon().factory());
         this.timer = Executors.newSingleThreadScheduledExecutor(

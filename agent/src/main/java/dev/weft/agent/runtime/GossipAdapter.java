@@ -1,5 +1,6 @@
 package dev.weft.agent.runtime;
 
+import dev.weft.agent.core.AgentController;
 import dev.weft.gossip.CrdtChannel;
 import dev.weft.gossip.GossipListener;
 import dev.weft.gossip.swim.MemberView;
@@ -18,38 +19,33 @@ final class GossipAdapter implements GossipListener, CrdtChannel {
     static final String RING_CHANNEL_V6 = "ipam.ring.v6";
 
     private final ControllerLoop loop;
-    private final Map<PeerId, byte[]> pendingStates = new ConcurrentHashMap<>();
-    private volatile byte[] ringState = new byte[0];
+    private final RingChannel ring;
 
     GossipAdapter(ControllerLoop loop) {
         this.loop = loop;
+        this.ring = new RingChannel(loop, "ring", AgentController::onRingState, AgentController::onRingDelta);
     }
 
     /** The controller published a new full ring state (served to gossip from now on). */
     void ringState(byte[] state) {
-        ringState = state;
+        ring.ringState(state);
     }
 
     // ---- CrdtChannel: hand over, never merge here ----------------------------------------------------------
 
     @Override
     public byte[] localState() {
-        return ringState;
+        return ring.localState();
     }
 
     @Override
     public void receive(PeerId from, byte[] state) {
-        if (pendingStates.put(from, state) == null) {
-            loop.post("ring state", c -> {
-                byte[] newest = pendingStates.remove(from);
-                if (newest != null) c.onRingState(from, newest);
-            });
-        }
+        ring.receive(from, state);
     }
 
     @Override
     public void receiveDelta(PeerId from, byte[] delta) {
-        loop.post("ring delta", c -> c.onRingDelta(from, delta));
+        ring.receiveDelta(from, delta);
     }
 
     // ---- GossipListener: hand over ---------------------------------------------------------------------------
@@ -85,13 +81,29 @@ final class GossipAdapter implements GossipListener, CrdtChannel {
     }
 
     /** The IPv6 ring's channel of a dual-stack node: hands over like the primary one, coalescing full states. */
-    static final class V6Channel implements CrdtChannel {
+    static RingChannel v6Channel(ControllerLoop loop) {
+        return new RingChannel(loop, "IPv6 ring", AgentController::onRingStateV6, AgentController::onRingDeltaV6);
+    }
+
+    /** What the controller does with a ring's bytes from a peer. */
+    interface RingHandler {
+        void accept(AgentController c, PeerId from, byte[] bytes);
+    }
+
+    /** One ring's channel: full states coalesced per sender, deltas handed over in order. */
+    static final class RingChannel implements CrdtChannel {
         private final ControllerLoop loop;
+        private final String what;
+        private final RingHandler onState;
+        private final RingHandler onDelta;
         private final Map<PeerId, byte[]> pendingStates = new ConcurrentHashMap<>();
         private volatile byte[] ringState = new byte[0];
 
-        V6Channel(ControllerLoop loop) {
+        RingChannel(ControllerLoop loop, String what, RingHandler onState, RingHandler onDelta) {
             this.loop = loop;
+            this.what = what;
+            this.onState = onState;
+            this.onDelta = onDelta;
         }
 
         void ringState(byte[] state) {
@@ -106,16 +118,16 @@ final class GossipAdapter implements GossipListener, CrdtChannel {
         @Override
         public void receive(PeerId from, byte[] state) {
             if (pendingStates.put(from, state) == null) {
-                loop.post("IPv6 ring state", c -> {
+                loop.post(what + " state", c -> {
                     byte[] newest = pendingStates.remove(from);
-                    if (newest != null) c.onRingStateV6(from, newest);
+                    if (newest != null) onState.accept(c, from, newest);
                 });
             }
         }
 
         @Override
         public void receiveDelta(PeerId from, byte[] delta) {
-            loop.post("IPv6 ring delta", c -> c.onRingDeltaV6(from, delta));
+            loop.post(what + " delta", c -> onDelta.accept(c, from, delta));
         }
     }
 }

@@ -422,6 +422,21 @@ class RealClusterTest {
             }
         }
         log("DaemonSet rolled in %d s; longest ping gap %.1f s", rollSeconds, worst);
+        if (!tooLong.isEmpty()) {
+            // what the new agents saw of their peers while traffic stopped: path changes, joins, leaves, datapath
+            for (JsonNode a : agentsByNode().values()) {
+                String lines = cluster.kubectl("-n", "weft", "logs", name(a), "-c", "weft")
+                        .out()
+                        .lines()
+                        .filter(l -> l.contains("kernel VXLAN path")
+                                || l.contains("peer joined")
+                                || l.contains("peer left")
+                                || l.contains("datapath")
+                                || l.contains("sleeve"))
+                        .collect(java.util.stream.Collectors.joining("\n"));
+                System.out.println("--- " + name(a) + " after the roll (path, peer and datapath lines)\n" + lines);
+            }
+        }
         assertTrue(
                 tooLong.isEmpty(),
                 "no pod loses connectivity for more than " + MAX_OUTAGE_SECONDS + " s during the roll: " + tooLong);
