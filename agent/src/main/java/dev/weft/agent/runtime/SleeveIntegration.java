@@ -59,7 +59,10 @@ final class SleeveIntegration implements AutoCloseable {
     private final Set<Long> tracked = new HashSet<>();
     private volatile SleeveBackend backend;
     private SleeveDropLog dropLog;
-    private VxlanProbe probe;
+    private volatile VxlanProbe probe;
+    /** Probe drops of probe sockets already closed (a re-created socket starts counting at 0). */
+    private final java.util.concurrent.atomic.AtomicLongArray closedProbeDrops =
+            new java.util.concurrent.atomic.AtomicLongArray(ProbeAuth.Drop.values().length);
     private String lastError;
     private long seq;
     private int probeDeviceIndex;
@@ -131,6 +134,23 @@ final class SleeveIntegration implements AutoCloseable {
         return b == null ? Optional.empty() : Optional.of(b.counters());
     }
 
+    /** Kernel-path probe packets dropped since start, by reason (read from any thread). */
+    Map<ProbeAuth.Drop, Long> probeDrops() {
+        VxlanProbe p = probe;
+        Map<ProbeAuth.Drop, Long> out = new java.util.EnumMap<>(ProbeAuth.Drop.class);
+        for (ProbeAuth.Drop d : ProbeAuth.Drop.values()) {
+            out.put(d, closedProbeDrops.get(d.ordinal()) + (p == null ? 0 : p.dropped(d)));
+        }
+        return out;
+    }
+
+    private void closeProbe() {
+        VxlanProbe p = probe;
+        probe = null;
+        for (ProbeAuth.Drop d : ProbeAuth.Drop.values()) closedProbeDrops.addAndGet(d.ordinal(), p.dropped(d));
+        p.close();
+    }
+
     String deviceName() {
         return backend == null ? null : backend.deviceName();
     }
@@ -140,8 +160,7 @@ final class SleeveIntegration implements AutoCloseable {
         if (!tunAvailable || ownVtep.isEmpty()) return;
         if (probe != null && vxlanIndex != probeDeviceIndex) {
             // the VXLAN device was recreated (deleted by hand, or replaced): the probe socket is bound to the old one
-            probe.close();
-            probe = null;
+            closeProbe();
             for (Long id : new HashSet<>(tracked)) health.removePeer(id);
             tracked.clear();
         }
@@ -297,7 +316,7 @@ final class SleeveIntegration implements AutoCloseable {
 
     @Override
     public void close() {
-        if (probe != null) probe.close();
+        if (probe != null) closeProbe();
         if (backend != null) backend.close();
     }
 }
