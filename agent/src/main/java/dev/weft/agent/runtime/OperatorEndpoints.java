@@ -87,13 +87,15 @@ final class OperatorEndpoints {
                         }
                     }
                 }));
-        metrics.register(sink -> core.datapath().sleeve().ifPresent(si -> si.probeDrops()
-                .forEach((reason, n) -> sink.counter(
-                        "weft_sleeve_probe_dropped_total",
-                        "Kernel-path probes dropped, by reason (unauthenticated: no tag from a node without the secret;"
-                                + " auth_failed: forged; foreign_session: a replayed or misrouted answer; ...).",
-                        java.util.Map.of("reason", reason.counterName()),
-                        n))));
+        metrics.register(sink -> core.datapath()
+                .sleeve()
+                .ifPresent(si -> si.probeDrops()
+                        .forEach((reason, n) -> sink.counter(
+                                "weft_sleeve_probe_dropped_total",
+                                "Kernel-path probes dropped, by reason (unauthenticated: no tag from a node without the secret;"
+                                        + " auth_failed: forged; foreign_session: a replayed or misrouted answer; ...).",
+                                java.util.Map.of("reason", reason.counterName()),
+                                n))));
         try {
             closers.add(
                     0,

@@ -63,6 +63,7 @@ final class SleeveIntegration implements AutoCloseable {
     /** Probe drops of probe sockets already closed (a re-created socket starts counting at 0). */
     private final java.util.concurrent.atomic.AtomicLongArray closedProbeDrops =
             new java.util.concurrent.atomic.AtomicLongArray(ProbeAuth.Drop.values().length);
+
     private String lastError;
     private long seq;
     private int probeDeviceIndex;
