@@ -97,6 +97,12 @@ class HostileLabTest {
                 assertThat(metrics.getOrDefault("weft_sleeve_dropped_packets_total{reason=\"rx_drop_malformed\"}", 0.0))
                         .as("%s: sleeve garbage", n)
                         .isPositive();
+                assertThat(metrics)
+                        .as("%s: kernel-path probe drops are exported by reason", n)
+                        .containsKeys(
+                                "weft_sleeve_probe_dropped_total{reason=\"unauthenticated\"}",
+                                "weft_sleeve_probe_dropped_total{reason=\"auth_failed\"}",
+                                "weft_sleeve_probe_dropped_total{reason=\"foreign_session\"}");
             }
             Map<String, Double> m1 = metrics(n1);
             assertThat(m1.getOrDefault("weft_sleeve_dropped_packets_total{reason=\"rx_drop_unknown_sender\"}", 0.0))
