@@ -130,7 +130,15 @@ class FaultMatrixTest {
         assertThat(ReportFormat.summary(cluster.report(n1).orElseThrow()))
                 .contains("Warning")
                 .contains(RANGE);
-        assertThat(doctor(n1)).containsPattern("ipam-space +FAIL").contains("fix ipam-space:");
+        String doctor = doctor(n1);
+        assertThat(doctor).containsPattern("ipam-space +FAIL").contains("fix ipam-space:");
+        // what an operator sees, printed for the test's output
+        System.out.println("full cluster range: CNI error: " + lastError[0].strip());
+        System.out.println("full cluster range: agent log: " + logLine);
+        System.out.println("full cluster range: weft status warnings: " + statusWarnings(n1));
+        doctor.lines()
+                .filter(l -> l.contains("ipam-space"))
+                .forEach(l -> System.out.println("full cluster range: weft doctor: " + l));
         ExecResult metrics = n1.exec(
                 List.of(
                         "bash",
