@@ -91,11 +91,16 @@ class DualStackPodKernelTest {
         // (disabled) DAD in a work item once the link is up, so it may be tentative for a moment, far less than the
         // second or more DAD would take
         assertThat(addr6).contains("2001:db8:18::2/128");
-        assertThat(addr6.substring(addr6.indexOf("2001:db8:18::2/128")).lines().findFirst().orElseThrow())
+        assertThat(addr6.substring(addr6.indexOf("2001:db8:18::2/128"))
+                        .lines()
+                        .findFirst()
+                        .orElseThrow())
                 .doesNotContain("tentative");
         long until = System.nanoTime() + 300_000_000L;
         while (TestNetns.run("ip", "-n", podA, "-6", "addr", "show", "eth0").contains("tentative")) {
-            assertThat(System.nanoTime()).as("no address tentative 300 ms after ADD: " + addr6).isLessThan(until);
+            assertThat(System.nanoTime())
+                    .as("no address tentative 300 ms after ADD: " + addr6)
+                    .isLessThan(until);
             Thread.sleep(10);
         }
         assertThat(TestNetns.run("ip", "netns", "exec", podA, "sysctl", "-n", "net.ipv6.conf.eth0.accept_dad")
