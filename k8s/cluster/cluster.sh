@@ -48,7 +48,8 @@ remove_host_dirs() {
     flock 9
     [[ -f $HOST_DIRS ]] || exit 0
     local others
-    others=$(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^wftk8s[0-9a-f]{6}-' | sed 's/-[^-]*$//' | sort -u | tr '\n' ' ')
+    # (grep finds nothing when no other cluster is up: with pipefail that must not end 'down' here)
+    others=$(ip netns list 2>/dev/null | awk '{print $1}' | { grep -E '^wftk8s[0-9a-f]{6}-' || true; } | sed 's/-[^-]*$//' | sort -u | tr '\n' ' ')
     if [[ -n $others ]]; then
       echo "cluster: host mount points kept for the cluster(s) still up: $others"
       exit 0
