@@ -82,14 +82,22 @@ final class TxQueue implements Runnable {
         }
     }
 
-    /** Handles one frame read from the TUN device (virtio header at 0, IP packet at 10). */
+    /**
+     * Handles one frame read from the TUN device (virtio header at 0, IP packet at 10): IPv4 goes to the peer owning
+     * its destination (bytes 16-19), IPv6 to the peer owning its destination (bytes 24-39).
+     */
     void onFrame(ByteBuf f, int n, long nowMillis) {
         int len = n - IP;
-        if (len < 20 || (f.getUnsignedByte(IP) >>> 4) != 4) {
+        int version = len < 20 ? 0 : f.getUnsignedByte(IP) >>> 4;
+        PeerState peer;
+        if (version == 4) {
+            peer = backend.route(f.getInt(IP + 16));
+        } else if (version == 6 && len >= 40) {
+            peer = backend.route6(f.getLong(IP + 24), f.getLong(IP + 32));
+        } else {
             counters.inc(SleeveCounter.TX_BAD_PACKET);
             return;
         }
-        PeerState peer = backend.route(f.getInt(IP + 16));
         if (peer == null) {
             counters.inc(SleeveCounter.TX_NO_PEER);
             return;
@@ -117,7 +125,7 @@ final class TxQueue implements Runnable {
                 Checksums.completePartial(f, IP + start, IP + len, off);
             }
             out.setBytes(header, f, IP, len);
-            int dlen = frame(out, 0, len, peer, session);
+            int dlen = frame(out, 0, len, peer, session, version);
             if (send(0, dlen, peer, 0, 1)) {
                 counters.inc(SleeveCounter.TX_PACKETS);
                 counters.add(SleeveCounter.TX_BYTES, len);
@@ -130,9 +138,9 @@ final class TxQueue implements Runnable {
     }
 
     /** Writes the framing header (and seals) for an inner packet at {@code at + header}; returns datagram length. */
-    private int frame(ByteBuf out, int at, int innerLen, PeerState peer, PeerSessions.TxSession s) {
+    private int frame(ByteBuf out, int at, int innerLen, PeerState peer, PeerSessions.TxSession s, int ipVersion) {
         if (!encrypted) {
-            VxlanFrame.writeHeader(out, at, vni, peer.vtepMac, ownMac, 4);
+            VxlanFrame.writeHeader(out, at, vni, peer.vtepMac, ownMac, ipVersion);
             return header + innerLen;
         }
         long counter = s.counter.getAndIncrement();
@@ -164,7 +172,7 @@ final class TxQueue implements Runnable {
                 // without UDP GSO each datagram is framed and sent alone at the start of the buffer
                 int at = gso ? j * stride : 0;
                 int segLen = TsoSegmenter.writeSegment(f, IP, len, hdrLen, mss, first + j, out, at + header);
-                int dlen = frame(out, at, segLen, peer, session);
+                int dlen = frame(out, at, segLen, peer, session, 4);
                 end = at + dlen;
                 bytes += segLen;
                 if (!gso && send(0, dlen, peer, 0, 1)) {

@@ -48,8 +48,12 @@
  *       a sleeve peer's neighbour and FDB entries on the VXLAN device (only its routes move). With a
  *       cluster secret they carry an HMAC tag ({@link dev.weft.datapath.sleeve.ProbeAuth}), so forged or
  *       replayed probes change no path.</li>
- *   <li><b>IPv4 only</b> for now: inner IPv6 packets are dropped and counted
- *       ({@code tx_drop_bad_packet}); the underlay is IPv4.</li>
+ *   <li><b>Both inner families, IPv4 underlay.</b> Inner IPv4 and IPv6 go to the peer owning the destination
+ *       (one longest-prefix table with both families), framed with ethertype 0x0800 or 0x86DD; received IPv6 is
+ *       checked against the sender's IPv6 ranges and VTEP address like IPv4. The TUN device gets IPv6 enabled
+ *       with no link-local address ({@code TunIpv6}). TSO and receive coalescing are IPv4 only: the kernel
+ *       segments IPv6 TCP before the TUN device, so IPv6 bulk throughput through the sleeve is lower. Underlay
+ *       addresses are IPv4.</li>
  * </ul>
  */
 package dev.weft.datapath.sleeve;
