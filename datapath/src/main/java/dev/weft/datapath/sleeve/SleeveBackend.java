@@ -171,7 +171,7 @@ public final class SleeveBackend implements AutoCloseable {
             ThreadFactory threads,
             InstantSource clock,
             SecureRandom random) {
-        int offloads = config.offloads() ? TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 : 0;
+        int offloads = config.offloads() ? TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO6 : 0;
         TunDevice tun = TunDevice.open(config.deviceName(), config.queues(), true, offloads);
         int ifindex;
         String ipv6;

@@ -130,8 +130,8 @@ final class TxQueue implements Runnable {
                 counters.inc(SleeveCounter.TX_PACKETS);
                 counters.add(SleeveCounter.TX_BYTES, len);
             }
-        } else if (gsoType == VnetHdr.GSO_TCPV4) {
-            segment(f, len, f.getUnsignedShortLE(4), peer, session);
+        } else if (gsoType == VnetHdr.GSO_TCPV4 || gsoType == VnetHdr.GSO_TCPV6) {
+            segment(f, len, f.getUnsignedShortLE(4), peer, session, version);
         } else {
             counters.inc(SleeveCounter.TX_BAD_PACKET);
         }
@@ -152,7 +152,7 @@ final class TxQueue implements Runnable {
         return cipher.seal(out, at, innerLen, s.key, counter);
     }
 
-    private void segment(ByteBuf f, int len, int mss, PeerState peer, PeerSessions.TxSession session) {
+    private void segment(ByteBuf f, int len, int mss, PeerState peer, PeerSessions.TxSession session, int version) {
         int hdrLen = TsoSegmenter.headerLength(f, IP, len);
         if (hdrLen < 0 || mss == 0) {
             counters.inc(SleeveCounter.TX_BAD_PACKET);
@@ -172,7 +172,7 @@ final class TxQueue implements Runnable {
                 // without UDP GSO each datagram is framed and sent alone at the start of the buffer
                 int at = gso ? j * stride : 0;
                 int segLen = TsoSegmenter.writeSegment(f, IP, len, hdrLen, mss, first + j, out, at + header);
-                int dlen = frame(out, at, segLen, peer, session, 4);
+                int dlen = frame(out, at, segLen, peer, session, version);
                 end = at + dlen;
                 bytes += segLen;
                 if (!gso && send(0, dlen, peer, 0, 1)) {

@@ -123,8 +123,11 @@ class SleeveIpv6KernelTest {
         assertThat(ping6(2, 1, 3)).as("IPv6 back").isTrue();
         lab.awaitPing(1, 2);
         assertThat(lab.ping(2, 1, 2)).as("IPv4 alongside").isTrue();
+        assertThat(a.counters().get(SleeveCounter.TX_GSO_FRAMES)).isZero();
         assertThat(iperf6(1, 2)).isGreaterThan(1e6);
         assertThat(iperf6(2, 1)).isGreaterThan(1e6);
+        // only IPv6 TCP ran: TSO6 frames came out of the TUN device and were cut by the sleeve
+        assertThat(a.counters().get(SleeveCounter.TX_GSO_FRAMES)).isPositive();
         assertThat(a.counters().get(SleeveCounter.TX_BAD_PACKET)).isZero();
         assertThat(b.counters().get(SleeveCounter.TX_BAD_PACKET)).isZero();
         assertThat(a.counters().get(SleeveCounter.TX_NO_PEER))
