@@ -3,6 +3,8 @@ package dev.weft.datapath.sleeve;
 import dev.weft.datapath.netlink.Sysctl;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes a new (still down) TUN device carry IPv6: the kernel drops IPv6 sent or received on a device with
@@ -12,6 +14,8 @@ import java.nio.file.NoSuchFileException;
  * pod packets and routes need none. Runs in the calling thread's network namespace.
  */
 final class TunIpv6 {
+    private static final Logger LOG = LoggerFactory.getLogger(TunIpv6.class);
+
     private TunIpv6() {}
 
     /** What happened, for the start log: "on", or why IPv6 is off on the device. */
@@ -26,8 +30,12 @@ final class TunIpv6 {
             if (e.getCause() instanceof NoSuchFileException) {
                 return "off (this kernel has no IPv6: booted with ipv6.disable=1 or built without it)";
             }
-            return "off (" + e.getMessage() + "): IPv6 pod ranges cannot use the sleeve; make /proc/sys/net writable"
-                    + " for the agent";
+            LOG.warn(
+                    "cannot enable IPv6 on {} ({}): IPv6 pod ranges of peers on the sleeve are unreachable; make"
+                            + " /proc/sys/net writable for the agent (or set WEFT_SYSCTL_ROOT to a writable mount of it)",
+                    device,
+                    e.getMessage());
+            return "off (" + e.getMessage() + ")";
         }
     }
 }
