@@ -137,7 +137,7 @@ class SleeveIpv6KernelTest {
     }
 
     @Test
-    void encryptedSleeveCarriesIpv6AndDropsAnIpv6SourceOutsideTheSendersRanges() {
+    void encryptedSleeveCarriesIpv6AndDropsSourcesOutsideTheSendersRangesInBothFamilies() {
         SecureRandom rnd = new SecureRandom();
         byte[] secret = "cluster secret for the test".getBytes();
         byte[] privA = SleeveKeys.generatePrivateKey(rnd);
@@ -162,6 +162,23 @@ class SleeveIpv6KernelTest {
         assertThat(b.counters().get(SleeveCounter.RX_SPOOFED_SOURCE)).isGreaterThanOrEqualTo(before + 2);
         assertThat(lab.ping(1, 2, 1))
                 .as("IPv4 from its announced range still passes")
+                .isTrue();
+
+        // and the same for IPv4: node 1 announced only another IPv4 range (and its IPv6 one)
+        SleevePeer other = dualStackPeer(1, SleeveKeys.publicKey(privA));
+        b.upsertPeer(new SleevePeer(
+                other.peerId(),
+                other.underlay(),
+                IpAddress.parse("198.18.9.1"),
+                other.vtepMac(),
+                List.of(Cidr.parse("198.18.9.0/24"), Cidr.parse("2001:db8:18:1::/64")),
+                other.publicKey(),
+                other.vtepAddressV6()));
+        long before4 = b.counters().get(SleeveCounter.RX_SPOOFED_SOURCE);
+        assertThat(lab.ping(1, 2, 2)).isFalse();
+        assertThat(b.counters().get(SleeveCounter.RX_SPOOFED_SOURCE)).isGreaterThanOrEqualTo(before4 + 2);
+        assertThat(ping6(1, 2, 1))
+                .as("IPv6 from its announced range passes again")
                 .isTrue();
     }
 
