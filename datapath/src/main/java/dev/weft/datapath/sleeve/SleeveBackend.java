@@ -177,7 +177,6 @@ public final class SleeveBackend implements AutoCloseable {
         String ipv6;
         try (RtNetlink nl = RtNetlink.open()) {
             ipv6 = TunIpv6.enable(config.deviceName()); // while the device is down: no link-local address
-
             Link link = nl.link(config.deviceName())
                     .orElseThrow(() -> new TunException("lookup of " + config.deviceName() + " after TUNSETIFF", 19));
             ifindex = link.index();

@@ -14,8 +14,8 @@ import java.util.List;
  * @param vtepMac       the peer's VTEP MAC: the inner Ethernet destination of plain VXLAN frames, which a
  *                      kernel VXLAN peer requires to accept them
  * @param cidrs         the peer's pod ranges of both families, routed to the sleeve device; inner packets go to
- *                      the peer whose range holds their destination, and are accepted from it only with a
- *                      source in its ranges or VTEP addresses
+ *                      the peer whose range holds their destination, and the encrypted sleeve accepts packets
+ *                      from it only with a source in its ranges or VTEP addresses
  * @param publicKey     the peer's 32-byte X25519 sleeve public key; null when the cluster has no secret
  * @param vtepAddressV6 the IPv6 VTEP (gateway) address of a dual-stack peer (routed to the sleeve as a /128, an
  *                      accepted inner source); null for a single-stack peer
