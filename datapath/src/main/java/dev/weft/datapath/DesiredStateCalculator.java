@@ -29,7 +29,10 @@ import java.util.TreeMap;
  *       address (dev = the underlay interface), plus the VXLAN neighbour and FDB entry below when the peer has a VTEP
  *       (the path probes use them); otherwise VXLAN when it offers it and has a VTEP MAC and
  *       address — one neighbour (VTEP address → MAC), one FDB entry (MAC → underlay address) and one
- *       route per CIDR {@code via <vtep> dev <vxlan> onlink}; otherwise nothing, with the reason.</li>
+ *       route per CIDR {@code via <vtep> dev <vxlan> onlink}; the sleeve when the peer offers it but not
+ *       VXLAN (the agent takes VXLAN and host-gw away from a peer whose kernel path fails) — one route per
+ *       CIDR of either family {@code dev <sleeve>} with no next hop, the VXLAN entries kept for the probes;
+ *       otherwise nothing, with the reason.</li>
  *   <li>Local pods: {@code addr/32 dev <host veth> scope link}.</li>
  *   <li>Bad input never throws: overlapping CIDRs (first peer id wins), duplicate VTEP MACs,
  *       family mismatches and the like are skipped and listed in {@link DesiredState#problems()}.</li>
@@ -136,14 +139,17 @@ public final class DesiredStateCalculator {
                     // ("IPv6 does not support RTA_VIA attribute"), so it crosses over the VXLAN device instead
                     routeMode = DatapathMode.VXLAN;
                 }
+                // the sleeve's TUN device is L3 and carries both families: a route needs no next hop
                 IpAddress gw = routeMode == DatapathMode.VXLAN ? vtepFor(p, c) : p.underlayAddress();
-                if (gw == null
+                if (routeMode == DatapathMode.SLEEVE) {
+                    gw = null;
+                } else if (gw == null
                         || routeMode == DatapathMode.VXLAN && mode != DatapathMode.VXLAN && !vxlanUsable(p, macOwner)) {
                     problems.add("peer=" + p.peerId() + " range=" + c + ": no " + (c.isIpv4() ? "IPv4" : "IPv6")
                             + " VTEP address or usable VTEP MAC announced for it, skipped");
                     continue;
                 }
-                if (c.isIpv4() != gw.isIpv4()) {
+                if (gw != null && c.isIpv4() != gw.isIpv4()) {
                     problems.add("peer=" + p.peerId() + " range=" + c + ": family differs from next hop " + gw
                             + ", skipped");
                     continue;

@@ -102,6 +102,50 @@ class DualStackDesiredStateTest {
     }
 
     @Test
+    void aSleevePeerGetsBothFamiliesRoutedIntoTheTunWithoutNextHopAndKeepsItsVxlanEntriesForProbes() {
+        RemotePeer b = peerB(false, "2001:db8:18::101");
+        // the agent offers only the sleeve towards a peer whose kernel path failed
+        RemotePeer sleeve = new RemotePeer(
+                b.peerId(),
+                b.underlayAddress(),
+                b.vtepMac(),
+                b.vtepAddress(),
+                b.cidrs(),
+                false,
+                Set.of(DatapathMode.SLEEVE),
+                b.vtepAddressV6());
+        DesiredState d = DesiredStateCalculator.compute(
+                DatapathConfig.defaults().withDirectRouting(false).withSleeveDevice("weft.sleeve"),
+                new ClusterView(local(), List.of(sleeve), List.of()));
+        assertThat(d.problems()).isEmpty();
+        assertThat(route(d, "2001:db8:18::100/120"))
+                .isEqualTo(new DesiredRoute(
+                        Cidr.parse("2001:db8:18::100/120"),
+                        null,
+                        "weft.sleeve",
+                        false,
+                        Rtnl.RT_SCOPE_UNIVERSE,
+                        RouteKind.REMOTE_SLEEVE,
+                        "b"));
+        assertThat(route(d, "198.18.1.0/24"))
+                .isEqualTo(new DesiredRoute(
+                        Cidr.parse("198.18.1.0/24"),
+                        null,
+                        "weft.sleeve",
+                        false,
+                        Rtnl.RT_SCOPE_LINK,
+                        RouteKind.REMOTE_SLEEVE,
+                        "b"));
+        assertThat(d.neighbours())
+                .extracting(DesiredNeighbour::address)
+                .containsExactlyInAnyOrder(ip("198.18.1.1"), ip("2001:db8:18::101"));
+        assertThat(d.peers()).singleElement().satisfies(p -> {
+            assertThat(p.mode()).isEqualTo(DatapathMode.SLEEVE);
+            assertThat(p.cidrs()).hasSize(2);
+        });
+    }
+
+    @Test
     void aPeerThatAnnouncedNoIpv6VtepGetsNoIpv6RouteAndTheProblemIsNamed() {
         DesiredState d = DesiredStateCalculator.compute(
                 DatapathConfig.defaults().withDirectRouting(false),

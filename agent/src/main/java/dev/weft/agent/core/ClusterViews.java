@@ -175,12 +175,9 @@ final class ClusterViews {
                     IpAddress.of(rec.underlay()),
                     IpAddress.of(rec.vtepAddress().get()),
                     MacAddress.of(rec.record().getVtepMac().toByteArray()),
-                    // the sleeve carries inner IPv4 only so far: a dual-stack peer's IPv6 ranges stay on the kernel
-                    // path
-                    cidrs.getOrDefault(p.id().toString(), List.of()).stream()
-                            .filter(Cidr::isIpv4)
-                            .toList(),
-                    rec.record().getSleevePublicKey().toByteArray()));
+                    cidrs.getOrDefault(p.id().toString(), List.of()), // both families: the sleeve carries both
+                    rec.record().getSleevePublicKey().toByteArray(),
+                    rec.vtepAddressV6().map(IpAddress::of).orElse(null)));
         }
         return out;
     }

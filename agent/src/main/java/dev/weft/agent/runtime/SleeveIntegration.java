@@ -16,7 +16,6 @@ import dev.weft.datapath.sleeve.SleeveKeys;
 import dev.weft.datapath.sleeve.SleevePeer;
 import dev.weft.datapath.sleeve.VxlanProbe;
 import dev.weft.id.PeerId;
-import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
 import io.netty.channel.EventLoopGroup;
 import java.nio.file.Files;
@@ -199,8 +198,9 @@ final class SleeveIntegration implements AutoCloseable {
                         p.underlay(),
                         p.vtep(),
                         p.mac(),
-                        p.cidrs().stream().filter(Cidr::isIpv4).toList(),
-                        p.publicKey() != null && p.publicKey().length == 32 ? p.publicKey() : null));
+                        p.cidrs(),
+                        p.publicKey() != null && p.publicKey().length == 32 ? p.publicKey() : null,
+                        p.vtepV6()));
             } catch (IllegalArgumentException e) {
                 log.atDebug().addKeyValue("peer", p.id()).log("peer not usable by the sleeve: " + e.getMessage());
             }

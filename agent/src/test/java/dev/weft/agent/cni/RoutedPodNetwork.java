@@ -25,7 +25,7 @@ final class RoutedPodNetwork implements PodNetwork {
     private final Reconciler reconciler;
     private final DatapathConfig config = DatapathConfig.defaults().withDevice(DEVICE);
     private final ClusterView.LocalNode local;
-    private final Map<String, ClusterView.LocalPod> pods = new LinkedHashMap<>();
+    private final Map<String, List<ClusterView.LocalPod>> pods = new LinkedHashMap<>();
 
     /** @param nodeAddress an address of the node's namespace (the VXLAN device's local address) */
     RoutedPodNetwork(PodNetwork plumbed, Netlink host, String nodeAddress) {
@@ -39,7 +39,11 @@ final class RoutedPodNetwork implements PodNetwork {
     public Attached attach(Attach request) throws PodNetworkException {
         Attached a = plumbed.attach(request);
         synchronized (this) {
-            pods.put(a.hostIfName(), new ClusterView.LocalPod(request.address(), a.hostIfName()));
+            List<ClusterView.LocalPod> routes = new java.util.ArrayList<>();
+            routes.add(new ClusterView.LocalPod(request.address(), a.hostIfName()));
+            // a dual-stack pod: its IPv6 host route as well
+            if (request.addressV6() != null) routes.add(new ClusterView.LocalPod(request.addressV6(), a.hostIfName()));
+            pods.put(a.hostIfName(), routes);
             reconcile();
         }
         return a;
@@ -64,8 +68,12 @@ final class RoutedPodNetwork implements PodNetwork {
     }
 
     private void reconcile() throws PodNetworkException {
-        reconciler.setDesired(
-                DesiredStateCalculator.compute(config, new ClusterView(local, List.of(), List.copyOf(pods.values()))));
+        reconciler.setDesired(DesiredStateCalculator.compute(
+                config,
+                new ClusterView(
+                        local,
+                        List.of(),
+                        pods.values().stream().flatMap(List::stream).toList())));
         ReconcileResult r = reconciler.reconcile();
         if (!r.errors().isEmpty()) {
             throw new PodNetworkException(PodNetworkException.Kind.KERNEL, "reconcile: " + r.errors(), null);

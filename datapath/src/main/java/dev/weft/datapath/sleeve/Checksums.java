@@ -46,6 +46,11 @@ final class Checksums {
         return buf.getUnsignedInt(ip + 12) + buf.getUnsignedInt(ip + 16) + protocol + l4Length;
     }
 
+    /** Sum of the IPv6 pseudo header (addresses, upper-layer length, next header) for {@code l4Length} bytes. */
+    static long pseudoV6(ByteBuf buf, int ip, int protocol, int l4Length) {
+        return sum(buf, ip + 8, 32, 0) + protocol + l4Length;
+    }
+
     /**
      * Completes a partial checksum (virtio NEEDS_CSUM): the field at {@code start + offset} holds
      * the pseudo-header sum; the checksum over [start, end) is folded, complemented and stored.

@@ -171,10 +171,12 @@ public final class SleeveBackend implements AutoCloseable {
             ThreadFactory threads,
             InstantSource clock,
             SecureRandom random) {
-        int offloads = config.offloads() ? TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 : 0;
+        int offloads = config.offloads() ? TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO6 : 0;
         TunDevice tun = TunDevice.open(config.deviceName(), config.queues(), true, offloads);
         int ifindex;
+        String ipv6;
         try (RtNetlink nl = RtNetlink.open()) {
+            ipv6 = TunIpv6.enable(config.deviceName()); // while the device is down: no link-local address
             Link link = nl.link(config.deviceName())
                     .orElseThrow(() -> new TunException("lookup of " + config.deviceName() + " after TUNSETIFF", 19));
             ifindex = link.index();
@@ -187,14 +189,15 @@ public final class SleeveBackend implements AutoCloseable {
         try {
             SleeveBackend b = new SleeveBackend(config, tun, ifindex, group, threads, clock, random);
             LOG.info(
-                    "sleeve started device={} ifindex={} mtu={} port={} encrypted={} queues={} udp_gso={}",
+                    "sleeve started device={} ifindex={} mtu={} port={} encrypted={} queues={} udp_gso={} ipv6={}",
                     config.deviceName(),
                     ifindex,
                     config.tunMtu(),
                     config.port(),
                     config.encrypted(),
                     config.queues(),
-                    b.gso);
+                    b.gso,
+                    ipv6);
             return b;
         } catch (RuntimeException e) {
             tun.close();
@@ -259,6 +262,7 @@ public final class SleeveBackend implements AutoCloseable {
         Map<Cidr, Boolean> src = new HashMap<>();
         for (Cidr c : peer.cidrs()) src.put(c, Boolean.TRUE);
         src.put(Cidr.host(peer.vtepAddress()), Boolean.TRUE);
+        if (peer.vtepAddressV6() != null) src.put(Cidr.host(peer.vtepAddressV6()), Boolean.TRUE);
         PeerState st = new PeerState(
                 peer,
                 new InetSocketAddress(peer.underlay().toInetAddress(), config.port()),
@@ -284,6 +288,7 @@ public final class SleeveBackend implements AutoCloseable {
     private static boolean same(SleevePeer a, SleevePeer b) {
         return a.underlay().equals(b.underlay())
                 && a.vtepAddress().equals(b.vtepAddress())
+                && java.util.Objects.equals(a.vtepAddressV6(), b.vtepAddressV6())
                 && a.vtepMac().equals(b.vtepMac())
                 && a.cidrs().equals(b.cidrs())
                 && Arrays.equals(a.publicKey(), b.publicKey());
@@ -305,6 +310,7 @@ public final class SleeveBackend implements AutoCloseable {
         for (PeerState st : peerStates.values()) {
             for (Cidr c : st.peer.cidrs()) r.put(c, st);
             r.put(Cidr.host(st.peer.vtepAddress()), st);
+            if (st.peer.vtepAddressV6() != null) r.put(Cidr.host(st.peer.vtepAddressV6()), st);
             s.put(st.peer.underlay().toInetAddress(), st);
             ids.put(st.peer.peerId(), st);
         }
@@ -364,6 +370,11 @@ public final class SleeveBackend implements AutoCloseable {
 
     PeerState route(int dst) {
         return routes.lookup(dst);
+    }
+
+    /** The peer owning IPv6 destination {@code hi:lo} (its high and low 64 bits), or null. */
+    PeerState route6(long hi, long lo) {
+        return routes.lookup6(hi, lo);
     }
 
     PeerState bySource(InetAddress a) {

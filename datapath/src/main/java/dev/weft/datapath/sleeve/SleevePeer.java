@@ -13,8 +13,12 @@ import java.util.List;
  * @param vtepAddress   the peer's VTEP address (routed to the sleeve as a /32)
  * @param vtepMac       the peer's VTEP MAC: the inner Ethernet destination of plain VXLAN frames, which a
  *                      kernel VXLAN peer requires to accept them
- * @param cidrs         the peer's pod ranges (IPv4), routed to the sleeve device
+ * @param cidrs         the peer's pod ranges of both families, routed to the sleeve device; inner packets go to
+ *                      the peer whose range holds their destination, and the encrypted sleeve accepts packets
+ *                      from it only with a source in its ranges or VTEP addresses
  * @param publicKey     the peer's 32-byte X25519 sleeve public key; null when the cluster has no secret
+ * @param vtepAddressV6 the IPv6 VTEP (gateway) address of a dual-stack peer (routed to the sleeve as a /128, an
+ *                      accepted inner source); null for a single-stack peer
  */
 public record SleevePeer(
         long peerId,
@@ -22,7 +26,19 @@ public record SleevePeer(
         IpAddress vtepAddress,
         MacAddress vtepMac,
         List<Cidr> cidrs,
-        byte[] publicKey) {
+        byte[] publicKey,
+        IpAddress vtepAddressV6) {
+    /** A peer without an IPv6 VTEP address. */
+    public SleevePeer(
+            long peerId,
+            IpAddress underlay,
+            IpAddress vtepAddress,
+            MacAddress vtepMac,
+            List<Cidr> cidrs,
+            byte[] publicKey) {
+        this(peerId, underlay, vtepAddress, vtepMac, cidrs, publicKey, null);
+    }
+
     public SleevePeer {
         if (underlay == null || !underlay.isIpv4()) {
             throw new IllegalArgumentException(
@@ -35,13 +51,11 @@ public record SleevePeer(
         if (vtepMac == null) {
             throw new IllegalArgumentException("peer " + Long.toHexString(peerId) + ": VTEP MAC missing");
         }
-        cidrs = List.copyOf(cidrs);
-        for (Cidr c : cidrs) {
-            if (!c.isIpv4()) {
-                throw new IllegalArgumentException(
-                        "peer " + Long.toHexString(peerId) + ": sleeve routes IPv4 ranges only, got " + c);
-            }
+        if (vtepAddressV6 != null && vtepAddressV6.isIpv4()) {
+            throw new IllegalArgumentException(
+                    "peer " + Long.toHexString(peerId) + ": IPv6 VTEP address must be IPv6, got " + vtepAddressV6);
         }
+        cidrs = List.copyOf(cidrs);
         if (publicKey != null && publicKey.length != 32) {
             throw new IllegalArgumentException("peer " + Long.toHexString(peerId)
                     + ": X25519 public key must be 32 bytes, got " + publicKey.length);
@@ -57,6 +71,7 @@ public record SleevePeer(
     @Override
     public String toString() {
         return "SleevePeer[peer=" + Long.toHexString(peerId) + " underlay=" + underlay + " vtep=" + vtepAddress + "/"
-                + vtepMac + " cidrs=" + cidrs + (publicKey == null ? "" : " key=yes") + "]";
+                + vtepMac + (vtepAddressV6 == null ? "" : " vtep6=" + vtepAddressV6) + " cidrs=" + cidrs
+                + (publicKey == null ? "" : " key=yes") + "]";
     }
 }

@@ -82,14 +82,22 @@ final class TxQueue implements Runnable {
         }
     }
 
-    /** Handles one frame read from the TUN device (virtio header at 0, IP packet at 10). */
+    /**
+     * Handles one frame read from the TUN device (virtio header at 0, IP packet at 10): IPv4 goes to the peer owning
+     * its destination (bytes 16-19), IPv6 to the peer owning its destination (bytes 24-39).
+     */
     void onFrame(ByteBuf f, int n, long nowMillis) {
         int len = n - IP;
-        if (len < 20 || (f.getUnsignedByte(IP) >>> 4) != 4) {
+        int version = len < 20 ? 0 : f.getUnsignedByte(IP) >>> 4;
+        PeerState peer;
+        if (version == 4) {
+            peer = backend.route(f.getInt(IP + 16));
+        } else if (version == 6 && len >= 40) {
+            peer = backend.route6(f.getLong(IP + 24), f.getLong(IP + 32));
+        } else {
             counters.inc(SleeveCounter.TX_BAD_PACKET);
             return;
         }
-        PeerState peer = backend.route(f.getInt(IP + 16));
         if (peer == null) {
             counters.inc(SleeveCounter.TX_NO_PEER);
             return;
@@ -117,22 +125,22 @@ final class TxQueue implements Runnable {
                 Checksums.completePartial(f, IP + start, IP + len, off);
             }
             out.setBytes(header, f, IP, len);
-            int dlen = frame(out, 0, len, peer, session);
+            int dlen = frame(out, 0, len, peer, session, version);
             if (send(0, dlen, peer, 0, 1)) {
                 counters.inc(SleeveCounter.TX_PACKETS);
                 counters.add(SleeveCounter.TX_BYTES, len);
             }
-        } else if (gsoType == VnetHdr.GSO_TCPV4) {
-            segment(f, len, f.getUnsignedShortLE(4), peer, session);
+        } else if (gsoType == VnetHdr.GSO_TCPV4 || gsoType == VnetHdr.GSO_TCPV6) {
+            segment(f, len, f.getUnsignedShortLE(4), peer, session, version);
         } else {
             counters.inc(SleeveCounter.TX_BAD_PACKET);
         }
     }
 
     /** Writes the framing header (and seals) for an inner packet at {@code at + header}; returns datagram length. */
-    private int frame(ByteBuf out, int at, int innerLen, PeerState peer, PeerSessions.TxSession s) {
+    private int frame(ByteBuf out, int at, int innerLen, PeerState peer, PeerSessions.TxSession s, int ipVersion) {
         if (!encrypted) {
-            VxlanFrame.writeHeader(out, at, vni, peer.vtepMac, ownMac, 4);
+            VxlanFrame.writeHeader(out, at, vni, peer.vtepMac, ownMac, ipVersion);
             return header + innerLen;
         }
         long counter = s.counter.getAndIncrement();
@@ -144,7 +152,7 @@ final class TxQueue implements Runnable {
         return cipher.seal(out, at, innerLen, s.key, counter);
     }
 
-    private void segment(ByteBuf f, int len, int mss, PeerState peer, PeerSessions.TxSession session) {
+    private void segment(ByteBuf f, int len, int mss, PeerState peer, PeerSessions.TxSession session, int version) {
         int hdrLen = TsoSegmenter.headerLength(f, IP, len);
         if (hdrLen < 0 || mss == 0) {
             counters.inc(SleeveCounter.TX_BAD_PACKET);
@@ -164,7 +172,7 @@ final class TxQueue implements Runnable {
                 // without UDP GSO each datagram is framed and sent alone at the start of the buffer
                 int at = gso ? j * stride : 0;
                 int segLen = TsoSegmenter.writeSegment(f, IP, len, hdrLen, mss, first + j, out, at + header);
-                int dlen = frame(out, at, segLen, peer, session);
+                int dlen = frame(out, at, segLen, peer, session, version);
                 end = at + dlen;
                 bytes += segLen;
                 if (!gso && send(0, dlen, peer, 0, 1)) {

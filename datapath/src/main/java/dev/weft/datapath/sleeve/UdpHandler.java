@@ -129,15 +129,27 @@ final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         }
         if (peer.sessions.install(s)) counters.inc(SleeveCounter.RX_SESSIONS);
         int ip = idx + SealedFrame.HEADER;
-        if (plain < 20 || (buf.getUnsignedByte(ip) >>> 4) != 4) {
-            counters.inc(SleeveCounter.RX_NOT_IP);
-            return;
-        }
-        if (peer.sources.lookup(buf.getInt(ip + 12)) == null) {
-            counters.inc(SleeveCounter.RX_SPOOFED_SOURCE);
-            return;
-        }
+        if (!fromPeer(peer, buf, ip, plain)) return;
         toTun(buf, ip, plain);
+    }
+
+    /**
+     * Whether an authenticated inner packet is IP (4 or 6) with a source inside the sender's ranges or VTEP addresses;
+     * counts the drop otherwise.
+     */
+    private boolean fromPeer(PeerState peer, ByteBuf buf, int ip, int len) {
+        int version = len < 20 ? 0 : buf.getUnsignedByte(ip) >>> 4;
+        boolean known;
+        if (version == 4) {
+            known = peer.sources.lookup(buf.getInt(ip + 12)) != null;
+        } else if (version == 6 && len >= 40) {
+            known = peer.sources.lookup6(buf.getLong(ip + 8), buf.getLong(ip + 16)) != null;
+        } else {
+            counters.inc(SleeveCounter.RX_NOT_IP);
+            return false;
+        }
+        if (!known) counters.inc(SleeveCounter.RX_SPOOFED_SOURCE);
+        return known;
     }
 
     /** Hands the inner packet at {@code ip} (with 10 writable bytes before it) to the coalescer / TUN device. */
@@ -167,12 +179,18 @@ final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
      * <p>A kernel VXLAN sender on a veth delivers TCP super-frames (its GSO skb is not segmented for
      * a plain UDP socket): a TCP packet longer than the TUN {@code mtu} is handed over as a GSO frame
      * (gso_size = mtu - headers) so the kernel segments or receives it as one, like GRO would.
+     *
+     * <p>IPv6 the same way ({@link #markChecksumPartialV6}) when TCP or UDP directly follows the fixed header.
      */
     static void markChecksumPartial(ByteBuf buf, int hdr, int ip, int len, int mtu) {
         buf.setLong(hdr + 2, 0L);
         buf.setByte(hdr + 1, VnetHdr.GSO_NONE);
         buf.setByte(hdr, 0);
         int b0 = buf.getUnsignedByte(ip);
+        if ((b0 >>> 4) == 6) {
+            markChecksumPartialV6(buf, hdr, ip, len, mtu);
+            return;
+        }
         if ((b0 >>> 4) != 4) return;
         int ihl = (b0 & 0x0f) * 4;
         int proto = buf.getUnsignedByte(ip + 9);
@@ -200,6 +218,37 @@ final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
             int hdrLen = ihl + (buf.getUnsignedByte(ip + ihl + 12) >>> 4) * 4;
             if (hdrLen < mtu && hdrLen <= len) {
                 buf.setByte(hdr + 1, VnetHdr.GSO_TCPV4);
+                buf.setShortLE(hdr + 2, hdrLen);
+                buf.setShortLE(hdr + 4, mtu - hdrLen);
+            }
+        }
+    }
+
+    /**
+     * The IPv6 half of {@link #markChecksumPartial} (virtio header already cleared): only when the next header is TCP
+     * or UDP (extension headers and fragments are left for the kernel to verify) and the payload length matches.
+     */
+    private static void markChecksumPartialV6(ByteBuf buf, int hdr, int ip, int len, int mtu) {
+        if (len < 40) return;
+        int proto = buf.getUnsignedByte(ip + 6);
+        int l4 = len - 40;
+        if (buf.getUnsignedShort(ip + 4) != l4) return;
+        int offset;
+        if (proto == 6 && l4 >= 20) {
+            offset = 16;
+        } else if (proto == 17 && l4 >= 8) {
+            offset = 6;
+        } else {
+            return;
+        }
+        buf.setShort(ip + 40 + offset, Checksums.fold(Checksums.pseudoV6(buf, ip, proto, l4)));
+        buf.setByte(hdr, VnetHdr.F_NEEDS_CSUM);
+        buf.setShortLE(hdr + 6, 40);
+        buf.setShortLE(hdr + 8, offset);
+        if (len > mtu && proto == 6) {
+            int hdrLen = 40 + (buf.getUnsignedByte(ip + 40 + 12) >>> 4) * 4;
+            if (hdrLen < mtu && hdrLen <= len) {
+                buf.setByte(hdr + 1, VnetHdr.GSO_TCPV6);
                 buf.setShortLE(hdr + 2, hdrLen);
                 buf.setShortLE(hdr + 4, mtu - hdrLen);
             }

@@ -6,7 +6,7 @@
  * <ul>
  *   <li>{@link dev.weft.datapath.sleeve.TunDevice}: a TUN device through FFM ({@code /dev/net/tun},
  *       {@code TUNSETIFF} with {@code IFF_TUN|IFF_NO_PI|IFF_VNET_HDR}, {@code IFF_MULTI_QUEUE} for
- *       more than one queue, {@code TUNSETOFFLOAD} with checksum + TSO4), non-blocking reads and
+ *       more than one queue, {@code TUNSETOFFLOAD} with checksum + TSO4 + TSO6), non-blocking reads and
  *       writes into caller memory.</li>
  *   <li>{@link dev.weft.datapath.sleeve.SleeveBackend}: one sender thread per TUN queue
  *       ({@code TxQueue}: longest-prefix peer lookup, framing, TSO frames cut once into MSS-sized
@@ -48,8 +48,12 @@
  *       a sleeve peer's neighbour and FDB entries on the VXLAN device (only its routes move). With a
  *       cluster secret they carry an HMAC tag ({@link dev.weft.datapath.sleeve.ProbeAuth}), so forged or
  *       replayed probes change no path.</li>
- *   <li><b>IPv4 only</b> for now: inner IPv6 packets are dropped and counted
- *       ({@code tx_drop_bad_packet}); the underlay is IPv4.</li>
+ *   <li><b>Both inner families, IPv4 underlay.</b> Inner IPv4 and IPv6 go to the peer owning the destination
+ *       (one longest-prefix table with both families), framed with ethertype 0x0800 or 0x86DD; received IPv6 is
+ *       checked against the sender's IPv6 ranges and VTEP address like IPv4. The TUN device gets IPv6 enabled
+ *       with no link-local address ({@code TunIpv6}). TSO and receive coalescing handle IPv6 TCP too (TCP right
+ *       after the fixed header; anything with extension headers goes through as it is). Underlay addresses are
+ *       IPv4.</li>
  * </ul>
  */
 package dev.weft.datapath.sleeve;

@@ -185,6 +185,105 @@ class FramingTest {
         assertThat((int) buf2.getUnsignedByte(0)).isZero();
     }
 
+    @Test
+    void receivedIpv6TcpIsMarkedPartialWithThePseudoHeaderSum() {
+        ByteBuf p = Packets.tcpV6(500, new Random(5), 0x10);
+        assertThat(Packets.tcpV6ChecksumValid(p, 0))
+                .as("the test packet itself")
+                .isTrue();
+        ByteBuf buf = Unpooled.buffer(10 + p.readableBytes());
+        int len = p.readableBytes();
+        buf.writeZero(10).writeBytes(p);
+        buf.setShort(10 + 56, 0x1234); // a partial or wrong checksum from a kernel VXLAN sender
+        UdpHandler.markChecksumPartial(buf, 0, 10, len, 1450);
+        assertThat((int) buf.getUnsignedByte(0)).isEqualTo(VnetHdr.F_NEEDS_CSUM);
+        assertThat((int) buf.getUnsignedByte(1)).isEqualTo(VnetHdr.GSO_NONE);
+        assertThat(buf.getUnsignedShortLE(6)).isEqualTo(40);
+        assertThat(buf.getUnsignedShortLE(8)).isEqualTo(16);
+        Checksums.completePartial(buf, 10 + 40, buf.writerIndex(), 16);
+        assertThat(Packets.tcpV6ChecksumValid(buf, 10)).isTrue();
+    }
+
+    @Test
+    void receivedIpv6TcpSuperFrameBecomesATcpv6GsoWrite() {
+        ByteBuf p = Packets.tcpV6(20000, new Random(6), 0x10);
+        ByteBuf buf = Unpooled.buffer(10 + p.readableBytes());
+        int len = p.readableBytes();
+        buf.writeZero(10).writeBytes(p);
+        UdpHandler.markChecksumPartial(buf, 0, 10, len, 1450);
+        assertThat((int) buf.getUnsignedByte(1)).isEqualTo(VnetHdr.GSO_TCPV6);
+        assertThat(buf.getUnsignedShortLE(2)).isEqualTo(60);
+        assertThat(buf.getUnsignedShortLE(4)).isEqualTo(1390);
+    }
+
+    @Test
+    void ipv6WithExtensionHeadersOrAWrongLengthIsLeftForTheKernelToVerify() {
+        for (int variant = 0; variant < 3; variant++) {
+            ByteBuf p = Packets.tcpV6(100, new Random(7), 0x10);
+            switch (variant) {
+                case 0 -> p.setByte(6, 44); // a fragment header follows
+                case 1 -> p.setByte(6, 58); // ICMPv6
+                default -> p.setShort(4, 99); // payload length disagrees with the datagram
+            }
+            ByteBuf buf = Unpooled.buffer(10 + p.readableBytes());
+            int len = p.readableBytes();
+            buf.writeZero(10).writeBytes(p);
+            UdpHandler.markChecksumPartial(buf, 0, 10, len, 1450);
+            assertThat((int) buf.getUnsignedByte(0)).as("variant " + variant).isZero();
+            assertThat(buf.getShort(10 + 56)).as("checksum untouched").isEqualTo(p.getShort(56));
+        }
+    }
+
+    @Test
+    void prefixTableHoldsBothFamiliesWithLongestMatchInEach() {
+        Map<Cidr, String> m = new LinkedHashMap<>();
+        m.put(Cidr.parse("198.18.2.0/24"), "b4");
+        m.put(Cidr.parse("2001:db8:18::/48"), "wide6");
+        m.put(Cidr.parse("2001:db8:18:2::/64"), "b6");
+        m.put(Cidr.parse("2001:db8:18:2::1/128"), "vtep6");
+        m.put(Cidr.parse("2001:db8:18:3::80/121"), "c6");
+        PrefixTable<String> t = PrefixTable.of(m);
+        assertThat(lookup6(t, "2001:db8:18:2::1")).isEqualTo("vtep6");
+        assertThat(lookup6(t, "2001:db8:18:2::77")).isEqualTo("b6");
+        assertThat(lookup6(t, "2001:db8:18:3::ff")).isEqualTo("c6");
+        assertThat(lookup6(t, "2001:db8:18:3::7f")).isEqualTo("wide6");
+        assertThat(lookup6(t, "2001:db8:19::1")).isNull();
+        assertThat(t.lookup(IpAddress.parse("198.18.2.9").toIpv4Int())).isEqualTo("b4");
+        // an IPv4 prefix never matches an IPv6 address with the same low 32 bits
+        assertThat(t.lookup6(0, IpAddress.parse("198.18.2.9").toIpv4Int() & 0xffffffffL))
+                .isNull();
+        assertThat(PrefixTable.<String>empty().lookup6(0, 0)).isNull();
+    }
+
+    private static String lookup6(PrefixTable<String> t, String a) {
+        IpAddress ip = IpAddress.parse(a);
+        return t.lookup6(ip.high64(), ip.low64());
+    }
+
+    @Property(tries = 50)
+    void ipv6PrefixTableAgreesWithLinearScan(@ForAll long seed) {
+        Random r = new Random(seed);
+        long base = 0x20010db800180000L;
+        Map<Cidr, Integer> m = new LinkedHashMap<>();
+        for (int i = 0; i < 200; i++) {
+            int len = 40 + r.nextInt(89); // /40 .. /128, across the 64-bit boundary
+            m.put(Cidr.containing(IpAddress.ipv6(base | r.nextInt(4), r.nextInt(1 << 10)), len), i);
+        }
+        PrefixTable<Integer> t = PrefixTable.of(m);
+        for (int i = 0; i < 500; i++) {
+            IpAddress a = IpAddress.ipv6(base | r.nextInt(4), r.nextInt(1 << 10));
+            Integer best = null;
+            int bestLen = -1;
+            for (Map.Entry<Cidr, Integer> e : m.entrySet()) {
+                if (e.getKey().contains(a) && e.getKey().prefixLength() > bestLen) {
+                    best = e.getValue();
+                    bestLen = e.getKey().prefixLength();
+                }
+            }
+            assertThat(t.lookup6(a.high64(), a.low64())).isEqualTo(best);
+        }
+    }
+
     static final class ByteBufEquals {
         static boolean equal(ByteBuf a, ByteBuf b) {
             return io.netty.buffer.ByteBufUtil.equals(a, b);

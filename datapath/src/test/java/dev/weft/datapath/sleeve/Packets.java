@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.Random;
 
-/** Test helper: builds IPv4/TCP packets and validates their checksums independently. */
+/** Test helper: builds IPv4/TCP and IPv6/TCP packets and validates their checksums independently. */
 final class Packets {
     private Packets() {}
 
@@ -52,5 +52,52 @@ final class Packets {
                 + (total - ihl);
         return ChecksumsTest.reference(a, ihl, total - ihl, pseudo) == 0xffff
                 && ChecksumsTest.reference(a, 0, ihl, 0) == 0xffff;
+    }
+
+    static final byte[] V6_SRC = ipv6("2001:db8:18:1::10");
+    static final byte[] V6_DST = ipv6("2001:db8:18:2::10");
+
+    static byte[] ipv6(String s) {
+        return dev.weft.ipam.addr.IpAddress.parse(s).bytes();
+    }
+
+    /** An IPv6/TCP packet [2001:db8:18:1::10]:40000 -> [2001:db8:18:2::10]:5201, random payload, correct checksum. */
+    static ByteBuf tcpV6(int payload, Random rnd, int tcpFlags) {
+        ByteBuf b = Unpooled.buffer(60 + payload);
+        b.writeInt(0x60000000)
+                .writeShort(20 + payload)
+                .writeByte(6)
+                .writeByte(64)
+                .writeBytes(V6_SRC)
+                .writeBytes(V6_DST);
+        b.writeShort(40000)
+                .writeShort(5201)
+                .writeInt(rnd.nextInt())
+                .writeInt(rnd.nextInt())
+                .writeByte(5 << 4)
+                .writeByte(tcpFlags)
+                .writeShort(65535)
+                .writeShort(0)
+                .writeShort(0);
+        byte[] data = new byte[payload];
+        rnd.nextBytes(data);
+        b.writeBytes(data);
+        b.setShort(
+                56, ~ChecksumsTest.reference(b.array(), 40, 20 + payload, pseudoV6(b.array(), 20 + payload)) & 0xffff);
+        return b;
+    }
+
+    /** The IPv6 pseudo-header sum, summed independently of {@link Checksums}. */
+    static long pseudoV6(byte[] packet, int l4Length) {
+        long sum = 0;
+        for (int i = 8; i < 40; i += 2) sum += (packet[i] & 0xff) << 8 | (packet[i + 1] & 0xff);
+        return sum + 6 + l4Length;
+    }
+
+    static boolean tcpV6ChecksumValid(ByteBuf p, int ip) {
+        int l4 = p.getUnsignedShort(ip + 4);
+        byte[] a = new byte[40 + l4];
+        p.getBytes(ip, a);
+        return ChecksumsTest.reference(a, 40, l4, pseudoV6(a, l4)) == 0xffff;
     }
 }

@@ -11,15 +11,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * IPv6 vs IPv4 pod-to-pod throughput over kernel VXLAN, measured in the same run (not a test). A 2-node lab with real
- * agents ({@code --datapath vxlan}, {@code --cluster-range 198.18.0.0/16,2001:db8:18::/112}), one dual-stack pod per
- * node attached by the real plugin, iperf3 TCP from pod 1 to pod 2 alternately over IPv4 and IPv6 ({@code rounds}
- * times each, {@code seconds} each); prints every run, the medians and the ratio IPv6/IPv4.
+ * IPv6 vs IPv4 pod-to-pod throughput over kernel VXLAN (or the encrypted sleeve), measured in the same run (not a
+ * test). A 2-node lab with real agents ({@code --datapath vxlan}, {@code --cluster-range
+ * 198.18.0.0/16,2001:db8:18::/112}; with {@code sleeve} also {@code --encrypt-pod-traffic}, so every pod packet between
+ * the nodes crosses the userspace sleeve), one dual-stack pod per node attached by the real plugin, iperf3 TCP from pod
+ * 1 to pod 2 alternately over IPv4 and IPv6 ({@code rounds} times each, {@code seconds} each); prints every run, the
+ * medians and the ratio IPv6/IPv4.
  *
  * <pre>
  *   mvn -B -q -pl e2e -am package -DskipTests
  *   sudo java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
- *        -cp e2e/target/weft-lab.jar dev.weft.e2e.bench.dual.DualStackBench [seconds=5] [rounds=3]
+ *        -cp e2e/target/weft-lab.jar dev.weft.e2e.bench.dual.DualStackBench [seconds=5] [rounds=3] [vxlan|sleeve]
  * </pre>
  */
 public final class DualStackBench {
@@ -30,8 +32,15 @@ public final class DualStackBench {
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        String path = args.length > 2 ? args[2] : "vxlan";
+        if (!path.equals("vxlan") && !path.equals("sleeve")) {
+            throw new IllegalArgumentException("third argument: vxlan or sleeve, got '" + path + "'");
+        }
+        List<String> agentArgs = path.equals("sleeve")
+                ? List.of("--datapath", "vxlan", "--encrypt-pod-traffic")
+                : List.of("--datapath", "vxlan");
         try (Lab lab = Lab.builder().nodes(2).start()) {
-            WeftCluster c = new WeftCluster(lab, WeftCluster.findPluginDir(), List.of("--datapath", "vxlan"))
+            WeftCluster c = new WeftCluster(lab, WeftCluster.findPluginDir(), agentArgs)
                     .clusterRange(WeftCluster.DUAL_STACK_RANGE)
                     .seeds(2);
             c.startAgents();
@@ -52,9 +61,14 @@ public final class DualStackBench {
                 double m4 = median(v4);
                 double m6 = median(v6);
                 System.out.printf(
-                        "pod-to-pod TCP over kernel VXLAN (IPv4 underlay, %d s x %d rounds): IPv4 median %.2f Gbit/s, "
+                        "pod-to-pod TCP over %s (IPv4 underlay, %d s x %d rounds): IPv4 median %.2f Gbit/s, "
                                 + "IPv6 median %.2f Gbit/s, ratio IPv6/IPv4 = %.3f%n",
-                        seconds, rounds, m4, m6, m6 / m4);
+                        path.equals("sleeve") ? "the encrypted sleeve" : "kernel VXLAN",
+                        seconds,
+                        rounds,
+                        m4,
+                        m6,
+                        m6 / m4);
             } finally {
                 server.stop();
             }
