@@ -59,6 +59,7 @@ final class OperatorEndpoints {
         }
         closers.add(0, cni);
         MetricsRegistry metrics = new MetricsRegistry();
+        metrics.registerJvmAndProcess();
         // by default the node's own underlay address: reachable by the node network (kubelet probes, scrapers), not
         // 0.0.0.0
         InetSocketAddress http = config.httpOnUnderlay()

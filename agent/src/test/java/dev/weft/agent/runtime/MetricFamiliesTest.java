@@ -177,7 +177,19 @@ class MetricFamiliesTest {
 
     @Test
     void everyFamilyTheAgentServedIsStillServedWithItsTypeHelpAndLabels() throws IOException {
-        List<String> served = families(scrape(new MetricsRegistry()));
+        MetricsRegistry metrics = new MetricsRegistry();
+        metrics.registerJvmAndProcess(); // as the agent does
+        List<String> served = families(scrape(metrics));
         assertThat(served).containsAll(expected());
+        assertThat(served)
+                .as("the JVM and process figures beside them")
+                .contains(
+                        "family jvm_memory_used_bytes gauge Used bytes of a given JVM memory area.",
+                        "family jvm_threads_current gauge Current thread count of a JVM",
+                        "family process_cpu_seconds_total counter Total user and system CPU time spent in seconds.",
+                        "family process_open_fds gauge Number of open file descriptors.",
+                        "family process_resident_memory_bytes gauge Resident memory size in bytes.",
+                        "series jvm_memory_used_bytes{area=\"heap\"}",
+                        "series jvm_memory_used_bytes{area=\"nonheap\"}");
     }
 }
