@@ -7,6 +7,7 @@ import dev.weft.agent.cni.DatapathPodNetwork;
 import dev.weft.agent.config.AgentConfig;
 import dev.weft.agent.metrics.HttpEndpoints;
 import dev.weft.agent.metrics.MetricsRegistry;
+import dev.weft.agent.metrics.NettyFigures;
 import dev.weft.agent.runtime.AgentRuntime.StartupException;
 import dev.weft.datapath.Underlay;
 import dev.weft.datapath.netlink.RtNetlink;
@@ -60,6 +61,7 @@ final class OperatorEndpoints {
         closers.add(0, cni);
         MetricsRegistry metrics = new MetricsRegistry();
         metrics.registerJvmAndProcess();
+        metrics.register(new NettyFigures());
         // by default the node's own underlay address: reachable by the node network (kubelet probes, scrapers), not
         // 0.0.0.0
         InetSocketAddress http = config.httpOnUnderlay()

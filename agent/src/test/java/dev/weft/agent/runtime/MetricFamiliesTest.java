@@ -6,6 +6,7 @@ import dev.weft.agent.cni.CniHandler;
 import dev.weft.agent.cni.CniStatsFixture;
 import dev.weft.agent.metrics.HttpEndpoints;
 import dev.weft.agent.metrics.MetricsRegistry;
+import dev.weft.agent.metrics.NettyFigures;
 import dev.weft.datapath.sleeve.ProbeAuth;
 import dev.weft.datapath.sleeve.SleeveCounters;
 import dev.weft.gossip.wire.DropReason;
@@ -80,8 +81,8 @@ class MetricFamiliesTest {
     }
 
     /**
-     * The agent's collectors fed with {@link #report()}, CNI requests and a running sleeve, plus one collector that
-     * fails, served over HTTP.
+     * The agent's collectors (as {@code OperatorEndpoints} registers them) fed with {@link #report()}, CNI requests and
+     * a running sleeve, plus one collector that fails, served over HTTP.
      */
     static String scrape(MetricsRegistry metrics) throws IOException {
         CniHandler cni = new CniHandler(null, null, null, null, System::nanoTime);
@@ -95,6 +96,7 @@ class MetricFamiliesTest {
         metrics.register(sink -> {
             throw new IllegalStateException("a collector that fails (counted, not fatal)");
         });
+        metrics.register(new NettyFigures());
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
                 HttpEndpoints http = new HttpEndpoints(
                         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
