@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * and counters (STYLE habit 12), so nothing is double-booked and a scrape never waits on the agent's loops; the
  * client turns them into its snapshots ({@link SnapshotSink}) and text. A collector that throws, or writes a sample
  * that cannot be exported, loses only its own samples and is counted in {@code weft_metrics_collector_errors_total}
- * (the first time with a WARN line saying which and why). Thread-safe: scrapes may run concurrently.
+ * (the first time with a WARN line saying which and why). The JVM and process figures are read at most once a second
+ * ({@link #JVM_FIGURES_MAX_AGE_NANOS}). Thread-safe: scrapes may run concurrently.
  */
 public final class MetricsRegistry {
     private static final Logger log = LoggerFactory.getLogger(MetricsRegistry.class);
@@ -57,6 +59,14 @@ public final class MetricsRegistry {
         void histogram(String name, String help, Map<String, String> labels, Histogram.Snapshot h);
     }
 
+    /**
+     * The JVM and process figures are read at most this often; scrapes in between get the same values. Bounds what a
+     * flood of scrapes costs (each read walks the MXBeans and {@code /proc}, and the deadlock check is a safepoint).
+     */
+    static final long JVM_FIGURES_MAX_AGE_NANOS = 1_000_000_000L;
+
+    private record JvmRead(long at, List<MetricSnapshot> snapshots) {}
+
     private final List<Collector> collectors = new CopyOnWriteArrayList<>();
     private final List<PrometheusRegistry> jvm = new CopyOnWriteArrayList<>();
     private final AtomicLong errors = new AtomicLong();
@@ -64,6 +74,18 @@ public final class MetricsRegistry {
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.builder()
             .setIncludeCreatedTimestamps(false)
             .build();
+    private final LongSupplier nanoClock;
+    private final Object jvmLock = new Object();
+    private volatile JvmRead lastJvmRead;
+
+    public MetricsRegistry() {
+        this(System::nanoTime);
+    }
+
+    /** With another clock for the JVM figures' age (tests). */
+    MetricsRegistry(LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
+    }
 
     public void register(Collector c) {
         collectors.add(c);
@@ -92,13 +114,7 @@ public final class MetricsRegistry {
             if (sink.rejected().size() > before) failed(sink.rejected().get(before));
         }
         List<MetricSnapshot> all = new ArrayList<>(sink.snapshots());
-        for (PrometheusRegistry r : jvm) {
-            try {
-                r.scrape().forEach(all::add);
-            } catch (RuntimeException e) {
-                failed("JVM or process figures: " + e);
-            }
-        }
+        all.addAll(jvmFigures());
         List<MetricSnapshot> out = unique(all);
         out.add(CounterSnapshot.builder()
                 .name(ERRORS_BASE)
@@ -108,6 +124,28 @@ public final class MetricsRegistry {
                         .build())
                 .build());
         return write(out);
+    }
+
+    /** The JVM and process figures: read now, unless the last read is younger than {@link #JVM_FIGURES_MAX_AGE_NANOS}. */
+    private List<MetricSnapshot> jvmFigures() {
+        if (jvm.isEmpty()) return List.of();
+        JvmRead last = lastJvmRead;
+        if (last != null && nanoClock.getAsLong() - last.at() < JVM_FIGURES_MAX_AGE_NANOS) return last.snapshots();
+        synchronized (jvmLock) { // concurrent scrapes: one reads, the others take its result
+            last = lastJvmRead;
+            long now = nanoClock.getAsLong();
+            if (last != null && now - last.at() < JVM_FIGURES_MAX_AGE_NANOS) return last.snapshots();
+            List<MetricSnapshot> read = new ArrayList<>();
+            for (PrometheusRegistry r : jvm) {
+                try {
+                    r.scrape().forEach(read::add);
+                } catch (RuntimeException e) {
+                    failed("JVM or process figures: " + e);
+                }
+            }
+            lastJvmRead = new JvmRead(now, List.copyOf(read));
+            return read;
+        }
     }
 
     /**

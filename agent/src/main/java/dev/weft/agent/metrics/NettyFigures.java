@@ -6,9 +6,10 @@ import io.netty.util.internal.PlatformDependent;
 import java.util.Map;
 
 /**
- * Netty's memory, which the JVM's figures do not show (issue 17: direct memory and Netty's allocator sized on
- * purpose): what Netty's default buffer allocator holds (the gossip transport's and the sleeve's buffers), and the
- * direct memory Netty allocated itself, outside the JDK's direct buffer accounting ({@code jvm_buffer_pool_*}).
+ * Netty's share of the agent's memory (issue 17: direct memory and Netty's allocator sized on purpose): what Netty's
+ * default buffer allocator holds (the gossip transport's and the sleeve's buffers), and the direct memory Netty has
+ * allocated. The JVM's {@code jvm_buffer_pool_used_bytes{pool="direct"}} is every direct buffer of the process
+ * (Netty's too, when Netty allocates through the JDK as it does on JDK 25 here); these say how much of it is Netty's.
  * Both are counters Netty keeps anyway; reading them takes no lock on the I/O threads.
  */
 public final class NettyFigures implements MetricsRegistry.Collector {
@@ -28,12 +29,12 @@ public final class NettyFigures implements MetricsRegistry.Collector {
                     Map.of("kind", "heap"),
                     p.metric().usedHeapMemory());
         }
-        long direct = PlatformDependent.usedDirectMemory(); // -1: Netty does not count (it uses the JDK's buffers)
+        long direct = PlatformDependent.usedDirectMemory(); // -1: Netty keeps no count in this configuration
         if (direct >= 0) {
             sink.gauge(
                     "weft_netty_direct_memory_bytes",
-                    "Direct memory Netty allocated itself (not in jvm_buffer_pool_used_bytes), of at most "
-                            + "-XX:MaxDirectMemorySize.",
+                    "Direct memory Netty has allocated (part of jvm_buffer_pool_used_bytes{pool=\"direct\"} when Netty "
+                            + "allocates through the JDK), of at most -XX:MaxDirectMemorySize.",
                     Map.of(),
                     direct);
         }

@@ -126,6 +126,34 @@ class MetricsRegistryTest {
         assertThat(value(text, "process_cpu_seconds_total")).isPositive();
     }
 
+    @Test
+    void jvmFiguresAreReadAtMostOnceASecondHoweverOftenTheyAreScraped() {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1);
+        MetricsRegistry r = new MetricsRegistry(now::get);
+        r.registerJvmAndProcess();
+        double cpu = value(r.scrape(), "process_cpu_seconds_total");
+        burnCpu(cpu + 0.2);
+        now.addAndGet(MetricsRegistry.JVM_FIGURES_MAX_AGE_NANOS - 1);
+        assertThat(value(r.scrape(), "process_cpu_seconds_total"))
+                .as("younger than a second: the last read")
+                .isEqualTo(cpu);
+        now.addAndGet(1);
+        assertThat(value(r.scrape(), "process_cpu_seconds_total"))
+                .as("a second old: read again")
+                .isGreaterThan(cpu);
+    }
+
+    /** Spins until the process has used {@code seconds} of CPU time in all. */
+    private static void burnCpu(double seconds) {
+        var os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long x = 0;
+        while (os.getProcessCpuTime() / 1e9 < seconds) {
+            for (int i = 0; i < 1_000_000; i++) x += i ^ (x >>> 3);
+        }
+        assertThat(x).isNotEqualTo(42); // keeps the loop
+    }
+
     private static double value(String text, String sample) {
         return text.lines()
                 .filter(l -> l.startsWith(sample + " "))
