@@ -113,7 +113,9 @@ public final class MetricsRegistry {
             }
             if (sink.rejected().size() > before) failed(sink.rejected().get(before));
         }
+        int beforeBuild = sink.rejected().size();
         List<MetricSnapshot> all = new ArrayList<>(sink.snapshots());
+        if (sink.rejected().size() > beforeBuild) failed(sink.rejected().get(beforeBuild));
         all.addAll(jvmFigures());
         List<MetricSnapshot> out = unique(all);
         out.add(CounterSnapshot.builder()
@@ -181,7 +183,7 @@ public final class MetricsRegistry {
             log.atWarn()
                     .addKeyValue("why", why)
                     .log("a metrics collector failed: /metrics leaves its samples out and counts each failure in "
-                            + "weft_metrics_collector_errors_total (logged once); this is a bug, please report it");
+                            + "weft_metrics_collector_errors_total (logged once, later ones at DEBUG)");
         } else {
             log.atDebug().addKeyValue("why", why).log("a metrics collector failed");
         }
