@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
- * Read-only HTTP: {@code /metrics} (Prometheus text), {@code /healthz} (the agent's loop is alive) and
+ * Read-only HTTP: {@code /metrics} (Prometheus text, {@link MetricsRegistry}), {@code /healthz} (the agent's loop is alive) and
  * {@code /readyz} (this node owns space and its datapath is programmed; the body says what is missing).
  *
  * <p>Bounded (issue 13 item 5): at most {@link #MAX_CONCURRENT} requests are served at once, each within
@@ -51,8 +51,7 @@ public final class HttpEndpoints implements AutoCloseable {
             Duration deadline)
             throws IOException {
         server = new BoundedHttpServer(bind, executor, maxConcurrent, deadline, path -> switch (path) {
-            case "/metrics" ->
-                new BoundedHttpServer.Response(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+            case "/metrics" -> new BoundedHttpServer.Response(200, MetricsRegistry.CONTENT_TYPE, metrics.scrape());
             case "/healthz" -> probe(liveness);
             case "/readyz" -> probe(readiness);
             default ->

@@ -3,8 +3,13 @@ package dev.weft.agent.runtime;
 import dev.weft.agent.cni.CniHandler;
 import dev.weft.agent.cni.CniStats;
 import dev.weft.agent.metrics.MetricsRegistry;
+import dev.weft.datapath.sleeve.ProbeAuth;
+import dev.weft.datapath.sleeve.SleeveCounter;
+import dev.weft.datapath.sleeve.SleeveCounters;
+import dev.weft.datapath.sleeve.SleeveDropLog;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /** The agent's Prometheus metrics, produced at scrape time from the report and the CNI counters. */
@@ -159,6 +164,36 @@ final class AgentMetrics {
                     Map.of("command", "DEL"),
                     c.delNanosTotal() / 1e9);
         });
+    }
+
+    /**
+     * The sleeve's drops, once it runs: its data-plane drop counters and the kernel-path probes it dropped (kept
+     * across re-created probe sockets).
+     */
+    static void registerSleeve(
+            MetricsRegistry registry,
+            Supplier<Optional<SleeveCounters>> counters,
+            Supplier<Optional<Map<ProbeAuth.Drop, Long>>> probeDrops) {
+        registry.register(sink -> counters.get().ifPresent(c -> {
+            for (SleeveCounter k : SleeveCounter.values()) {
+                if (SleeveDropLog.isDrop(k)) {
+                    sink.counter(
+                            "weft_sleeve_dropped_packets_total",
+                            "Packets the userspace sleeve dropped, by reason (rx_drop_auth_failed: forged or corrupted "
+                                    + "frames; rx_drop_unknown_key: another secret; rx_drop_replay: replays; ...).",
+                            Map.of("reason", k.metricName()),
+                            c.get(k));
+                }
+            }
+        }));
+        registry.register(sink -> probeDrops
+                .get()
+                .ifPresent(drops -> drops.forEach((reason, n) -> sink.counter(
+                        "weft_sleeve_probe_dropped_total",
+                        "Kernel-path probes dropped, by reason (unauthenticated: no tag from a node without the secret;"
+                                + " auth_failed: forged; foreign_session: a replayed or misrouted answer; ...).",
+                        Map.of("reason", reason.counterName()),
+                        n))));
     }
 
     @SuppressWarnings("unchecked")

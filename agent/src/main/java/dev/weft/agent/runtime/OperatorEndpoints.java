@@ -7,13 +7,12 @@ import dev.weft.agent.cni.DatapathPodNetwork;
 import dev.weft.agent.config.AgentConfig;
 import dev.weft.agent.metrics.HttpEndpoints;
 import dev.weft.agent.metrics.MetricsRegistry;
+import dev.weft.agent.metrics.NettyFigures;
 import dev.weft.agent.runtime.AgentRuntime.StartupException;
 import dev.weft.datapath.Underlay;
 import dev.weft.datapath.netlink.RtNetlink;
 import dev.weft.datapath.netlink.Sysctl;
 import dev.weft.datapath.pod.PodPlumber;
-import dev.weft.datapath.sleeve.SleeveCounter;
-import dev.weft.datapath.sleeve.SleeveDropLog;
 import dev.weft.gossip.GossipNode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -61,6 +60,8 @@ final class OperatorEndpoints {
         }
         closers.add(0, cni);
         MetricsRegistry metrics = new MetricsRegistry();
+        metrics.registerJvmAndProcess();
+        metrics.register(new NettyFigures());
         // by default the node's own underlay address: reachable by the node network (kubelet probes, scrapers), not
         // 0.0.0.0
         InetSocketAddress http = config.httpOnUnderlay()
@@ -72,30 +73,10 @@ final class OperatorEndpoints {
                                 config.httpAddress().getHostString(),
                                 config.httpAddress().getPort());
         AgentMetrics.register(metrics, status::report, handler);
-        metrics.register(sink -> core.datapath()
-                .sleeve()
-                .flatMap(SleeveIntegration::counters)
-                .ifPresent(c -> {
-                    for (SleeveCounter k : SleeveCounter.values()) {
-                        if (SleeveDropLog.isDrop(k)) {
-                            sink.counter(
-                                    "weft_sleeve_dropped_packets_total",
-                                    "Packets the userspace sleeve dropped, by reason (rx_drop_auth_failed: forged or corrupted "
-                                            + "frames; rx_drop_unknown_key: another secret; rx_drop_replay: replays; ...).",
-                                    java.util.Map.of("reason", k.metricName()),
-                                    c.get(k));
-                        }
-                    }
-                }));
-        metrics.register(sink -> core.datapath()
-                .sleeve()
-                .ifPresent(si -> si.probeDrops()
-                        .forEach((reason, n) -> sink.counter(
-                                "weft_sleeve_probe_dropped_total",
-                                "Kernel-path probes dropped, by reason (unauthenticated: no tag from a node without the secret;"
-                                        + " auth_failed: forged; foreign_session: a replayed or misrouted answer; ...).",
-                                java.util.Map.of("reason", reason.counterName()),
-                                n))));
+        AgentMetrics.registerSleeve(
+                metrics,
+                () -> core.datapath().sleeve().flatMap(SleeveIntegration::counters),
+                () -> core.datapath().sleeve().map(SleeveIntegration::probeDrops));
         try {
             closers.add(
                     0,
