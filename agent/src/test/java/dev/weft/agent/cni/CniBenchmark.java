@@ -128,15 +128,17 @@ public final class CniBenchmark {
                 Path jdkJava = Path.of(System.getProperty("java.home"), "bin", "java");
                 Path jreJava = bin.resolve("weft-jre/bin/java");
                 Path jar = bin.resolve("weft-cni.jar");
+                // the launcher's flags (cni-shim/src/main/sh/weft-cni)
                 List<String> lean = List.of(
                         jreJava.toString(),
+                        "-Xint",
                         "-Xms8m",
                         "-Xmx32m",
                         "-Xss512k",
                         "-XX:+UseSerialGC",
-                        "-XX:TieredStopAtLevel=1",
+                        "-XX:StringTableSize=1024",
                         "-XX:-UsePerfData",
-                        "--sun-misc-unsafe-memory-access=allow",
+                        "-Djdk.reflect.useNativeAccessorOnly=true",
                         "-Xlog:disable",
                         "-Xlog:all=error:stderr");
                 List<String> withAot = new ArrayList<>(lean);
