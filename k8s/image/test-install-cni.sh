@@ -18,7 +18,7 @@ no() { echo "FAIL: $*" >&2; exit 1; }
 
 modules=$(grep -B1 -- '--output /cni-jre' "$root/k8s/image/Containerfile" | sed -n 's/.*--add-modules \([^ ]*\).*/\1/p')
 [ -n "$modules" ] || no "could not find the CNI runtime's jlink line in the Containerfile"
-"$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=zip-6 --output "$t/jre"
+"$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --output "$t/jre"
 sed -n '/10-weft.conflist: |/,$p' "$root/k8s/deploy/cni-config.yaml" | tail -n +2 | sed 's/^    //' > "$t/cfg/10-weft.conflist"
 printf '#!/bin/sh\nexit 0\n' > "$t/bin/portmap"; chmod 755 "$t/bin/portmap"
 
@@ -36,6 +36,11 @@ ok "installed plugin, runtime, AOT cache and conflist"
 out=$(echo '{"cniVersion":"1.1.0","name":"weft","type":"weft"}' | CNI_COMMAND=VERSION "$t/bin/weft")
 echo "$out" | grep -q '"supportedVersions"' || no "VERSION answered: $out"
 ok "installed plugin answers VERSION with the installed runtime"
+
+# AOTMode=on: the JVM refuses to start instead of silently ignoring a cache it cannot use
+out=$(echo '{"cniVersion":"1.1.0"}' | JAVA_TOOL_OPTIONS=-XX:AOTMode=on CNI_COMMAND=VERSION "$t/bin/weft" 2>&1)
+echo "$out" | grep -q '"supportedVersions"' || no "the installed AOT cache is not usable by the launcher: $out"
+ok "the launcher uses the AOT cache recorded on install"
 
 set +e
 out=$(echo "{\"cniVersion\":\"1.1.0\",\"name\":\"weft\",\"type\":\"weft\",\"agentSocket\":\"$t/none.sock\"}" \

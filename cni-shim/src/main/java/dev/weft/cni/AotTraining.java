@@ -31,7 +31,11 @@ public final class AotTraining {
         if (processEnv.containsKey("CNI_COMMAND")) sink.print(processEnv.get("CNI_COMMAND"));
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));
-            Thread t = Thread.ofPlatform().daemon().name("aot-training-agent").start(() -> answer(server));
+            // a plain Thread and Runnable (no builder, no lambda): every class the training loads is in the
+            // cache, and the runtime loads all of the cache's classes at each start
+            Thread t = new Thread(new Answerer(server), "aot-training-agent");
+            t.setDaemon(true);
+            t.start();
             String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"weft\",\"type\":\"weft\",\"agentSocket\":\"" + sock
                     + "\",\"prevResult\":{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"198.18.0.2/32\"}]}}";
             for (int round = 0; round < 20; round++) {
@@ -51,6 +55,13 @@ public final class AotTraining {
         } finally {
             Files.deleteIfExists(sock);
             Files.deleteIfExists(dir);
+        }
+    }
+
+    private record Answerer(ServerSocketChannel server) implements Runnable {
+        @Override
+        public void run() {
+            answer(server);
         }
     }
 

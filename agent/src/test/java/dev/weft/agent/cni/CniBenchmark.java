@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Must run inside a throw-away network namespace that stands for the node (its links, routes and the
  * reference bridge are created there): use {@code agent/src/test/sh/cni-bench}, which sets that up.
- * Arguments: {@code [pods (default 100)]}.
+ * Arguments: {@code [pods (default 100)]}. With {@code WEFT_CNI_BENCH_BASELINE} set to another build's
+ * {@code cni-bin} directory, that plugin runs too, interleaved on the same pods (as a second interface),
+ * so that a change to the plugin is compared with the build before it in the same run.
  */
 public final class CniBenchmark {
 
@@ -43,6 +45,8 @@ public final class CniBenchmark {
         }
         Path bin = PluginProcess.cniBinDir();
         Path weft = bin.resolve("weft");
+        String baselineDir = System.getenv("WEFT_CNI_BENCH_BASELINE");
+        Path baseline = baselineDir == null || baselineDir.isEmpty() ? null : Path.of(baselineDir, "weft");
         String prefix = "wftcnibench" + HexFormat.of().formatHex(randomBytes(3));
         Path dir = Files.createTempDirectory("weft-cni-bench");
         Path socket = dir.resolve("cni.sock");
@@ -81,11 +85,18 @@ public final class CniBenchmark {
                 long[] weftDel = new long[pods];
                 long[] brAdd = new long[pods];
                 long[] brDel = new long[pods];
+                long[] oldAdd = new long[pods];
+                long[] oldDel = new long[pods];
+                if (baseline != null) {
+                    invoke(baseline, "ADD", "warmold", "/run/netns/" + namespaces.get(0), "eth8", weftConf);
+                    invoke(baseline, "DEL", "warmold", "/run/netns/" + namespaces.get(0), "eth8", weftConf);
+                }
                 for (int i = 0; i < pods; i++) {
                     String nsPath = "/run/netns/" + namespaces.get(i);
                     boolean weftFirst = (i & 1) == 0;
                     if (weftFirst) weftAdd[i] = invoke(weft, "ADD", "bench" + i, nsPath, "eth0", weftConf);
                     brAdd[i] = invoke(bridge, "ADD", "bench" + i, nsPath, "net1", bridgeConf);
+                    if (baseline != null) oldAdd[i] = invoke(baseline, "ADD", "old" + i, nsPath, "eth2", weftConf);
                     if (!weftFirst) weftAdd[i] = invoke(weft, "ADD", "bench" + i, nsPath, "eth0", weftConf);
                 }
                 for (int i = 0; i < pods; i++) {
@@ -93,6 +104,7 @@ public final class CniBenchmark {
                     boolean weftFirst = (i & 1) == 0;
                     if (weftFirst) weftDel[i] = invoke(weft, "DEL", "bench" + i, nsPath, "eth0", weftConf);
                     brDel[i] = invoke(bridge, "DEL", "bench" + i, nsPath, "net1", bridgeConf);
+                    if (baseline != null) oldDel[i] = invoke(baseline, "DEL", "old" + i, nsPath, "eth2", weftConf);
                     if (!weftFirst) weftDel[i] = invoke(weft, "DEL", "bench" + i, nsPath, "eth0", weftConf);
                 }
                 if (ipam.allocated() != 0)
@@ -107,6 +119,16 @@ public final class CniBenchmark {
                         "op", "weft p50", "weft p99", "weft mean", "ref p50", "ref p99", "ref mean", "p50 x", "p99 x");
                 row("ADD", weftAdd, brAdd);
                 row("DEL", weftDel, brDel);
+                if (baseline != null) {
+                    row("ADD-base", oldAdd, brAdd);
+                    row("DEL-base", oldDel, brDel);
+                    System.out.printf(
+                            "(ADD-base/DEL-base: the plugin in %s, same agent, same pods, same run; this build vs it:"
+                                    + " ADD p50 %.2f, DEL p50 %.2f)%n",
+                            baseline.getParent(),
+                            (double) p(weftAdd, 50) / p(oldAdd, 50),
+                            (double) p(weftDel, 50) / p(oldDel, 50));
+                }
                 CniStats.Snapshot st = handler.stats().snapshot();
                 System.out.printf(
                         "weft agent-side share (mean): ADD %.1f ms, DEL %.1f ms (rest: plugin process start-up "
@@ -123,20 +145,27 @@ public final class CniBenchmark {
                 System.out.printf(
                         "peak RSS of one ADD: weft %d KiB, bridge(+host-local) %d KiB, ratio %.2f%n",
                         weftRss, brRss, (double) weftRss / brRss);
+                if (baseline != null) {
+                    long oldRss = rss(baseline, "ADD", "oldrss", nsPath, "eth2", weftConf);
+                    invoke(baseline, "DEL", "oldrss", nsPath, "eth2", weftConf);
+                    System.out.printf("peak RSS of one ADD, baseline plugin: %d KiB%n", oldRss);
+                }
 
                 // start-up: VERSION needs no agent; same flags with and without the AOT cache, and a naive java -jar
                 Path jdkJava = Path.of(System.getProperty("java.home"), "bin", "java");
                 Path jreJava = bin.resolve("weft-jre/bin/java");
                 Path jar = bin.resolve("weft-cni.jar");
+                // the launcher's flags (cni-shim/src/main/sh/weft-cni)
                 List<String> lean = List.of(
                         jreJava.toString(),
+                        "-Xint",
                         "-Xms8m",
                         "-Xmx32m",
                         "-Xss512k",
                         "-XX:+UseSerialGC",
-                        "-XX:TieredStopAtLevel=1",
+                        "-XX:StringTableSize=1024",
                         "-XX:-UsePerfData",
-                        "--sun-misc-unsafe-memory-access=allow",
+                        "-Djdk.reflect.useNativeAccessorOnly=true",
                         "-Xlog:disable",
                         "-Xlog:all=error:stderr");
                 List<String> withAot = new ArrayList<>(lean);
@@ -184,13 +213,13 @@ public final class CniBenchmark {
 
     static long invoke(Path plugin, String cmd, String id, String netns, String ifName, String conf) throws Exception {
         Map<String, String> env = new java.util.HashMap<>(env(cmd, id, netns, ifName));
-        boolean weft = plugin.getFileName().toString().equals("weft");
+        boolean weft = plugin.getFileName().toString().equals("weft") && !id.startsWith("old");
         java.time.Instant now = java.time.Instant.now();
         if (weft) env.put("WEFT_CNI_TRACE_T0", Long.toString(now.getEpochSecond() * 1_000_000_000L + now.getNano()));
         long t0 = System.nanoTime();
         Result r = start(List.of(plugin.toString()), env, conf);
         long t = System.nanoTime() - t0;
-        if (weft && !id.equals("warm")) trace(cmd, t, r.err);
+        if (weft && !id.startsWith("warm")) trace(cmd, t, r.err);
         if (r.exit != 0) {
             throw new IllegalStateException(plugin.getFileName() + " " + cmd + " " + id + " failed: " + r.out + r.err);
         }
