@@ -50,12 +50,12 @@ public final class AgentController {
     /** The primary family first; a dual-stack node's IPv6 family second. */
     private final List<FamilyIpam> families;
 
+    private final Families all;
+
     private final FamilyIpam v6; // null unless dual-stack
     private final NodeRecordBuilder records;
     private final SpaceWatch spaceWatch = new SpaceWatch();
     private final PodCidrRefusals podCidrRefusals = new PodCidrRefusals();
-    /** Kubernetes: which family's ring asked for each reclaim Lease read still unanswered. */
-    private final Map<dev.weft.ipam.ring.Tombstone, FamilyIpam> leaseAskedBy = new java.util.HashMap<>();
 
     private final MemberLog memberLog;
     private final long startedMs;
@@ -103,7 +103,8 @@ public final class AgentController {
         this.ring = primary.ring;
         this.pods = primary.pods;
         this.v6 = ipamV6 == null ? null : FamilyIpam.v6(ipamV6, storeV6, settings, peers, fx, nowMs, this::podsChanged);
-        this.families = v6 == null ? List.of(primary) : List.of(primary, v6);
+        this.all = new Families(primary, v6);
+        this.families = all.all();
         this.admission = new NodeAdmission(settings.kubernetes(), settings.podCidrMode());
         this.records = new NodeRecordBuilder(self, settings);
         this.memberLog = new MemberLog(settings.gossipPort());
@@ -164,20 +165,12 @@ public final class AgentController {
      * {@link #onReclaimLease}.
      */
     public List<dev.weft.ipam.ring.Tombstone> reclaimLeasesWanted() {
-        List<dev.weft.ipam.ring.Tombstone> all = new java.util.ArrayList<>();
-        for (FamilyIpam f : families) {
-            for (var t : f.ring.leaseChecksWanted()) {
-                leaseAskedBy.put(t, f);
-                all.add(t);
-            }
-        }
-        return all;
+        return all.leasesWanted();
     }
 
     /** Kubernetes: what the reclaim Lease of {@code t}'s removed peer says about {@code t}. */
     public void onReclaimLease(dev.weft.ipam.ring.Tombstone t, ReclaimLeaseAnswer answer) {
-        FamilyIpam f = leaseAskedBy.remove(t);
-        if ((f == null ? ring : f.ring).onLeaseAnswer(t, answer)) viewDirty = true;
+        if (all.onLeaseAnswer(t, answer)) viewDirty = true;
         afterEvent();
     }
 
@@ -347,14 +340,14 @@ public final class AgentController {
     public void onRmpeer(String idOrNickname, Reply<String> reply) {
         try {
             PeerId target = Operator.rmpeerTarget(peers, idOrNickname, self.id());
-            List<IpRange> taken = reclaimAll(target);
+            List<IpRange> taken = all.reclaimAll(target);
             log.atWarn()
                     .addKeyValue("peer", target)
                     .addKeyValue("range", taken)
                     .log("operator reclaimed the ranges of a removed peer");
             String msg = "reclaimed " + taken.size() + " range(s) of peer " + target + " (" + peers.nickname(target)
                     + "): " + taken;
-            afterAllWritten(() -> reply.ok(msg), err -> reply.fail(new Reply.Failure.Disk(err)));
+            all.afterAllWritten(() -> reply.ok(msg), err -> reply.fail(new Reply.Failure.Disk(err)));
             viewDirty = true;
         } catch (IllegalStateException | IllegalArgumentException e) {
             reply.fail(new Reply.Failure.Refused(e.getMessage()));
@@ -370,7 +363,7 @@ public final class AgentController {
             if (peers.isAlive(target))
                 throw new IllegalStateException("peer " + target + " is alive again; not reclaiming");
             if (target.equals(self.id())) throw new IllegalStateException("refusing to reclaim this node's own ranges");
-            List<IpRange> taken = reclaimAll(target);
+            List<IpRange> taken = all.reclaimAll(target);
             log.atWarn()
                     .addKeyValue("peer", target)
                     .addKeyValue("range", taken)
@@ -380,7 +373,7 @@ public final class AgentController {
                     .flatMap(t -> t.toCidrs().stream())
                     .map(Object::toString)
                     .toList();
-            afterAllWritten(() -> reply.ok(names), err -> reply.fail(new Reply.Failure.Disk(err)));
+            all.afterAllWritten(() -> reply.ok(names), err -> reply.fail(new Reply.Failure.Disk(err)));
             viewDirty = true;
         } catch (IllegalStateException e) {
             reply.fail(new Reply.Failure.Refused(e.getMessage()));
@@ -390,34 +383,8 @@ public final class AgentController {
         afterEvent();
     }
 
-    /** Takes over the target's ranges in every family's ring. */
-    private List<IpRange> reclaimAll(PeerId target) throws IOException {
-        List<IpRange> taken = new java.util.ArrayList<>();
-        for (FamilyIpam f : families) taken.addAll(f.ring.reclaim(target));
-        return taken;
-    }
-
-    /** Runs {@code done} once every family's staged state is on disk. */
-    private void afterAllWritten(Runnable done, java.util.function.Consumer<String> failed) {
-        if (v6 == null) {
-            durability.afterWrite(done, failed);
-            return;
-        }
-        boolean[] failedOnce = {false};
-        durability.afterWrite(
-                () -> v6.durability.afterWrite(done, err -> {
-                    if (!failedOnce[0]) failed.accept(err);
-                    failedOnce[0] = true;
-                }),
-                err -> {
-                    failedOnce[0] = true;
-                    failed.accept(err);
-                });
-    }
-
     private boolean removed() {
-        for (FamilyIpam f : families) if (f.ring.removed()) return true;
-        return false;
+        return all.removed();
     }
 
     // ---- after every event -------------------------------------------------------------------------------
@@ -532,11 +499,10 @@ public final class AgentController {
 
     /** Ring and IPAM message refusals (both families) and (Kubernetes) member admission refusals, by reason. */
     private Map<String, Long> refusedByReason() {
-        Map<String, Long> all = new java.util.TreeMap<>();
-        for (FamilyIpam f : families) f.ring.refused().forEach((k, v) -> all.merge(k, v, Long::sum));
-        admission.refused().forEach((k, v) -> all.merge(k, v, Long::sum));
-        podCidrRefusals.counts().forEach((k, v) -> all.merge(k, v, Long::sum));
-        return all;
+        Map<String, Long> sum = new java.util.TreeMap<>(all.refused());
+        admission.refused().forEach((k, v) -> sum.merge(k, v, Long::sum));
+        podCidrRefusals.counts().forEach((k, v) -> sum.merge(k, v, Long::sum));
+        return sum;
     }
 
     /** How full the cluster range is and what that means for this node, now. */
