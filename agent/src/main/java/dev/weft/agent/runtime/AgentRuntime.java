@@ -224,6 +224,7 @@ public final class AgentRuntime implements AutoCloseable {
                 identity.peerId(),
                 vtepMac,
                 underlay.mtu(),
+                !underlay.address().isIpv4(),
                 clusterKeys,
                 sleeveGroup,
                 Thread.ofPlatform().name("weft-sleeve-", 0).daemon().factory(),

@@ -46,6 +46,9 @@ final class SleeveIntegration implements AutoCloseable {
     private final long self;
     private final MacAddress vtepMac;
     private final int underlayMtu;
+    /** The node's underlay is IPv6: the sleeve's sockets are IPv6 and it reaches the peers with IPv6 underlays. */
+    private final boolean underlayIpv6;
+
     private final EventLoopGroup group;
     private final ThreadFactory threads;
     private final java.util.concurrent.Executor onWorker;
@@ -72,6 +75,7 @@ final class SleeveIntegration implements AutoCloseable {
             PeerId self,
             MacAddress vtepMac,
             int underlayMtu,
+            boolean underlayIpv6,
             List<byte[]> clusterSecrets,
             EventLoopGroup group,
             ThreadFactory threads,
@@ -81,6 +85,7 @@ final class SleeveIntegration implements AutoCloseable {
         this.self = self.value();
         this.vtepMac = vtepMac;
         this.underlayMtu = underlayMtu;
+        this.underlayIpv6 = underlayIpv6;
         this.group = group;
         this.threads = threads;
         this.onWorker = onWorker;
@@ -168,7 +173,8 @@ final class SleeveIntegration implements AutoCloseable {
             try {
                 SleeveConfig sc = SleeveConfig.plain(self, ownVtep.get(), vtepMac, config.vni())
                         .withPorts(config.sleevePort(), config.sleevePort())
-                        .withUnderlayMtu(underlayMtu);
+                        .withUnderlayMtu(underlayMtu)
+                        .withUnderlayIpv6(underlayIpv6);
                 if (crypto != null) sc = sc.withCrypto(crypto);
                 backend = SleeveBackend.start(sc, group, threads, InstantSource.system(), new SecureRandom());
                 dropLog = new SleeveDropLog(
@@ -189,7 +195,8 @@ final class SleeveIntegration implements AutoCloseable {
         List<SleevePeer> sp = new ArrayList<>();
         Set<Long> now = new HashSet<>();
         for (SleeveTarget p : peers) {
-            if (p.vtep() == null || p.mac() == null || !p.underlay().isIpv4()) continue;
+            // a peer whose underlay is of the other family is not reachable (the kernel path skips it too)
+            if (p.vtep() == null || p.mac() == null || p.underlay().isIpv4() == underlayIpv6) continue;
             long id = p.id().value();
             now.add(id);
             try {

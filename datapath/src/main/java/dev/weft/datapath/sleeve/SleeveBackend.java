@@ -107,12 +107,18 @@ public final class SleeveBackend implements AutoCloseable {
         try {
             // datagrams up to 64 KiB: a kernel VXLAN sender on the same host (veth) delivers GSO super-frames
             int payload = 65535;
+            // the underlay's family: an IPv6 underlay needs IPv6 sockets (they take IPv4 too, unless IPv6-only)
+            SocketProtocolFamily family =
+                    config.underlayIpv6() ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+            InetSocketAddress local = config.underlayIpv6()
+                    ? new InetSocketAddress(InetAddress.ofLiteral("::"), config.port())
+                    : new InetSocketAddress(config.port());
             for (int q = 0; q < config.queues(); q++) {
                 UdpHandler handler = new UdpHandler(this, tun.queue(q, java.lang.foreign.Arena.ofAuto()));
                 Bootstrap b = new Bootstrap()
                         .group(group)
                         .channelFactory((io.netty.channel.ChannelFactory<EpollDatagramChannel>)
-                                () -> new EpollDatagramChannel(SocketProtocolFamily.INET))
+                                () -> new EpollDatagramChannel(family))
                         .option(EpollChannelOption.SO_REUSEPORT, true)
                         .option(ChannelOption.SO_RCVBUF, RCVBUF)
                         .option(ChannelOption.SO_SNDBUF, 4 << 20)
@@ -127,13 +133,14 @@ public final class SleeveBackend implements AutoCloseable {
                         .handler(handler);
                 // the socket is created here, on the calling thread, so it lives in the caller's namespace
                 try {
-                    channels[q] =
-                            b.bind(new InetSocketAddress(config.port())).sync().channel();
+                    channels[q] = b.bind(local).sync().channel();
                 } catch (InterruptedException e) {
                     throw e;
                 } catch (Exception e) { // Netty rethrows the native bind error (an IOException) unchecked
                     throw new IllegalStateException(
-                            "sleeve cannot bind UDP port " + config.port() + ": " + e.getMessage()
+                            "sleeve cannot bind UDP" + (config.underlayIpv6() ? "6" : "") + " port " + config.port()
+                                    + ": "
+                                    + e.getMessage()
                                     + (config.encrypted()
                                             ? ""
                                             : "; if a kernel VXLAN device on this node uses this port, give the"
@@ -189,11 +196,13 @@ public final class SleeveBackend implements AutoCloseable {
         try {
             SleeveBackend b = new SleeveBackend(config, tun, ifindex, group, threads, clock, random);
             LOG.info(
-                    "sleeve started device={} ifindex={} mtu={} port={} encrypted={} queues={} udp_gso={} ipv6={}",
+                    "sleeve started device={} ifindex={} mtu={} port={} underlay={} encrypted={} queues={} udp_gso={}"
+                            + " ipv6={}",
                     config.deviceName(),
                     ifindex,
                     config.tunMtu(),
                     config.port(),
+                    config.underlayIpv6() ? "IPv6" : "IPv4",
                     config.encrypted(),
                     config.queues(),
                     b.gso,

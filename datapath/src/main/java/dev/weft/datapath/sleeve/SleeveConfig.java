@@ -18,6 +18,8 @@ import dev.weft.ipam.addr.IpAddress;
  * @param queues       TUN queues = sender threads = receive sockets (SO_REUSEPORT)
  * @param offloads     enable TUN checksum/TSO offload with userspace segmentation (fast path)
  * @param underlayMtu  MTU of the underlay; the TUN MTU is this minus the encapsulation overhead
+ * @param underlayIpv6 the node's underlay is IPv6: the sockets are IPv6 (peers' underlay addresses are IPv6) and the
+ *                     outer header 20 bytes longer; otherwise IPv4
  * @param crypto       encryption identity, or null for the plain (unencrypted) sleeve
  */
 public record SleeveConfig(
@@ -31,6 +33,7 @@ public record SleeveConfig(
         int queues,
         boolean offloads,
         int underlayMtu,
+        boolean underlayIpv6,
         SleeveCrypto crypto) {
     public static final String DEFAULT_DEVICE = "weft.sleeve";
     public static final int DEFAULT_PLAIN_PORT = 4789;
@@ -69,6 +72,7 @@ public record SleeveConfig(
                 1,
                 true,
                 1500,
+                false,
                 null);
     }
 
@@ -84,6 +88,7 @@ public record SleeveConfig(
                 queues,
                 offloads,
                 underlayMtu,
+                underlayIpv6,
                 crypto);
     }
 
@@ -99,6 +104,7 @@ public record SleeveConfig(
                 queues,
                 offloads,
                 underlayMtu,
+                underlayIpv6,
                 v);
     }
 
@@ -114,6 +120,7 @@ public record SleeveConfig(
                 v,
                 offloads,
                 underlayMtu,
+                underlayIpv6,
                 crypto);
     }
 
@@ -129,6 +136,7 @@ public record SleeveConfig(
                 queues,
                 v,
                 underlayMtu,
+                underlayIpv6,
                 crypto);
     }
 
@@ -144,6 +152,7 @@ public record SleeveConfig(
                 queues,
                 offloads,
                 underlayMtu,
+                underlayIpv6,
                 crypto);
     }
 
@@ -159,6 +168,24 @@ public record SleeveConfig(
                 queues,
                 offloads,
                 v,
+                underlayIpv6,
+                crypto);
+    }
+
+    /** The same sleeve over an IPv6 ({@code true}) or IPv4 underlay. */
+    public SleeveConfig withUnderlayIpv6(boolean v) {
+        return new SleeveConfig(
+                deviceName,
+                ownPeerId,
+                ownVtepAddress,
+                ownVtepMac,
+                vni,
+                plainPort,
+                encryptedPort,
+                queues,
+                offloads,
+                underlayMtu,
+                v,
                 crypto);
     }
 
@@ -166,8 +193,14 @@ public record SleeveConfig(
         return crypto != null;
     }
 
-    /** The TUN MTU: underlay MTU minus outer IPv4/UDP and VXLAN+Ethernet (50) or the sealed header+tag (76). */
+    /**
+     * The TUN MTU: underlay MTU minus outer IPv4/UDP and VXLAN+Ethernet (50) or the sealed header+tag (76); over an
+     * IPv6 underlay 20 bytes more (70, 96).
+     */
     public int tunMtu() {
+        if (underlayIpv6) {
+            return underlayMtu - (encrypted() ? SealedFrame.ENCAP_OVERHEAD_V6 : VxlanFrame.ENCAP_OVERHEAD_V6);
+        }
         return underlayMtu - (encrypted() ? SealedFrame.ENCAP_OVERHEAD_V4 : VxlanFrame.ENCAP_OVERHEAD_V4);
     }
 

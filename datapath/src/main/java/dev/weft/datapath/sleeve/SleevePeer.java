@@ -9,7 +9,8 @@ import java.util.List;
  * A remote node reached over the sleeve, as the agent knows it from the peer's gossiped node record.
  *
  * @param peerId        the peer's 64-bit id (bound into the encryption keys)
- * @param underlay      the peer's underlay (node) address packets are sent to
+ * @param underlay      the peer's underlay (node) address packets are sent to, IPv4 or IPv6 (the family of the
+ *                      sleeve's own underlay, {@link SleeveConfig#underlayIpv6})
  * @param vtepAddress   the peer's VTEP address (routed to the sleeve as a /32)
  * @param vtepMac       the peer's VTEP MAC: the inner Ethernet destination of plain VXLAN frames, which a
  *                      kernel VXLAN peer requires to accept them
@@ -40,9 +41,8 @@ public record SleevePeer(
     }
 
     public SleevePeer {
-        if (underlay == null || !underlay.isIpv4()) {
-            throw new IllegalArgumentException(
-                    "peer " + Long.toHexString(peerId) + ": underlay must be an IPv4 address, got " + underlay);
+        if (underlay == null) {
+            throw new IllegalArgumentException("peer " + Long.toHexString(peerId) + ": underlay address missing");
         }
         if (vtepAddress == null || !vtepAddress.isIpv4()) {
             throw new IllegalArgumentException(

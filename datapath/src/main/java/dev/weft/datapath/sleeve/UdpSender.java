@@ -20,6 +20,11 @@ import java.net.InetSocketAddress;
 final class UdpSender {
     static final int FULL_WAIT_MILLIS = 10;
     private static final int AF_INET = 2;
+    private static final int AF_INET6 = 10;
+    /** sizeof(struct sockaddr_in) and sizeof(struct sockaddr_in6). */
+    private static final int SOCKADDR_IN = 16;
+
+    private static final int SOCKADDR_IN6 = 28;
     private static final int SOL_UDP = 17;
     private static final int UDP_SEGMENT = 103;
     private static final int MSG_DONTWAIT = 0x40;
@@ -57,7 +62,7 @@ final class UdpSender {
         this.fd = fd;
         this.capture = Libc.newCapture(arena);
         this.pollfd = arena.allocate(8);
-        this.addr = arena.allocate(16, 8);
+        this.addr = arena.allocate(SOCKADDR_IN6, 8);
         this.msg = arena.allocate(56, 8);
         this.iov = arena.allocate(16, 8);
         this.cmsg = arena.allocate(CMSG_SPACE_U16, 8);
@@ -65,7 +70,7 @@ final class UdpSender {
         cmsg.set(ValueLayout.JAVA_INT, 8, SOL_UDP);
         cmsg.set(ValueLayout.JAVA_INT, 12, UDP_SEGMENT);
         msg.set(ValueLayout.ADDRESS, MSG_NAME, addr);
-        msg.set(ValueLayout.JAVA_INT, MSG_NAMELEN, 16);
+        msg.set(ValueLayout.JAVA_INT, MSG_NAMELEN, SOCKADDR_IN);
         msg.set(ValueLayout.ADDRESS, MSG_IOV, iov);
         msg.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
     }
@@ -98,15 +103,27 @@ final class UdpSender {
 
     private static final int ENOBUFS = 105;
 
-    /** Writes {@code dst} as a sockaddr_in; false for an address that is not IPv4 (the sleeve's sockets are). */
+    /**
+     * Writes {@code dst} as a sockaddr_in (IPv4) or sockaddr_in6 (IPv6, scope 0) with the matching name length. The
+     * socket's family must fit: an IPv4 socket refuses an IPv6 destination (the send fails and is counted); an IPv6
+     * socket (an IPv6 underlay) also takes an IPv4 one unless it is IPv6-only.
+     */
     private boolean setDestination(InetSocketAddress dst) {
         if (dst == lastDst) return true;
         byte[] a = dst.getAddress().getAddress();
-        if (a.length != 4) return false;
         addr.fill((byte) 0);
-        addr.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
         addr.set(SHORT_BE, 2, (short) dst.getPort());
-        addr.set(INT_BE, 4, (a[0] & 0xff) << 24 | (a[1] & 0xff) << 16 | (a[2] & 0xff) << 8 | (a[3] & 0xff));
+        if (a.length == 4) {
+            addr.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
+            addr.set(INT_BE, 4, (a[0] & 0xff) << 24 | (a[1] & 0xff) << 16 | (a[2] & 0xff) << 8 | (a[3] & 0xff));
+            msg.set(ValueLayout.JAVA_INT, MSG_NAMELEN, SOCKADDR_IN);
+        } else if (a.length == 16) {
+            addr.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET6);
+            MemorySegment.copy(MemorySegment.ofArray(a), 0, addr, 8, 16); // after port and flow info
+            msg.set(ValueLayout.JAVA_INT, MSG_NAMELEN, SOCKADDR_IN6);
+        } else {
+            return false;
+        }
         lastDst = dst;
         return true;
     }

@@ -19,9 +19,14 @@ import org.junit.jupiter.api.Test;
 class PathProbeKernelTest {
     SleeveLab lab;
 
+    /** The lab the tests run in: an IPv4 underlay here ({@link PathProbeIpv6UnderlayKernelTest}: IPv6 only). */
+    SleeveLab newLab() {
+        return new SleeveLab();
+    }
+
     @BeforeEach
     void setUp() {
-        lab = new SleeveLab();
+        lab = newLab();
     }
 
     @AfterEach
@@ -38,9 +43,10 @@ class PathProbeKernelTest {
         // the kernel VXLAN device owns 4789 here, so this plain sleeve uses another port
         SleeveBackend a = lab.sleeve(
                 SleeveConfig.plain(SleeveLab.peerId(1), SleeveLab.vtep(1), SleeveLab.mac(1), SleeveLab.VNI)
-                        .withPorts(6774, 6771),
+                        .withPorts(6774, 6771)
+                        .withUnderlayIpv6(lab.ipv6Underlay),
                 1);
-        lab.connect(a, 1, SleeveLab.peerSpec(2, null));
+        lab.connect(a, 1, lab.peer(2, null));
 
         ConcurrentLinkedQueue<Long> answers = new ConcurrentLinkedQueue<>();
         VxlanProbe pa = lab.nl[1].call(() -> VxlanProbe.start(

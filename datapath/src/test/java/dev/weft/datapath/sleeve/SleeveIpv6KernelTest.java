@@ -24,9 +24,14 @@ import org.junit.jupiter.api.Test;
 class SleeveIpv6KernelTest {
     SleeveLab lab;
 
+    /** The lab the tests run in: an IPv4 underlay here ({@link SleeveIpv6UnderlayKernelTest}: IPv6 only). */
+    SleeveLab newLab() {
+        return new SleeveLab();
+    }
+
     @BeforeEach
     void setUp() {
-        lab = new SleeveLab();
+        lab = newLab();
         for (int i = 1; i <= 2; i++) {
             TestNetns.run("ip", "-n", lab.ns[i], "-6", "addr", "add", pod6(i) + "/128", "dev", "lo", "nodad");
         }
@@ -46,8 +51,8 @@ class SleeveIpv6KernelTest {
     }
 
     /** Node i as a dual-stack sleeve peer: both ranges, both VTEP addresses. */
-    static SleevePeer dualStackPeer(int i, byte[] publicKey) {
-        SleevePeer v4 = SleeveLab.peerSpec(i, publicKey);
+    SleevePeer dualStackPeer(int i, byte[] publicKey) {
+        SleevePeer v4 = lab.peer(i, publicKey);
         return new SleevePeer(
                 v4.peerId(),
                 v4.underlay(),
@@ -156,7 +161,7 @@ class SleeveIpv6KernelTest {
                 .satisfies(p -> assertThat(p.cidrs()).containsExactly("198.18.2.0/24", "2001:db8:18:2::/64"));
 
         // b now believes node 1 owns no IPv6 range: node 1's IPv6 pod is a source it never announced
-        b.upsertPeer(SleeveLab.peerSpec(1, SleeveKeys.publicKey(privA)));
+        b.upsertPeer(lab.peer(1, SleeveKeys.publicKey(privA)));
         long before = b.counters().get(SleeveCounter.RX_SPOOFED_SOURCE);
         assertThat(ping6(1, 2, 2)).isFalse();
         assertThat(b.counters().get(SleeveCounter.RX_SPOOFED_SOURCE)).isGreaterThanOrEqualTo(before + 2);

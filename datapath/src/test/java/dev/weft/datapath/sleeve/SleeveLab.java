@@ -20,7 +20,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Test lab: two node namespaces joined by a veth underlay (192.0.2.1/24 - 192.0.2.2/24). Node i has
+ * Test lab: two node namespaces joined by a veth underlay (192.0.2.1/24 - 192.0.2.2/24, or with {@code
+ * ipv6Underlay} only 2001:db8:c0::1/64 - 2001:db8:c0::2/64, no IPv4 address on it). Node i has
  * a "pod" address 198.18.i.10/32 on lo, VTEP address 198.18.i.1 and pod range 198.18.i.0/24.
  * Either node can run a sleeve (TUN) or a kernel VXLAN device; everything is removed on close.
  */
@@ -33,14 +34,24 @@ final class SleeveLab implements AutoCloseable {
     final NetlinkNamespace[] nl = new NetlinkNamespace[3];
     final List<SleeveBackend> sleeves = new ArrayList<>();
     final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+    final boolean ipv6Underlay;
 
     SleeveLab() {
+        this(false);
+    }
+
+    SleeveLab(boolean ipv6Underlay) {
+        this.ipv6Underlay = ipv6Underlay;
         try {
             ns[1] = netns.create("a");
             ns[2] = netns.create("b");
             TestNetns.run("ip", "-n", ns[1], "link", "add", "ul", "type", "veth", "peer", "name", "ul", "netns", ns[2]);
             for (int i = 1; i <= 2; i++) {
-                TestNetns.run("ip", "-n", ns[i], "addr", "add", "192.0.2." + i + "/24", "dev", "ul");
+                if (ipv6Underlay) {
+                    TestNetns.run("ip", "-n", ns[i], "-6", "addr", "add", underlay(i) + "/64", "dev", "ul", "nodad");
+                } else {
+                    TestNetns.run("ip", "-n", ns[i], "addr", "add", underlay(i) + "/24", "dev", "ul");
+                }
                 TestNetns.run("ip", "-n", ns[i], "link", "set", "ul", "up");
                 TestNetns.run("ip", "-n", ns[i], "addr", "add", pod(i) + "/32", "dev", "lo");
                 nl[i] = NetlinkNamespace.open(TestNetns.path(ns[i]), PLATFORM);
@@ -49,6 +60,11 @@ final class SleeveLab implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** Node i's underlay address in this lab's family. */
+    String underlay(int i) {
+        return ipv6Underlay ? "2001:db8:c0::" + i : "192.0.2." + i;
     }
 
     static String pod(int i) {
@@ -77,12 +93,20 @@ final class SleeveLab implements AutoCloseable {
                 publicKey);
     }
 
-    /** Starts a sleeve on node i inside its namespace. */
+    /** Node i as a sleeve peer reached at its underlay address of this lab's family. */
+    SleevePeer peer(int i, byte[] publicKey) {
+        SleevePeer v4 = peerSpec(i, publicKey);
+        return new SleevePeer(
+                v4.peerId(), IpAddress.parse(underlay(i)), v4.vtepAddress(), v4.vtepMac(), v4.cidrs(), publicKey);
+    }
+
+    /** Starts a sleeve on node i inside its namespace (over this lab's underlay family). */
     SleeveBackend sleeve(int i, SleeveCrypto crypto, int queues) {
         return sleeve(
                 SleeveConfig.plain(peerId(i), vtep(i), mac(i), VNI)
                         .withCrypto(crypto)
-                        .withQueues(queues),
+                        .withQueues(queues)
+                        .withUnderlayIpv6(ipv6Underlay),
                 i);
     }
 
@@ -119,11 +143,11 @@ final class SleeveLab implements AutoCloseable {
                 "dstport",
                 "4789",
                 "local",
-                "192.0.2." + i,
+                underlay(i),
                 "dev",
                 "ul",
                 "nolearning");
-        TestNetns.run("ip", "-n", n, "link", "set", "weft.vxlan", "mtu", "1450", "up");
+        TestNetns.run("ip", "-n", n, "link", "set", "weft.vxlan", "mtu", ipv6Underlay ? "1430" : "1450", "up");
         TestNetns.run("ip", "-n", n, "addr", "add", vtep(i) + "/32", "dev", "weft.vxlan");
         TestNetns.run(
                 "ip",
@@ -138,8 +162,7 @@ final class SleeveLab implements AutoCloseable {
                 "weft.vxlan",
                 "nud",
                 "permanent");
-        TestNetns.run(
-                "bridge", "-n", n, "fdb", "append", mac(j).toString(), "dev", "weft.vxlan", "dst", "192.0.2." + j);
+        TestNetns.run("bridge", "-n", n, "fdb", "append", mac(j).toString(), "dev", "weft.vxlan", "dst", underlay(j));
         TestNetns.run(
                 "ip",
                 "-n",
