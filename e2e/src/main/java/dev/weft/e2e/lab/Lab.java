@@ -89,6 +89,7 @@ public final class Lab implements AutoCloseable {
         private boolean persistent;
         private Duration stopGrace = LabProcess.DEFAULT_GRACE;
         private int underlayMtu = 1500;
+        private boolean ipv6Underlay;
 
         /** Number of node namespaces, 1..99 (default 3). */
         public Builder nodes(int n) {
@@ -129,6 +130,15 @@ public final class Lab implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The nodes' {@code eth0} gets only an IPv6 address, {@code 2001:db8:c0::(10+i)/64} (no IPv4 address):
+         * {@link LabNode#address()} and {@link #seeds()} are then IPv6.
+         */
+        public Builder ipv6Underlay() {
+            this.ipv6Underlay = true;
+            return this;
+        }
+
         /** Creates the namespaces, bridge and links; on any failure removes what was made and rethrows. */
         public Lab start() {
             return Lab.create(this);
@@ -155,7 +165,7 @@ public final class Lab implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create lab directory under " + b.root, e);
         }
-        LabState state = LabState.forCurrentProcess(runId, b.persistent, b.nodes);
+        LabState state = LabState.forCurrentProcess(runId, b.persistent, b.nodes, b.ipv6Underlay);
         Lab lab = new Lab(runId, runDir, state, true, b.stopGrace);
         if (!b.persistent) {
             lab.shutdownHook = new Thread(lab::teardownFromHook, "weft-lab-teardown-" + runId);
@@ -241,7 +251,11 @@ public final class Lab implements AutoCloseable {
                     "netns",
                     ns);
             Cmd.check("ip", "-n", underlay, "link", "set", port, "master", LabNames.BRIDGE, "up");
-            Cmd.check("ip", "-n", ns, "addr", "add", n.cidr(), "dev", LabNames.NODE_INTERFACE);
+            if (state.ipv6Underlay) { // no duplicate address detection: usable at once (the plan has no duplicates)
+                Cmd.check("ip", "-n", ns, "addr", "add", n.cidr(), "dev", LabNames.NODE_INTERFACE, "nodad");
+            } else {
+                Cmd.check("ip", "-n", ns, "addr", "add", n.cidr(), "dev", LabNames.NODE_INTERFACE);
+            }
             Cmd.check("ip", "-n", ns, "link", "set", LabNames.NODE_INTERFACE, "up");
             n.exec(List.of("sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"))
                     .orThrow();
@@ -288,6 +302,11 @@ public final class Lab implements AutoCloseable {
 
     public boolean persistent() {
         return state.persistent;
+    }
+
+    /** The nodes' underlay addresses are IPv6 only ({@link Builder#ipv6Underlay}). */
+    public boolean ipv6Underlay() {
+        return state.ipv6Underlay;
     }
 
     public List<LabNode> nodes() {

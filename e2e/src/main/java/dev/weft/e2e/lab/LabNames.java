@@ -19,6 +19,8 @@ public final class LabNames {
     public static final String NODE_INTERFACE = "eth0";
     /** Prefix length of node addresses on the underlay. */
     public static final int UNDERLAY_PREFIX_LENGTH = 24;
+    /** Prefix length of node addresses on an IPv6-only underlay. */
+    public static final int UNDERLAY_PREFIX_LENGTH_V6 = 64;
     /** Largest node count (addresses 192.0.2.11 .. 192.0.2.109). */
     public static final int MAX_NODES = 99;
 
@@ -77,5 +79,13 @@ public final class LabNames {
             throw new IllegalArgumentException("node index must be 1.." + MAX_NODES + ", got " + index);
         }
         return "192.0.2." + (10 + index);
+    }
+
+    /**
+     * Underlay address of node {@code index} on an IPv6-only underlay: {@code 2001:db8:c0::(10 + index)} (the
+     * documentation prefix; the same last digits as the IPv4 plan, e.g. node 1 is {@code 2001:db8:c0::11}).
+     */
+    public static String nodeAddressV6(int index) {
+        return "2001:db8:c0::" + nodeAddress(index).substring("192.0.2.".length());
     }
 }

@@ -9,7 +9,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One "machine" of the lab: a network namespace with {@code eth0} on the underlay bridge, address
- * {@code 192.0.2.(10+index)/24}, loopback up and IPv4 forwarding on.
+ * {@code 192.0.2.(10+index)/24} (or, on an IPv6-only underlay, only {@code 2001:db8:c0::(10+index)/64}), loopback up
+ * and IPv4 forwarding on.
  *
  * <p>Faults act on the node's underlay link, with nftables netdev-family tables hooked on the
  * bridge end of that link (port {@code n<index>} in the underlay namespace): traffic the node sends
@@ -37,14 +38,15 @@ public final class LabNode extends LabNamespace {
         return LabNames.nodeName(index);
     }
 
-    /** Underlay IPv4 address, without prefix length. */
+    /** Underlay address without prefix length: IPv4, or IPv6 on an IPv6-only underlay. */
     public String address() {
-        return LabNames.nodeAddress(index);
+        return lab.ipv6Underlay() ? LabNames.nodeAddressV6(index) : LabNames.nodeAddress(index);
     }
 
-    /** Underlay address with prefix length, e.g. {@code 192.0.2.11/24}. */
+    /** Underlay address with prefix length, e.g. {@code 192.0.2.11/24} or {@code 2001:db8:c0::11/64}. */
     public String cidr() {
-        return address() + "/" + LabNames.UNDERLAY_PREFIX_LENGTH;
+        return address() + "/"
+                + (lab.ipv6Underlay() ? LabNames.UNDERLAY_PREFIX_LENGTH_V6 : LabNames.UNDERLAY_PREFIX_LENGTH);
     }
 
     /** The node's underlay interface name ({@code eth0}). */
@@ -64,7 +66,7 @@ public final class LabNode extends LabNamespace {
 
     // ---- faults ----
 
-    /** Drops all traffic (IPv4 and ARP) between this node and the given peers, both ways. */
+    /** Drops all traffic (IPv4 and ARP, or IPv6) between this node and the given peers, both ways. */
     public Fault partitionFrom(LabNode... peers) {
         return partitionFrom(Arrays.stream(peers).map(LabNode::address).toList());
     }
@@ -76,6 +78,11 @@ public final class LabNode extends LabNamespace {
         List<String> in = new ArrayList<>();
         List<String> out = new ArrayList<>();
         for (String a : peerAddresses) {
+            if (a.contains(":")) { // IPv6 underlay: neighbour discovery is IPv6 too
+                in.add("ip6 saddr " + a + " drop");
+                out.add("ip6 daddr " + a + " drop");
+                continue;
+            }
             in.add("ip saddr " + a + " drop");
             in.add("arp saddr ip " + a + " drop");
             out.add("ip daddr " + a + " drop");

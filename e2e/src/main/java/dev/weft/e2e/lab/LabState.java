@@ -43,21 +43,32 @@ final class LabState {
     final boolean persistent;
     final Instant created;
     final int nodes;
+    /** The nodes' underlay addresses are IPv6 only (see {@link Lab.Builder#ipv6Underlay}). */
+    final boolean ipv6Underlay;
+
     final Set<String> namespaces = new LinkedHashSet<>();
     final List<ProcessRecord> processes = new ArrayList<>();
 
-    LabState(String runId, long ownerPid, long ownerStartMillis, boolean persistent, Instant created, int nodes) {
+    LabState(
+            String runId,
+            long ownerPid,
+            long ownerStartMillis,
+            boolean persistent,
+            Instant created,
+            int nodes,
+            boolean ipv6Underlay) {
         this.runId = runId;
         this.ownerPid = ownerPid;
         this.ownerStartMillis = ownerStartMillis;
         this.persistent = persistent;
         this.created = created;
         this.nodes = nodes;
+        this.ipv6Underlay = ipv6Underlay;
     }
 
-    static LabState forCurrentProcess(String runId, boolean persistent, int nodes) {
+    static LabState forCurrentProcess(String runId, boolean persistent, int nodes, boolean ipv6Underlay) {
         ProcessHandle me = ProcessHandle.current();
-        return new LabState(runId, me.pid(), startMillis(me), persistent, Instant.now(), nodes);
+        return new LabState(runId, me.pid(), startMillis(me), persistent, Instant.now(), nodes, ipv6Underlay);
     }
 
     /** True while the JVM that created a non-persistent run is still running. */
@@ -84,6 +95,7 @@ final class LabState {
         p.setProperty("persistent", Boolean.toString(persistent));
         p.setProperty("created", created.toString());
         p.setProperty("nodes", Integer.toString(nodes));
+        p.setProperty("underlay", ipv6Underlay ? "ipv6" : "ipv4");
         p.setProperty("namespaces", String.join(",", namespaces));
         int i = 0;
         for (ProcessRecord r : processes) {
@@ -123,7 +135,8 @@ final class LabState {
                     Long.parseLong(p.getProperty("owner.start")),
                     Boolean.parseBoolean(p.getProperty("persistent")),
                     Instant.parse(p.getProperty("created")),
-                    Integer.parseInt(p.getProperty("nodes")));
+                    Integer.parseInt(p.getProperty("nodes")),
+                    "ipv6".equals(p.getProperty("underlay")));
             for (String ns : p.getProperty("namespaces", "").split(",")) {
                 if (!ns.isBlank()) {
                     s.namespaces.add(ns);

@@ -34,6 +34,8 @@ class LabNamesAndStateTest {
     void nodeAddressesComeFromTheTestNet() {
         assertThat(LabNames.nodeAddress(1)).isEqualTo("192.0.2.11");
         assertThat(LabNames.nodeAddress(LabNames.MAX_NODES)).isEqualTo("192.0.2.109");
+        assertThat(LabNames.nodeAddressV6(1)).isEqualTo("2001:db8:c0::11");
+        assertThat(LabNames.nodeAddressV6(LabNames.MAX_NODES)).isEqualTo("2001:db8:c0::109");
         assertThatThrownBy(() -> LabNames.nodeAddress(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> LabNames.nodeAddress(100)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Lab.builder().nodes(0)).isInstanceOf(IllegalArgumentException.class);
@@ -43,8 +45,8 @@ class LabNamesAndStateTest {
 
     @Test
     void stateFileRoundTrips(@TempDir Path dir) {
-        LabState s =
-                new LabState("wftlababcdef", 4242, 1_700_000_000_000L, true, Instant.parse("2026-01-02T03:04:05Z"), 2);
+        LabState s = new LabState(
+                "wftlababcdef", 4242, 1_700_000_000_000L, true, Instant.parse("2026-01-02T03:04:05Z"), 2, true);
         s.namespaces.add("wftlababcdef-u");
         s.namespaces.add("wftlababcdef-n1");
         s.processes.add(new LabState.ProcessRecord(99, 123, "wftlababcdef-n1", "agent", dir.resolve("n1/agent.log")));
@@ -54,6 +56,7 @@ class LabNamesAndStateTest {
         assertThat(r.ownerPid).isEqualTo(4242);
         assertThat(r.persistent).isTrue();
         assertThat(r.nodes).isEqualTo(2);
+        assertThat(r.ipv6Underlay).isTrue();
         assertThat(r.created).isEqualTo(Instant.parse("2026-01-02T03:04:05Z"));
         assertThat(r.namespaces).containsExactly("wftlababcdef-u", "wftlababcdef-n1");
         assertThat(r.processes).containsExactly(s.processes.getFirst());
@@ -63,10 +66,10 @@ class LabNamesAndStateTest {
 
     @Test
     void ownerLivenessUsesPidAndStartTime() {
-        LabState mine = LabState.forCurrentProcess("wftlababcdef", false, 1);
+        LabState mine = LabState.forCurrentProcess("wftlababcdef", false, 1, false);
         assertThat(mine.ownerAlive()).isTrue();
-        LabState recycledPid =
-                new LabState("wftlababcdef", mine.ownerPid, mine.ownerStartMillis - 60_000, false, Instant.now(), 1);
+        LabState recycledPid = new LabState(
+                "wftlababcdef", mine.ownerPid, mine.ownerStartMillis - 60_000, false, Instant.now(), 1, false);
         assertThat(recycledPid.ownerAlive()).isFalse();
     }
 
