@@ -127,7 +127,7 @@ final class Reports {
                 String kernelPath = a.kernelPaths().get(m.id().toString());
                 String underlay = a.peer(m.id())
                         .flatMap(PeerTable.Peer::record)
-                        .map(v -> v.underlay().getHostAddress())
+                        .map(v -> dev.weft.ipam.addr.IpAddress.of(v.underlay()).toString()) // IPv6 compressed
                         .orElse(null);
                 connections.add(obj(
                         "peer",

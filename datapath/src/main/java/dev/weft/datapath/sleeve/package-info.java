@@ -48,12 +48,18 @@
  *       a sleeve peer's neighbour and FDB entries on the VXLAN device (only its routes move). With a
  *       cluster secret they carry an HMAC tag ({@link dev.weft.datapath.sleeve.ProbeAuth}), so forged or
  *       replayed probes change no path.</li>
- *   <li><b>Both inner families, IPv4 underlay.</b> Inner IPv4 and IPv6 go to the peer owning the destination
+ *   <li><b>Both inner families.</b> Inner IPv4 and IPv6 go to the peer owning the destination
  *       (one longest-prefix table with both families), framed with ethertype 0x0800 or 0x86DD; received IPv6 is
  *       checked against the sender's IPv6 ranges and VTEP address like IPv4. The TUN device gets IPv6 enabled
  *       with no link-local address ({@code TunIpv6}). TSO and receive coalescing handle IPv6 TCP too (TCP right
- *       after the fixed header; anything with extension headers goes through as it is). Underlay addresses are
- *       IPv4.</li>
+ *       after the fixed header; anything with extension headers goes through as it is).</li>
+ *   <li><b>Either underlay family.</b> The sockets take the family of the node's underlay
+ *       ({@link dev.weft.datapath.sleeve.SleeveConfig#underlayIpv6}): IPv4, or IPv6 bound to {@code [::]} (a
+ *       dual-stack socket); {@code UdpSender} writes a {@code sockaddr_in} or {@code sockaddr_in6} per destination.
+ *       Peers are reached at their underlay address of that family (the agent skips peers of the other family,
+ *       as the kernel datapath does). Over IPv6 the TUN MTU is 20 bytes smaller (underlay MTU - 70 plain,
+ *       - 96 encrypted). The probes are unaffected: they run between VTEP addresses through the VXLAN device,
+ *       whatever its underlay.</li>
  * </ul>
  */
 package dev.weft.datapath.sleeve;

@@ -40,6 +40,11 @@ final class UpCommand implements Callable<Integer> {
     int mtu;
 
     @Option(
+            names = "--ipv6-underlay",
+            description = "Give the nodes only IPv6 underlay addresses (2001:db8:c0::1x/64), no IPv4 address.")
+    boolean ipv6Underlay;
+
+    @Option(
             names = "--agents",
             description = "Start a Weft agent in every node (VXLAN, pods from 198.18.0.0/16) and keep them running.")
     boolean agents;
@@ -65,12 +70,10 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Lab lab = Lab.builder()
-                .nodes(nodes)
-                .underlayMtu(mtu)
-                .root(parent.root())
-                .persistent(true)
-                .start();
+        Lab.Builder builder =
+                Lab.builder().nodes(nodes).underlayMtu(mtu).root(parent.root()).persistent(true);
+        if (ipv6Underlay) builder.ipv6Underlay();
+        Lab lab = builder.start();
         try {
             printNodes(out, lab);
             boolean reachable = noCheck || printReachability(out, lab);
@@ -110,10 +113,10 @@ final class UpCommand implements Callable<Integer> {
         out.printf(
                 "lab %s is up: %d nodes on bridge %s in namespace %s; logs in %s%n%n",
                 lab.runId(), lab.nodes().size(), LabNames.BRIDGE, lab.underlayNamespace(), lab.runDir());
-        out.printf("%-5s %-18s %-16s %-6s %s%n", "NODE", "NAMESPACE", "ADDRESS", "IFACE", "ENTER WITH");
+        out.printf("%-5s %-18s %-20s %-6s %s%n", "NODE", "NAMESPACE", "ADDRESS", "IFACE", "ENTER WITH");
         for (LabNode n : lab.nodes()) {
             out.printf(
-                    "%-5s %-18s %-16s %-6s ip netns exec %s bash%n",
+                    "%-5s %-18s %-20s %-6s ip netns exec %s bash%n",
                     n.name(), n.namespace(), n.cidr(), n.underlayInterface(), n.namespace());
         }
         out.println();
