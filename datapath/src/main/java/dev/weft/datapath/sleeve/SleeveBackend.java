@@ -107,7 +107,7 @@ public final class SleeveBackend implements AutoCloseable {
         try {
             // datagrams up to 64 KiB: a kernel VXLAN sender on the same host (veth) delivers GSO super-frames
             int payload = 65535;
-            // the underlay's family: an IPv6 underlay needs IPv6 sockets (they take IPv4 too, unless IPv6-only)
+            // the underlay's family: an IPv6 underlay needs IPv6 sockets, bound to [::]
             SocketProtocolFamily family =
                     config.underlayIpv6() ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
             InetSocketAddress local = config.underlayIpv6()

@@ -105,8 +105,8 @@ final class UdpSender {
 
     /**
      * Writes {@code dst} as a sockaddr_in (IPv4) or sockaddr_in6 (IPv6, scope 0) with the matching name length. The
-     * socket's family must fit: an IPv4 socket refuses an IPv6 destination (the send fails and is counted); an IPv6
-     * socket (an IPv6 underlay) also takes an IPv4 one unless it is IPv6-only.
+     * socket's family should fit (the agent gives the sleeve only peers of its underlay's family); an IPv4 socket
+     * refuses an IPv6 destination, and the send fails and is counted.
      */
     private boolean setDestination(InetSocketAddress dst) {
         if (dst == lastDst) return true;
