@@ -436,7 +436,7 @@ public final class Reconciler {
             }
         }
         Set<Cidr> wanted = new HashSet<>();
-        for (DesiredRoute want : d.routes()) {
+        for (DesiredRoute want : RouteMoves.holdersOfTheirGatewayFirst(d.routes())) {
             wanted.add(want.destination());
             RouteKey key = new RouteKey(want.destination());
             AppliedRoute content = new AppliedRoute(want.destination(), want.gateway(), want.device());
@@ -480,7 +480,12 @@ public final class Reconciler {
                         want.device());
             }
             try {
-                netlink.addRoute(route, true);
+                try {
+                    netlink.addRoute(route, true);
+                } catch (NetlinkException e) {
+                    if (!RouteMoves.isIpv6OnlinkMove(e, have, route)) throw e;
+                    RouteMoves.replaceByDeleteAndAdd(netlink, have, route);
+                }
                 run.changed(EntryKind.ROUTE, applied.contains(content));
                 nowApplied.add(key);
                 nowApplied.add(content);
