@@ -29,12 +29,12 @@ final class SleeveLab implements AutoCloseable {
     static final int VNI = 42;
     static final ThreadFactory PLATFORM = Thread.ofPlatform().daemon().factory();
 
+    final boolean ipv6Underlay;
     final TestNetns netns = new TestNetns();
     final String[] ns = new String[3];
     final NetlinkNamespace[] nl = new NetlinkNamespace[3];
     final List<SleeveBackend> sleeves = new ArrayList<>();
     final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-    final boolean ipv6Underlay;
 
     SleeveLab() {
         this(false);
