@@ -37,6 +37,7 @@ public record AgentConfig(
         int mtu,
         String underlayInterface,
         int sleevePort,
+        int sleeveSpinMicros,
         InetSocketAddress httpAddress,
         LogFormat logFormat,
         String logLevel,

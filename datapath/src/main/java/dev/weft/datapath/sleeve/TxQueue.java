@@ -2,26 +2,35 @@ package dev.weft.datapath.sleeve;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.unix.FileDescriptor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The sender loop of one TUN queue: read packets (up to 64 KiB GSO frames with a virtio header), find
- * the peer by longest prefix, frame (VXLAN or sealed) into one reused buffer, segment GSO frames once
- * into MSS-sized datagrams laid out back to back, and send them at once from this thread (one UDP GSO
- * send per batch of segments, see {@link UdpSender}). No hand-off to the socket's event loop and no
- * batching timer: a packet leaves before the next one is read (issue 17: the hand-off cost a thread
- * wake-up per packet). Runs on its own platform thread.
+ * The sender side of one TUN queue: read packets (up to 64 KiB GSO frames with a virtio header), find the peer by
+ * longest prefix, frame (VXLAN or sealed) into one reused buffer, segment GSO frames once into MSS-sized datagrams laid
+ * out back to back, and send them at once (one UDP GSO send per batch of segments, see {@link UdpSender}).
+ *
+ * <p>It is an epoll handle registered on the event loop of the queue's UDP socket, so one thread serves both
+ * directions of a queue from one {@code epoll_wait}: no thread wakes another for a packet, and the answer to a packet
+ * just written into the TUN device (an ICMP echo reply, a TCP ACK: the kernel queues it during that write) is read in
+ * the loop's next round without sleeping (issue 17: every hand-off between threads cost a wake-up on the latency
+ * path). Level-triggered: a round reads at most {@link #BUDGET_BYTES}, so the socket's receive side gets its turn
+ * beside a bulk flow and epoll reports what is left.
  */
-final class TxQueue implements Runnable {
+final class TxQueue implements EpollIoHandle {
     static final int SCRATCH = VnetHdr.SIZE + 65536;
+    /** Bytes read from the TUN queue per event-loop round (about two GSO frames); then the other direction runs. */
+    static final int BUDGET_BYTES = 128 << 10;
+
     private static final int IP = VnetHdr.SIZE;
     private static final int MAX_GSO_PAYLOAD = 65000;
     private static final int MAX_GSO_SEGMENTS = 64;
 
     private final SleeveBackend backend;
-    private final int q;
-    private final int socketFd;
     private final SleeveCounters counters;
     private final boolean encrypted;
     private final int header;
@@ -33,16 +42,20 @@ final class TxQueue implements Runnable {
     private final long rekeyPackets;
     private final PacketCipher cipher;
     private final boolean[] rekeyed = new boolean[1];
+    private final FileDescriptor tunFd;
+    private final Arena arena = Arena.ofShared();
     private final ByteBuf out = Unpooled.directBuffer(OUT, OUT);
-    private UdpSender sender;
+    private final ByteBuf scratch = Unpooled.directBuffer(SCRATCH, SCRATCH);
+    private final MemorySegment into = MemorySegment.ofBuffer(scratch.nioBuffer(0, SCRATCH));
+    private final TunDevice.Queue tq;
+    private final UdpSender sender;
+    private boolean released;
 
     /** The framed datagrams of one TUN frame: at most 65000 bytes of segments, or one packet of up to 64 KiB. */
     static final int OUT = 2 * 65536;
 
     TxQueue(SleeveBackend backend, int q, int socketFd) {
         this.backend = backend;
-        this.q = q;
-        this.socketFd = socketFd;
         this.counters = backend.counter();
         SleeveConfig c = backend.config();
         this.encrypted = c.encrypted();
@@ -54,32 +67,52 @@ final class TxQueue implements Runnable {
         this.rekeyMillis = encrypted ? c.crypto().rekeyAfter().toMillis() : 0;
         this.rekeyPackets = encrypted ? c.crypto().rekeyAfterPackets() : 0;
         this.cipher = encrypted ? new PacketCipher() : null;
+        this.tq = backend.tun().queue(q, arena);
+        this.tunFd = new FileDescriptor(backend.tun().fd(q)); // owned by the TUN device, never closed here
+        this.sender = new UdpSender(socketFd, arena);
     }
 
     @Override
-    public void run() {
-        ByteBuf scratch = Unpooled.directBuffer(SCRATCH, SCRATCH);
-        try (Arena arena = Arena.ofConfined()) {
-            TunDevice.Queue tq = backend.tun().queue(q, arena);
-            sender = new UdpSender(socketFd, arena);
-            MemorySegment into = MemorySegment.ofBuffer(scratch.nioBuffer(0, SCRATCH));
-            while (backend.running()) {
-                if (!tq.awaitReadable(100)) continue;
-                long now = backend.clock().millis();
-                for (int i = 0; i < SleeveBackend.BATCH; i++) {
-                    long n = tq.read(into);
-                    if (n == 0) break;
-                    if (n < 0) {
-                        counters.inc(SleeveCounter.TUN_READ_ERRORS);
-                        break;
-                    }
-                    onFrame(scratch, (int) n, now);
-                }
+    public FileDescriptor fd() {
+        return tunFd;
+    }
+
+    /** The TUN queue is readable (or failed): read up to {@link #BUDGET_BYTES} and send what was read. */
+    @Override
+    public void handle(IoRegistration registration, IoEvent event) {
+        if (released) return;
+        drain();
+    }
+
+    /** Reads and sends frames until the queue is empty or this round's budget is spent; returns the bytes read. */
+    int drain() {
+        long now = backend.clock().millis();
+        int bytes = 0;
+        while (bytes < BUDGET_BYTES) {
+            long n = tq.read(into);
+            if (n == 0) break;
+            if (n < 0) {
+                counters.inc(SleeveCounter.TUN_READ_ERRORS);
+                break;
             }
-        } finally {
-            scratch.release();
-            out.release();
+            onFrame(scratch, (int) n, now);
+            bytes += (int) n;
         }
+        return bytes;
+    }
+
+    /** Frees the buffers; call on the event loop after the registration is cancelled. */
+    void release() {
+        if (released) return;
+        released = true;
+        scratch.release();
+        out.release();
+        arena.close();
+    }
+
+    @Override
+    public void close() {
+        // the TUN device and the registration are closed by the backend (it owns both)
     }
 
     /**
