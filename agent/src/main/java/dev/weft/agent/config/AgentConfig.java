@@ -37,7 +37,6 @@ public record AgentConfig(
         int mtu,
         String underlayInterface,
         int sleevePort,
-        int sleeveSpinMicros,
         InetSocketAddress httpAddress,
         LogFormat logFormat,
         String logLevel,

@@ -171,14 +171,6 @@ public final class AgentOptions {
     int sleevePort;
 
     @Option(
-            names = "--sleeve-spin-us",
-            defaultValue = "200",
-            description = "How long (µs) a sleeve event loop keeps polling after it had work before it sleeps: saves a "
-                    + "thread wake-up per packet when the answer comes back within it; an idle loop does not poll. "
-                    + "0 = sleep at once. Default: ${DEFAULT-VALUE}.")
-    int sleeveSpinMicros;
-
-    @Option(
             names = "--http-address",
             defaultValue = ":6772",
             description = "Address of /metrics, /healthz, /readyz (read-only): "
@@ -260,9 +252,6 @@ public final class AgentOptions {
         checkPort(bad, "--gossip-port", gossipPort);
         checkPort(bad, "--vxlan-port", vxlanPort);
         checkPort(bad, "--sleeve-port", sleevePort);
-        if (sleeveSpinMicros < 0 || sleeveSpinMicros > 10_000) {
-            bad.add(problem("--sleeve-spin-us", String.valueOf(sleeveSpinMicros), "0 to 10000 (µs)"));
-        }
         if (!isIp(bindAddress)) bad.add(problem("--bind-address", bindAddress, "an IP address such as 0.0.0.0"));
         if (advertiseAddress != null && !advertiseAddress.isBlank() && !isIp(advertiseAddress)) {
             bad.add(problem("--advertise-address", advertiseAddress, "an IP address"));
@@ -382,7 +371,6 @@ public final class AgentOptions {
                 mtu,
                 blank(underlayInterface),
                 sleevePort,
-                sleeveSpinMicros,
                 http,
                 fmt,
                 level,

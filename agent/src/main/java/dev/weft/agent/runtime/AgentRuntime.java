@@ -17,7 +17,6 @@ import dev.weft.datapath.netlink.NetlinkEvents;
 import dev.weft.datapath.netlink.RtNetlink;
 import dev.weft.datapath.netlink.Sysctl;
 import dev.weft.datapath.nft.NftTable;
-import dev.weft.datapath.sleeve.SleeveSelectStrategy;
 import dev.weft.gossip.GossipConfig;
 import dev.weft.gossip.GossipNode;
 import dev.weft.ipam.IpamNode;
@@ -206,11 +205,8 @@ public final class AgentRuntime implements AutoCloseable {
                                     + "make a secret with 'weft secret generate', give it to every node with --secret-file and drop --encryption=disabled");
         }
 
-        // one thread serves both directions of the sleeve (TUN and UDP); it polls briefly after work (--sleeve-spin-us)
         MultiThreadIoEventLoopGroup sleeveGroup = new MultiThreadIoEventLoopGroup(
-                1,
-                Thread.ofPlatform().name("weft-sleeve-io").daemon().factory(),
-                SleeveSelectStrategy.ioHandlerFactory(java.time.Duration.ofNanos(config.sleeveSpinMicros() * 1000L)));
+                1, Thread.ofPlatform().name("weft-sleeve-io").daemon().factory(), EpollIoHandler.newFactory());
         closers.add(() -> sleeveGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS));
         LocalNode self = new LocalNode(
                 identity.peerId(),
@@ -230,6 +226,7 @@ public final class AgentRuntime implements AutoCloseable {
                 underlay.mtu(),
                 clusterKeys,
                 sleeveGroup,
+                Thread.ofPlatform().name("weft-sleeve-", 0).daemon().factory(),
                 r -> core.onKernelThread(r),
                 () -> core.kernelChanged());
         closers.add(0, sleeve);

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,7 @@ final class SleeveIntegration implements AutoCloseable {
     private final MacAddress vtepMac;
     private final int underlayMtu;
     private final EventLoopGroup group;
+    private final ThreadFactory threads;
     private final java.util.concurrent.Executor onWorker;
     private final Runnable onChange;
     private final byte[] privateKey;
@@ -72,6 +74,7 @@ final class SleeveIntegration implements AutoCloseable {
             int underlayMtu,
             List<byte[]> clusterSecrets,
             EventLoopGroup group,
+            ThreadFactory threads,
             java.util.concurrent.Executor onWorker,
             Runnable onChange) {
         this.config = config;
@@ -79,6 +82,7 @@ final class SleeveIntegration implements AutoCloseable {
         this.vtepMac = vtepMac;
         this.underlayMtu = underlayMtu;
         this.group = group;
+        this.threads = threads;
         this.onWorker = onWorker;
         this.onChange = onChange;
         this.privateKey = SleeveKeys.generatePrivateKey(new SecureRandom());
@@ -166,7 +170,7 @@ final class SleeveIntegration implements AutoCloseable {
                         .withPorts(config.sleevePort(), config.sleevePort())
                         .withUnderlayMtu(underlayMtu);
                 if (crypto != null) sc = sc.withCrypto(crypto);
-                backend = SleeveBackend.start(sc, group, InstantSource.system(), new SecureRandom());
+                backend = SleeveBackend.start(sc, group, threads, InstantSource.system(), new SecureRandom());
                 dropLog = new SleeveDropLog(
                         backend.counters(), line -> log.atWarn().log(line));
                 lastError = null;

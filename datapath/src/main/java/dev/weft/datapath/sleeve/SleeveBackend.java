@@ -10,12 +10,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.IoEventLoop;
-import io.netty.channel.IoRegistration;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.SegmentedDatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.unix.UnixChannel;
@@ -29,17 +26,18 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sleeve: a userspace VXLAN-framed (optionally encrypted) datapath. Each TUN queue has one UDP socket, and one
- * thread of the caller's Netty epoll event loop group serves both: packets routed to the TUN device are read there
- * ({@link TxQueue}, an epoll handle on the socket's event loop), matched to a peer by longest prefix, framed and sent;
- * UDP datagrams from known peers are checked, unframed and written into the TUN device ({@link UdpHandler}). No packet
- * is handed from one thread to another (issue 17: each hand-off was a thread wake-up on the latency path). Give it a
- * group built with {@link SleeveSelectStrategy} so a loop that just had work polls briefly before it sleeps.
+ * The sleeve: a userspace VXLAN-framed (optionally encrypted) datapath. Packets routed to the TUN
+ * device are read by one thread per TUN queue, matched to a peer by longest prefix, framed and sent
+ * over UDP from that same thread (no hand-off); UDP datagrams from known peers are received on the
+ * caller's Netty epoll event loop group, checked, unframed and written into the TUN device, and what the
+ * kernel queues on the TUN device during that write (the answer: an echo reply, a TCP ACK) is sent from
+ * the event loop at once, without waking the reader thread ({@link TxQueue#drainNow}).
  *
  * <p>Create with {@link #start} on a thread that is in the network namespace where the device and
  * sockets must live (the agent's own namespace in production; in tests a {@code NetlinkNamespace}
@@ -61,8 +59,10 @@ public final class SleeveBackend implements AutoCloseable {
     private final TunDevice tun;
     private final int ifindex;
     private final Channel[] channels;
-    private final TxQueue[] txQueues;
-    private final IoRegistration[] txRegistrations;
+    private final Thread[] queueThreads;
+    /** Per TUN queue: held by whoever reads it (its reader thread or its socket's event loop), so frames keep order. */
+    private final TxQueue.Gate[] gates;
+
     private final SleeveCounters counters = new SleeveCounters();
     private final InstantSource clock;
     private final SecureRandom random;
@@ -86,6 +86,7 @@ public final class SleeveBackend implements AutoCloseable {
             TunDevice tun,
             int ifindex,
             EventLoopGroup group,
+            ThreadFactory threads,
             InstantSource clock,
             SecureRandom random) {
         this.config = config;
@@ -107,13 +108,14 @@ public final class SleeveBackend implements AutoCloseable {
             }
         };
         this.channels = new Channel[config.queues()];
-        this.txQueues = new TxQueue[config.queues()];
-        this.txRegistrations = new IoRegistration[config.queues()];
+        this.queueThreads = new Thread[config.queues()];
+        this.gates = new TxQueue.Gate[config.queues()];
+        for (int q = 0; q < gates.length; q++) gates[q] = new TxQueue.Gate();
         try {
             // datagrams up to 64 KiB: a kernel VXLAN sender on the same host (veth) delivers GSO super-frames
             int payload = 65535;
             for (int q = 0; q < config.queues(); q++) {
-                UdpHandler handler = new UdpHandler(this, tun.queue(q, java.lang.foreign.Arena.ofAuto()));
+                UdpHandler handler = new UdpHandler(this, q, tun.queue(q, java.lang.foreign.Arena.ofAuto()));
                 Bootstrap b = new Bootstrap()
                         .group(group)
                         .channelFactory((io.netty.channel.ChannelFactory<EpollDatagramChannel>)
@@ -154,40 +156,28 @@ public final class SleeveBackend implements AutoCloseable {
             closeChannels();
             throw e;
         }
-        try {
-            for (int q = 0; q < config.queues(); q++) registerTx(q);
-        } catch (RuntimeException e) {
-            close();
-            throw e;
+        for (int q = 0; q < config.queues(); q++) {
+            TxQueue tx = new TxQueue(this, q, socketFd(q), gates[q]);
+            Thread t = threads.newThread(new TunReader(this, tx));
+            if (t == null) throw new IllegalArgumentException("thread factory returned null");
+            t.setName("weft-sleeve-tx-" + q);
+            queueThreads[q] = t;
         }
-    }
-
-    /** Reads TUN queue {@code q} on the event loop of its socket (see {@link TxQueue}). */
-    private void registerTx(int q) {
-        if (!(channels[q].eventLoop() instanceof IoEventLoop loop)) {
-            throw new IllegalArgumentException("the sleeve needs a Netty 4.2 epoll IoEventLoopGroup, got "
-                    + channels[q].eventLoop().getClass().getName());
-        }
-        TxQueue tx = new TxQueue(this, q, ((UnixChannel) channels[q]).fd().intValue());
-        txQueues[q] = tx;
-        io.netty.util.concurrent.Future<IoRegistration> f = loop.register(tx).awaitUninterruptibly();
-        if (!f.isSuccess()) {
-            loop.execute(tx::release);
-            txQueues[q] = null;
-            throw new IllegalStateException("sleeve cannot watch TUN queue " + q + ": " + f.cause(), f.cause());
-        }
-        txRegistrations[q] = f.getNow();
-        txRegistrations[q].submit(EpollIoOps.EPOLLIN);
+        for (Thread t : queueThreads) t.start();
     }
 
     /**
-     * Creates the TUN device and sockets in the calling thread's network namespace; each queue is served by one
-     * event loop of {@code group} (a Netty 4.2 epoll group, best built with {@link SleeveSelectStrategy}).
+     * Creates the TUN device and sockets in the calling thread's network namespace and starts one
+     * sender thread per queue from {@code threads} (platform threads: they block in poll(2)).
      *
      * @throws TunException when the TUN device cannot be created (no CAP_NET_ADMIN, no TUN support)
      */
     public static SleeveBackend start(
-            SleeveConfig config, EventLoopGroup group, InstantSource clock, SecureRandom random) {
+            SleeveConfig config,
+            EventLoopGroup group,
+            ThreadFactory threads,
+            InstantSource clock,
+            SecureRandom random) {
         int offloads = config.offloads() ? TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO6 : 0;
         TunDevice tun = TunDevice.open(config.deviceName(), config.queues(), true, offloads);
         int ifindex;
@@ -204,7 +194,7 @@ public final class SleeveBackend implements AutoCloseable {
             throw e;
         }
         try {
-            SleeveBackend b = new SleeveBackend(config, tun, ifindex, group, clock, random);
+            SleeveBackend b = new SleeveBackend(config, tun, ifindex, group, threads, clock, random);
             LOG.info(
                     "sleeve started device={} ifindex={} mtu={} port={} encrypted={} queues={} udp_gso={} ipv6={}",
                     config.deviceName(),
@@ -385,6 +375,15 @@ public final class SleeveBackend implements AutoCloseable {
 
     // ---- package-private accessors for the I/O roles ----
 
+    /** A sender of TUN queue {@code q} on {@code socketFd} for the socket's event loop (used only there). */
+    TxQueue loopSender(int q, int socketFd) {
+        return new TxQueue(this, q, socketFd, gates[q]);
+    }
+
+    private int socketFd(int q) {
+        return ((UnixChannel) channels[q]).fd().intValue();
+    }
+
     PeerState route(int dst) {
         return routes.lookup(dst);
     }
@@ -406,6 +405,10 @@ public final class SleeveBackend implements AutoCloseable {
         return counters;
     }
 
+    boolean running() {
+        return running;
+    }
+
     boolean gso() {
         return gso;
     }
@@ -422,23 +425,19 @@ public final class SleeveBackend implements AutoCloseable {
         return tun;
     }
 
-    /** Stops reading the TUN queues, closes the sockets and the TUN device (which deletes it). */
+    /** Stops the sender threads, closes the sockets and the TUN device (which deletes it). */
     @Override
     public void close() {
         if (!running) return;
         running = false;
-        for (int q = 0; q < txQueues.length; q++) {
-            TxQueue tx = txQueues[q];
-            IoRegistration r = txRegistrations[q];
-            if (tx == null) continue;
-            // on the loop that reads the queue, so no read is under way when the buffers go
-            channels[q]
-                    .eventLoop()
-                    .submit(() -> {
-                        if (r != null) r.cancel();
-                        tx.release();
-                    })
-                    .awaitUninterruptibly(2000);
+        for (Thread t : queueThreads) {
+            if (t == null) continue;
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         closeChannels();
         tun.close();

@@ -15,7 +15,7 @@ import dev.weft.ipam.addr.IpAddress;
  * @param plainPort    UDP port of plain VXLAN framing (default 4789). On a node whose kernel VXLAN device
  *                     already owns this port, use another one cluster-wide for the sleeve.
  * @param encryptedPort UDP port of the encrypted sleeve (default 6771)
- * @param queues       TUN queues = UDP sockets (SO_REUSEPORT), each served by one event loop of the group
+ * @param queues       TUN queues = sender threads = receive sockets (SO_REUSEPORT)
  * @param offloads     enable TUN checksum/TSO offload with userspace segmentation (fast path)
  * @param underlayMtu  MTU of the underlay; the TUN MTU is this minus the encapsulation overhead
  * @param crypto       encryption identity, or null for the plain (unencrypted) sleeve

@@ -2,29 +2,32 @@ package dev.weft.datapath.sleeve;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.IoEvent;
-import io.netty.channel.IoRegistration;
-import io.netty.channel.epoll.EpollIoHandle;
-import io.netty.channel.unix.FileDescriptor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The sender side of one TUN queue: read packets (up to 64 KiB GSO frames with a virtio header), find the peer by
  * longest prefix, frame (VXLAN or sealed) into one reused buffer, segment GSO frames once into MSS-sized datagrams laid
- * out back to back, and send them at once (one UDP GSO send per batch of segments, see {@link UdpSender}).
+ * out back to back, and send them at once from the calling thread (one UDP GSO send per batch of segments, see {@link
+ * UdpSender}). No hand-off to another thread and no batching timer: a packet leaves before the next one is read.
  *
- * <p>It is an epoll handle registered on the event loop of the queue's UDP socket, so one thread serves both
- * directions of a queue from one {@code epoll_wait}: no thread wakes another for a packet, and the answer to a packet
- * just written into the TUN device (an ICMP echo reply, a TCP ACK: the kernel queues it during that write) is read in
- * the loop's next round without sleeping (issue 17: every hand-off between threads cost a wake-up on the latency
- * path). Level-triggered: a round reads at most {@link #BUDGET_BYTES}, so the socket's receive side gets its turn
- * beside a bulk flow and epoll reports what is left.
+ * <p>Two readers share a queue, each with its own instance (buffers, cipher): the queue's {@link TunReader} thread,
+ * and the socket's event loop right after it wrote packets into the TUN device ({@link #drainNow}): the kernel answers
+ * such a packet during that write (an ICMP echo reply, a TCP ACK), so the loop sends the answer at once instead of
+ * waking the reader thread (issue 17: that wake-up was on the latency path of every round trip). The event loop only
+ * does so while the reader thread sleeps: beside a bulk flow the reader is busy and keeps the flow's frames, so the
+ * loop's own work (receiving) is not held up. Both read under the queue's {@link Gate}, so frames leave in the order
+ * they were read.
  */
-final class TxQueue implements EpollIoHandle {
+final class TxQueue {
+    /** What the readers of one TUN queue share: who is reading, and whether the reader thread waits in poll. */
+    static final class Gate {
+        final ReentrantLock lock = new ReentrantLock();
+        volatile boolean readerWaiting;
+    }
+
     static final int SCRATCH = VnetHdr.SIZE + 65536;
-    /** Bytes read from the TUN queue per event-loop round (about two GSO frames); then the other direction runs. */
-    static final int BUDGET_BYTES = 128 << 10;
 
     private static final int IP = VnetHdr.SIZE;
     private static final int MAX_GSO_PAYLOAD = 65000;
@@ -42,7 +45,7 @@ final class TxQueue implements EpollIoHandle {
     private final long rekeyPackets;
     private final PacketCipher cipher;
     private final boolean[] rekeyed = new boolean[1];
-    private final FileDescriptor tunFd;
+    private final Gate gate;
     private final Arena arena = Arena.ofShared();
     private final ByteBuf out = Unpooled.directBuffer(OUT, OUT);
     private final ByteBuf scratch = Unpooled.directBuffer(SCRATCH, SCRATCH);
@@ -54,7 +57,8 @@ final class TxQueue implements EpollIoHandle {
     /** The framed datagrams of one TUN frame: at most 65000 bytes of segments, or one packet of up to 64 KiB. */
     static final int OUT = 2 * 65536;
 
-    TxQueue(SleeveBackend backend, int q, int socketFd) {
+    /** A reader of TUN queue {@code q} sending on {@code socketFd}; readers of one queue share {@code readLock}. */
+    TxQueue(SleeveBackend backend, int q, int socketFd, Gate gate) {
         this.backend = backend;
         this.counters = backend.counter();
         SleeveConfig c = backend.config();
@@ -67,28 +71,49 @@ final class TxQueue implements EpollIoHandle {
         this.rekeyMillis = encrypted ? c.crypto().rekeyAfter().toMillis() : 0;
         this.rekeyPackets = encrypted ? c.crypto().rekeyAfterPackets() : 0;
         this.cipher = encrypted ? new PacketCipher() : null;
+        this.gate = gate;
         this.tq = backend.tun().queue(q, arena);
-        this.tunFd = new FileDescriptor(backend.tun().fd(q)); // owned by the TUN device, never closed here
         this.sender = new UdpSender(socketFd, arena);
     }
 
-    @Override
-    public FileDescriptor fd() {
-        return tunFd;
+    /** The reader thread waits up to {@code timeoutMillis} for the queue to be readable. */
+    boolean awaitReadable(int timeoutMillis) {
+        gate.readerWaiting = true;
+        try {
+            return tq.awaitReadable(timeoutMillis);
+        } finally {
+            gate.readerWaiting = false;
+        }
     }
 
-    /** The TUN queue is readable (or failed): read up to {@link #BUDGET_BYTES} and send what was read. */
-    @Override
-    public void handle(IoRegistration registration, IoEvent event) {
-        if (released) return;
-        drain();
+    /** The reader thread reads and sends up to {@code maxFrames} frames (waiting for the gate). */
+    int drain(int maxFrames) {
+        gate.lock.lock();
+        try {
+            return drainLocked(maxFrames);
+        } finally {
+            gate.lock.unlock();
+        }
     }
 
-    /** Reads and sends frames until the queue is empty or this round's budget is spent; returns the bytes read. */
-    int drain() {
+    /**
+     * The event loop reads and sends up to {@code maxFrames} frames if the reader thread is asleep and nobody else is
+     * at the queue (otherwise the reader sends them); returns how many.
+     */
+    int drainNow(int maxFrames) {
+        if (!gate.readerWaiting || !gate.lock.tryLock()) return 0;
+        try {
+            return drainLocked(maxFrames);
+        } finally {
+            gate.lock.unlock();
+        }
+    }
+
+    private int drainLocked(int maxFrames) {
+        if (released) return 0;
         long now = backend.clock().millis();
-        int bytes = 0;
-        while (bytes < BUDGET_BYTES) {
+        int frames = 0;
+        while (frames < maxFrames) {
             long n = tq.read(into);
             if (n == 0) break;
             if (n < 0) {
@@ -96,23 +121,18 @@ final class TxQueue implements EpollIoHandle {
                 break;
             }
             onFrame(scratch, (int) n, now);
-            bytes += (int) n;
+            frames++;
         }
-        return bytes;
+        return frames;
     }
 
-    /** Frees the buffers; call on the event loop after the registration is cancelled. */
+    /** Frees the buffers; only by the thread that drains (or after it stopped). */
     void release() {
         if (released) return;
         released = true;
         scratch.release();
         out.release();
         arena.close();
-    }
-
-    @Override
-    public void close() {
-        // the TUN device and the registration are closed by the backend (it owns both)
     }
 
     /**

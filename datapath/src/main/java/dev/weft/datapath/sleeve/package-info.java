@@ -8,13 +8,11 @@
  *       {@code TUNSETIFF} with {@code IFF_TUN|IFF_NO_PI|IFF_VNET_HDR}, {@code IFF_MULTI_QUEUE} for
  *       more than one queue, {@code TUNSETOFFLOAD} with checksum + TSO4 + TSO6), non-blocking reads and
  *       writes into caller memory.</li>
- *   <li>{@link dev.weft.datapath.sleeve.SleeveBackend}: per TUN queue one Netty epoll UDP socket
- *       ({@code SO_REUSEPORT}, {@code UDP_GRO}) and one event-loop thread that serves both directions:
- *       the TUN queue is an epoll handle on the socket's loop ({@code TxQueue}: longest-prefix peer
- *       lookup, framing, TSO frames cut once into MSS-sized datagrams sent with one UDP GSO
- *       {@code sendmsg}), and {@code UdpHandler} checks, decrypts, and {@code TcpCoalescer} joins in-order
- *       TCP segments into one GSO write into the TUN device. No packet changes thread; the loop polls
- *       for a while after work before it sleeps ({@link dev.weft.datapath.sleeve.SleeveSelectStrategy}).</li>
+ *   <li>{@link dev.weft.datapath.sleeve.SleeveBackend}: one sender thread per TUN queue
+ *       ({@code TxQueue}: longest-prefix peer lookup, framing, TSO frames cut once into MSS-sized
+ *       datagrams sent with one UDP GSO {@code sendmsg}) and one Netty epoll UDP socket per queue
+ *       ({@code SO_REUSEPORT}, {@code UDP_GRO}; {@code UdpHandler}: checks, decrypts, and
+ *       {@code TcpCoalescer} joins in-order TCP segments into one GSO write into the TUN device).</li>
  *   <li>Plain framing ({@code VxlanFrame}): standard VXLAN, interoperable with kernel VXLAN nodes.
  *       Encrypted framing ({@code SealedFrame}): own format on its own port (default 6771).</li>
  *   <li>{@link dev.weft.datapath.sleeve.PathHealth} decides per peer between kernel VXLAN and the

@@ -10,6 +10,7 @@ import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -31,8 +32,7 @@ final class SleeveLab implements AutoCloseable {
     final String[] ns = new String[3];
     final NetlinkNamespace[] nl = new NetlinkNamespace[3];
     final List<SleeveBackend> sleeves = new ArrayList<>();
-    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(
-            2, SleeveSelectStrategy.ioHandlerFactory(SleeveSelectStrategy.DEFAULT_SPIN));
+    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
 
     SleeveLab() {
         try {
@@ -87,7 +87,8 @@ final class SleeveLab implements AutoCloseable {
     }
 
     SleeveBackend sleeve(SleeveConfig cfg, int i) {
-        SleeveBackend b = nl[i].call(() -> SleeveBackend.start(cfg, group, InstantSource.system(), new SecureRandom()));
+        SleeveBackend b =
+                nl[i].call(() -> SleeveBackend.start(cfg, group, PLATFORM, InstantSource.system(), new SecureRandom()));
         sleeves.add(b);
         return b;
     }

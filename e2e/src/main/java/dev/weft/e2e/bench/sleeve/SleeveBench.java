@@ -10,16 +10,15 @@ import dev.weft.datapath.sleeve.SleeveCrypto;
 import dev.weft.datapath.sleeve.SleeveKeys;
 import dev.weft.datapath.sleeve.SleevePeer;
 import dev.weft.datapath.sleeve.SleeveRoutes;
-import dev.weft.datapath.sleeve.SleeveSelectStrategy;
 import dev.weft.ipam.addr.Cidr;
 import dev.weft.ipam.addr.IpAddress;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -171,12 +170,7 @@ public final class SleeveBench {
         final String[] ns = new String[3];
         final NetlinkNamespace[] nl = new NetlinkNamespace[3];
         final List<SleeveBackend> sleeves = new ArrayList<>();
-        /** The sleeves' event loops (both nodes share them); {@code -Dweft.bench.spinMicros} sets their poll time. */
-        final EventLoopGroup group =
-                new MultiThreadIoEventLoopGroup(2, SleeveSelectStrategy.ioHandlerFactory(Duration.ofNanos((long) (1000
-                        * Double.parseDouble(System.getProperty(
-                                "weft.bench.spinMicros",
-                                String.valueOf(SleeveSelectStrategy.DEFAULT_SPIN.toNanos() / 1000.0)))))));
+        final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
 
         Lab() {
             byte[] b = new byte[3];
@@ -343,8 +337,8 @@ public final class SleeveBench {
             SleeveConfig cfg = SleeveConfig.plain(0x1000L + i, vtep(i), mac(i), VNI)
                     .withCrypto(crypto)
                     .withQueues(queues);
-            SleeveBackend b =
-                    nl[i].call(() -> SleeveBackend.start(cfg, group, InstantSource.system(), new SecureRandom()));
+            SleeveBackend b = nl[i].call(
+                    () -> SleeveBackend.start(cfg, group, PLATFORM, InstantSource.system(), new SecureRandom()));
             sleeves.add(b);
             return b;
         }
