@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * The sleeve: a userspace VXLAN-framed (optionally encrypted) datapath. Packets routed to the TUN
  * device are read by one thread per TUN queue, matched to a peer by longest prefix, framed and sent
  * over UDP from that same thread (no hand-off); UDP datagrams from known peers are received on the
- * caller's Netty epoll event loop group, checked, unframed and written into the TUN device.
+ * caller's Netty epoll event loop group, checked, unframed and written into the TUN device, and what the
+ * kernel queues on the TUN device during that write (the answer: an echo reply, a TCP ACK) is sent from
+ * the event loop at once, without waking the reader thread ({@link TxQueue#drainNow}).
  *
  * <p>Create with {@link #start} on a thread that is in the network namespace where the device and
  * sockets must live (the agent's own namespace in production; in tests a {@code NetlinkNamespace}
@@ -58,6 +60,9 @@ public final class SleeveBackend implements AutoCloseable {
     private final int ifindex;
     private final Channel[] channels;
     private final Thread[] queueThreads;
+    /** Per TUN queue: held by whoever reads it (its reader thread or its socket's event loop), so frames keep order. */
+    private final TxQueue.Gate[] gates;
+
     private final SleeveCounters counters = new SleeveCounters();
     private final InstantSource clock;
     private final SecureRandom random;
@@ -104,6 +109,8 @@ public final class SleeveBackend implements AutoCloseable {
         };
         this.channels = new Channel[config.queues()];
         this.queueThreads = new Thread[config.queues()];
+        this.gates = new TxQueue.Gate[config.queues()];
+        for (int q = 0; q < gates.length; q++) gates[q] = new TxQueue.Gate();
         try {
             // datagrams up to 64 KiB: a kernel VXLAN sender on the same host (veth) delivers GSO super-frames
             int payload = 65535;
@@ -114,7 +121,7 @@ public final class SleeveBackend implements AutoCloseable {
                     ? new InetSocketAddress(InetAddress.ofLiteral("::"), config.port())
                     : new InetSocketAddress(config.port());
             for (int q = 0; q < config.queues(); q++) {
-                UdpHandler handler = new UdpHandler(this, tun.queue(q, java.lang.foreign.Arena.ofAuto()));
+                UdpHandler handler = new UdpHandler(this, q, tun.queue(q, java.lang.foreign.Arena.ofAuto()));
                 Bootstrap b = new Bootstrap()
                         .group(group)
                         .channelFactory((io.netty.channel.ChannelFactory<EpollDatagramChannel>)
@@ -157,8 +164,8 @@ public final class SleeveBackend implements AutoCloseable {
             throw e;
         }
         for (int q = 0; q < config.queues(); q++) {
-            TxQueue tx = new TxQueue(this, q, ((UnixChannel) channels[q]).fd().intValue());
-            Thread t = threads.newThread(tx);
+            TxQueue tx = new TxQueue(this, q, socketFd(q), gates[q]);
+            Thread t = threads.newThread(new TunReader(this, tx));
             if (t == null) throw new IllegalArgumentException("thread factory returned null");
             t.setName("weft-sleeve-tx-" + q);
             queueThreads[q] = t;
@@ -376,6 +383,15 @@ public final class SleeveBackend implements AutoCloseable {
     }
 
     // ---- package-private accessors for the I/O roles ----
+
+    /** A sender of TUN queue {@code q} on {@code socketFd} for the socket's event loop (used only there). */
+    TxQueue loopSender(int q, int socketFd) {
+        return new TxQueue(this, q, socketFd, gates[q]);
+    }
+
+    private int socketFd(int q) {
+        return ((UnixChannel) channels[q]).fd().intValue();
+    }
 
     PeerState route(int dst) {
         return routes.lookup(dst);

@@ -4,24 +4,36 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The sender loop of one TUN queue: read packets (up to 64 KiB GSO frames with a virtio header), find
- * the peer by longest prefix, frame (VXLAN or sealed) into one reused buffer, segment GSO frames once
- * into MSS-sized datagrams laid out back to back, and send them at once from this thread (one UDP GSO
- * send per batch of segments, see {@link UdpSender}). No hand-off to the socket's event loop and no
- * batching timer: a packet leaves before the next one is read (issue 17: the hand-off cost a thread
- * wake-up per packet). Runs on its own platform thread.
+ * The sender side of one TUN queue: read packets (up to 64 KiB GSO frames with a virtio header), find the peer by
+ * longest prefix, frame (VXLAN or sealed) into one reused buffer, segment GSO frames once into MSS-sized datagrams laid
+ * out back to back, and send them at once from the calling thread (one UDP GSO send per batch of segments, see {@link
+ * UdpSender}). No hand-off to another thread and no batching timer: a packet leaves before the next one is read.
+ *
+ * <p>Two readers share a queue, each with its own instance (buffers, cipher): the queue's {@link TunReader} thread,
+ * and the socket's event loop right after it wrote packets into the TUN device ({@link #drainNow}): the kernel answers
+ * such a packet during that write (an ICMP echo reply, a TCP ACK), so the loop sends the answer at once instead of
+ * waking the reader thread (issue 17: that wake-up was on the latency path of every round trip). The event loop only
+ * does so while the reader thread sleeps: beside a bulk flow the reader is busy and keeps the flow's frames, so the
+ * loop's own work (receiving) is not held up. Both read under the queue's {@link Gate}, so frames leave in the order
+ * they were read.
  */
-final class TxQueue implements Runnable {
+final class TxQueue {
+    /** What the readers of one TUN queue share: who is reading, and whether the reader thread waits in poll. */
+    static final class Gate {
+        final ReentrantLock lock = new ReentrantLock();
+        volatile boolean readerWaiting;
+    }
+
     static final int SCRATCH = VnetHdr.SIZE + 65536;
+
     private static final int IP = VnetHdr.SIZE;
     private static final int MAX_GSO_PAYLOAD = 65000;
     private static final int MAX_GSO_SEGMENTS = 64;
 
     private final SleeveBackend backend;
-    private final int q;
-    private final int socketFd;
     private final SleeveCounters counters;
     private final boolean encrypted;
     private final int header;
@@ -33,16 +45,21 @@ final class TxQueue implements Runnable {
     private final long rekeyPackets;
     private final PacketCipher cipher;
     private final boolean[] rekeyed = new boolean[1];
+    private final Gate gate;
+    private final Arena arena = Arena.ofShared();
     private final ByteBuf out = Unpooled.directBuffer(OUT, OUT);
-    private UdpSender sender;
+    private final ByteBuf scratch = Unpooled.directBuffer(SCRATCH, SCRATCH);
+    private final MemorySegment into = MemorySegment.ofBuffer(scratch.nioBuffer(0, SCRATCH));
+    private final TunDevice.Queue tq;
+    private final UdpSender sender;
+    private boolean released;
 
     /** The framed datagrams of one TUN frame: at most 65000 bytes of segments, or one packet of up to 64 KiB. */
     static final int OUT = 2 * 65536;
 
-    TxQueue(SleeveBackend backend, int q, int socketFd) {
+    /** A reader of TUN queue {@code q} sending on {@code socketFd}; readers of one queue share {@code readLock}. */
+    TxQueue(SleeveBackend backend, int q, int socketFd, Gate gate) {
         this.backend = backend;
-        this.q = q;
-        this.socketFd = socketFd;
         this.counters = backend.counter();
         SleeveConfig c = backend.config();
         this.encrypted = c.encrypted();
@@ -54,32 +71,68 @@ final class TxQueue implements Runnable {
         this.rekeyMillis = encrypted ? c.crypto().rekeyAfter().toMillis() : 0;
         this.rekeyPackets = encrypted ? c.crypto().rekeyAfterPackets() : 0;
         this.cipher = encrypted ? new PacketCipher() : null;
+        this.gate = gate;
+        this.tq = backend.tun().queue(q, arena);
+        this.sender = new UdpSender(socketFd, arena);
     }
 
-    @Override
-    public void run() {
-        ByteBuf scratch = Unpooled.directBuffer(SCRATCH, SCRATCH);
-        try (Arena arena = Arena.ofConfined()) {
-            TunDevice.Queue tq = backend.tun().queue(q, arena);
-            sender = new UdpSender(socketFd, arena);
-            MemorySegment into = MemorySegment.ofBuffer(scratch.nioBuffer(0, SCRATCH));
-            while (backend.running()) {
-                if (!tq.awaitReadable(100)) continue;
-                long now = backend.clock().millis();
-                for (int i = 0; i < SleeveBackend.BATCH; i++) {
-                    long n = tq.read(into);
-                    if (n == 0) break;
-                    if (n < 0) {
-                        counters.inc(SleeveCounter.TUN_READ_ERRORS);
-                        break;
-                    }
-                    onFrame(scratch, (int) n, now);
-                }
-            }
+    /** The reader thread waits up to {@code timeoutMillis} for the queue to be readable. */
+    boolean awaitReadable(int timeoutMillis) {
+        gate.readerWaiting = true;
+        try {
+            return tq.awaitReadable(timeoutMillis);
         } finally {
-            scratch.release();
-            out.release();
+            gate.readerWaiting = false;
         }
+    }
+
+    /** The reader thread reads and sends up to {@code maxFrames} frames (waiting for the gate). */
+    int drain(int maxFrames) {
+        gate.lock.lock();
+        try {
+            return drainLocked(maxFrames);
+        } finally {
+            gate.lock.unlock();
+        }
+    }
+
+    /**
+     * The event loop reads and sends up to {@code maxFrames} frames if the reader thread is asleep and nobody else is
+     * at the queue (otherwise the reader sends them); returns how many.
+     */
+    int drainNow(int maxFrames) {
+        if (!gate.readerWaiting || !gate.lock.tryLock()) return 0;
+        try {
+            return drainLocked(maxFrames);
+        } finally {
+            gate.lock.unlock();
+        }
+    }
+
+    private int drainLocked(int maxFrames) {
+        if (released) return 0;
+        long now = backend.clock().millis();
+        int frames = 0;
+        while (frames < maxFrames) {
+            long n = tq.read(into);
+            if (n == 0) break;
+            if (n < 0) {
+                counters.inc(SleeveCounter.TUN_READ_ERRORS);
+                break;
+            }
+            onFrame(scratch, (int) n, now);
+            frames++;
+        }
+        return frames;
+    }
+
+    /** Frees the buffers; only by the thread that drains (or after it stopped). */
+    void release() {
+        if (released) return;
+        released = true;
+        scratch.release();
+        out.release();
+        arena.close();
     }
 
     /**

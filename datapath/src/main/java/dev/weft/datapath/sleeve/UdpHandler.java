@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.UnixChannel;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -12,6 +13,10 @@ import java.util.List;
  * authentication + replay window), writes the inner IP packet into the TUN device in place (the
  * 10-byte virtio header is written over the bytes just before the inner packet) and counts every
  * drop. Runs on the channel's event loop; one instance per channel.
+ *
+ * <p>After a burst of writes into the TUN device it sends what the kernel queued there during those writes (the
+ * answer to a ping, the ACK of received TCP data: at most {@link #ANSWER_FRAMES} frames) from this thread, unless the
+ * queue's reader thread is at it: one thread wake-up fewer per round trip (issue 17).
  */
 final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private final SleeveBackend backend;
@@ -22,10 +27,19 @@ final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private final int mtu;
     private PacketCipher cipher;
     private final TcpCoalescer coalescer;
+    private final int queue;
+    /** Sends answers from this event loop; made when the handler is added (the socket exists then). */
+    private TxQueue answers;
+    /** Something was written into the TUN device since the last read burst ended. */
+    private boolean wrote;
 
-    UdpHandler(SleeveBackend backend, TunDevice.Queue tun) {
+    /** Frames sent from the event loop after a read burst; the rest is the reader thread's (a bulk flow's data). */
+    static final int ANSWER_FRAMES = 2;
+
+    UdpHandler(SleeveBackend backend, int queue, TunDevice.Queue tun) {
         super(false);
         this.backend = backend;
+        this.queue = queue;
         this.tun = tun;
         this.counters = backend.counter();
         this.encrypted = backend.config().encrypted();
@@ -35,14 +49,24 @@ final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        answers = backend.loopSender(queue, ((UnixChannel) ctx.channel()).fd().intValue());
+    }
+
+    @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         coalescer.flush();
+        if (wrote) {
+            wrote = false;
+            answers.drainNow(ANSWER_FRAMES);
+        }
         ctx.fireChannelReadComplete();
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         coalescer.release();
+        if (answers != null) answers.release();
     }
 
     @Override
@@ -163,6 +187,7 @@ final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
             counters.add(SleeveCounter.TUN_WRITE_ERRORS, segments);
             return;
         }
+        wrote = true;
         counters.add(SleeveCounter.RX_PACKETS, segments);
         counters.add(SleeveCounter.RX_BYTES, ipLen);
         if (segments > 1) counters.inc(SleeveCounter.RX_GRO_FRAMES);

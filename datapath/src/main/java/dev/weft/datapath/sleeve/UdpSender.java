@@ -8,13 +8,14 @@ import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 
 /**
- * Sends datagrams on a sleeve socket straight from the calling (TUN reader) thread: {@code sendto(2)}, or one
+ * Sends datagrams on a sleeve socket straight from the calling thread (the queue's event loop, which read the packet
+ * from the TUN device): {@code sendto(2)}, or one
  * {@code sendmsg(2)} with a {@code UDP_SEGMENT} control message for a GSO batch. Sending here instead of handing
  * the batch to the socket's event loop saves one thread wake-up per packet (the sleeve's latency, issue 17); the
  * kernel serialises concurrent sends on one UDP socket, so the event loop may still send on it (probes).
  *
  * <p>When the socket buffer is full the sender waits up to {@link #FULL_WAIT_MILLIS} for room (back-pressure into
- * the TUN queue and so into TCP), then drops and counts. Not thread-safe: one per TUN reader thread; its native
+ * the TUN queue and so into TCP), then drops and counts. Not thread-safe: one per TUN queue; its native
  * scratch lives in the caller's arena. Linux x86_64/aarch64 layouts (LP64).
  */
 final class UdpSender {
@@ -57,6 +58,8 @@ final class UdpSender {
     private final MemorySegment iov;
     private final MemorySegment cmsg;
     private InetSocketAddress lastDst;
+    private ByteBuf lastBuf;
+    private MemorySegment lastWhole;
 
     UdpSender(int fd, Arena arena) {
         this.fd = fd;
@@ -128,10 +131,15 @@ final class UdpSender {
         return true;
     }
 
-    private static MemorySegment segmentOf(ByteBuf buf, int index, int len) {
-        if (buf.hasMemoryAddress()) {
-            return MemorySegment.ofAddress(buf.memoryAddress() + index).reinterpret(len);
+    /**
+     * {@code len} bytes of {@code buf} from {@code index}, as a slice of a segment over the whole buffer made once per
+     * buffer (the sender's one output buffer): {@code reinterpret} per send walked the stack for its caller check.
+     */
+    private MemorySegment segmentOf(ByteBuf buf, int index, int len) {
+        if (buf != lastBuf) {
+            lastWhole = MemorySegment.ofBuffer(buf.nioBuffer(0, buf.capacity()));
+            lastBuf = buf;
         }
-        return MemorySegment.ofBuffer(buf.nioBuffer(index, len));
+        return lastWhole.asSlice(index, len);
     }
 }
