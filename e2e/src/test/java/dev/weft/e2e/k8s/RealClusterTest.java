@@ -55,6 +55,11 @@ import org.junit.jupiter.api.TestMethodOrder;
  * one address of each family, the IPv6 ping matrices, the Service's IPv6 ClusterIP, the IPv6 ring's allocations
  * and its reclaim, IPv6 pings during the roll.
  *
+ * <p>{@code -Dweft.k8s.ipamMode=podcidr} (dual-stack only) installs Weft in podCIDR mode instead of the ring: every
+ * pod's two addresses must then lie in its Node's {@code spec.podCIDRs}, the agents log podCIDR mode instead of the
+ * ring, and the removed node's step checks the pods coming back on the other nodes (there is no ring to reclaim:
+ * the controller manager owns the node CIDRs).
+ *
  * <p>Tagged {@code k8s-cluster}: excluded from {@code bin/test}, run by {@code bin/k8s-test} (and
  * {@code bash .ci/run}). Needs root and {@code bin/setup --k8s}. Takes ~8 min with warm caches.
  */
@@ -71,6 +76,10 @@ class RealClusterTest {
     private static final double MAX_OUTAGE_SECONDS = 5.0;
     /** Dual stack unless {@code -Dweft.k8s.ipv4Only=true}. */
     private static final boolean DUAL = !Boolean.getBoolean("weft.k8s.ipv4Only");
+    /** Weft's WEFT_IPAM_MODE: "ring" (default) or "podcidr". */
+    private static final String MODE = System.getProperty("weft.k8s.ipamMode", "ring");
+
+    private static final boolean PODCIDR = MODE.equals("podcidr");
     /** What cluster.sh gives Kubernetes and install-weft.sh gives Weft (WEFT_CLUSTER_RANGE). */
     private static final String POD_RANGE = "198.18.0.0/16";
 
@@ -83,6 +92,10 @@ class RealClusterTest {
 
     @BeforeAll
     void up() throws IOException {
+        if (!Set.of("ring", "podcidr").contains(MODE) || PODCIDR && !DUAL) {
+            throw new IllegalArgumentException("weft.k8s.ipamMode is ring or podcidr (podcidr needs the dual-stack"
+                    + " cluster: only it gives Nodes spec.podCIDRs), got " + MODE);
+        }
         Path repo = LocalCluster.findRepo();
         cluster = new LocalCluster(repo);
         Path images = Files.createTempDirectory("weft-k8s-images");
@@ -113,6 +126,8 @@ class RealClusterTest {
                         "install-weft.sh",
                         "--image",
                         weftImage,
+                        "--ipam-mode",
+                        MODE,
                         "--archive",
                         images.resolve("weft-image.tar").toString(),
                         "--archive",
@@ -189,8 +204,10 @@ class RealClusterTest {
                     n + ": /opt/cni/bin/weft and /etc/cni/net.d/10-weft.conflist installed, got:\n" + files);
         }
         assertEquals(3, peerIds.size(), "three distinct peer ids");
-        JsonNode bootstrap = cluster.kubectlJson("-n", "weft", "get", "configmap", "weft-ring-bootstrap");
-        log("ring bootstrap record: %s", bootstrap.path("data"));
+        if (!PODCIDR) {
+            JsonNode bootstrap = cluster.kubectlJson("-n", "weft", "get", "configmap", "weft-ring-bootstrap");
+            log("ring bootstrap record: %s", bootstrap.path("data"));
+        }
     }
 
     @Test
@@ -210,6 +227,9 @@ class RealClusterTest {
         pods.values().forEach(p -> perNode.merge(p.path("spec").path("nodeName").asText(), 1, Integer::sum));
         assertEquals(Map.of("n1", 2, "n2", 2, "n3", 2), perNode, "two test pods per node");
         assertUniqueAddressesInRange(pods);
+        if (PODCIDR) {
+            assertInsideTheirNodesPodCidrs(pods);
+        }
         pingMatrix(pods);
     }
 
@@ -289,6 +309,13 @@ class RealClusterTest {
                     .orThrow()
                     .out();
             assertTrue(logs.contains("following Node objects for peer discovery"), pod + " logs discovery:\n" + logs);
+            if (PODCIDR) {
+                assertTrue(
+                        logs.contains("podCIDR mode: this node hands out addresses from its own pod CIDR"),
+                        pod + " logs podCIDR mode:\n" + logs);
+                creators++; // (no ring: counted so that the check below holds)
+                continue;
+            }
             if (logs.contains("this agent created the cluster's IPAM ring")) {
                 creators++;
             } else {
@@ -329,7 +356,7 @@ class RealClusterTest {
                 }
             }
         }
-        assertEquals(1, creators, "exactly one agent created the ring");
+        assertEquals(PODCIDR ? NODES.size() : 1, creators, "exactly one agent created the ring");
     }
 
     @Test
@@ -541,6 +568,13 @@ class RealClusterTest {
                 .path("annotations")
                 .path("weft.dev/peer-id")
                 .asText();
+        if (PODCIDR) {
+            print(cluster.script(Duration.ofMinutes(2), "cluster.sh", "stop-node", gone)
+                    .orThrow());
+            cluster.kubectl("delete", "node", gone).orThrow();
+            podsComeBackOnTheOtherNodes(gone);
+            return;
+        }
         Map<String, JsonNode> agents = agentsByNode();
         JsonNode before = report(name(agents.get("n1")));
         // the report's rings: "ipam" (IPv4) and, when dual-stack, "ipamV6"
@@ -626,7 +660,11 @@ class RealClusterTest {
                         + " with the ranges it took'), got annotations "
                         + done.path("metadata").path("annotations"));
 
-        // the Deployment's pods of n3 are re-created on n1/n2: six pods, unique addresses, all reach each other
+        podsComeBackOnTheOtherNodes(gone);
+    }
+
+    /** The Deployment's pods of a removed node are re-created on the others: unique addresses, all reach each other. */
+    private void podsComeBackOnTheOtherNodes(String gone) {
         Map<String, JsonNode> pods = await("6 ready test pods on n1 and n2", LONG, () -> {
             Map<String, JsonNode> p = cluster.pods("default", "app=pingers");
             boolean ok = p.size() == 6
@@ -637,6 +675,9 @@ class RealClusterTest {
             return ok ? p : null;
         });
         assertUniqueAddressesInRange(pods);
+        if (PODCIDR) {
+            assertInsideTheirNodesPodCidrs(pods);
+        }
         pingMatrix(pods);
         // more pods than before on the two remaining nodes: scale up so the reclaimer allocates again
         cluster.kubectl("scale", "deployment/pingers", "--replicas=10").orThrow();
@@ -644,7 +685,32 @@ class RealClusterTest {
                 .orThrow();
         Map<String, JsonNode> more = readyTestPods(10);
         assertUniqueAddressesInRange(more);
+        if (PODCIDR) {
+            assertInsideTheirNodesPodCidrs(more);
+        }
         pingMatrix(more);
+    }
+
+    /** podCIDR mode: each pod's IPv4 and IPv6 address lie in its Node's spec.podCIDRs (the controller manager's). */
+    private void assertInsideTheirNodesPodCidrs(Map<String, JsonNode> pods) {
+        Map<String, List<String>> cidrs = new TreeMap<>();
+        for (JsonNode p : pods.values()) {
+            String n = p.path("spec").path("nodeName").asText();
+            List<String> c = cidrs.computeIfAbsent(n, k -> {
+                List<String> l = new ArrayList<>();
+                cluster.kubectlJson("get", "node", k)
+                        .path("spec")
+                        .path("podCIDRs")
+                        .forEach(x -> l.add(x.asText()));
+                return l;
+            });
+            for (String ip : PodAddresses.all(p)) {
+                assertTrue(
+                        c.stream().anyMatch(x -> Ranges.contains(x, ip)),
+                        name(p) + "'s address " + ip + " lies in " + n + "'s spec.podCIDRs " + c);
+            }
+        }
+        log("every pod's addresses lie in its Node's spec.podCIDRs %s", cidrs);
     }
 
     // ------------------------------------------------------------------------------------------ helpers
