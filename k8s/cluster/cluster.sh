@@ -13,7 +13,14 @@
 # host's network namespace; every process started is recorded and stopped by `down`, also when `up`
 # fails. Binaries come from build-k8s.sh (built once per machine, cached outside the work tree).
 #
-# usage: cluster.sh up [--nodes N]     create the cluster (no CNI yet: nodes stay NotReady)
+# Dual stack (the default; --ipv4-only turns it off): Kubernetes 1.20's alpha feature gate IPv6DualStack on
+# kube-apiserver, kube-controller-manager, kubelet and kube-proxy; Services from 198.51.100.0/24 and
+# 2001:db8:5e::/112; the controller manager gives every Node a spec.podCIDRs pair (a /24 of 198.18.0.0/16 and
+# a /120 of 2001:db8:18::/112, the same ranges as Weft's WEFT_CLUSTER_RANGE, so either IPAM mode works); every
+# node gets an IPv6 default route on eth0 (a dual-stack node has one; nothing answers there: IPv6 addresses
+# exist only on Weft's devices and in pods). IPv6 addresses are documentation prefixes (2001:db8::/32).
+#
+# usage: cluster.sh up [--nodes N] [--ipv4-only]   create the cluster (no CNI yet: nodes stay NotReady)
 #        cluster.sh down [RUN...]      stop and remove the current run (or the given ones, or --all)
 #        cluster.sh kubectl ARGS...    kubectl of the cluster (run in the control-plane namespace)
 #        cluster.sh env                KUBECTL/RUN/... for scripts: eval "$(cluster.sh env)"
@@ -28,6 +35,12 @@ CP_ADDR=192.0.2.10
 SVC_RANGE=198.51.100.0/24
 SVC_KUBERNETES=198.51.100.1
 POD_RANGE=198.18.0.0/16
+SVC_RANGE_V6=2001:db8:5e::/112
+POD_RANGE_V6=2001:db8:18::/112
+# Each Node's spec.podCIDRs when dual-stack: 256 /24s and 256 /120s (the controller manager allows at most 16
+# bits between the cluster and the node mask)
+NODE_MASK_V4=24
+NODE_MASK_V6=120
 # Host paths a node's software uses; each is bind-mounted from the node's own directory (node.sh).
 NODE_PATHS=(/opt/cni/bin /etc/cni/net.d /var/lib/weft /run/weft /run/netns /run/containerd /var/lib/kubelet
             /var/log/pods /var/log/containers /var/lib/cni)
@@ -71,8 +84,10 @@ run_dir() { echo "$RUNS/$1"; }
 
 # ---------------------------------------------------------------------------------------------- up
 cmd_up() {
-  local nodes=3
-  while (($#)); do case $1 in --nodes) nodes=$2; shift 2;; *) die "unknown option $1";; esac; done
+  local nodes=3 dual=1
+  while (($#)); do
+    case $1 in --nodes) nodes=$2; shift 2;; --ipv4-only) dual=0; shift;; *) die "unknown option $1";; esac
+  done
   ((nodes >= 1 && nodes <= 9)) || die "--nodes must be 1..9"
   [[ $(id -u) == 0 ]] || die "needs root (network and mount namespaces, cgroups)"
   local miss=() c
@@ -95,6 +110,14 @@ cmd_up() {
   ln -sfn "$R" "$RUNS/current"
   echo "$k8s" > "$R/k8s-dir"
   echo "$nodes" > "$R/node-count"
+  # what Kubernetes is given, and what install-weft.sh gives Weft (WEFT_CLUSTER_RANGE)
+  local svc_range=$SVC_RANGE pod_range=$POD_RANGE gates=() cidrs=(--allocate-node-cidrs=false)
+  if ((dual)); then
+    svc_range=$SVC_RANGE,$SVC_RANGE_V6 pod_range=$POD_RANGE,$POD_RANGE_V6 gates=(--feature-gates=IPv6DualStack=true)
+    cidrs=(--allocate-node-cidrs=true --cluster-cidr="$pod_range"
+           --node-cidr-mask-size-ipv4=$NODE_MASK_V4 --node-cidr-mask-size-ipv6=$NODE_MASK_V6)
+  fi
+  echo "$pod_range" > "$R/pod-range"
   UP_RUN=$run
   trap 'rc=$?; if ((rc)); then echo "cluster: up failed; tearing down run $UP_RUN (logs stay in $(run_dir "$UP_RUN"))" >&2; cmd_down "$UP_RUN" >&2; fi' EXIT
   log "run $run in $R, Kubernetes from $k8s"
@@ -131,6 +154,10 @@ cmd_up() {
     # (towards the control plane namespace, which forwards nothing: no traffic leaves the lab).
     ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
     ip -n "$ns" route add default via "$CP_ADDR"
+    if ((dual)); then
+      ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1
+      ip -n "$ns" -6 route add default dev eth0
+    fi
   done
 
   # -- control plane
@@ -150,7 +177,7 @@ cmd_up() {
     --tls-cert-file="$P/apiserver.crt" --tls-private-key-file="$P/apiserver.key" --client-ca-file="$P/ca.crt" \
     --service-account-key-file="$P/sa.pub" --service-account-signing-key-file="$P/sa.key" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
-    --service-cluster-ip-range="$SVC_RANGE" \
+    --service-cluster-ip-range="$svc_range" "${gates[@]}" \
     --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction --allow-privileged=true \
     --kubelet-client-certificate="$P/apiserver-kubelet-client.crt" --kubelet-client-key="$P/apiserver-kubelet-client.key" \
     --kubelet-preferred-address-types=InternalIP
@@ -165,7 +192,7 @@ cmd_up() {
     --bind-address=127.0.0.1 --port=0 --leader-elect=false \
     --service-account-private-key-file="$P/sa.key" --root-ca-file="$P/ca.crt" --use-service-account-credentials=true \
     --cluster-signing-cert-file="$P/ca.crt" --cluster-signing-key-file="$P/ca.key" \
-    --allocate-node-cidrs=false --service-cluster-ip-range="$SVC_RANGE"
+    --service-cluster-ip-range="$svc_range" "${gates[@]}" "${cidrs[@]}"
   start_bg kube-scheduler "${cpx[@]}" "$k8s/bin/kube-scheduler" --kubeconfig="$P/scheduler.kubeconfig" \
     --authentication-kubeconfig="$P/scheduler.kubeconfig" --authorization-kubeconfig="$P/scheduler.kubeconfig" \
     --bind-address=127.0.0.1 --port=0 --leader-elect=false
@@ -253,6 +280,7 @@ serializeImagePulls: false
 evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%"}
 imageGCHighThresholdPercent: 100
 nodeStatusUpdateFrequency: 5s
+featureGates: {IPv6DualStack: $( ((dual)) && echo true || echo false)}
 EOF
     cat > "$N/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
@@ -263,7 +291,8 @@ bindAddress: $addr
 healthzBindAddress: 127.0.0.1:10256
 metricsBindAddress: 127.0.0.1:10249
 mode: iptables
-clusterCIDR: $POD_RANGE
+clusterCIDR: $pod_range
+featureGates: {IPv6DualStack: $( ((dual)) && echo true || echo false)}
 oomScoreAdj: 0
 conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
 EOF
@@ -378,6 +407,7 @@ cmd_env() {
   echo "WEFT_K8S_RUN_DIR=$R"
   echo "WEFT_K8S_BIN=$(cat "$R/k8s-dir")/bin"
   echo "WEFT_K8S_NODES=$(cat "$R/node-count")"
+  echo "WEFT_K8S_POD_RANGE=$(cat "$R/pod-range" 2>/dev/null || echo "$POD_RANGE")"
 }
 
 cmd_node_exec() { # <node> <cmd...>: in the node's network and mount namespaces (sees its /run/weft etc.)

@@ -3,7 +3,8 @@
 # (Weft's jars, Kubernetes from Debian's source package: ~15 min the first time on a machine, the images),
 # brings up a control plane and three nodes in network namespaces (cluster.sh), installs Weft as
 # k8s/README.md says (install-weft.sh), starts 6 test pods, prints the pod-to-pod ping matrix and
-# `kubectl get nodes,pods -o wide`, and removes everything again unless --keep is given.
+# `kubectl get nodes,pods -o wide` (IPv4 and IPv6 matrices and Service addresses on the dual-stack cluster),
+# and removes everything again unless --keep is given.
 # usage: demo.sh [--keep]      (then: k8s/cluster/cluster.sh kubectl get pods -A; k8s/cluster/cluster.sh down)
 set -euo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
@@ -34,30 +35,39 @@ K() { "$HERE/cluster.sh" kubectl "$@"; }
 sed "s|TESTPOD_IMAGE|$TESTPOD_IMAGE|" "$REPO/e2e/src/test/resources/k8s/testpods.yaml" > "$images/testpods.yaml"
 K apply -f "$images/testpods.yaml"
 K rollout status deployment/pingers --timeout=300s
+eval "$("$HERE/cluster.sh" env)"
 
-echo
-echo "== pod-to-pod ping matrix (one ping from each row's pod to each column's pod, across nodes)"
-mapfile -t rows < <(K get pods -l app=pingers -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName} {.status.podIP}{"\n"}{end}')
-printf '%-32s %-4s %-14s' "FROM \\ TO" "NODE" "IP"
-for r in "${rows[@]}"; do read -r _ _ ip <<<"$r"; printf ' %-13s' "$ip"; done; echo
 fails=0
-for r in "${rows[@]}"; do
-  read -r pod node ip <<<"$r"
-  printf '%-32s %-4s %-14s' "$pod" "$node" "$ip"
-  for c in "${rows[@]}"; do
-    read -r _ _ to <<<"$c"
-    if [[ $to == "$ip" ]]; then cell=-
-    elif K exec "$pod" -- ping -c 1 -W 3 "$to" >/dev/null 2>&1; then cell=ok
-    else cell=FAIL; fails=$((fails + 1)); fi
-    printf ' %-13s' "$cell"
-  done
+matrix() { # <family> <jsonpath of the pod's address of that family>
   echo
-done
-svc=$(K get service pingers -o jsonpath='{.spec.clusterIP}')
+  echo "== $1 pod-to-pod ping matrix (one ping from each row's pod to each column's pod, across nodes)"
+  local rows r c pod node ip to cell
+  mapfile -t rows < <(K get pods -l app=pingers -o jsonpath="{range .items[*]}{.metadata.name} {.spec.nodeName} $2{\"\\n\"}{end}")
+  printf '%-32s %-4s %-18s' "FROM \\ TO" "NODE" "IP"
+  for r in "${rows[@]}"; do read -r _ _ ip <<<"$r"; printf ' %-18s' "$ip"; done; echo
+  for r in "${rows[@]}"; do
+    read -r pod node ip <<<"$r"
+    printf '%-32s %-4s %-18s' "$pod" "$node" "$ip"
+    for c in "${rows[@]}"; do
+      read -r _ _ to <<<"$c"
+      if [[ $to == "$ip" ]]; then cell=-
+      elif K exec "$pod" -- ping -c 1 -W 3 "$to" >/dev/null 2>&1; then cell=ok
+      else cell=FAIL; fails=$((fails + 1)); fi
+      printf ' %-18s' "$cell"
+    done
+    echo
+  done
+}
+matrix IPv4 '{.status.podIP}'
+# a dual-stack cluster (cluster.sh up without --ipv4-only): each pod's second address is its IPv6 one
+if [[ $WEFT_K8S_POD_RANGE == *:* ]]; then matrix IPv6 '{.status.podIPs[1].ip}'; fi
 echo
-echo "== ClusterIP Service pingers ($svc:80) from each node (kube-proxy on top of Weft): who answered"
-for n in $(K get nodes -o jsonpath='{.items[*].metadata.name}'); do
-  printf '%-4s -> %s\n' "$n" "$("$HERE/cluster.sh" node-exec "$n" curl -sS -m 5 "http://$svc/" 2>&1)"
+echo "== ClusterIP Service pingers from each node (kube-proxy on top of Weft): who answered"
+for svc in $(K get service pingers -o jsonpath='{.spec.clusterIPs[*]}'); do
+  url=http://$svc/; [[ $svc == *:* ]] && url="http://[$svc]/"
+  for n in $(K get nodes -o jsonpath='{.items[*].metadata.name}'); do
+    printf '%-4s %-28s -> %s\n' "$n" "$url" "$("$HERE/cluster.sh" node-exec "$n" curl -sS -g -m 5 "$url" 2>&1)"
+  done
 done
 echo
 echo "== kubectl get nodes,pods -A -o wide"

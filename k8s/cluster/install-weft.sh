@@ -1,28 +1,33 @@
 #!/usr/bin/env bash
 # Installs Weft on the running local cluster (cluster.sh up) the way k8s/README.md tells users:
 #   1. the image: here imported into every node's containerd from an archive (no registry);
-#   2. the pod range: WEFT_CLUSTER_RANGE in deploy/configmap.yaml (198.18.0.0/16 here);
+#   2. the pod range: WEFT_CLUSTER_RANGE in deploy/configmap.yaml, the cluster's (cluster.sh env: 198.18.0.0/16,
+#      and 2001:db8:18::/112 when dual-stack); WEFT_IPAM_MODE "ring" (default) or "podcidr" (--ipam-mode);
 #   3. the cluster secret: kubectl create namespace weft; kubectl -n weft create secret generic weft-secret --from-file=key=...;
 #   4. kubectl apply -k on k8s/deploy with the image name substituted (README: `kustomize edit set image`;
 #      kubectl 1.20 has no `kustomize edit`, so the same `images:` entry is written into a copy of deploy/);
 #   5. kubectl -n weft rollout status ds/weft, then every Node Ready with Weft's annotations and
 #      NetworkUnavailable=False.
 # usage: install-weft.sh --image NAME:TAG --archive WEFT.tar [--archive OTHER.tar ...] [--no-secret]
+#                        [--range CIDR[,CIDR6]] [--ipam-mode ring|podcidr]
 set -euo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-image="" archives=() secret=1 range=198.18.0.0/16
+image="" archives=() secret=1 range="" mode=ring
 while (($#)); do
   case $1 in
     --image) image=$2; shift 2;;
     --archive) archives+=("$2"); shift 2;;
     --no-secret) secret=0; shift;;
     --range) range=$2; shift 2;;
+    --ipam-mode) mode=$2; shift 2;;
     *) echo "install-weft: unknown option $1" >&2; exit 2;;
   esac
 done
 [[ -n $image ]] || { echo "install-weft: --image NAME:TAG is required" >&2; exit 2; }
+case $mode in ring|podcidr) ;; *) echo "install-weft: --ipam-mode takes ring or podcidr, not '$mode'" >&2; exit 2;; esac
 eval "$("$HERE/cluster.sh" env)"
+range=${range:-$WEFT_K8S_POD_RANGE}
 K() { "$HERE/cluster.sh" kubectl "$@"; }
 T0=$(date +%s)
 log() { echo "install-weft: [$(( $(date +%s) - T0 ))s] $*"; }
@@ -55,6 +60,9 @@ deploy=$WEFT_K8S_RUN_DIR/deploy
 rm -rf "$deploy"; cp -r "$REPO/k8s/deploy" "$deploy"
 sed -i "s|^\(  WEFT_CLUSTER_RANGE:\).*|\1 \"$range\"|" "$deploy/configmap.yaml"
 grep -q "WEFT_CLUSTER_RANGE: \"$range\"" "$deploy/configmap.yaml" || { echo "install-weft: could not set WEFT_CLUSTER_RANGE" >&2; exit 1; }
+sed -i "s|^\(  WEFT_IPAM_MODE:\).*|\1 \"$mode\"|" "$deploy/configmap.yaml"
+grep -q "WEFT_IPAM_MODE: \"$mode\"" "$deploy/configmap.yaml" || { echo "install-weft: could not set WEFT_IPAM_MODE" >&2; exit 1; }
+log "WEFT_CLUSTER_RANGE=$range WEFT_IPAM_MODE=$mode"
 name=${image%:*} tag=${image##*:}
 sed -i "/^  - name: weft\/weft$/,/^[^ ]/ s|^    newTag: .*|    newName: $name\n    newTag: \"$tag\"|" "$deploy/kustomization.yaml"
 grep -q "newName: $name" "$deploy/kustomization.yaml" || { echo "install-weft: could not set the image in kustomization.yaml" >&2; exit 1; }

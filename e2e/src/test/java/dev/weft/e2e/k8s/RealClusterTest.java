@@ -49,6 +49,17 @@ import org.junit.jupiter.api.TestMethodOrder;
  * off for good and its Node deleted has its ranges reclaimed under the Lease, the Deployment's pods come back
  * on the other nodes with unique addresses and reach each other.
  *
+ * <p>Dual stack (the default; {@code -Dweft.k8s.ipv4Only=true} runs the cluster IPv4-only as before): the cluster
+ * runs with the {@code IPv6DualStack} feature gate, every Node has an IPv4 and an IPv6 {@code spec.podCIDRs}, Weft's
+ * {@code WEFT_CLUSTER_RANGE} is {@code 198.18.0.0/16,2001:db8:18::/112}; each step also checks IPv6: every pod has
+ * one address of each family, the IPv6 ping matrices, the Service's IPv6 ClusterIP, the IPv6 ring's allocations
+ * and its reclaim, IPv6 pings during the roll.
+ *
+ * <p>{@code -Dweft.k8s.ipamMode=podcidr} (dual-stack only) installs Weft in podCIDR mode instead of the ring: every
+ * pod's two addresses must then lie in its Node's {@code spec.podCIDRs}, the agents log podCIDR mode instead of the
+ * ring, and the removed node's step checks the pods coming back on the other nodes (there is no ring to reclaim:
+ * the controller manager owns the node CIDRs).
+ *
  * <p>Tagged {@code k8s-cluster}: excluded from {@code bin/test}, run by {@code bin/k8s-test} (and
  * {@code bash .ci/run}). Needs root and {@code bin/setup --k8s}. Takes ~8 min with warm caches.
  */
@@ -63,12 +74,28 @@ class RealClusterTest {
     private static final double PING_INTERVAL = 0.2;
     /** "No pod loses connectivity for more than a few seconds" (issue 14). */
     private static final double MAX_OUTAGE_SECONDS = 5.0;
+    /** Dual stack unless {@code -Dweft.k8s.ipv4Only=true}. */
+    private static final boolean DUAL = !Boolean.getBoolean("weft.k8s.ipv4Only");
+    /** Weft's WEFT_IPAM_MODE: "ring" (default) or "podcidr". */
+    private static final String MODE = System.getProperty("weft.k8s.ipamMode", "ring");
+
+    private static final boolean PODCIDR = MODE.equals("podcidr");
+    /** What cluster.sh gives Kubernetes and install-weft.sh gives Weft (WEFT_CLUSTER_RANGE). */
+    private static final String POD_RANGE = "198.18.0.0/16";
+
+    private static final String POD_RANGE_V6 = "2001:db8:18::/112";
+    private static final String SVC_RANGE = "198.51.100.0/24";
+    private static final String SVC_RANGE_V6 = "2001:db8:5e::/112";
 
     private LocalCluster cluster;
     private String testImage;
 
     @BeforeAll
     void up() throws IOException {
+        if (!Set.of("ring", "podcidr").contains(MODE) || PODCIDR && !DUAL) {
+            throw new IllegalArgumentException("weft.k8s.ipamMode is ring or podcidr (podcidr needs the dual-stack"
+                    + " cluster: only it gives Nodes spec.podCIDRs), got " + MODE);
+        }
         Path repo = LocalCluster.findRepo();
         cluster = new LocalCluster(repo);
         Path images = Files.createTempDirectory("weft-k8s-images");
@@ -86,7 +113,11 @@ class RealClusterTest {
         cluster.script(Duration.ofMinutes(2), "cluster.sh", "down").orThrow();
         Runtime.getRuntime().addShutdownHook(new Thread(this::downQuietly, "weft-k8s-down"));
         t0 = System.nanoTime();
-        print(cluster.script(Duration.ofMinutes(45), "cluster.sh", "up", "--nodes", "3")
+        List<String> up = new ArrayList<>(List.of("up", "--nodes", "3"));
+        if (!DUAL) {
+            up.add("--ipv4-only");
+        }
+        print(cluster.script(Duration.ofMinutes(45), "cluster.sh", up.toArray(String[]::new))
                 .orThrow());
         log("cluster up in %d s", secondsSince(t0));
         t0 = System.nanoTime();
@@ -95,6 +126,8 @@ class RealClusterTest {
                         "install-weft.sh",
                         "--image",
                         weftImage,
+                        "--ipam-mode",
+                        MODE,
                         "--archive",
                         images.resolve("weft-image.tar").toString(),
                         "--archive",
@@ -152,6 +185,16 @@ class RealClusterTest {
             assertEquals("False", cond.path("status").asText(), n + " NetworkUnavailable");
             assertEquals("WeftIsUp", cond.path("reason").asText(), n + " NetworkUnavailable reason");
             assertEquals("True", condition(node, "Ready").path("status").asText(), n + " Ready");
+            if (DUAL) { // the controller manager's allocation: one CIDR of each family
+                List<String> cidrs = new ArrayList<>();
+                node.path("spec").path("podCIDRs").forEach(c -> cidrs.add(c.asText()));
+                assertEquals(2, cidrs.size(), n + " has two spec.podCIDRs, got " + cidrs);
+                assertTrue(
+                        Ranges.inside(POD_RANGE, cidrs.get(0)) && Ranges.inside(POD_RANGE_V6, cidrs.get(1)),
+                        n + "'s spec.podCIDRs are an IPv4 CIDR of " + POD_RANGE + " and an IPv6 CIDR of " + POD_RANGE_V6
+                                + ", got " + cidrs);
+                log("%s spec.podCIDRs %s", n, cidrs);
+            }
             // the init container installed the plugin and the conflist into this node's own directories
             String files = cluster.onNode(n, Duration.ofSeconds(10), "ls", "/opt/cni/bin", "/etc/cni/net.d")
                     .orThrow()
@@ -161,8 +204,10 @@ class RealClusterTest {
                     n + ": /opt/cni/bin/weft and /etc/cni/net.d/10-weft.conflist installed, got:\n" + files);
         }
         assertEquals(3, peerIds.size(), "three distinct peer ids");
-        JsonNode bootstrap = cluster.kubectlJson("-n", "weft", "get", "configmap", "weft-ring-bootstrap");
-        log("ring bootstrap record: %s", bootstrap.path("data"));
+        if (!PODCIDR) {
+            JsonNode bootstrap = cluster.kubectlJson("-n", "weft", "get", "configmap", "weft-ring-bootstrap");
+            log("ring bootstrap record: %s", bootstrap.path("data"));
+        }
     }
 
     @Test
@@ -182,53 +227,75 @@ class RealClusterTest {
         pods.values().forEach(p -> perNode.merge(p.path("spec").path("nodeName").asText(), 1, Integer::sum));
         assertEquals(Map.of("n1", 2, "n2", 2, "n3", 2), perNode, "two test pods per node");
         assertUniqueAddressesInRange(pods);
+        if (PODCIDR) {
+            assertInsideTheirNodesPodCidrs(pods);
+        }
         pingMatrix(pods);
     }
 
     @Test
     @Order(3)
     void clusterIpServiceAnswersFromEveryNodeAndEveryPod() {
-        String ip = cluster.kubectl("get", "service", "pingers", "-o", "jsonpath={.spec.clusterIP}")
-                .orThrow()
-                .out()
-                .strip();
-        assertTrue(ip.startsWith("198.51.100."), "Service address from the Service range, got " + ip);
+        JsonNode svc = cluster.kubectlJson("get", "service", "pingers");
+        List<String> ips = new ArrayList<>();
+        svc.path("spec").path("clusterIPs").forEach(x -> ips.add(x.asText()));
+        if (ips.isEmpty()) { // (a 1.20 API server without the dual-stack gate still fills clusterIPs; just in case)
+            ips.add(svc.path("spec").path("clusterIP").asText());
+        }
+        assertTrue(Ranges.contains(SVC_RANGE, ips.get(0)), "IPv4 Service address from " + SVC_RANGE + ", got " + ips);
+        if (DUAL) {
+            assertEquals(2, ips.size(), "a PreferDualStack Service gets two ClusterIPs, got " + ips);
+            assertTrue(
+                    Ranges.contains(SVC_RANGE_V6, ips.get(1)),
+                    "IPv6 Service address from " + SVC_RANGE_V6 + ", got " + ips);
+        }
+        List<String> urls = ips.stream()
+                .map(ip -> Ranges.isIpv6(ip) ? "http://[" + ip + "]/" : "http://" + ip + "/")
+                .toList();
         Map<String, JsonNode> pods = readyTestPods(6);
         Set<String> podNames = pods.keySet();
-        Set<String> answeredBy = new TreeSet<>();
+        Map<String, Set<String>> answeredBy = new TreeMap<>();
         for (String n : NODES) {
-            for (int i = 0; i < 3; i++) {
-                String body = cluster.onNode(n, Duration.ofSeconds(15), "curl", "-sS", "-m", "5", "http://" + ip + "/")
-                        .orThrow()
-                        .out()
-                        .strip();
-                assertTrue(podNames.contains(body), "node " + n + " got an answer from a test pod, got '" + body + "'");
-                answeredBy.add(body);
+            for (String url : urls) {
+                for (int i = 0; i < 3; i++) {
+                    String body = cluster.onNode(n, Duration.ofSeconds(15), "curl", "-sS", "-g", "-m", "5", url)
+                            .orThrow()
+                            .out()
+                            .strip();
+                    assertTrue(
+                            podNames.contains(body),
+                            "node " + n + " got an answer from a test pod at " + url + ", got '" + body + "'");
+                    answeredBy.computeIfAbsent(url, k -> new TreeSet<>()).add(body);
+                }
             }
         }
+        // every pod asks every address in one exec; a failure prints FAIL and the URL
+        StringBuilder script = new StringBuilder();
+        urls.forEach(u -> script.append("wget -q -T 5 -O - '").append(u).append("' || echo FAIL; echo; "));
         for (String pod : podNames) {
-            String body = cluster.exec(
-                            "default",
-                            pod,
-                            null,
-                            Duration.ofSeconds(20),
-                            "wget",
-                            "-q",
-                            "-T",
-                            "5",
-                            "-O",
-                            "-",
-                            "http://" + ip + "/")
+            List<String> bodies = cluster.exec(
+                            "default", pod, null, Duration.ofSeconds(30), "sh", "-c", script.toString())
                     .orThrow()
                     .out()
-                    .strip();
-            assertTrue(podNames.contains(body), "pod " + pod + " got an answer from a test pod, got '" + body + "'");
-            answeredBy.add(body);
+                    .lines()
+                    .map(String::strip)
+                    .filter(l -> !l.isEmpty())
+                    .toList();
+            assertEquals(
+                    urls.size(), bodies.size(), "pod " + pod + ": one answer per address " + urls + ", got " + bodies);
+            for (int i = 0; i < urls.size(); i++) {
+                assertTrue(
+                        podNames.contains(bodies.get(i)),
+                        "pod " + pod + " got an answer from a test pod at " + urls.get(i) + ", got '" + bodies.get(i)
+                                + "'");
+                answeredBy.computeIfAbsent(urls.get(i), k -> new TreeSet<>()).add(bodies.get(i));
+            }
         }
-        log(
+        answeredBy.forEach((url, by) -> log(
                 "Service %s answered from %d nodes and %d pods; %d different pods answered",
-                ip, NODES.size(), podNames.size(), answeredBy.size());
-        assertTrue(answeredBy.size() >= 2, "kube-proxy spreads over several pods, got " + answeredBy);
+                url, NODES.size(), podNames.size(), by.size()));
+        answeredBy.forEach(
+                (url, by) -> assertTrue(by.size() >= 2, "kube-proxy spreads " + url + " over several pods, got " + by));
     }
 
     @Test
@@ -242,6 +309,13 @@ class RealClusterTest {
                     .orThrow()
                     .out();
             assertTrue(logs.contains("following Node objects for peer discovery"), pod + " logs discovery:\n" + logs);
+            if (PODCIDR) {
+                assertTrue(
+                        logs.contains("podCIDR mode: this node hands out addresses from its own pod CIDR"),
+                        pod + " logs podCIDR mode:\n" + logs);
+                creators++; // (no ring: counted so that the check below holds)
+                continue;
+            }
             if (logs.contains("this agent created the cluster's IPAM ring")) {
                 creators++;
             } else {
@@ -254,6 +328,12 @@ class RealClusterTest {
             LocalCluster.Result status = cluster.exec("weft", pod, "weft", Duration.ofSeconds(60), "weft", "status");
             print(status);
             assertEquals(0, status.exit(), "weft status in " + pod + " exits 0 (ready)");
+            if (DUAL) {
+                assertTrue(
+                        status.out().contains("IPv6 range " + POD_RANGE_V6)
+                                && status.out().contains("IPAM (IPv6):"),
+                        "weft status in " + pod + " shows the IPv6 range and ring:\n" + status.out());
+            }
             LocalCluster.Result doctor = cluster.exec("weft", pod, "weft", Duration.ofSeconds(60), "weft", "doctor");
             print(doctor);
             assertEquals(0, doctor.exit(), "weft doctor in " + pod + " exits 0:\n" + doctor.out() + doctor.err());
@@ -276,7 +356,7 @@ class RealClusterTest {
                 }
             }
         }
-        assertEquals(1, creators, "exactly one agent created the ring");
+        assertEquals(PODCIDR ? NODES.size() : 1, creators, "exactly one agent created the ring");
     }
 
     @Test
@@ -284,11 +364,14 @@ class RealClusterTest {
     void podsDeletedAndCreatedAgainFreeTheirAddressesAndNeverDuplicate() {
         Map<String, JsonNode> first = readyTestPods(6);
         Map<String, Integer> perNode = podsPerNode(first);
-        Map<String, Integer> allocated = allocatedByNode();
+        Map<String, List<Integer>> allocated = allocatedByNode();
         log(
                 "before deleting the pods: pods per node %s, allocated per node %s, addresses %s",
                 perNode, allocated, podIps(first));
-        assertEquals(perNode, allocated, "each agent's allocations match the test pods on its node");
+        assertEquals(
+                expectedAllocations(perNode),
+                allocated,
+                "each agent's allocations (per family) match the test pods on its node");
 
         // scale to 0: the kubelet's DEL frees every address, the allocated counts drop to 0
         cluster.kubectl("scale", "deployment/pingers", "--replicas=0").orThrow();
@@ -296,10 +379,11 @@ class RealClusterTest {
                 "no test pods left",
                 LONG,
                 () -> cluster.pods("default", "app=pingers").isEmpty() ? true : null);
-        Map<String, Integer> zero = new TreeMap<>();
-        NODES.forEach(n -> zero.put(n, 0));
-        Map<String, Integer> freed = await("every node's allocations freed by the kubelet's DEL", LONG, () -> {
-            Map<String, Integer> a = allocatedByNode();
+        Map<String, Integer> none = new TreeMap<>();
+        NODES.forEach(n -> none.put(n, 0));
+        Map<String, List<Integer>> zero = expectedAllocations(none);
+        Map<String, List<Integer>> freed = await("every node's allocations freed by the kubelet's DEL", LONG, () -> {
+            Map<String, List<Integer>> a = allocatedByNode();
             return a.equals(zero) ? a : null;
         });
         log("after scaling to 0: allocated per node %s", freed);
@@ -311,10 +395,11 @@ class RealClusterTest {
         Map<String, JsonNode> second = readyTestPods(6);
         assertUniqueAddressesInRange(second);
         Map<String, Integer> secondPerNode = podsPerNode(second);
-        Map<String, Integer> realloc = await("allocations back up to the pods per node " + secondPerNode, LONG, () -> {
-            Map<String, Integer> a = allocatedByNode();
-            return a.equals(secondPerNode) ? a : null;
-        });
+        Map<String, List<Integer>> realloc =
+                await("allocations back up to the pods per node " + secondPerNode, LONG, () -> {
+                    Map<String, List<Integer>> a = allocatedByNode();
+                    return a.equals(expectedAllocations(secondPerNode)) ? a : null;
+                });
         log("after scaling to 6: allocated per node %s, addresses %s", realloc, podIps(second));
 
         // delete the pods themselves: the ReplicaSet replaces them while the old ones are torn down
@@ -329,9 +414,9 @@ class RealClusterTest {
         });
         assertUniqueAddressesInRange(third);
         Map<String, Integer> thirdPerNode = podsPerNode(third);
-        Map<String, Integer> after = await("allocations equal to the pods per node " + thirdPerNode, LONG, () -> {
-            Map<String, Integer> a = allocatedByNode();
-            return a.equals(thirdPerNode) ? a : null;
+        Map<String, List<Integer>> after = await("allocations equal to the pods per node " + thirdPerNode, LONG, () -> {
+            Map<String, List<Integer>> a = allocatedByNode();
+            return a.equals(expectedAllocations(thirdPerNode)) ? a : null;
         });
         Set<String> reused = new TreeSet<>(podIps(third));
         reused.retainAll(podIps(second));
@@ -346,8 +431,8 @@ class RealClusterTest {
     void daemonSetRolledWhilePodsPingAcrossNodes() {
         Map<String, JsonNode> pods = readyTestPods(6);
         Map<String, String> ipsBefore = new TreeMap<>();
-        pods.forEach((k, v) -> ipsBefore.put(k, v.path("status").path("podIP").asText()));
-        Map<String, Integer> allocatedBefore = allocatedByNode();
+        pods.forEach((k, v) -> ipsBefore.put(k, String.join(",", PodAddresses.all(v))));
+        Map<String, List<Integer>> allocatedBefore = allocatedByNode();
         Map<String, JsonNode> agentsBefore = agentsByNode();
         // one pinger per node, each towards a pod on the next node
         Map<String, JsonNode> oneByNode = new TreeMap<>();
@@ -355,16 +440,16 @@ class RealClusterTest {
                 .forEach(p ->
                         oneByNode.putIfAbsent(p.path("spec").path("nodeName").asText(), p));
         assertEquals(new TreeSet<>(NODES), oneByNode.keySet(), "a test pod on every node");
-        List<String[]> pairs = new ArrayList<>(); // pod, its node, target ip, target node
+        // pod, its node, target ip, target node, the ping's file names (one ping per family when dual-stack)
+        List<String[]> pairs = new ArrayList<>();
         for (int i = 0; i < NODES.size(); i++) {
             String n = NODES.get(i);
             String next = NODES.get((i + 1) % NODES.size());
-            pairs.add(new String[] {
-                name(oneByNode.get(n)),
-                n,
-                oneByNode.get(next).path("status").path("podIP").asText(),
-                next
-            });
+            JsonNode target = oneByNode.get(next);
+            pairs.add(new String[] {name(oneByNode.get(n)), n, PodAddresses.v4(target), next, "/tmp/roll-ping"});
+            if (DUAL) {
+                pairs.add(new String[] {name(oneByNode.get(n)), n, PodAddresses.v6(target), next, "/tmp/roll-ping6"});
+            }
         }
         for (String[] p : pairs) {
             cluster.exec(
@@ -374,15 +459,15 @@ class RealClusterTest {
                             Duration.ofSeconds(30),
                             "sh",
                             "-c",
-                            "rm -f /tmp/roll-ping.log; ping -i " + PING_INTERVAL + " -w 1200 " + p[2]
-                                    + " >/tmp/roll-ping.log 2>&1 </dev/null & echo $! >/tmp/roll-ping.pid")
+                            "rm -f " + p[4] + ".log; ping -i " + PING_INTERVAL + " -w 1200 " + p[2] + " >" + p[4]
+                                    + ".log 2>&1 </dev/null & echo $! >" + p[4] + ".pid")
                     .orThrow();
         }
         for (String[] p : pairs) {
             await(
                     p[0] + " pings " + p[2] + " before the roll",
                     Duration.ofSeconds(60),
-                    () -> cluster.exec("default", p[0], null, Duration.ofSeconds(20), "cat", "/tmp/roll-ping.log")
+                    () -> cluster.exec("default", p[0], null, Duration.ofSeconds(20), "cat", p[4] + ".log")
                                     .out()
                                     .contains("seq=")
                             ? true
@@ -406,8 +491,8 @@ class RealClusterTest {
                             Duration.ofSeconds(30),
                             "sh",
                             "-c",
-                            "if kill -INT $(cat /tmp/roll-ping.pid); then echo ping-was-running; sleep 1; fi;"
-                                    + " cat /tmp/roll-ping.log")
+                            "if kill -INT $(cat " + p[4] + ".pid); then echo ping-was-running; sleep 1; fi;" + " cat "
+                                    + p[4] + ".log")
                     .out();
             assertTrue(
                     out.startsWith("ping-was-running"),
@@ -468,7 +553,7 @@ class RealClusterTest {
         // running pods kept their addresses and the agents their allocations; all still reach each other
         Map<String, JsonNode> after = readyTestPods(6);
         Map<String, String> ipsAfter = new TreeMap<>();
-        after.forEach((k, v) -> ipsAfter.put(k, v.path("status").path("podIP").asText()));
+        after.forEach((k, v) -> ipsAfter.put(k, String.join(",", PodAddresses.all(v))));
         assertEquals(ipsBefore, ipsAfter, "the test pods are the same and kept their addresses");
         assertEquals(allocatedBefore, allocatedByNode(), "allocations kept across the agents' restart");
         pingMatrix(after);
@@ -483,10 +568,24 @@ class RealClusterTest {
                 .path("annotations")
                 .path("weft.dev/peer-id")
                 .asText();
+        if (PODCIDR) {
+            print(cluster.script(Duration.ofMinutes(2), "cluster.sh", "stop-node", gone)
+                    .orThrow());
+            cluster.kubectl("delete", "node", gone).orThrow();
+            podsComeBackOnTheOtherNodes(gone);
+            return;
+        }
         Map<String, JsonNode> agents = agentsByNode();
         JsonNode before = report(name(agents.get("n1")));
-        List<String> goneRanges = ownerRanges(before, goneNodePeer);
-        assertFalse(goneRanges.isEmpty(), "n3's peer " + goneNodePeer + " owns ranges before it goes");
+        // the report's rings: "ipam" (IPv4) and, when dual-stack, "ipamV6"
+        List<String> rings = DUAL ? List.of("ipam", "ipamV6") : List.of("ipam");
+        Map<String, List<String>> goneRanges = new TreeMap<>();
+        for (String ring : rings) {
+            goneRanges.put(ring, ownerRanges(before, ring, goneNodePeer));
+            assertFalse(
+                    goneRanges.get(ring).isEmpty(),
+                    "n3's peer " + goneNodePeer + " owns ranges in " + ring + " before it goes");
+        }
         log("n3 (peer %s) owns %s; switching it off and deleting its Node", goneNodePeer, goneRanges);
 
         print(cluster.script(Duration.ofMinutes(2), "cluster.sh", "stop-node", gone)
@@ -518,16 +617,23 @@ class RealClusterTest {
             String pod = name(agentsByNode().get(n));
             JsonNode after = await(n + "'s view shows " + goneNodePeer + "'s ranges owned by a live peer", LONG, () -> {
                 JsonNode r = report(pod);
-                Set<String> live = new HashSet<>();
-                for (JsonNode o : r.path("ipam").path("owners")) {
-                    if (!o.path("peer").asText().equals(goneNodePeer)
-                            && o.path("reachable").asBoolean(false)) {
-                        o.path("ranges").forEach(x -> live.add(x.asText()));
+                for (String ring : rings) {
+                    Set<String> live = new HashSet<>();
+                    for (JsonNode o : r.path(ring).path("owners")) {
+                        if (!o.path("peer").asText().equals(goneNodePeer)
+                                && o.path("reachable").asBoolean(false)) {
+                            o.path("ranges").forEach(x -> live.add(x.asText()));
+                        }
+                    }
+                    if (!ownerRanges(r, ring, goneNodePeer).isEmpty() || !covers(live, goneRanges.get(ring))) {
+                        return null;
                     }
                 }
-                return ownerRanges(r, goneNodePeer).isEmpty() && covers(live, goneRanges) ? r : null;
+                return r;
             });
-            log("%s: owners after reclaim %s", n, after.path("ipam").path("owners"));
+            for (String ring : rings) {
+                log("%s: %s owners after reclaim %s", n, ring, after.path(ring).path("owners"));
+            }
         }
         // logs of the agents on the live nodes (n3's kubelet is gone: its pod's logs cannot be read)
         Map<String, JsonNode> live = agentsByNode();
@@ -554,7 +660,11 @@ class RealClusterTest {
                         + " with the ranges it took'), got annotations "
                         + done.path("metadata").path("annotations"));
 
-        // the Deployment's pods of n3 are re-created on n1/n2: six pods, unique addresses, all reach each other
+        podsComeBackOnTheOtherNodes(gone);
+    }
+
+    /** The Deployment's pods of a removed node are re-created on the others: unique addresses, all reach each other. */
+    private void podsComeBackOnTheOtherNodes(String gone) {
         Map<String, JsonNode> pods = await("6 ready test pods on n1 and n2", LONG, () -> {
             Map<String, JsonNode> p = cluster.pods("default", "app=pingers");
             boolean ok = p.size() == 6
@@ -565,6 +675,9 @@ class RealClusterTest {
             return ok ? p : null;
         });
         assertUniqueAddressesInRange(pods);
+        if (PODCIDR) {
+            assertInsideTheirNodesPodCidrs(pods);
+        }
         pingMatrix(pods);
         // more pods than before on the two remaining nodes: scale up so the reclaimer allocates again
         cluster.kubectl("scale", "deployment/pingers", "--replicas=10").orThrow();
@@ -572,7 +685,32 @@ class RealClusterTest {
                 .orThrow();
         Map<String, JsonNode> more = readyTestPods(10);
         assertUniqueAddressesInRange(more);
+        if (PODCIDR) {
+            assertInsideTheirNodesPodCidrs(more);
+        }
         pingMatrix(more);
+    }
+
+    /** podCIDR mode: each pod's IPv4 and IPv6 address lie in its Node's spec.podCIDRs (the controller manager's). */
+    private void assertInsideTheirNodesPodCidrs(Map<String, JsonNode> pods) {
+        Map<String, List<String>> cidrs = new TreeMap<>();
+        for (JsonNode p : pods.values()) {
+            String n = p.path("spec").path("nodeName").asText();
+            List<String> c = cidrs.computeIfAbsent(n, k -> {
+                List<String> l = new ArrayList<>();
+                cluster.kubectlJson("get", "node", k)
+                        .path("spec")
+                        .path("podCIDRs")
+                        .forEach(x -> l.add(x.asText()));
+                return l;
+            });
+            for (String ip : PodAddresses.all(p)) {
+                assertTrue(
+                        c.stream().anyMatch(x -> Ranges.contains(x, ip)),
+                        name(p) + "'s address " + ip + " lies in " + n + "'s spec.podCIDRs " + c);
+            }
+        }
+        log("every pod's addresses lie in its Node's spec.podCIDRs %s", cidrs);
     }
 
     // ------------------------------------------------------------------------------------------ helpers
@@ -606,11 +744,21 @@ class RealClusterTest {
         }
     }
 
-    private Map<String, Integer> allocatedByNode() {
-        Map<String, Integer> m = new TreeMap<>();
-        agentsByNode()
-                .forEach((n, p) ->
-                        m.put(n, report(name(p)).path("ipam").path("allocated").asInt(-1)));
+    /** Each agent's allocations: the IPv4 ring's, and when dual-stack also the IPv6 ring's (n -> [v4, v6]). */
+    private Map<String, List<Integer>> allocatedByNode() {
+        Map<String, List<Integer>> m = new TreeMap<>();
+        agentsByNode().forEach((n, p) -> {
+            JsonNode r = report(name(p));
+            int v4 = r.path("ipam").path("allocated").asInt(-1);
+            m.put(n, DUAL ? List.of(v4, r.path("ipamV6").path("allocated").asInt(-1)) : List.of(v4));
+        });
+        return m;
+    }
+
+    /** What {@link #allocatedByNode} should say for these pods per node: one address of each family per pod. */
+    private static Map<String, List<Integer>> expectedAllocations(Map<String, Integer> podsPerNode) {
+        Map<String, List<Integer>> m = new TreeMap<>();
+        podsPerNode.forEach((n, c) -> m.put(n, DUAL ? List.of(c, c) : List.of(c)));
         return m;
     }
 
@@ -623,62 +771,37 @@ class RealClusterTest {
 
     private static Set<String> podIps(Map<String, JsonNode> pods) {
         Set<String> s = new TreeSet<>();
-        pods.values().forEach(p -> s.add(p.path("status").path("podIP").asText()));
+        pods.values().forEach(p -> s.addAll(PodAddresses.all(p)));
         return s;
     }
 
     private void pingMatrix(Map<String, JsonNode> pods) {
-        List<String> ips = pods.values().stream()
-                .map(p -> p.path("status").path("podIP").asText())
-                .toList();
         List<String> failures = new ArrayList<>();
-        StringBuilder matrix = new StringBuilder();
-        for (JsonNode from : pods.values()) {
-            String self = from.path("status").path("podIP").asText();
-            StringBuilder script = new StringBuilder();
-            for (String ip : ips) {
-                if (!ip.equals(self)) {
-                    script.append("if ping -c 1 -W 3 ")
-                            .append(ip)
-                            .append(" >/dev/null 2>&1 || ping -c 2 -W 3 ")
-                            .append(ip)
-                            .append(" >/dev/null 2>&1; then echo ok ")
-                            .append(ip)
-                            .append("; else echo FAIL ")
-                            .append(ip)
-                            .append("; fi; ");
-                }
-            }
-            LocalCluster.Result r = cluster.exec(
-                            "default", name(from), null, Duration.ofSeconds(90), "sh", "-c", script.toString())
-                    .orThrow();
-            matrix.append(String.format(
-                    "%-28s %-4s %-15s %s%n",
-                    name(from),
-                    from.path("spec").path("nodeName").asText(),
-                    self,
-                    r.out().replace('\n', ' ')));
-            r.out().lines().filter(l -> l.startsWith("FAIL")).forEach(l -> failures.add(name(from) + " -> " + l));
-            assertEquals(
-                    ips.size() - 1,
-                    r.out()
-                            .lines()
-                            .filter(l -> l.startsWith("ok") || l.startsWith("FAIL"))
-                            .count(),
-                    "one ping result per other pod from " + name(from) + ": " + r.out());
+        for (PodAddresses.Matrix m : PodAddresses.pingMatrices(cluster, pods, DUAL)) {
+            log("%s ping matrix (%d pods):%n%s", m.family(), pods.size(), m.text());
+            failures.addAll(m.failures().stream().map(f -> m.family() + " " + f).toList());
         }
-        log("ping matrix (%d pods):%n%s", pods.size(), matrix);
         assertTrue(failures.isEmpty(), "every pod reaches every other pod; failures: " + failures);
     }
 
     private static void assertUniqueAddressesInRange(Map<String, JsonNode> pods) {
         Map<String, String> byIp = new HashMap<>();
         for (JsonNode p : pods.values()) {
-            String ip = p.path("status").path("podIP").asText();
+            List<String> ips = PodAddresses.all(p);
+            String v4 = PodAddresses.v4(p);
             assertTrue(
-                    ip.startsWith("198.18."), name(p) + " has an address from WEFT_CLUSTER_RANGE 198.18.0.0/16: " + ip);
-            String other = byIp.put(ip, name(p));
-            assertTrue(other == null, "address " + ip + " given to both " + other + " and " + name(p));
+                    Ranges.contains(POD_RANGE, v4),
+                    name(p) + " has an address from WEFT_CLUSTER_RANGE " + POD_RANGE + ": " + ips);
+            if (DUAL) {
+                assertEquals(2, ips.size(), name(p) + " has one address of each family: " + ips);
+                assertTrue(
+                        Ranges.contains(POD_RANGE_V6, PodAddresses.v6(p)),
+                        name(p) + " has an IPv6 address from WEFT_CLUSTER_RANGE's " + POD_RANGE_V6 + ": " + ips);
+            }
+            for (String ip : ips) {
+                String other = byIp.put(ip, name(p));
+                assertTrue(other == null, "address " + ip + " given to both " + other + " and " + name(p));
+            }
         }
     }
 
@@ -703,9 +826,9 @@ class RealClusterTest {
                 .out());
     }
 
-    private static List<String> ownerRanges(JsonNode report, String peer) {
+    private static List<String> ownerRanges(JsonNode report, String ring, String peer) {
         List<String> r = new ArrayList<>();
-        for (JsonNode o : report.path("ipam").path("owners")) {
+        for (JsonNode o : report.path(ring).path("owners")) {
             if (o.path("peer").asText().equals(peer)) {
                 o.path("ranges").forEach(x -> r.add(x.asText()));
             }
