@@ -33,6 +33,7 @@ public final class StatusTraining {
             Thread t = new Thread(() -> serve(server, answer), "weft-status-training");
             t.setDaemon(true);
             t.start();
+            Map<String, String> env = System.getenv(); // as StatusMain.main reads it: its classes into the cache
             for (int round = 0; round < 5; round++) {
                 for (String view : List.of("summary", "peers", "connections", "ipam", "routes")) {
                     check(StatusMain.run(
@@ -40,6 +41,7 @@ public final class StatusTraining {
                 }
                 StatusMain.run(new String[] {"status", "--socket=" + dir.resolve("absent.sock")}, Map.of(), sink, sink);
                 StatusMain.run(new String[] {"status", "nonsense"}, Map.of("WEFT_SOCKET", sock.toString()), sink, sink);
+                StatusMain.run(new String[] {"status", "--help"}, env, sink, sink);
             }
         } finally {
             Files.deleteIfExists(sock);

@@ -48,10 +48,13 @@ public final class StatusCommand implements Callable<Integer> {
      * {@code java -jar weft-agent.jar status} and {@code WEFT_LIGHT_STATUS=false}.
      */
     public static java.util.OptionalInt fast(String[] args, Map<String, String> env) {
+        StatusTrace trace = StatusTrace.from(env);
+        trace.mark("main");
         java.util.Optional<StatusArgs> a = StatusArgs.parse(args, env);
-        return a.isPresent()
-                ? java.util.OptionalInt.of(show(a.get().view(), a.get().socket()))
-                : java.util.OptionalInt.empty();
+        if (a.isEmpty()) return java.util.OptionalInt.empty();
+        int exit = show(a.get().view(), a.get().socket(), trace);
+        trace.print(System.err);
+        return java.util.OptionalInt.of(exit);
     }
 
     static int show(String view, Path socket) {
