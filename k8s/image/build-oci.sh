@@ -24,7 +24,7 @@
 #
 # Needs: root (mmdebstrap runs in root mode), mmdebstrap, GNU tar, sha256sum, flock, a JDK 25 with jlink
 # (JAVA_HOME, else /usr/lib/jvm/temurin-25-jdk-amd64), the Debian mirror, and the Maven build of this tree
-# (`mvn -B -ntp -DskipTests package`: agent/target/weft-agent.jar, cni-shim/target/cni-bin/).
+# (`mvn -B -ntp -DskipTests package`: agent/target/weft-agent.jar, cli/target/weft-status.jar, cni-shim/target/cni-bin/).
 # Slow parts are cached outside the work tree in --cache (default $WEFT_IMAGE_CACHE or /var/cache/weft-image),
 # keyed by a hash of their inputs: the base root file system (minutes, from the mirror), busybox and the
 # jlink runtimes. --refresh rebuilds the Debian parts (e.g. to pick up security updates).
@@ -159,8 +159,8 @@ build_weft() {
   local jdk=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
   [[ -x $jdk/bin/jlink ]] || die "no jlink in $jdk/bin: set JAVA_HOME to a JDK 25 (Temurin 25: /usr/lib/jvm/temurin-25-jdk-amd64)"
   "$jdk/bin/java" -version 2>&1 | grep -q 'version "25' || die "$jdk is not a JDK 25 (the Containerfile's runtimes are jlinked from Temurin 25)"
-  local agent_jar=$root/agent/target/weft-agent.jar cni=$root/cni-shim/target/cni-bin f
-  for f in "$agent_jar" "$cni/weft" "$cni/weft-cni.jar" "$cni/install-weft-cni"; do
+  local agent_jar=$root/agent/target/weft-agent.jar status_jar=$root/cli/target/weft-status.jar cni=$root/cni-shim/target/cni-bin f
+  for f in "$agent_jar" "$status_jar" "$cni/weft" "$cni/weft-cni.jar" "$cni/install-weft-cni"; do
     [[ -f $f ]] || die "$f missing: build the jars first (cd $root && mvn -B -ntp -DskipTests package)"
   done
 
@@ -191,6 +191,7 @@ build_weft() {
   cp -a "$rt/jre" "$s/opt/weft/jre"                                          # COPY --from=jre /jre /opt/weft/jre
   cp -a "$rt/cni-jre" "$s/opt/weft/cni-jre"                                  # COPY --from=jre /cni-jre /opt/weft/cni-jre
   cp "$agent_jar" "$s/opt/weft/lib/weft-agent.jar"                           # COPY --from=build .../weft-agent.jar
+  cp "$status_jar" "$s/opt/weft/lib/weft-status.jar"                         # COPY --from=build .../weft-status.jar
   cp "$cni/weft" "$cni/weft-cni.jar" "$cni/install-weft-cni" "$s/opt/weft/cni-bin/"   # COPY --from=build .../cni-bin/...
   cp "$root/bin/weft" "$s/opt/weft/bin/weft"                                 # COPY bin/weft /opt/weft/bin/weft
   cp "$here/install-cni" "$here/weft-start" "$s/opt/weft/bin/"               # COPY k8s/image/install-cni k8s/image/weft-start
@@ -206,7 +207,7 @@ build_weft() {
   local cfg
   cfg=$(printf '{"architecture":"amd64","os":"linux","created":"%s","config":{"Env":%s,"Entrypoint":%s,"Labels":{"org.opencontainers.image.version":%s,"org.opencontainers.image.revision":%s}},"history":[{"created":"%s","created_by":"mmdebstrap %s minbase + %s (k8s/image/build-oci.sh)"},{"created":"%s","created_by":"Weft %s (k8s/image/build-oci.sh, layout of k8s/image/Containerfile)"}]}' \
     "$created" \
-    "$(json_arr PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin WEFT_HOME=/opt/weft WEFT_JAVA=/opt/weft/jre/bin/java WEFT_RUN_DIR=/run/weft)" \
+    "$(json_arr PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin WEFT_HOME=/opt/weft WEFT_JAVA=/opt/weft/jre/bin/java WEFT_STATUS_JAVA=/opt/weft/cni-jre/bin/java WEFT_RUN_DIR=/run/weft)" \
     "$(json_arr /opt/weft/bin/weft-start)" \
     "$(json_str "$version")" "$(json_str "$revision")" \
     "$created" "$suite" "$apt_pkgs" "$created" "$version")

@@ -1,6 +1,8 @@
 package dev.weft.agent.cli;
 
 import dev.weft.agent.api.AgentJson;
+import dev.weft.cli.ReportFormat;
+import dev.weft.cli.Table;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;

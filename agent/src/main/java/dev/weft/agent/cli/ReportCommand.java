@@ -1,6 +1,7 @@
 package dev.weft.agent.cli;
 
 import dev.weft.agent.api.AgentJson;
+import dev.weft.cli.ReportFormat;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;

@@ -1,10 +1,12 @@
 package dev.weft.agent.cli;
 
 import dev.weft.agent.api.AgentJson;
+import dev.weft.cli.ReportFormat;
+import dev.weft.cli.StatusArgs;
+import dev.weft.cli.StatusTrace;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -28,7 +30,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Option(
             names = "--socket",
-            defaultValue = "${env:WEFT_SOCKET:-/run/weft/weft.sock}",
+            defaultValue = "${env:WEFT_SOCKET:-" + StatusArgs.DEFAULT_SOCKET + "}",
             description = "Agent API socket (env WEFT_SOCKET). Default: ${DEFAULT-VALUE}.")
     Path socket;
 
@@ -40,53 +42,37 @@ public final class StatusCommand implements Callable<Integer> {
     /**
      * {@code weft status [VIEW] [--socket PATH]} without picocli: its classes are compiled for Java 5, so the JVM
      * can neither keep them in the CLI's AOT cache nor verify them quickly, and parsing the whole command tree cost
-     * most of a status call (issue 17). Handles only that plain form with no config file (the socket then comes
-     * from {@code --socket}, {@code WEFT_SOCKET} or the default, as through picocli); returns empty for anything
-     * else (help, other options, a config file), which then goes through picocli as before.
+     * most of a status call (issue 17). Handles only the plain form ({@link StatusArgs}); returns empty for anything
+     * else (help, other options, a config file), which then goes through picocli as before. bin/weft runs the plain
+     * form with the small weft-status.jar ({@code dev.weft.cli.StatusMain}) instead; this path serves
+     * {@code java -jar weft-agent.jar status} and {@code WEFT_LIGHT_STATUS=false}.
      */
     public static java.util.OptionalInt fast(String[] args, Map<String, String> env) {
-        if (args.length == 0 || !args[0].equals("status") || env.get("WEFT_CONFIG_FILE") != null) {
-            return java.util.OptionalInt.empty();
-        }
-        String view = null;
-        String sock = null;
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--socket") && i + 1 < args.length && sock == null) {
-                sock = args[++i];
-            } else if (a.startsWith("--socket=") && sock == null) {
-                sock = a.substring("--socket=".length());
-            } else if (!a.startsWith("-") && view == null) {
-                view = a;
-            } else {
-                return java.util.OptionalInt.empty();
-            }
-        }
-        if (sock == null) sock = env.getOrDefault("WEFT_SOCKET", DEFAULT_SOCKET);
-        if (sock.isEmpty()) return java.util.OptionalInt.empty();
-        return java.util.OptionalInt.of(show(view == null ? "summary" : view, Path.of(sock)));
+        StatusTrace trace = StatusTrace.from(env);
+        trace.mark("main");
+        java.util.Optional<StatusArgs> a = StatusArgs.parse(args, env);
+        if (a.isEmpty()) return java.util.OptionalInt.empty();
+        int exit = show(a.get().view(), a.get().socket(), trace);
+        trace.print(System.err);
+        return java.util.OptionalInt.of(exit);
     }
 
-    static final String DEFAULT_SOCKET = "/run/weft/weft.sock";
-
     static int show(String view, Path socket) {
-        Function<Map<String, Object>, String> render = switch (view) {
-            case "summary" -> ReportFormat::summary;
-            case "peers" -> ReportFormat::peers;
-            case "connections" -> ReportFormat::connections;
-            case "ipam" -> ReportFormat::ipam;
-            case "routes" -> ReportFormat::routes;
-            default -> null;
-        };
-        if (render == null) {
-            System.err.println(
-                    "weft status: unknown view '" + view + "'; allowed: summary, peers, connections, ipam, routes");
+        return show(view, socket, StatusTrace.OFF);
+    }
+
+    static int show(String view, Path socket, StatusTrace trace) {
+        if (!ReportFormat.isView(view)) {
+            System.err.println(ReportFormat.unknownView(view));
             return 2;
         }
         try {
             Map<String, Object> r =
                     ReportFormat.map(AgentClient.call(socket, AgentJson.obj("cmd", "report")), "report");
-            System.out.print(render.apply(r));
+            trace.mark("answered");
+            System.out.print(ReportFormat.view(view, r));
+            System.out.flush();
+            trace.mark("rendered");
             return Boolean.TRUE.equals(r.get("ready")) ? AgentClient.EXIT_OK : AgentClient.EXIT_PROBLEM;
         } catch (AgentClient.Unreachable e) {
             System.err.println("weft status: " + e.getMessage());

@@ -2,6 +2,7 @@ package dev.weft.agent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weft.cli.ReportFormat;
 import dev.weft.cni.Json;
 import java.util.List;
 import java.util.Map;

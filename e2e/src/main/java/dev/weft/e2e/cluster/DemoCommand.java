@@ -1,6 +1,6 @@
 package dev.weft.e2e.cluster;
 
-import dev.weft.agent.cli.ReportFormat;
+import dev.weft.cli.ReportFormat;
 import dev.weft.e2e.lab.Await;
 import dev.weft.e2e.lab.Lab;
 import dev.weft.e2e.lab.LabNode;

@@ -24,6 +24,8 @@ final class ModuleRules {
             "datapath",
             "cni-shim",
             "cni",
+            "cli",
+            "cli",
             "k8s",
             "k8s",
             "agent",
@@ -43,12 +45,14 @@ final class ModuleRules {
             Set.of("id", "ipam"),
             "cni-shim",
             Set.of(),
+            "cli",
+            Set.of("cni-shim"),
             "k8s",
             Set.of("id", "ipam"),
             "agent",
-            Set.of("id", "ipam", "gossip", "datapath", "cni-shim", "k8s"),
+            Set.of("id", "ipam", "gossip", "datapath", "cni-shim", "cli", "k8s"),
             E2E,
-            Set.of("id", "ipam", "gossip", "datapath", "cni-shim", "k8s", "agent"));
+            Set.of("id", "ipam", "gossip", "datapath", "cni-shim", "cli", "k8s", "agent"));
 
     private ModuleRules() {}
 

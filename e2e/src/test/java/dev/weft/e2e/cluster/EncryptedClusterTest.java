@@ -3,8 +3,8 @@ package dev.weft.e2e.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weft.agent.cli.ReportFormat;
 import dev.weft.agent.config.SecretFile;
+import dev.weft.cli.ReportFormat;
 import dev.weft.e2e.lab.Fault;
 import dev.weft.e2e.lab.Lab;
 import java.nio.file.Files;

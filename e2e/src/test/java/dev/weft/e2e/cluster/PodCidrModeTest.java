@@ -3,7 +3,7 @@ package dev.weft.e2e.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weft.agent.cli.ReportFormat;
+import dev.weft.cli.ReportFormat;
 import dev.weft.e2e.lab.Lab;
 import java.time.Duration;
 import java.util.List;

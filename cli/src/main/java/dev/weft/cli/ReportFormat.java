@@ -1,4 +1,4 @@
-package dev.weft.agent.cli;
+package dev.weft.cli;
 
 import java.util.List;
 import java.util.Map;
@@ -9,6 +9,31 @@ import java.util.Map;
  */
 public final class ReportFormat {
     private ReportFormat() {}
+
+    /** Whether {@code view} names one of the views of {@code weft status}. */
+    public static boolean isView(String view) {
+        return switch (view) {
+            case "summary", "peers", "connections", "ipam", "routes" -> true;
+            default -> false;
+        };
+    }
+
+    /** The error for a view that is not one. */
+    public static String unknownView(String view) {
+        return "weft status: unknown view '" + view + "'; allowed: summary, peers, connections, ipam, routes";
+    }
+
+    /** One view of the report ({@link #isView} must hold). */
+    public static String view(String view, Map<String, Object> r) {
+        return switch (view) {
+            case "summary" -> summary(r);
+            case "peers" -> peers(r);
+            case "connections" -> connections(r);
+            case "ipam" -> ipam(r);
+            case "routes" -> routes(r);
+            default -> throw new IllegalArgumentException(unknownView(view));
+        };
+    }
 
     public static String summary(Map<String, Object> r) {
         Map<String, Object> peer = map(r, "peer");
@@ -73,7 +98,7 @@ public final class ReportFormat {
     }
 
     /** ", 61 of 64 addresses in use (95 %)" when the report has the cluster's fill. */
-    static String clusterFill(Map<String, Object> c) {
+    public static String clusterFill(Map<String, Object> c) {
         if (c.get("total") == null || "no-ring".equals(c.get("verdict"))) return "";
         return ", " + str(c, "used") + " of " + str(c, "total") + " addresses in use (" + str(c, "percentUsed") + " %)";
     }
@@ -165,7 +190,7 @@ public final class ReportFormat {
         return String.join(",", l.stream().map(String::valueOf).toList());
     }
 
-    static double num(Object o) {
+    public static double num(Object o) {
         return o instanceof Number n ? n.doubleValue() : 0;
     }
 
@@ -186,7 +211,7 @@ public final class ReportFormat {
         return o instanceof List ? (List<Object>) o : List.of();
     }
 
-    static String str(Map<String, Object> m, String k) {
+    public static String str(Map<String, Object> m, String k) {
         Object o = m.get(k);
         if (o == null) return "-";
         if (o instanceof Double d && d == Math.rint(d)) return Long.toString(d.longValue());

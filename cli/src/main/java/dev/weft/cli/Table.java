@@ -1,4 +1,4 @@
-package dev.weft.agent.cli;
+package dev.weft.cli;
 
 import java.util.ArrayList;
 import java.util.List;
