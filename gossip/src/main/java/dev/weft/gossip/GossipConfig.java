@@ -1,5 +1,7 @@
 package dev.weft.gossip;
 
+import dev.weft.gossip.identity.IdentityKey;
+import dev.weft.gossip.identity.PeerKeys;
 import dev.weft.gossip.swim.SwimSettings;
 import dev.weft.id.PeerId;
 import java.net.InetAddress;
@@ -7,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -36,8 +39,12 @@ public final class GossipConfig {
     private final Duration maxClockSkew;
     private final Duration tickInterval;
     private final Duration rejoinInterval;
+    private final IdentityKey identityKey;
+    private final Map<PeerId, byte[]> pinnedKeys;
 
     private GossipConfig(Builder b) {
+        this.identityKey = b.identityKey;
+        this.pinnedKeys = Map.copyOf(b.pinnedKeys);
         this.clusterName = b.clusterName;
         this.memberId = b.memberId;
         this.incarnation = b.incarnation;
@@ -134,7 +141,22 @@ public final class GossipConfig {
         return rejoinInterval;
     }
 
+    /**
+     * This member's Ed25519 identity key, or null: then {@link GossipNode} draws a fresh one per start and keeps
+     * {@link #memberId()} as a legacy id (tests). The agent passes the key from its state directory.
+     */
+    public IdentityKey identityKey() {
+        return identityKey;
+    }
+
+    /** Legacy ids' keys pinned at earlier starts (id to 32-byte public key); see {@link PeerKeys}. */
+    public Map<PeerId, byte[]> pinnedKeys() {
+        return pinnedKeys;
+    }
+
     public static final class Builder {
+        private IdentityKey identityKey;
+        private Map<PeerId, byte[]> pinnedKeys = Map.of();
         private final String clusterName;
         private final PeerId memberId;
         private long incarnation = 1;
@@ -228,6 +250,16 @@ public final class GossipConfig {
             return this;
         }
 
+        public Builder identityKey(IdentityKey v) {
+            identityKey = v;
+            return this;
+        }
+
+        public Builder pinnedKeys(Map<PeerId, byte[]> v) {
+            pinnedKeys = v;
+            return this;
+        }
+
         public Builder rejoinInterval(Duration v) {
             rejoinInterval = v;
             return this;
@@ -243,6 +275,12 @@ public final class GossipConfig {
             }
             if (incarnation < 0) {
                 throw new IllegalArgumentException("incarnation must be >= 0");
+            }
+            for (var e : pinnedKeys.entrySet()) {
+                if (e.getValue().length != IdentityKey.KEY_BYTES) {
+                    throw new IllegalArgumentException("pinned key of " + e.getKey() + " is " + e.getValue().length
+                            + " bytes, an Ed25519 public key is " + IdentityKey.KEY_BYTES);
+                }
             }
             Objects.requireNonNull(bindAddress, "bindAddress");
             if (advertiseAddress == null && bindAddress.getAddress().isAnyLocalAddress()) {

@@ -23,6 +23,13 @@ public interface GossipListener {
     /** A live member published a new record ({@link MemberView#record()}). */
     default void onRecordChanged(MemberView member) {}
 
+    /**
+     * The first valid signature from legacy id {@code id} (one from before identity keys) pinned
+     * {@code publicKey} for it (trust on first sight, {@link dev.weft.gossip.identity.PeerKeys}): persist it and
+     * pass it back as {@link GossipConfig#pinnedKeys()} at the next start.
+     */
+    default void onKeyPinned(PeerId id, byte[] publicKey) {}
+
     /** A point-to-point message for us. */
     default void onMessage(PeerId from, String topic, byte[] payload) {}
 

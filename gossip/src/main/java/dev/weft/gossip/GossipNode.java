@@ -1,5 +1,7 @@
 package dev.weft.gossip;
 
+import dev.weft.gossip.identity.IdentityKey;
+import dev.weft.gossip.identity.PeerKeys;
 import dev.weft.gossip.swim.SwimEngine;
 import dev.weft.gossip.transport.NettyTransport;
 import dev.weft.gossip.transport.Transport;
@@ -142,7 +144,14 @@ public final class GossipNode implements AutoCloseable {
                                     ? config.advertiseAddress()
                                     : transport.localAddress();
                             engine = new SwimEngine(
-                                    config.memberId(), adv, config.incarnation(), config.swim(), random, io, counters);
+                                    config.memberId(),
+                                    adv,
+                                    config.incarnation(),
+                                    config.swim(),
+                                    random,
+                                    io,
+                                    counters,
+                                    peerKeys());
                             pendingChannels.forEach(engine::registerChannel);
                             if (pendingRecord != null) {
                                 engine.setRecord(pendingRecord);
@@ -162,6 +171,20 @@ public final class GossipNode implements AutoCloseable {
                                     keyring.keyIds().size());
                         },
                         executor);
+    }
+
+    /** The engine's key table: the configured identity key (or a fresh one) and pins reported to the listener. */
+    private PeerKeys peerKeys() {
+        IdentityKey own = config.identityKey() != null ? config.identityKey() : IdentityKey.generate(random);
+        PeerKeys keys = new PeerKeys(config.memberId(), own, config.pinnedKeys());
+        keys.onPinned((id, key) -> {
+            try {
+                listener.onKeyPinned(id, key);
+            } catch (RuntimeException e) {
+                log.warn("gossip listener failed on a pinned key peer={}: {}", id, e.toString());
+            }
+        });
+        return keys;
     }
 
     /** Push-pull with each seed now; completes with the number of seeds that answered. */

@@ -6,6 +6,7 @@ import dev.weft.agent.core.ControllerSettings;
 import dev.weft.agent.core.LocalNode;
 import dev.weft.agent.core.StagedStore;
 import dev.weft.agent.state.Identity;
+import dev.weft.agent.state.PeerKeyPins;
 import dev.weft.agent.state.StateDirLock;
 import dev.weft.datapath.DatapathConfig;
 import dev.weft.datapath.Reconciler;
@@ -114,7 +115,16 @@ public final class AgentRuntime implements AutoCloseable {
                 .addKeyValue("nickname", identity.nickname())
                 .addKeyValue("incarnation", identity.incarnation())
                 .addKeyValue("version", dev.weft.agent.Version.get())
+                .addKeyValue("identity", identity.selfCertifying() ? "self-certifying" : "legacy")
                 .log("weft agent starting");
+        if (!identity.selfCertifying()) {
+            log.atWarn()
+                    .addKeyValue("peer", identity.peerId())
+                    .log("this node keeps its peer id from before identity keys (a legacy id): other peers trust its"
+                            + " identity key on first sight instead of checking it against the id. For full"
+                            + " protection, move it to a self-certifying id when convenient: drain it, weft rmpeer it,"
+                            + " empty its state directory and start it again (SECURITY.md, Node identity)");
+        }
 
         RtNetlink host = RtNetlink.open();
         closers.add(host);
@@ -250,10 +260,13 @@ public final class AgentRuntime implements AutoCloseable {
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(
                 1, Thread.ofPlatform().name("weft-gossip").daemon().factory(), EpollIoHandler.newFactory());
         closers.add(() -> group.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+        PeerKeyPins pins = new PeerKeyPins(config.stateDir(), workers);
         GossipConfig gc;
         try {
             gc = GossipConfig.builder(config.clusterName(), identity.peerId())
                     .incarnation(identity.incarnation())
+                    .identityKey(identity.key())
+                    .pinnedKeys(pins.loadOrNone())
                     .bind(InetAddress.getByName(config.bindAddress()), config.gossipPort())
                     .advertiseAddress(new InetSocketAddress(underlay.address().toInetAddress(), config.gossipPort()))
                     .seeds(GossipSettings.seeds(config))
@@ -263,6 +276,7 @@ public final class AgentRuntime implements AutoCloseable {
         } catch (IOException | IllegalArgumentException e) {
             throw new StartupException("invalid gossip settings: " + e.getMessage(), e);
         }
+        core.gossipListener().onKeyPinned(pins::pinned);
         gossip = GossipNode.create(gc, group, core.gossipListener());
         core.start(gossip);
         closers.add(0, core);

@@ -7,6 +7,7 @@ import dev.weft.gossip.swim.MemberView;
 import dev.weft.id.PeerId;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * Gossip's side of the controller: every callback is handed to the controller's loop and returns at once, so
@@ -20,6 +21,7 @@ final class GossipAdapter implements GossipListener, CrdtChannel {
 
     private final ControllerLoop loop;
     private final RingChannel ring;
+    private volatile BiConsumer<PeerId, byte[]> pinned = (id, key) -> {};
 
     GossipAdapter(ControllerLoop loop) {
         this.loop = loop;
@@ -73,6 +75,16 @@ final class GossipAdapter implements GossipListener, CrdtChannel {
     @Override
     public void onRecordChanged(MemberView m) {
         loop.post("record changed", c -> c.onMember(m));
+    }
+
+    /** Where keys pinned for legacy peer ids go (to be persisted off gossip's thread). */
+    void onKeyPinned(BiConsumer<PeerId, byte[]> handler) {
+        this.pinned = handler;
+    }
+
+    @Override
+    public void onKeyPinned(PeerId id, byte[] publicKey) {
+        pinned.accept(id, publicKey);
     }
 
     @Override

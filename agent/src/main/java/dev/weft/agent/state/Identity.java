@@ -1,29 +1,57 @@
 package dev.weft.agent.state;
 
+import dev.weft.gossip.identity.IdentityKey;
 import dev.weft.id.PeerId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * This agent's identity (DESIGN §3): a random 64-bit peer id generated once and persisted in the state dir
- * (never derived from machine-id or MAC: clones collide), and an incarnation bumped on every start.
+ * This agent's identity (DESIGN §3, SECURITY.md "Node identity"): an Ed25519 identity key made at first start and
+ * kept in the state directory ({@value #KEY_FILE}, mode 0600), the peer id, and an incarnation bumped on every start.
+ *
+ * <p>A new state directory gets a self-certifying peer id: the first 8 bytes of SHA-256 over the public key
+ * ({@link IdentityKey#derivedId}). A state directory from before identity keys keeps its random (legacy) peer id,
+ * so its ranges, allocations and Node annotation stay valid; it gets a key too, which other peers pin on first sight.
+ * The id is never derived from machine-id or MAC (clones collide).
  */
-public record Identity(PeerId peerId, String nickname, long incarnation) {
+public record Identity(PeerId peerId, String nickname, long incarnation, IdentityKey key) {
 
     static final String PEER_ID_FILE = "peer-id";
     static final String INCARNATION_FILE = "incarnation";
+    static final String KEY_FILE = "identity.key";
 
-    /** Loads (or creates) the peer id and bumps the incarnation, persisting both with fsync. */
+    /** An identity with a key drawn at random (tests that need no state directory). */
+    public Identity(PeerId peerId, String nickname, long incarnation) {
+        this(peerId, nickname, incarnation, IdentityKey.generate(new SecureRandom()));
+    }
+
+    /** True if the peer id is the one the key certifies (false: a legacy id kept from before identity keys). */
+    public boolean selfCertifying() {
+        return key.derivedId().equals(peerId);
+    }
+
+    /**
+     * Loads (or creates) the identity key and the peer id and bumps the incarnation, persisting all with fsync.
+     *
+     * @throws IOException if a file cannot be read or written, or the key file is not a key (the message says
+     *     what to do)
+     */
     public static Identity loadOrCreate(Path stateDir, String nickname, SecureRandom random) throws IOException {
         Files.createDirectories(stateDir);
         Path idFile = stateDir.resolve(PEER_ID_FILE);
         PeerId id = readTrimmed(idFile).flatMap(PeerId::tryParse).orElse(null);
+        IdentityKey key = readKey(stateDir);
+        if (key == null) {
+            key = IdentityKey.generate(random);
+            writeKey(stateDir, key);
+        }
         if (id == null) {
-            id = PeerId.random(random);
+            id = key.derivedId();
             StateFiles.writeAtomically(idFile, (id + "\n").getBytes(StandardCharsets.US_ASCII));
         }
         long inc = readTrimmed(stateDir.resolve(INCARNATION_FILE))
@@ -32,18 +60,39 @@ public record Identity(PeerId peerId, String nickname, long incarnation) {
                 + 1;
         StateFiles.writeAtomically(
                 stateDir.resolve(INCARNATION_FILE), (inc + "\n").getBytes(StandardCharsets.US_ASCII));
-        return new Identity(id, nickname, inc);
+        return new Identity(id, nickname, inc, key);
     }
 
     /**
-     * Starts over with a new peer id (used when this peer learns its ranges were reclaimed while it was away):
-     * a fresh identity can never re-assert ownership the cluster has given to someone else.
+     * Starts over with a new key and the peer id it certifies (used when this peer learns its ranges were reclaimed
+     * while it was away): a fresh identity can never re-assert ownership the cluster has given to someone else.
      */
     public static Identity renew(Path stateDir, String nickname, long incarnation, SecureRandom random)
             throws IOException {
-        PeerId id = PeerId.random(random);
+        IdentityKey key = IdentityKey.generate(random);
+        writeKey(stateDir, key);
+        PeerId id = key.derivedId();
         StateFiles.writeAtomically(stateDir.resolve(PEER_ID_FILE), (id + "\n").getBytes(StandardCharsets.US_ASCII));
-        return new Identity(id, nickname, incarnation);
+        return new Identity(id, nickname, incarnation, key);
+    }
+
+    private static IdentityKey readKey(Path stateDir) throws IOException {
+        Path f = stateDir.resolve(KEY_FILE);
+        Optional<String> text = readTrimmed(f);
+        if (text.isEmpty()) return null;
+        try {
+            return IdentityKey.fromPrivate(HexFormat.of().parseHex(text.get()));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(f + " is not an identity key (" + e.getMessage() + "): other peers know this node"
+                    + " by it, so the agent does not make a new one silently. Restore the file from a backup, or"
+                    + " remove the node (weft rmpeer <peer id>) and start it with an empty state directory");
+        }
+    }
+
+    private static void writeKey(Path stateDir, IdentityKey key) throws IOException {
+        StateFiles.writePrivateAtomically(
+                stateDir.resolve(KEY_FILE),
+                (HexFormat.of().formatHex(key.privateBytes()) + "\n").getBytes(StandardCharsets.US_ASCII));
     }
 
     private static long parseLong(String s) {

@@ -61,7 +61,7 @@ final class DeltaReplicator {
                 .setSeq(nextSeq++)
                 .setDelta(ByteString.copyFrom(delta))
                 .build();
-        spread(d, null);
+        spread(DeltaSignature.sign(d, ctx.self.id, ctx.keys.own()), null);
     }
 
     /** Deltas piggybacked on a datagram. */
@@ -72,7 +72,7 @@ final class DeltaReplicator {
                 continue;
             }
             PeerId origin = valid(d);
-            if (origin != null && firstTime(origin, d)) {
+            if (origin != null && news(origin, d) && signedByOrigin(origin, d) && firstTime(origin, d)) {
                 ctx.gossip.enqueueDelta(d);
                 deliver(origin, d);
             }
@@ -84,6 +84,12 @@ final class DeltaReplicator {
         PeerId origin = valid(d);
         if (origin == null) {
             return ctx.done(false, "invalid delta");
+        }
+        if (!news(origin, d)) {
+            return ctx.done(true, "");
+        }
+        if (!signedByOrigin(origin, d)) {
+            return ctx.done(false, "delta not signed by its origin");
         }
         if (firstTime(origin, d)) {
             spread(d, sender);
@@ -140,6 +146,25 @@ final class DeltaReplicator {
             return null;
         }
         return origin.equals(ctx.self.id) ? null : origin;
+    }
+
+    /** True if the delta was not seen yet (nothing recorded: it is verified before {@link #firstTime}). */
+    private boolean news(PeerId origin, ChannelDelta d) {
+        DeltaWindow w = seen.get(origin);
+        return w == null || w.wouldAccept(d.getEpoch(), d.getSeq());
+    }
+
+    /**
+     * True if the origin signed the delta ({@link DeltaSignature}); otherwise counts why not. Verified once per
+     * (origin, epoch, seq): duplicates stop at {@link #news}, and a forgery never marks its number as seen.
+     */
+    private boolean signedByOrigin(PeerId origin, ChannelDelta d) {
+        DropReason why = DeltaSignature.check(ctx.keys, origin, d);
+        if (why != null) {
+            ctx.counters.drop(why);
+            return false;
+        }
+        return true;
     }
 
     private boolean firstTime(PeerId origin, ChannelDelta d) {

@@ -58,6 +58,17 @@ final class DeltaWindow {
         return true;
     }
 
+    /** True if {@link #firstTime} would return true, without recording anything (check before verifying). */
+    boolean wouldAccept(long epochOfDelta, long seq) {
+        if (highest == 0 || epochOfDelta != epoch) {
+            return !retired.contains(epochOfDelta);
+        }
+        if (seq > highest) {
+            return true;
+        }
+        return highest - seq < WINDOW && !isSet(seq);
+    }
+
     private int index(long seq) {
         return (int) (seq % WINDOW);
     }

@@ -1,5 +1,6 @@
 package dev.weft.gossip.swim;
 
+import dev.weft.gossip.identity.PeerKeys;
 import dev.weft.gossip.wire.WireCounters;
 import dev.weft.gossip.wire.proto.Done;
 import dev.weft.gossip.wire.proto.Packet;
@@ -18,6 +19,9 @@ final class EngineContext {
     final SwimOutput out;
     final WireCounters counters;
     final MemberTable table;
+    /** Which key speaks for which member (records and deltas are verified against it). */
+    final PeerKeys keys;
+
     Dissemination gossip;
     MembershipRules rules;
     FailureDetector detector;
@@ -25,8 +29,10 @@ final class EngineContext {
     ChannelReplicator channels;
     DeltaReplicator deltas;
 
-    EngineContext(LocalMember self, SwimSettings cfg, Random random, SwimOutput out, WireCounters counters) {
+    EngineContext(
+            LocalMember self, SwimSettings cfg, Random random, SwimOutput out, WireCounters counters, PeerKeys keys) {
         this.self = self;
+        this.keys = keys;
         this.cfg = cfg;
         this.random = random;
         this.out = out;

@@ -1,6 +1,7 @@
 package dev.weft.gossip.swim;
 
 import com.google.protobuf.ByteString;
+import dev.weft.gossip.identity.IdentityKey;
 import dev.weft.gossip.wire.proto.MemberStatus;
 import dev.weft.gossip.wire.proto.MemberUpdate;
 import dev.weft.id.PeerId;
@@ -16,22 +17,33 @@ final class LocalMember {
     long incarnation;
     ByteString record = ByteString.EMPTY;
     boolean leaving;
+    private final IdentityKey key;
+    /** The last signed ALIVE: signed again only when the incarnation or the record changed. */
+    private MemberUpdate signedAlive;
 
-    LocalMember(PeerId id, InetSocketAddress address, long incarnation) {
+    LocalMember(PeerId id, InetSocketAddress address, long incarnation, IdentityKey key) {
         this.id = id;
         this.wireId = id.toString();
         this.address = address;
         this.incarnation = incarnation;
+        this.key = key;
     }
 
+    /** Our ALIVE update, signed with our identity key ({@link AliveSignature}). */
     MemberUpdate alive() {
-        return MemberUpdate.newBuilder()
+        MemberUpdate s = signedAlive;
+        if (s != null && s.getIncarnation() == incarnation && s.getRecord().equals(record)) {
+            return s;
+        }
+        MemberUpdate unsigned = MemberUpdate.newBuilder()
                 .setStatus(MemberStatus.ALIVE)
                 .setMemberId(wireId)
                 .setIncarnation(incarnation)
                 .setAddress(Endpoints.toWire(address))
                 .setRecord(record)
                 .build();
+        signedAlive = AliveSignature.sign(unsigned, id, key);
+        return signedAlive;
     }
 
     MemberUpdate left() {

@@ -11,6 +11,10 @@ final class Member {
     MemberState state;
     long incarnation;
     ByteString record = ByteString.EMPTY;
+    /** The member's identity key and its signature on the ALIVE at {@link #incarnation} (relayed unchanged). */
+    ByteString publicKey = ByteString.EMPTY;
+
+    ByteString signature = ByteString.EMPTY;
     long lastHeardNanos;
     long stateSinceNanos;
     Suspicion suspicion;

@@ -129,6 +129,9 @@ final class MembershipRules {
         if (id.equals(self.id)) {
             boolean differs = !u.getRecord().equals(self.record) || u.getIncarnation() > self.incarnation;
             if (u.getIncarnation() >= self.incarnation && differs) {
+                // an ALIVE of an earlier start of ours, or a forgery (counted): refute either way, since a member
+                // that never heard of us may have pinned a forger's key on first sight (PeerKeys)
+                signedByOwner(id, u);
                 refute(u.getIncarnation());
             }
             return;
@@ -144,14 +147,19 @@ final class MembershipRules {
                 ctx.counters.drop(DropReason.MEMBER_LIMIT);
                 return;
             }
+            if (!signedByOwner(id, u)) {
+                return;
+            }
             m = new Member(id, addr, MemberState.ALIVE, u.getIncarnation(), now);
             m.record = u.getRecord();
+            m.publicKey = u.getPublicKey();
+            m.signature = u.getSignature();
             ctx.table.addLive(m);
             ctx.gossip.enqueue(u);
             ctx.out.memberChanged(m.view(), null);
             return;
         }
-        if (u.getIncarnation() <= m.incarnation) {
+        if (u.getIncarnation() <= m.incarnation || !signedByOwner(id, u)) {
             return;
         }
         MemberState prev = m.state;
@@ -159,6 +167,8 @@ final class MembershipRules {
         m.incarnation = u.getIncarnation();
         m.address = addr;
         m.record = u.getRecord();
+        m.publicKey = u.getPublicKey();
+        m.signature = u.getSignature();
         m.suspicion = null;
         ctx.gossip.enqueue(u);
         if (prev != MemberState.ALIVE) {
@@ -171,6 +181,21 @@ final class MembershipRules {
         } else if (recordChanged) {
             ctx.out.recordChanged(m.view());
         }
+    }
+
+    /**
+     * True if the owner of {@code id} signed this ALIVE ({@link AliveSignature}); otherwise counts why not
+     * ({@code unsigned_record}, {@code id_key_mismatch}, {@code bad_signature}). Called only for an update that
+     * would change something (a new member or a higher incarnation), so each (member, incarnation) is verified
+     * once however often it is relayed.
+     */
+    private boolean signedByOwner(PeerId id, MemberUpdate u) {
+        DropReason why = AliveSignature.check(ctx.keys, id, u);
+        if (why != null) {
+            ctx.counters.drop(why);
+            return false;
+        }
+        return true;
     }
 
     private void applySuspect(PeerId id, long inc, PeerId from, long now) {
@@ -264,6 +289,8 @@ final class MembershipRules {
                     .setIncarnation(m.incarnation)
                     .setAddress(Endpoints.toWire(m.address))
                     .setRecord(m.record)
+                    .setPublicKey(m.publicKey)
+                    .setSignature(m.signature)
                     .build());
         }
     }
@@ -297,6 +324,9 @@ final class MembershipRules {
                 .setFromId(self.toString());
         if (m.address != null) {
             u.setAddress(Endpoints.toWire(m.address));
+        }
+        if (s == MemberStatus.ALIVE) {
+            u.setPublicKey(m.publicKey).setSignature(m.signature);
         }
         return u.build();
     }

@@ -2,6 +2,8 @@ package dev.weft.gossip.swim;
 
 import com.google.protobuf.ByteString;
 import dev.weft.gossip.CrdtChannel;
+import dev.weft.gossip.identity.IdentityKey;
+import dev.weft.gossip.identity.PeerKeys;
 import dev.weft.gossip.wire.DropReason;
 import dev.weft.gossip.wire.WireCounters;
 import dev.weft.gossip.wire.proto.Ack;
@@ -42,17 +44,49 @@ public final class SwimEngine {
             Random random,
             SwimOutput out,
             WireCounters counters) {
+        this(selfId, selfAddress, incarnation, settings, random, out, counters, legacyKeys(selfId));
+    }
+
+    /**
+     * @param keys this member's identity key and the keys it knows; {@code keys.self()} must be {@code selfId}
+     */
+    public SwimEngine(
+            PeerId selfId,
+            InetSocketAddress selfAddress,
+            long incarnation,
+            SwimSettings settings,
+            Random random,
+            SwimOutput out,
+            WireCounters counters,
+            PeerKeys keys) {
         if (incarnation < 0) {
             throw new IllegalArgumentException("incarnation must be >= 0");
         }
-        this.self = new LocalMember(selfId, selfAddress, incarnation);
-        this.ctx = new EngineContext(self, settings, random, out, counters);
+        if (!keys.self().equals(selfId)) {
+            throw new IllegalArgumentException("identity keys are for " + keys.self() + ", not " + selfId);
+        }
+        this.self = new LocalMember(selfId, selfAddress, incarnation, keys.own());
+        this.ctx = new EngineContext(self, settings, random, out, counters, keys);
         ctx.gossip = new Dissemination(ctx);
         ctx.rules = new MembershipRules(ctx);
         ctx.detector = new FailureDetector(ctx);
         ctx.antiEntropy = new AntiEntropy(ctx);
         ctx.channels = new ChannelReplicator(ctx);
         ctx.deltas = new DeltaReplicator(ctx);
+    }
+
+    /**
+     * Keys for an engine built with a chosen id (tests, simulations): a key drawn from the id itself (so the
+     * engine's own random sequence is untouched), the id kept as a legacy id (other members pin the key on first
+     * sight, {@link PeerKeys}). Not for production: anyone can compute the key from the id.
+     */
+    private static PeerKeys legacyKeys(PeerId id) {
+        return new PeerKeys(id, IdentityKey.generate(new java.util.SplittableRandom(id.value())), java.util.Map.of());
+    }
+
+    /** This member's identity keys and the keys it knows (owned by the engine thread). */
+    public PeerKeys keys() {
+        return ctx.keys;
     }
 
     // ------------------------------------------------------------------ local API

@@ -46,7 +46,23 @@ public enum DropReason {
     /** A stream closed because its exchange (request read, answer, reply written) outlived its deadline. */
     STREAM_DEADLINE("stream_deadline"),
     /** An ALIVE update for a member we do not hold, while we already hold the most live members we keep. */
-    MEMBER_LIMIT("member_limit");
+    MEMBER_LIMIT("member_limit"),
+    /** An ALIVE update without the member's identity key and signature (a node from before identity keys). */
+    UNSIGNED_RECORD("unsigned_record"),
+    /**
+     * A signed update whose key does not speak for the member it names: the key does not hash to the id and is
+     * not the one pinned for it (a compromised member announcing another member's record).
+     */
+    ID_KEY_MISMATCH("id_key_mismatch"),
+    /** A signed update whose signature does not verify under the key it carries. */
+    BAD_SIGNATURE("bad_signature"),
+    /** A channel delta without its origin's signature (a node from before identity keys). */
+    UNSIGNED_DELTA("unsigned_delta"),
+    /**
+     * A signed channel delta whose origin's identity key we do not know yet (its signed ALIVE has not reached us):
+     * dropped; full state and digest repair bring the change.
+     */
+    DELTA_ORIGIN_UNKNOWN("delta_origin_unknown");
 
     private final String counterName;
 

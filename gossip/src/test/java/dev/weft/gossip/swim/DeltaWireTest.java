@@ -111,12 +111,12 @@ class DeltaWireTest {
                 FROM,
                 Packet.newBuilder()
                         .setSenderId(PeerId.of(2).toString())
-                        .addGossip(MemberUpdate.newBuilder()
+                        .addGossip(Signed.alive(MemberUpdate.newBuilder()
                                 .setStatus(MemberStatus.ALIVE)
                                 .setMemberId(PeerId.of(2).toString())
                                 .setIncarnation(1)
                                 .setAddress(Endpoints.toWire(FROM))
-                                .setRecord(ByteString.copyFrom(new byte[1024])))
+                                .setRecord(ByteString.copyFrom(new byte[1024]))))
                         .build(),
                 0);
         int overhead = ChannelDelta.newBuilder()
@@ -124,6 +124,7 @@ class DeltaWireTest {
                         .setOriginId(PeerId.of(1).toString())
                         .setEpoch(-1)
                         .setSeq(1)
+                        .setSignature(ByteString.copyFrom(new byte[64]))
                         .build()
                         .getSerializedSize()
                 + 3;

@@ -54,13 +54,12 @@ class IncarnationBoundTest {
     }
 
     private static MemberUpdate alive(PeerId id, long inc, InetSocketAddress addr, String record) {
-        return MemberUpdate.newBuilder()
+        return Signed.alive(MemberUpdate.newBuilder()
                 .setStatus(MemberStatus.ALIVE)
                 .setMemberId(id.toString())
                 .setIncarnation(inc)
                 .setAddress(Endpoints.toWire(addr))
-                .setRecord(ByteString.copyFromUtf8(record))
-                .build();
+                .setRecord(ByteString.copyFromUtf8(record)));
     }
 
     private static MemberUpdate accuse(MemberStatus s, PeerId id, long inc, PeerId from) {

@@ -53,8 +53,10 @@ class MemberCapTest {
                         .setFromId(ROGUE_ID.toString());
                 if (status == MemberStatus.ALIVE) {
                     u.setAddress(Endpoints.toWire(ROGUE));
+                    p.addGossip(Signed.alive(u)); // the rogue made a key per invented id: self-consistent
+                } else {
+                    p.addGossip(u);
                 }
-                p.addGossip(u);
             }
             engine.onPacket(ROGUE, p.build(), 0);
         }

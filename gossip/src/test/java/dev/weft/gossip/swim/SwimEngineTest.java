@@ -67,13 +67,12 @@ class SwimEngineTest {
     }
 
     private static MemberUpdate alive(PeerId id, long inc, String record) {
-        return MemberUpdate.newBuilder()
+        return Signed.alive(MemberUpdate.newBuilder()
                 .setStatus(MemberStatus.ALIVE)
                 .setMemberId(id.toString())
                 .setIncarnation(inc)
                 .setAddress(Endpoints.toWire(B))
-                .setRecord(ByteString.copyFromUtf8(record))
-                .build();
+                .setRecord(ByteString.copyFromUtf8(record)));
     }
 
     private static MemberUpdate of(MemberStatus s, PeerId id, long inc, PeerId from) {
@@ -264,13 +263,13 @@ class SwimEngineTest {
     }
 
     private static ChannelDelta delta(PeerId origin, long epoch, long seq, String body) {
-        return ChannelDelta.newBuilder()
+        return Signed.delta(ChannelDelta.newBuilder()
                 .setChannel("ring")
                 .setOriginId(origin.toString())
                 .setEpoch(epoch)
                 .setSeq(seq)
                 .setDelta(ByteString.copyFromUtf8(body))
-                .build();
+                .build());
     }
 
     private void deltas(long now, ChannelDelta... d) {
@@ -288,6 +287,7 @@ class SwimEngineTest {
         Recorder ch = new Recorder();
         engine.registerChannel("ring", ch);
         gossip(0, alive(B_ID, 1, ""));
+        gossip(0, alive(C_ID, 1, "")); // deltas are verified with their origin's key, which its ALIVE carries
         deltas(1, delta(C_ID, 7, 1, "one"), delta(C_ID, 7, 2, "two"));
         deltas(2, delta(C_ID, 7, 2, "two"), delta(C_ID, 7, 1, "one"), delta(C_ID, 7, 3, "three"));
         // the origin restarted: a new epoch starts again at 1; stragglers of the old epoch stay out

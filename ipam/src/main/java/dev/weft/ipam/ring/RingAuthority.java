@@ -22,9 +22,10 @@ import java.util.TreeMap;
  *       carries each changed entry's successor to bound its range).
  * </ol>
  *
- * Full states are relayed by anti-entropy, so their sender is not the author of most entries in them; only rules 1
- * and 2 apply to them. Without per-peer signatures a peer holding the cluster secret can still forge other peers'
- * entries in a full state; it cannot make this node give up its own ranges or accept an unproven tombstone.
+ * A delta's sender is proven: gossip hands over only deltas signed by their origin's identity key. Full states are
+ * relayed by anti-entropy, so their sender is not the author of most entries in them; only rules 1 and 2 apply to
+ * them. Ring entries are not signed per writer yet, so a peer holding the cluster secret can still forge other
+ * peers' entries in a full state; it cannot make this node give up its own ranges or accept an unproven tombstone.
  */
 final class RingAuthority {
     private RingAuthority() {}
