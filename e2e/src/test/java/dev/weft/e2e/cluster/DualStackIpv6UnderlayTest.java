@@ -2,7 +2,7 @@ package dev.weft.e2e.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.weft.agent.cli.ReportFormat;
+import dev.weft.cli.ReportFormat;
 import dev.weft.e2e.lab.Await;
 import dev.weft.e2e.lab.ExecResult;
 import dev.weft.e2e.lab.Fault;
