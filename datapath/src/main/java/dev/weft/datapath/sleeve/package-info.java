@@ -12,7 +12,10 @@
  *       ({@code TxQueue}: longest-prefix peer lookup, framing, TSO frames cut once into MSS-sized
  *       datagrams sent with one UDP GSO {@code sendmsg}) and one Netty epoll UDP socket per queue
  *       ({@code SO_REUSEPORT}, {@code UDP_GRO}; {@code UdpHandler}: checks, decrypts, and
- *       {@code TcpCoalescer} joins in-order TCP segments into one GSO write into the TUN device).</li>
+ *       {@code TcpCoalescer} joins in-order TCP segments into one GSO write into the TUN device). What the
+ *       kernel queues on the TUN device during the event loop's writes (an echo reply, an ACK) is sent by
+ *       the event loop at once while the reader thread sleeps ({@code TxQueue.drainNow}), one thread
+ *       wake-up fewer per round trip.</li>
  *   <li>Plain framing ({@code VxlanFrame}): standard VXLAN, interoperable with kernel VXLAN nodes.
  *       Encrypted framing ({@code SealedFrame}): own format on its own port (default 6771).</li>
  *   <li>{@link dev.weft.datapath.sleeve.PathHealth} decides per peer between kernel VXLAN and the
