@@ -18,16 +18,24 @@ import org.slf4j.LoggerFactory;
  * The identity keys this node pinned for legacy peer ids (ids from before identity keys, trusted on first sight; see
  * {@code dev.weft.gossip.identity.PeerKeys}), kept in {@value #FILE} in the state directory: one line per peer,
  * {@code <16 hex digits of the id> <64 hex digits of the Ed25519 public key>}. Written whole (atomically) on every
- * new pin; pins are rare (once per legacy peer, or when a peer's own key replaces a first-sight claim).
+ * new pin, at most one write in flight (pins that arrive meanwhile ride on the next write), and at most
+ * {@value #MAX_PINS} pins are kept on disk: a compromised node inventing legacy ids cannot make the agent rewrite a
+ * growing file without end (pins beyond the cap live in memory until the next start).
  */
 public final class PeerKeyPins {
     private static final Logger log = LoggerFactory.getLogger(PeerKeyPins.class);
     static final String FILE = "peer-keys";
+    /** Most pins written to {@value #FILE}. */
+    static final int MAX_PINS = 10_000;
 
     private final Path stateDir;
     private final Executor writer;
     /** Guarded by itself. */
     private final Map<PeerId, byte[]> pins = new TreeMap<>();
+    /** A write is scheduled and has not started yet (guarded by {@link #pins}). */
+    private boolean writeScheduled;
+
+    private boolean warnedFull;
 
     /** @param writer where the file is written (never gossip's thread) */
     public PeerKeyPins(Path stateDir, Executor writer) {
@@ -51,20 +59,35 @@ public final class PeerKeyPins {
 
     /** Gossip pinned {@code key} for {@code id}: the file is rewritten on the writer, never on the caller's thread. */
     public void pinned(PeerId id, byte[] key) {
-        byte[] copy = key.clone();
-        writer.execute(() -> {
-            synchronized (pins) {
-                pins.put(id, copy);
-                try {
-                    save(stateDir, pins);
-                } catch (IOException e) {
+        synchronized (pins) {
+            if (!pins.containsKey(id) && pins.size() >= MAX_PINS) {
+                if (!warnedFull) {
+                    warnedFull = true;
                     log.atWarn()
-                            .addKeyValue("peer", id)
-                            .log("could not persist the pinned key of a legacy peer id: " + e.getMessage()
-                                    + "; it is pinned again on first sight after a restart");
+                            .log(
+                                    MAX_PINS + " pinned peer keys are on disk already; more are kept in memory"
+                                            + " only. Legacy peer ids are rare: check `weft status peers` for invented members");
                 }
+                return;
             }
-        });
+            pins.put(id, key.clone());
+            if (writeScheduled) return;
+            writeScheduled = true;
+        }
+        writer.execute(this::write);
+    }
+
+    private void write() {
+        synchronized (pins) {
+            writeScheduled = false;
+            try {
+                save(stateDir, pins);
+            } catch (IOException e) {
+                log.atWarn()
+                        .log("could not persist the pinned keys of legacy peer ids: " + e.getMessage()
+                                + "; they are pinned again on first sight after a restart");
+            }
+        }
     }
 
     /** The pins in {@code stateDir} (none if the file does not exist); lines that are not a pin are skipped. */

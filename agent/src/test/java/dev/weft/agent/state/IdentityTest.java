@@ -86,4 +86,17 @@ class IdentityTest {
         assertThat(HexFormat.of().formatHex(loaded.get(PeerId.of(0x1e9acc))))
                 .isEqualTo(HexFormat.of().formatHex(key));
     }
+
+    @Test
+    void pinsAreWrittenOnceForABurstAndCappedOnDisk() throws IOException {
+        java.util.List<Runnable> queued = new java.util.ArrayList<>();
+        PeerKeyPins pins = new PeerKeyPins(dir, queued::add);
+        byte[] key = IdentityKey.generate(random).publicKey();
+        for (int i = 1; i <= PeerKeyPins.MAX_PINS + 5; i++) {
+            pins.pinned(PeerId.of(i), key);
+        }
+        assertThat(queued).hasSize(1); // one write for the whole burst
+        queued.forEach(Runnable::run);
+        assertThat(new PeerKeyPins(dir, Runnable::run).loadOrNone()).hasSize(PeerKeyPins.MAX_PINS);
+    }
 }
