@@ -23,7 +23,7 @@ import java.util.Map;
  * @param heapUsed   jvm_memory_used_bytes{area="heap"}
  * @param heapCommitted jvm_memory_committed_bytes{area="heap"}
  * @param metaspace  jvm_memory_pool_used_bytes{pool="Metaspace"}
- * @param codeCache  jvm_memory_pool_used_bytes of the three CodeHeap pools
+ * @param codeCache  jvm_memory_pool_used_bytes of the code cache (one pool below 240 MiB reserved, else three)
  * @param direct     jvm_buffer_pool_used_bytes{pool="direct"}
  * @param nettyHeld  weft_netty_allocator_bytes{kind="direct"}: what Netty's allocator holds (used or cached)
  */
@@ -60,7 +60,8 @@ record AgentMemory(
                 get(m, "jvm_memory_used_bytes{area=\"heap\"}"),
                 get(m, "jvm_memory_committed_bytes{area=\"heap\"}"),
                 get(m, "jvm_memory_pool_used_bytes{pool=\"Metaspace\"}"),
-                sumPrefix(m, "jvm_memory_pool_used_bytes{pool=\"CodeHeap"),
+                sumPrefix(
+                        m, "jvm_memory_pool_used_bytes{pool=\"Code"), // CodeCache, or the CodeHeap pools when segmented
                 get(m, "jvm_buffer_pool_used_bytes{pool=\"direct\"}"),
                 get(m, "weft_netty_allocator_bytes{kind=\"direct\"}"));
     }

@@ -118,10 +118,10 @@ public final class AgentPeers {
                             range,
                             String.join(",", bigSeeds),
                             String.join(",", bigPeers)));
-            simBig.awaitLine("sim peers started", Duration.ofMinutes(3));
+            simBig.awaitLine("sim peers started", Duration.ofMinutes(10)); // minutes on a loaded machine
             System.out.printf("%d simulated peers started (%.0f s; load %s)%n", peers + 1, secs(t0), AgentSoak.load());
 
-            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
             View vb;
             View vs;
             while (true) {
@@ -134,7 +134,7 @@ public final class AgentPeers {
                         && vs.known == 1
                         && vs.routedPeers() == 1) break;
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("not converged after 5 minutes: measured agent " + vb
+                    throw new IllegalStateException("not converged after 10 minutes: measured agent " + vb
                             + ", baseline " + vs + "\n" + agents.get(big).tail(20));
                 }
                 Thread.sleep(2000);
