@@ -14,7 +14,11 @@ public final class LogSetup {
     private LogSetup() {}
 
     public static void configure(LogFormat format, Level level) {
-        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        configure((LoggerContext) LoggerFactory.getILoggerFactory(), format, level);
+    }
+
+    /** The same on a given context (Logback's own start-up hands it to {@link DefaultLogConfigurator}). */
+    static void configure(LoggerContext ctx, LogFormat format, Level level) {
         ctx.reset();
         LayoutBase<ILoggingEvent> layout = format == LogFormat.JSON ? new JsonLayout() : new LineLayout();
         layout.setContext(ctx);

@@ -3,6 +3,7 @@ package dev.weft.e2e.bench;
 import dev.weft.e2e.cluster.WeftCluster;
 import dev.weft.e2e.lab.Lab;
 import dev.weft.e2e.lab.LabNode;
+import dev.weft.e2e.lab.LabPod;
 import dev.weft.e2e.lab.LabProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,23 +13,29 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Agent memory soak (not a test): a namespace lab of NODES real agents started through {@code bin/weft agent} (so
- * with exactly the JVM flags the launcher gives the agent), pod churn on every node (each interval adds PODS pods
- * per node through the real CNI plugin and deletes the previous interval's), and every agent's RSS, anonymous RSS
- * and thread count printed every interval. The issue's soak is {@code AgentSoak 8 30 60} (8 agents, 30 intervals
- * of 60 s); growth shows as a rising RSS column.
+ * with exactly the JVM flags the launcher gives the agent) and pod churn on every node, with every agent's RSS,
+ * anonymous RSS, thread count and heap used printed every SECONDS seconds for INTERVALS intervals. The churn runs on
+ * its own thread as fast as the plugin allows (each round adds PODS pods per node through the real CNI plugin and
+ * deletes the previous round's), so a loaded machine slows the churn, never the sampling. The issue's soak is
+ * {@code AgentSoak 8 30 60} (8 agents, a row per minute for 30 minutes); growth shows as a rising RSS column, and the
+ * heap column tells the heap apart from native memory.
  *
  * <pre>
  *   sudo java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
  *        -cp e2e/target/weft-lab.jar dev.weft.e2e.bench.AgentSoak [nodes=3] [intervals=30] [seconds=60] [pods=5]
  * </pre>
  *
- * Run from the repository root after {@code mvn -B -DskipTests package} (bin/weft finds the agent jar there).
+ * Run from the repository root after {@code mvn -B -DskipTests package} (bin/weft finds the agent jar there), and
+ * do not rebuild that checkout while it runs (the agents and the plugin run from its target directories).
  */
 public final class AgentSoak {
+    static final int HTTP_PORT = 6772;
+
     private AgentSoak() {}
 
     public static void main(String[] args) throws Exception {
@@ -46,59 +53,110 @@ public final class AgentSoak {
                 cmd.addAll(c.agentArgs(n));
                 agents.add(n.start("agent", cmd));
             }
-            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-            while (!lab.nodes().stream().allMatch(c::isReady)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("agents not ready after 3 minutes:\n"
-                            + agents.get(0).tail(20));
-                }
-                Thread.sleep(500);
-            }
-            System.out.printf("%d agents ready (flags from %s); RSS MiB per agent [anon], threads%n", nodes, weft);
-            System.out.println("interval  pods  "
+            // on a loaded machine members flap and readiness comes late: the soak goes on after 10 minutes anyway
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (ready(c, lab) < nodes && System.nanoTime() < deadline) Thread.sleep(500);
+            System.out.printf(
+                    "%d of %d agents ready (flags from %s); per agent: RSS MiB [anon RSS]/threads h<heap used MiB>%n",
+                    ready(c, lab), nodes, weft);
+            System.out.println("interval  time     load  ready pods added/live/failed  "
                     + String.join("  ", lab.nodes().stream().map(LabNode::name).toList()));
+            Churn churn = new Churn(c, lab.nodes(), pods);
+            Thread churner = Thread.ofPlatform().name("churn").start(churn);
+            long t0 = System.nanoTime();
+            try {
+                for (int i = 0; i <= intervals; i++) {
+                    StringBuilder row = new StringBuilder(String.format(
+                            "%8d  %5.1fmin %5s  %2d  %5d/%d/%-4d ",
+                            i,
+                            (System.nanoTime() - t0) / 60e9,
+                            load(),
+                            ready(c, lab),
+                            churn.added.get(),
+                            churn.live.get(),
+                            churn.failed.get()));
+                    for (int k = 0; k < agents.size(); k++) {
+                        LabNode n = lab.nodes().get(k);
+                        row.append(' ')
+                                .append(AgentMemory.of(agents.get(k).pid(), n, n.address(), HTTP_PORT)
+                                        .compact());
+                    }
+                    System.out.println(row);
+                    if (i == intervals) break;
+                    long wait = t0 + (i + 1) * (long) seconds * 1_000_000_000L - System.nanoTime();
+                    if (wait > 0) Thread.sleep(wait / 1_000_000);
+                }
+            } finally {
+                churn.stop.set(true);
+                churner.join(Duration.ofMinutes(2).toMillis());
+            }
+            for (int k = 0; k < agents.size(); k++) {
+                LabNode n = lab.nodes().get(k);
+                System.out.println(n.name() + ": "
+                        + AgentMemory.of(agents.get(k).pid(), n, n.address(), HTTP_PORT)
+                                .line());
+            }
+        }
+    }
+
+    /** Pod churn on every node until stopped: each round adds PODS pods per node and deletes the previous round's. */
+    private static final class Churn implements Runnable {
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicLong added = new AtomicLong();
+        final AtomicLong live = new AtomicLong();
+        final AtomicLong failed = new AtomicLong();
+        private final WeftCluster c;
+        private final List<LabNode> nodes;
+        private final int pods;
+
+        Churn(WeftCluster c, List<LabNode> nodes, int pods) {
+            this.c = c;
+            this.nodes = nodes;
+            this.pods = pods;
+        }
+
+        @Override
+        public void run() {
             Deque<WeftCluster.Pod> previous = new ArrayDeque<>();
             int seq = 0;
-            for (int i = 0; i <= intervals; i++) {
-                StringBuilder row = new StringBuilder(String.format("%8d  %4d ", i, previous.size()));
-                for (LabProcess a : agents) row.append(' ').append(memory(a.pid()));
-                System.out.println(row);
-                if (i == intervals) break;
-                long next = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-                Deque<WeftCluster.Pod> added = new ArrayDeque<>();
-                for (LabNode n : lab.nodes()) {
-                    for (int p = 0; p < pods; p++) added.add(c.addPod(n, "s" + seq++));
+            while (!stop.get()) {
+                Deque<WeftCluster.Pod> round = new ArrayDeque<>();
+                for (LabNode n : nodes) {
+                    for (int p = 0; p < pods && !stop.get(); p++) {
+                        String label = "s" + seq++;
+                        try {
+                            round.add(c.addPod(n, label));
+                            added.incrementAndGet();
+                            live.incrementAndGet();
+                        } catch (RuntimeException e) { // e.g. "try again later" from an agent not ready
+                            failed.incrementAndGet();
+                            c.lab().pods().stream()
+                                    .filter(q -> q.node() == n && q.label().equals(label))
+                                    .forEach(LabPod::delete);
+                        }
+                    }
                 }
                 while (!previous.isEmpty()) {
                     WeftCluster.Pod p = previous.poll();
-                    c.deletePod(p);
+                    if (!c.deletePod(p).ok()) failed.incrementAndGet();
                     p.pod().delete();
+                    live.decrementAndGet();
                 }
-                previous = added;
-                long wait = next - System.nanoTime();
-                if (wait > 0) Thread.sleep(wait / 1_000_000);
+                previous = round;
             }
         }
     }
 
-    /** {@code rss[anon]/threads} of a process in MiB from /proc/PID/status. */
-    static String memory(long pid) {
+    private static long ready(WeftCluster c, Lab lab) {
+        return lab.nodes().stream().filter(c::isReady).count();
+    }
+
+    /** The 1-minute load average. */
+    static String load() {
         try {
-            Map<String, String> f = new java.util.HashMap<>();
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                int colon = line.indexOf(':');
-                if (colon > 0)
-                    f.put(line.substring(0, colon), line.substring(colon + 1).trim());
-            }
-            return String.format(
-                    "%5.1f[%5.1f]/%-3s",
-                    kib(f.get("VmRSS")) / 1024.0, kib(f.get("RssAnon")) / 1024.0, f.get("Threads"));
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         } catch (IOException e) {
-            return "   (gone)    ";
+            return "?";
         }
-    }
-
-    private static long kib(String v) {
-        return v == null ? 0 : Long.parseLong(v.replace("kB", "").trim());
     }
 }
