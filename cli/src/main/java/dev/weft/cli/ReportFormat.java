@@ -71,19 +71,9 @@ public final class ReportFormat {
         kv(sb, "Status", Boolean.TRUE.equals(r.get("ready")) ? "ready" : "NOT READY");
         for (Object p : list(r, "readinessProblems")) kv(sb, "", "- " + p);
         kv(sb, "Peers", peers.size() + " known: " + alive + " alive, " + suspect + " suspect, " + dead + " dead");
-        kv(
-                sb,
-                "IPAM",
-                str(ipam, "owned") + " addresses owned here, " + str(ipam, "allocated") + " in use; cluster "
-                        + str(ipam, "range") + " " + str(ipam, "status") + clusterFill(map(ipam, "cluster")));
+        kv(sb, "IPAM", ipamLine(ipam));
         Map<String, Object> ipamV6 = r.containsKey("ipamV6") ? map(r, "ipamV6") : null;
-        if (ipamV6 != null) {
-            kv(
-                    sb,
-                    "IPAM (IPv6)",
-                    str(ipamV6, "owned") + " addresses owned here, " + str(ipamV6, "allocated") + " in use; cluster "
-                            + str(ipamV6, "range") + " " + str(ipamV6, "status"));
-        }
+        if (ipamV6 != null) kv(sb, "IPAM (IPv6)", ipamLine(ipamV6));
         kv(
                 sb,
                 "Datapath",
@@ -97,6 +87,12 @@ public final class ReportFormat {
         return sb.toString();
     }
 
+    /** One family's line of the summary: what this node owns and uses, and the cluster's range and fill. */
+    private static String ipamLine(Map<String, Object> ipam) {
+        return str(ipam, "owned") + " addresses owned here, " + str(ipam, "allocated") + " in use; cluster "
+                + str(ipam, "range") + " " + str(ipam, "status") + clusterFill(map(ipam, "cluster"));
+    }
+
     /** ", 61 of 64 addresses in use (95 %)" when the report has the cluster's fill. */
     public static String clusterFill(Map<String, Object> c) {
         if (c.get("total") == null || "no-ring".equals(c.get("verdict"))) return "";
@@ -104,31 +100,19 @@ public final class ReportFormat {
     }
 
     public static String peers(Map<String, Object> r) {
-        Table t = new Table("PEER", "NICKNAME", "STATE", "ADDRESS", "INCARNATION", "LAST SEEN");
-        for (Map<String, Object> p : ReportFormat.<Map<String, Object>>list(r, "peers")) {
-            t.row(
-                    p.get("id"),
-                    p.get("nickname"),
-                    p.get("state"),
-                    p.get("address"),
-                    p.get("incarnation"),
-                    ago(p.get("lastSeenSecondsAgo")));
-        }
-        return t.render();
+        return listTable(
+                r,
+                "peers",
+                List.of("PEER", "NICKNAME", "STATE", "ADDRESS", "INCARNATION", "LAST SEEN"),
+                List.of("id", "nickname", "state", "address", "incarnation", LAST_SEEN));
     }
 
     public static String connections(Map<String, Object> r) {
-        Table t = new Table("PEER", "NICKNAME", "ADDRESS", "DATAPATH", "HEALTH", "LAST SEEN");
-        for (Map<String, Object> c : ReportFormat.<Map<String, Object>>list(r, "connections")) {
-            t.row(
-                    c.get("peer"),
-                    c.get("nickname"),
-                    c.get("address"),
-                    c.get("mode"),
-                    c.get("health"),
-                    ago(c.get("lastSeenSecondsAgo")));
-        }
-        return t.render();
+        return listTable(
+                r,
+                "connections",
+                List.of("PEER", "NICKNAME", "ADDRESS", "DATAPATH", "HEALTH", "LAST SEEN"),
+                List.of("peer", "nickname", "address", "mode", "health", LAST_SEEN));
     }
 
     /** Every family's ring: the primary one, then the IPv6 ring of a dual-stack node. */
@@ -166,9 +150,23 @@ public final class ReportFormat {
     }
 
     public static String routes(Map<String, Object> r) {
-        Table t = new Table("DESTINATION", "VIA", "DEVICE", "PEER", "MODE");
-        for (Map<String, Object> x : ReportFormat.<Map<String, Object>>list(r, "routes")) {
-            t.row(x.get("destination"), x.get("via"), x.get("device"), x.get("peer"), x.get("mode"));
+        return listTable(
+                r,
+                "routes",
+                List.of("DESTINATION", "VIA", "DEVICE", "PEER", "MODE"),
+                List.of("destination", "via", "device", "peer", "mode"));
+    }
+
+    /** The report field given as seconds, shown as "12s ago". */
+    private static final String LAST_SEEN = "lastSeenSecondsAgo";
+
+    /** A table of the report's list {@code key}: one row per element, one column per field. */
+    private static String listTable(Map<String, Object> r, String key, List<String> headers, List<String> fields) {
+        Table t = new Table(headers.toArray(String[]::new));
+        for (Map<String, Object> x : ReportFormat.<Map<String, Object>>list(r, key)) {
+            t.row(fields.stream()
+                    .map(f -> f.equals(LAST_SEEN) ? ago(x.get(f)) : x.get(f))
+                    .toArray());
         }
         return t.render();
     }

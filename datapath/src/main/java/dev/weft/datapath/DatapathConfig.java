@@ -30,10 +30,18 @@ public record DatapathConfig(
     public static final int DEFAULT_PORT = 4789;
     public static final int DEFAULT_ROUTE_PROTOCOL = 87;
     public static final int MAIN_TABLE = 254;
-    /** Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14). */
-    public static final int VXLAN_OVERHEAD_V4 = 50;
+    /**
+     * The outer IP (20 bytes over an IPv4 underlay, 40 over IPv6) and UDP (8) header that every encapsulation
+     * (kernel VXLAN, plain or encrypted sleeve) adds on the underlay.
+     */
+    public static int outerHeaderBytes(boolean ipv6Underlay) {
+        return (ipv6Underlay ? 40 : 20) + 8;
+    }
 
-    public static final int VXLAN_OVERHEAD_V6 = 70;
+    /** Outer header + VXLAN (8) + inner Ethernet (14): 50 bytes over an IPv4 underlay, 70 over IPv6. */
+    public static int vxlanOverhead(boolean ipv6Underlay) {
+        return outerHeaderBytes(ipv6Underlay) + 8 + 14;
+    }
 
     public DatapathConfig {
         if (vxlanDevice == null

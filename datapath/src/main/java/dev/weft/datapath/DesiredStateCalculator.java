@@ -47,8 +47,7 @@ public final class DesiredStateCalculator {
         String dev = config.vxlanDevice();
 
         int mtu = config.mtu();
-        int overhead =
-                local.underlayAddress().isIpv4() ? DatapathConfig.VXLAN_OVERHEAD_V4 : DatapathConfig.VXLAN_OVERHEAD_V6;
+        int overhead = DatapathConfig.vxlanOverhead(!local.underlayAddress().isIpv4());
         if (mtu != 0 && local.underlayMtu() > 0 && mtu + overhead > local.underlayMtu()) {
             problems.add("pod MTU " + mtu + " + " + overhead + " bytes of VXLAN is more than the underlay MTU "
                     + local.underlayMtu() + " of " + local.underlayInterface()

@@ -64,7 +64,12 @@ final class Status {
                 .desired()
                 .map(d -> d.device().mtu())
                 .filter(m -> m > 0)
-                .orElse(config.mtu() > 0 ? config.mtu() : underlay.mtu() - DatapathConfig.VXLAN_OVERHEAD_V4);
+                .orElse(
+                        config.mtu() > 0
+                                ? config.mtu()
+                                : underlay.mtu()
+                                        - DatapathConfig.vxlanOverhead(
+                                                !underlay.address().isIpv4()));
     }
 
     Map<String, Object> report() {

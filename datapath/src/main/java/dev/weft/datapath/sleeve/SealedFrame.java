@@ -28,10 +28,6 @@ final class SealedFrame {
     static final int HEADER = 32;
     static final int TAG = 16;
     static final int OVERHEAD = HEADER + TAG;
-    /** Outer IPv4 + UDP + header + tag. */
-    static final int ENCAP_OVERHEAD_V4 = 20 + 8 + OVERHEAD;
-    /** Outer IPv6 + UDP + header + tag. */
-    static final int ENCAP_OVERHEAD_V6 = 40 + 8 + OVERHEAD;
 
     static final int OFF_SENDER = 4;
     static final int OFF_SESSION_START = 12;

@@ -1,5 +1,6 @@
 package dev.weft.datapath.sleeve;
 
+import dev.weft.datapath.DatapathConfig;
 import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.ipam.addr.IpAddress;
 
@@ -194,14 +195,13 @@ public record SleeveConfig(
     }
 
     /**
-     * The TUN MTU: underlay MTU minus outer IPv4/UDP and VXLAN+Ethernet (50) or the sealed header+tag (76); over an
-     * IPv6 underlay 20 bytes more (70, 96).
+     * The TUN MTU: the underlay MTU minus the outer IP and UDP header ({@link DatapathConfig#outerHeaderBytes}: 28
+     * over IPv4, 48 over IPv6) and the sleeve's own framing (VXLAN + inner Ethernet, 22; or the sealed header and
+     * tag, 48): 50 / 76 over IPv4, 70 / 96 over IPv6.
      */
     public int tunMtu() {
-        if (underlayIpv6) {
-            return underlayMtu - (encrypted() ? SealedFrame.ENCAP_OVERHEAD_V6 : VxlanFrame.ENCAP_OVERHEAD_V6);
-        }
-        return underlayMtu - (encrypted() ? SealedFrame.ENCAP_OVERHEAD_V4 : VxlanFrame.ENCAP_OVERHEAD_V4);
+        int framing = encrypted() ? SealedFrame.OVERHEAD : VxlanFrame.OVERHEAD;
+        return underlayMtu - DatapathConfig.outerHeaderBytes(underlayIpv6) - framing;
     }
 
     /** The UDP port the sleeve listens on and sends to. */

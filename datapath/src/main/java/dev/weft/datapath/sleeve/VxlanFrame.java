@@ -30,10 +30,6 @@ final class VxlanFrame {
     static final int VXLAN_HEADER = 8;
     static final int ETH_HEADER = 14;
     static final int OVERHEAD = VXLAN_HEADER + ETH_HEADER;
-    /** Outer IPv4 + UDP + VXLAN + Ethernet: what the TUN MTU must leave room for. */
-    static final int ENCAP_OVERHEAD_V4 = 20 + 8 + OVERHEAD;
-    /** The same over an IPv6 underlay (the outer header is 40 bytes). */
-    static final int ENCAP_OVERHEAD_V6 = 40 + 8 + OVERHEAD;
 
     static final int FLAG_I = 0x08;
     static final int ETHERTYPE_IPV4 = 0x0800;
