@@ -89,8 +89,13 @@ public final class ReportFormat {
 
     /** One family's line of the summary: what this node owns and uses, and the cluster's range and fill. */
     private static String ipamLine(Map<String, Object> ipam) {
-        return str(ipam, "owned") + " addresses owned here, " + str(ipam, "allocated") + " in use; cluster "
-                + str(ipam, "range") + " " + str(ipam, "status") + clusterFill(map(ipam, "cluster"));
+        return str(ipam, "owned") + " addresses owned here, " + str(ipam, "allocated") + " in use; " + rangeLabel(ipam)
+                + " " + str(ipam, "range") + " " + str(ipam, "status") + clusterFill(map(ipam, "cluster"));
+    }
+
+    /** In podCIDR mode a node's IPAM range is its own podCIDR, not the cluster's range. */
+    private static String rangeLabel(Map<String, Object> ipam) {
+        return Boolean.TRUE.equals(ipam.get("podCidrMode")) ? "this node's podCIDR" : "cluster";
     }
 
     /** ", 61 of 64 addresses in use (95 %)" when the report has the cluster's fill. */
@@ -138,7 +143,7 @@ public final class ReportFormat {
                     shown);
         }
         StringBuilder sb = new StringBuilder();
-        sb.append("Range ")
+        sb.append(Boolean.TRUE.equals(ipam.get("podCidrMode")) ? "podCIDR " : "Range ")
                 .append(str(ipam, "range"))
                 .append(": ")
                 .append(str(ipam, "status"))

@@ -38,6 +38,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,9 @@ public final class AgentRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentRuntime.class);
     /** Exit code when the node was removed from the cluster and must restart with a new identity. */
     public static final int EXIT_REMOVED = 75;
+
+    /** How long binding gossip's sockets may take at start (the event loop may be slow on a loaded node). */
+    private static final int GOSSIP_START_TIMEOUT_S = 30;
 
     private final AgentConfig config;
     private final List<AutoCloseable> closers = new ArrayList<>();
@@ -280,12 +284,19 @@ public final class AgentRuntime implements AutoCloseable {
         gossip = GossipNode.create(gc, group, core.gossipListener());
         core.start(gossip);
         closers.add(0, core);
+        String gossipAt = config.bindAddress() + ":" + config.gossipPort();
         try {
-            gossip.start().get(10, TimeUnit.SECONDS);
+            gossip.start().get(GOSSIP_START_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new StartupException(
+                    "gossip did not start on " + gossipAt + " within " + GOSSIP_START_TIMEOUT_S + " s: its event"
+                            + " loop did not bind the sockets in time; the node may be overloaded (see its load and"
+                            + " the agent's CPU limit); the agent exits so that it is restarted",
+                    e);
         } catch (Exception e) {
             throw new StartupException(
-                    "gossip could not start on " + config.bindAddress() + ":" + config.gossipPort() + ": "
-                            + rootMessage(e) + "; is another agent already running on this node, or the port taken?",
+                    "gossip could not start on " + gossipAt + ": " + rootMessage(e)
+                            + "; is another agent already running on this node, or the port taken?",
                     e);
         }
         closers.add(0, () -> gossip.close());
@@ -422,6 +433,6 @@ public final class AgentRuntime implements AutoCloseable {
 
     private static String rootMessage(Throwable t) {
         while (t.getCause() != null) t = t.getCause();
-        return t.getMessage();
+        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
     }
 }

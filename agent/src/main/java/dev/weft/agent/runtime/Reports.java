@@ -88,7 +88,7 @@ final class Reports {
                         "name",
                         a.config().clusterName(),
                         "range",
-                        ipam.clusterRange().toString(),
+                        clusterRange(a, a.config().clusterRange(), ipam),
                         "blockSize",
                         ipam.minBlock()));
 
@@ -155,7 +155,7 @@ final class Reports {
             r.put("ipamV6", ipam(a, v6, g));
             @SuppressWarnings("unchecked")
             Map<String, Object> cluster = (Map<String, Object>) r.get("cluster");
-            cluster.put("rangeV6", v6.clusterRange().toString());
+            cluster.put("rangeV6", clusterRange(a, a.config().clusterRangeV6(), v6));
             cluster.put("blockSizeV6", v6.minBlock());
         });
         r.put("routes", routes(a));
@@ -215,6 +215,16 @@ final class Reports {
     /** A node alone this long although it was given peers warns that nobody answers. */
     static final long SEEDS_SILENT_AFTER_MS = 15_000;
 
+    /**
+     * The cluster's range of one family: the IPAM's range, except in podCIDR mode, where the IPAM works on this
+     * node's podCIDR only and the cluster range is the configured one.
+     */
+    private static String clusterRange(Inputs a, String configured, IpamStatus s) {
+        return a.config().podCidrMode() && configured != null
+                ? configured
+                : s.clusterRange().toString();
+    }
+
     private static Map<String, Object> ipam(Inputs a, IpamStatus s, GossipStatus g) {
         BigInteger total = s.clusterRange().size();
         List<Object> owners = new ArrayList<>();
@@ -262,6 +272,8 @@ final class Reports {
         return obj(
                 "range",
                 s.clusterRange().toString(),
+                "podCidrMode",
+                a.config().podCidrMode(),
                 "status",
                 status,
                 "genesis",

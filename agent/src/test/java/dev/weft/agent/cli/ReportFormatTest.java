@@ -139,6 +139,30 @@ class ReportFormatTest {
     }
 
     @Test
+    void inPodCidrModeTheNodesRangeIsCalledItsPodCidrNotTheClusterRange() {
+        Map<String, Object> r = new java.util.HashMap<>(report());
+        r.put(
+                "ipam",
+                Json.obj(
+                        "range",
+                        "198.18.1.0/24",
+                        "podCidrMode",
+                        true,
+                        "status",
+                        "ready",
+                        "owned",
+                        256L,
+                        "allocated",
+                        2L));
+        assertThat(ReportFormat.summary(r))
+                .contains("256 addresses owned here, 2 in use; this node's podCIDR 198.18.1.0/24 ready")
+                .doesNotContain("cluster 198.18.1.0/24");
+        assertThat(ReportFormat.ipam(r)).startsWith("podCIDR 198.18.1.0/24: ready");
+        assertThat(ReportFormat.summary(report())).contains("in use; cluster ");
+        assertThat(ReportFormat.ipam(report())).startsWith("Range ");
+    }
+
+    @Test
     void disabledEncryptionIsShoutedInStatusAndDoctor() {
         Map<String, Object> r = new java.util.HashMap<>(report());
         r.put("encryption", Json.obj("enabled", false, "required", false, "disabled", true));

@@ -98,6 +98,8 @@ public final class Rtnl {
     public static final int IFA_LOCAL = 2;
     public static final int IFA_LABEL = 3;
     public static final int IFA_FLAGS = 8;
+    /** ifa_flags: no duplicate address detection (the address is usable at once, never tentative). */
+    public static final int IFA_F_NODAD = 0x02;
 
     // rtmsg (12 bytes): u8 family, dst_len, src_len, tos, table, protocol, scope, type; u32 flags
     public static final int RTMSG_LEN = 12;

@@ -178,11 +178,17 @@ public final class RtnlCodec {
         return address(RTM_DELADDR, ACK, a);
     }
 
+    /**
+     * IPv6 addresses Weft adds (VTEP addresses, pod addresses) skip duplicate address detection ({@code
+     * IFA_F_NODAD}): IPAM makes them unique, and a tentative address is not used as a source for about a second,
+     * so the node's first packets to remote pods would leave from another (global) address.
+     */
     private static NlMessageWriter address(int type, int flags, Address a) {
+        int ifaFlags = type == RTM_NEWADDR && a.family() == AF_INET6 ? IFA_F_NODAD : 0;
         NlMessageWriter w = new NlMessageWriter(type, flags)
                 .u8(a.family())
                 .u8(a.prefixLength())
-                .u8(0)
+                .u8(ifaFlags)
                 .u8(a.scope())
                 .u32(a.index());
         byte[] ip = a.address().getAddress();

@@ -149,6 +149,21 @@ class RtNetlinkKernelTest {
     }
 
     @Test
+    void ipv6AddressesAreUsableAtOnceWithoutDuplicateAddressDetection() throws Exception {
+        Netlink nl = nsA.netlink();
+        Link br = nl.createLink(new LinkSpec.Bridge("wbr6", 0, null));
+        nl.updateLink(new LinkUpdate(br.index()).up(true));
+        nl.addAddress(Address.of(br.index(), ip("2001:db8:18::1"), 128), true);
+        // without IFA_F_NODAD the address would be "tentative" for about a second (DAD), unusable as a source
+        String line = TestNetns.in(a, "ip", "-6", "addr", "show", "dev", "wbr6")
+                .lines()
+                .filter(l -> l.contains("inet6 2001:db8:18::1/128"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(line).contains("nodad").doesNotContain("tentative");
+    }
+
+    @Test
     void routesOnlinkScopeTableProtocolReplace() throws Exception {
         Netlink nl = nsA.netlink();
         Link br = nl.createLink(new LinkSpec.Bridge("wbr2", 0, null));

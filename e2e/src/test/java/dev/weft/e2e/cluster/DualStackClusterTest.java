@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.weft.cli.ReportFormat;
 import dev.weft.e2e.lab.Lab;
 import dev.weft.e2e.lab.LabNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -30,38 +27,22 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DualStackClusterTest {
+    private DualStackLab dual;
     private Lab lab;
     private WeftCluster cluster;
-    private final List<WeftCluster.Pod> pods = new ArrayList<>();
+    private List<WeftCluster.Pod> pods;
 
     @BeforeAll
     void up() {
-        lab = Lab.builder().nodes(3).start();
-        try {
-            cluster = new WeftCluster(lab, WeftCluster.findPluginDir(), List.of("--datapath", "vxlan"))
-                    .clusterRange(WeftCluster.DUAL_STACK_RANGE)
-                    .seeds(3);
-            cluster.startAgents();
-            cluster.awaitAllReady(Duration.ofSeconds(120));
-        } catch (RuntimeException e) {
-            lab.close();
-            throw e;
-        }
+        dual = DualStackLab.start(Lab.builder().nodes(3).start(), "vxlan");
+        lab = dual.lab;
+        cluster = dual.cluster;
+        pods = dual.pods;
     }
 
     @AfterAll
     void down() {
-        if (lab != null) lab.close();
-    }
-
-    private void bothMatricesAllOk(String what) {
-        StringWriter s = new StringWriter();
-        PrintWriter out = new PrintWriter(s);
-        boolean v4 = DemoCommand.matrix(out, pods, WeftCluster.Pod::address, "IPv4 ");
-        boolean v6 = DemoCommand.matrix(out, pods, WeftCluster.Pod::addressV6, "IPv6 ");
-        System.out.println(what + ":\n" + s);
-        assertThat(v4).as("IPv4 matrix (" + what + ")\n" + s).isTrue();
-        assertThat(v6).as("IPv6 matrix (" + what + ")\n" + s).isTrue();
+        if (dual != null) dual.close();
     }
 
     @Test
@@ -79,7 +60,7 @@ class DualStackClusterTest {
                 .extracting(WeftCluster.Pod::addressV6)
                 .doesNotHaveDuplicates()
                 .allMatch(a -> a != null && a.startsWith("2001:db8:18:"));
-        bothMatricesAllOk("kernel VXLAN, both families");
+        dual.bothMatricesAllOk("kernel VXLAN, both families");
 
         // both families over weft.vxlan: IPv6 via the peers' IPv6 VTEPs with permanent neighbour entries
         LabNode n1 = lab.node(1);
@@ -120,7 +101,7 @@ class DualStackClusterTest {
                 "IPv6 route " + dst + " restored",
                 Duration.ofSeconds(20),
                 () -> n1.exec("ip", "-6", "route", "show", dst).stdout().contains("weft.vxlan"));
-        bothMatricesAllOk("after the repair");
+        dual.bothMatricesAllOk("after the repair");
     }
 
     @Test

@@ -3,12 +3,9 @@ package dev.weft.e2e.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.cli.ReportFormat;
-import dev.weft.e2e.lab.Await;
 import dev.weft.e2e.lab.Fault;
 import dev.weft.e2e.lab.Lab;
 import dev.weft.e2e.lab.LabNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,62 +31,23 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DualStackDatapathsTest {
+    private DualStackLab dual;
     private Lab lab;
     private WeftCluster cluster;
-    private final List<WeftCluster.Pod> pods = new ArrayList<>();
+    private List<WeftCluster.Pod> pods;
 
     @BeforeAll
     void up() {
-        lab = Lab.builder().nodes(3).start();
-        try {
-            cluster = new WeftCluster(lab, WeftCluster.findPluginDir(), List.of("--datapath", "auto"))
-                    .clusterRange(WeftCluster.DUAL_STACK_RANGE)
-                    .seeds(3);
-            cluster.startAgents();
-            cluster.awaitAllReady(Duration.ofSeconds(120));
-            for (LabNode n : lab.nodes()) {
-                pods.add(cluster.addPod(n, "p"));
-                pods.add(cluster.addPod(n, "q"));
-            }
-        } catch (RuntimeException e) {
-            lab.close();
-            throw e;
-        }
+        dual = DualStackLab.start(Lab.builder().nodes(3).start(), "auto");
+        lab = dual.lab;
+        cluster = dual.cluster;
+        pods = dual.pods;
+        dual.addTwoPodsPerNode();
     }
 
     @AfterAll
     void down() {
-        if (lab != null) lab.close();
-    }
-
-    private void bothMatricesAllOk(String what) {
-        StringWriter s = new StringWriter();
-        PrintWriter out = new PrintWriter(s);
-        boolean v4 = DemoCommand.matrix(out, pods, WeftCluster.Pod::address, "IPv4 ");
-        boolean v6 = DemoCommand.matrix(out, pods, WeftCluster.Pod::addressV6, "IPv6 ");
-        System.out.println(what + ":\n" + s);
-        assertThat(v4).as("IPv4 matrix (" + what + ")\n" + s).isTrue();
-        assertThat(v6).as("IPv6 matrix (" + what + ")\n" + s).isTrue();
-    }
-
-    /** The datapath each node uses towards every other node, from its report's connections. */
-    private List<String> modes() {
-        List<String> out = new ArrayList<>();
-        for (LabNode n : lab.nodes()) {
-            cluster.report(n)
-                    .ifPresentOrElse(
-                            r -> ReportFormat.<Map<String, Object>>list(r, "connections")
-                                    .forEach(c -> out.add(String.valueOf(c.get("mode")))),
-                            () -> out.add("no report"));
-        }
-        return out;
-    }
-
-    private void awaitEveryPeer(String mode, Duration timeout) {
-        Await.until("every node uses " + mode + " to both others (now " + modes() + ")", timeout, () -> {
-            List<String> m = modes();
-            return m.size() == 6 && m.stream().allMatch(mode::equals);
-        });
+        if (dual != null) dual.close();
     }
 
     /** Weft's remote routes on a node as "destination mode" lines, from its report ({@code weft status routes}). */
@@ -106,7 +64,7 @@ class DualStackDatapathsTest {
     @Test
     @Order(1)
     void hostGwCarriesIpv4DirectlyAndIpv6OverVxlan() {
-        awaitEveryPeer("host-gw", Duration.ofSeconds(30));
+        dual.awaitEveryPeer("host-gw", Duration.ofSeconds(30));
         LabNode n1 = lab.node(1);
         List<String> routes = remoteRoutes(n1);
         assertThat(routes)
@@ -121,7 +79,7 @@ class DualStackDatapathsTest {
                 .contains("via " + lab.node(2).address())
                 .contains("via " + lab.node(3).address());
         assertThat(n1.exec("ip", "-6", "route", "show", "proto", "87").stdout()).contains("dev weft.vxlan");
-        bothMatricesAllOk("host-gw (IPv6 over VXLAN)");
+        dual.bothMatricesAllOk("host-gw (IPv6 over VXLAN)");
     }
 
     @Test
@@ -130,7 +88,7 @@ class DualStackDatapathsTest {
         List<Fault> blocks = new ArrayList<>();
         try {
             for (LabNode n : lab.nodes()) blocks.add(n.blockUdpPort(4789));
-            awaitEveryPeer("sleeve", Duration.ofSeconds(40));
+            dual.awaitEveryPeer("sleeve", Duration.ofSeconds(40));
             LabNode n1 = lab.node(1);
             List<String> routes = remoteRoutes(n1);
             assertThat(routes)
@@ -144,25 +102,14 @@ class DualStackDatapathsTest {
             assertThat(n1.exec("ip", "-6", "route", "show", "proto", "87", "dev", "weft.sleeve")
                             .stdout())
                     .contains("2001:db8:18:");
-            bothMatricesAllOk("sleeve, UDP 4789 blocked");
+            dual.bothMatricesAllOk("sleeve, UDP 4789 blocked");
             Map<String, Object> r = cluster.report(n1).orElseThrow();
             System.out.println("sleeve on n1:\n" + ReportFormat.connections(r));
         } finally {
             for (Fault f : blocks) f.remove();
         }
-        awaitEveryPeer("host-gw", Duration.ofSeconds(40));
-        // the routes of both families leave the sleeve (IPv6 ones once stayed: the kernel refused their replace)
-        for (LabNode n : lab.nodes()) {
-            Await.until(
-                    n.name() + " has no route into weft.sleeve left",
-                    Duration.ofSeconds(20),
-                    () -> n.exec("ip", "-6", "route", "show", "proto", "87", "dev", "weft.sleeve")
-                            .stdout()
-                            .isBlank());
-            assertThat(n.exec("ip", "-4", "route", "show", "proto", "87", "dev", "weft.sleeve")
-                            .stdout())
-                    .isBlank();
-        }
-        bothMatricesAllOk("host-gw again after the block");
+        dual.awaitEveryPeer("host-gw", Duration.ofSeconds(40));
+        dual.awaitNoRouteLeftInTheSleeve();
+        dual.bothMatricesAllOk("host-gw again after the block");
     }
 }

@@ -8,12 +8,9 @@ import dev.weft.e2e.lab.ExecResult;
 import dev.weft.e2e.lab.Fault;
 import dev.weft.e2e.lab.Lab;
 import dev.weft.e2e.lab.LabNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -41,62 +38,23 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DualStackIpv6UnderlayTest {
     private static final Pattern SRC = Pattern.compile(" src (\\S+)");
+    private DualStackLab dual;
     private Lab lab;
     private WeftCluster cluster;
-    private final List<WeftCluster.Pod> pods = new ArrayList<>();
+    private List<WeftCluster.Pod> pods;
 
     @BeforeAll
     void up() {
-        lab = Lab.builder().nodes(3).ipv6Underlay().start();
-        try {
-            cluster = new WeftCluster(lab, WeftCluster.findPluginDir(), List.of("--datapath", "vxlan"))
-                    .clusterRange(WeftCluster.DUAL_STACK_RANGE)
-                    .seeds(3);
-            cluster.startAgents();
-            cluster.awaitAllReady(Duration.ofSeconds(120));
-            for (LabNode n : lab.nodes()) {
-                pods.add(cluster.addPod(n, "p"));
-                pods.add(cluster.addPod(n, "q"));
-            }
-        } catch (RuntimeException e) {
-            lab.close();
-            throw e;
-        }
+        dual = DualStackLab.start(Lab.builder().nodes(3).ipv6Underlay().start(), "vxlan");
+        lab = dual.lab;
+        cluster = dual.cluster;
+        pods = dual.pods;
+        dual.addTwoPodsPerNode();
     }
 
     @AfterAll
     void down() {
-        if (lab != null) lab.close();
-    }
-
-    private void bothMatricesAllOk(String what) {
-        StringWriter s = new StringWriter();
-        PrintWriter out = new PrintWriter(s);
-        boolean v4 = DemoCommand.matrix(out, pods, WeftCluster.Pod::address, "IPv4 ");
-        boolean v6 = DemoCommand.matrix(out, pods, WeftCluster.Pod::addressV6, "IPv6 ");
-        System.out.println(what + ":\n" + s);
-        assertThat(v4).as("IPv4 matrix (" + what + ")\n" + s).isTrue();
-        assertThat(v6).as("IPv6 matrix (" + what + ")\n" + s).isTrue();
-    }
-
-    /** The datapath each node uses towards every other node, from its report's connections. */
-    private List<String> modes() {
-        List<String> out = new ArrayList<>();
-        for (LabNode n : lab.nodes()) {
-            cluster.report(n)
-                    .ifPresentOrElse(
-                            r -> ReportFormat.<Map<String, Object>>list(r, "connections")
-                                    .forEach(c -> out.add(String.valueOf(c.get("mode")))),
-                            () -> out.add("no report"));
-        }
-        return out;
-    }
-
-    private void awaitEveryPeer(String mode, Duration timeout) {
-        Await.until("every node uses " + mode + " to both others (now " + modes() + ")", timeout, () -> {
-            List<String> m = modes();
-            return m.size() == 6 && m.stream().allMatch(mode::equals);
-        });
+        if (dual != null) dual.close();
     }
 
     /** The node's sleeve drop counter for {@code reason}, from its metrics (HTTP on its IPv6 underlay address). */
@@ -122,9 +80,9 @@ class DualStackIpv6UnderlayTest {
         assertThat(n1.exec("bridge", "fdb", "show", "dev", "weft.vxlan").stdout())
                 .contains("dst " + lab.node(2).address())
                 .contains("dst " + lab.node(3).address());
-        awaitEveryPeer("vxlan", Duration.ofSeconds(30));
+        dual.awaitEveryPeer("vxlan", Duration.ofSeconds(30));
         assertThat(pods).extracting(WeftCluster.Pod::addressV6).allMatch(a -> a.startsWith("2001:db8:18:"));
-        bothMatricesAllOk("kernel VXLAN over the IPv6 underlay");
+        dual.bothMatricesAllOk("kernel VXLAN over the IPv6 underlay");
     }
 
     @Test
@@ -133,7 +91,7 @@ class DualStackIpv6UnderlayTest {
         List<Fault> blocks = new ArrayList<>();
         try {
             for (LabNode n : lab.nodes()) blocks.add(n.blockUdpPort(4789));
-            awaitEveryPeer("sleeve", Duration.ofSeconds(40));
+            dual.awaitEveryPeer("sleeve", Duration.ofSeconds(40));
             LabNode n1 = lab.node(1);
             assertThat(n1.exec("ip", "-6", "route", "show", "proto", "87", "dev", "weft.sleeve")
                             .stdout())
@@ -145,7 +103,7 @@ class DualStackIpv6UnderlayTest {
             assertThat(n1.exec("ss", "-H", "-6", "-u", "-l", "-n", "sport", "=", ":6771")
                             .stdout())
                     .contains(":6771");
-            bothMatricesAllOk("encrypted sleeve over the IPv6 underlay, UDP 4789 blocked");
+            dual.bothMatricesAllOk("encrypted sleeve over the IPv6 underlay, UDP 4789 blocked");
 
             // node 1 itself (global 2001:db8:c0::11 on eth0, its IPv6 VTEP on weft.vxlan) pings node 2's and 3's pods
             long spoofedBefore = sleeveDrops(lab.node(2), "rx_drop_spoofed_source")
@@ -192,19 +150,8 @@ class DualStackIpv6UnderlayTest {
         } finally {
             for (Fault f : blocks) f.remove();
         }
-        awaitEveryPeer("vxlan", Duration.ofSeconds(40));
-        // the routes of both families leave the sleeve (IPv6 ones once stayed: the kernel refused their replace)
-        for (LabNode n : lab.nodes()) {
-            Await.until(
-                    n.name() + " has no route into weft.sleeve left",
-                    Duration.ofSeconds(20),
-                    () -> n.exec("ip", "-6", "route", "show", "proto", "87", "dev", "weft.sleeve")
-                            .stdout()
-                            .isBlank());
-            assertThat(n.exec("ip", "-4", "route", "show", "proto", "87", "dev", "weft.sleeve")
-                            .stdout())
-                    .isBlank();
-        }
-        bothMatricesAllOk("kernel VXLAN again after the block");
+        dual.awaitEveryPeer("vxlan", Duration.ofSeconds(40));
+        dual.awaitNoRouteLeftInTheSleeve();
+        dual.bothMatricesAllOk("kernel VXLAN again after the block");
     }
 }

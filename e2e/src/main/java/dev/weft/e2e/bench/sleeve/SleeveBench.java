@@ -172,10 +172,14 @@ public final class SleeveBench {
         final List<SleeveBackend> sleeves = new ArrayList<>();
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
 
+        /** Removes the namespaces when the JVM is stopped by a signal (Ctrl-C, SIGTERM, a closed pipe). */
+        private final Thread cleanupOnExit = new Thread(this::removeNamespaces, "sleeve-bench-cleanup");
+
         Lab() {
             byte[] b = new byte[3];
             new SecureRandom().nextBytes(b);
             prefix = "wftsb" + HexFormat.of().formatHex(b);
+            Runtime.getRuntime().addShutdownHook(cleanupOnExit);
             try {
                 for (int i = 1; i <= 2; i++) {
                     ns[i] = prefix + "-" + (char) ('a' + i - 1);
@@ -476,16 +480,27 @@ public final class SleeveBench {
                     // best effort
                 }
             }
-            for (Process p : processes) p.destroyForcibly();
             for (NetlinkNamespace n : nl) if (n != null) n.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            for (String n : ns) {
-                if (n == null) continue;
+            removeNamespaces();
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanupOnExit);
+            } catch (IllegalStateException alreadyExiting) {
+                // the hook runs (or ran) anyway; removal is idempotent
+            }
+        }
+
+        /** Stops the processes started in the namespaces and deletes the namespaces (idempotent). */
+        private synchronized void removeNamespaces() {
+            for (Process p : processes) p.destroyForcibly();
+            for (int i = 0; i < ns.length; i++) {
+                if (ns[i] == null) continue;
                 try {
-                    run("ip", "netns", "del", n);
+                    run("ip", "netns", "del", ns[i]);
                 } catch (RuntimeException ignored) {
                     // already gone
                 }
+                ns[i] = null;
             }
         }
     }
