@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,39 +80,20 @@ public final class AgentCore implements AutoCloseable {
         this.loop = new ControllerLoop(
                 Thread.ofPlatform().name(threadPrefix + "controller").daemon().factory());
         this.adapter = new GossipAdapter(loop);
-        this.disk = new DiskWriter(
+        this.disk = diskWriter(
                 parts.disk(),
-                Thread.ofPlatform().name(threadPrefix + "disk").daemon().factory(),
-                new DiskWriter.Outcome() {
-                    @Override
-                    public void written(long seq) {
-                        loop.post("state written", c -> c.onPersisted(seq));
-                    }
-
-                    @Override
-                    public void failed(long seq, String error) {
-                        loop.post("state write failed", c -> c.onPersistFailed(seq, error));
-                    }
-                });
+                threadPrefix + "disk",
+                "state",
+                (c, seq) -> c.onPersisted(seq),
+                (c, seq, error) -> c.onPersistFailed(seq, error));
         this.diskV6 = parts.v6() == null
                 ? null
-                : new DiskWriter(
+                : diskWriter(
                         parts.v6().disk(),
-                        Thread.ofPlatform()
-                                .name(threadPrefix + "disk-v6")
-                                .daemon()
-                                .factory(),
-                        new DiskWriter.Outcome() {
-                            @Override
-                            public void written(long seq) {
-                                loop.post("IPv6 state written", c -> c.onPersistedV6(seq));
-                            }
-
-                            @Override
-                            public void failed(long seq, String error) {
-                                loop.post("IPv6 state write failed", c -> c.onPersistFailedV6(seq, error));
-                            }
-                        });
+                        threadPrefix + "disk-v6",
+                        "IPv6 state",
+                        (c, seq) -> c.onPersistedV6(seq),
+                        (c, seq, error) -> c.onPersistFailedV6(seq, error));
         this.v6Channel = parts.v6() == null ? null : GossipAdapter.v6Channel(loop);
         this.kernel = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().name(threadPrefix + "kernel").daemon().factory());
@@ -120,6 +102,30 @@ public final class AgentCore implements AutoCloseable {
         this.datapath = parts.datapath()
                 .create((seq, desired, result) ->
                         loop.post("datapath applied", c -> c.onDatapathApplied(seq, desired, result)));
+    }
+
+    private interface Written {
+        void report(AgentController c, long seq);
+    }
+
+    private interface Failed {
+        void report(AgentController c, long seq, String error);
+    }
+
+    /** A disk writer for one family's state file whose outcomes are posted to the controller. */
+    private DiskWriter diskWriter(IpamStore store, String threadName, String what, Written written, Failed failed) {
+        return new DiskWriter(
+                store, Thread.ofPlatform().name(threadName).daemon().factory(), new DiskWriter.Outcome() {
+                    @Override
+                    public void written(long seq) {
+                        loop.post(what + " written", c -> written.report(c, seq));
+                    }
+
+                    @Override
+                    public void failed(long seq, String error) {
+                        loop.post(what + " write failed", c -> failed.report(c, seq, error));
+                    }
+                });
     }
 
     /** The listener to create the gossip node with. */
@@ -166,14 +172,12 @@ public final class AgentCore implements AutoCloseable {
 
         @Override
         public void publishRingStateV6(byte[] fullState) {
-            if (parts.settings().podCidrMode()) return;
-            v6Channel.ringState(fullState);
-            gossip.channelUpdated(GossipAdapter.RING_CHANNEL_V6);
+            publishState(GossipAdapter.RING_CHANNEL_V6, v6Channel::ringState, fullState);
         }
 
         @Override
         public void publishRingDeltaV6(byte[] delta) {
-            if (!parts.settings().podCidrMode()) gossip.publishDelta(GossipAdapter.RING_CHANNEL_V6, delta);
+            publishDelta(GossipAdapter.RING_CHANNEL_V6, delta);
         }
 
         @Override
@@ -188,14 +192,23 @@ public final class AgentCore implements AutoCloseable {
 
         @Override
         public void publishRingState(byte[] fullState) {
-            if (parts.settings().podCidrMode()) return;
-            adapter.ringState(fullState);
-            gossip.channelUpdated(GossipAdapter.RING_CHANNEL);
+            publishState(GossipAdapter.RING_CHANNEL, adapter::ringState, fullState);
         }
 
         @Override
         public void publishRingDelta(byte[] delta) {
-            if (!parts.settings().podCidrMode()) gossip.publishDelta(GossipAdapter.RING_CHANNEL, delta);
+            publishDelta(GossipAdapter.RING_CHANNEL, delta);
+        }
+
+        /** A ring's new full state for anti-entropy (no ring channels in podCIDR mode). */
+        private void publishState(String name, Consumer<byte[]> channel, byte[] fullState) {
+            if (parts.settings().podCidrMode()) return;
+            channel.accept(fullState);
+            gossip.channelUpdated(name);
+        }
+
+        private void publishDelta(String name, byte[] delta) {
+            if (!parts.settings().podCidrMode()) gossip.publishDelta(name, delta);
         }
 
         @Override
