@@ -73,7 +73,7 @@ class PathProbeKernelTest {
             long[] seq = {0};
             Runnable round = () -> {
                 long now = System.nanoTime();
-                pa.send(SleeveLab.vtep(2), seq[0]);
+                pa.send(SleeveLab.peerId(2), SleeveLab.vtep(2), seq[0]);
                 health.onProbeSent(peer, seq[0]++, now);
                 long until = now + 100_000_000L;
                 while (System.nanoTime() < until) {
