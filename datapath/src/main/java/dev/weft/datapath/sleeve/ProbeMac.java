@@ -1,6 +1,8 @@
 package dev.weft.datapath.sleeve;
 
-import org.bouncycastle.crypto.digests.SHA256Digest;
+import java.security.DigestException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 
 /**
  * HMAC-SHA256 (RFC 2104) of a probe's first {@value ProbeAuth#SIGNED} bytes, truncated to {@value ProbeAuth#TAG}
@@ -10,7 +12,9 @@ import org.bouncycastle.crypto.digests.SHA256Digest;
  */
 final class ProbeMac {
     private static final int BLOCK = 64;
-    private final SHA256Digest digest = new SHA256Digest();
+    /** The JDK's SHA-256 (with the CPU's SHA instructions where the JIT has them), reset by each digest. */
+    private final MessageDigest digest = sha256();
+
     private final byte[] pad = new byte[BLOCK];
     private final byte[] inner = new byte[32];
     private final byte[] full = new byte[32];
@@ -34,12 +38,24 @@ final class ProbeMac {
     private void mac(byte[] key) {
         // keys are 32 bytes, shorter than the block: zero-padded, never hashed first
         for (int i = 0; i < BLOCK; i++) pad[i] = (byte) ((i < key.length ? key[i] : 0) ^ 0x36);
-        digest.update(pad, 0, BLOCK);
-        digest.update(probe, 0, ProbeAuth.SIGNED);
-        digest.doFinal(inner, 0); // also resets the digest
-        for (int i = 0; i < BLOCK; i++) pad[i] = (byte) ((i < key.length ? key[i] : 0) ^ 0x5c);
-        digest.update(pad, 0, BLOCK);
-        digest.update(inner, 0, inner.length);
-        digest.doFinal(full, 0);
+        try {
+            digest.update(pad, 0, BLOCK);
+            digest.update(probe, 0, ProbeAuth.SIGNED);
+            digest.digest(inner, 0, inner.length); // also resets the digest
+            for (int i = 0; i < BLOCK; i++) pad[i] = (byte) ((i < key.length ? key[i] : 0) ^ 0x5c);
+            digest.update(pad, 0, BLOCK);
+            digest.update(inner, 0, inner.length);
+            digest.digest(full, 0, full.length);
+        } catch (DigestException e) {
+            throw new IllegalStateException("SHA-256 output does not fit 32 bytes", e);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable in this JDK", e);
+        }
     }
 }
