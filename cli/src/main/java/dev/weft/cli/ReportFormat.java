@@ -68,6 +68,8 @@ public final class ReportFormat {
                                         ? ", pod traffic in the encrypted sleeve"
                                         : "")
                         : "DISABLED (--encryption=disabled: gossip is only bound to the cluster name, not secret)");
+        Map<String, Object> identity = map(r, "identity");
+        if (!identity.isEmpty()) kv(sb, "Identity", identity(identity));
         kv(sb, "Status", Boolean.TRUE.equals(r.get("ready")) ? "ready" : "NOT READY");
         for (Object p : list(r, "readinessProblems")) kv(sb, "", "- " + p);
         kv(sb, "Peers", peers.size() + " known: " + alive + " alive, " + suspect + " suspect, " + dead + " dead");
@@ -96,6 +98,16 @@ public final class ReportFormat {
     /** In podCIDR mode a node's IPAM range is its own podCIDR, not the cluster's range. */
     private static String rangeLabel(Map<String, Object> ipam) {
         return Boolean.TRUE.equals(ipam.get("podCidrMode")) ? "this node's podCIDR" : "cluster";
+    }
+
+    /** The report's {@code identity}: this node's kind of peer id and whether legacy ids are refused. */
+    public static String identity(Map<String, Object> id) {
+        return (Boolean.TRUE.equals(id.get("selfCertifying"))
+                        ? "self-certifying peer id"
+                        : "LEGACY peer id (other nodes trust its key on first sight)")
+                + (Boolean.TRUE.equals(id.get("legacyIdsRefused"))
+                        ? "; legacy peer ids refused (--require-self-certifying-ids)"
+                        : "; legacy peer ids accepted, trusted on first sight");
     }
 
     /** ", 61 of 64 addresses in use (95 %)" when the report has the cluster's fill. */

@@ -41,10 +41,12 @@ public final class GossipConfig {
     private final Duration rejoinInterval;
     private final IdentityKey identityKey;
     private final Map<PeerId, byte[]> pinnedKeys;
+    private final boolean refuseLegacyIds;
 
     private GossipConfig(Builder b) {
         this.identityKey = b.identityKey;
         this.pinnedKeys = Map.copyOf(b.pinnedKeys);
+        this.refuseLegacyIds = b.refuseLegacyIds;
         this.clusterName = b.clusterName;
         this.memberId = b.memberId;
         this.incarnation = b.incarnation;
@@ -154,9 +156,15 @@ public final class GossipConfig {
         return pinnedKeys;
     }
 
+    /** Refuse members and deltas whose id is not derived from their key; see {@link PeerKeys}. Default false. */
+    public boolean refuseLegacyIds() {
+        return refuseLegacyIds;
+    }
+
     public static final class Builder {
         private IdentityKey identityKey;
         private Map<PeerId, byte[]> pinnedKeys = Map.of();
+        private boolean refuseLegacyIds;
         private final String clusterName;
         private final PeerId memberId;
         private long incarnation = 1;
@@ -260,6 +268,11 @@ public final class GossipConfig {
             return this;
         }
 
+        public Builder refuseLegacyIds(boolean v) {
+            refuseLegacyIds = v;
+            return this;
+        }
+
         public Builder rejoinInterval(Duration v) {
             rejoinInterval = v;
             return this;
@@ -275,6 +288,12 @@ public final class GossipConfig {
             }
             if (incarnation < 0) {
                 throw new IllegalArgumentException("incarnation must be >= 0");
+            }
+            if (refuseLegacyIds
+                    && identityKey != null
+                    && !identityKey.derivedId().equals(memberId)) {
+                throw new IllegalArgumentException("memberId " + memberId + " is a legacy id (not derived from the"
+                        + " identity key) while legacy ids are refused");
             }
             for (var e : pinnedKeys.entrySet()) {
                 if (e.getValue().length != IdentityKey.KEY_BYTES) {

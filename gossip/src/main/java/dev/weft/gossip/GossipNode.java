@@ -176,7 +176,7 @@ public final class GossipNode implements AutoCloseable {
     /** The engine's key table: the configured identity key (or a fresh one) and pins reported to the listener. */
     private PeerKeys peerKeys() {
         IdentityKey own = config.identityKey() != null ? config.identityKey() : IdentityKey.generate(random);
-        PeerKeys keys = new PeerKeys(config.memberId(), own, config.pinnedKeys());
+        PeerKeys keys = new PeerKeys(config.memberId(), own, config.pinnedKeys(), config.refuseLegacyIds());
         keys.onPinned((id, key) -> {
             try {
                 listener.onKeyPinned(id, key);

@@ -199,6 +199,24 @@ public final class DoctorCommand implements Callable<Integer> {
                         + "every node with --secret-file and remove --encryption=disabled");
     }
 
+    /**
+     * The kind of this node's peer id and whether legacy ids are refused; null for an agent whose report has no
+     * {@code identity} (older versions).
+     */
+    static Check identity(Map<String, Object> id) {
+        if (id.isEmpty()) return null;
+        String detail = ReportFormat.identity(id);
+        if (!Boolean.TRUE.equals(id.get("selfCertifying"))) {
+            return new Check(
+                    "identity",
+                    Status.WARN,
+                    detail,
+                    "retire the legacy id when convenient: drain the node, 'weft rmpeer' it, empty its state directory"
+                            + " and start it again (SECURITY.md, Node identity)");
+        }
+        return new Check("identity", Status.OK, detail, null);
+    }
+
     /** The cluster range's fill (from the agent's ring): FAIL when this node cannot get addresses, WARN from 90 %. */
     static Check addressSpace(Map<String, Object> c) {
         Object verdict = c.get("verdict");
@@ -228,6 +246,8 @@ public final class DoctorCommand implements Callable<Integer> {
                                                         .toList()),
                                 "see the reasons; weft status shows details"));
         out.add(encryption(ReportFormat.map(r, "encryption")));
+        Check identity = identity(ReportFormat.map(r, "identity"));
+        if (identity != null) out.add(identity);
         Check space = addressSpace(ReportFormat.map(ReportFormat.map(r, "ipam"), "cluster"));
         if (space != null) out.add(space);
         Map<String, Object> dp = ReportFormat.map(r, "datapath");

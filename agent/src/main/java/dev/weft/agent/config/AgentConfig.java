@@ -12,6 +12,8 @@ import java.util.List;
  * <p>Address families: {@code clusterRange} (with {@code blockSize}) is the primary range: the IPv4 range, or the
  * IPv6 range of a single-stack IPv6 cluster. {@code clusterRangeV6} (with {@code blockSizeV6}) is the IPv6 range of
  * a dual-stack cluster, null when single-stack; likewise {@code podCidr} and {@code podCidrV6}.
+ *
+ * <p>{@code requireSelfCertifyingIds}: refuse legacy peer ids, this node's own included (SECURITY.md, Node identity).
  */
 public record AgentConfig(
         String nodeName,
@@ -45,7 +47,8 @@ public record AgentConfig(
         boolean kubernetes,
         boolean podCidrMode,
         String podCidr,
-        String podCidrV6) {
+        String podCidrV6,
+        boolean requireSelfCertifyingIds) {
 
     /** How traffic to remote peers is carried. */
     public enum DatapathMode {

@@ -132,6 +132,15 @@ public final class AgentOptions {
     boolean encryptPodTraffic;
 
     @Option(
+            names = "--require-self-certifying-ids",
+            defaultValue = "false",
+            description = "Refuse legacy peer ids (random ids kept from before identity keys, trusted on first sight): "
+                    + "the agent does not start with one of its own, and drops members and deltas whose id is not the "
+                    + "hash of their identity key (legacy_id_refused). Turn on once every node has a self-certifying id "
+                    + "(SECURITY.md, Node identity). Default: ${DEFAULT-VALUE}.")
+    boolean requireSelfCertifyingIds;
+
+    @Option(
             names = "--datapath",
             defaultValue = "auto",
             description =
@@ -379,6 +388,7 @@ public final class AgentOptions {
                 kubernetes,
                 podCidrMode,
                 fixed == null ? null : fixed.primary(),
-                fixed == null ? null : fixed.v6());
+                fixed == null ? null : fixed.v6(),
+                requireSelfCertifyingIds);
     }
 }

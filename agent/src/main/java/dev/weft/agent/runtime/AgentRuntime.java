@@ -33,6 +33,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -90,6 +91,9 @@ public final class AgentRuntime implements AutoCloseable {
     /** Exit code when another agent holds the state directory (the same code as an invalid configuration). */
     public static final int EXIT_STATE_DIR_LOCKED = 2;
 
+    /** Exit code when {@code --require-self-certifying-ids} refuses this node's legacy id (a configuration error). */
+    public static final int EXIT_LEGACY_ID_REFUSED = 2;
+
     public AgentRuntime(AgentConfig config) {
         this.config = config;
     }
@@ -107,7 +111,10 @@ public final class AgentRuntime implements AutoCloseable {
         }
         SecureRandom random = new SecureRandom();
         try {
-            identity = Identity.loadOrCreate(config.stateDir(), config.nodeName(), random);
+            identity = Identity.loadOrCreate(
+                    config.stateDir(), config.nodeName(), random, config.requireSelfCertifyingIds());
+        } catch (Identity.LegacyIdRefused e) {
+            throw new StartupException(e.getMessage(), e, EXIT_LEGACY_ID_REFUSED);
         } catch (IOException e) {
             throw new StartupException(
                     "cannot read or write the state directory " + config.stateDir() + ": " + e.getMessage()
@@ -270,7 +277,9 @@ public final class AgentRuntime implements AutoCloseable {
             gc = GossipConfig.builder(config.clusterName(), identity.peerId())
                     .incarnation(identity.incarnation())
                     .identityKey(identity.key())
-                    .pinnedKeys(pins.loadOrNone())
+                    // refusing legacy ids pins nothing and loads no earlier pins
+                    .pinnedKeys(config.requireSelfCertifyingIds() ? Map.of() : pins.loadOrNone())
+                    .refuseLegacyIds(config.requireSelfCertifyingIds())
                     .bind(InetAddress.getByName(config.bindAddress()), config.gossipPort())
                     .advertiseAddress(new InetSocketAddress(underlay.address().toInetAddress(), config.gossipPort()))
                     .seeds(GossipSettings.seeds(config))
@@ -322,7 +331,8 @@ public final class AgentRuntime implements AutoCloseable {
         }
         if (kubernetes != null) kubernetes.start(core.loop(), gossip);
         startNetlinkWatch(core.datapath().reconciler());
-        OperatorEndpoints.start(config, underlay, core, gossip, kubernetes, host, workers, closers);
+        OperatorEndpoints.start(
+                config, underlay, core, gossip, kubernetes, host, workers, closers, identity.selfCertifying());
     }
 
     private String podCidr() throws StartupException {

@@ -37,9 +37,10 @@ final class OperatorEndpoints {
             KubernetesIntegration kubernetes,
             RtNetlink host,
             ExecutorService workers,
-            List<AutoCloseable> closers)
+            List<AutoCloseable> closers,
+            boolean selfCertifying)
             throws StartupException {
-        Status status = new Status(config, underlay, core, gossip, kubernetes);
+        Status status = new Status(config, underlay, core, gossip, kubernetes, selfCertifying);
         var nsThreads = Thread.ofPlatform().name("weft-netns-", 0).daemon().factory();
         PodPlumber plumber = new PodPlumber(host, Sysctl::write, nsThreads);
         CniHandler handler = new CniHandler(

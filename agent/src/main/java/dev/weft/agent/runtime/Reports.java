@@ -37,7 +37,8 @@ final class Reports {
             DatapathStatus datapath,
             Map<String, String> kernelPaths,
             String kubernetes,
-            long uptimeMillis) {
+            long uptimeMillis,
+            boolean selfCertifying) {
         Optional<PeerTable.Peer> peer(PeerId id) {
             return snapshot.peer(id);
         }
@@ -81,6 +82,13 @@ final class Reports {
                         a.config().encryptionDisabled(),
                         "podTraffic",
                         a.config().encryptPodTraffic()));
+        r.put(
+                "identity",
+                obj(
+                        "selfCertifying",
+                        a.selfCertifying(),
+                        "legacyIdsRefused",
+                        a.config().requireSelfCertifyingIds()));
         IpamStatus ipam = a.snapshot().ipam();
         r.put(
                 "cluster",

@@ -62,6 +62,10 @@ final class SleeveIntegration implements AutoCloseable {
     private volatile SleeveBackend backend;
     private SleeveDropLog dropLog;
     private volatile VxlanProbe probe;
+    /** Probe keys per peer, from the peers' sleeve keys (their signed node records); worker thread only. */
+    private ProbeAuth probeAuth;
+
+    private Map<Long, byte[]> probePeerKeys = Map.of();
     /** Probe drops of probe sockets already closed (a re-created socket starts counting at 0). */
     private final java.util.concurrent.atomic.AtomicLongArray closedProbeDrops =
             new java.util.concurrent.atomic.AtomicLongArray(ProbeAuth.Drop.values().length);
@@ -94,6 +98,7 @@ final class SleeveIntegration implements AutoCloseable {
         this.publicKey = SleeveKeys.publicKey(privateKey);
         // every configured key, primary first: send with the primary, accept any (rotation), like gossip
         this.crypto = clusterSecrets.isEmpty() ? null : SleeveCrypto.of(privateKey, clusterSecrets);
+        this.probeAuth = newProbeAuth();
         this.tunAvailable = Files.exists(Path.of("/dev/net/tun"));
         // 5 lost probes (5 s): slower than SWIM's suspicion of a stopped or hung agent, whose probe responder is
         // down too; such a peer leaves the probe set before its kernel path would be judged failed.
@@ -213,6 +218,14 @@ final class SleeveIntegration implements AutoCloseable {
             }
         }
         backend.setPeers(sp);
+        Map<Long, byte[]> keys = new java.util.HashMap<>();
+        for (SleevePeer p : sp) keys.put(p.peerId(), p.publicKey());
+        probePeerKeys = keys;
+        ProbeAuth nextAuth = probeAuth.withPeers(keys);
+        if (nextAuth != probeAuth) {
+            probeAuth = nextAuth;
+            if (probe != null) probe.setAuth(probeAuth);
+        }
         for (Long gone : new HashSet<>(tracked)) {
             if (!now.contains(gone)) {
                 health.removePeer(gone);
@@ -230,7 +243,7 @@ final class SleeveIntegration implements AutoCloseable {
                         VxlanProbe.DEFAULT_PORT,
                         group,
                         (peer, s) -> onWorker.execute(() -> health.onProbeAck(peer, s, System.nanoTime())),
-                        probeAuth());
+                        probeAuth);
                 probeDeviceIndex = vxlanIndex;
                 loosenRpFilter(config.vxlanDevice());
             } catch (RuntimeException e) {
@@ -241,14 +254,19 @@ final class SleeveIntegration implements AutoCloseable {
             if (tracked.add(p.peerId())) health.addPeer(p.peerId());
             long s = ++seq;
             health.onProbeSent(p.peerId(), s, nowNanos);
-            probe.send(p.vtepAddress(), s);
+            probe.send(p.peerId(), p.vtepAddress(), s); // false (a lost probe) if the peer has no sleeve key
         }
         health.onTick(nowNanos);
     }
 
-    /** Probes are authenticated under the same keys as the sleeve (none when encryption is disabled). */
-    private ProbeAuth probeAuth() {
-        return crypto == null ? ProbeAuth.none() : ProbeAuth.of(crypto.psks());
+    /**
+     * Probes are tagged per pair of nodes: keys from this node's sleeve key, each peer's sleeve key and the cluster
+     * secret (none when encryption is disabled).
+     */
+    private ProbeAuth newProbeAuth() {
+        return crypto == null
+                ? ProbeAuth.none()
+                : ProbeAuth.of(self, privateKey, crypto.psks()).withPeers(probePeerKeys);
     }
 
     /**
@@ -259,7 +277,8 @@ final class SleeveIntegration implements AutoCloseable {
         if (crypto == null || clusterSecrets.isEmpty()) return;
         crypto = SleeveCrypto.of(privateKey, clusterSecrets);
         if (backend != null) backend.setPsks(crypto.psks());
-        if (probe != null) probe.setAuth(probeAuth());
+        probeAuth = newProbeAuth();
+        if (probe != null) probe.setAuth(probeAuth);
     }
 
     /**

@@ -33,8 +33,17 @@ final class Status {
     private final GossipNode gossip;
     private final KubernetesIntegration kubernetes;
     private final long startedNanos = System.nanoTime();
+    /** This node's peer id is derived from its identity key (false: a legacy id); fixed for the agent's life. */
+    private final boolean selfCertifying;
 
-    Status(AgentConfig config, Underlay underlay, AgentCore core, GossipNode gossip, KubernetesIntegration kubernetes) {
+    Status(
+            AgentConfig config,
+            Underlay underlay,
+            AgentCore core,
+            GossipNode gossip,
+            KubernetesIntegration kubernetes,
+            boolean selfCertifying) {
+        this.selfCertifying = selfCertifying;
         this.config = config;
         this.underlay = underlay;
         this.core = core;
@@ -88,7 +97,8 @@ final class Status {
                 core.datapath().status(),
                 core.datapath().kernelPathHealth(),
                 kubernetes == null ? null : kubernetes.status().orElse(null),
-                (System.nanoTime() - startedNanos) / 1_000_000));
+                (System.nanoTime() - startedNanos) / 1_000_000,
+                selfCertifying));
     }
 
     Map<String, Object> api(Map<String, Object> req) throws LocalApi.ApiException {

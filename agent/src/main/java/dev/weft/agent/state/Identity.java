@@ -42,10 +42,32 @@ public record Identity(PeerId peerId, String nickname, long incarnation, Identit
      *     what to do)
      */
     public static Identity loadOrCreate(Path stateDir, String nickname, SecureRandom random) throws IOException {
+        try {
+            return loadOrCreate(stateDir, nickname, random, false);
+        } catch (LegacyIdRefused e) {
+            throw new IllegalStateException("unreachable: legacy ids are allowed", e);
+        }
+    }
+
+    /**
+     * As {@link #loadOrCreate(Path, String, SecureRandom)}; with {@code requireSelfCertifying}
+     * ({@code --require-self-certifying-ids}) a state directory whose peer id is a legacy one is refused before
+     * anything in it is written.
+     *
+     * @throws LegacyIdRefused if legacy ids are refused and this node has one (the message says how to retire it)
+     */
+    public static Identity loadOrCreate(
+            Path stateDir, String nickname, SecureRandom random, boolean requireSelfCertifying)
+            throws IOException, LegacyIdRefused {
         Files.createDirectories(stateDir);
         Path idFile = stateDir.resolve(PEER_ID_FILE);
         PeerId id = readTrimmed(idFile).flatMap(PeerId::tryParse).orElse(null);
         IdentityKey key = readKey(stateDir);
+        if (requireSelfCertifying
+                && id != null
+                && (key == null || !key.derivedId().equals(id))) {
+            throw new LegacyIdRefused(stateDir, id);
+        }
         if (key == null) {
             key = IdentityKey.generate(random);
             writeKey(stateDir, key);
@@ -74,6 +96,19 @@ public record Identity(PeerId peerId, String nickname, long incarnation, Identit
         PeerId id = key.derivedId();
         StateFiles.writeAtomically(stateDir.resolve(PEER_ID_FILE), (id + "\n").getBytes(StandardCharsets.US_ASCII));
         return new Identity(id, nickname, incarnation, key);
+    }
+
+    /** This node's own peer id is a legacy one while {@code --require-self-certifying-ids} is on. */
+    public static final class LegacyIdRefused extends Exception {
+        LegacyIdRefused(Path stateDir, PeerId id) {
+            super("this node's peer id " + id + " (" + stateDir.resolve(PEER_ID_FILE) + ") is a legacy id, kept from"
+                    + " before identity keys and not derived from its identity key, and --require-self-certifying-ids"
+                    + " (env WEFT_REQUIRE_SELF_CERTIFYING_IDS) refuses legacy ids. Nothing in the state directory was"
+                    + " changed. Retire the legacy id: drain the node (kubectl drain), remove it from the cluster"
+                    + " ('weft rmpeer " + id + "' on another node), empty " + stateDir + " and start the agent again;"
+                    + " it then gets a self-certifying id. Or start this node without --require-self-certifying-ids"
+                    + " until it is retired (SECURITY.md, Node identity)");
+        }
     }
 
     private static IdentityKey readKey(Path stateDir) throws IOException {

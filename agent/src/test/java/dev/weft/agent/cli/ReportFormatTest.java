@@ -163,6 +163,31 @@ class ReportFormatTest {
     }
 
     @Test
+    void theIdentitySettingIsShownInStatusAndDoctor() {
+        Map<String, Object> r = new java.util.HashMap<>(report());
+        assertThat(ReportFormat.summary(r))
+                .as("an older agent's report: no line")
+                .doesNotContain("Identity:");
+        assertThat(DoctorCommand.identity(ReportFormat.map(r, "identity"))).isNull();
+
+        r.put("identity", Json.obj("selfCertifying", true, "legacyIdsRefused", true));
+        assertThat(ReportFormat.summary(r))
+                .contains(
+                        "Identity:  self-certifying peer id; legacy peer ids refused (--require-self-certifying-ids)");
+        assertThat(DoctorCommand.identity(ReportFormat.map(r, "identity")).status())
+                .isEqualTo(DoctorCommand.Status.OK);
+
+        r.put("identity", Json.obj("selfCertifying", true, "legacyIdsRefused", false));
+        assertThat(ReportFormat.summary(r)).contains("legacy peer ids accepted, trusted on first sight");
+
+        r.put("identity", Json.obj("selfCertifying", false, "legacyIdsRefused", false));
+        assertThat(ReportFormat.summary(r)).contains("Identity:  LEGACY peer id");
+        DoctorCommand.Check c = DoctorCommand.identity(ReportFormat.map(r, "identity"));
+        assertThat(c.status()).isEqualTo(DoctorCommand.Status.WARN);
+        assertThat(c.fix()).contains("weft rmpeer").contains("empty its state directory");
+    }
+
+    @Test
     void disabledEncryptionIsShoutedInStatusAndDoctor() {
         Map<String, Object> r = new java.util.HashMap<>(report());
         r.put("encryption", Json.obj("enabled", false, "required", false, "disabled", true));

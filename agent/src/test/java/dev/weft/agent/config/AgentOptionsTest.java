@@ -42,6 +42,7 @@ class AgentOptionsTest {
                 secret(dir).toString());
         assertThat(c.encryptionRequired()).isTrue();
         assertThat(c.encryptPodTraffic()).isFalse();
+        assertThat(c.requireSelfCertifyingIds()).isFalse();
         assertThat(c.clusterRange()).isEqualTo("10.32.0.0/12");
         assertThat(c.gossipPort()).isEqualTo(6770);
         assertThat(c.vxlanPort()).isEqualTo(4789);
@@ -187,6 +188,23 @@ class AgentOptionsTest {
         AgentConfig on = parse(
                 Map.of(), null, "--node-name", "n", "--secret-file", secret(dir).toString(), "--encrypt-pod-traffic");
         assertThat(on.encryptPodTraffic()).isTrue();
+    }
+
+    @Test
+    void requireSelfCertifyingIdsIsAFlagAndAnEnvironmentVariable(@TempDir Path dir) throws Exception {
+        String key = secret(dir).toString();
+        assertThat(parse(Map.of(), null, "--node-name", "n", "--secret-file", key, "--require-self-certifying-ids")
+                        .requireSelfCertifyingIds())
+                .isTrue();
+        assertThat(parse(
+                                Map.of("WEFT_REQUIRE_SELF_CERTIFYING_IDS", "true"),
+                                null,
+                                "--node-name",
+                                "n",
+                                "--secret-file",
+                                key)
+                        .requireSelfCertifyingIds())
+                .isTrue();
     }
 
     @Test

@@ -53,6 +53,35 @@ class IdentityTest {
     }
 
     @Test
+    void requiringSelfCertifyingIdsRefusesALegacyIdAndChangesNothing() throws Exception {
+        Files.writeString(dir.resolve("peer-id"), "3f2a09c1d4e5b6a7\n", StandardCharsets.US_ASCII);
+        Files.writeString(dir.resolve("incarnation"), "41\n", StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> Identity.loadOrCreate(dir, "n1", random, true))
+                .isInstanceOf(Identity.LegacyIdRefused.class)
+                .hasMessageContaining("3f2a09c1d4e5b6a7 (" + dir.resolve("peer-id") + ") is a legacy id")
+                .hasMessageContaining("--require-self-certifying-ids")
+                .hasMessageContaining("drain")
+                .hasMessageContaining("weft rmpeer 3f2a09c1d4e5b6a7")
+                .hasMessageContaining("empty " + dir);
+        assertThat(dir.resolve(Identity.KEY_FILE)).doesNotExist();
+        assertThat(Files.readString(dir.resolve("incarnation"))).isEqualTo("41\n");
+        // an upgraded directory (legacy id and a key) is refused the same way
+        Identity.loadOrCreate(dir, "n1", random);
+        assertThatThrownBy(() -> Identity.loadOrCreate(dir, "n1", random, true))
+                .isInstanceOf(Identity.LegacyIdRefused.class);
+        assertThat(Files.readString(dir.resolve("incarnation"))).isEqualTo("42\n");
+    }
+
+    @Test
+    void requiringSelfCertifyingIdsAcceptsANewAndASelfCertifyingDirectory() throws Exception {
+        Identity fresh = Identity.loadOrCreate(dir, "n1", random, true);
+        assertThat(fresh.selfCertifying()).isTrue();
+        Identity again = Identity.loadOrCreate(dir, "n1", random, true);
+        assertThat(again.peerId()).isEqualTo(fresh.peerId());
+        assertThat(again.incarnation()).isEqualTo(fresh.incarnation() + 1);
+    }
+
+    @Test
     void aRemovedNodeStartsOverWithANewKeyAndTheIdItCertifies() throws IOException {
         Identity old = Identity.loadOrCreate(dir, "n1", random);
         Identity renewed = Identity.renew(dir, "n1", old.incarnation(), random);

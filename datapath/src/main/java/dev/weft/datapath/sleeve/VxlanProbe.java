@@ -23,10 +23,12 @@ import org.slf4j.LoggerFactory;
  * reconciler must therefore keep for sleeve peers too). Every node answers requests; answers are
  * reported to the {@link Listener} (on the socket's event loop) to be fed into {@link PathHealth}.
  *
- * <p>The datagram format (version 2, 48 bytes) and its authentication are {@link ProbeAuth}'s: with a cluster secret,
- * requests and answers carry a tag under it, and a node answers only tagged requests and reports only tagged answers
- * that echo this socket's session, so a forged or replayed probe changes no peer's path. Everything dropped is
- * counted by reason ({@link #dropped}), never logged per packet.
+ * <p>The datagram format (version 3, 48 bytes) and its authentication are {@link ProbeAuth}'s: with a cluster secret,
+ * requests and answers carry a tag under the key of the pair of nodes (sender, receiver), and a node answers only
+ * requests tagged by the sender they name and reports only answers tagged by the peer they name that echo this
+ * socket's session, so a probe forged by a stranger or by a third node, or replayed, changes no peer's path.
+ * Everything dropped is counted by reason ({@link #dropped}), never logged per packet. Tagging and checking allocate
+ * nothing ({@link ProbeMac}); what is allocated per probe is Netty's datagram (buffer, packet, address), as before.
  */
 public final class VxlanProbe implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VxlanProbe.class);
@@ -48,6 +50,9 @@ public final class VxlanProbe implements AutoCloseable {
     private final Handler handler;
     private final LongAdder answered = new LongAdder();
     private final LongAdder sendErrors = new LongAdder();
+    private final LongAdder unkeyed = new LongAdder();
+    /** Tags requests; used only by the thread that calls {@link #send}. */
+    private final ProbeMac sendMac = new ProbeMac();
 
     private VxlanProbe(long ownPeerId, int port, Channel channel, Handler handler) {
         this.ownPeerId = ownPeerId;
@@ -108,11 +113,20 @@ public final class VxlanProbe implements AutoCloseable {
         return p;
     }
 
-    /** Sends probe {@code seq} to the peer's VTEP address; false if it could not be queued. */
-    public boolean send(IpAddress peerVtep, long seq) {
+    /**
+     * Sends probe {@code seq} to the peer's VTEP address; false if it could not be queued, or if this node has no
+     * probe key for the peer yet (its node record with a sleeve key has not arrived: counted, {@link #unkeyed}). Call
+     * from one thread at a time.
+     */
+    public boolean send(long peerId, IpAddress peerVtep, long seq) {
         if (!channel.isActive()) return false;
+        ProbeAuth a = handler.auth;
+        if (!a.knows(peerId)) {
+            unkeyed.increment();
+            return false;
+        }
         ByteBuf buf = channel.alloc().directBuffer(LENGTH);
-        handler.auth.write(buf, REQUEST, ownPeerId, handler.session, seq);
+        a.write(buf, REQUEST, ownPeerId, peerId, handler.session, seq, sendMac);
         channel.writeAndFlush(new DatagramPacket(buf, new InetSocketAddress(peerVtep.toInetAddress(), port)))
                 .addListener(f -> {
                     if (!f.isSuccess()) sendErrors.increment();
@@ -120,7 +134,10 @@ public final class VxlanProbe implements AutoCloseable {
         return true;
     }
 
-    /** Replaces the keys (the cluster secret file changed): sent under the new primary, accepted under any. */
+    /**
+     * Replaces the keys: the cluster secret file changed (sent under the new primary, accepted under any), or the peers
+     * or their sleeve keys did ({@link ProbeAuth#withPeers}).
+     */
     public void setAuth(ProbeAuth auth) {
         handler.auth = auth;
     }
@@ -142,6 +159,11 @@ public final class VxlanProbe implements AutoCloseable {
         return sendErrors.sum();
     }
 
+    /** Probes not sent because this node had no probe key for the peer (no sleeve key known for it yet). */
+    public long unkeyed() {
+        return unkeyed.sum();
+    }
+
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(2000);
@@ -152,6 +174,9 @@ public final class VxlanProbe implements AutoCloseable {
         private final Listener listener;
         final long session;
         final LongAdder[] drops = new LongAdder[ProbeAuth.Drop.values().length];
+        /** Checks probes and tags answers; used only on the socket's event loop. */
+        private final ProbeMac mac = new ProbeMac();
+
         volatile ProbeAuth auth;
         VxlanProbe owner;
 
@@ -168,7 +193,7 @@ public final class VxlanProbe implements AutoCloseable {
             ByteBuf b = pkt.content();
             int i = b.readerIndex();
             ProbeAuth a = auth;
-            ProbeAuth.Drop bad = a.check(b, i, b.readableBytes());
+            ProbeAuth.Drop bad = a.check(b, i, b.readableBytes(), mac);
             if (bad != null) {
                 drops[bad.ordinal()].increment();
                 return;
@@ -179,7 +204,7 @@ public final class VxlanProbe implements AutoCloseable {
             long seq = b.getLong(i + 24);
             if (type == REQUEST) {
                 ByteBuf out = ctx.alloc().directBuffer(LENGTH);
-                a.write(out, ANSWER, ownPeerId, probeSession, seq);
+                a.write(out, ANSWER, ownPeerId, peer, probeSession, seq, mac); // the check found the peer's key
                 ctx.writeAndFlush(new DatagramPacket(out, pkt.sender()));
             } else if (probeSession != session) {
                 drops[ProbeAuth.Drop.FOREIGN_SESSION.ordinal()].increment();

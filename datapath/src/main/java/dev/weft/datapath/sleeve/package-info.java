@@ -49,7 +49,8 @@
  *   <li><b>Probes</b> use a socket bound to the kernel VXLAN device ({@code SO_BINDTODEVICE}), so
  *       they test the kernel path even while the routes point at the sleeve; the reconciler must keep
  *       a sleeve peer's neighbour and FDB entries on the VXLAN device (only its routes move). With a
- *       cluster secret they carry an HMAC tag ({@link dev.weft.datapath.sleeve.ProbeAuth}), so forged or
+ *       cluster secret they carry an HMAC tag under a key per pair of nodes
+ *       ({@link dev.weft.datapath.sleeve.ProbeAuth}, {@code ProbeKeys}), so forged or
  *       replayed probes change no path.</li>
  *   <li><b>Both inner families.</b> Inner IPv4 and IPv6 go to the peer owning the destination
  *       (one longest-prefix table with both families), framed with ethertype 0x0800 or 0x86DD; received IPv6 is

@@ -49,6 +49,12 @@ class PathProbeKernelTest {
         lab.connect(a, 1, lab.peer(2, null));
 
         ConcurrentLinkedQueue<Long> answers = new ConcurrentLinkedQueue<>();
+        // probes tagged per pair of nodes, as the agent sends them with a cluster secret
+        java.util.List<byte[]> psks = VxlanProbeAuthTest.psks("lab-secret");
+        ProbeAuth authA = ProbeAuth.of(SleeveLab.peerId(1), VxlanProbeAuthTest.priv(1), psks)
+                .withPeers(java.util.Map.of(SleeveLab.peerId(2), VxlanProbeAuthTest.pub(2)));
+        ProbeAuth authB = ProbeAuth.of(SleeveLab.peerId(2), VxlanProbeAuthTest.priv(2), psks)
+                .withPeers(java.util.Map.of(SleeveLab.peerId(1), VxlanProbeAuthTest.pub(1)));
         VxlanProbe pa = lab.nl[1].call(() -> VxlanProbe.start(
                 SleeveLab.peerId(1),
                 SleeveLab.vtep(1),
@@ -57,14 +63,16 @@ class PathProbeKernelTest {
                 lab.group,
                 (peer, seq) -> {
                     if (peer == SleeveLab.peerId(2)) answers.add(seq);
-                }));
+                },
+                authA));
         VxlanProbe pb = lab.nl[2].call(() -> VxlanProbe.start(
                 SleeveLab.peerId(2),
                 SleeveLab.vtep(2),
                 "weft.vxlan",
                 VxlanProbe.DEFAULT_PORT,
                 lab.group,
-                (peer, seq) -> {}));
+                (peer, seq) -> {},
+                authB));
         try {
             PathHealth health =
                     new PathHealth(new PathHealth.Settings(3, 3, Duration.ofMillis(300), true), (p, f, t, r) -> {});
@@ -73,7 +81,7 @@ class PathProbeKernelTest {
             long[] seq = {0};
             Runnable round = () -> {
                 long now = System.nanoTime();
-                pa.send(SleeveLab.vtep(2), seq[0]);
+                pa.send(SleeveLab.peerId(2), SleeveLab.vtep(2), seq[0]);
                 health.onProbeSent(peer, seq[0]++, now);
                 long until = now + 100_000_000L;
                 while (System.nanoTime() < until) {
@@ -86,6 +94,9 @@ class PathProbeKernelTest {
             for (int i = 0; i < 5; i++) round.run();
             assertThat(health.mode(peer)).isEqualTo(PathHealth.Mode.KERNEL);
             assertThat(pa.answered()).isGreaterThanOrEqualTo(4);
+            for (ProbeAuth.Drop d : ProbeAuth.Drop.values()) {
+                assertThat(pa.dropped(d) + pb.dropped(d)).as("dropped " + d).isZero();
+            }
             assertThat(a.counters().get(SleeveCounter.TX_PACKETS))
                     .as("probes did not go into the sleeve")
                     .isZero();

@@ -19,6 +19,10 @@ import java.util.Map;
  * <p>Legacy ids are as strong as their first sight: a node that hears of legacy id X first from a compromised node
  * pins the wrong key, and then refuses X's own records (loudly: {@code id_key_mismatch} counted, X missing from its
  * members). SECURITY.md says how to move a node to a self-certifying id.
+ *
+ * <p>A cluster whose nodes all have self-certifying ids can refuse legacy ids altogether ({@code refuseLegacyIds}, the
+ * agent's {@code --require-self-certifying-ids}): then a key that does not hash to the id it names is refused
+ * ({@link Verdict#LEGACY_ID_REFUSED}) before any signature check, nothing is pinned, and earlier pins are not loaded.
  */
 public final class PeerKeys {
     /** Most keys remembered; beyond it only self-certifying keys are believed (they need no memory). */
@@ -37,7 +41,9 @@ public final class PeerKeys {
         /** Another key is known for this id, or a new legacy key arrived while no more can be remembered. */
         ID_KEY_MISMATCH,
         /** The signature does not verify under the key. */
-        BAD_SIGNATURE;
+        BAD_SIGNATURE,
+        /** Legacy ids are refused ({@code refuseLegacyIds}) and the key does not hash to the id. */
+        LEGACY_ID_REFUSED;
 
         public boolean accepted() {
             return this == SELF_CERTIFIED || this == PINNED || this == FIRST_SIGHT;
@@ -53,6 +59,7 @@ public final class PeerKeys {
     private final PeerId self;
     private final IdentityKey own;
     private final Map<PeerId, byte[]> known = new HashMap<>();
+    private final boolean refuseLegacyIds;
     private PinListener listener = (id, key) -> {};
     private long verifications;
 
@@ -61,9 +68,22 @@ public final class PeerKeys {
      * @param pins legacy keys pinned earlier (id to 32-byte key), as persisted from {@link PinListener}
      */
     public PeerKeys(PeerId self, IdentityKey own, Map<PeerId, byte[]> pins) {
+        this(self, own, pins, false);
+    }
+
+    /**
+     * @param refuseLegacyIds refuse every key that does not hash to its id: pin nothing, ignore {@code pins}
+     * @throws IllegalArgumentException if legacy ids are refused and {@code self} is one
+     */
+    public PeerKeys(PeerId self, IdentityKey own, Map<PeerId, byte[]> pins, boolean refuseLegacyIds) {
+        if (refuseLegacyIds && !own.derivedId().equals(self)) {
+            throw new IllegalArgumentException("this node's own id " + self + " is a legacy id (not derived from its"
+                    + " identity key) while legacy ids are refused");
+        }
         this.self = self;
         this.own = own;
-        pins.forEach((id, key) -> known.put(id, key.clone()));
+        this.refuseLegacyIds = refuseLegacyIds;
+        if (!refuseLegacyIds) pins.forEach((id, key) -> known.put(id, key.clone()));
         known.put(self, own.publicKey());
     }
 
@@ -90,6 +110,11 @@ public final class PeerKeys {
         return own.derivedId().equals(self);
     }
 
+    /** True if keys that do not hash to their id are refused (no trust on first sight). */
+    public boolean refusesLegacyIds() {
+        return refuseLegacyIds;
+    }
+
     /** The key known for {@code id} (a copy), or null. */
     public byte[] keyOf(PeerId id) {
         byte[] k = known.get(id);
@@ -107,8 +132,9 @@ public final class PeerKeys {
      */
     public Verdict check(PeerId id, byte[] publicKey, byte[] message, byte[] signature) {
         if (publicKey.length == 0 || signature.length == 0) return Verdict.UNSIGNED;
-        byte[] pinned = known.get(id);
         boolean derived = IdentityKey.derivedId(publicKey).equals(id);
+        if (refuseLegacyIds && !derived) return Verdict.LEGACY_ID_REFUSED;
+        byte[] pinned = known.get(id);
         if (!derived && pinned != null && !Arrays.equals(pinned, publicKey)) return Verdict.ID_KEY_MISMATCH;
         if (pinned == null && !derived && known.size() >= MAX_KNOWN) return Verdict.ID_KEY_MISMATCH;
         verifications++;

@@ -61,6 +61,7 @@ final class AliveSignature {
             case UNSIGNED -> DropReason.UNSIGNED_RECORD;
             case ID_KEY_MISMATCH -> DropReason.ID_KEY_MISMATCH;
             case BAD_SIGNATURE -> DropReason.BAD_SIGNATURE;
+            case LEGACY_ID_REFUSED -> DropReason.LEGACY_ID_REFUSED;
         };
     }
 }

@@ -58,6 +58,7 @@ final class DeltaSignature {
             case UNSIGNED -> DropReason.UNSIGNED_DELTA;
             case ID_KEY_MISMATCH -> DropReason.ID_KEY_MISMATCH;
             case BAD_SIGNATURE -> DropReason.BAD_SIGNATURE;
+            case LEGACY_ID_REFUSED -> DropReason.LEGACY_ID_REFUSED;
         };
     }
 }

@@ -62,7 +62,12 @@ public enum DropReason {
      * A signed channel delta whose origin's identity key we do not know yet (its signed ALIVE has not reached us):
      * dropped; full state and digest repair bring the change.
      */
-    DELTA_ORIGIN_UNKNOWN("delta_origin_unknown");
+    DELTA_ORIGIN_UNKNOWN("delta_origin_unknown"),
+    /**
+     * A signed update for a legacy id (its key does not hash to it) while legacy ids are refused
+     * ({@code --require-self-certifying-ids}): nothing is pinned.
+     */
+    LEGACY_ID_REFUSED("legacy_id_refused");
 
     private final String counterName;
 
