@@ -133,7 +133,7 @@ final class RingAuthority {
     }
 
     /** The entry of {@code other} (sorted by token) at exactly {@code a}'s token, or null. */
-    private static RingEntry entryAt(RingEntry[] other, RingEntry a) {
+    static RingEntry entryAt(RingEntry[] other, RingEntry a) {
         int lo = 0;
         int hi = other.length - 1;
         while (lo <= hi) {
@@ -146,14 +146,14 @@ final class RingAuthority {
         return null;
     }
 
-    private static long reclaimedBy(Ring local, Map<Long, Long> otherTombstones, long peer) {
+    static long reclaimedBy(Ring local, Map<Long, Long> otherTombstones, long peer) {
         Long by = local.tombstones().get(peer);
         if (by == null) by = otherTombstones.get(peer);
         return by == null ? 0 : by;
     }
 
     /** A seed node taking over its placeholder share: version 1 to 2, new owner the sender. */
-    private static boolean isSeedClaim(Ring local, RingEntry a, RingEntry b, boolean exact, long sender) {
+    static boolean isSeedClaim(Ring local, RingEntry a, RingEntry b, boolean exact, long sender) {
         return exact
                 && local.genesis().id().startsWith("seeds:")
                 && a.version() == 1
