@@ -62,7 +62,16 @@ public enum DropReason {
      * A signed channel delta whose origin's identity key we do not know yet (its signed ALIVE has not reached us):
      * dropped; full state and digest repair bring the change.
      */
-    DELTA_ORIGIN_UNKNOWN("delta_origin_unknown");
+    DELTA_ORIGIN_UNKNOWN("delta_origin_unknown"),
+    /** A channel's full state without its sender's signature (a node from before signed full states). */
+    UNSIGNED_STATE("unsigned_state"),
+    /** A direct message (e.g. an IPAM space grant) without its sender's signature. */
+    UNSIGNED_MESSAGE("unsigned_message"),
+    /**
+     * A signed full state or direct message whose sender's identity key we do not know yet (its signed ALIVE has not
+     * reached us): dropped; the next exchange brings it again.
+     */
+    SENDER_KEY_UNKNOWN("sender_key_unknown");
 
     private final String counterName;
 
