@@ -106,7 +106,8 @@ final class RingRole {
         if (removed || bytes.length == 0 || settings.podCidrMode()) return false;
         RingUpdate u;
         try {
-            u = delta ? ipam.applyRemoteDelta(from, bytes, leases) : ipam.applyRemoteRing(bytes, leases);
+            // both senders are proven: gossip verified the origin's signature on a delta, the sender's on a state
+            u = delta ? ipam.applyRemoteDelta(from, bytes, leases) : ipam.applyRemoteRing(from, bytes, leases);
             error = null;
         } catch (RingAuthorityException | RangeTakeoverRefusedException e) {
             refusedRings++;
@@ -334,8 +335,20 @@ final class RingRole {
         return given;
     }
 
+    /**
+     * A grant from {@code from} (proven: gossip verified its signature on the message). Its ring is merged as a full
+     * state from {@code from}; refused by an authority rule, it is counted like a refused state (and, waiting for a
+     * reclaim Lease, applied once the Lease answers).
+     */
     private boolean onSpaceGrant(PeerId from, SpaceGrant grant) throws IOException {
-        GrantResult r = ipam.handleSpaceGrant(grant);
+        GrantResult r;
+        try {
+            r = ipam.handleSpaceGrant(from, grant, leases);
+        } catch (RingAuthorityException | RangeTakeoverRefusedException e) {
+            refusedRings++;
+            onRefused(from, grant.getRing().toByteArray(), false, e);
+            return false;
+        }
         switch (r) {
             case GrantResult.Granted g -> {
                 log.atInfo()
