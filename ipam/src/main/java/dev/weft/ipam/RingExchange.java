@@ -33,6 +33,7 @@ final class RingExchange {
     private static final Logger log = LoggerFactory.getLogger(RingExchange.class);
 
     private final NodeState s;
+    private int lastUnproven; // of the full state being applied
 
     RingExchange(NodeState s) {
         this.s = s;
@@ -67,6 +68,12 @@ final class RingExchange {
      * source trusted as a whole. With a sender, only the changes {@link FullStateTrust} believes are merged.
      */
     RingUpdate applyRemoteRing(PeerId from, byte[] bytes, TombstoneGate gate) throws IOException {
+        lastUnproven = 0;
+        RingUpdate u = applyRing(from, bytes, gate);
+        return lastUnproven == 0 ? u : u.withUnproven(lastUnproven);
+    }
+
+    private RingUpdate applyRing(PeerId from, byte[] bytes, TombstoneGate gate) throws IOException {
         s.checkUsable();
         Ring remote = decode(() -> RingCodec.decode(bytes));
         if (s.isRemoved()) {
@@ -104,6 +111,7 @@ final class RingExchange {
     private Ring.PeerMergeResult trusted(
             Ring local, Ring remote, PeerId from, TombstoneGate gate, Predicate<IpRange> inUse) {
         FullStateTrust.Result r = FullStateTrust.merge(local, remote, s.self, from.value(), gate, s.pending, inUse);
+        lastUnproven = r.unproven();
         s.counters.ringEntriesUnproven += r.unproven();
         s.counters.ringEntriesCorroborated += r.corroborated();
         if (r.unproven() > 0) {

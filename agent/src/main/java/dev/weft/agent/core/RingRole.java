@@ -127,7 +127,9 @@ final class RingRole {
             error = msg;
             return false;
         }
-        heardRing = true;
+        // the seed claim waits for a state believed in full: claiming on a ring that still lacks unproven changes
+        // could claim a share already claimed or reclaimed (a conflict)
+        if (delta || u.unproven() == 0) heardRing = true;
         if (u.selfRemoved()) {
             removed = true;
             try {

@@ -23,9 +23,9 @@ import java.util.TreeMap;
  * </ol>
  *
  * A delta's sender is proven: gossip hands over only deltas signed by their origin's identity key. Full states are
- * relayed by anti-entropy, so their sender is not the author of most entries in them; only rules 1 and 2 apply to
- * them. Ring entries are not signed per writer yet, so a peer holding the cluster secret can still forge other
- * peers' entries in a full state; it cannot make this node give up its own ranges or accept an unproven tombstone.
+ * relayed by anti-entropy, so their sender is not the author of most entries in them: rules 1 and 2 apply to the whole
+ * state here, and {@link FullStateTrust} then merges only the changes their (proven: full states are signed by their
+ * sender) sender wrote by rule 3's test, or that two distinct senders showed.
  */
 final class RingAuthority {
     private RingAuthority() {}
