@@ -104,6 +104,16 @@ class HostileFullStateTest {
     }
 
     @Test
+    void twoColludingForgersAreBelievedTheDocumentedLimit() throws IOException {
+        // SECURITY.md: corroboration holds against one compromised node, not two (or one with two identities)
+        IpamNode d = nodeWith(D, established());
+        Ring forged = forgeTakeover(established(), B.value(), EVIL.value());
+        d.applyRemoteRing(EVIL, bytes(forged), TombstoneGate.ADMIT_ALL);
+        d.applyRemoteRing(PeerId.of(0xef), bytes(forged), TombstoneGate.ADMIT_ALL);
+        assertThat(ringOf(d).ownerOf(ip("10.32.130.1"))).hasValue(EVIL.value());
+    }
+
+    @Test
     void theSameEntryFromTwoDistinctSendersIsBelieved() throws IOException {
         IpamNode d = nodeWith(D, established());
         // B gave part of its range to C; D missed B's delta. A and C (neither wrote the change) send their states.

@@ -26,9 +26,11 @@ import java.util.function.Predicate;
  * Everything else is left out of the merge (the merge is a join, so merging the believed subset is like merging a
  * delta; a token left out stays absent here and the entry before it keeps covering its range until it is believed)
  * and counted. A new tombstone is believed only together with all its reclaim proof (the reclaimer's entries at the
- * removed peer's tokens); otherwise it waits as well. Sound against one compromised node: an honest node holds only
- * entries that passed these rules, so a forged entry is shown only by its forger and never by two distinct signers.
- * Two colluding nodes (or one node with two identities) can still forge. {@link RingAuthority}'s rules (tombstone
+ * removed peer's tokens); otherwise it waits as well. Sound against one compromised node as far as views are current:
+ * an honest node holds only entries that passed these rules, so a forged entry is shown only by its forger and never
+ * by two distinct signers. Limits (SECURITY.md): two colluding nodes (or one node with two identities) can forge; and
+ * since authorship is judged against this node's view, a node that missed a hand-over believes the old owner inside
+ * its old range, so a forger can take back a range it gave away through such a node. {@link RingAuthority}'s rules (tombstone
  * proof, nobody changes this node's entries) run first, on the whole state.
  */
 public final class FullStateTrust {
