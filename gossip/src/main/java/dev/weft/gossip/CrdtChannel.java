@@ -29,7 +29,11 @@ public interface CrdtChannel {
      * {@link GossipNode#channelUpdated(String)}. May throw on an obviously bad input (counted as
      * {@code channel_merge_failed}, never fatal). The array is the owner's to keep.
      *
-     * @param from the member that sent this state (not necessarily where it came from first)
+     * @param from the member that sent this state, proven: the state is always its own (a member ships only its own
+     *     {@link #localState()}) and carries its signature over the channel name, its id and the bytes, verified
+     *     with its known identity key before this call (unsigned, badly signed or re-sent under another id: dropped
+     *     and counted). The entries in it are not necessarily written by {@code from}: it relays what it learned, so
+     *     the owner decides what it believes from whom (the IPAM ring: {@code FullStateTrust})
      */
     void receive(PeerId from, byte[] state);
 

@@ -100,6 +100,12 @@ final class DropLog {
                 "new members refused: the member table is full (10,000 live); a member may be inventing ids";
             case OVERSIZED -> "packets or frames larger than the caps (maxUdpPayload, maxStreamFrameBytes)";
             case BAD_MAGIC -> "traffic that is not Weft gossip reaches the gossip port (a scan, or another service)";
+            case UNSIGNED_STATE, UNSIGNED_MESSAGE ->
+                "full states or direct messages without their sender's signature (an agent from before signed full"
+                        + " states; upgrade every node) or forged ones";
+            case SENDER_KEY_UNKNOWN ->
+                "signed full states or messages from a member whose signed record has not reached us yet (transient"
+                        + " after a join; lasting: a member may send in another's name)";
             default -> "malformed or unexpected gossip input";
         };
     }

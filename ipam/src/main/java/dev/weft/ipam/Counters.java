@@ -22,6 +22,8 @@ final class Counters {
     long deltasUnchanged;
     long deltasWithoutRing;
     long deltasPublished;
+    long ringEntriesUnproven;
+    long ringEntriesCorroborated;
 
     IpamCounters snapshot() {
         return new IpamCounters(
@@ -44,6 +46,8 @@ final class Counters {
                 deltasApplied,
                 deltasUnchanged,
                 deltasWithoutRing,
-                deltasPublished);
+                deltasPublished,
+                ringEntriesUnproven,
+                ringEntriesCorroborated);
     }
 }

@@ -9,6 +9,10 @@ package dev.weft.ipam;
  * @param deltasWithoutRing remote deltas ignored because this node has no ring yet (it needs a
  *     full state first)
  * @param deltasPublished deltas handed out by {@link IpamNode#takeOutgoingDelta()}
+ * @param ringEntriesUnproven changed entries and tombstones of full states left out of the merge: the sender is not
+ *     their author and no second sender showed them yet (see {@code FullStateTrust})
+ * @param ringEntriesCorroborated changed entries and tombstones of full states believed because two distinct senders
+ *     showed them
  */
 public record IpamCounters(
         long allocations,
@@ -30,4 +34,6 @@ public record IpamCounters(
         long deltasApplied,
         long deltasUnchanged,
         long deltasWithoutRing,
-        long deltasPublished) {}
+        long deltasPublished,
+        long ringEntriesUnproven,
+        long ringEntriesCorroborated) {}

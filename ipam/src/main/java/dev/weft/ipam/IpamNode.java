@@ -281,6 +281,23 @@ public final class IpamNode {
     }
 
     /**
+     * A full ring state sent by {@code from}, whose signature on it gossip verified (anti-entropy, joins, pushes). Like
+     * {@link #applyRemoteRing(byte[], TombstoneGate)}, but a change is merged only when {@code from} is its author
+     * (the entry it falls in here is {@code from}'s, or of a peer {@code from} reclaimed, or its seed claim) or when
+     * full states of two distinct senders showed the identical entry; the rest is left out (it stays as it is here)
+     * and counted ({@link IpamCounters#ringEntriesUnproven()}, {@link IpamCounters#ringEntriesCorroborated()}). A
+     * node without a ring starts from the genesis ring ({@code creator:} genesis) under the same rules.
+     *
+     * @throws dev.weft.ipam.ring.RingAuthorityException a rule was broken (its {@code reason()} names which)
+     */
+    public RingUpdate applyRemoteRing(PeerId from, byte[] bytes, TombstoneGate gate) throws IOException {
+        if (from == null) {
+            throw new IllegalArgumentException("the sender of a full state is required");
+        }
+        return exchange.applyRemoteRing(from, bytes, gate);
+    }
+
+    /**
      * {@link #applyRemoteDelta(byte[])} published by {@code from} (its origin as authenticated by gossip): it may
      * change only entries of {@code from} and of peers {@code from} reclaimed, and carry a new tombstone only as
      * its reclaimer; new tombstones must pass {@code gate}.
@@ -359,7 +376,22 @@ public final class IpamNode {
      * (persisted) and the new ranges are usable at once; yields a delta of the entries gained.
      */
     public GrantResult handleSpaceGrant(SpaceGrant grant) throws IOException {
-        return requester.handleGrant(grant);
+        return requester.handleGrant(null, grant, TombstoneGate.ADMIT_ALL);
+    }
+
+    /**
+     * {@link #handleSpaceGrant(SpaceGrant)} sent by {@code from}, proven by gossip (direct messages are signed by
+     * their sender): ignored unless {@code from} is the grant's donor; its ring is merged as a full state from
+     * {@code from} ({@link #applyRemoteRing(PeerId, byte[], TombstoneGate)}), so the donor's split, which the donor
+     * wrote, is believed at once.
+     *
+     * @throws dev.weft.ipam.ring.RingAuthorityException a rule was broken by the grant's ring
+     */
+    public GrantResult handleSpaceGrant(PeerId from, SpaceGrant grant, TombstoneGate gate) throws IOException {
+        if (from == null) {
+            throw new IllegalArgumentException("the sender of a grant is required");
+        }
+        return requester.handleGrant(from, grant, gate);
     }
 
     // ================================================================== reclaim

@@ -6,6 +6,7 @@ import dev.weft.ipam.addr.IpAddress;
 import dev.weft.ipam.addr.IpRange;
 import dev.weft.ipam.alloc.Allocations;
 import dev.weft.ipam.alloc.AttachmentKey;
+import dev.weft.ipam.ring.Corroboration;
 import dev.weft.ipam.ring.Ring;
 import dev.weft.ipam.ring.RingCodec;
 import dev.weft.ipam.ring.RingGenesis;
@@ -38,6 +39,7 @@ final class NodeState {
     final Set<Long> seedPlaceholders = new HashSet<>();
     final Counters counters = new Counters();
     final DeltaBuffer outgoing = new DeltaBuffer();
+    final Corroboration pending = new Corroboration(); // full-state changes waiting for a second sender
 
     private Ring ring; // null until created or received
     private byte[] ringBytes; // encoded ring, cached until the ring changes

@@ -2,6 +2,7 @@ package dev.weft.ipam;
 
 import dev.weft.id.PeerId;
 import dev.weft.ipam.addr.IpRange;
+import dev.weft.ipam.ring.FullStateTrust;
 import dev.weft.ipam.ring.Intervals;
 import dev.weft.ipam.ring.RangeTakeoverRefusedException;
 import dev.weft.ipam.ring.Ring;
@@ -18,6 +19,7 @@ import dev.weft.ipam.ring.TombstoneGate;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +33,7 @@ final class RingExchange {
     private static final Logger log = LoggerFactory.getLogger(RingExchange.class);
 
     private final NodeState s;
+    private int lastUnproven; // of the full state being applied
 
     RingExchange(NodeState s) {
         this.s = s;
@@ -55,21 +58,42 @@ final class RingExchange {
         return applyRemoteRing(bytes, TombstoneGate.ADMIT_ALL);
     }
 
+    /** A ring from a source trusted as a whole (tests, simulations): only {@code RingAuthority}'s rules. */
     RingUpdate applyRemoteRing(byte[] bytes, TombstoneGate gate) throws IOException {
+        return applyRemoteRing(null, bytes, gate);
+    }
+
+    /**
+     * A full ring state whose sender {@code from} is proven (gossip verified its signature on the state); null: a
+     * source trusted as a whole. With a sender, only the changes {@link FullStateTrust} believes are merged.
+     */
+    RingUpdate applyRemoteRing(PeerId from, byte[] bytes, TombstoneGate gate) throws IOException {
+        lastUnproven = 0;
+        RingUpdate u = applyRing(from, bytes, gate);
+        return lastUnproven == 0 ? u : u.withUnproven(lastUnproven);
+    }
+
+    private RingUpdate applyRing(PeerId from, byte[] bytes, TombstoneGate gate) throws IOException {
         s.checkUsable();
         Ring remote = decode(() -> RingCodec.decode(bytes));
         if (s.isRemoved()) {
             return new RingUpdate(false, true, List.of(), List.of());
         }
         if (s.ring() == null) {
-            return adopt(remote);
+            Optional<Ring> genesis = from == null ? Optional.empty() : genesisRing(remote);
+            if (genesis.isEmpty()) {
+                return adopt(remote);
+            }
+            return guarded(() ->
+                    adopt(trusted(genesis.get(), remote, from, gate, r -> false).ring()));
         }
         return guarded(() -> {
             // A peer that is being removed gives up its gateway address with its ranges; only pod
             // addresses block the takeover then. Otherwise the gateway (the node's VTEP) is in use too.
-            Ring.PeerMergeResult m = s.ring()
-                    .mergeAsPeerChecked(
-                            remote, s.self, gate, remote.isRemoved(s.self) ? s.alloc::hasAllocationIn : s.alloc::inUse);
+            Predicate<IpRange> inUse = remote.isRemoved(s.self) ? s.alloc::hasAllocationIn : s.alloc::inUse;
+            Ring.PeerMergeResult m = from == null
+                    ? s.ring().mergeAsPeerChecked(remote, s.self, gate, inUse)
+                    : trusted(s.ring(), remote, from, gate, inUse);
             refuseRemovalWithPods(m);
             if (!s.synced && knowsOurLatest(remote, s.ring())) {
                 s.synced = true;
@@ -81,6 +105,45 @@ final class RingExchange {
             s.counters.ringsApplied++;
             return commit(m);
         });
+    }
+
+    /** {@link FullStateTrust#merge} from {@code local}, counting what was left out or corroborated. */
+    private Ring.PeerMergeResult trusted(
+            Ring local, Ring remote, PeerId from, TombstoneGate gate, Predicate<IpRange> inUse) {
+        FullStateTrust.Result r = FullStateTrust.merge(local, remote, s.self, from.value(), gate, s.pending, inUse);
+        lastUnproven = r.unproven();
+        s.counters.ringEntriesUnproven += r.unproven();
+        s.counters.ringEntriesCorroborated += r.corroborated();
+        if (r.unproven() > 0) {
+            log.debug(
+                    "full ring state from peer={} left {} unproven change(s) out until a second peer shows them",
+                    from,
+                    r.unproven());
+        }
+        return r.merge();
+    }
+
+    /**
+     * The ring as it was created, to merge a first full state into under {@link FullStateTrust}'s rules (a node
+     * without a ring believes only what the sender wrote or two senders show, like any node). Empty if the genesis
+     * alone does not say what the first ring was (a seed list this node was not given): the state is then adopted
+     * as a whole, as before.
+     */
+    private Optional<Ring> genesisRing(Ring remote) {
+        String id = remote.genesis().id();
+        if (!remote.config().equals(s.config.ring())
+                || (s.expected != null && !remote.genesis().equals(s.expected))
+                || !id.startsWith("creator:")) {
+            return Optional.empty(); // adopt() refuses a mismatch with its usual error
+        }
+        String[] parts = id.split(":", 3);
+        try {
+            PeerId creator = PeerId.parse(parts[1]);
+            Ring r = Ring.createdBy(s.config.ring(), creator.value(), parts[2]);
+            return r.genesis().equals(remote.genesis()) ? Optional.of(r) : Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** A delta whose publisher is unknown: checked like a full state (tombstone proof, own entries). */
@@ -107,7 +170,7 @@ final class RingExchange {
         }
         return guarded(() -> {
             boolean removing = delta.tombstones().containsKey(s.self);
-            java.util.function.Predicate<IpRange> inUse = removing ? s.alloc::hasAllocationIn : s.alloc::inUse;
+            Predicate<IpRange> inUse = removing ? s.alloc::hasAllocationIn : s.alloc::inUse;
             Ring.PeerMergeResult m =
                     s.ring().mergeAsPeerChecked(delta, s.self, from == null ? 0 : from.value(), gate, inUse);
             refuseRemovalWithPods(m);
@@ -139,6 +202,7 @@ final class RingExchange {
             s.ownerFollowUps();
         });
         s.outgoing.record(m.ring(), s.ring()); // only this node's own follow-up changes
+        s.pending.prune(s.ring());
         List<IpRange> gained = Intervals.subtract(s.owned(), before.rangesOwnedBy(s.self));
         List<IpRange> lost = Intervals.subtract(before.rangesOwnedBy(s.self), s.owned());
         logOwnershipChange(gained, lost);
@@ -216,6 +280,7 @@ final class RingExchange {
             s.ownerFollowUps();
         });
         s.outgoing.record(remote, s.ring());
+        s.pending.prune(s.ring());
         s.synced = true;
         s.counters.ringsApplied++;
         log.info(

@@ -5,6 +5,7 @@ import dev.weft.ipam.addr.IpRange;
 import dev.weft.ipam.proto.SpaceGrant;
 import dev.weft.ipam.proto.SpaceRequest;
 import dev.weft.ipam.ring.Ring;
+import dev.weft.ipam.ring.TombstoneGate;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
@@ -121,13 +122,18 @@ final class SpaceRequester {
         return donor == 0 ? Optional.empty() : Optional.of(PeerId.of(donor));
     }
 
-    GrantResult handleGrant(SpaceGrant grant) throws IOException {
+    /** {@code from}: the proven sender (null: trusted as a whole, tests); must be the donor. */
+    GrantResult handleGrant(PeerId from, SpaceGrant grant, TombstoneGate gate) throws IOException {
         s.checkUsable();
         if (grant.getRequester() != s.self
                 || s.ring() == null
                 || !s.ring().genesis().id().equals(grant.getGenesis())
                 || grant.getDonor() == 0) {
             return new GrantResult.Ignored("grant is not for this peer or this ring");
+        }
+        if (from != null && from.value() != grant.getDonor()) {
+            return new GrantResult.Ignored(
+                    "grant names donor " + PeerId.of(grant.getDonor()) + " but came from " + from);
         }
         PeerId donor = PeerId.of(grant.getDonor());
         boolean answersPending = pending != null && pending.requestId() == grant.getRequestId();
@@ -142,7 +148,7 @@ final class SpaceRequester {
         }
         List<IpRange> granted = SpaceMessages.grantedRanges(grant);
         Ring before = s.ring();
-        RingUpdate u = exchange.applyRemoteRing(grant.getRing().toByteArray());
+        RingUpdate u = exchange.applyRemoteRing(from, grant.getRing().toByteArray(), gate);
         // publish what this node now owns that it did not before (the donor publishes its own split)
         s.outgoing.record(before, s.ring(), s.self);
         if (answersPending) {

@@ -106,7 +106,8 @@ final class RingRole {
         if (removed || bytes.length == 0 || settings.podCidrMode()) return false;
         RingUpdate u;
         try {
-            u = delta ? ipam.applyRemoteDelta(from, bytes, leases) : ipam.applyRemoteRing(bytes, leases);
+            // both senders are proven: gossip verified the origin's signature on a delta, the sender's on a state
+            u = delta ? ipam.applyRemoteDelta(from, bytes, leases) : ipam.applyRemoteRing(from, bytes, leases);
             error = null;
         } catch (RingAuthorityException | RangeTakeoverRefusedException e) {
             refusedRings++;
@@ -126,7 +127,9 @@ final class RingRole {
             error = msg;
             return false;
         }
-        heardRing = true;
+        // the seed claim waits for a state believed in full: claiming on a ring that still lacks unproven changes
+        // could claim a share already claimed or reclaimed (a conflict)
+        if (delta || u.unproven() == 0) heardRing = true;
         if (u.selfRemoved()) {
             removed = true;
             try {
@@ -334,8 +337,20 @@ final class RingRole {
         return given;
     }
 
+    /**
+     * A grant from {@code from} (proven: gossip verified its signature on the message). Its ring is merged as a full
+     * state from {@code from}; refused by an authority rule, it is counted like a refused state (and, waiting for a
+     * reclaim Lease, applied once the Lease answers).
+     */
     private boolean onSpaceGrant(PeerId from, SpaceGrant grant) throws IOException {
-        GrantResult r = ipam.handleSpaceGrant(grant);
+        GrantResult r;
+        try {
+            r = ipam.handleSpaceGrant(from, grant, leases);
+        } catch (RingAuthorityException | RangeTakeoverRefusedException e) {
+            refusedRings++;
+            onRefused(from, grant.getRing().toByteArray(), false, e);
+            return false;
+        }
         switch (r) {
             case GrantResult.Granted g -> {
                 log.atInfo()

@@ -107,6 +107,18 @@ final class AgentMetrics {
                     "Ring states or deltas from peers that were refused.",
                     Map.of(),
                     num(ctl.get("refusedRingUpdates")));
+            sink.counter(
+                    "weft_ipam_ring_entries_unproven_total",
+                    "Changed ring entries and tombstones in peers' full states left out of the merge: the sender"
+                            + " did not write them and no second peer showed them yet.",
+                    Map.of(),
+                    num(ctl.get("ringEntriesUnproven")));
+            sink.counter(
+                    "weft_ipam_ring_entries_corroborated_total",
+                    "Changed ring entries and tombstones in peers' full states believed because two distinct peers"
+                            + " showed them.",
+                    Map.of(),
+                    num(ctl.get("ringEntriesCorroborated")));
             map(ctl.get("refusedMessages"))
                     .forEach((reason, v) -> sink.counter(
                             "weft_ipam_refused_messages_total",

@@ -179,7 +179,17 @@ final class Reports {
                         "refusedRingUpdates",
                         cs.refusedRingUpdates(),
                         "refusedMessages",
-                        new java.util.TreeMap<>(cs.refusedMessages())));
+                        new java.util.TreeMap<>(cs.refusedMessages()),
+                        "ringEntriesUnproven",
+                        cs.ipamCounters().ringEntriesUnproven()
+                                + cs.ipamCountersV6()
+                                        .map(dev.weft.ipam.IpamCounters::ringEntriesUnproven)
+                                        .orElse(0L),
+                        "ringEntriesCorroborated",
+                        cs.ipamCounters().ringEntriesCorroborated()
+                                + cs.ipamCountersV6()
+                                        .map(dev.weft.ipam.IpamCounters::ringEntriesCorroborated)
+                                        .orElse(0L)));
         List<String> warnings = new ArrayList<>();
         if (a.config().encryptionDisabled()) warnings.add(ENCRYPTION_DISABLED);
         if (g != null) {

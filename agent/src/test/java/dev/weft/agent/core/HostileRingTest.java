@@ -66,6 +66,31 @@ class HostileRingTest {
         assertRefused(h, before, refused, 2);
     }
 
+    /**
+     * A full state from M (its sender proven by gossip) that hands C's entries to M at higher versions: M did not write
+     * C's entries and no second peer shows the change, so nothing moves (ring, routes) and the change is counted as
+     * unproven. Sent again it is still one sender.
+     */
+    @Test
+    void aFullStateFromAPeerMovingAThirdNodesEntriesToItselfChangesNothing() throws Exception {
+        HostileCluster h = new HostileCluster(false);
+        String before = h.state();
+        Ring r = h.ring();
+        Ring stolen = withEntries(
+                r,
+                e -> e.owner() == C.value() ? new RingEntry(e.token(), M.value(), e.version() + 2, e.free()) : e,
+                r.tombstones());
+        h.controller.onRingState(M, RingCodec.encode(stolen));
+        h.controller.onRingState(M, RingCodec.encode(stolen));
+        h.settle();
+        assertThat(h.state()).isEqualTo(before);
+        assertThat(h.ring().cidrsOwnedBy(M.value())).isEmpty(); // routes: nothing is sent to M
+        assertThat(h.controller.snapshot().ipamCounters().ringEntriesUnproven())
+                .isEqualTo(2L * tokensOf(r, C.value()).size());
+        assertThat(h.controller.snapshot().ipamCounters().ringEntriesCorroborated())
+                .isZero();
+    }
+
     /** A tombstone for live C that comes without the reclaimer's version-jumped entries for C's ranges. */
     @Test
     void aTombstoneWithoutTheReclaimersEntriesIsRefused() throws Exception {

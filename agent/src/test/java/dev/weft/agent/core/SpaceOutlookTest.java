@@ -44,7 +44,7 @@ class SpaceOutlookTest {
                 Optional.empty(),
                 Map.of(),
                 Optional.empty(),
-                new IpamCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+                new IpamCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
     }
 
     static IpamStatus.OwnerStatus owner(PeerId p, long size, long free) {

@@ -77,7 +77,11 @@ class MetricFamiliesTest {
                         "refusedRingUpdates",
                         1L,
                         "refusedMessages",
-                        new TreeMap<>(Map.of("not_owner", 1L))));
+                        new TreeMap<>(Map.of("not_owner", 1L)),
+                        "ringEntriesUnproven",
+                        2L,
+                        "ringEntriesCorroborated",
+                        1L));
     }
 
     /**

@@ -57,6 +57,10 @@ final class ChannelReplicator {
     private final Map<String, Long> hashes = new HashMap<>();
     private boolean digestsStale;
     private long digestRepairs;
+    /** channel -> our last state with its signature. */
+    private final Map<String, ChannelState> signed = new HashMap<>();
+
+    private long signatures;
 
     ChannelReplicator(EngineContext ctx) {
         this.ctx = ctx;
@@ -87,10 +91,23 @@ final class ChannelReplicator {
         digestsStale = true;
     }
 
-    /** Hands remote full state to its channel (unknown channels are ignored: registered later, or not by us). */
+    /**
+     * Hands remote full state to its channel (unknown channels are ignored: registered later, or not by us), once
+     * {@code from} is proven to have signed it ({@link StateSignature}); otherwise it is dropped and counted.
+     */
     void receive(PeerId from, ChannelState cs) {
         CrdtChannel ch = channels.get(cs.getName());
-        if (ch == null) {
+        if (ch == null || from == null) {
+            return;
+        }
+        DropReason why = StateSignature.check(
+                ctx.keys,
+                from,
+                StateSignature.state(cs.getName(), from, cs.getState()),
+                cs.getSignature(),
+                DropReason.UNSIGNED_STATE);
+        if (why != null) {
+            ctx.counters.drop(why);
             return;
         }
         try {
@@ -146,7 +163,7 @@ final class ChannelReplicator {
                     ChannelState theirs = reply.getChannelPush().getChannel();
                     boolean weMayLearn = hash(theirs.getState()) != ourHash(name);
                     if (weMayLearn) {
-                        receive(to.id, theirs);
+                        receive(replier(reply), theirs);
                     } else if (!reply.getChannelPush().getChanged()) {
                         hot.computeIfPresent(name, (k, misses) -> misses + 1 >= PUSH_MISSES ? null : misses + 1);
                     }
@@ -216,7 +233,7 @@ final class ChannelReplicator {
                         && reply.getChannelPush().getChannel().getName().equals(name)) {
                     ChannelState cs = reply.getChannelPush().getChannel();
                     if (hash(cs.getState()) != ourHash(name)) {
-                        receive(from, cs);
+                        receive(replier(reply), cs);
                     }
                 }
             });
@@ -228,17 +245,38 @@ final class ChannelReplicator {
         return digestRepairs;
     }
 
+    /** The member that signed a reply (the state in it must be signed by it); null if its id is not a peer id. */
+    private PeerId replier(Packet reply) {
+        return Ids.parse(reply.getSenderId(), ctx.counters);
+    }
+
     private Packet push(ChannelState cs) {
         return ctx.packet()
                 .setChannelPush(ChannelPush.newBuilder().setChannel(cs))
                 .build();
     }
 
-    private static ChannelState state(String name, CrdtChannel ch) {
-        return ChannelState.newBuilder()
+    /** The channel's state signed by us; signed once per change of the state (compared byte for byte). */
+    private ChannelState state(String name, CrdtChannel ch) {
+        byte[] now = ch.localState();
+        ChannelState last = signed.get(name);
+        if (last != null && last.getState().equals(ByteString.copyFrom(now))) {
+            return last;
+        }
+        ByteString state = ByteString.copyFrom(now);
+        ChannelState cs = ChannelState.newBuilder()
                 .setName(name)
-                .setState(ByteString.copyFrom(ch.localState()))
+                .setState(state)
+                .setSignature(StateSignature.sign(StateSignature.state(name, ctx.self.id, state), ctx.keys.own()))
                 .build();
+        signed.put(name, cs);
+        signatures++;
+        return cs;
+    }
+
+    /** Full states signed (one per change of a channel's state). */
+    long signatures() {
+        return signatures;
     }
 
     static long hash(ByteString state) {

@@ -166,11 +166,14 @@ public final class SwimEngine {
             done.accept(false);
             return;
         }
+        ByteString body = ByteString.copyFrom(payload);
+        ByteString signature = StateSignature.sign(StateSignature.direct(self.id, to, topic, body), ctx.keys.own());
         Packet req = ctx.packet()
                 .setDirect(Direct.newBuilder()
                         .setToId(to.toString())
                         .setTopic(topic)
-                        .setPayload(ByteString.copyFrom(payload)))
+                        .setPayload(body)
+                        .setSignature(signature))
                 .build();
         ctx.out.exchange(
                 m.address,
@@ -258,6 +261,16 @@ public final class SwimEngine {
                 if (!ctx.detector.isForUs(d.getToId())) {
                     return ctx.done(false, "not " + d.getToId());
                 }
+                DropReason why = StateSignature.check(
+                        ctx.keys,
+                        sender,
+                        StateSignature.direct(sender, self.id, d.getTopic(), d.getPayload()),
+                        d.getSignature(),
+                        DropReason.UNSIGNED_MESSAGE);
+                if (why != null) {
+                    ctx.counters.drop(why);
+                    return ctx.done(false, "message not signed by its sender (" + why.counterName() + ")");
+                }
                 ctx.out.messageReceived(sender, d.getTopic(), d.getPayload().toByteArray());
                 return ctx.done(true, "");
             }
@@ -338,6 +351,11 @@ public final class SwimEngine {
     /** Channel exchanges started because a digest kept differing past the grace period (~0 when quiet). */
     public long digestRepairs() {
         return ctx.channels.digestRepairs();
+    }
+
+    /** Full channel states this member signed (one per change of a channel's state, however often it is sent). */
+    public long channelStateSignatures() {
+        return ctx.channels.signatures();
     }
 
     /** Deltas of other members handed to our channels. */

@@ -67,7 +67,16 @@ public enum DropReason {
      * A signed update for a legacy id (its key does not hash to it) while legacy ids are refused
      * ({@code --require-self-certifying-ids}): nothing is pinned.
      */
-    LEGACY_ID_REFUSED("legacy_id_refused");
+    LEGACY_ID_REFUSED("legacy_id_refused"),
+    /** A channel's full state without its sender's signature (a node from before signed full states). */
+    UNSIGNED_STATE("unsigned_state"),
+    /** A direct message (e.g. an IPAM space grant) without its sender's signature. */
+    UNSIGNED_MESSAGE("unsigned_message"),
+    /**
+     * A signed full state or direct message whose sender's identity key we do not know yet (its signed ALIVE has not
+     * reached us): dropped; the next exchange brings it again.
+     */
+    SENDER_KEY_UNKNOWN("sender_key_unknown");
 
     private final String counterName;
 

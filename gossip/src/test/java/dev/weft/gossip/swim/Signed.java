@@ -37,4 +37,13 @@ public final class Signed {
     public static MemberUpdate alive(MemberUpdate.Builder u) {
         return alive(u.build());
     }
+
+    /** {@code cs} signed by {@code sender} as its own full state (see {@link #keyOf}). */
+    public static dev.weft.gossip.wire.proto.ChannelState state(
+            dev.weft.gossip.wire.proto.ChannelState cs, PeerId sender) {
+        return cs.toBuilder()
+                .setSignature(
+                        StateSignature.sign(StateSignature.state(cs.getName(), sender, cs.getState()), keyOf(sender)))
+                .build();
+    }
 }

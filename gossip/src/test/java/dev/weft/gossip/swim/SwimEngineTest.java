@@ -393,20 +393,35 @@ class SwimEngineTest {
     void pushIsHandedOverAndChangedMeansTheHashesDiffer() {
         Recorder ch = new Recorder();
         engine.registerChannel("ring", ch);
+        // B's signed ALIVE first: its key proves who sent the state (StateSignature)
+        engine.onPacket(
+                B,
+                Packet.newBuilder()
+                        .setSenderId(B_ID.toString())
+                        .addGossip(alive(B_ID, 1, "b"))
+                        .build(),
+                0);
         Packet same = Packet.newBuilder()
                 .setSenderId(B_ID.toString())
                 .setChannelPush(ChannelPush.newBuilder()
-                        .setChannel(ChannelState.newBuilder().setName("ring").setState(ByteString.copyFrom(new byte[] {1
-                        }))))
+                        .setChannel(Signed.state(
+                                ChannelState.newBuilder()
+                                        .setName("ring")
+                                        .setState(ByteString.copyFrom(new byte[] {1}))
+                                        .build(),
+                                B_ID)))
                 .build();
         Packet reply = engine.onStreamRequest(B, same, 0);
         assertThat(reply.getChannelPush().getChanged()).isFalse();
         assertThat(ch.got).as("nothing to learn: not handed over").isEmpty();
         Packet other = same.toBuilder()
                 .setChannelPush(ChannelPush.newBuilder()
-                        .setChannel(
-                                ChannelState.newBuilder().setName("ring").setState(ByteString.copyFrom(new byte[] {2, 3
-                                }))))
+                        .setChannel(Signed.state(
+                                ChannelState.newBuilder()
+                                        .setName("ring")
+                                        .setState(ByteString.copyFrom(new byte[] {2, 3}))
+                                        .build(),
+                                B_ID)))
                 .build();
         reply = engine.onStreamRequest(B, other, 1);
         assertThat(reply.getChannelPush().getChanged()).isTrue();

@@ -23,9 +23,9 @@ import java.util.TreeMap;
  * </ol>
  *
  * A delta's sender is proven: gossip hands over only deltas signed by their origin's identity key. Full states are
- * relayed by anti-entropy, so their sender is not the author of most entries in them; only rules 1 and 2 apply to
- * them. Ring entries are not signed per writer yet, so a peer holding the cluster secret can still forge other
- * peers' entries in a full state; it cannot make this node give up its own ranges or accept an unproven tombstone.
+ * relayed by anti-entropy, so their sender is not the author of most entries in them: rules 1 and 2 apply to the whole
+ * state here, and {@link FullStateTrust} then merges only the changes their (proven: full states are signed by their
+ * sender) sender wrote by rule 3's test, or that two distinct senders showed.
  */
 final class RingAuthority {
     private RingAuthority() {}
@@ -133,7 +133,7 @@ final class RingAuthority {
     }
 
     /** The entry of {@code other} (sorted by token) at exactly {@code a}'s token, or null. */
-    private static RingEntry entryAt(RingEntry[] other, RingEntry a) {
+    static RingEntry entryAt(RingEntry[] other, RingEntry a) {
         int lo = 0;
         int hi = other.length - 1;
         while (lo <= hi) {
@@ -146,14 +146,14 @@ final class RingAuthority {
         return null;
     }
 
-    private static long reclaimedBy(Ring local, Map<Long, Long> otherTombstones, long peer) {
+    static long reclaimedBy(Ring local, Map<Long, Long> otherTombstones, long peer) {
         Long by = local.tombstones().get(peer);
         if (by == null) by = otherTombstones.get(peer);
         return by == null ? 0 : by;
     }
 
     /** A seed node taking over its placeholder share: version 1 to 2, new owner the sender. */
-    private static boolean isSeedClaim(Ring local, RingEntry a, RingEntry b, boolean exact, long sender) {
+    static boolean isSeedClaim(Ring local, RingEntry a, RingEntry b, boolean exact, long sender) {
         return exact
                 && local.genesis().id().startsWith("seeds:")
                 && a.version() == 1
