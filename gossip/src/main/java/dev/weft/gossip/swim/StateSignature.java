@@ -78,6 +78,7 @@ final class StateSignature {
             case UNSIGNED -> unsigned;
             case ID_KEY_MISMATCH -> DropReason.ID_KEY_MISMATCH;
             case BAD_SIGNATURE -> DropReason.BAD_SIGNATURE;
+            case LEGACY_ID_REFUSED -> DropReason.LEGACY_ID_REFUSED;
         };
     }
 }
