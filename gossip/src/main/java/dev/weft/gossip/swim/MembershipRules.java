@@ -71,12 +71,13 @@ final class MembershipRules {
     }
 
     /**
-     * The member list of a full-state exchange from {@code sender}. ALIVE entries teach us what {@code sender} knew
-     * and we did not, but only the sender's own entry is rumoured on: the others are its view, not news it heard
-     * (whoever had news among them rumours it already, and a member that missed a rumour repairs its own view the
-     * same way). Before, every member rumoured whatever its exchanges taught it: after a 500-member mass join (each
-     * joiner learns the whole cluster at once, each member exchanges with senders it does not know yet) every member
-     * held ~500 such updates, and a join right after it waited behind them (5.8 s to be known by all, seed 42).
+     * The member list of a full-state exchange from {@code sender}. An ALIVE entry about a member we did not hold is
+     * rumoured on only if it is the sender's own: the others are its view, not news it heard (whoever had news among
+     * them rumours it already, and a member that missed a rumour repairs its own view the same way). Before, every
+     * member rumoured every member its exchanges introduced: after a 500-member mass join (each joiner learns the
+     * whole cluster at once, each member exchanges with senders it does not know yet) every member held ~500 such
+     * updates, and a join right after it waited behind them (5.8 s to be known by all, seed 42). A new incarnation
+     * of a member we held (e.g. a refutation from the other side of a healed partition) is rumoured as before.
      * SUSPECT, DEAD and LEFT are handled as before.
      */
     void mergeMembers(PeerId sender, List<MemberUpdate> updates, long now) {
@@ -135,12 +136,12 @@ final class MembershipRules {
     }
 
     /**
-     * An ALIVE update; {@code rumour}: pass it on if it is news (false for third-party entries of a full-state
-     * exchange, see {@link #mergeMembers}). What we pass on carries the member's key only if the member was new to us
+     * An ALIVE update; {@code rumourNewMember}: pass it on if it introduces a member to us (false for third-party
+     * entries of a full-state exchange, see {@link #mergeMembers}); a new incarnation is always passed on. What we pass on carries the member's key only if the member was new to us
      * (then it is likely new to others); an update about a member we already held goes on without it, since whoever
      * held the member before holds its key (the wire comment of {@code MemberUpdate.public_key}).
      */
-    private void applyAlive(PeerId id, MemberUpdate u, boolean rumour, long now) {
+    private void applyAlive(PeerId id, MemberUpdate u, boolean rumourNewMember, long now) {
         LocalMember self = ctx.self;
         if (id.equals(self.id)) {
             boolean differs = !u.getRecord().equals(self.record) || u.getIncarnation() > self.incarnation;
@@ -172,7 +173,7 @@ final class MembershipRules {
             m.publicKey = key;
             m.signature = u.getSignature();
             ctx.table.addLive(m);
-            if (rumour) {
+            if (rumourNewMember) {
                 ctx.gossip.enqueue(relayed(u, key));
             }
             ctx.out.memberChanged(m.view(), null);
@@ -196,9 +197,7 @@ final class MembershipRules {
         m.publicKey = key;
         m.signature = u.getSignature();
         m.suspicion = null;
-        if (rumour) {
-            ctx.gossip.enqueue(relayed(u, keyWasKnown ? ByteString.EMPTY : key));
-        }
+        ctx.gossip.enqueue(relayed(u, keyWasKnown ? ByteString.EMPTY : key));
         if (prev != MemberState.ALIVE) {
             m.state = MemberState.ALIVE;
             m.stateSinceNanos = now;

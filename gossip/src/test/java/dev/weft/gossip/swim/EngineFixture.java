@@ -14,8 +14,8 @@ import java.util.Random;
 
 /**
  * One engine driven by hand, as the hostile-input tests use it ({@code HostileRecordTest}, {@code HostileDeltaTest},
- * {@code IncarnationBoundTest}): default settings, a fixed random seed, an output that sends nothing and records
- * membership events, drop counters to assert on, and the time passed in by the test (plain numbers: nothing here
+ * {@code IncarnationBoundTest}, {@code KeylessRelayTest}): default settings, a fixed random seed, an output that
+ * delivers nothing but records what was sent and the membership events, drop counters to assert on, and the time passed in by the test (plain numbers: nothing here
  * depends on how far apart they are). Packets are built with {@link #from} and updates with {@link #alive}.
  */
 final class EngineFixture {
@@ -28,10 +28,14 @@ final class EngineFixture {
     final WireCounters counters = new WireCounters();
     /** Every memberChanged and recordChanged the engines of this fixture reported, in order. */
     final List<MemberView> changes = new ArrayList<>();
+    /** Every datagram the engines of this fixture sent (none is delivered). */
+    final List<Packet> sent = new ArrayList<>();
 
     final SwimOutput out = new SwimOutput() {
         @Override
-        public void send(InetSocketAddress to, Packet packet) {}
+        public void send(InetSocketAddress to, Packet packet) {
+            sent.add(packet);
+        }
 
         @Override
         public void exchange(InetSocketAddress to, Packet request, ReplyHandler onReply) {}
