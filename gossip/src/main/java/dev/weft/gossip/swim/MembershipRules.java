@@ -137,9 +137,10 @@ final class MembershipRules {
 
     /**
      * An ALIVE update; {@code rumourNewMember}: pass it on if it introduces a member to us (false for third-party
-     * entries of a full-state exchange, see {@link #mergeMembers}); a new incarnation is always passed on. What we pass on carries the member's key only if the member was new to us
-     * (then it is likely new to others); an update about a member we already held goes on without it, since whoever
-     * held the member before holds its key (the wire comment of {@code MemberUpdate.public_key}).
+     * entries of a full-state exchange, see {@link #mergeMembers}); a new incarnation is always passed on. What we
+     * pass on carries the member's key only if the member was new to us (then it is likely new to others); an update
+     * about a member we already held goes on without it, since whoever held the member before holds its key (the
+     * wire comment of {@code MemberUpdate.public_key}).
      */
     private void applyAlive(PeerId id, MemberUpdate u, boolean rumourNewMember, long now) {
         LocalMember self = ctx.self;

@@ -15,8 +15,9 @@ import java.util.Random;
 /**
  * One engine driven by hand, as the hostile-input tests use it ({@code HostileRecordTest}, {@code HostileDeltaTest},
  * {@code IncarnationBoundTest}, {@code KeylessRelayTest}): default settings, a fixed random seed, an output that
- * delivers nothing but records what was sent and the membership events, drop counters to assert on, and the time passed in by the test (plain numbers: nothing here
- * depends on how far apart they are). Packets are built with {@link #from} and updates with {@link #alive}.
+ * delivers nothing but records what was sent and the membership events, drop counters to assert on, and the time
+ * passed in by the test (plain numbers: nothing here depends on how far apart they are). Packets are built with
+ * {@link #from} and updates with {@link #alive}.
  */
 final class EngineFixture {
     /** The engine under test, a well-behaved member and a compromised one (addresses from DESIGN §10). */
