@@ -64,6 +64,10 @@ public final class SimNetwork {
     private long tickPeriod = 10 * MS;
     private long falseDeaths;
     private long falseSuspicions;
+    private long falseSuspicionsCleared;
+    private long falseSuspicionNanos;
+    private final Map<List<PeerId>, Long> suspectedSince = new HashMap<>();
+    private final java.util.Set<List<Object>> falseSuspicionEpisodes = new java.util.HashSet<>();
     private long seq;
     private final PriorityQueue<Ev> events = new PriorityQueue<>();
     private final Map<PeerId, SimMember> byId = new LinkedHashMap<>();
@@ -287,6 +291,9 @@ public final class SimNetwork {
     public void resetFalseCounts() {
         falseDeaths = 0;
         falseSuspicions = 0;
+        falseSuspicionsCleared = 0;
+        falseSuspicionEpisodes.clear();
+        falseSuspicionNanos = 0;
     }
 
     /** Every live member other than {@code subject} sees it in {@code state}. */
@@ -310,6 +317,11 @@ public final class SimNetwork {
         return true;
     }
 
+    /** Bytes sent by every member so far (restarted ones included), split by what they carry. */
+    public SimTraffic traffic() {
+        return traffic;
+    }
+
     public long totalBytes() {
         return byId.values().stream().mapToLong(SimMember::bytesSent).sum() + retiredBytes;
     }
@@ -321,6 +333,7 @@ public final class SimNetwork {
     // ------------------------------------------------------------------ internals
 
     private final Map<PeerId, SwimSettings> settings = new HashMap<>();
+    private final SimTraffic traffic = new SimTraffic();
     private long retiredBytes;
     private long retiredStreamBytes;
 
@@ -344,8 +357,33 @@ public final class SimNetwork {
                 falseDeaths++;
             } else if (member.state() == MemberState.SUSPECT) {
                 falseSuspicions++;
+                falseSuspicionEpisodes.add(List.of(member.id(), member.incarnation()));
+                suspectedSince.put(List.of(observer.id(), member.id()), now);
             }
         }
+        if (member.state() != MemberState.SUSPECT) {
+            Long since = suspectedSince.remove(List.of(observer.id(), member.id()));
+            if (since != null && member.state() == MemberState.ALIVE) {
+                falseSuspicionsCleared++;
+                falseSuspicionNanos += now - since;
+            }
+        }
+    }
+
+    /**
+     * Distinct (member, incarnation) pairs falsely suspected since {@link #resetFalseCounts}: each is one probe
+     * failure (or a few at once) that then spread; {@link #falseSuspicions} counts every member that took it up.
+     */
+    public long falseSuspicionEpisodes() {
+        return falseSuspicionEpisodes.size();
+    }
+
+    /**
+     * Mean time (ns) a false suspicion lasted at the member that held it until it saw the member ALIVE again (the
+     * refutation reaching it), over the false suspicions cleared since {@link #resetFalseCounts}; 0 if none.
+     */
+    public long meanFalseSuspicionNanos() {
+        return falseSuspicionsCleared == 0 ? 0 : falseSuspicionNanos / falseSuspicionsCleared;
     }
 
     private void boot(SimMember m, SwimSettings s, long incarnation, byte[] record) {

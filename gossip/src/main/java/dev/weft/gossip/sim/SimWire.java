@@ -31,6 +31,7 @@ final class SimWire implements SwimOutput {
         }
         self.udpBytesSent += size;
         self.packetsSent++;
+        net.traffic().count(packet, false);
         countChannelData(self, packet);
         if (net.random().nextDouble() < net.loss()) {
             return;
@@ -49,6 +50,7 @@ final class SimWire implements SwimOutput {
         int reqSize = request.getSerializedSize() + Envelope.OVERHEAD + 4;
         self.streamBytesSent += reqSize;
         self.packetsSent++;
+        net.traffic().count(request, true);
         countChannelData(self, request);
         SimMember t = net.at(to);
         if (t == null || t.killed) {
@@ -69,6 +71,7 @@ final class SimWire implements SwimOutput {
             int replySize = answer.getSerializedSize() + Envelope.OVERHEAD + 4;
             t.streamBytesSent += replySize;
             t.packetsSent++;
+            net.traffic().count(answer, true);
             countChannelData(t, answer);
             net.after(net.streamLatency(), () -> {
                 self.streamBytesReceived += replySize;

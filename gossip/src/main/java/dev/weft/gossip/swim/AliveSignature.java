@@ -52,11 +52,27 @@ final class AliveSignature {
                 .build();
     }
 
-    /** Null if the owner of {@code id} signed {@code u}, else why it is dropped. */
-    static DropReason check(PeerKeys keys, PeerId id, MemberUpdate u) {
-        byte[] msg = message(id, u.getIncarnation(), u.getAddress(), u.getRecord(), u.getPublicKey());
-        return switch (keys.check(
-                id, u.getPublicKey().toByteArray(), msg, u.getSignature().toByteArray())) {
+    /**
+     * The key {@code u} is checked against: the one it carries, or, when a relayer left it out (the wire comment of
+     * {@code MemberUpdate.public_key}), the one we already hold for {@code id} (checked when it was first accepted);
+     * empty if neither.
+     */
+    static ByteString keyFor(PeerKeys keys, PeerId id, MemberUpdate u) {
+        if (!u.getPublicKey().isEmpty()) {
+            return u.getPublicKey();
+        }
+        byte[] known = keys.keyOf(id);
+        return known == null ? ByteString.EMPTY : ByteString.copyFrom(known);
+    }
+
+    /**
+     * Null if the owner of {@code id} signed {@code u}, else why it is dropped. {@code key} is {@link #keyFor}: a key
+     * left out of the update is never guessed, only taken from what we hold for the id, so the check is the same as
+     * for an update carrying that key.
+     */
+    static DropReason check(PeerKeys keys, PeerId id, MemberUpdate u, ByteString key) {
+        byte[] msg = message(id, u.getIncarnation(), u.getAddress(), u.getRecord(), key);
+        return switch (keys.check(id, key.toByteArray(), msg, u.getSignature().toByteArray())) {
             case SELF_CERTIFIED, PINNED, FIRST_SIGHT -> null;
             case UNSIGNED -> DropReason.UNSIGNED_RECORD;
             case ID_KEY_MISMATCH -> DropReason.ID_KEY_MISMATCH;

@@ -6,6 +6,7 @@ import dev.weft.gossip.wire.proto.MemberUpdate;
 import dev.weft.gossip.wire.proto.Packet;
 import dev.weft.id.PeerId;
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /**
  * Epidemic dissemination over datagrams: membership updates and channel deltas wait in broadcast queues and ride
@@ -25,6 +26,7 @@ final class Dissemination {
     private final BroadcastQueue<DeltaReplicator.Key, ChannelDelta> deltas =
             new BroadcastQueue<>(DeltaReplicator.Key::of);
     private long nextGossipAt;
+    private long fullSends;
 
     Dissemination(EngineContext ctx) {
         this.ctx = ctx;
@@ -48,6 +50,11 @@ final class Dissemination {
         return members.transmits(id);
     }
 
+    /** Datagrams sent with membership updates left waiting for lack of room (the piggyback budget was full). */
+    long fullSends() {
+        return fullSends;
+    }
+
     int pending() {
         return members.size() + deltas.size();
     }
@@ -64,9 +71,14 @@ final class Dissemination {
     void send(InetSocketAddress to, Packet.Builder b) {
         int budget = ctx.cfg.maxUdpPayload() - Envelope.OVERHEAD - b.build().getSerializedSize() - SENT_AT_ROOM;
         int limit = Timing.retransmitLimit(ctx.cfg.retransmitMult(), ctx.clusterSize());
-        for (MemberUpdate u : members.take(budget, limit)) {
+        int waiting = members.size();
+        List<MemberUpdate> taken = members.take(budget, limit);
+        for (MemberUpdate u : taken) {
             b.addGossip(u);
             budget -= BroadcastQueue.cost(u.getSerializedSize());
+        }
+        if (taken.size() < waiting) {
+            fullSends++;
         }
         if (!deltas.isEmpty()) {
             b.addAllDeltas(deltas.take(budget, limit));

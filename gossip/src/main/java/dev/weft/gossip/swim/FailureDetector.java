@@ -24,6 +24,7 @@ final class FailureDetector {
     private Probe probe;
     private final Map<Long, Relay> relays = new HashMap<>();
     private long nextProbeAt;
+    private long suspicionsRaised;
 
     private static final class Probe {
         final Member target;
@@ -61,6 +62,7 @@ final class FailureDetector {
                 if (!probe.acked && !ctx.self.leaving) {
                     Member t = probe.target;
                     if (t.state == MemberState.ALIVE) {
+                        suspicionsRaised++;
                         ctx.rules.suspect(t, t.incarnation, ctx.self.id, now);
                     } else if (t.state == MemberState.SUSPECT && t.suspicion.confirm(ctx.self.id)) {
                         // our own failed probe confirms
@@ -88,6 +90,10 @@ final class FailureDetector {
                 }
             }
         }
+    }
+
+    long suspicionsRaised() {
+        return suspicionsRaised;
     }
 
     /** Forgets relays whose requester has stopped waiting. */

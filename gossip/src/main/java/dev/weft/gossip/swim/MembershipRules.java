@@ -1,5 +1,6 @@
 package dev.weft.gossip.swim;
 
+import com.google.protobuf.ByteString;
 import dev.weft.gossip.wire.DropReason;
 import dev.weft.gossip.wire.proto.MemberStatus;
 import dev.weft.gossip.wire.proto.MemberUpdate;
@@ -32,6 +33,7 @@ final class MembershipRules {
     static final long MAX_FIRST_INCARNATION = 1L << 40;
 
     private final EngineContext ctx;
+    private long keyUnknown;
 
     MembershipRules(EngineContext ctx) {
         this.ctx = ctx;
@@ -55,7 +57,7 @@ final class MembershipRules {
             return;
         }
         switch (u.getStatus()) {
-            case ALIVE -> applyAlive(id, u, now);
+            case ALIVE -> applyAlive(id, u, true, now);
             case SUSPECT -> {
                 PeerId from = Ids.parse(u.getFromId(), ctx.counters);
                 if (from != null) {
@@ -68,7 +70,16 @@ final class MembershipRules {
         }
     }
 
-    /** The member list of a full-state exchange from {@code sender}. */
+    /**
+     * The member list of a full-state exchange from {@code sender}. An ALIVE entry about a member we did not hold is
+     * rumoured on only if it is the sender's own: the others are its view, not news it heard (whoever had news among
+     * them rumours it already, and a member that missed a rumour repairs its own view the same way). Before, every
+     * member rumoured every member its exchanges introduced: after a 500-member mass join (each joiner learns the
+     * whole cluster at once, each member exchanges with senders it does not know yet) every member held ~500 such
+     * updates, and a join right after it waited behind them (5.8 s to be known by all, seed 42). A new incarnation
+     * of a member we held (e.g. a refutation from the other side of a healed partition) is rumoured as before.
+     * SUSPECT, DEAD and LEFT are handled as before.
+     */
     void mergeMembers(PeerId sender, List<MemberUpdate> updates, long now) {
         for (MemberUpdate u : updates) {
             PeerId id = Ids.parse(u.getMemberId(), ctx.counters);
@@ -84,7 +95,7 @@ final class MembershipRules {
                 continue;
             }
             switch (u.getStatus()) {
-                case ALIVE -> applyAlive(id, u, now);
+                case ALIVE -> applyAlive(id, u, id.equals(sender), now);
                 case LEFT -> applyDead(id, u, MemberState.LEFT, now);
                 case SUSPECT -> applySuspect(id, u.getIncarnation(), sender, now);
                 case DEAD -> {
@@ -124,7 +135,14 @@ final class MembershipRules {
         return inc <= known || inc - known <= MAX_INCARNATION_STEP; // both >= 0: the difference cannot overflow
     }
 
-    private void applyAlive(PeerId id, MemberUpdate u, long now) {
+    /**
+     * An ALIVE update; {@code rumourNewMember}: pass it on if it introduces a member to us (false for third-party
+     * entries of a full-state exchange, see {@link #mergeMembers}); a new incarnation is always passed on. What we
+     * pass on carries the member's key only if the member was new to us (then it is likely new to others); an update
+     * about a member we already held goes on without it, since whoever held the member before holds its key (the
+     * wire comment of {@code MemberUpdate.public_key}).
+     */
+    private void applyAlive(PeerId id, MemberUpdate u, boolean rumourNewMember, long now) {
         LocalMember self = ctx.self;
         if (id.equals(self.id)) {
             boolean differs = !u.getRecord().equals(self.record) || u.getIncarnation() > self.incarnation;
@@ -147,30 +165,40 @@ final class MembershipRules {
                 ctx.counters.drop(DropReason.MEMBER_LIMIT);
                 return;
             }
-            if (!signedByOwner(id, u)) {
+            ByteString key = signedByOwner(id, u);
+            if (key == null) {
                 return;
             }
             m = new Member(id, addr, MemberState.ALIVE, u.getIncarnation(), now);
             m.record = u.getRecord();
-            m.publicKey = u.getPublicKey();
+            m.publicKey = key;
             m.signature = u.getSignature();
             ctx.table.addLive(m);
-            ctx.gossip.enqueue(u);
+            if (rumourNewMember) {
+                ctx.gossip.enqueue(relayed(u, key));
+            }
             ctx.out.memberChanged(m.view(), null);
             return;
         }
-        if (u.getIncarnation() <= m.incarnation || !signedByOwner(id, u)) {
+        if (u.getIncarnation() <= m.incarnation) {
+            return;
+        }
+        ByteString key = signedByOwner(id, u);
+        if (key == null) {
             return;
         }
         MemberState prev = m.state;
         boolean recordChanged = !m.record.equals(u.getRecord());
+        // a tombstone made from a DEAD/LEFT of a member we never knew holds no key: whoever gets this from us may
+        // not either
+        boolean keyWasKnown = !m.publicKey.isEmpty();
         m.incarnation = u.getIncarnation();
         m.address = addr;
         m.record = u.getRecord();
-        m.publicKey = u.getPublicKey();
+        m.publicKey = key;
         m.signature = u.getSignature();
         m.suspicion = null;
-        ctx.gossip.enqueue(u);
+        ctx.gossip.enqueue(relayed(u, keyWasKnown ? ByteString.EMPTY : key));
         if (prev != MemberState.ALIVE) {
             m.state = MemberState.ALIVE;
             m.stateSinceNanos = now;
@@ -183,19 +211,39 @@ final class MembershipRules {
         }
     }
 
+    /** {@code u} as we pass it on: with {@code key} (empty: without one) and without a declarer (ALIVE has none). */
+    private static MemberUpdate relayed(MemberUpdate u, ByteString key) {
+        if (u.getPublicKey().equals(key) && u.getFromId().isEmpty()) {
+            return u;
+        }
+        return u.toBuilder().setPublicKey(key).clearFromId().build();
+    }
+
+    /** ALIVE updates we could not check yet because they came without a key and we hold none for the member. */
+    long keyUnknown() {
+        return keyUnknown;
+    }
+
     /**
-     * True if the owner of {@code id} signed this ALIVE ({@link AliveSignature}); otherwise counts why not
-     * ({@code unsigned_record}, {@code id_key_mismatch}, {@code bad_signature}). Called only for an update that
-     * would change something (a new member or a higher incarnation), so each (member, incarnation) is verified
-     * once however often it is relayed.
+     * The key the owner of {@code id} signed this ALIVE with ({@link AliveSignature}), or null after counting why
+     * not ({@code unsigned_record}, {@code id_key_mismatch}, {@code bad_signature}). An update that left its key out
+     * for a member whose key we do not hold is not a drop (a relayer assumed we knew the member): it is counted in
+     * {@link #keyUnknown} and ignored; the member reaches us with its key in a rumour of its own or in a full-state
+     * exchange (view repair). Called only for an update that would change something (a new member or a higher
+     * incarnation), so each (member, incarnation) is verified once however often it is relayed.
      */
-    private boolean signedByOwner(PeerId id, MemberUpdate u) {
-        DropReason why = AliveSignature.check(ctx.keys, id, u);
+    private ByteString signedByOwner(PeerId id, MemberUpdate u) {
+        ByteString key = AliveSignature.keyFor(ctx.keys, id, u);
+        if (key.isEmpty() && !u.getSignature().isEmpty()) {
+            keyUnknown++;
+            return null;
+        }
+        DropReason why = AliveSignature.check(ctx.keys, id, u, key);
         if (why != null) {
             ctx.counters.drop(why);
-            return false;
+            return null;
         }
-        return true;
+        return key;
     }
 
     private void applySuspect(PeerId id, long inc, PeerId from, long now) {
@@ -289,8 +337,7 @@ final class MembershipRules {
                     .setIncarnation(m.incarnation)
                     .setAddress(Endpoints.toWire(m.address))
                     .setRecord(m.record)
-                    .setPublicKey(m.publicKey)
-                    .setSignature(m.signature)
+                    .setSignature(m.signature) // no key: whoever accuses the member holds it
                     .build());
         }
     }
@@ -308,8 +355,11 @@ final class MembershipRules {
                 .build();
     }
 
-    /** Our view of a member for a full-state exchange. */
-    static MemberUpdate describe(Member m, PeerId self) {
+    /**
+     * Our view of a member for a full-state exchange: ALIVE with the member's key and signature. No declarer: the
+     * receiver takes the exchange's sender as the declarer of a SUSPECT or DEAD entry.
+     */
+    static MemberUpdate describe(Member m) {
         MemberStatus s = switch (m.state) {
             case ALIVE -> MemberStatus.ALIVE;
             case SUSPECT -> MemberStatus.SUSPECT;
@@ -320,8 +370,7 @@ final class MembershipRules {
                 .setStatus(s)
                 .setMemberId(m.id.toString())
                 .setIncarnation(m.incarnation)
-                .setRecord(m.record)
-                .setFromId(self.toString());
+                .setRecord(m.record);
         if (m.address != null) {
             u.setAddress(Endpoints.toWire(m.address));
         }

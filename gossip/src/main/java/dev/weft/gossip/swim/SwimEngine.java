@@ -100,8 +100,15 @@ public final class SwimEngine {
         nextReapAt = now + ctx.probeNanos();
     }
 
-    /** Push-pull (join=true) with each seed; {@code done} gets the number of seeds that answered. */
+    /**
+     * Push-pull (join=true) with each seed; {@code done} gets the number of seeds that answered. We also rumour our
+     * own ALIVE (a seed rumours us too), since what the seeds' answers teach us is not rumoured on (see
+     * {@code MembershipRules.mergeMembers}).
+     */
     public void join(List<InetSocketAddress> seeds, Consumer<Integer> done) {
+        if (!self.leaving) {
+            ctx.gossip.enqueue(self.alive());
+        }
         ctx.antiEntropy.join(seeds, done);
     }
 
@@ -371,6 +378,27 @@ public final class SwimEngine {
     /** Hash of our live view (for tests and status). */
     public long viewHash() {
         return ctx.table.viewHash();
+    }
+
+    /**
+     * Datagrams we sent with membership updates left waiting because the piggyback budget was full (a sign that
+     * updates queue behind each other: ~0 in a quiet cluster).
+     */
+    public long piggybackFullSends() {
+        return ctx.gossip.fullSends();
+    }
+
+    /**
+     * ALIVE updates ignored because they came without the member's key (a relayer assumed we knew the member) and we
+     * hold none for it yet: not a drop; the member reaches us with its key by its own rumour or a view repair.
+     */
+    public long aliveKeyUnknown() {
+        return ctx.rules.keyUnknown();
+    }
+
+    /** Suspicions we started ourselves (a probe of ours went unanswered), not those we heard of. */
+    public long suspicionsRaised() {
+        return ctx.detector.suspicionsRaised();
     }
 
     /** Membership updates and deltas waiting to be piggybacked. */

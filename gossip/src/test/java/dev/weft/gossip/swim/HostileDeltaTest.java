@@ -9,14 +9,12 @@ import dev.weft.gossip.identity.PeerKeys;
 import dev.weft.gossip.wire.DropReason;
 import dev.weft.gossip.wire.WireCounters;
 import dev.weft.gossip.wire.proto.ChannelDelta;
-import dev.weft.gossip.wire.proto.MemberStatus;
 import dev.weft.gossip.wire.proto.MemberUpdate;
 import dev.weft.gossip.wire.proto.Packet;
 import dev.weft.id.PeerId;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -26,33 +24,19 @@ import org.junit.jupiter.api.Test;
  * sign it is dropped and counted, and a forged copy does not keep the genuine one out.
  */
 class HostileDeltaTest {
-    private static final InetSocketAddress A = new InetSocketAddress("192.0.2.1", 6770);
-    private static final InetSocketAddress B = new InetSocketAddress("192.0.2.2", 6770);
-    private static final InetSocketAddress ROGUE = new InetSocketAddress("192.0.2.66", 6770);
+    private static final InetSocketAddress B = EngineFixture.B;
+    private static final InetSocketAddress ROGUE = EngineFixture.ROGUE;
 
     private final SplittableRandom random = new SplittableRandom(2);
     private final IdentityKey keyB = IdentityKey.generate(random);
     private final IdentityKey keyRogue = IdentityKey.generate(random);
     private final PeerId bId = keyB.derivedId();
     private final PeerId rogueId = keyRogue.derivedId();
-    private final WireCounters counters = new WireCounters();
+    private final EngineFixture fx = new EngineFixture();
+    private final WireCounters counters = fx.counters;
     private final List<String> delivered = new ArrayList<>();
-    private final SwimOutput out = new SwimOutput() {
-        @Override
-        public void send(InetSocketAddress to, Packet packet) {}
-
-        @Override
-        public void exchange(InetSocketAddress to, Packet request, ReplyHandler onReply) {}
-
-        @Override
-        public void memberChanged(MemberView member, MemberState previous) {}
-
-        @Override
-        public void recordChanged(MemberView member) {}
-    };
     private final PeerKeys keysA = PeerKeys.generate(random);
-    private final SwimEngine a =
-            new SwimEngine(keysA.self(), A, 1, SwimSettings.defaults(), new Random(1), out, counters, keysA);
+    private final SwimEngine a = fx.engine(keysA, 1, 1);
 
     HostileDeltaTest() {
         a.registerChannel("ring", new CrdtChannel() {
@@ -74,18 +58,11 @@ class HostileDeltaTest {
     }
 
     private static MemberUpdate alive(PeerId id, IdentityKey key, InetSocketAddress at) {
-        return Signed.alive(
-                MemberUpdate.newBuilder()
-                        .setStatus(MemberStatus.ALIVE)
-                        .setMemberId(id.toString())
-                        .setIncarnation(1)
-                        .setAddress(Endpoints.toWire(at))
-                        .build(),
-                key);
+        return Signed.alive(EngineFixture.alive(id, 1, at, "").build(), key);
     }
 
     private static Packet from(PeerId sender, MemberUpdate u) {
-        return Packet.newBuilder().setSenderId(sender.toString()).addGossip(u).build();
+        return EngineFixture.from(sender, u);
     }
 
     private static ChannelDelta delta(PeerId origin, long seq, String body) {

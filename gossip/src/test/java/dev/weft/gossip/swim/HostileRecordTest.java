@@ -7,7 +7,6 @@ import dev.weft.gossip.identity.IdentityKey;
 import dev.weft.gossip.identity.PeerKeys;
 import dev.weft.gossip.wire.DropReason;
 import dev.weft.gossip.wire.WireCounters;
-import dev.weft.gossip.wire.proto.MemberStatus;
 import dev.weft.gossip.wire.proto.MemberUpdate;
 import dev.weft.gossip.wire.proto.Packet;
 import dev.weft.gossip.wire.proto.PushPull;
@@ -17,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -27,52 +25,26 @@ import org.junit.jupiter.api.Test;
  * by their owner's identity key; the forgery is dropped and counted, and nothing about the victim changes.
  */
 class HostileRecordTest {
-    private static final InetSocketAddress A = new InetSocketAddress("192.0.2.1", 6770);
-    private static final InetSocketAddress B = new InetSocketAddress("192.0.2.2", 6770);
-    private static final InetSocketAddress ROGUE = new InetSocketAddress("192.0.2.66", 6770);
+    private static final InetSocketAddress B = EngineFixture.B;
+    private static final InetSocketAddress ROGUE = EngineFixture.ROGUE;
 
     private final SplittableRandom random = new SplittableRandom(13);
     private final IdentityKey keyB = IdentityKey.generate(random);
     private final IdentityKey keyRogue = IdentityKey.generate(random);
     private final PeerId bId = keyB.derivedId();
     private final PeerId rogueId = keyRogue.derivedId();
-    private final WireCounters counters = new WireCounters();
-    private final List<MemberView> changes = new ArrayList<>();
-    private final SwimOutput out = new SwimOutput() {
-        @Override
-        public void send(InetSocketAddress to, Packet packet) {}
-
-        @Override
-        public void exchange(InetSocketAddress to, Packet request, ReplyHandler onReply) {}
-
-        @Override
-        public void memberChanged(MemberView member, MemberState previous) {
-            changes.add(member);
-        }
-
-        @Override
-        public void recordChanged(MemberView member) {
-            changes.add(member);
-        }
-    };
+    private final EngineFixture fx = new EngineFixture();
+    private final WireCounters counters = fx.counters;
+    private final List<MemberView> changes = fx.changes;
     private final PeerKeys keysA = PeerKeys.generate(random);
-    private final SwimEngine a =
-            new SwimEngine(keysA.self(), A, 1, SwimSettings.defaults(), new Random(1), out, counters, keysA);
+    private final SwimEngine a = fx.engine(keysA, 1, 1);
 
     private static MemberUpdate.Builder alive(PeerId id, long inc, InetSocketAddress at, String record) {
-        return MemberUpdate.newBuilder()
-                .setStatus(MemberStatus.ALIVE)
-                .setMemberId(id.toString())
-                .setIncarnation(inc)
-                .setAddress(Endpoints.toWire(at))
-                .setRecord(ByteString.copyFromUtf8(record));
+        return EngineFixture.alive(id, inc, at, record);
     }
 
     private static Packet from(PeerId sender, MemberUpdate... u) {
-        return Packet.newBuilder()
-                .setSenderId(sender.toString())
-                .addAllGossip(List.of(u))
-                .build();
+        return EngineFixture.from(sender, u);
     }
 
     private void knowBAndRogue() {
@@ -209,8 +181,9 @@ class HostileRecordTest {
 
         // after a restart the pin is loaded again: the forger is refused even before the owner is heard of
         PeerKeys restarted = new PeerKeys(keysA.self(), keysA.own(), Map.of(legacy, legacyKey.publicKey()));
-        WireCounters c2 = new WireCounters();
-        SwimEngine a2 = new SwimEngine(keysA.self(), A, 2, SwimSettings.defaults(), new Random(2), out, c2, restarted);
+        EngineFixture fx2 = new EngineFixture();
+        WireCounters c2 = fx2.counters;
+        SwimEngine a2 = fx2.engine(restarted, 2, 2);
         a2.onPacket(
                 ROGUE,
                 from(rogueId, Signed.alive(alive(legacy, 3, ROGUE, "hijacked").build(), keyRogue)),

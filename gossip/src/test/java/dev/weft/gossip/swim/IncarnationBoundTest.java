@@ -4,7 +4,6 @@ import static dev.weft.gossip.sim.SimNetwork.MS;
 import static dev.weft.gossip.sim.SimNetwork.SECOND;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import dev.weft.gossip.GossipListener;
 import dev.weft.gossip.sim.SimMember;
 import dev.weft.gossip.sim.SimNetwork;
@@ -18,7 +17,6 @@ import dev.weft.id.PeerId;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,39 +25,21 @@ import org.junit.jupiter.api.Test;
  */
 class IncarnationBoundTest {
     private static final long STEP = MembershipRules.MAX_INCARNATION_STEP;
-    private static final InetSocketAddress SELF = new InetSocketAddress("192.0.2.1", 6770);
-    private static final InetSocketAddress B = new InetSocketAddress("192.0.2.2", 6770);
-    private static final InetSocketAddress ROGUE = new InetSocketAddress("192.0.2.66", 6770);
+    private static final InetSocketAddress B = EngineFixture.B;
+    private static final InetSocketAddress ROGUE = EngineFixture.ROGUE;
     private static final PeerId A_ID = PeerId.of(0xa);
     private static final PeerId B_ID = PeerId.of(0xb);
     private static final PeerId X_ID = PeerId.of(0x99);
 
-    private final WireCounters counters = new WireCounters();
-    private final SwimOutput out = new SwimOutput() {
-        @Override
-        public void send(InetSocketAddress to, Packet packet) {}
-
-        @Override
-        public void exchange(InetSocketAddress to, Packet request, ReplyHandler onReply) {}
-
-        @Override
-        public void memberChanged(MemberView member, MemberState previous) {}
-
-        @Override
-        public void recordChanged(MemberView member) {}
-    };
+    private final EngineFixture fx = new EngineFixture();
+    private final WireCounters counters = fx.counters;
 
     private SwimEngine engine(long incarnation) {
-        return new SwimEngine(A_ID, SELF, incarnation, SwimSettings.defaults(), new Random(1), out, counters);
+        return fx.engine(A_ID, incarnation);
     }
 
     private static MemberUpdate alive(PeerId id, long inc, InetSocketAddress addr, String record) {
-        return Signed.alive(MemberUpdate.newBuilder()
-                .setStatus(MemberStatus.ALIVE)
-                .setMemberId(id.toString())
-                .setIncarnation(inc)
-                .setAddress(Endpoints.toWire(addr))
-                .setRecord(ByteString.copyFromUtf8(record)));
+        return Signed.alive(EngineFixture.alive(id, inc, addr, record));
     }
 
     private static MemberUpdate accuse(MemberStatus s, PeerId id, long inc, PeerId from) {
@@ -72,10 +52,7 @@ class IncarnationBoundTest {
     }
 
     private static Packet from(PeerId sender, MemberUpdate... u) {
-        return Packet.newBuilder()
-                .setSenderId(sender.toString())
-                .addAllGossip(List.of(u))
-                .build();
+        return EngineFixture.from(sender, u);
     }
 
     private long jumps() {
