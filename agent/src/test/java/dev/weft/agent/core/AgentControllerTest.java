@@ -36,6 +36,19 @@ class AgentControllerTest {
     final RecordingEffects fx = new RecordingEffects();
     long now = 10_000;
 
+    /** Node "a" of the controller tests: underlay 192.0.2.1/24 on eth0, MTU 1500, VTEP MAC 02:57:00:00:00:01. */
+    static LocalNode nodeA(PeerId id) {
+        return new LocalNode(
+                id,
+                "a",
+                1,
+                IpAddress.parse("192.0.2.1"),
+                "eth0",
+                1500,
+                Cidr.parse("192.0.2.0/24"),
+                MacAddress.parse("02:57:00:00:00:01"));
+    }
+
     AgentController controller(boolean podCidrMode) throws Exception {
         StagedStore staged = new StagedStore(Optional.empty());
         IpamNode ipam =
@@ -46,15 +59,7 @@ class AgentControllerTest {
         } else {
             ipam.bootstrapFromSeeds(List.of("a"));
         }
-        LocalNode self = new LocalNode(
-                SELF,
-                "a",
-                1,
-                IpAddress.parse("192.0.2.1"),
-                "eth0",
-                1500,
-                Cidr.parse("192.0.2.0/24"),
-                MacAddress.parse("02:57:00:00:00:01"));
+        LocalNode self = nodeA(SELF);
         ControllerSettings settings = new ControllerSettings(
                 podCidrMode ? List.of() : List.of("a"),
                 false,

@@ -8,7 +8,6 @@ import dev.weft.datapath.DatapathConfig;
 import dev.weft.datapath.DesiredState;
 import dev.weft.datapath.DesiredStateCalculator;
 import dev.weft.datapath.ReconcileResult;
-import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.gossip.swim.MemberState;
 import dev.weft.id.PeerId;
 import dev.weft.ipam.AllocationResult;
@@ -51,15 +50,7 @@ final class HostileCluster {
         } else {
             ipam.bootstrapFromSeeds(seeds);
         }
-        LocalNode self = new LocalNode(
-                SELF,
-                "a",
-                1,
-                IpAddress.parse("192.0.2.1"),
-                "eth0",
-                1500,
-                Cidr.parse("192.0.2.0/24"),
-                MacAddress.parse("02:57:00:00:00:01"));
+        LocalNode self = AgentControllerTest.nodeA(SELF);
         ControllerSettings settings =
                 new ControllerSettings(seeds, false, podCidrMode, false, 4789, 4242, 6770, Optional.empty(), RANGE);
         controller = new AgentController(self, settings, ipam, staged, fx, now);

@@ -6,7 +6,6 @@ import dev.weft.datapath.DatapathConfig;
 import dev.weft.datapath.DesiredState;
 import dev.weft.datapath.DesiredStateCalculator;
 import dev.weft.datapath.ReconcileResult;
-import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.gossip.swim.MemberState;
 import dev.weft.id.PeerId;
 import dev.weft.ipam.IpamConfig;
@@ -45,15 +44,7 @@ class RingAuthorityControllerTest {
     AgentController controller(boolean kubernetes, boolean podCidrMode) throws Exception {
         StagedStore staged = new StagedStore(Optional.empty());
         IpamNode ipam = IpamNode.open(IpamConfig.of(RANGE, 16), staged, SELF, "a");
-        LocalNode self = new LocalNode(
-                SELF,
-                "a",
-                1,
-                IpAddress.parse("192.0.2.1"),
-                "eth0",
-                1500,
-                Cidr.parse("192.0.2.0/24"),
-                MacAddress.parse("02:57:00:00:00:01"));
+        LocalNode self = AgentControllerTest.nodeA(SELF);
         ControllerSettings settings = new ControllerSettings(
                 List.of(), kubernetes, podCidrMode, false, 4789, 4242, 6770, Optional.empty(), RANGE);
         AgentController c = new AgentController(self, settings, ipam, staged, fx, now);

@@ -2,13 +2,11 @@ package dev.weft.agent.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.gossip.swim.MemberState;
 import dev.weft.id.PeerId;
 import dev.weft.ipam.IpamConfig;
 import dev.weft.ipam.IpamNode;
 import dev.weft.ipam.addr.Cidr;
-import dev.weft.ipam.addr.IpAddress;
 import dev.weft.ipam.ring.Ring;
 import dev.weft.ipam.ring.RingCodec;
 import java.util.List;
@@ -33,15 +31,7 @@ class SeedClaimTrustTest {
         StagedStore staged = new StagedStore(Optional.empty());
         IpamNode ipam = IpamNode.open(IpamConfig.of(RANGE, 16), staged, SELF, "a");
         ipam.bootstrapFromSeeds(SEEDS);
-        LocalNode self = new LocalNode(
-                SELF,
-                "a",
-                1,
-                IpAddress.parse("192.0.2.1"),
-                "eth0",
-                1500,
-                Cidr.parse("192.0.2.0/24"),
-                MacAddress.parse("02:57:00:00:00:01"));
+        LocalNode self = AgentControllerTest.nodeA(SELF);
         RecordingEffects fx = new RecordingEffects();
         ControllerSettings settings =
                 new ControllerSettings(SEEDS, false, false, false, 4789, 4242, 6770, Optional.empty(), RANGE);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.weft.datapath.DatapathConfig;
 import dev.weft.datapath.DesiredStateCalculator;
 import dev.weft.datapath.ReconcileResult;
-import dev.weft.datapath.netlink.MacAddress;
 import dev.weft.id.PeerId;
 import dev.weft.ipam.AllocationResult;
 import dev.weft.ipam.IpamConfig;
@@ -13,7 +12,6 @@ import dev.weft.ipam.IpamCounters;
 import dev.weft.ipam.IpamNode;
 import dev.weft.ipam.IpamStatus;
 import dev.weft.ipam.addr.Cidr;
-import dev.weft.ipam.addr.IpAddress;
 import dev.weft.ipam.alloc.AttachmentKey;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,15 +102,7 @@ class SpaceOutlookTest {
         StagedStore staged = new StagedStore(Optional.empty());
         IpamNode ipam = IpamNode.open(IpamConfig.of(SMALL, 16), staged, SELF, "a");
         ipam.bootstrapFromSeeds(List.of("a"));
-        LocalNode self = new LocalNode(
-                SELF,
-                "a",
-                1,
-                IpAddress.parse("192.0.2.1"),
-                "eth0",
-                1500,
-                Cidr.parse("192.0.2.0/24"),
-                MacAddress.parse("02:57:00:00:00:01"));
+        LocalNode self = AgentControllerTest.nodeA(SELF);
         ControllerSettings settings =
                 new ControllerSettings(List.of("a"), false, false, false, 4789, 4242, 6770, Optional.empty(), SMALL);
         AgentController c = new AgentController(self, settings, ipam, staged, fx, now);

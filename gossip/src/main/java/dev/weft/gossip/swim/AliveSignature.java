@@ -72,12 +72,7 @@ final class AliveSignature {
      */
     static DropReason check(PeerKeys keys, PeerId id, MemberUpdate u, ByteString key) {
         byte[] msg = message(id, u.getIncarnation(), u.getAddress(), u.getRecord(), key);
-        return switch (keys.check(id, key.toByteArray(), msg, u.getSignature().toByteArray())) {
-            case SELF_CERTIFIED, PINNED, FIRST_SIGHT -> null;
-            case UNSIGNED -> DropReason.UNSIGNED_RECORD;
-            case ID_KEY_MISMATCH -> DropReason.ID_KEY_MISMATCH;
-            case BAD_SIGNATURE -> DropReason.BAD_SIGNATURE;
-            case LEGACY_ID_REFUSED -> DropReason.LEGACY_ID_REFUSED;
-        };
+        return Verdicts.dropReason(
+                keys.check(id, key.toByteArray(), msg, u.getSignature().toByteArray()), DropReason.UNSIGNED_RECORD);
     }
 }

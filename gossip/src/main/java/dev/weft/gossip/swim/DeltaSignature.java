@@ -53,12 +53,7 @@ final class DeltaSignature {
         byte[] key = keys.keyOf(origin);
         if (key == null) return DropReason.DELTA_ORIGIN_UNKNOWN;
         byte[] msg = message(d.getChannel(), origin, d.getEpoch(), d.getSeq(), d.getDelta());
-        return switch (keys.check(origin, key, msg, d.getSignature().toByteArray())) {
-            case SELF_CERTIFIED, PINNED, FIRST_SIGHT -> null;
-            case UNSIGNED -> DropReason.UNSIGNED_DELTA;
-            case ID_KEY_MISMATCH -> DropReason.ID_KEY_MISMATCH;
-            case BAD_SIGNATURE -> DropReason.BAD_SIGNATURE;
-            case LEGACY_ID_REFUSED -> DropReason.LEGACY_ID_REFUSED;
-        };
+        return Verdicts.dropReason(
+                keys.check(origin, key, msg, d.getSignature().toByteArray()), DropReason.UNSIGNED_DELTA);
     }
 }

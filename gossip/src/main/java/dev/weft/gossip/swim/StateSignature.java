@@ -73,12 +73,6 @@ final class StateSignature {
         if (signature.isEmpty()) return unsigned;
         byte[] key = keys.keyOf(sender);
         if (key == null) return DropReason.SENDER_KEY_UNKNOWN;
-        return switch (keys.check(sender, key, message, signature.toByteArray())) {
-            case SELF_CERTIFIED, PINNED, FIRST_SIGHT -> null;
-            case UNSIGNED -> unsigned;
-            case ID_KEY_MISMATCH -> DropReason.ID_KEY_MISMATCH;
-            case BAD_SIGNATURE -> DropReason.BAD_SIGNATURE;
-            case LEGACY_ID_REFUSED -> DropReason.LEGACY_ID_REFUSED;
-        };
+        return Verdicts.dropReason(keys.check(sender, key, message, signature.toByteArray()), unsigned);
     }
 }
